@@ -1,0 +1,43 @@
+"""The one project error type, with narrow subclasses, that the CLI turns into one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MediafeedError(Exception):
+    """A problem the user can fix; the message names the file and the field."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.field = field
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.path, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(MediafeedError):
+    """mediafeed.toml is missing, unreadable or invalid."""
+
+
+class EpisodeError(MediafeedError):
+    """An episode file has broken front matter or an invalid field."""
+
+
+class MediaError(MediafeedError):
+    """A media file is missing, empty, corrupt, mislabelled or unsupported."""
+
+
+class TagError(MediaError):
+    """Tags could not be written; the original file is untouched."""
+
+
+class StoreError(MediafeedError):
+    """The S3 store refused, failed or could not be reached."""
+
+
+class FeedError(MediafeedError):
+    """A feed given to import is unreadable or unsafe."""

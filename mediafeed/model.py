@@ -1,0 +1,189 @@
+"""Frozen dataclasses that every stage of the pipeline passes along."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Status(str, Enum):
+    """Where an episode stands at a given moment."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    title: str
+    url: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+    hide_email: bool = False
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """Where the show goes. No target means the embedded local store."""
+
+    target: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    public_url: str | None = None
+
+    @property
+    def bucket(self) -> str | None:
+        if not self.target:
+            return None
+        return self.target.removeprefix("s3://").split("/", 1)[0]
+
+    @property
+    def prefix(self) -> str:
+        if not self.target:
+            return ""
+        rest = self.target.removeprefix("s3://").split("/", 1)
+        return rest[1].strip("/") if len(rest) > 1 else ""
+
+
+@dataclass(frozen=True)
+class Show:
+    root: Path
+    title: str
+    description: str
+    author: str
+    owner: Owner
+    language: str
+    categories: tuple[tuple[str, ...], ...]
+    explicit: bool
+    artwork: str
+    link: str
+    guid: str
+    type: str = "episodic"
+    copyright: str | None = None
+    locked: bool = True
+    block: bool = False
+    complete: bool = False
+    new_feed_url: str | None = None
+    funding: tuple[Funding, ...] = ()
+    persons: tuple[Person, ...] = ()
+    keywords: tuple[str, ...] = ()
+    medium: str = "podcast"
+    update_frequency: str | None = None
+    location: str | None = None
+    txt: tuple[tuple[str, str], ...] = ()
+    feed_limit: int | None = None
+    subscribe: tuple[tuple[str, str], ...] = ()
+    publish: PublishSettings = field(default_factory=PublishSettings)
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "feed"
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Facts about a media file found by probing it."""
+
+    duration: float
+    length: int
+    mime_type: str
+    sha256: str
+    codec: str = ""
+    bitrate: int = 0
+    sample_rate: int = 0
+    channels: int = 0
+    is_video: bool = False
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode file: front matter plus show notes, with its media facts."""
+
+    slug: str
+    source: Path
+    title: str
+    guid: str
+    published: dt.datetime
+    audio: str
+    media: MediaInfo
+    notes: str = ""
+    summary: str | None = None
+    season: int | None = None
+    episode: int | None = None
+    episode_type: str = "full"
+    explicit: bool | None = None
+    image: str | None = None
+    persons: tuple[Person, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+    transcript: str | None = None
+    keywords: tuple[str, ...] = ()
+    draft: bool = False
+    block: bool = False
+    unpublished: bool = False
+    location: str | None = None
+
+    def status(self, now: dt.datetime) -> Status:
+        if self.unpublished:
+            return Status.UNPUBLISHED
+        if self.draft:
+            return Status.DRAFT
+        if self.published > now:
+            return Status.SCHEDULED
+        return Status.PUBLISHED
+
+    def is_public(self, now: dt.datetime) -> bool:
+        return self.status(now) is Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class OutputObject:
+    """One object of the build's manifest: what goes to the store, under which key."""
+
+    key: str  # relative to the publish prefix, ASCII, no leading slash
+    path: Path  # local file holding the bytes
+    size: int
+    sha256: str
+    content_type: str
+    cache_control: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything one build produced for publishing, in upload order (feed last)."""
+
+    objects: tuple[OutputObject, ...]
+    feed_key: str = "feed.xml"
