@@ -1,0 +1,70 @@
+"""The one place that decides object keys and public URLs, so feed, pages and publish agree.
+
+Episode URLs end up in sent newsletters and can never change: every key here is derived
+from the slug and file names only, never from titles or dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from mediafeed.model import Episode
+
+FEED_KEY = "feed.xml"
+SHOW_PAGE_KEY = "index.html"
+STYLESHEET_KEY = "style.css"
+
+
+def media_key(episode: Episode) -> str:
+    return f"media/{PurePosixPath(episode.audio).name}"
+
+
+def episode_page_key(slug: str) -> str:
+    return f"episodes/{slug}/index.html"
+
+
+def chapters_key(slug: str) -> str:
+    return f"episodes/{slug}/chapters.json"
+
+
+def transcript_key(episode: Episode) -> str:
+    suffix = PurePosixPath(episode.transcript or "transcript.txt").suffix.lower() or ".txt"
+    return f"episodes/{episode.slug}/transcript{suffix}"
+
+
+def image_key(name: str) -> str:
+    return f"images/{PurePosixPath(name).name}"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute URLs under the show's public base URL."""
+
+    base_url: str
+
+    def url(self, key: str) -> str:
+        return f"{self.base_url.rstrip('/')}/{key}"
+
+    @property
+    def feed(self) -> str:
+        return self.url(FEED_KEY)
+
+    @property
+    def show_page(self) -> str:
+        return self.url("")
+
+    def episode_page(self, slug: str) -> str:
+        return self.url(f"episodes/{slug}/")
+
+    def media(self, episode: Episode) -> str:
+        return self.url(media_key(episode))
+
+    def chapters(self, slug: str) -> str:
+        return self.url(chapters_key(slug))
+
+    def transcript(self, episode: Episode) -> str:
+        return self.url(transcript_key(episode))
+
+    def image(self, name: str) -> str:
+        return self.url(image_key(name))
