@@ -50,12 +50,14 @@ class Links:
     def feed(self) -> str:
         return self.url(FEED_KEY)
 
+    # Pages are linked with their explicit index.html: a plain S3 bucket URL serves no
+    # directory index, and a link in a sent newsletter must work on any store.
     @property
     def show_page(self) -> str:
-        return self.url("")
+        return self.url(SHOW_PAGE_KEY)
 
     def episode_page(self, slug: str) -> str:
-        return self.url(f"episodes/{slug}/")
+        return self.url(episode_page_key(slug))
 
     def media(self, episode: Episode) -> str:
         return self.url(media_key(episode))
