@@ -1,71 +1,62 @@
-"""Show notes: Markdown to sanitized HTML that podcast apps and web pages can show safely."""
+"""Show notes: Markdown rendered to the sanitized HTML podcast apps accept, and plain text."""
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
 
 import markdown
 import nh3
 
-# What podcast apps render in <description>/<content:encoded>; anything else is stripped
-# to its text, and scripts, styles and event handlers never survive.
-ALLOWED_TAGS = frozenset(
-    {"p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4"}
-    | {"blockquote", "code"}
-)
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# What Apple Podcasts and the big apps render in show notes; anything else is stripped.
+ALLOWED_TAGS = {
+    "p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i", "blockquote", "code",
+    "h2", "h3", "h4",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
 
-# Characters XML 1.0 forbids: one stray control character would make the whole feed
-# unparseable for every subscriber.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-
-_BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "blockquote", "ul", "ol", "br"})
+# XML 1.0 forbids these code points; hostile or pasted text must never break the feed.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def strip_invalid_xml(text: str) -> str:
-    """Drop characters that are not allowed anywhere in an XML document."""
+def xml_safe(text: str) -> str:
+    """Remove characters that XML 1.0 cannot carry."""
     return _XML_INVALID.sub("", text)
 
 
-def render_notes(markdown_text: str) -> str:
-    """Markdown show notes as HTML with only the allow-listed tags and safe links."""
-    raw = markdown.markdown(strip_invalid_xml(markdown_text), output_format="html")
+def render_notes(source: str) -> str:
+    """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go."""
+    rendered = markdown.markdown(xml_safe(source), extensions=["sane_lists"], output_format="html")
     cleaned = nh3.clean(
-        raw,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
-    return strip_invalid_xml(cleaned).strip()
+    return xml_safe(cleaned).strip()
 
 
-class _TextCollector(HTMLParser):
-    """Gathers text, turning block ends into paragraph breaks."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.parts.append("\n")
+def plain_text(source: str) -> str:
+    """The notes as plain text, for apps and fields that show no HTML."""
+    cleaned = nh3.clean(render_notes(source), tags={"p", "li", "br"}, attributes={})
+    cleaned = re.sub(r"<br\s*/?>", "\n", cleaned)
+    cleaned = re.sub(r"</(p|li)>", "\n", cleaned)
+    text = html.unescape(re.sub(r"<[^>]+>", "", cleaned))
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    return xml_safe("\n".join(line for line in lines if line)).strip()
 
 
-def plain_text(markdown_text: str) -> str:
-    """Show notes as plain text paragraphs, for summaries, newsletters and previews."""
-    collector = _TextCollector()
-    collector.feed(render_notes(markdown_text))
-    collector.close()
-    text = "".join(collector.parts)
-    paragraphs = (" ".join(block.split()) for block in re.split(r"\n\s*\n", text))
-    return "\n\n".join(p for p in paragraphs if p)
+def summary(source: str, *, max_sentences: int = 3, max_chars: int = 300) -> str:
+    """The first sentences of the notes, for short descriptions and newsletters."""
+    text = " ".join(plain_text(source).split())
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    result = ""
+    for sentence in sentences[:max_sentences]:
+        if result and len(result) + len(sentence) + 1 > max_chars:
+            break
+        result = f"{result} {sentence}".strip()
+    if len(result) > max_chars:
+        result = result[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return result

@@ -1,0 +1,189 @@
+"""Read and validate mediafeed.toml into a Show, reporting every problem at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mediafeed.errors import ConfigError
+from mediafeed.model import Funding, Owner, Person, PublishSettings, Show
+
+CONFIG_NAME = "mediafeed.toml"
+
+SHOW_TYPES = ("episodic", "serial")
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+_KNOWN_KEYS = {
+    "title", "description", "author", "language", "categories", "explicit", "type",
+    "artwork", "link", "copyright", "guid", "locked", "block", "complete", "new_feed_url",
+    "keywords", "medium", "update_frequency", "location", "feed_limit", "owner", "funding",
+    "persons", "txt", "subscribe", "publish",
+}  # fmt: skip
+_PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
+_OWNER_KEYS = {"name", "email", "hide_email"}
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Collects every problem in the file so the producer fixes them in one go."""
+
+    def __init__(self, path: Path, data: dict[str, Any]):
+        self.path = path
+        self.data = data
+        self.problems: list[str] = []
+
+    def get(self, table: dict[str, Any], key: str, kind: type[T], default: T | None = None,
+            *, where: str = "", required: bool = False) -> T | None:  # fmt: skip
+        name = f"{where}{key}"
+        if key not in table:
+            if required:
+                self.problems.append(f"{name}: required field is missing")
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.problems.append(f"{name}: expected {kind.__name__}, got {value!r}")
+            return default
+        if isinstance(value, str) and required and not value.strip():
+            self.problems.append(f"{name}: must not be empty")
+            return default
+        return value
+
+    def unknown(self, table: dict[str, Any], known: set[str], where: str = "") -> None:
+        for key in sorted(set(table) - known):
+            self.problems.append(f"{where}{key}: unknown field")
+
+    def check(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(message)
+
+
+def find_root(start: Path) -> Path:
+    """The show folder: the nearest folder upward that holds mediafeed.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(f"no {CONFIG_NAME} here or in any parent folder (run 'mediafeed init')",
+                      path=start)  # fmt: skip
+
+
+def load_show(root: Path) -> Show:
+    path = root / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found (run 'mediafeed init')", path=path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+    return parse_show(root, path, data)
+
+
+def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
+    r = _Reader(path, data)
+    r.unknown(data, _KNOWN_KEYS)
+    text = _text_getter(r, data)
+    owner_table = r.get(data, "owner", dict, {}, required=True) or {}
+    r.unknown(owner_table, _OWNER_KEYS, "owner.")
+    owner = Owner(
+        name=r.get(owner_table, "name", str, "", where="owner.", required=True) or "",
+        email=r.get(owner_table, "email", str, "", where="owner.", required=True) or "",
+        hide_email=bool(r.get(owner_table, "hide_email", bool, False, where="owner.")),
+    )
+    r.check(not owner.email or bool(EMAIL.match(owner.email)),
+            f"owner.email: {owner.email!r} is not an email address")  # fmt: skip
+
+    show_type = text("type", "episodic")
+    r.check(show_type in SHOW_TYPES, f"type: must be one of {', '.join(SHOW_TYPES)}")
+    medium = text("medium", "podcast")
+    r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
+    language = text("language", required=True)
+    r.check(not language or bool(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language)),
+            f"language: {language!r} is not a language code like 'nl' or 'en-US'")  # fmt: skip
+    feed_limit = r.get(data, "feed_limit", int)
+    r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
+
+    publish_table = r.get(data, "publish", dict, {}) or {}
+    r.unknown(publish_table, _PUBLISH_KEYS, "publish.")
+    publish = PublishSettings(**{
+        key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)
+    })  # fmt: skip
+    r.check(publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
+            "publish.target: must look like s3://bucket/prefix")  # fmt: skip
+    r.check(publish.target is None or bool(publish.public_url),
+            "publish.public_url: required with publish.target (the URL listeners fetch from)")  # fmt: skip
+
+    show = Show(
+        root=root,
+        title=text("title", required=True),
+        description=text("description", required=True),
+        author=text("author", required=True),
+        owner=owner,
+        language=language,
+        categories=_categories(r, data),
+        explicit=bool(r.get(data, "explicit", bool, False)),
+        artwork=text("artwork", required=True),
+        link=text("link", required=True),
+        guid=text("guid"),
+        type=show_type,
+        copyright=r.get(data, "copyright", str),
+        locked=bool(r.get(data, "locked", bool, True)),
+        block=bool(r.get(data, "block", bool, False)),
+        complete=bool(r.get(data, "complete", bool, False)),
+        new_feed_url=r.get(data, "new_feed_url", str),
+        funding=_list_of(r, data, "funding", lambda t: Funding(url=t["url"], text=t["text"])),
+        persons=_list_of(r, data, "persons", lambda t: Person(**t)),
+        keywords=tuple(r.get(data, "keywords", list, []) or []),
+        medium=medium,
+        update_frequency=r.get(data, "update_frequency", str),
+        location=r.get(data, "location", str),
+        txt=_list_of(r, data, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
+        feed_limit=feed_limit,
+        subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
+        publish=publish,
+    )
+    if show.artwork:
+        r.check((root / show.artwork).is_file(), f"artwork: file {show.artwork!r} not found")
+    if r.problems:
+        raise ConfigError("; ".join(r.problems), path=path)
+    return show
+
+
+def _text_getter(r: _Reader, data: dict[str, Any]) -> Callable[..., str]:
+    def text(key: str, default: str = "", *, required: bool = False) -> str:
+        return r.get(data, key, str, default, required=required) or default
+
+    return text
+
+
+def _categories(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """Accept ["Society & Culture", ["Health & Fitness", "Mental Health"]]."""
+    raw = r.get(data, "categories", list, [], required=True) or []
+    result: list[tuple[str, ...]] = []
+    for item in raw:
+        parts = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
+        if not parts or len(parts) > 2 or not all(isinstance(p, str) and p for p in parts):
+            r.problems.append(f"categories: {item!r} is not a category or [category, subcategory]")
+            continue
+        result.append(parts)
+    r.check(bool(result) or "categories" not in data, "categories: at least one is required")
+    return tuple(result)
+
+
+def _list_of(r: _Reader, data: dict[str, Any], key: str, make: Callable[[dict[str, Any]], T]
+             ) -> tuple[T, ...]:  # fmt: skip
+    items: list[T] = []
+    for index, table in enumerate(r.get(data, key, list, []) or []):
+        try:
+            if not isinstance(table, dict):
+                raise TypeError("expected a table")
+            items.append(make(table))
+        except (KeyError, TypeError) as exc:
+            r.problems.append(f"{key}[{index}]: invalid entry ({exc})")
+    return tuple(items)

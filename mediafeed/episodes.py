@@ -1,0 +1,263 @@
+"""Read and write episode files: YAML front matter plus Markdown show notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from mediafeed.errors import EpisodeError
+from mediafeed.model import Chapter, Episode, MediaInfo, Person
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EPISODE_TYPES = ("full", "trailer", "bonus")
+PERSON_KEYS = {"name", "role", "group", "href", "img"}
+CHAPTER_KEYS = {"start", "title", "url", "img"}
+
+# The order keys are written in: the facts a producer edits first, probed facts last.
+FIELD_ORDER = (
+    "title", "guid", "published", "draft", "summary", "season", "episode", "episode_type",
+    "explicit", "block", "unpublished", "image", "persons", "chapters", "transcript",
+    "keywords", "location", "audio", "duration", "length", "mime_type", "sha256",
+)  # fmt: skip
+REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
+
+
+def episode_path(episodes_dir: Path, slug: str) -> Path:
+    return episodes_dir / f"{slug}.md"
+
+
+def load_episodes(episodes_dir: Path) -> list[Episode]:
+    """Every episode file, sorted newest first (then by slug, for stable output)."""
+    if not episodes_dir.is_dir():
+        return []
+    episodes = [load_episode(path) for path in sorted(episodes_dir.glob("*.md"))]
+    guids: dict[str, Path] = {}
+    for ep in episodes:
+        if ep.guid in guids:
+            raise EpisodeError(f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].name}",
+                               path=ep.source, field="guid")  # fmt: skip
+        guids[ep.guid] = ep.source
+    return sorted(episodes, key=lambda ep: (ep.published, ep.slug), reverse=True)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", text, re.S | re.M)
+    if not match:
+        raise EpisodeError("no front matter: the file must start with a '---' block", path=path)
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise EpisodeError(f"broken front matter{where}: {problem}", path=path) from None
+    if not isinstance(data, dict):
+        raise EpisodeError("front matter must be a mapping of fields", path=path)
+    return data, match.group(2)
+
+
+def load_episode(path: Path) -> Episode:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise EpisodeError("not UTF-8 text", path=path) from None
+    except OSError as exc:
+        raise EpisodeError(exc.strerror or "cannot read", path=path) from None
+    data, notes = split_front_matter(text, path)
+    return parse_episode(path, data, notes.strip("\n"))
+
+
+def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
+    slug = path.stem
+    if not SLUG.match(slug):
+        raise EpisodeError("file name must be a slug: lower-case ASCII letters, digits and "
+                           "hyphens", path=path)  # fmt: skip
+    unknown = sorted(set(data) - set(FIELD_ORDER))
+    if unknown:
+        raise EpisodeError("unknown field (check the spelling)", path=path, field=unknown[0])
+    for key in REQUIRED:
+        if data.get(key) in (None, ""):
+            raise EpisodeError("required field is missing", path=path, field=key)
+
+    def get(key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        value = data.get(key, default)
+        if value is None:
+            return default
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise EpisodeError(f"expected {getattr(kind, '__name__', kind)}, got {value!r}",
+                               path=path, field=key)  # fmt: skip
+        return value
+
+    episode_type = get("episode_type", str, "full")
+    if episode_type not in EPISODE_TYPES:
+        raise EpisodeError(f"must be one of {', '.join(EPISODE_TYPES)}", path=path,
+                           field="episode_type")  # fmt: skip
+    for key in ("season", "episode"):
+        if get(key, int) is not None and data[key] < 0:
+            raise EpisodeError("must not be negative", path=path, field=key)
+    media = MediaInfo(
+        duration=get("duration", float),
+        length=get("length", int),
+        mime_type=get("mime_type", str),
+        sha256=get("sha256", str),
+        is_video=str(data["mime_type"]).startswith("video/"),
+    )
+    if media.length <= 0 or media.duration <= 0:
+        raise EpisodeError("must be positive", path=path,
+                           field="length" if media.length <= 0 else "duration")  # fmt: skip
+    return Episode(
+        slug=slug,
+        source=path,
+        title=get("title", str).strip(),
+        guid=str(get("guid", (str, int))),
+        published=_published(path, data["published"]),
+        audio=_relative_path(path, "audio", get("audio", str)),
+        media=media,
+        notes=notes,
+        summary=get("summary", str),
+        season=get("season", int),
+        episode=get("episode", int),
+        episode_type=episode_type,
+        explicit=get("explicit", bool),
+        image=_optional_path(path, "image", get("image", str)),
+        persons=tuple(_person(path, item) for item in get("persons", list, [])),
+        chapters=_chapters(path, get("chapters", list, [])),
+        transcript=_optional_path(path, "transcript", get("transcript", str)),
+        keywords=tuple(str(k) for k in get("keywords", list, [])),
+        draft=get("draft", bool, False),
+        block=get("block", bool, False),
+        unpublished=get("unpublished", bool, False),
+        location=get("location", str),
+    )
+
+
+def _published(path: Path, value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise EpisodeError(f"{value!r} is not an ISO 8601 date and time", path=path,
+                               field="published") from None  # fmt: skip
+    if not isinstance(value, dt.datetime):
+        raise EpisodeError("needs a date, a time and a time zone, e.g. "
+                           "2021-11-02T09:00:00+01:00", path=path, field="published")  # fmt: skip
+    if value.tzinfo is None:
+        raise EpisodeError("needs a time zone, e.g. +01:00 or Z", path=path, field="published")
+    return value
+
+
+def _relative_path(path: Path, field: str, value: str) -> str:
+    """A path inside the show folder: no absolute paths, no '..', no backslashes."""
+    pure = PurePosixPath(value)
+    if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
+        raise EpisodeError(f"{value!r} must be a path inside the show folder", path=path,
+                           field=field)  # fmt: skip
+    if not value.isascii() or any(ch.isspace() for ch in value):
+        raise EpisodeError(f"{value!r} must be an ASCII file name without spaces (it becomes "
+                           "a URL)", path=path, field=field)  # fmt: skip
+    return str(pure)
+
+
+def _optional_path(path: Path, field: str, value: str | None) -> str | None:
+    return None if value is None else _relative_path(path, field, value)
+
+
+def _person(path: Path, item: Any) -> Person:
+    if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
+        raise EpisodeError(f"each person needs a name and only {sorted(PERSON_KEYS)}",
+                           path=path, field="persons")  # fmt: skip
+    return Person(**{k: str(v) for k, v in item.items()})
+
+
+def _chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
+    chapters = []
+    for item in items:
+        if not isinstance(item, dict) or not {"start", "title"} <= set(item) or (
+            set(item) - CHAPTER_KEYS
+        ):
+            raise EpisodeError("each chapter needs start and title (url, img optional)",
+                               path=path, field="chapters")  # fmt: skip
+        chapters.append(Chapter(start=parse_timestamp(path, item["start"]),
+                                title=str(item["title"]), url=item.get("url"),
+                                img=item.get("img")))  # fmt: skip
+    starts = [c.start for c in chapters]
+    if starts != sorted(starts):
+        raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
+    return tuple(chapters)
+
+
+def parse_timestamp(path: Path, value: Any) -> float:
+    """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", value):
+        seconds = 0.0
+        for part in value.split(":"):
+            seconds = seconds * 60 + float(part)
+        return seconds
+    raise EpisodeError(f"{value!r} is not a time like 90 or 1:30", path=path, field="chapters")
+
+
+def front_matter(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields in the fixed writing order, empty ones left out."""
+    return {key: fields[key] for key in FIELD_ORDER if fields.get(key) not in (None, [], ())}
+
+
+def render_episode_file(fields: dict[str, Any], notes: str) -> str:
+    data = front_matter(fields)
+    if isinstance(data.get("published"), dt.datetime):
+        data["published"] = data["published"].isoformat()
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{body}---\n\n{notes.strip()}\n" if notes.strip() else f"---\n{body}---\n"
+
+
+def write_text_atomic(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Write through a temp file and os.replace, so a crash never leaves half a file."""
+    if exclusive and path.exists():
+        raise EpisodeError("already exists; choose another slug", path=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def episode_fields(ep: Episode) -> dict[str, Any]:
+    """The front matter of an episode, for rewriting a file after an edit."""
+    return {
+        "title": ep.title, "guid": ep.guid, "published": ep.published, "draft": ep.draft or None,
+        "summary": ep.summary, "season": ep.season, "episode": ep.episode,
+        "episode_type": None if ep.episode_type == "full" else ep.episode_type,
+        "explicit": ep.explicit, "block": ep.block or None,
+        "unpublished": ep.unpublished or None, "image": ep.image,
+        "persons": [_compact(vars(p)) for p in ep.persons],
+        "chapters": [_compact(vars(c)) for c in ep.chapters], "transcript": ep.transcript,
+        "keywords": list(ep.keywords), "location": ep.location, "audio": ep.audio,
+        "duration": round(ep.media.duration, 3), "length": ep.media.length,
+        "mime_type": ep.media.mime_type, "sha256": ep.media.sha256,
+    }  # fmt: skip
+
+
+def _compact(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def slugs(episodes: Iterable[Episode]) -> set[str]:
+    return {ep.slug for ep in episodes}
