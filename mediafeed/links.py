@@ -17,7 +17,10 @@ STYLESHEET_KEY = "style.css"
 
 
 def media_key(episode: Episode) -> str:
-    return f"media/{PurePosixPath(episode.audio).name}"
+    """Media keys carry a content hash: the object never changes, so caches keep it a year,
+    and replaced audio gets a new URL that apps download afresh."""
+    name = PurePosixPath(episode.audio)
+    return f"media/{name.stem}-{episode.media.sha256[:12]}{name.suffix.lower()}"
 
 
 def episode_page_key(slug: str) -> str:

@@ -1,0 +1,123 @@
+"""Build the show into feed/: feed.xml, pages, chapters, transcripts, images and media links.
+
+Returns the manifest publish works from. Files whose bytes did not change are not
+rewritten, so a rebuild of an unchanged show touches nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediafeed import links as keys
+from mediafeed.episodes import load_episodes
+from mediafeed.errors import MediaError, MediafeedError
+from mediafeed.feed import chapters_json, render_feed
+from mediafeed.links import Links
+from mediafeed.manifest import HashCache, output_object, upload_rank
+from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
+from mediafeed.pages import render_site
+
+CACHE_DIR = ".mediafeed"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output_dir: Path
+    manifest: Manifest
+    episodes: tuple[Episode, ...]  # every episode file, newest first
+    public: tuple[Episode, ...]  # what the feed and pages show
+    feed_url: str
+
+
+def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
+    episodes = tuple(load_episodes(show.episodes_dir))
+    public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
+    hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
+    for ep in public:
+        verify_media(show, ep, hashes)
+
+    generated: dict[str, bytes] = {keys.FEED_KEY: render_feed(show, public, links=links)}
+    generated.update(render_site(show, public, links=links))
+    for ep in public:
+        if ep.chapters:
+            generated[keys.chapters_key(ep.slug)] = chapters_json(ep, links=links)
+
+    copies: dict[str, Path] = {keys.image_key(show.artwork): show.root / show.artwork}
+    for ep in public:
+        copies[keys.media_key(ep)] = show.root / ep.audio
+        if ep.image:
+            copies[keys.image_key(ep.image)] = _existing(show, ep, "image", ep.image)
+        if ep.transcript:
+            copies[keys.transcript_key(ep)] = _existing(show, ep, "transcript", ep.transcript)
+
+    out = show.output_dir
+    written = {key: _write_if_changed(out / key, data) for key, data in generated.items()}
+    written.update({key: _link_or_copy(source, out / key) for key, source in copies.items()})
+    _remove_stale(out, set(written))
+
+    media_types = {keys.media_key(ep): ep.media.mime_type for ep in public}
+    objects = [output_object(key, path, hashes, media_type=media_types.get(key))
+               for key, path in written.items()]  # fmt: skip
+    hashes.save()
+    objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
+    return BuildResult(out, Manifest(tuple(objects)), episodes, public, links.feed)
+
+
+def verify_media(show: Show, ep: Episode, hashes: HashCache) -> None:
+    """The enclosure must describe the bytes that will be uploaded, exactly."""
+    path = show.root / ep.audio
+    if not path.is_file():
+        raise MediaError("media file not found", path=path)
+    size = path.stat().st_size
+    if size != ep.media.length:
+        raise MediaError(f"is {size} bytes but {ep.source.name} says {ep.media.length}: "
+                         f"run 'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
+    if hashes.sha256(path) != ep.media.sha256:
+        raise MediaError(f"content differs from the sha256 in {ep.source.name}: run "
+                         f"'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
+
+
+def _existing(show: Show, ep: Episode, field: str, name: str) -> Path:
+    path = show.root / name
+    if not path.is_file():
+        raise MediafeedError(f"file {name!r} not found", path=ep.source, field=field)
+    return path
+
+
+def _write_if_changed(path: Path, data: bytes) -> Path:
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def _link_or_copy(source: Path, target: Path) -> Path:
+    """Hard-link media into the output folder: instant, and no second copy on disk."""
+    if target.is_file() and os.path.samefile(source, target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copy2(source, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def _remove_stale(out: Path, keep: Iterable[str]) -> None:
+    wanted = {out / key for key in keep}
+    for path in sorted(out.rglob("*"), reverse=True):
+        if path.is_file() and path not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()

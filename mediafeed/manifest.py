@@ -1,0 +1,118 @@
+"""The build's list of objects to publish, with content hashes cached by size and mtime."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from mediafeed.model import OutputObject
+
+CACHE_MEDIA = "public, max-age=31536000, immutable"
+CACHE_IMAGES = "public, max-age=86400"
+CACHE_PAGES = "public, max-age=600"
+CACHE_FEED = "public, max-age=300"
+
+CONTENT_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json+chapters; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".srt": "application/x-subrip; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
+
+
+def content_type(key: str) -> str:
+    suffix = PurePosixPath(key).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def cache_control(key: str) -> str:
+    if key.startswith("media/"):
+        return CACHE_MEDIA
+    if key.startswith("images/"):
+        return CACHE_IMAGES
+    if key.endswith(".xml"):
+        return CACHE_FEED
+    return CACHE_PAGES
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class HashCache:
+    """sha256 of files keyed by (size, mtime_ns), so a rebuild reads no unchanged file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._entries: dict[str, list[object]] = {}
+        self._dirty = False
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self._entries = loaded
+        except (OSError, ValueError):
+            self._entries = {}
+
+    def sha256(self, file: Path) -> str:
+        stat = file.stat()
+        key = str(file.resolve())
+        entry = self._entries.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return str(entry[2])
+        digest = sha256_file(file)
+        self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        self._dirty = True
+        return digest
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashes.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self._entries, handle, sort_keys=True)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._dirty = False
+
+
+def output_object(key: str, path: Path, hashes: HashCache, *, media_type: str | None = None
+                  ) -> OutputObject:  # fmt: skip
+    return OutputObject(
+        key=key,
+        path=path,
+        size=path.stat().st_size,
+        sha256=hashes.sha256(path),
+        content_type=media_type or content_type(key),
+        cache_control=cache_control(key),
+    )
+
+
+def upload_rank(key: str) -> int:
+    """Order of upload: what others point at goes first, feed.xml last of all."""
+    if key.startswith("media/"):
+        return 0
+    if key.startswith("images/"):
+        return 1
+    if key.endswith("index.html") or key.endswith(".css"):
+        return 3
+    if key.endswith(".xml"):
+        return 5 if key == "feed.xml" else 4
+    return 2

@@ -1,0 +1,102 @@
+"""The Podcasting 2.0 `podcast:` namespace as a feedgen extension.
+
+feedgen's own `podcast` extension is the iTunes namespace; this one writes the Podcast
+Index tags (https://podcastindex.org/namespace/1.0) for the channel and for each item.
+Each setter records attribute/text pairs; extend_rss turns them into elements in a fixed
+order, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.util import xml_elem
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+
+_Tag = tuple[str, dict[str, str], str | None]
+
+
+def _attrs(**values: Any) -> dict[str, str]:
+    return {key.rstrip("_").replace("__", "-"): str(v) for key, v in values.items() if v is not None}
+
+
+class _Tags:
+    """Ordered podcast: elements shared by the channel and item extensions."""
+
+    def __init__(self) -> None:
+        self._tags: list[_Tag] = []
+
+    def _add(self, name: str, attrs: dict[str, str], text: str | None = None) -> None:
+        self._tags.append((name, attrs, text))
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def _write(self, parent: Any) -> None:
+        for name, attrs, text in self._tags:
+            element = xml_elem(f"{{{PODCAST_NS}}}{name}", parent)
+            for key, value in attrs.items():
+                element.attrib[key] = value
+            if text is not None:
+                element.text = text
+
+    def podcast_person(self, name: str, *, role: str | None = None, group: str | None = None,
+                       img: str | None = None, href: str | None = None) -> None:  # fmt: skip
+        self._add("person", _attrs(role=role, group=group, img=img, href=href), name)
+
+    def podcast_location(self, name: str, *, geo: str | None = None, osm: str | None = None
+                         ) -> None:  # fmt: skip
+        self._add("location", _attrs(geo=geo, osm=osm), name)
+
+    def podcast_images(self, srcset: str) -> None:
+        self._add("images", _attrs(srcset=srcset))
+
+
+class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
+    def podcast_guid(self, guid: str) -> None:
+        self._add("guid", {}, guid)
+
+    def podcast_locked(self, locked: bool, *, owner: str | None = None) -> None:
+        self._add("locked", _attrs(owner=owner), "yes" if locked else "no")
+
+    def podcast_funding(self, url: str, text: str) -> None:
+        self._add("funding", _attrs(url=url), text)
+
+    def podcast_medium(self, medium: str) -> None:
+        self._add("medium", {}, medium)
+
+    def podcast_txt(self, text: str, *, purpose: str | None = None) -> None:
+        self._add("txt", _attrs(purpose=purpose or None), text)
+
+    def podcast_update_frequency(self, text: str, *, rrule: str | None = None) -> None:
+        self._add("updateFrequency", _attrs(rrule=rrule), text)
+
+    def podcast_trailer(self, title: str, *, url: str, pubdate: str, length: int | None = None,
+                        type_: str | None = None, season: int | None = None) -> None:  # fmt: skip
+        self._add("trailer", _attrs(url=url, pubdate=pubdate, length=length, type_=type_,
+                                    season=season), title)  # fmt: skip
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        self._write(rss_feed[0])
+        return rss_feed
+
+
+class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
+    def podcast_transcript(self, url: str, *, type_: str, language: str | None = None,
+                           rel: str | None = None) -> None:  # fmt: skip
+        self._add("transcript", _attrs(url=url, type_=type_, language=language, rel=rel))
+
+    def podcast_chapters(self, url: str, *, type_: str = "application/json+chapters") -> None:
+        self._add("chapters", _attrs(url=url, type_=type_))
+
+    def podcast_season(self, number: int, *, name: str | None = None) -> None:
+        self._add("season", _attrs(name=name), str(number))
+
+    def podcast_episode(self, number: int | float, *, display: str | None = None) -> None:
+        self._add("episode", _attrs(display=display), f"{number:g}")
+
+    def extend_rss(self, entry: Any) -> Any:
+        self._write(entry)
+        return entry
