@@ -1,0 +1,193 @@
+"""Every user-visible word of pages and newsletter blocks, with date and duration formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+DEFAULT_LANGUAGE: Final = "en"
+
+_MONTHS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "en": (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),  # fmt: skip
+        "nl": (
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ),  # fmt: skip
+    }
+)
+
+# (singular, plural) for hours, minutes and seconds.
+_UNITS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = MappingProxyType(
+    {
+        "en": {"h": ("hour", "hours"), "min": ("minute", "minutes"), "s": ("second", "seconds")},
+        "nl": {"h": ("uur", "uur"), "min": ("minuut", "minuten"), "s": ("seconde", "seconden")},
+    }
+)
+
+_TEXTS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "en": {
+            "skip_to_content": "Skip to content",
+            "cta": "Listen to the episode",
+            "listen": "Listen",
+            "watch": "Watch",
+            "download": "Download the episode ({kind}, {size})",
+            "no_player": "Your browser cannot play this file here; use the download link.",
+            "published": "Published",
+            "duration": "Duration",
+            "show_notes": "About this episode",
+            "chapters": "Chapters",
+            "transcript": "Transcript",
+            "transcript_file": "Transcript as a file",
+            "people": "People",
+            "episodes": "Episodes",
+            "no_episodes": "No episodes have been published yet.",
+            "all_episodes": "All episodes",
+            "subscribe": "Subscribe",
+            "subscribe_intro": "Follow the podcast in your favourite app, or use the RSS feed.",
+            "rss_feed": "RSS feed",
+            "cover_of": "Cover art of {title}",
+            "season_episode": "Season {season}, episode {episode}",
+            "episode_number": "Episode {episode}",
+            "trailer": "Trailer",
+            "bonus": "Bonus",
+            "breadcrumb": "Breadcrumb",
+            "privacy": "This page uses no cookies, no scripts and no trackers.",
+            "role_host": "host",
+            "role_guest": "guest",
+            "role_producer": "producer",
+            "role_editor": "editor",
+        },
+        "nl": {
+            "skip_to_content": "Direct naar de inhoud",
+            "cta": "Hier vindt u de podcast",
+            "listen": "Beluister",
+            "watch": "Bekijk",
+            "download": "Download de aflevering ({kind}, {size})",
+            "no_player": "Uw browser kan dit bestand hier niet afspelen; gebruik de downloadlink.",
+            "published": "Gepubliceerd",
+            "duration": "Duur",
+            "show_notes": "Over deze aflevering",
+            "chapters": "Hoofdstukken",
+            "transcript": "Uitgeschreven tekst",
+            "transcript_file": "Uitgeschreven tekst als bestand",
+            "people": "Met medewerking van",
+            "episodes": "Afleveringen",
+            "no_episodes": "Er zijn nog geen afleveringen gepubliceerd.",
+            "all_episodes": "Alle afleveringen",
+            "subscribe": "Abonneren",
+            "subscribe_intro": "Volg de podcast in uw favoriete app, of gebruik de RSS-feed.",
+            "rss_feed": "RSS-feed",
+            "cover_of": "Omslagafbeelding van {title}",
+            "season_episode": "Seizoen {season}, aflevering {episode}",
+            "episode_number": "Aflevering {episode}",
+            "trailer": "Trailer",
+            "bonus": "Bonus",
+            "breadcrumb": "Kruimelpad",
+            "privacy": "Deze pagina gebruikt geen cookies, geen scripts en geen trackers.",
+            "role_host": "presentatie",
+            "role_guest": "gast",
+            "role_producer": "productie",
+            "role_editor": "redactie",
+        },
+    }
+)
+
+_DECIMAL_COMMA: Final = frozenset({"nl"})
+
+
+def resolve_language(language: str | None) -> str:
+    """The supported language for a tag: `nl-NL` falls back to `nl`, unknown ones to English."""
+    base = (language or "").strip().replace("_", "-").split("-", 1)[0].lower()
+    return base if base in _TEXTS else DEFAULT_LANGUAGE
+
+
+def timestamp(seconds: float) -> str:
+    """A player-style position: `4:05` or `1:02:03`."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def iso_duration(seconds: float) -> str:
+    """An ISO 8601 duration for machine-readable `<time datetime>` values."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"PT{hours}H{minutes}M{secs}S"
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Texts and formats for one language, handed to templates as `loc`."""
+
+    code: str
+
+    @classmethod
+    def for_language(cls, language: str | None) -> Locale:
+        return cls(resolve_language(language))
+
+    def text(self, key: str, **values: object) -> str:
+        template = _TEXTS[self.code].get(key) or _TEXTS[DEFAULT_LANGUAGE][key]
+        return template.format(**values) if values else template
+
+    def role(self, role: str) -> str:
+        """A person's role in this language; roles we do not know are shown as given."""
+        return _TEXTS[self.code].get(f"role_{role.lower()}", role)
+
+    def date(self, when: dt.date) -> str:
+        """A long date as readers write it: `2 november 2021`, `November 2, 2021`."""
+        month = _MONTHS[self.code][when.month - 1]
+        if self.code == "en":
+            return f"{month} {when.day}, {when.year}"
+        return f"{when.day} {month} {when.year}"
+
+    def duration(self, seconds: float) -> str:
+        """A rounded, spoken duration: `25 minuten`, `1 hour 5 minutes`, `40 seconds`."""
+        units = _UNITS[self.code]
+        if seconds < 59.5:
+            secs = max(1, round(seconds))
+            return f"{secs} {units['s'][secs != 1]}"
+        hours, minutes = divmod(round(seconds / 60), 60)
+        parts = []
+        if hours:
+            parts.append(f"{hours} {units['h'][hours != 1]}")
+        if minutes or not hours:
+            parts.append(f"{minutes} {units['min'][minutes != 1]}")
+        return " ".join(parts)
+
+    def size(self, length: int) -> str:
+        """A file size in megabytes with the language's decimal mark: `23,5 MB`."""
+        megabytes = length / 1_000_000
+        text = f"{megabytes:.1f}" if megabytes < 10 else f"{megabytes:.0f}"
+        if self.code in _DECIMAL_COMMA:
+            text = text.replace(".", ",")
+        return f"{text} MB"

@@ -1,0 +1,317 @@
+"""The show page and one permanent page per episode, rendered with Jinja2 into object bytes."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from mediafeed.errors import EpisodeError
+from mediafeed.i18n import Locale, iso_duration, timestamp
+from mediafeed.links import (
+    SHOW_PAGE_KEY,
+    STYLESHEET_KEY,
+    Links,
+    episode_page_key,
+    image_key,
+    media_key,
+    transcript_key,
+)
+from mediafeed.model import Episode, Show
+from mediafeed.notes import plain_text, render_notes
+
+TEMPLATE_PACKAGE = "mediafeed"
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# Names listeners know the formats by, for the download link.
+_MEDIA_KINDS = {
+    "audio/mpeg": "MP3",
+    "audio/mp4": "M4A",
+    "audio/x-m4a": "M4A",
+    "audio/aac": "AAC",
+    "audio/ogg": "Ogg",
+    "audio/opus": "Opus",
+    "audio/flac": "FLAC",
+    "audio/wav": "WAV",
+    "video/mp4": "MP4",
+    "video/webm": "WebM",
+    "video/quicktime": "MOV",
+}
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_CUE_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*-->")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
+_TAG = re.compile(r"<[^>]*>")
+# A paragraph of cues ends at a sentence end once it is this long, and is cut regardless
+# at the hard limit, so a long monologue still reads as paragraphs.
+_PARAGRAPH_SOFT = 350
+_PARAGRAPH_HARD = 900
+
+
+@dataclass(frozen=True)
+class TranscriptParagraph:
+    """A block of transcript text, with where it starts in the media when known."""
+
+    text: str
+    start: float | None = None
+    speaker: str | None = None
+
+
+def _environment(show: Show) -> jinja2.Environment:
+    """Templates from the show's own `templates/` folder first, then the packaged ones."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(show.root / "templates"),
+            jinja2.PackageLoader(TEMPLATE_PACKAGE, "templates"),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["timestamp"] = timestamp
+    env.filters["iso_duration"] = iso_duration
+    env.filters["md_escape"] = markdown_escape
+    return env
+
+
+def render_template(show: Show, name: str, context: dict[str, object]) -> str:
+    """Render one (possibly show-overridden) template; HTML templates autoescape."""
+    try:
+        return _environment(show).get_template(name).render(context)
+    except jinja2.TemplateError as exc:
+        raise EpisodeError(f"template error: {exc}", path=show.root / "templates" / name) from exc
+
+
+def markdown_escape(text: str) -> str:
+    """Escape characters that Markdown would read as markup in titles and summaries."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """A link target users typed, or None when its scheme could run code (`javascript:`)."""
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in SAFE_SCHEMES else None
+
+
+def summary_text(episode: Episode, *, sentences: int = 3, max_chars: int = 320) -> str:
+    """The episode's summary, else the first sentences of its notes, for previews."""
+    source = episode.summary.strip() if episode.summary else ""
+    text = " ".join((source or plain_text(episode.notes)).split())
+    chosen: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if chosen and (len(chosen) >= sentences or len(" ".join([*chosen, sentence])) > max_chars):
+            break
+        chosen.append(sentence)
+    result = " ".join(chosen)
+    return result if len(result) <= max_chars else result[: max_chars - 1].rstrip() + "…"
+
+
+def media_kind(mime_type: str) -> str:
+    return _MEDIA_KINDS.get(mime_type.lower(), mime_type.split("/")[-1].upper())
+
+
+def _relative(from_key: str, to_key: str) -> str:
+    """A link that works the same from disk, `mediafeed serve` and the store."""
+    return quote(posixpath.relpath(to_key, posixpath.dirname(from_key) or "."), safe="/")
+
+
+def _transcript_cues(text: str) -> list[TranscriptParagraph]:
+    """Cues of a WebVTT or SRT file: both put a `start --> end` line above the cue text."""
+    cues = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = block.split("\n")
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is None:
+            continue  # WEBVTT header, NOTE, STYLE and REGION blocks carry no speech
+        match = _CUE_TIMING.match(lines[timing])
+        start = None
+        if match:
+            hours, minutes, secs, frac = match.groups()
+            start = int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
+            start += int(frac) / 10 ** len(frac) if frac else 0
+        raw = " ".join(lines[timing + 1 :])
+        voice = _VOICE.search(raw)
+        words = " ".join(html.unescape(_TAG.sub("", raw)).split())
+        if words:
+            speaker = " ".join(voice.group(1).split()) if voice else None
+            cues.append(TranscriptParagraph(words, start, speaker))
+    return cues
+
+
+def _join_cues(cues: Sequence[TranscriptParagraph]) -> tuple[TranscriptParagraph, ...]:
+    paragraphs: list[TranscriptParagraph] = []
+    for cue in cues:
+        last = paragraphs[-1] if paragraphs else None
+        if (
+            last is not None
+            and (cue.speaker is None or cue.speaker == last.speaker)
+            and len(last.text) < _PARAGRAPH_HARD
+            and not (len(last.text) >= _PARAGRAPH_SOFT and last.text[-1] in ".!?…")
+        ):
+            joined = f"{last.text} {cue.text}"
+            paragraphs[-1] = TranscriptParagraph(joined, last.start, last.speaker)
+        else:
+            paragraphs.append(cue)
+    return tuple(paragraphs)
+
+
+def parse_transcript(text: str, suffix: str) -> tuple[TranscriptParagraph, ...]:
+    """Readable paragraphs from a `.vtt`/`.srt` transcript (with times) or plain text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if suffix.lower() in {".vtt", ".srt"}:
+        return _join_cues(_transcript_cues(text))
+    blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text))
+    return tuple(TranscriptParagraph(block) for block in blocks if block)
+
+
+def read_transcript(show: Show, episode: Episode) -> tuple[TranscriptParagraph, ...]:
+    """The episode's transcript file, which must lie inside the show folder."""
+    if not episode.transcript:
+        return ()
+    root = show.root.resolve()
+    path = (root / episode.transcript).resolve()
+    if not path.is_relative_to(root):
+        raise EpisodeError("transcript must be inside the show folder", path=episode.source,
+                           field="transcript")  # fmt: skip
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise EpisodeError(f"cannot read transcript {episode.transcript}: {reason}",
+                           path=episode.source, field="transcript") from exc  # fmt: skip
+    return parse_transcript(text, PurePosixPath(episode.transcript).suffix)
+
+
+def _episode_label(loc: Locale, episode: Episode) -> str:
+    parts = []
+    if episode.episode_type in {"trailer", "bonus"}:
+        parts.append(loc.text(episode.episode_type))
+    if episode.season is not None and episode.episode is not None:
+        parts.append(loc.text("season_episode", season=episode.season, episode=episode.episode))
+    elif episode.episode is not None:
+        parts.append(loc.text("episode_number", episode=episode.episode))
+    return " · ".join(parts)
+
+
+def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dict[str, object]:
+    loc = Locale.for_language(show.language)
+    return {
+        "show": show,
+        "loc": loc,
+        "lang": show.language or loc.code,
+        "stylesheet": _relative(page_key, stylesheet_key),
+        "home": _relative(page_key, SHOW_PAGE_KEY),
+        "artwork": _relative(page_key, image_key(show.artwork)),
+        "feed_url": links.feed,
+        "show_url": links.show_page,
+        "website": safe_url(show.link),
+        "subscribe": [(label, url) for label, url in show.subscribe if safe_url(url)],
+    }
+
+
+def _episode_summary_row(
+    loc: Locale, episode: Episode, page_key: str, links: Links
+) -> dict[str, object]:
+    return {
+        "episode": episode,
+        "href": _relative(page_key, episode_page_key(episode.slug)),
+        "label": _episode_label(loc, episode),
+        "summary": summary_text(episode, sentences=2, max_chars=240),
+    }
+
+
+def render_show_page(
+    show: Show, episodes: Sequence[Episode], *, links: Links, stylesheet_key: str = STYLESHEET_KEY
+) -> str:
+    """The show's home page: artwork, description, subscribe links, every public episode."""
+    context = _common(show, links, SHOW_PAGE_KEY, stylesheet_key)
+    loc = context["loc"]
+    assert isinstance(loc, Locale)
+    context.update(
+        canonical=links.show_page,
+        description=" ".join(show.description.split()),
+        og_image=links.image(show.artwork),
+        rows=[_episode_summary_row(loc, ep, SHOW_PAGE_KEY, links) for ep in episodes],
+    )
+    return render_template(show, "show.html", context)
+
+
+def render_episode_page(
+    show: Show, episode: Episode, *, links: Links, stylesheet_key: str = STYLESHEET_KEY
+) -> str:
+    """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
+    page_key = episode_page_key(episode.slug)
+    context = _common(show, links, page_key, stylesheet_key)
+    loc = context["loc"]
+    assert isinstance(loc, Locale)
+    media = _relative(page_key, media_key(episode))
+    image = episode.image or show.artwork
+    chapters = [
+        {"start": c.start, "title": c.title, "url": safe_url(c.url)} for c in episode.chapters
+    ]
+    people = [
+        {"name": p.name, "role": loc.role(p.role), "href": safe_url(p.href)}
+        for p in episode.persons
+    ]
+    context.update(
+        episode=episode,
+        canonical=links.episode_page(episode.slug),
+        description=summary_text(episode, max_chars=300),
+        label=_episode_label(loc, episode),
+        og_image=links.image(image),
+        image=_relative(page_key, image_key(image)),
+        media=media,
+        media_url=links.media(episode),
+        media_kind=media_kind(episode.media.mime_type),
+        notes=Markup(render_notes(episode.notes)),  # noqa: S704 - sanitized by nh3
+        chapters=chapters,
+        people=people,
+        transcript=read_transcript(show, episode),
+        transcript_file=(
+            _relative(page_key, transcript_key(episode)) if episode.transcript else None
+        ),
+        transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
+    )
+    return render_template(show, "episode.html", context)
+
+
+def stylesheet(show: Show) -> bytes:
+    """The site's CSS: the show's own `templates/style.css` if present, else ours."""
+    env = _environment(show)
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "style.css")
+    return source.encode("utf-8")
+
+
+def render_site(
+    show: Show,
+    episodes: Sequence[Episode],
+    *,
+    links: Links,
+    stylesheet_key: str = STYLESHEET_KEY,
+) -> dict[str, bytes]:
+    """Every page object by key; `episodes` are the public ones, newest first."""
+    site: dict[str, bytes] = {
+        SHOW_PAGE_KEY: render_show_page(
+            show, episodes, links=links, stylesheet_key=stylesheet_key
+        ).encode("utf-8"),
+        stylesheet_key: stylesheet(show),
+    }
+    for episode in episodes:
+        page = render_episode_page(show, episode, links=links, stylesheet_key=stylesheet_key)
+        site[episode_page_key(episode.slug)] = page.encode("utf-8")
+    return site
