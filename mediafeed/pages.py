@@ -95,8 +95,11 @@ def render_template(show: Show, name: str, context: dict[str, object]) -> str:
 
 
 def markdown_escape(text: str) -> str:
-    """Escape characters that Markdown would read as markup in titles and summaries."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", text)
+    """Escape what Markdown would read as markup in one line of titles or summaries."""
+    escaped = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    # Only at the start of a line do these begin a heading, quote, list or rule.
+    escaped = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", escaped)
+    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped)
 
 
 def safe_url(url: str | None) -> str | None:

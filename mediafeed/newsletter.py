@@ -1,0 +1,59 @@
+"""Newsletter blocks that link to an episode's permanent page, as HTML, Markdown or text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+from mediafeed.errors import MediafeedError
+from mediafeed.i18n import Locale
+from mediafeed.links import Links
+from mediafeed.model import Episode, Show
+from mediafeed.pages import render_template, summary_text
+
+NewsletterFormat = Literal["html", "markdown", "text"]
+FORMATS: tuple[str, ...] = get_args(NewsletterFormat)
+
+# Each format is a template a show may override in its own `templates/` folder.
+_TEMPLATES = {"html": "newsletter.html", "markdown": "newsletter.md", "text": "newsletter.txt"}
+
+
+def newest_public(episodes: Iterable[Episode], now: dt.datetime) -> Episode | None:
+    """The episode a newsletter announces when none is named: the latest one out by `now`."""
+    public = [episode for episode in episodes if episode.is_public(now)]
+    return max(public, key=lambda episode: episode.published, default=None)
+
+
+def newsletter_block(
+    show: Show,
+    episode: Episode,
+    *,
+    links: Links,
+    fmt: NewsletterFormat = "html",
+    image: bool = True,
+) -> str:
+    """A block to paste into a newsletter; every link in it is absolute and permanent.
+
+    The HTML carries only inline styles and no scripts, tables or classes, because mail
+    clients drop `<style>` blocks and cannot resolve relative links.
+    """
+    if fmt not in _TEMPLATES:
+        choices = ", ".join(FORMATS)
+        raise MediafeedError(f"unknown newsletter format {fmt!r}; choose one of {choices}")
+    loc = Locale.for_language(show.language)
+    cover = episode.image or show.artwork
+    context: dict[str, object] = {
+        "show": show,
+        "episode": episode,
+        "loc": loc,
+        "lang": show.language or loc.code,
+        "url": links.episode_page(episode.slug),
+        "cta": loc.text("cta"),
+        "summary": summary_text(episode),
+        "date": loc.date(episode.published),
+        "duration": loc.duration(episode.media.duration) if episode.media.duration else "",
+        "image_url": links.image(cover) if image and cover else None,
+        "image_alt": loc.text("cover_of", title=show.title),
+    }
+    return render_template(show, _TEMPLATES[fmt], context).strip() + "\n"
