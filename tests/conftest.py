@@ -1,0 +1,99 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mediafeed import localstore
+from mediafeed.localstore import LocalStore
+from mediafeed.publish import Target, local_target, make_client
+
+# ---------------------------------------------------------------------------------------
+# Storage: a real SeaweedFS S3 server, one per test session (so one per xdist worker).
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStore]:
+    """A running local store on free loopback ports, stopped when the session ends."""
+    state_dir = tmp_path_factory.mktemp("seaweed")
+    store = localstore.ensure_running(state_dir, preferred_s3_port=None)
+    try:
+        yield store
+    finally:
+        localstore.stop(state_dir)
+
+
+@pytest.fixture
+def s3_target(seaweed: LocalStore) -> tuple[Any, Target]:
+    """A fresh, empty bucket on the session's store: an admin client and its target."""
+    bucket = f"t-{uuid.uuid4().hex[:20]}"
+    target, credentials = local_target(replace(seaweed, bucket=bucket), "show")
+    client = make_client(target, credentials=credentials)
+    client.create_bucket(Bucket=bucket)
+    return client, target
+
+
+# ---------------------------------------------------------------------------------------
+# Shows: a fresh show folder made by `mediafeed init`, with a config a directory accepts.
+# ---------------------------------------------------------------------------------------
+
+SHOW_CONFIG = """\
+title = "Een tegen eenzaamheid"
+description = "Gesprekken over eenzaamheid en ontmoeting."
+author = "Programma Een tegen eenzaamheid"
+language = "nl"
+categories = [["Health & Fitness", "Mental Health"], ["Government"]]
+explicit = false
+type = "episodic"
+artwork = "artwork.jpg"
+link = "https://example.org/"
+guid = "0b1c4c5e-3f0a-5c6e-9a59-2d6b1f7c8e10"
+
+[owner]
+name = "Programma Een tegen eenzaamheid"
+email = "podcast@example.org"
+"""
+
+
+@pytest.fixture
+def show_dir(tmp_path: Path) -> Path:
+    """An empty show: config, artwork, episodes/ and media/ folders."""
+    from mediafeed.scaffold import init_show
+
+    root = tmp_path / "show"
+    init_show(root, title="Een tegen eenzaamheid", language="nl")
+    (root / "mediafeed.toml").write_text(SHOW_CONFIG, encoding="utf-8")
+    return root
+
+
+def publish_table(target: Target) -> str:
+    """The [publish] table that points a show at a test bucket."""
+    return (
+        f'\n[publish]\ntarget = "s3://{target.bucket}/{target.prefix}"\n'
+        f'endpoint_url = "{target.endpoint_url}"\nregion = "us-east-1"\n'
+        f'public_url = "{target.base_url()}"\n'
+    )
+
+
+@pytest.fixture
+def published_show(show_dir: Path, s3_target: tuple[Any, Target], seaweed: LocalStore,
+                   monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Target]:  # fmt: skip
+    """A show whose [publish] target is a fresh bucket; write credentials come from the
+    environment, the standard AWS chain, as a producer's would."""
+    _, target = s3_target
+    with (show_dir / "mediafeed.toml").open("a", encoding="utf-8") as handle:
+        handle.write(publish_table(target))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(show_dir.parent / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(show_dir.parent / "no-aws-creds"))
+    return show_dir, target

@@ -1,0 +1,274 @@
+"""Publishing to a real SeaweedFS: content types, changed-only uploads, order, prune, errors."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import urllib.parse
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mediafeed.errors import StoreError
+from mediafeed.localstore import LocalStore
+from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA, HashCache, output_object
+from mediafeed.model import Manifest, OutputObject
+from mediafeed.publish import RECORD_KEY, Target, make_client, plan, publish
+from tests import mediafactory
+
+
+def _http(method: str, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    """An anonymous request, as a podcast app makes it."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    conn.request(method, parts.path, headers=headers or {})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+def _object(root: Path, key: str, data: bytes | None = None) -> OutputObject:
+    path = root / key
+    if data is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return output_object(key, path, HashCache(root / ".hashes.json"))
+
+
+@pytest.fixture
+def show(tmp_path: Path) -> Path:
+    """A build folder: one real MP3, one episode page and the feed."""
+    root = tmp_path / "feed"
+    mediafactory.mp3_cbr(root / "media", name="first.mp3")
+    _object(root, "episodes/first/index.html", b"<!doctype html><title>first</title>")
+    _object(root, "feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel/></rss>")
+    return root
+
+
+def _manifest(root: Path, *keys: str) -> Manifest:
+    keys = keys or ("media/first.mp3", "episodes/first/index.html", "feed.xml")
+    return Manifest(tuple(_object(root, key) for key in keys))
+
+
+def _keys(client: Any, target: Target) -> set[str]:
+    answer = client.list_objects_v2(Bucket=target.bucket)
+    return {item["Key"] for item in answer.get("Contents", [])}
+
+
+def test_objects_are_served_anonymously_with_type_and_cache_lifetime(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    report = publish(_manifest(show), client, target)
+    media = _http("HEAD", f"{target.base_url()}/media/first.mp3")
+    feed = _http("HEAD", report.feed_url)
+    assert (media.status, media.getheader("Content-Type")) == (200, "audio/mpeg")
+    assert media.getheader("Cache-Control") == CACHE_MEDIA
+    assert media.getheader("Content-Length") == str((show / "media/first.mp3").stat().st_size)
+    assert (feed.getheader("Content-Type"), feed.getheader("Cache-Control")) == (
+        "application/rss+xml; charset=utf-8",
+        CACHE_FEED,
+    )
+
+
+def test_media_answers_range_requests(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    response = _http("GET", f"{target.base_url()}/media/first.mp3", {"Range": "bytes=0-99"})
+    assert response.status == 206
+    assert response.getheader("Content-Length") == "100"
+
+
+def test_report_names_the_feed_url(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    report = publish(_manifest(show), client, target)
+    assert report.feed_url == f"{target.public_url}/feed.xml"
+    assert sorted(report.uploaded) == ["episodes/first/index.html", "feed.xml", "media/first.mp3"]
+
+
+def test_second_publish_uploads_nothing(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    again = publish(_manifest(show), client, target)
+    assert (again.uploaded, again.bytes_sent, len(again.unchanged)) == ((), 0, 3)
+
+
+def test_changed_file_is_uploaded_again(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>edited</title>")
+    again = publish(_manifest(show), client, target)
+    assert again.uploaded == ("episodes/first/index.html",)
+    body = client.get_object(Bucket=target.bucket, Key="show/episodes/first/index.html")["Body"]
+    assert body.read() == b"<!doctype html><title>edited</title>"
+
+
+def test_same_size_change_is_found_by_hash(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>FIRST</title>")
+    assert publish(_manifest(show), client, target).uploaded == ("episodes/first/index.html",)
+
+
+def test_lost_record_does_not_resend_what_the_store_holds(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    client.delete_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")
+    assert plan(_manifest(show), client, target).uploads == ()
+
+
+def test_feed_is_sent_after_every_other_object_is_stored(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    events: list[tuple[str, str]] = []
+
+    def started(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["object_key"] = params["Key"]
+        events.append(("start", params["Key"]))
+
+    def stored(context: dict[str, Any], **_: Any) -> None:
+        events.append(("stored", context["object_key"]))
+
+    client.meta.events.register("before-parameter-build.s3.PutObject", started)
+    client.meta.events.register("after-call.s3.PutObject", stored)
+    publish(_manifest(show), client, target)
+    feed_start = events.index(("start", "show/feed.xml"))
+    stored_before = {key for kind, key in events[:feed_start] if kind == "stored"}
+    assert stored_before == {"show/media/first.mp3", "show/episodes/first/index.html"}
+
+
+def test_record_lists_every_published_object(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    record = json.loads(
+        client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    )
+    mp3 = show / "media/first.mp3"
+    assert record["objects"]["media/first.mp3"]["size"] == mp3.stat().st_size
+    assert set(record["objects"]) == {"media/first.mp3", "episodes/first/index.html", "feed.xml"}
+
+
+def test_prune_deletes_only_our_own_stale_objects(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    client.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
+    report = publish(_manifest(show, "media/first.mp3", "feed.xml"), client, target, prune=True)
+    assert report.deleted == ("episodes/first/index.html",)
+    assert _keys(client, target) == {
+        "show/media/first.mp3",
+        "show/media/foreign.mp3",
+        "show/feed.xml",
+        f"show/{RECORD_KEY}",
+    }
+
+
+def test_without_prune_stale_objects_stay_owned(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    smaller = _manifest(show, "media/first.mp3", "feed.xml")
+    assert publish(smaller, client, target).deleted == ()
+    assert publish(smaller, client, target, prune=True).deleted == ("episodes/first/index.html",)
+
+
+def test_dry_run_changes_nothing(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    report = publish(_manifest(show), client, target, dry_run=True)
+    assert len(report.uploaded) == 3
+    assert _keys(client, target) == set()
+
+
+def test_dry_run_prune_deletes_nothing(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    before = client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    smaller = _manifest(show, "feed.xml")
+    report = publish(smaller, client, target, dry_run=True, prune=True)
+    assert len(report.deleted) == 2
+    assert len(_keys(client, target)) == 4
+    after = client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    assert after == before
+
+
+def test_missing_bucket_is_named(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    with pytest.raises(StoreError, match="bucket 'no-such-bucket' does not exist"):
+        publish(_manifest(show), client, replace(target, bucket="no-such-bucket"))
+
+
+def test_wrong_credentials_fail_without_showing_the_secret(
+    show: Path, seaweed: LocalStore, s3_target: tuple[Any, Target]
+) -> None:
+    _, target = s3_target
+    wrong = "wrong-" + seaweed.secret_key
+    client = make_client(target, credentials=(seaweed.access_key, wrong))
+    with pytest.raises(StoreError, match="access denied") as caught:
+        publish(_manifest(show), client, target)
+    assert wrong not in str(caught.value)
+    assert seaweed.secret_key not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "key", ["../escape.mp3", "/media/abs.mp3", "media/../../up.mp3", "media/caf\u00e9.mp3"]
+)
+def test_path_trick_keys_are_refused_before_any_upload(
+    show: Path, s3_target: tuple[Any, Target], key: str
+) -> None:
+    client, target = s3_target
+    trick = replace(_object(show, "feed.xml"), key=key)
+    with pytest.raises(StoreError):
+        publish(Manifest((*_manifest(show).objects, trick)), client, target)
+    assert _keys(client, target) == set()
+
+
+def test_large_file_goes_multipart_and_round_trips(
+    tmp_path: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    data = os.urandom(20 * 1024 * 1024 + 123)
+    manifest = Manifest((_object(tmp_path, "media/large.bin", data),))
+    uploads: list[str] = []
+    client.meta.events.register(
+        "before-parameter-build.s3.CreateMultipartUpload",
+        lambda params, **_: uploads.append(params["Key"]),
+    )
+    report = publish(manifest, client, target)
+    head = _http("HEAD", f"{target.base_url()}/media/large.bin")
+    assert uploads == ["show/media/large.bin"]
+    assert head.getheader("Content-Length") == str(len(data))
+    assert report.bytes_sent == len(data)
+    got = client.get_object(Bucket=target.bucket, Key="show/media/large.bin")["Body"].read()
+    assert got == data
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int]] = []
+
+    def start(self, total_bytes: int, total_files: int) -> None:
+        self.calls.append(("start", total_bytes, total_files))
+
+    def advance(self, nbytes: int) -> None:
+        self.calls.append(("advance", nbytes, 0))
+
+    def done(self) -> None:
+        self.calls.append(("done", 0, 0))
+
+
+def test_progress_hears_every_byte(show: Path, s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    manifest = _manifest(show)
+    recorder = _Recorder()
+    publish(manifest, client, target, progress=recorder)
+    total = sum(o.size for o in manifest.objects)
+    advanced = sum(n for kind, n, _ in recorder.calls if kind == "advance")
+    assert recorder.calls[0] == ("start", total, 3)
+    assert (advanced, recorder.calls[-1][0]) == (total, "done")
