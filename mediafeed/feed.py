@@ -55,8 +55,9 @@ def render_feed(show: Show, episodes: Sequence[Episode], *, links: Links) -> byt
 def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links) -> None:
     text = lambda value: xml_safe(value).strip()  # noqa: E731
     fg.title(text(show.title))
-    fg.link(href=show.link, rel="alternate")
+    # feedgen takes the RSS <link> from the last link given: the website must come last.
     fg.link(href=links.feed, rel="self", type="application/rss+xml")
+    fg.link(href=show.link, rel="alternate")
     fg.description(text(plain_text(show.description)) or text(show.title))
     fg.language(show.language)
     if show.copyright:

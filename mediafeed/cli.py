@@ -1,0 +1,242 @@
+"""The command line: parse arguments, call one core function, print. No logic lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mediafeed import __version__, localstore
+from mediafeed.errors import MediafeedError
+from mediafeed.model import Episode
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+def now() -> dt.datetime:
+    """The clock every command uses; MEDIAFEED_NOW fixes it (release checks, tests)."""
+    fixed = os.environ.get("MEDIAFEED_NOW")
+    if fixed:
+        try:
+            moment = dt.datetime.fromisoformat(fixed)
+        except ValueError:
+            raise click.UsageError(f"MEDIAFEED_NOW={fixed!r} is not an ISO 8601 time") from None
+        return moment if moment.tzinfo else moment.astimezone()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+def parse_when(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date, e.g. "
+                                 "2021-11-02T09:00:00+01:00") from None  # fmt: skip
+    return moment if moment.tzinfo else moment.astimezone()
+
+class Group(click.Group):
+    """Turns project errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MediafeedError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            ctx.exit(1)
+        except OSError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.secho(f"Error: {where}{exc.strerror or exc}", err=True, fg="red")
+            ctx.exit(1)
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="mediafeed")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.option("-C", "--show-dir", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), help="The show folder (default: the current folder or the "
+              "nearest parent with a mediafeed.toml).")  # fmt: skip
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
+    """Publish a podcast: tag media, build an RSS feed and episode pages, upload to S3.
+
+    A show is a folder with mediafeed.toml, episodes/*.md (one Markdown file per episode)
+    and media/. Start with 'mediafeed init', add episodes with 'mediafeed add', then
+    'mediafeed publish'.
+    """
+    ctx.obj = {"debug": debug, "show_dir": show_dir}
+
+def _show(ctx: click.Context) -> Any:
+    from mediafeed.site import open_show
+
+    return open_show(ctx.obj["show_dir"])
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--title", default="My podcast", show_default=True, help="The show's title.")
+@click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
+def init(directory: Path, title: str, language: str) -> None:
+    """Create a new show in DIRECTORY: mediafeed.toml, episodes/, media/ and artwork."""
+    from mediafeed.scaffold import init_show
+
+    config = init_show(directory, title=title, language=language)
+    click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", help="Episode title (default: the file name).")
+@click.option("--slug", help="Permanent URL name (default: made from the title).")
+@click.option("--date", "published", help="Publication time, ISO 8601 (default: now). A "
+              "future time schedules the episode.")  # fmt: skip
+@click.option("--notes", "notes_file", type=click.File("r", encoding="utf-8"),
+              help="Markdown show notes from a file, or - for standard input.")  # fmt: skip
+@click.option("--summary", help="A one or two sentence summary.")
+@click.option("--season", type=click.IntRange(min=0), help="Season number.")
+@click.option("--episode", "number", type=click.IntRange(min=0), help="Episode number.")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
+              default="full", show_default=True, help="Apple episode type.")  # fmt: skip
+@click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
+@click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
+@click.pass_context
+def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
+        published: str | None, notes_file: Any, summary: str | None, season: int | None,
+        number: int | None, episode_type: str, explicit: bool | None, draft: bool) -> None:  # fmt: skip
+    """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
+
+    The source file is never changed; the show gets a tagged copy in media/.
+    """
+    from mediafeed.ingest import NewEpisode, add_episode
+    from mediafeed.site import preview_links
+
+    show = _show(ctx)
+    request = NewEpisode(
+        media=media, title=title, slug=slug, published=parse_when(published),
+        notes=notes_file.read() if notes_file else "", summary=summary, season=season,
+        episode=number, episode_type=episode_type, explicit=explicit, draft=draft,
+    )  # fmt: skip
+    episode = add_episode(show, request, now=now(), links=preview_links(show))
+    click.echo(f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
+               f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}")  # fmt: skip
+
+@cli.command("list", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """Episodes with status (draft / scheduled / published), date, duration and size."""
+    from mediafeed.episodes import load_episodes
+
+    show = _show(ctx)
+    moment = now()
+    episodes = load_episodes(show.episodes_dir)
+    rows = [_row(ep, moment) for ep in episodes]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['status']:<11} {row['published'][:16]:<16}  {row['duration']:>8}  "
+                   f"{row['size_mb']:>7.1f} MB  {row['slug']}  {row['title']}")  # fmt: skip
+    if not rows:
+        click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
+
+def _row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
+    return {
+        "slug": ep.slug, "title": ep.title, "guid": ep.guid, "status": ep.status(moment).value,
+        "published": ep.published.isoformat(), "duration": _duration(ep.media.duration),
+        "duration_seconds": ep.media.duration, "length": ep.media.length,
+        "size_mb": ep.media.length / 1e6, "mime_type": ep.media.mime_type,
+    }  # fmt: skip
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@click.pass_context
+def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
+    """Re-apply tags from the episode files to their media (all episodes by default)."""
+    from mediafeed.episodes import load_episodes
+    from mediafeed.ingest import retag_episode
+    from mediafeed.site import preview_links
+
+    show = _show(ctx)
+    targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir)]
+    for slug in targets:
+        episode = retag_episode(show, slug, links=preview_links(show))
+        click.echo(f"Tagged {episode.audio}")
+
+@cli.command(context_settings=CONTEXT)
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
+    from mediafeed.site import build_show
+
+    result = build_show(_show(ctx), now=now())
+    withheld = len(result.episodes) - len(result.public)
+    click.echo(f"Built {result.output_dir}: {len(result.public)} episodes in the feed"
+               + (f", {withheld} not public yet" if withheld else ""))  # fmt: skip
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
+@click.option("--prune", is_flag=True, help="Delete objects this show published earlier and "
+              "no longer needs.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.pass_context
+def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool) -> None:
+    """Build, then upload what changed: media and pages first, feed.xml last.
+
+    Without a [publish] target in mediafeed.toml, publishes to the embedded local store.
+    Credentials come from the standard AWS chain (environment, ~/.aws, profile).
+    """
+    from mediafeed.progress import progress_bar
+    from mediafeed.site import publish_show
+
+    show = _show(ctx)
+    with progress_bar(enabled=not as_json) as bar:
+        result, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
+                                      progress=bar)  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({
+            "dry_run": report.dry_run, "feed_url": report.feed_url,
+            "uploaded": list(report.uploaded), "unchanged": list(report.unchanged),
+            "deleted": list(report.deleted), "bytes_sent": report.bytes_sent,
+        }, indent=2))  # fmt: skip
+        return
+    verb = "Would upload" if dry_run else "Uploaded"
+    for key in report.uploaded:
+        click.echo(f"{verb} {key}")
+    for key in report.deleted:
+        click.echo(f"{'Would delete' if dry_run else 'Deleted'} {key}")
+    click.echo(f"{verb} {len(report.uploaded)} objects ({report.bytes_sent / 1e6:.1f} MB), "
+               f"{len(report.unchanged)} unchanged; {len(result.public)} episodes in the feed.")  # fmt: skip
+    click.echo(f"Feed: {report.feed_url}")
+
+@cli.group(context_settings=CONTEXT)
+def store() -> None:
+    """The embedded local S3 store (SeaweedFS on 127.0.0.1) used when no target is set."""
+
+@store.command("start", context_settings=CONTEXT)
+def store_start() -> None:
+    """Start the local store, or reuse the running one."""
+    running = localstore.ensure_running(localstore.default_state_dir())
+    click.echo(f"Local store running at {running.endpoint_url} (pid {running.pid})")
+
+@store.command("stop", context_settings=CONTEXT)
+def store_stop() -> None:
+    """Stop the local store."""
+    stopped = localstore.stop(localstore.default_state_dir())
+    click.echo("Local store stopped." if stopped else "Local store was not running.")
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="mediafeed")
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

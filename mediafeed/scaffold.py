@@ -1,0 +1,74 @@
+"""`mediafeed init`: a new show folder with a commented config, folders and artwork."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from mediafeed.config import CONFIG_NAME
+from mediafeed.episodes import write_text_atomic
+from mediafeed.errors import ConfigError
+
+ARTWORK_NAME = "artwork.jpg"
+ARTWORK_SIZE = 1400  # Apple's minimum; 3000 is its maximum
+
+CONFIG_TEMPLATE = """\
+# The show. Every field is documented in the README ("Configuration").
+title = {title}
+description = "What the show is about, in two or three sentences."
+author = "Your name or organisation"
+language = {language}
+categories = [["Society & Culture"]]
+explicit = false
+type = "episodic"
+artwork = "{artwork}"
+link = "https://example.org/"
+# podcast:guid, generated once; never change it after the first publish.
+guid = "{guid}"
+locked = true
+
+[owner]
+name = "Your name"
+email = "you@example.org"
+hide_email = false
+
+# Where `mediafeed publish` uploads. Leave this table out to publish to the embedded
+# local store (a SeaweedFS server on 127.0.0.1 that mediafeed starts and manages).
+# [publish]
+# target = "s3://my-bucket/my-show"
+# endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # for S3-compatible stores
+# region = "auto"
+# public_url = "https://podcast.example.org/my-show"
+"""
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def init_show(root: Path, *, title: str, language: str = "en") -> Path:
+    """Create the show folder; refuse to touch an existing show."""
+    config = root / CONFIG_NAME
+    if config.exists():
+        raise ConfigError("a show already exists here", path=config)
+    for folder in ("episodes", "media"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    make_artwork(root / ARTWORK_NAME, title)
+    text = CONFIG_TEMPLATE.format(title=_toml_string(title), language=_toml_string(language),
+                                  artwork=ARTWORK_NAME, guid=uuid.uuid4())  # fmt: skip
+    write_text_atomic(config, text, exclusive=True)
+    return config
+
+
+def make_artwork(path: Path, title: str) -> None:
+    """A plain square cover in the size Apple accepts, to replace with the real one."""
+    if path.exists():
+        return
+    image = Image.new("RGB", (ARTWORK_SIZE, ARTWORK_SIZE), (22, 58, 89))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((80, 80, ARTWORK_SIZE - 80, ARTWORK_SIZE - 80), outline=(240, 200, 90), width=12)
+    draw.text((140, ARTWORK_SIZE // 2), title[:40], fill=(255, 255, 255), font_size=72)
+    image.save(path, "JPEG", quality=85)

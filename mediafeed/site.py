@@ -1,0 +1,83 @@
+"""Orchestration for the commands: find the show, decide where it goes, build, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from slugify import slugify
+
+from mediafeed import localstore
+from mediafeed.build import BuildResult, build
+from mediafeed.config import find_root, load_show
+from mediafeed.links import Links
+from mediafeed.model import Show
+from mediafeed.publish import (
+    Progress,
+    PublishReport,
+    Target,
+    local_target,
+    make_client,
+    publish,
+)
+
+LOCAL_BUCKET = "podcast"
+LOCAL_BASE = f"http://127.0.0.1:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
+
+
+@dataclass(frozen=True)
+class Destination:
+    target: Target
+    credentials: tuple[str, str] | None  # only for the embedded store
+    embedded: bool
+
+    @property
+    def links(self) -> Links:
+        return Links(self.target.base_url())
+
+
+def open_show(start: Path) -> Show:
+    return load_show(find_root(start))
+
+
+def local_prefix(show: Show) -> str:
+    return slugify(show.title, max_length=60) or "show"
+
+
+def preview_links(show: Show) -> Links:
+    """URLs for a build without publishing: the configured public URL, else the local store."""
+    if show.publish.public_url:
+        return Links(show.publish.public_url)
+    return Links(f"{LOCAL_BASE}/{local_prefix(show)}")
+
+
+def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
+    """The configured S3 target, or the embedded store (started if it is not running)."""
+    if show.publish.target:
+        return Destination(Target.from_settings(show.publish), None, embedded=False)
+    store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
+                                      bucket=LOCAL_BUCKET)  # fmt: skip
+    target, credentials = local_target(store, local_prefix(show))
+    return Destination(target, credentials, embedded=True)
+
+
+def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
+    return build(show, links=links or preview_links(show), now=now)
+
+
+def publish_show(
+    show: Show,
+    *,
+    now: dt.datetime,
+    dry_run: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+    state_dir: Path | None = None,
+) -> tuple[BuildResult, PublishReport]:
+    where = destination(show, state_dir=state_dir)
+    result = build(show, links=where.links, now=now)
+    client = make_client(where.target, credentials=where.credentials)
+    report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
+                     progress=progress)  # fmt: skip
+    return result, report
