@@ -7,8 +7,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import Any
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from mediafeed import __version__
 from mediafeed.itunes import AppleEntryExtension, AppleExtension
@@ -27,7 +30,30 @@ TRANSCRIPT_TYPES = {
     ".html": "text/html",
     ".json": "application/json",
 }
+ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class PagingExtension(BaseExtension):  # type: ignore[misc]
+    """atom:link rel=next/prev-archive/current for RFC 5005 paged and archived feeds;
+    feedgen writes only the self link into RSS."""
+
+    def __init__(self) -> None:
+        self._links: list[tuple[str, str]] = []
+
+    def add(self, rel: str, href: str) -> None:
+        self._links.append((rel, href))
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        for rel, href in self._links:
+            element = xml_elem(f"{{{ATOM_NS}}}link", channel)
+            element.attrib["href"] = href
+            element.attrib["rel"] = rel
+        return rss_feed
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -40,23 +66,38 @@ def transcript_type(name: str) -> str:
     return TRANSCRIPT_TYPES.get(PurePosixPath(name).suffix.lower(), "text/plain")
 
 
-def render_feed(show: Show, episodes: Sequence[Episode], *, links: Links) -> bytes:
-    """The feed for the given public episodes (newest first). Same input, same bytes."""
+def render_feed(
+    show: Show,
+    episodes: Sequence[Episode],
+    *,
+    links: Links,
+    self_url: str | None = None,
+    paging: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The feed for the given public episodes (newest first). Same input, same bytes.
+
+    `self_url` and `paging` (rel, href) serve RFC 5005 archive pages of a large show.
+    """
     fg = FeedGenerator()
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
-    _channel(fg, show, episodes, links)
+    _channel(fg, show, episodes, links, self_url or links.feed)
+    if paging:
+        fg.register_extension("paging", PagingExtension, atom=False)
+        for rel, href in paging:
+            fg.paging.add(rel, href)
     for episode in episodes:
         _item(fg, show, episode, links)
     xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return xml
 
 
-def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links) -> None:
+def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links,
+             self_url: str) -> None:  # fmt: skip
     text = lambda value: xml_safe(value).strip()  # noqa: E731
     fg.title(text(show.title))
     # feedgen takes the RSS <link> from the last link given: the website must come last.
-    fg.link(href=links.feed, rel="self", type="application/rss+xml")
+    fg.link(href=self_url, rel="self", type="application/rss+xml")
     fg.link(href=show.link, rel="alternate")
     fg.description(text(plain_text(show.description)) or text(show.title))
     fg.language(show.language)
