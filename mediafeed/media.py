@@ -129,9 +129,25 @@ def _parse(path: Path) -> FileType:
             continue
         if audio.info is not None:
             return audio
-    raise MediaError(
-        "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)", path=path
-    )
+    raise MediaError(_diagnose(path), path=path)
+
+
+def _diagnose(path: Path) -> str:
+    """Say why no parser took the file, in terms the producer can act on."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+        size = os.fstat(handle.fileno()).st_size
+    if head.startswith(b"ID3") and len(head) >= 10:
+        declared = 10 + sum(
+            (byte & 0x7F) << shift for byte, shift in zip(head[9:5:-1], (0, 7, 14, 21), strict=True)
+        )
+        if declared >= size:
+            return f"damaged ID3 tag: it claims {declared} bytes of a {size}-byte file"
+    if head[4:8] == b"ftyp":
+        return "damaged or truncated MP4/M4A file (no playable track found)"
+    if head.startswith((b"OggS", b"fLaC", b"RIFF")):
+        return "damaged or truncated audio file"
+    return "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 
 
 def _check(path: Path, audio: FileType, size: int) -> tuple[float, float, _Kind]:
@@ -270,17 +286,21 @@ class ProbeCache:
         data = json.dumps(
             {"version": self._VERSION, "entries": self._entries}, indent=1, sort_keys=True
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        temp: Path | None = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            temp = Path(name)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        except OSError as exc:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            reason = exc.strerror or str(exc)
+            raise MediaError(f"cannot save probe cache: {reason}", path=self.path) from exc
         self._dirty = False
 
     def _key(self, media: Path) -> str:

@@ -186,3 +186,27 @@ def jpeg(tmp_dir: Path, name: str = "cover.jpg", size: int = 64) -> Path:
     _run(*_FFMPEG, "-f", "lavfi", "-i", f"testsrc=size={size}x{size}", "-frames:v", "1",
          "-f", "image2", "-c:v", "mjpeg", out)  # fmt: skip
     return out
+
+
+def mp3_tagged(tmp_dir: Path, version: str, name: str = "tagged.mp3", seconds: float = 2.0) -> Path:
+    """CBR MP3 with a title tag as another tool wrote it: `v1`, `v2.3` (lame) or `v2.4`."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    source = _speech(SPEECH, seconds, 44100, 1)
+    out = tmp_dir / name
+    if version == "v2.4":
+        _run(*_FFMPEG, "-i", source, "-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version",
+             "4", "-metadata", "title=Tagged elsewhere", "-f", "mp3", out)  # fmt: skip
+    else:
+        only = {"v1": "--id3v1-only", "v2.3": "--id3v2-only"}[version]
+        _run("lame", "--quiet", "-b", "64", only, "--tt", "Tagged elsewhere", source, out)
+    return out
+
+
+def noise_png(tmp_dir: Path, name: str = "noise.png", size: int = 1450) -> Path:
+    """A PNG of random pixels, which compresses badly: about 3 bytes per pixel."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    out = tmp_dir / name
+    noise = "geq=random(1)*255:random(2)*255:random(3)*255"
+    _run(*_FFMPEG, "-f", "lavfi", "-i", f"nullsrc=s={size}x{size},{noise}",
+         "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "image2", "-c:v", "png", out)  # fmt: skip
+    return out

@@ -1,0 +1,300 @@
+"""Probing real media: facts match ffprobe, content decides the type, bad files fail clearly."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mediafeed import media
+from mediafeed.errors import MediaError
+from mediafeed.media import ProbeCache, extension_for, extension_matches, probe, sha256_file
+from tests import mediafactory as mf
+
+
+def ffprobe(path: Path, entries: str) -> dict[str, object]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", entries, "-of", "json", str(path)],
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def ffprobe_duration(path: Path) -> float:
+    return float(ffprobe(path, "format=duration")["format"]["duration"])  # type: ignore[index]
+
+
+def decoded_duration(path: Path) -> float:
+    """Duration of the samples a decoder actually produces (for streams without an index)."""
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "s16le", "-ac", "1",
+         "-ar", "48000", "-"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return len(out.stdout) / 2 / 48000
+
+
+def audio_stream(path: Path) -> dict[str, str]:
+    streams = ffprobe(path, "stream=codec_type,sample_rate,channels")["streams"]
+    return next(s for s in streams if s["codec_type"] == "audio")  # type: ignore[attr-defined, no-any-return]
+
+
+Maker = Callable[[Path], Path]
+# maker, MIME type, codec, is video
+FORMATS: dict[str, tuple[Maker, str, str, bool]] = {
+    "mp3-cbr": (mf.mp3_cbr, "audio/mpeg", "mp3", False),
+    "mp3-vbr": (mf.mp3_vbr, "audio/mpeg", "mp3", False),
+    "mp3-cbr-no-xing": (mf.mp3_no_xing, "audio/mpeg", "mp3", False),
+    "m4a": (mf.m4a, "audio/x-m4a", "aac", False),
+    "mp4-video": (mf.mp4_video, "video/mp4", "aac", True),
+    "ogg-vorbis": (mf.ogg_vorbis, "audio/ogg", "vorbis", False),
+    "opus": (mf.opus, "audio/ogg", "opus", False),
+    "flac": (mf.flac, "audio/flac", "flac", False),
+    "wav": (mf.wav, "audio/wav", "pcm", False),
+}
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_duration_matches_ffprobe(tmp_path: Path, name: str) -> None:
+    path = FORMATS[name][0](tmp_path)
+    assert probe(path).duration == pytest.approx(ffprobe_duration(path), abs=0.05)
+
+
+def test_vbr_duration_without_xing_header_counts_frames(tmp_path: Path) -> None:
+    # ffprobe only estimates this one from the first frame's bitrate; decoding is the truth.
+    path = mf.mp3_no_xing(tmp_path, vbr=True, seconds=3.0)
+    assert probe(path).duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+def test_raw_aac_is_probed_as_audio_aac(tmp_path: Path) -> None:
+    info = probe(mf.aac_adts(tmp_path))
+    assert (info.mime_type, info.codec) == ("audio/aac", "aac")
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_mime_type_codec_and_video_flag(tmp_path: Path, name: str) -> None:
+    maker, mime_type, codec, is_video = FORMATS[name]
+    info = probe(maker(tmp_path))
+    assert (info.mime_type, info.codec, info.is_video) == (mime_type, codec, is_video)
+
+
+MONO_AAC = pytest.mark.xfail(
+    strict=True, reason="mutagen reads mono AAC-LC in MP4 as 2 channels (the sample entry's)"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=MONO_AAC) if n in ("m4a", "mp4-video") else n for n in FORMATS],
+)
+def test_sample_rate_and_channels_match_ffprobe(tmp_path: Path, name: str) -> None:
+    path = FORMATS[name][0](tmp_path)
+    info, stream = probe(path), audio_stream(path)
+    assert (info.sample_rate, info.channels) == (int(stream["sample_rate"]), stream["channels"])
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_length_and_hash_are_of_the_whole_file(tmp_path: Path, name: str) -> None:
+    path = FORMATS[name][0](tmp_path)
+    info = probe(path)
+    assert (info.length, info.sha256) == (path.stat().st_size, sha256_file(path))
+
+
+def test_bitrate_of_cbr_mp3_is_its_nominal_rate(tmp_path: Path) -> None:
+    assert probe(mf.mp3_cbr(tmp_path)).bitrate == pytest.approx(64000, rel=0.01)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2.3", "v2.4"])
+def test_mp3_with_existing_id3_tag_is_probed(tmp_path: Path, version: str) -> None:
+    path = mf.mp3_tagged(tmp_path, version)
+    assert probe(path).duration == pytest.approx(ffprobe_duration(path), abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("maker", "extension"),
+    [(mf.m4a, ".m4a"), (mf.flac, ".flac"), (mf.ogg_vorbis, ".ogg"), (mf.opus, ".opus"),
+     (mf.wav, ".wav"), (mf.mp4_video, ".mp4")],
+)  # fmt: skip
+def test_content_decides_not_the_extension(tmp_path: Path, maker: Maker, extension: str) -> None:
+    path = maker(tmp_path)
+    lying = path.rename(tmp_path / "episode.mp3")
+    info = probe(lying)
+    assert (extension_for(info), extension_matches(lying, info)) == (extension, False)
+
+
+def test_mp3_named_mp3_is_not_flagged(tmp_path: Path) -> None:
+    path = mf.mp3_vbr(tmp_path)
+    assert extension_matches(path, probe(path))
+
+
+def test_m4b_extension_is_accepted_for_m4a_content(tmp_path: Path) -> None:
+    path = mf.m4a(tmp_path, name="book.m4b")
+    assert extension_matches(path, probe(path))
+
+
+def probe_error(path: Path) -> str:
+    """Probe must fail with MediaError naming the file, quickly, leaving the file alone."""
+    before = path.read_bytes() if path.is_file() else None
+    started = time.monotonic()
+    with pytest.raises(MediaError) as caught:
+        probe(path)
+    assert time.monotonic() - started < 10
+    assert caught.value.path == str(path)
+    assert (path.read_bytes() if path.is_file() else None) == before
+    return caught.value.message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "not found" in probe_error(tmp_path / "nope.mp3")
+
+
+def test_zero_byte_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.mp3"
+    path.touch()
+    assert "empty" in probe_error(path)
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    assert "not a regular file" in probe_error(tmp_path)
+
+
+def test_text_renamed_mp3(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp3"
+    path.write_text("# Episode notes\n\nNot audio at all.\n" * 200)
+    assert "not a supported" in probe_error(path)
+
+
+@pytest.mark.parametrize("maker", [mf.png, mf.jpeg, mf.noise_png])
+def test_picture_renamed_mp3(tmp_path: Path, maker: Maker) -> None:
+    path = maker(tmp_path).rename(tmp_path / "cover.mp3")
+    probe_error(path)
+
+
+def test_random_bytes_renamed_mp3(tmp_path: Path) -> None:
+    path = tmp_path / "noise.mp3"
+    path.write_bytes(random.Random(4).randbytes(300_000))
+    probe_error(path)
+
+
+def test_truncated_vbr_mp3_is_reported(tmp_path: Path) -> None:
+    path = mf.mp3_vbr(tmp_path, seconds=6.0)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert "truncated" in probe_error(path)
+
+
+def test_truncated_mp3_without_header_is_probed_as_what_remains(tmp_path: Path) -> None:
+    path = mf.mp3_no_xing(tmp_path, seconds=6.0)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 100])  # cut inside a frame
+    assert probe(path).duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+def test_truncated_m4a_is_reported(tmp_path: Path) -> None:
+    path = mf.m4a(tmp_path, seconds=3.0)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    assert "truncated" in probe_error(path)
+
+
+def test_truncated_wav_is_reported(tmp_path: Path) -> None:
+    path = mf.wav(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert "truncated" in probe_error(path)
+
+
+def test_id3_header_with_garbage_size(tmp_path: Path) -> None:
+    path = mf.mp3_tagged(tmp_path, "v2.3")
+    data = bytearray(path.read_bytes())
+    data[6:10] = b"\x7f\x7f\x7f\x7f"  # a tag "larger" than the file
+    path.write_bytes(bytes(data))
+    assert "damaged ID3 tag" in probe_error(path)
+
+
+def test_five_megabyte_cover_does_not_disturb_probe(tmp_path: Path) -> None:
+    from mediafeed.tags import EpisodeTags, write_tags
+
+    path = mf.mp3_vbr(tmp_path)
+    expected = probe(path).duration
+    cover = mf.noise_png(tmp_path).read_bytes()
+    assert len(cover) > 5_000_000
+    write_tags(path, EpisodeTags(title="Big art", cover=cover, cover_mime="image/png"))
+    assert probe(path).duration == pytest.approx(expected, abs=0.001)
+
+
+# -- the probe cache ---------------------------------------------------------------------
+
+
+def no_media_access(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path) -> object:
+        raise AssertionError(f"media file opened: {path}")
+
+    monkeypatch.setattr(media, "probe", refuse)
+    monkeypatch.setattr(media, "sha256_file", refuse)
+
+
+def test_rebuild_with_unchanged_media_opens_no_media_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = mf.mp3_cbr(tmp_path)
+    first = ProbeCache(tmp_path / "cache.json")
+    expected = first.probe(path)
+    first.save()
+    no_media_access(monkeypatch)
+    assert ProbeCache(tmp_path / "cache.json").probe(path) == expected
+
+
+def test_changed_media_is_probed_again(tmp_path: Path) -> None:
+    path = mf.mp3_cbr(tmp_path, seconds=2.0)
+    cache = ProbeCache(tmp_path / "cache.json")
+    cache.probe(path)
+    shutil.copyfile(mf.mp3_cbr(tmp_path / "other", seconds=3.0), path)
+    assert cache.probe(path).duration == pytest.approx(3.0, abs=0.05)
+
+
+def test_verify_catches_an_edit_that_kept_size_and_time(tmp_path: Path) -> None:
+    path = mf.wav(tmp_path)
+    cache = ProbeCache(tmp_path / "cache.json")
+    old = cache.probe(path)
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert cache.probe(path).sha256 == old.sha256
+    assert cache.probe(path, verify=True).sha256 == sha256_file(path) != old.sha256
+
+
+def test_damaged_cache_file_only_costs_a_probe(tmp_path: Path) -> None:
+    (tmp_path / "cache.json").write_text("{not json")
+    path = mf.flac(tmp_path)
+    assert ProbeCache(tmp_path / "cache.json").probe(path) == probe(path)
+
+
+def test_cache_save_failure_keeps_old_cache_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_path = tmp_path / "cache" / "probe.json"
+    cache = ProbeCache(cache_path)
+    cache.probe(mf.mp3_cbr(tmp_path))
+    cache.save()
+    before = cache_path.read_bytes()
+    cache.probe(mf.flac(tmp_path))
+
+    def fail(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(media.os, "replace", fail)
+    with pytest.raises(MediaError, match="No space left"):
+        cache.save()
+    assert cache_path.read_bytes() == before
+    assert sorted(p.name for p in cache_path.parent.iterdir()) == ["probe.json"]
