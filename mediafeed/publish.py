@@ -7,7 +7,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
@@ -205,7 +205,8 @@ def publish(
 ) -> PublishReport:
     """Upload what changed: media and pages, then the feed, then the record, then prune."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
-    _check_bucket(client, target)
+    with _store_errors(target):
+        client.head_bucket(Bucket=target.bucket)
     the_plan = plan(manifest, client, target, prune=prune)
     report = PublishReport(
         uploaded=tuple(o.key for o in the_plan.uploads),
@@ -240,13 +241,7 @@ def publish(
         )
         _delete(client, target, the_plan.deletions)
     sink.done()
-    return PublishReport(
-        uploaded=report.uploaded,
-        unchanged=report.unchanged,
-        deleted=report.deleted,
-        bytes_sent=sink.sent,
-        feed_url=feed_url,
-    )
+    return replace(report, bytes_sent=sink.sent)
 
 
 def _waves(objects: tuple[OutputObject, ...], feed_key: str) -> list[list[OutputObject]]:
@@ -279,7 +274,7 @@ def _upload(client: S3Client, target: Target, objects: list[OutputObject], sink:
                     "Metadata": {"sha256": obj.sha256},
                     "ChecksumAlgorithm": "SHA256",
                 },
-                subscribers=[_Subscriber(sink)],
+                subscribers=[sink],
             )
             for obj in objects
         ]
@@ -300,11 +295,6 @@ def _delete(client: S3Client, target: Target, names: tuple[str, ...]) -> None:
         )
         for error in answer.get("Errors", []):
             raise StoreError(f"could not delete: {error.get('Code')}", path=error.get("Key"))
-
-
-def _check_bucket(client: S3Client, target: Target) -> None:
-    with _store_errors(target):
-        client.head_bucket(Bucket=target.bucket)
 
 
 def _read_record(client: S3Client, target: Target) -> dict[str, dict[str, Any]]:
@@ -388,7 +378,7 @@ def _store_errors(target: Target) -> Iterator[None]:
         raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
 
 
-class _Sink:
+class _Sink(BaseSubscriber):  # type: ignore[misc]
     """Serializes progress calls from transfer threads and counts the bytes sent."""
 
     def __init__(self, progress: Progress | None) -> None:
@@ -410,10 +400,5 @@ class _Sink:
         if self._progress:
             self._progress.done()
 
-
-class _Subscriber(BaseSubscriber):  # type: ignore[misc]
-    def __init__(self, sink: _Sink) -> None:
-        self._sink = sink
-
     def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
-        self._sink.advance(bytes_transferred)
+        self.advance(bytes_transferred)

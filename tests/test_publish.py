@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
@@ -247,6 +248,36 @@ def test_large_file_goes_multipart_and_round_trips(
     assert report.bytes_sent == len(data)
     got = client.get_object(Bucket=target.bucket, Key="show/media/large.bin")["Body"].read()
     assert got == data
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def test_failure_mid_upload_leaves_the_public_feed_alone(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    old_feed = (show / "feed.xml").read_bytes()
+    (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>second</title>")
+    (show / "feed.xml").write_bytes(old_feed.replace(b"<channel/>", b"<channel><item/></channel>"))
+    error = b"<Error><Code>BadDigest</Code><Message>digest mismatch</Message></Error>"
+
+    def refuse_pages(request: Any, **_: Any) -> AWSResponse | None:
+        if request.method == "PUT" and request.url.endswith("index.html"):
+            return AWSResponse(request.url, 400, {}, _Body(error))
+        return None
+
+    client.meta.events.register("before-send.s3.PutObject", refuse_pages)
+    with pytest.raises(StoreError, match="BadDigest"):
+        publish(_manifest(show), client, target)
+    feed = client.get_object(Bucket=target.bucket, Key="show/feed.xml")["Body"].read()
+    assert feed == old_feed
 
 
 class _Recorder:
