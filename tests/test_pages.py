@@ -1,0 +1,375 @@
+"""Show and episode pages: language, player, link previews, transcript, and hostile text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urljoin
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mediafeed.errors import EpisodeError
+from mediafeed.i18n import Locale, resolve_language
+from mediafeed.links import Links, episode_page_key
+from mediafeed.model import Chapter, Episode, MediaInfo, Owner, Person, Show
+from mediafeed.pages import parse_transcript, render_site
+
+BASE = "https://podcast.example.nl/een"
+LINKS = Links(BASE)
+CET = dt.timezone(dt.timedelta(hours=1))
+
+VTT = """WEBVTT
+
+NOTE made by hand
+
+00:00.000 --> 00:04.000
+<v Rick Kwekkeboom>Welkom bij deze aflevering over ontmoeting.
+
+00:04.000 --> 00:09.500
+<v Rick Kwekkeboom>Eenzaamheid begint vaak in het fysieke domein.
+
+00:01:08.000 --> 00:01:11.000
+<v Interviewer>Dank u wel &amp; tot ziens.
+"""
+
+
+def make_show(root: Path, language: str = "nl") -> Show:
+    return Show(
+        root=root,
+        title="Een tegen eenzaamheid",
+        description="Gesprekken over eenzaamheid en ontmoeting.",
+        author="Ministerie van VWS",
+        owner=Owner("Redactie", "podcast@example.nl"),
+        language=language,
+        categories=(("Health & Fitness",),),
+        explicit=False,
+        artwork="cover.png",
+        link="https://www.eentegeneenzaamheid.nl",
+        guid="5b0e1f2a-0000-4000-8000-000000000001",
+        subscribe=(("Apple Podcasts", "https://podcasts.apple.com/nl/podcast/id1"),),
+    )
+
+
+def make_episode(root: Path, **changes: object) -> Episode:
+    (root / "transcripts").mkdir(exist_ok=True)
+    (root / "transcripts" / "ontmoeting.vtt").write_text(VTT, encoding="utf-8")
+    episode = Episode(
+        slug="ontmoeting-in-het-fysieke-domein",
+        source=root / "episodes" / "ontmoeting-in-het-fysieke-domein.md",
+        title="Ontmoeting in het fysieke domein",
+        guid="urn:uuid:ontmoeting",
+        published=dt.datetime(2021, 11, 2, 9, 0, tzinfo=CET),
+        audio="media/ontmoeting.mp3",
+        media=MediaInfo(
+            duration=1503.4, length=12_027_000, mime_type="audio/mpeg", sha256="ab" * 32
+        ),
+        notes="Met **prof. Rick Kwekkeboom**. Over ontmoeting in [de wijk](https://example.nl).",
+        chapters=(Chapter(0, "Introductie"), Chapter(68, "Afsluiting")),
+        persons=(Person("Rick Kwekkeboom", "guest", href="https://www.hu.nl/kwekkeboom"),),
+        transcript="transcripts/ontmoeting.vtt",
+    )
+    return replace(episode, **changes)  # type: ignore[arg-type]
+
+
+def episode_doc(show: Show, episode: Episode) -> lxml.html.HtmlElement:
+    site = render_site(show, [episode], links=LINKS)
+    return lxml.html.fromstring(site[episode_page_key(episode.slug)])
+
+
+def meta(doc: lxml.html.HtmlElement, prop: str) -> str:
+    values = doc.xpath(f'//meta[@property="{prop}" or @name="{prop}"]/@content')
+    assert len(values) == 1, f"expected one <meta> {prop}, found {values}"
+    return str(values[0])
+
+
+@pytest.fixture
+def show(tmp_path: Path) -> Show:
+    return make_show(tmp_path)
+
+
+@pytest.fixture
+def episode(tmp_path: Path) -> Episode:
+    return make_episode(tmp_path)
+
+
+def test_dutch_show_shows_dutch_date(show: Show, episode: Episode) -> None:
+    doc = episode_doc(show, episode)
+    assert doc.xpath("//main//time/text()")[0] == "2 november 2021"
+
+
+def test_dutch_show_shows_duration_in_minutes(show: Show, episode: Episode) -> None:
+    assert "25 minuten" in episode_doc(show, episode).xpath("//main//time/text()")
+
+
+def test_lang_attribute_is_the_show_language(tmp_path: Path, episode: Episode) -> None:
+    doc = episode_doc(make_show(tmp_path, "nl-NL"), episode)
+    assert doc.get("lang") == "nl-NL"
+    assert "2 november 2021" in doc.xpath("//main//time/text()")
+
+
+def test_unknown_language_falls_back_to_english(tmp_path: Path, episode: Episode) -> None:
+    doc = episode_doc(make_show(tmp_path, "tlh"), episode)
+    times = doc.xpath("//main//time/text()")
+    assert "November 2, 2021" in times
+    assert "25 minutes" in times
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nl", "nl"), ("nl-NL", "nl"), ("NL_be", "nl"), ("en-GB", "en"), ("fr", "en"), ("", "en")],
+)
+def test_language_resolution(language: str, expected: str) -> None:
+    assert resolve_language(language) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "dutch", "english"),
+    [
+        (1500, "25 minuten", "25 minutes"),
+        (61, "1 minuut", "1 minute"),
+        (3900, "1 uur 5 minuten", "1 hour 5 minutes"),
+        (7200, "2 uur", "2 hours"),
+        (42.4, "42 seconden", "42 seconds"),
+    ],
+)
+def test_duration_wording(seconds: float, dutch: str, english: str) -> None:
+    assert Locale("nl").duration(seconds) == dutch
+    assert Locale("en").duration(seconds) == english
+
+
+def test_canonical_and_og_url_are_the_absolute_permalink(show: Show, episode: Episode) -> None:
+    doc = episode_doc(show, episode)
+    permalink = f"{BASE}/episodes/ontmoeting-in-het-fysieke-domein/index.html"
+    assert doc.xpath('//link[@rel="canonical"]/@href') == [permalink]
+    assert meta(doc, "og:url") == permalink
+
+
+def test_open_graph_and_twitter_tags(show: Show, episode: Episode) -> None:
+    doc = episode_doc(show, episode)
+    assert meta(doc, "og:title") == "Ontmoeting in het fysieke domein"
+    assert meta(doc, "og:description").startswith("Met prof. Rick Kwekkeboom.")
+    assert meta(doc, "og:image") == f"{BASE}/images/cover.png"
+    assert meta(doc, "og:type") == "article"
+    assert meta(doc, "og:audio") == LINKS.media(episode)
+    assert meta(doc, "twitter:card") == "summary"
+
+
+def test_rss_alternate_link_on_both_pages(show: Show, episode: Episode) -> None:
+    site = render_site(show, [episode], links=LINKS)
+    for key in ("index.html", episode_page_key(episode.slug)):
+        doc = lxml.html.fromstring(site[key])
+        assert doc.xpath('//link[@rel="alternate"][@type="application/rss+xml"]/@href') == [
+            LINKS.feed
+        ], key
+
+
+def test_audio_player_plays_the_enclosure(show: Show, episode: Episode) -> None:
+    doc = episode_doc(show, episode)
+    canonical = LINKS.episode_page(episode.slug)
+    (audio,) = doc.xpath("//audio")
+    assert audio.get("controls") is not None
+    assert audio.get("preload") == "metadata"
+    (source,) = audio.xpath("source")
+    assert urljoin(canonical, source.get("src")) == LINKS.media(episode)
+    assert source.get("type") == "audio/mpeg"
+    downloads = doc.xpath("//a[@download]/@href")
+    assert [urljoin(canonical, href) for href in downloads] == [LINKS.media(episode)]
+
+
+def test_video_episode_gets_a_video_player(show: Show, tmp_path: Path) -> None:
+    media = MediaInfo(
+        duration=60, length=900_000, mime_type="video/mp4", sha256="c" * 64, is_video=True
+    )
+    doc = episode_doc(show, make_episode(tmp_path, media=media, audio="media/v.mp4"))
+    assert not doc.xpath("//audio")
+    assert doc.xpath("//video[@controls]/source/@type") == ["video/mp4"]
+    assert doc.xpath("//track[@kind='captions']/@src") == ["transcript.vtt"]
+
+
+def test_transcript_cues_read_as_paragraphs(show: Show, episode: Episode) -> None:
+    section = episode_doc(show, episode).xpath("//section[@class='transcript']")[0]
+    paragraphs = [" ".join(p.text_content().split()) for p in section.xpath("p[time or a]")]
+    assert paragraphs[0] == (
+        "0:00 Rick Kwekkeboom: Welkom bij deze aflevering over ontmoeting. "
+        "Eenzaamheid begint vaak in het fysieke domein."
+    )
+    assert paragraphs[1] == "1:08 Interviewer: Dank u wel & tot ziens."
+
+
+def test_srt_transcript_is_parsed() -> None:
+    srt = "1\r\n00:00:01,500 --> 00:00:03,000\r\n<i>Goedemorgen.</i>\r\n\r\n2\r\n"
+    srt += "01:02:03,000 --> 01:02:05,000\r\nTot de volgende keer.\r\n"
+    paragraphs = parse_transcript(srt, ".srt")
+    assert [(p.start, p.text) for p in paragraphs] == [(1.5, "Goedemorgen. Tot de volgende keer.")]
+
+
+def test_plain_text_transcript_becomes_paragraphs(show: Show, tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("Eerste alinea\nloopt door.\n\nTweede alinea.\n")
+    doc = episode_doc(show, make_episode(tmp_path, transcript="t.txt"))
+    texts = doc.xpath("//section[@class='transcript']/p/text()")
+    assert texts[:2] == ["Eerste alinea loopt door.", "Tweede alinea."]
+
+
+def test_transcript_file_is_linked_next_to_the_page(show: Show, episode: Episode) -> None:
+    doc = episode_doc(show, episode)
+    links = doc.xpath("//section[@class='transcript']//a[not(@class)]/@href")
+    assert [urljoin(LINKS.episode_page(episode.slug), h) for h in links] == [
+        LINKS.transcript(episode)
+    ]
+
+
+def test_missing_transcript_is_a_clear_error(show: Show, tmp_path: Path) -> None:
+    with pytest.raises(EpisodeError, match="cannot read transcript") as caught:
+        episode_doc(show, make_episode(tmp_path, transcript="gone.vtt"))
+    assert caught.value.field == "transcript"
+
+
+def test_transcript_outside_the_show_is_refused(show: Show, tmp_path: Path) -> None:
+    with pytest.raises(EpisodeError, match="inside the show folder"):
+        episode_doc(show, make_episode(tmp_path, transcript="../../etc/passwd"))
+
+
+def test_chapters_with_timestamps(show: Show, episode: Episode) -> None:
+    items = episode_doc(show, episode).xpath("//section[@class='chapters']//li")
+    assert [" ".join(li.text_content().split()) for li in items] == [
+        "0:00 Introductie",
+        "1:08 Afsluiting",
+    ]
+    assert items[1].xpath("a/@href")[0].endswith("#t=68")
+
+
+def test_guests_are_listed_with_their_role(show: Show, episode: Episode) -> None:
+    (item,) = episode_doc(show, episode).xpath("//section[@class='people']//li")
+    assert " ".join(item.text_content().split()) == "Rick Kwekkeboom (gast)"
+
+
+def test_show_page_lists_episodes_newest_first(show: Show, tmp_path: Path) -> None:
+    older = make_episode(tmp_path, slug="eerste", title="Eerste", published=dt.datetime(
+        2021, 10, 5, 9, 0, tzinfo=CET))  # fmt: skip
+    newer = make_episode(tmp_path)
+    doc = lxml.html.fromstring(render_site(show, [newer, older], links=LINKS)["index.html"])
+    hrefs = doc.xpath("//ol[@class='episode-list']//h3/a/@href")
+    assert [urljoin(LINKS.show_page, h) for h in hrefs] == [
+        LINKS.episode_page(newer.slug),
+        LINKS.episode_page("eerste"),
+    ]
+    assert "5 oktober 2021" in doc.xpath("//ol[@class='episode-list']//time/text()")
+
+
+def test_show_page_has_subscribe_links_and_artwork(show: Show, episode: Episode) -> None:
+    doc = lxml.html.fromstring(render_site(show, [episode], links=LINKS)["index.html"])
+    subscribe = doc.xpath("//section[@class='subscribe']//a/@href")
+    assert subscribe == ["https://podcasts.apple.com/nl/podcast/id1", LINKS.feed]
+    assert doc.xpath("//img[@class='artwork']/@alt") == [
+        "Omslagafbeelding van Een tegen eenzaamheid"
+    ]
+
+
+def test_renaming_the_title_keeps_the_url(show: Show, episode: Episode) -> None:
+    renamed = replace(episode, title="Een heel andere titel")
+    assert set(render_site(show, [renamed], links=LINKS)) == set(
+        render_site(show, [episode], links=LINKS)
+    )
+
+
+def test_output_is_deterministic(show: Show, episode: Episode) -> None:
+    assert render_site(show, [episode], links=LINKS) == render_site(show, [episode], links=LINKS)
+
+
+def test_show_templates_override_the_packaged_ones(show: Show, episode: Episode) -> None:
+    (show.root / "templates").mkdir()
+    (show.root / "templates" / "style.css").write_text("body { color: black; }\n")
+    site = render_site(show, [episode], links=LINKS)
+    assert site["style.css"] == b"body { color: black; }\n"
+
+
+def test_pages_load_nothing_from_other_hosts(show: Show, episode: Episode) -> None:
+    site = render_site(show, [episode], links=LINKS)
+    for key in ("index.html", episode_page_key(episode.slug)):
+        doc = lxml.html.fromstring(site[key])
+        base = LINKS.url(key)
+        loaded = doc.xpath("//@src | //link/@href | //@poster | //@srcset | //object/@data")
+        assert loaded, key
+        for url in loaded:
+            assert urljoin(base, url).startswith(BASE + "/"), (key, url)
+        assert not doc.xpath("//script | //iframe | //style"), key
+
+
+HOSTILE_NOTES = """Hallo <script>alert(1)</script>
+<img src=x onerror="alert(2)">
+<a href="javascript:alert(3)">klik</a> [ook](javascript:alert(4))
+<p style="x" onmouseover="alert(5)">tekst</p> "onmouseover=alert(6) x
+"""
+
+
+# Plain random text rarely spells a tag; mixing in markup fragments makes every run try.
+HOSTILE_TEXT = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(
+            [
+                "<script>",
+                "</script>",
+                "<",
+                ">",
+                '"',
+                "'",
+                " onmouseover=",
+                "javascript:",
+                "<img src=x onerror=alert(1)>",
+                "[a](",
+                ")",
+                "</title>",
+                "-->",
+                "&",
+                "\n\n",
+            ]
+        ),  # fmt: skip
+    ),
+    max_size=30,
+).map("".join)
+
+
+URL_ATTRIBUTES = frozenset({"href", "src", "poster", "action", "formaction", "data"})
+
+
+def assert_inert(doc: lxml.html.HtmlElement) -> None:
+    assert not doc.xpath("//script"), "a <script> element got through"
+    for element in doc.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), f"{element.tag} has {name}"
+            if name.lower() in URL_ATTRIBUTES:
+                assert not value.strip().lower().startswith("javascript:"), f"{element.tag} {name}"
+
+
+def test_hostile_text_never_breaks_out(show: Show, tmp_path: Path) -> None:
+    hostile = make_episode(
+        tmp_path,
+        title='<script>alert(1)</script>"onmouseover="alert(1)',
+        summary="</title><script>alert(7)</script>",
+        notes=HOSTILE_NOTES,
+        persons=(Person("<b onclick=x>Mallory</b>", "guest", href="javascript:alert(8)"),),
+        chapters=(Chapter(1, "<script>alert(9)</script>", url="javascript:alert(10)"),),
+    )
+    site = render_site(show, [hostile], links=LINKS)
+    for body in site.values():
+        if body.startswith(b"<!doctype"):
+            assert_inert(lxml.html.fromstring(body))
+    doc = lxml.html.fromstring(site[episode_page_key(hostile.slug)])
+    assert doc.xpath("//h1/text()") == ['<script>alert(1)</script>"onmouseover="alert(1)']
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(title=HOSTILE_TEXT, notes=HOSTILE_TEXT)
+def test_arbitrary_text_stays_text(tmp_path: Path, title: str, notes: str) -> None:
+    show = make_show(tmp_path)
+    episode = make_episode(tmp_path, title=title, notes=notes, summary=None)
+    site = render_site(show, [episode], links=LINKS)
+    for key in ("index.html", episode_page_key(episode.slug)):
+        assert_inert(lxml.html.fromstring(site[key]))
