@@ -218,6 +218,44 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool) -> No
                f"{len(report.unchanged)} unchanged; {len(result.public)} episodes in the feed.")  # fmt: skip
     click.echo(f"Feed: {report.feed_url}")
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")  # fmt: skip
+@click.pass_context
+def serve(ctx: click.Context, port: int) -> None:
+    """Build the show for a local address and serve it, with HEAD and Range support."""
+    from mediafeed.links import Links
+    from mediafeed.serve import make_server
+    from mediafeed.site import build_show
+
+    show = _show(ctx)
+    server = make_server(show.output_dir, port=port)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    result = build_show(show, now=now(), links=Links(base))
+    click.echo(f"Serving {len(result.public)} episodes at {base}/index.html")
+    click.echo(f"Feed: {base}/feed.xml  (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("slug", required=False)
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "text"]),
+              default="html", show_default=True, help="Output format.")  # fmt: skip
+@click.option("--no-image", is_flag=True, help="Leave the cover image out.")
+@click.pass_context
+def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -> None:
+    """A ready-to-paste newsletter block linking episode SLUG (default: the newest one).
+
+    The HTML block uses inline styles and absolute links only, so mail clients keep it.
+    """
+    from mediafeed.site import newsletter_for
+
+    click.echo(newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now()), nl=False)
+
+
 @cli.group(context_settings=CONTEXT)
 def store() -> None:
     """The embedded local S3 store (SeaweedFS on 127.0.0.1) used when no target is set."""

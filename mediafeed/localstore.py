@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import json
 import os
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ DEFAULT_S3_PORT = 8333
 STORE_FILE = "store.json"
 IDENTITIES_FILE = "s3.json"
 LOG_FILE = "weed.log"
+LOCK_FILE = "store.lock"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 # The admin worker dials the admin port plus this offset for gRPC, whatever the flags say.
@@ -84,13 +87,27 @@ def ensure_running(
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise StoreError(f"cannot create the store folder: {exc.strerror}", path=state_dir) from exc
+    with _locked(state_dir):
+        return _ensure(state_dir, bucket, preferred_s3_port)
+
+
+def stop(state_dir: Path) -> bool:
+    """Stop the store recorded in `state_dir`; return whether one was running."""
+    if not (Path(state_dir) / STORE_FILE).exists():
+        return False
+    with _locked(Path(state_dir)):
+        return _stop(Path(state_dir))
+
+
+def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> LocalStore:
     record = _read_record(state_dir)
     buckets = sorted(set(record.get("buckets", [])) | {bucket})
-    if record and _is_alive(int(record["pid"])) and _answers(int(record["ports"]["s3.port"])):
+    if record and _is_ours(record):
         if bucket in record.get("buckets", []) and _bucket_exists(record, bucket):
             return _store_from(record, state_dir, bucket)
-        # weed creates buckets at startup; a new bucket means one quick restart.
-        stop(state_dir)
+        # A server that does not answer is restarted; so is one lacking the bucket, since
+        # weed creates buckets at startup.
+        _stop(state_dir)
     access_key, secret_key = _credentials(record)
     last_error: StoreError | None = None
     for _ in range(3):
@@ -115,14 +132,11 @@ def ensure_running(
     raise last_error
 
 
-def stop(state_dir: Path) -> bool:
-    """Stop the store recorded in `state_dir`; return whether one was running."""
-    record = _read_record(Path(state_dir))
-    if not record:
+def _stop(state_dir: Path) -> bool:
+    record = _read_record(state_dir)
+    if not record or not _is_ours(record):
         return False
     pid = int(record["pid"])
-    if not _is_alive(pid):
-        return False
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     if not _wait_gone(pid, STOP_TIMEOUT):
@@ -297,6 +311,29 @@ def _status(port: int, method: str, path: str) -> int | None:
         conn.close()
 
 
+@contextlib.contextmanager
+def _locked(state_dir: Path) -> Iterator[None]:
+    """One start or stop at a time per state folder, across processes."""
+    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _is_ours(record: dict[str, Any]) -> bool:
+    """Whether the recorded process is alive and still our server, not a reused pid."""
+    pid = int(record["pid"])
+    if not _is_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): the live pid is all there is to go on
+    return b"weed" in cmdline and b"mini" in cmdline
+
+
 def _is_alive(pid: int) -> bool:
     child = _CHILDREN.get(pid)
     if child is not None:
@@ -334,6 +371,16 @@ def _read_record(state_dir: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or "pid" not in data or "ports" not in data:
         return {}
     return data
+
+
+def recorded_endpoint(state_dir: Path) -> str | None:
+    """The S3 URL the store had or has, without starting it: feed and newsletter links
+    point there, and a restart keeps the same ports when it can."""
+    record = _read_record(Path(state_dir))
+    try:
+        return f"http://{HOST}:{int(record['ports']['s3.port'])}"
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalStore:

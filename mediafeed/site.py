@@ -11,8 +11,11 @@ from slugify import slugify
 from mediafeed import localstore
 from mediafeed.build import BuildResult, build
 from mediafeed.config import find_root, load_show
+from mediafeed.episodes import episode_path, load_episodes
+from mediafeed.errors import EpisodeError
 from mediafeed.links import Links
 from mediafeed.model import Show
+from mediafeed.newsletter import newest_public, newsletter_block
 from mediafeed.publish import (
     Progress,
     PublishReport,
@@ -52,6 +55,16 @@ def preview_links(show: Show) -> Links:
     return Links(f"{LOCAL_BASE}/{local_prefix(show)}")
 
 
+def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
+    """Where listeners find the show now: the public URL, or the running local store's."""
+    if show.publish.public_url:
+        return Links(show.publish.public_url)
+    endpoint = localstore.recorded_endpoint(state_dir or localstore.default_state_dir())
+    if endpoint:
+        return Links(f"{endpoint}/{LOCAL_BUCKET}/{local_prefix(show)}")
+    return preview_links(show)
+
+
 def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     """The configured S3 target, or the embedded store (started if it is not running)."""
     if show.publish.target:
@@ -81,3 +94,23 @@ def publish_show(
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
                      progress=progress)  # fmt: skip
     return result, report
+
+
+def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime
+                   ) -> str:  # fmt: skip
+    """The newsletter block for SLUG, or for the newest published episode."""
+    episodes = load_episodes(show.episodes_dir)
+    if slug is None:
+        episode = newest_public(episodes, now)
+        if episode is None:
+            raise EpisodeError("no published episode to announce yet", path=show.episodes_dir)
+    else:
+        found = [ep for ep in episodes if ep.slug == slug]
+        if not found:
+            raise EpisodeError("no such episode", path=episode_path(show.episodes_dir, slug))
+        episode = found[0]
+        if not episode.is_public(now):
+            raise EpisodeError(f"is {episode.status(now).value}: its link would not work yet",
+                               path=episode.source)  # fmt: skip
+    return newsletter_block(show, episode, links=public_links(show), fmt=fmt,  # type: ignore[arg-type]
+                            image=image)  # fmt: skip

@@ -1,0 +1,71 @@
+"""CLI conventions: help everywhere, usage errors exit 2, newsletter wiring, init."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mediafeed.cli import cli
+from tests.mediafactory import mp3_cbr
+
+COMMANDS = ["init", "add", "list", "tag", "build", "publish", "serve", "newsletter", "store"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_usage_error_exits_2() -> None:
+    assert CliRunner().invoke(cli, ["add"]).exit_code == 2
+
+
+def test_init_creates_a_show_that_builds(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(tmp_path / "s"), "--title", "Test"]).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(tmp_path / "s"), "build"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s" / "feed" / "feed.xml").is_file()
+
+
+def test_init_refuses_an_existing_show(show_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(show_dir)])
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_newsletter_defaults_to_the_newest_published_episode(show_dir: Path,
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    runner = CliRunner()
+    for title, date in (("Oud", "2021-10-05T09:00:00+02:00"),
+                        ("Ontmoeting", "2021-11-02T09:00:00+01:00")):  # fmt: skip
+        media = mp3_cbr(tmp_path, f"{title}.mp3")
+        args = ["-C", str(show_dir), "add", str(media), "--title", title, "--date", date]
+        assert runner.invoke(cli, args).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(show_dir), "newsletter", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "Ontmoeting" in result.output and "Hier vindt u de podcast" in result.output
+    assert "/episodes/ontmoeting/index.html" in result.output
+
+
+def test_newsletter_refuses_a_draft(show_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["-C", str(show_dir), "add", str(mp3_cbr(tmp_path, "d.mp3")), "--title", "Geheim",
+            "--draft"]  # fmt: skip
+    assert runner.invoke(cli, args).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(show_dir), "newsletter", "geheim"])
+    assert result.exit_code == 1 and "draft" in result.output
+
+
+def test_console_script_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "mediafeed", "-C", str(tmp_path), "build"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip().count("\n") == 0 and "mediafeed.toml" in completed.stderr

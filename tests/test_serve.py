@@ -1,0 +1,61 @@
+"""`mediafeed serve`'s handler answers like a podcast host: HEAD, Range, 206 and 416."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mediafeed.serve import make_server
+from tests.mediafactory import mp3_cbr
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
+    media = mp3_cbr(tmp_path / "site" / "media", "a.mp3")
+    server = make_server(tmp_path / "site")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/media/a.mp3", media.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def request(url: str, **headers: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers=headers)
+
+
+def test_head_gives_length_type_and_accept_ranges(served: tuple[str, bytes]) -> None:
+    url, data = served
+    with urllib.request.urlopen(urllib.request.Request(url, method="HEAD")) as response:
+        assert response.status == 200
+        assert int(response.headers["Content-Length"]) == len(data)
+        assert response.headers["Content-Type"] == "audio/mpeg"
+        assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_range_returns_exactly_the_asked_bytes(served: tuple[str, bytes]) -> None:
+    url, data = served
+    with urllib.request.urlopen(request(url, Range="bytes=100-199")) as response:
+        assert response.status == 206
+        assert response.headers["Content-Range"] == f"bytes 100-199/{len(data)}"
+        assert response.read() == data[100:200]
+
+
+def test_suffix_range_returns_the_tail(served: tuple[str, bytes]) -> None:
+    url, data = served
+    with urllib.request.urlopen(request(url, Range="bytes=-50")) as response:
+        assert response.status == 206 and response.read() == data[-50:]
+
+
+def test_range_past_the_end_is_416(served: tuple[str, bytes]) -> None:
+    url, data = served
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request(url, Range=f"bytes={len(data) + 10}-"))
+    assert caught.value.code == 416
