@@ -46,6 +46,11 @@ _MEDIA_KINDS = {
 }
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# Titles and abbreviations that end in a full stop without ending the sentence.
+_ABBREVIATIONS = frozenset({
+    "prof", "dr", "drs", "mr", "mevr", "dhr", "ir", "ing", "st", "mrs", "ms", "jr", "sr",
+    "vs", "bijv", "bv", "ca", "resp", "nr", "etc", "e.g", "i.e", "o.a",
+})  # fmt: skip
 _CUE_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*-->")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _TAG = re.compile(r"<[^>]*>")
@@ -110,12 +115,24 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if scheme in SAFE_SCHEMES else None
 
 
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one paragraph, not cut after `Prof.`, `dr.` or an initial."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        last_word = sentences[-1].rsplit(" ", 1)[-1].rstrip(".").lower() if sentences else ""
+        if sentences and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences
+
+
 def summary_text(episode: Episode, *, sentences: int = 3, max_chars: int = 320) -> str:
     """The episode's summary, else the first sentences of its notes, for previews."""
     source = episode.summary.strip() if episode.summary else ""
     text = " ".join((source or plain_text(episode.notes)).split())
     chosen: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in split_sentences(text):
         if chosen and (len(chosen) >= sentences or len(" ".join([*chosen, sentence])) > max_chars):
             break
         chosen.append(sentence)
