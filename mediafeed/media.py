@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -16,6 +17,7 @@ from mutagen.aac import AAC
 from mutagen.flac import FLAC
 from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGFrame
 from mutagen.mp4 import MP4, Atoms  # type: ignore[attr-defined]  # mutagen's box reader
+from mutagen.mp4._as_entry import ES_Descriptor  # the esds parser MP4Info itself uses
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
@@ -77,7 +79,7 @@ def probe(path: Path) -> MediaInfo:
         codec=kind.codec,
         bitrate=int(bitrate),
         sample_rate=_sample_rate(audio),
-        channels=int(getattr(audio.info, "channels", 0) or 0),
+        channels=_channels(path, audio),
         is_video=kind is _MP4_VIDEO,
     )
 
@@ -169,6 +171,37 @@ def _check(path: Path, audio: FileType, size: int) -> tuple[float, float, _Kind]
 def _sample_rate(audio: FileType) -> int:
     # Opus always decodes at 48 kHz whatever rate went into the encoder.
     return 48000 if isinstance(audio, OggOpus) else int(getattr(audio.info, "sample_rate", 0))
+
+
+def _channels(path: Path, audio: FileType) -> int:
+    info: Any = audio.info
+    channels = int(getattr(info, "channels", 0) or 0)
+    # For one-channel AAC, mutagen cannot rule out HE-AAC v2's hidden stereo and falls back
+    # to the MP4 sample entry, which encoders fill with 2. Plain AAC-LC has no such
+    # extension, so its decoder configuration is the truth.
+    if isinstance(audio, MP4) and info.codec == "mp4a.40.2" and channels == 2:
+        return 1 if _aac_lc_channel_config(path) == 1 else channels
+    return channels
+
+
+def _aac_lc_channel_config(path: Path) -> int | None:
+    """channelConfiguration of the first AAC-LC track, from its esds decoder config."""
+    with open(path, "rb") as handle:
+        atoms = Atoms(handle)
+        stsds = atoms[b"moov"].findall(b"stsd", True) if b"moov" in atoms else ()
+        entries = [stsd.read(handle)[1][8:] for stsd in stsds]  # after version, flags, count
+    for entry in entries:
+        # An ISO mp4a sample entry: box header, 28 bytes of fields, then its esds child box.
+        if entry[4:8] != b"mp4a" or entry[40:44] != b"esds" or entry[48:49] != b"\x03":
+            continue
+        try:
+            es = ES_Descriptor.parse(io.BytesIO(entry[49:]))  # type: ignore[no-untyped-call]
+        except Exception:  # noqa: BLE001  # an unreadable config leaves mutagen's value
+            continue
+        config = es.decConfigDescr.decSpecificInfo
+        if config is not None and config.audioObjectType == 2:
+            return int(config.channelConfiguration)
+    return None
 
 
 def _kind_of(path: Path, audio: FileType, size: int) -> _Kind:

@@ -86,15 +86,7 @@ def test_mime_type_codec_and_video_flag(tmp_path: Path, name: str) -> None:
     assert (info.mime_type, info.codec, info.is_video) == (mime_type, codec, is_video)
 
 
-MONO_AAC = pytest.mark.xfail(
-    strict=True, reason="mutagen reads mono AAC-LC in MP4 as 2 channels (the sample entry's)"
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=MONO_AAC) if n in ("m4a", "mp4-video") else n for n in FORMATS],
-)
+@pytest.mark.parametrize("name", FORMATS)
 def test_sample_rate_and_channels_match_ffprobe(tmp_path: Path, name: str) -> None:
     path = FORMATS[name][0](tmp_path)
     info, stream = probe(path), audio_stream(path)
@@ -106,6 +98,16 @@ def test_length_and_hash_are_of_the_whole_file(tmp_path: Path, name: str) -> Non
     path = FORMATS[name][0](tmp_path)
     info = probe(path)
     assert (info.length, info.sha256) == (path.stat().st_size, sha256_file(path))
+
+
+def test_stereo_m4a_has_two_channels(tmp_path: Path) -> None:
+    source = mf.wav(tmp_path, channels=2)
+    path = tmp_path / "stereo.m4a"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(source), "-c:a", "aac", "-f", "ipod", str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    assert probe(path).channels == 2
 
 
 def test_bitrate_of_cbr_mp3_is_its_nominal_rate(tmp_path: Path) -> None:
