@@ -16,12 +16,12 @@ from feedgen.util import xml_elem
 from mediafeed import __version__
 from mediafeed.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.links import Links
-from mediafeed.model import Episode, Show
+from mediafeed.model import Episode, Person, Show
 from mediafeed.notes import plain_text, render_notes, xml_safe
 from mediafeed.podcast20 import Podcast20EntryExtension, Podcast20Extension
 
 # The namespace UUID the Podcasting 2.0 spec fixes for podcast:guid (UUIDv5 of the feed URL).
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a0b6f5f10d4c")
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 TRANSCRIPT_TYPES = {
     ".vtt": "text/vtt",
@@ -30,6 +30,8 @@ TRANSCRIPT_TYPES = {
     ".html": "text/html",
     ".json": "application/json",
 }
+# Transcript formats with time codes: the namespace's rel="captions".
+CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -92,92 +94,106 @@ def render_feed(
     return xml
 
 
+def _text(value: str | None) -> str:
+    """Text as XML can carry it: characters XML 1.0 forbids are dropped, never fatal."""
+    return xml_safe(value or "").strip()
+
+
 def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links,
              self_url: str) -> None:  # fmt: skip
-    text = lambda value: xml_safe(value).strip()  # noqa: E731
-    fg.title(text(show.title))
+    text = _text
+    title = text(show.title) or "Untitled"
+    fg.title(title)
     # feedgen takes the RSS <link> from the last link given: the website must come last.
-    fg.link(href=self_url, rel="self", type="application/rss+xml")
-    fg.link(href=show.link, rel="alternate")
-    fg.description(text(plain_text(show.description)) or text(show.title))
-    fg.language(show.language)
-    if show.copyright:
+    fg.link(href=text(self_url), rel="self", type="application/rss+xml")
+    fg.link(href=text(show.link) or links.show_page, rel="alternate")
+    description = text(plain_text(show.description))
+    fg.description(description or title)
+    fg.language(text(show.language) or None)
+    if show.copyright and text(show.copyright):
         fg.copyright(text(show.copyright))
     fg.generator("mediafeed", version=__version__, uri="https://pypi.org/project/mediafeed/")
-    fg.image(url=links.image(show.artwork), title=text(show.title), link=show.link)
+    artwork = links.image(text(show.artwork))
+    fg.image(url=artwork, title=title, link=text(show.link) or links.show_page)
     # feedgen stamps the wall clock unless told otherwise; the newest episode makes it stable.
     newest = episodes[0].published if episodes else EPOCH
     fg.lastBuildDate(newest)
     fg.pubDate(newest)
 
     apple = fg.podcast
-    apple.itunes_author(text(show.author))
-    apple.apple_title(text(show.title))
-    apple.itunes_summary(text(plain_text(show.description)))
-    apple.itunes_image(links.image(show.artwork))
-    apple.itunes_category([{"cat": c[0], **({"sub": c[1]} if len(c) > 1 else {})}
-                           for c in show.categories])  # fmt: skip
+    apple.itunes_author(text(show.author) or None)
+    apple.apple_title(title)
+    if description:
+        apple.itunes_summary(description)
+    apple.apple_image(artwork)
+    apple.apple_categories([tuple(text(part) for part in parts) for parts in show.categories])
     apple.apple_explicit(show.explicit)
-    apple.itunes_owner(name=text(show.owner.name), email=show.owner.email)
-    apple.apple_hide_owner_email(show.owner.hide_email)
+    apple.itunes_owner(name=text(show.owner.name) or title, email=text(show.owner.email) or "-")
+    apple.apple_hide_owner_email(show.owner.hide_email or not text(show.owner.email))
     apple.itunes_type(show.type)
     if show.new_feed_url:
-        apple.itunes_new_feed_url(show.new_feed_url)
-    if show.block:
-        apple.itunes_block(True)
-    if show.complete:
-        apple.itunes_complete("yes")
+        apple.itunes_new_feed_url(text(show.new_feed_url))
+    apple.apple_block(show.block)
+    apple.apple_complete(show.complete)
 
     p20 = fg.podcast20
-    p20.podcast_guid(show.guid or podcast_guid(links.feed))
-    p20.podcast_locked(show.locked, owner=None if show.owner.hide_email else show.owner.email)
+    p20.podcast_guid(text(show.guid) or podcast_guid(links.feed))
+    owner = None if show.owner.hide_email else text(show.owner.email) or None
+    p20.podcast_locked(show.locked, owner=owner)
     for funding in show.funding:
-        p20.podcast_funding(funding.url, text(funding.text))
+        p20.podcast_funding(text(funding.url), text(funding.text))
     for person in show.persons:
-        p20.podcast_person(text(person.name), role=person.role, group=person.group,
-                           img=person.img, href=person.href)  # fmt: skip
+        _person(p20, person)
     p20.podcast_medium(show.medium)
-    if show.location:
+    if show.location and text(show.location):
         p20.podcast_location(text(show.location))
     for purpose, value in show.txt:
-        p20.podcast_txt(text(value), purpose=purpose)
-    if show.update_frequency:
-        p20.podcast_update_frequency(text(show.update_frequency))
+        p20.podcast_txt(text(value), purpose=text(purpose) or None)
+    if show.update_frequency and text(show.update_frequency):
+        p20.podcast_update_frequency(text(show.update_frequency),
+                                     complete=True if show.complete else None)  # fmt: skip
     for trailer in (ep for ep in episodes if ep.episode_type == "trailer"):
-        p20.podcast_trailer(text(trailer.title), url=links.media(trailer),
+        p20.podcast_trailer(text(trailer.title) or trailer.slug, url=links.media(trailer),
                             pubdate=_rfc822(trailer.published), length=trailer.media.length,
                             type_=trailer.media.mime_type, season=trailer.season)  # fmt: skip
 
 
+def _person(p20: Any, person: Person) -> None:
+    p20.podcast_person(_text(person.name) or "?", role=_text(person.role) or None,
+                       group=_text(person.group) or None, img=_text(person.img) or None,
+                       href=_text(person.href) or None)  # fmt: skip
+
+
 def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
-    text = lambda value: xml_safe(value).strip()  # noqa: E731
+    text = _text
+    title = text(ep.title) or ep.slug
     fe = fg.add_entry(order="append")
-    fe.title(text(ep.title))
-    fe.guid(ep.guid, permalink=False)
+    fe.title(title)
+    fe.guid(text(ep.guid) or ep.slug, permalink=False)
     fe.pubDate(ep.published)
     fe.link(href=links.episode_page(ep.slug))
     html = render_notes(ep.notes)
-    fe.description(html or text(ep.summary or ep.title))
+    # Apple reads HTML in <description>; apps that show no HTML take itunes:summary.
+    fe.description(html or text(ep.summary) or title)
     if html:
         fe.content(html, type="CDATA")
     fe.enclosure(links.media(ep), str(ep.media.length), ep.media.mime_type)
 
     apple = fe.podcast
-    apple.itunes_title(text(ep.title))
+    apple.itunes_title(title)
     apple.itunes_duration(str(round(ep.media.duration)))
     apple.itunes_episode_type(ep.episode_type)
     apple.apple_explicit(ep.explicit if ep.explicit is not None else show.explicit)
-    summary = text(ep.summary or plain_text(ep.notes))
+    summary = text(ep.summary) or text(plain_text(ep.notes))
     if summary:
         apple.itunes_summary(summary)
     if ep.season is not None:
-        apple.itunes_season(ep.season)
+        apple.apple_season(ep.season)
     if ep.episode is not None:
-        apple.itunes_episode(ep.episode)
+        apple.apple_episode(ep.episode)
     if ep.image:
-        apple.itunes_image(links.image(ep.image))
-    if ep.block:
-        apple.itunes_block(True)
+        apple.apple_image(links.image(ep.image))
+    apple.apple_block(ep.block)
 
     p20 = fe.podcast20
     if ep.season is not None:
@@ -185,14 +201,17 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     if ep.episode is not None:
         p20.podcast_episode(ep.episode)
     if ep.transcript:
-        p20.podcast_transcript(links.transcript(ep), type_=transcript_type(ep.transcript),
-                               language=show.language)  # fmt: skip
+        kind = transcript_type(ep.transcript)
+        p20.podcast_transcript(links.transcript(ep), type_=kind, language=show.language,
+                               rel="captions" if kind in CAPTION_TYPES else None)  # fmt: skip
     if ep.chapters:
         p20.podcast_chapters(links.chapters(ep.slug))
-    for person in ep.persons:
-        p20.podcast_person(text(person.name), role=person.role, group=person.group,
-                           img=person.img, href=person.href)  # fmt: skip
-    if ep.location:
+    # Item persons replace the channel's (namespace rule): restate the regular cast first.
+    if ep.persons:
+        named = {person.name for person in ep.persons}
+        for person in (*(p for p in show.persons if p.name not in named), *ep.persons):
+            _person(p20, person)
+    if ep.location and text(ep.location):
         p20.podcast_location(text(ep.location))
 
 

@@ -46,12 +46,16 @@ class _Tags:
                        img: str | None = None, href: str | None = None) -> None:  # fmt: skip
         self._add("person", _attrs(role=role, group=group, img=img, href=href), name)
 
-    def podcast_location(self, name: str, *, geo: str | None = None, osm: str | None = None
-                         ) -> None:  # fmt: skip
-        self._add("location", _attrs(geo=geo, osm=osm), name)
+    def podcast_location(self, name: str, *, geo: str | None = None, osm: str | None = None,
+                         rel: str | None = None, country: str | None = None) -> None:  # fmt: skip
+        self._add("location", _attrs(rel=rel, geo=geo, osm=osm, country=country), name)
 
     def podcast_images(self, srcset: str) -> None:
+        """Image URLs with their widths, HTML srcset style: "url 1400w, url 600w"."""
         self._add("images", _attrs(srcset=srcset))
+
+    def podcast_txt(self, text: str, *, purpose: str | None = None) -> None:
+        self._add("txt", _attrs(purpose=purpose or None), text)
 
 
 class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
@@ -67,11 +71,11 @@ class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
     def podcast_medium(self, medium: str) -> None:
         self._add("medium", {}, medium)
 
-    def podcast_txt(self, text: str, *, purpose: str | None = None) -> None:
-        self._add("txt", _attrs(purpose=purpose or None), text)
-
-    def podcast_update_frequency(self, text: str, *, rrule: str | None = None) -> None:
-        self._add("updateFrequency", _attrs(rrule=rrule), text)
+    def podcast_update_frequency(self, text: str, *, rrule: str | None = None,
+                                 complete: bool | None = None, dtstart: str | None = None
+                                 ) -> None:  # fmt: skip
+        flag = None if complete is None else str(complete).lower()
+        self._add("updateFrequency", _attrs(complete=flag, dtstart=dtstart, rrule=rrule), text)
 
     def podcast_trailer(self, title: str, *, url: str, pubdate: str, length: int | None = None,
                         type_: str | None = None, season: int | None = None) -> None:  # fmt: skip
