@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import os
 import shutil
 import tempfile
@@ -85,6 +86,12 @@ _MP4_OWNED = (
     "\xa9nam", "\xa9alb", "\xa9ART", "aART", "\xa9day", "desc", "ldes", "\xa9cmt", "trkn",
     "disk", "tvsn", "tves", "\xa9gen", "covr", "pcst", "purl", "egid", "catg",
 )  # fmt: skip
+# Title, show, author, genre, episode and season, as each tag format names them.
+_READ_KEYS = {
+    "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS"),
+    "mp4": ("\xa9nam", "\xa9alb", "\xa9ART", "\xa9gen", "trkn", "disk"),
+    "vorbis": ("title", "album", "artist", "genre", "tracknumber", "discnumber"),
+}
 _VORBIS_OWNED = (
     "TITLE", "ALBUM", "ARTIST", "ALBUMARTIST", "DATE", "DESCRIPTION", "COMMENT",
     "TRACKNUMBER", "DISCNUMBER", "GENRE", "LANGUAGE", "METADATA_BLOCK_PICTURE",
@@ -123,6 +130,53 @@ def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise TagError(f"cannot write tags: {reason or type(exc).__name__}", path=path) from exc
     _sync_directory(path.parent)
+
+
+def read_tags(path: Path) -> EpisodeTags:
+    """The tags a file already carries (title, show, author, numbers, cover), e.g. to prefill
+    a new episode from what the producer's editor wrote."""
+    path = Path(path)
+    try:
+        audio = _open(path)
+    except TagError as exc:
+        raise TagError(exc.message, path=path) from exc
+    found: Any = audio.tags if audio.tags is not None else {}
+    family = (
+        "mp4" if isinstance(audio, MP4) else "id3" if isinstance(audio, MP3 | WAVE) else "vorbis"
+    )
+    keys = _READ_KEYS[family]
+    title, show, author, genre, episode, season = (str((found.get(key) or [""])[0]) for key in keys)
+    cover, mime = _existing_cover(audio)
+    return EpisodeTags(
+        title=title, show=show, author=author, genre=genre, episode=_leading_int(episode),
+        season=_leading_int(season), cover=cover, cover_mime=mime,
+    )  # fmt: skip
+
+
+def _existing_cover(audio: FileType) -> tuple[bytes | None, str]:
+    tags: Any = audio.tags
+    if tags is None:
+        return None, "image/jpeg"
+    if isinstance(audio, MP4):
+        for covr in tags.get("covr", []):
+            png = covr.imageformat == MP4Cover.FORMAT_PNG
+            return bytes(covr), "image/png" if png else "image/jpeg"
+    elif isinstance(audio, FLAC) and audio.pictures:
+        return bytes(audio.pictures[0].data), audio.pictures[0].mime
+    elif isinstance(audio, MP3 | WAVE):
+        for apic in tags.getall("APIC"):
+            return bytes(apic.data), str(apic.mime)
+    else:
+        for block in tags.get("metadata_block_picture", []):
+            picture = Picture(base64.b64decode(block))
+            return bytes(picture.data), str(picture.mime)
+    return None, "image/jpeg"
+
+
+def _leading_int(text: str) -> int | None:
+    # "7/12", "(7, 0)" and "7" all mean episode 7.
+    digits = "".join(itertools.takewhile(str.isdigit, text.lstrip("(")))
+    return int(digits) if digits else None
 
 
 def _sync_directory(directory: Path) -> None:

@@ -22,7 +22,7 @@ from mutagen.mp4 import MP4
 from mediafeed import tags as tags_module
 from mediafeed.errors import TagError
 from mediafeed.model import Chapter
-from mediafeed.tags import EpisodeTags, write_tags
+from mediafeed.tags import EpisodeTags, read_tags, write_tags
 from tests import mediafactory as mf
 
 Maker = Callable[[Path], Path]
@@ -430,3 +430,30 @@ def test_temp_file_lives_beside_the_original(
     monkeypatch.setattr(tags_module.os, "replace", spy)
     write_tags(path, episode_tags(cover))
     assert seen == [(str(tmp_path), str(tmp_path))]
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_read_tags_returns_what_was_written(tmp_path: Path, name: str, cover: bytes) -> None:
+    found = read_tags(tagged(tmp_path, name, cover))
+    assert (found.title, found.show, found.author, found.genre) == (
+        "Ontmoeting in het fysieke domein",
+        "Een tegen eenzaamheid",
+        "Prof. Rick Kwekkeboom & VWS",
+        "Podcast",
+    )
+    assert (found.episode, found.season, found.cover, found.cover_mime) == (
+        7,
+        2,
+        cover,
+        "image/jpeg",
+    )
+
+
+@pytest.mark.parametrize("name", ["mp3-cbr", "flac", "opus"])
+def test_read_tags_of_an_untagged_file_is_empty(tmp_path: Path, name: str) -> None:
+    found = read_tags(FORMATS[name](tmp_path))
+    assert (found.title, found.episode, found.cover) == ("", None, None)
+
+
+def test_read_tags_of_a_file_tagged_by_lame(tmp_path: Path) -> None:
+    assert read_tags(mf.mp3_tagged(tmp_path, "v2.3")).title == "Tagged elsewhere"
