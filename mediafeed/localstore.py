@@ -178,6 +178,7 @@ def _start(
         f"-ip.bind={HOST}",
         *(f"-{name}={port}" for name, port in sorted(ports.items())),
         "-webdav=false",
+        "-volume.preStopSeconds=0",  # one node: no peers to drain, so stop at once
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         f"-s3.config={identities}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import stat
 import urllib.parse
@@ -58,7 +59,24 @@ def test_stop_ends_the_server_and_restart_keeps_the_feed_url(tmp_path: Path) -> 
         localstore.stop(tmp_path / "state")
 
 
+def test_a_new_bucket_restarts_the_store_on_the_same_url(tmp_path: Path) -> None:
+    first = localstore.ensure_running(tmp_path, preferred_s3_port=None)
+    try:
+        other = localstore.ensure_running(tmp_path, bucket="second", preferred_s3_port=None)
+        assert other.endpoint_url == first.endpoint_url
+        assert _http("HEAD", other.public_url())[0] == 200
+        assert _http("HEAD", first.public_url())[0] == 200
+    finally:
+        localstore.stop(tmp_path)
+
+
 def test_stop_without_a_running_store_says_so(tmp_path: Path) -> None:
+    assert localstore.stop(tmp_path) is False
+
+
+def test_a_record_naming_another_program_is_never_signalled(tmp_path: Path) -> None:
+    record = {"pid": os.getpid(), "ports": {"s3.port": 1}, "access_key": "a", "secret_key": "b"}
+    (tmp_path / "store.json").write_text(json.dumps(record))
     assert localstore.stop(tmp_path) is False
 
 
