@@ -188,17 +188,22 @@ def build(ctx: click.Context) -> None:
 @click.option("--prune", is_flag=True, help="Delete objects this show published earlier and "
               "no longer needs.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--force", is_flag=True, help="Publish even when 'mediafeed check' finds errors.")
 @click.pass_context
-def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool) -> None:
+def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool) -> None:
     """Build, then upload what changed: media and pages first, feed.xml last.
 
     Without a [publish] target in mediafeed.toml, publishes to the embedded local store.
     Credentials come from the standard AWS chain (environment, ~/.aws, profile).
+    Refuses a show with errors (see 'mediafeed check') unless --force.
     """
+    from mediafeed.check import require_publishable
     from mediafeed.progress import progress_bar
     from mediafeed.site import publish_show
 
     show = _show(ctx)
+    if not force:
+        require_publishable(show.root, now=now())
     with progress_bar(enabled=not as_json) as bar:
         result, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
                                       progress=bar)  # fmt: skip
@@ -255,6 +260,25 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
     click.echo(newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now()), nl=False)
 
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Check config, episodes, media and artwork against the rules of Apple Podcasts,
+    Spotify and the Podcast Index. One line per finding; exit code 1 on errors."""
+    from mediafeed.check import check_show, errors
+    from mediafeed.config import find_root
+
+    findings = check_show(find_root(ctx.obj["show_dir"]), now=now())
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(finding.line())
+        problems = len(errors(findings))
+        click.echo(f"{problems} errors, {len(findings) - problems} warnings.")
+    ctx.exit(1 if errors(findings) else 0)
 
 @cli.group(context_settings=CONTEXT)
 def store() -> None:

@@ -1,0 +1,384 @@
+"""`mediafeed check`: the show against the published rules of Apple, Spotify and Podcast Index.
+
+Every rule reports every violation it finds, so a producer fixes them in one pass.
+Rule ids are stable: scripts read them from `mediafeed check --json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from PIL import Image, UnidentifiedImageError
+
+from mediafeed.categories import category_problem
+from mediafeed.config import CONFIG_NAME, load_show
+from mediafeed.episodes import load_episode
+from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
+from mediafeed.media import probe
+from mediafeed.model import Episode, Show, Status
+from mediafeed.notes import plain_text, render_notes
+
+ERROR = "error"
+WARNING = "warning"
+
+# rule id -> (severity, how to fix it). Limits are the directories' published ones:
+# Apple Podcasts ("A podcaster's guide to RSS", artwork requirements), Spotify's delivery
+# specification and the Podcast Index namespace.
+RULES: dict[str, tuple[str, str]] = {
+    "config": (ERROR, "edit mediafeed.toml"),
+    "required": (ERROR, "add the field to mediafeed.toml; Apple requires it"),
+    "owner-email": (ERROR, "give an address like name@example.org"),
+    "category": (ERROR, "use a name from Apple's list (docs/feed-tags.md), spelled exactly"),
+    "artwork-format": (ERROR, "save the picture as JPEG or PNG, named .jpg, .jpeg or .png"),
+    "artwork-size": (ERROR, "resize it to between 1400x1400 and 3000x3000 pixels"),
+    "artwork-square": (ERROR, "crop it to a square"),
+    "artwork-color": (ERROR, "save it in RGB colour without transparency"),
+    "episode-file": (ERROR, "correct the episode file's front matter"),
+    "duplicate-guid": (ERROR, "give each episode its own guid; never reuse a published one"),
+    "duplicate-title": (WARNING, "give each episode its own title"),
+    "media-missing": (ERROR, "put the media file back, or correct 'audio'"),
+    "media-unreadable": (ERROR, "re-export the media file, then run 'mediafeed tag'"),
+    "enclosure-length": (ERROR, "run 'mediafeed tag SLUG' to refresh length and sha256"),
+    "enclosure-type": (ERROR, "run 'mediafeed tag SLUG', or set mime_type to the real type"),
+    "enclosure-apple": (WARNING, "Apple Podcasts plays MP3, AAC (M4A) and MP4 video only"),
+    "https": (ERROR, "serve the show over HTTPS and use an https:// URL"),
+    "https-link": (WARNING, "use an https:// URL"),
+    "description-length": (ERROR, "shorten it to 4000 characters at most"),
+    "description-missing": (WARNING, "write show notes or a summary"),
+    "numbering": (WARNING, "number the episodes of each season 1, 2, 3, ... without gaps"),
+    "transcript": (ERROR, "fix the transcript file (WebVTT, SRT, JSON, HTML or text)"),
+    "chapters": (ERROR, "start every chapter within the episode's duration"),
+    "podcast-guid": (ERROR, "set guid to a UUID, or remove it to derive one from the feed URL"),
+    "no-episodes": (WARNING, "publish at least one episode; directories refuse empty feeds"),
+    "owner-verify": (WARNING, "show the email, or add a [[txt]] purpose = \"verify\" token"),
+}
+
+APPLE_TYPES = {"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac", "video/mp4",
+               "video/quicktime", "video/x-m4v", "application/pdf"}  # fmt: skip
+MAX_DESCRIPTION = 4000
+ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
+_VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
+_SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    rule: str
+    path: str  # relative to the show folder
+    field: str | None
+    message: str
+    fix: str
+
+    def line(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else self.path
+        return f"{self.severity}: {where}: {self.message} [{self.rule}] -> {self.fix}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+class CheckFailed(MediafeedError):
+    """The show breaks rules that would get it refused or shown wrongly."""
+
+
+def check_show(root: Path, *, now: dt.datetime) -> tuple[Finding, ...]:
+    """Every finding for the show folder, errors first, in a stable order."""
+    checker = _Checker(root)
+    try:
+        show = load_show(root)
+    except ConfigError as exc:
+        checker.config_problems(exc)
+        show = None
+    episodes = checker.episodes(root / "episodes")
+    if show is not None:
+        checker.show_rules(show, episodes, now)
+    return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
+
+
+def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if f.severity == ERROR)
+
+
+def require_publishable(root: Path, *, now: dt.datetime) -> None:
+    """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
+    found = errors(check_show(root, now=now))
+    if found:
+        raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
+                          "'mediafeed check' to see them, or publish with --force")  # fmt: skip
+
+
+class _Checker:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.findings: list[Finding] = []
+
+    def add(self, rule: str, path: Path | str, field: str | None, message: str,
+            fix: str | None = None) -> None:  # fmt: skip
+        severity, default_fix = RULES[rule]
+        shown = Path(path)
+        if shown.is_absolute() and shown.is_relative_to(self.root):
+            shown = shown.relative_to(self.root)
+        self.findings.append(Finding(severity, rule, str(shown), field, message,
+                                     fix or default_fix))  # fmt: skip
+
+    # ---- mediafeed.toml ---------------------------------------------------------------
+
+    def config_problems(self, exc: ConfigError) -> None:
+        for problem in exc.message.split("; "):
+            field, _, message = problem.partition(": ")
+            if not message:
+                field, message = "", problem
+            rule = "config"
+            if field == "owner.email":
+                rule = "owner-email"
+            elif "required" in message or "must not be empty" in message:
+                rule = "required"
+            self.add(rule, CONFIG_NAME, field or None, message)
+
+    def show_rules(self, show: Show, episodes: list[Episode], now: dt.datetime) -> None:
+        config = CONFIG_NAME
+        for index, parts in enumerate(show.categories):
+            problem = category_problem(parts)
+            if problem:
+                self.add("category", config, f"categories[{index}]", problem)
+        self.artwork(show.root / show.artwork, config, "artwork")
+        if len(show.description) > MAX_DESCRIPTION:
+            self.add("description-length", config, "description",
+                     f"{len(show.description)} characters; Apple allows {MAX_DESCRIPTION}")  # fmt: skip
+        if show.guid and not _is_uuid(show.guid):
+            self.add("podcast-guid", config, "guid", f"{show.guid!r} is not a UUID")
+        public_url = show.publish.public_url
+        if public_url and urlsplit(public_url).scheme != "https":
+            if _is_loopback(public_url):
+                self.add("https-link", config, "publish.public_url",
+                         "plain http on this computer only; listeners need an https:// URL")  # fmt: skip
+            else:
+                self.add("https", config, "publish.public_url",
+                         f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS")  # fmt: skip
+        links = [("link", show.link), ("new_feed_url", show.new_feed_url)]
+        links += [(f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)]
+        links += _person_links("persons", show.persons)
+        for field, url in links:
+            self.plain_http(config, field, url)
+        if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
+            self.add("owner-verify", config, "owner.hide_email",
+                     "Spotify and others verify ownership by the owner email")  # fmt: skip
+        for ep in episodes:
+            self.episode_rules(show, ep)
+        self.duplicates(episodes)
+        self.numbering(episodes)
+        if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
+            self.add("no-episodes", "episodes", None, "no published episode yet")
+
+    def plain_http(self, path: Path | str, field: str, url: str | None) -> None:
+        if url and urlsplit(url).scheme == "http":
+            self.add("https-link", path, field, f"{url!r} is plain HTTP")
+
+    # ---- artwork -----------------------------------------------------------------------
+
+    def artwork(self, path: Path, where: Path | str, field: str) -> None:
+        if PurePosixPath(path.name).suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            self.add("artwork-format", where, field,
+                     f"{path.name!r}: Apple needs a URL ending in .jpg or .png")  # fmt: skip
+        try:
+            with Image.open(path) as image:
+                kind, mode, (width, height) = image.format, image.mode, image.size
+                transparent = "transparency" in image.info
+        except FileNotFoundError:
+            self.add("artwork-format", where, field, f"{path.name!r} not found")
+            return
+        except (UnidentifiedImageError, OSError) as exc:
+            self.add("artwork-format", where, field, f"{path.name!r} is not a picture ({exc})")
+            return
+        if kind not in ("JPEG", "PNG"):
+            self.add("artwork-format", where, field, f"{path.name!r} is {kind}, not JPEG or PNG")
+        if width != height:
+            self.add("artwork-square", where, field, f"{width}x{height} pixels is not square")
+        if not ARTWORK_MIN <= max(width, height) <= ARTWORK_MAX or min(width, height) < ARTWORK_MIN:
+            self.add("artwork-size", where, field, f"{width}x{height} pixels; Apple needs "
+                     f"{ARTWORK_MIN} to {ARTWORK_MAX} on each side")  # fmt: skip
+        if mode != "RGB" or transparent:
+            self.add("artwork-color", where, field,
+                     f"colour mode {mode}{' with transparency' if transparent else ''}; "
+                     "Apple needs RGB")  # fmt: skip
+
+    # ---- episodes ----------------------------------------------------------------------
+
+    def episodes(self, folder: Path) -> list[Episode]:
+        found: list[Episode] = []
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            try:
+                found.append(load_episode(path))
+            except EpisodeError as exc:
+                self.add("episode-file", path, exc.field, exc.message)
+        return found
+
+    def episode_rules(self, show: Show, ep: Episode) -> None:
+        if not getattr(ep, "enclosure_url", None):
+            self.media(show, ep)
+        if ep.image:
+            self.artwork(show.root / ep.image, ep.source, "image")
+        html = render_notes(ep.notes)
+        if not html and not (ep.summary or "").strip():
+            self.add("description-missing", ep.source, "notes", "no show notes and no summary")
+        if len(html) > MAX_DESCRIPTION:
+            self.add("description-length", ep.source, "notes",
+                     f"{len(html)} characters of HTML; Apple shows {MAX_DESCRIPTION}",
+                     "shorten the notes; the full text stays in content:encoded")  # fmt: skip
+        if ep.transcript:
+            self.transcript(show.root / ep.transcript, ep)
+        duration = ep.media.duration
+        for index, chapter in enumerate(ep.chapters):
+            if duration and chapter.start >= duration:
+                self.add("chapters", ep.source, f"chapters[{index}]",
+                         f"starts at {chapter.start:g} s, after the end ({duration:g} s)")  # fmt: skip
+        self.chapters_file(show, ep)
+        for field, url in _person_links("persons", ep.persons):
+            self.plain_http(ep.source, field, url)
+
+    def media(self, show: Show, ep: Episode) -> None:
+        path = show.root / ep.audio
+        fix = RULES["enclosure-length"][1].replace("SLUG", ep.slug)
+        if not path.is_file():
+            self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
+            return
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
+            return
+        if info.length != ep.media.length:
+            self.add("enclosure-length", ep.source, "length",
+                     f"says {ep.media.length} bytes, the file has {info.length}", fix)  # fmt: skip
+        elif info.sha256 != ep.media.sha256:
+            self.add("enclosure-length", ep.source, "sha256", "the media file changed", fix)
+        if info.mime_type != ep.media.mime_type:
+            self.add("enclosure-type", ep.source, "mime_type",
+                     f"says {ep.media.mime_type}, the file is {info.mime_type}",
+                     RULES["enclosure-type"][1].replace("SLUG", ep.slug))  # fmt: skip
+        if ep.media.mime_type not in APPLE_TYPES:
+            self.add("enclosure-apple", ep.source, "mime_type",
+                     f"Apple Podcasts does not play {ep.media.mime_type}")  # fmt: skip
+
+    def transcript(self, path: Path, ep: Episode) -> None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            self.add("transcript", ep.source, "transcript", f"{ep.transcript!r} not found")
+            return
+        except (UnicodeDecodeError, OSError) as exc:
+            self.add("transcript", ep.source, "transcript", f"not UTF-8 text ({exc})")
+            return
+        problem = transcript_problem(path.suffix.lower(), text)
+        if problem:
+            self.add("transcript", ep.source, "transcript", f"{ep.transcript}: {problem}")
+
+    def chapters_file(self, show: Show, ep: Episode) -> None:
+        """A chapters file from an earlier build must still be Podcast Index JSON."""
+        path = show.output_dir / "episodes" / ep.slug / "chapters.json"
+        if not ep.chapters or not path.is_file():
+            return
+        problem = chapters_problem(path.read_bytes())
+        if problem:
+            self.add("chapters", path, None, problem, "run 'mediafeed build' to rewrite it")
+
+    def duplicates(self, episodes: list[Episode]) -> None:
+        for rule, key in (("duplicate-guid", "guid"), ("duplicate-title", "title")):
+            seen: dict[str, Episode] = {}
+            for ep in episodes:
+                value = getattr(ep, key).strip().casefold()
+                if value in seen:
+                    self.add(rule, ep.source, key, f"same {key} as {seen[value].source.name}")
+                else:
+                    seen[value] = ep
+
+    def numbering(self, episodes: list[Episode]) -> None:
+        seasons: dict[int | None, list[Episode]] = defaultdict(list)
+        for ep in episodes:
+            if ep.episode is not None and ep.episode_type == "full" and not ep.unpublished:
+                seasons[ep.season].append(ep)
+        for season, members in sorted(seasons.items(), key=lambda item: item[0] or 0):
+            numbers = sorted(ep.episode for ep in members if ep.episode is not None)
+            label = f"season {season}" if season is not None else "the show"
+            missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
+            if missing:
+                self.add("numbering", "episodes", "episode",
+                         f"{label} has no episode {', '.join(map(str, missing))}")  # fmt: skip
+            for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+                self.add("numbering", "episodes", "episode",
+                         f"{label} has episode {number} more than once")  # fmt: skip
+
+
+def transcript_problem(suffix: str, text: str) -> str | None:
+    """Why a transcript does not parse as its format, or None."""
+    if suffix == ".vtt":
+        if not re.match(r"WEBVTT(?:[ \t].*)?$", text.splitlines()[0] if text else "", re.M):
+            return "a WebVTT file must start with 'WEBVTT'"
+        if not re.search(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}", text, re.M):
+            return "no cue with a time like 00:00:01.000 --> 00:00:02.000"
+    elif suffix == ".srt":
+        if not re.search(rf"^\d+\s*\n{_SRT_TIME} --> {_SRT_TIME}", text, re.M):
+            return "no numbered cue with a time like 00:00:01,000 --> 00:00:02,000"
+    elif suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return f"not JSON ({exc})"
+        if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+            return "a JSON transcript needs a 'segments' list"
+    elif not plain_text(text).strip():
+        return "empty"
+    return None
+
+
+def chapters_problem(data: bytes) -> str | None:
+    """Why bytes are not a Podcast Index JSON chapters document, or None."""
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"not JSON ({exc})"
+    if not isinstance(document, dict) or not isinstance(document.get("version"), str):
+        return "needs a 'version' string"
+    chapters = document.get("chapters")
+    if not isinstance(chapters, list):
+        return "needs a 'chapters' list"
+    starts = [c.get("startTime") if isinstance(c, dict) else None for c in chapters]
+    if not all(isinstance(s, int | float) and not isinstance(s, bool) for s in starts):
+        return "every chapter needs a numeric 'startTime'"
+    if starts != sorted(starts):  # type: ignore[type-var]
+        return "chapters must be in order of startTime"
+    return None
+
+
+def _person_links(where: str, persons: Iterable[object]) -> Iterator[tuple[str, str | None]]:
+    for index, person in enumerate(persons):
+        yield f"{where}[{index}].href", getattr(person, "href", None)
+        yield f"{where}[{index}].img", getattr(person, "img", None)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", value))
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
