@@ -16,32 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mutagen import FileType, PaddingInfo
+from mutagen import FileType, PaddingInfo, id3
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    PCST,
-    TALB,
-    TCAT,
-    TCON,
-    TDES,
-    TDRC,
-    TGID,
-    TIT2,
-    TLAN,
-    TPE1,
-    TPOS,
-    TRCK,
-    WFED,
-    WXXX,
-    CTOCFlags,
-    Encoding,
-    Frame,
-    ID3v1SaveOptions,
-)
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
@@ -221,58 +197,59 @@ def _padding(info: PaddingInfo) -> int:
 def _write_id3(audio: MP3 | WAVE, tags: EpisodeTags, version: int, duration: float) -> None:
     if audio.tags is None:
         audio.add_tags()
-    id3: Any = audio.tags
+    existing: Any = audio.tags
     for frame_id in _ID3_OWNED + _ID3_OWNED_MORE:
-        id3.delall(frame_id)
+        existing.delall(frame_id)
     # Only the plain comment is ours; iTunes and encoders keep their own described ones.
-    for key in [key for key, frame in id3.items() if key.startswith("COMM") and not frame.desc]:
-        del id3[key]
+    for key, frame in list(existing.items()):
+        if key.startswith("COMM") and not frame.desc:
+            del existing[key]
     for frame in _id3_frames(tags, duration):
-        id3.add(frame)
+        existing.add(frame)
     if isinstance(audio, MP3):
-        audio.save(v1=ID3v1SaveOptions.UPDATE, v2_version=version, padding=_padding)
+        audio.save(v1=id3.ID3v1SaveOptions.UPDATE, v2_version=version, padding=_padding)
     else:
         audio.save(v2_version=version, padding=_padding)
 
 
-def _id3_frames(tags: EpisodeTags, duration: float) -> Iterator[Frame]:
-    utf8 = Encoding.UTF8
-    texts: list[tuple[type[Frame], str | None]] = [
-        (TIT2, tags.title),
-        (TALB, tags.show),
-        (TPE1, tags.author),
-        (TCON, tags.genre),
-        (TDES, tags.description),
-        (TGID, tags.guid),
-        (TCAT, tags.category),
-        (TLAN, tags.language),
-        (TRCK, _number(tags.episode)),
-        (TPOS, _number(tags.season)),
+def _id3_frames(tags: EpisodeTags, duration: float) -> Iterator[id3.Frame]:
+    utf8 = id3.Encoding.UTF8
+    texts: list[tuple[type[id3.Frame], str | None]] = [
+        (id3.TIT2, tags.title),
+        (id3.TALB, tags.show),
+        (id3.TPE1, tags.author),
+        (id3.TCON, tags.genre),
+        (id3.TDES, tags.description),
+        (id3.TGID, tags.guid),
+        (id3.TCAT, tags.category),
+        (id3.TLAN, tags.language),
+        (id3.TRCK, _number(tags.episode)),
+        (id3.TPOS, _number(tags.season)),
     ]
     for kind, text in texts:
         if text:
             yield kind(encoding=utf8, text=[text])
     if tags.date is not None:
-        yield TDRC(encoding=utf8, text=[_utc(tags.date).strftime("%Y-%m-%dT%H:%M:%S")])
+        yield id3.TDRC(encoding=utf8, text=[_utc(tags.date).strftime("%Y-%m-%dT%H:%M:%S")])
     if tags.comment:
-        yield COMM(encoding=utf8, lang="XXX", desc="", text=[tags.comment])
+        yield id3.COMM(encoding=utf8, lang="XXX", desc="", text=[tags.comment])
     if tags.feed_url:
-        yield WFED(url=tags.feed_url)
-    yield PCST(value=1)
+        yield id3.WFED(url=tags.feed_url)
+    yield id3.PCST(value=1)
     if tags.cover:
-        yield APIC(encoding=utf8, mime=tags.cover_mime, type=3, desc="", data=tags.cover)
+        yield id3.APIC(encoding=utf8, mime=tags.cover_mime, type=3, desc="", data=tags.cover)
     yield from _id3_chapters(tags.chapters, duration)
 
 
-def _id3_chapters(chapters: tuple[Chapter, ...], duration: float) -> Iterator[Frame]:
+def _id3_chapters(chapters: tuple[Chapter, ...], duration: float) -> Iterator[id3.Frame]:
     """CHAP frames (with title and link) under one ordered top-level table of contents."""
     spans = list(_spans(chapters, duration))
     ids = [f"chp{index}" for index in range(len(spans))]
     for element_id, (chapter, start, end) in zip(ids, spans, strict=True):
-        sub_frames: list[Frame] = [TIT2(encoding=Encoding.UTF8, text=[chapter.title])]
+        sub_frames: list[id3.Frame] = [id3.TIT2(encoding=id3.Encoding.UTF8, text=[chapter.title])]
         if chapter.url:
-            sub_frames.append(WXXX(encoding=Encoding.UTF8, desc="", url=chapter.url))
-        yield CHAP(
+            sub_frames.append(id3.WXXX(encoding=id3.Encoding.UTF8, desc="", url=chapter.url))
+        yield id3.CHAP(
             element_id=element_id,
             start_time=round(start * 1000),
             end_time=round(end * 1000),
@@ -282,9 +259,9 @@ def _id3_chapters(chapters: tuple[Chapter, ...], duration: float) -> Iterator[Fr
             sub_frames=sub_frames,
         )
     if ids:
-        yield CTOC(
+        yield id3.CTOC(
             element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
             child_element_ids=ids,
             sub_frames=[],
         )
