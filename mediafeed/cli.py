@@ -113,7 +113,7 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
     The source file is never changed; the show gets a tagged copy in media/.
     """
     from mediafeed.ingest import NewEpisode, add_episode
-    from mediafeed.site import preview_links
+    from mediafeed.site import public_links
 
     show = _show(ctx)
     request = NewEpisode(
@@ -121,7 +121,7 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
         notes=notes_file.read() if notes_file else "", summary=summary, season=season,
         episode=number, episode_type=episode_type, explicit=explicit, draft=draft,
     )  # fmt: skip
-    episode = add_episode(show, request, now=now(), links=preview_links(show))
+    episode = add_episode(show, request, now=now(), links=public_links(show))
     click.echo(f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
                f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}")  # fmt: skip
 
@@ -164,12 +164,12 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
     """Re-apply tags from the episode files to their media (all episodes by default)."""
     from mediafeed.episodes import load_episodes
     from mediafeed.ingest import retag_episode
-    from mediafeed.site import preview_links
+    from mediafeed.site import public_links
 
     show = _show(ctx)
     targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir)]
     for slug in targets:
-        episode = retag_episode(show, slug, links=preview_links(show))
+        episode = retag_episode(show, slug, links=public_links(show))
         click.echo(f"Tagged {episode.audio}")
 
 @cli.command(context_settings=CONTEXT)

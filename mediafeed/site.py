@@ -76,7 +76,7 @@ def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
 
 
 def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
-    return build(show, links=links or preview_links(show), now=now)
+    return build(show, links=links or public_links(show), now=now)
 
 
 def publish_show(

@@ -62,6 +62,14 @@ email = "podcast@example.org"
 """
 
 
+@pytest.fixture(autouse=True)
+def private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test away from the user's own embedded store and its state."""
+    state = tmp_path / "mediafeed-state"
+    monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(state))
+    return state
+
+
 @pytest.fixture
 def show_dir(tmp_path: Path) -> Path:
     """An empty show: config, artwork, episodes/ and media/ folders."""
