@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,16 +20,18 @@ from mediafeed.model import Episode, Show
 from mediafeed.newsletter import newsletter_block
 from mediafeed.pages import render_site
 from tests import mediafactory
+from tests.browser import (
+    AUDIO_READY,
+    axe_violations,
+    chromium,
+    load_with_audio,
+    needs_chromium,
+    open_page,
+    wait_for,
+)
 from tests.test_pages import make_episode, make_show
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
@@ -130,55 +130,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    browser.set_page_load_timeout(30)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium")) as browser:
         yield browser
-    finally:
-        browser.quit()
-
-
-def network_events(driver: Any) -> list[dict[str, Any]]:
-    """Chrome's network events since the last call (reading the log empties it)."""
-    events = (json.loads(entry["message"])["message"] for entry in driver.get_log("performance"))
-    return [event for event in events if event["method"].startswith("Network.")]
-
-
-def open_page(driver: Any, url: str) -> None:
-    network_events(driver)
-    driver.get(url)
-
-
-def wait_for(driver: Any, script: str, timeout: float = 15) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
 
 
 def test_episode_page_loads_the_audio(driver: Any, published: Published) -> None:
     open_page(driver, published.links.episode_page(published.episode.slug))
-    state = wait_for(
-        driver,
-        "const a = document.querySelector('audio');"
-        "return a.readyState >= 1 && {readyState: a.readyState, duration: a.duration,"
-        " src: a.currentSrc};",
-    )
+    state = wait_for(driver, AUDIO_READY)
     assert state["src"] == published.links.media(published.episode)
     assert state["duration"] == pytest.approx(published.episode.media.duration, abs=0.1)
 
@@ -193,32 +151,11 @@ def test_episode_page_shows_dutch_date_and_transcript(driver: Any, published: Pu
 
 
 def test_episode_page_requests_only_its_own_host(driver: Any, published: Published) -> None:
-    open_page(driver, published.links.episode_page(published.episode.slug))
-    wait_for(driver, "return document.querySelector('audio').readyState >= 1")
-    wait_for(driver, "return document.readyState === 'complete'")
-    events = network_events(driver)
-    # data: URLs are the browser's own player icons; they never reach a network.
-    requested = [
-        e["params"]["request"]["url"]
-        for e in events
-        if e["method"] == "Network.requestWillBeSent"
-        and not e["params"]["request"]["url"].startswith("data:")
-    ]
-    assert any(url.endswith(".mp3") for url in requested), requested
-    assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}, requested
-    resources = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)"
-    )
-    assert {urlsplit(url).hostname for url in resources} <= {"127.0.0.1"}, resources
-    failed = [e["params"] for e in events if e["method"] == "Network.loadingFailed"]
-    # A media element cancels its own metadata fetch once it has enough; that is no failure.
-    assert [f for f in failed if not f.get("canceled")] == []
-    statuses = [
-        (e["params"]["response"]["url"], e["params"]["response"]["status"])
-        for e in events
-        if e["method"] == "Network.responseReceived"
-    ]
-    assert [s for s in statuses if s[1] >= 400] == [], statuses
+    load = load_with_audio(driver, published.links.episode_page(published.episode.slug))
+    assert any(url.endswith(".mp3") for url in load.requested), load.requested
+    assert load.hosts() == {"127.0.0.1"}, load.requested + load.resources
+    assert load.failed == []
+    assert load.errors == []
     assert driver.get_cookies() == []
 
 
@@ -226,16 +163,11 @@ def test_episode_page_requests_only_its_own_host(driver: Any, published: Publish
 def test_pages_have_no_accessibility_violations(
     driver: Any, published: Published, page: str
 ) -> None:
-    from axe_selenium_python import Axe
-
     url = published.links.show_page
     if page == "episode":
         url = published.links.episode_page(published.episode.slug)
-    open_page(driver, url)
-    axe = Axe(driver)
-    axe.inject()
-    results = axe.run()
-    assert results["violations"] == [], axe.report(results["violations"])
+    violations, report = axe_violations(driver, url)
+    assert violations == [], report
 
 
 def test_newsletter_link_lands_on_the_episode(driver: Any, published: Published) -> None:
