@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediafeed import links as keys
+from mediafeed.archive import render_feeds
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
-from mediafeed.feed import chapters_json, render_feed
+from mediafeed.feed import chapters_json
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, output_object, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.pages import render_site
+from mediafeed.pages import render_gone_page, render_site
 
 CACHE_DIR = ".mediafeed"
 
@@ -32,24 +33,34 @@ class BuildResult:
     episodes: tuple[Episode, ...]  # every episode file, newest first
     public: tuple[Episode, ...]  # what the feed and pages show
     feed_url: str
+    unpublished: tuple[Episode, ...] = ()  # taken down: a notice page, no feed item, no media
 
 
 def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     episodes = tuple(load_episodes(show.episodes_dir))
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
+    gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
+    # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
+    # media in the manifest, so a publish at any hour releases exactly what is due.
+    hosted = tuple(ep for ep in public if not ep.enclosure_url)
     hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
-    for ep in public:
+    for ep in hosted:
         verify_media(show, ep, hashes)
 
-    generated: dict[str, bytes] = {keys.FEED_KEY: render_feed(show, public, links=links)}
+    generated = render_feeds(show, public, links=links)
     generated.update(render_site(show, public, links=links))
+    for ep in gone:
+        # Newsletter links never die: the page stays, saying the episode is gone.
+        page = render_gone_page(show, ep.slug, links=links)
+        generated[keys.episode_page_key(ep.slug)] = page.encode("utf-8")
     for ep in public:
         if ep.chapters:
             generated[keys.chapters_key(ep.slug)] = chapters_json(ep, links=links)
 
     copies: dict[str, Path] = {keys.image_key(show.artwork): show.root / show.artwork}
-    for ep in public:
+    for ep in hosted:
         copies[keys.media_key(ep)] = show.root / ep.audio
+    for ep in public:
         if ep.image:
             copies[keys.image_key(ep.image)] = _existing(show, ep, "image", ep.image)
         if ep.transcript:
@@ -60,12 +71,12 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     written.update({key: _link_or_copy(source, out / key) for key, source in copies.items()})
     _remove_stale(out, set(written))
 
-    media_types = {keys.media_key(ep): ep.media.mime_type for ep in public}
+    media_types = {keys.media_key(ep): ep.media.mime_type for ep in hosted}
     objects = [output_object(key, path, hashes, media_type=media_types.get(key))
                for key, path in written.items()]  # fmt: skip
     hashes.save()
     objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
-    return BuildResult(out, Manifest(tuple(objects)), episodes, public, links.feed)
+    return BuildResult(out, Manifest(tuple(objects)), episodes, public, links.feed, gone)
 
 
 def verify_media(show: Show, ep: Episode, hashes: HashCache) -> None:

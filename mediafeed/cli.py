@@ -184,6 +184,60 @@ def build(ctx: click.Context) -> None:
                + (f", {withheld} not public yet" if withheld else ""))  # fmt: skip
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("slug")
+@click.option("--prune", is_flag=True, help="Publish right away and delete the episode's "
+              "media (and anything else the show no longer needs) from the store.")  # fmt: skip
+@click.pass_context
+def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
+    """Take episode SLUG down: out of the feed, its page becomes a short "no longer
+    available" notice so links in sent newsletters still work.
+
+    The episode file keeps its GUID, slug and media; delete the 'unpublished: true' line to
+    bring it back. Takes effect on the next publish (or now, with --prune).
+    """
+    from mediafeed.lifecycle import unpublish_episode
+
+    show = _show(ctx)
+    episode = unpublish_episode(show, slug)
+    click.echo(f"Unpublished {episode.slug}: {episode.title}")
+    if not prune:
+        click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
+        return
+    from mediafeed.site import publish_show
+
+    _, report = publish_show(show, now=now(), prune=True)
+    for key in report.deleted:
+        click.echo(f"Deleted {key}")
+    click.echo(f"Feed: {report.feed_url}")
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("feed")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--download-media", is_flag=True, help="Also fetch the media, artwork, chapters "
+              "and transcripts from the old host (resumes where a previous run stopped).")  # fmt: skip
+def import_(feed: str, directory: Path, download_media: bool) -> None:
+    """Create a show in DIRECTORY from an existing podcast's FEED (URL or file).
+
+    Keeps every GUID, date and title, so subscribers see no duplicates after the move.
+    Items that cannot be imported are listed with the reason. Without --download-media the
+    episodes keep linking their media on the old host.
+    """
+    from mediafeed.migration import import_feed
+    from mediafeed.progress import progress_bar
+
+    with progress_bar(enabled=download_media) as bar:
+        report = import_feed(feed, directory, download_media=download_media, progress=bar)
+    for line in (*report.problems, *report.failed):
+        click.echo(f"Note: {line}", err=True)
+    click.echo(f"Imported {len(report.imported)} episodes into {report.root}"
+               + (f"; media of {len(report.downloaded)} downloaded" if download_media else ""))  # fmt: skip
+    if report.failed:
+        raise click.ClickException(f"{len(report.failed)} downloads failed; run the same "
+                                   "command again to resume")  # fmt: skip
+
+
+@cli.command(context_settings=CONTEXT)
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
 @click.option("--prune", is_flag=True, help="Delete objects this show published earlier and "
               "no longer needs.")  # fmt: skip

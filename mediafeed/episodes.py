@@ -24,9 +24,11 @@ CHAPTER_KEYS = {"start", "title", "url", "img"}
 FIELD_ORDER = (
     "title", "guid", "published", "draft", "summary", "season", "episode", "episode_type",
     "explicit", "block", "unpublished", "image", "persons", "chapters", "transcript",
-    "keywords", "location", "audio", "duration", "length", "mime_type", "sha256",
+    "keywords", "location", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
 REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
+# Media still on the old host is described by the source feed, not probed here.
+REQUIRED_REMOTE = ("title", "guid", "published", "enclosure_url", "length", "mime_type")
 
 
 def episode_path(episodes_dir: Path, slug: str) -> Path:
@@ -84,7 +86,8 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
     unknown = sorted(set(data) - set(FIELD_ORDER))
     if unknown:
         raise EpisodeError("unknown field (check the spelling)", path=path, field=unknown[0])
-    for key in REQUIRED:
+    remote = data.get("enclosure_url") is not None
+    for key in REQUIRED_REMOTE if remote else REQUIRED:
         if data.get(key) in (None, ""):
             raise EpisodeError("required field is missing", path=path, field=key)
 
@@ -107,22 +110,26 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
         if get(key, int) is not None and data[key] < 0:
             raise EpisodeError("must not be negative", path=path, field=key)
     media = MediaInfo(
-        duration=get("duration", float),
+        duration=get("duration", float, 0.0),
         length=get("length", int),
         mime_type=get("mime_type", str),
-        sha256=get("sha256", str),
+        sha256=get("sha256", str, ""),
         is_video=str(data["mime_type"]).startswith("video/"),
     )
-    if media.length <= 0 or media.duration <= 0:
+    if media.length <= 0 or media.duration < 0 or (media.duration == 0 and not remote):
         raise EpisodeError("must be positive", path=path,
                            field="length" if media.length <= 0 else "duration")  # fmt: skip
+    enclosure_url = get("enclosure_url", str)
+    if remote and not re.fullmatch(r"https?://[!-~]+", enclosure_url):
+        raise EpisodeError(f"{enclosure_url!r} must be an http(s) URL in ASCII", path=path,
+                           field="enclosure_url")  # fmt: skip
     return Episode(
         slug=slug,
         source=path,
         title=get("title", str).strip(),
         guid=str(get("guid", (str, int))),
         published=_published(path, data["published"]),
-        audio=_relative_path(path, "audio", get("audio", str)),
+        audio=_relative_path(path, "audio", get("audio", str)) if data.get("audio") else "",
         media=media,
         notes=notes,
         summary=get("summary", str),
@@ -139,6 +146,7 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
         block=get("block", bool, False),
         unpublished=get("unpublished", bool, False),
         location=get("location", str),
+        enclosure_url=enclosure_url,
     )
 
 
@@ -249,9 +257,10 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "unpublished": ep.unpublished or None, "image": ep.image,
         "persons": [_compact(vars(p)) for p in ep.persons],
         "chapters": [_compact(vars(c)) for c in ep.chapters], "transcript": ep.transcript,
-        "keywords": list(ep.keywords), "location": ep.location, "audio": ep.audio,
-        "duration": round(ep.media.duration, 3), "length": ep.media.length,
-        "mime_type": ep.media.mime_type, "sha256": ep.media.sha256,
+        "keywords": list(ep.keywords), "location": ep.location,
+        "enclosure_url": ep.enclosure_url, "audio": ep.audio or None,
+        "duration": round(ep.media.duration, 3) or None, "length": ep.media.length,
+        "mime_type": ep.media.mime_type, "sha256": ep.media.sha256 or None,
     }  # fmt: skip
 
 

@@ -63,7 +63,7 @@ class Links:
         return self.url(episode_page_key(slug))
 
     def media(self, episode: Episode) -> str:
-        return self.url(media_key(episode))
+        return episode.enclosure_url or self.url(media_key(episode))
 
     def chapters(self, slug: str) -> str:
         return self.url(chapters_key(slug))

@@ -155,6 +155,9 @@ class Episode:
     block: bool = False
     unpublished: bool = False
     location: str | None = None
+    # Media still on another host (an imported show before its media moved): the feed
+    # links this URL instead of an uploaded copy.
+    enclosure_url: str | None = None
 
     def status(self, now: dt.datetime) -> Status:
         if self.unpublished:

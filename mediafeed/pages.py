@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -70,10 +71,17 @@ class TranscriptParagraph:
 
 
 def _environment(show: Show) -> jinja2.Environment:
+    return _environment_for(show.root)
+
+
+# One environment per show folder: compiling the templates anew for every page made a
+# 10,000-episode build take minutes. Jinja2 still reloads a template whose file changed.
+@functools.lru_cache(maxsize=8)
+def _environment_for(root: Path) -> jinja2.Environment:
     """Templates from the show's own `templates/` folder first, then the packaged ones."""
     loader = jinja2.ChoiceLoader(
         [
-            jinja2.FileSystemLoader(show.root / "templates"),
+            jinja2.FileSystemLoader(root / "templates"),
             jinja2.PackageLoader(TEMPLATE_PACKAGE, "templates"),
         ]
     )
@@ -278,7 +286,7 @@ def render_episode_page(
     context = _common(show, links, page_key, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
-    media = _relative(page_key, media_key(episode))
+    media = episode.enclosure_url or _relative(page_key, media_key(episode))
     image = episode.image or show.artwork
     chapters = [
         {"start": c.start, "title": c.title, "url": safe_url(c.url)} for c in episode.chapters
@@ -307,6 +315,20 @@ def render_episode_page(
         transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
     )
     return render_template(show, "episode.html", context)
+
+
+def render_gone_page(
+    show: Show, slug: str, *, links: Links, stylesheet_key: str = STYLESHEET_KEY
+) -> str:
+    """What an unpublished episode's permanent URL shows, so old newsletter links still land
+    somewhere useful: a short notice in the show's language and a link to the show."""
+    context = _common(show, links, episode_page_key(slug), stylesheet_key)
+    context.update(
+        canonical=links.episode_page(slug),
+        description=" ".join(show.description.split()),
+        og_image=links.image(show.artwork),
+    )
+    return render_template(show, "gone.html", context)
 
 
 def stylesheet(show: Show) -> bytes:

@@ -1,0 +1,55 @@
+"""Large shows: feed.xml keeps the newest items, older ones move to RFC 5005 archive pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mediafeed.feed import render_feed
+from mediafeed.links import FEED_KEY, Links
+from mediafeed.model import Episode, Show
+
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+ARCHIVE_MARK = f'<fh:archive xmlns:fh="{HISTORY_NS}"/>'.encode()
+
+
+def archive_key(number: int) -> str:
+    """Archive pages count up from the oldest episodes, so a full page keeps its URL and bytes
+    forever and caches never need to fetch it again."""
+    return f"feed-archive-{number}.xml"
+
+
+def archive_pages(episodes: Sequence[Episode], limit: int) -> list[list[Episode]]:
+    """The episodes beyond the newest `limit`, in pages of `limit`, oldest page first;
+    each page newest first, as feeds are."""
+    older = list(reversed(episodes[limit:]))
+    return [older[start : start + limit][::-1] for start in range(0, len(older), limit)]
+
+
+def render_feeds(show: Show, public: Sequence[Episode], *, links: Links) -> dict[str, bytes]:
+    """feed.xml and, when the show sets feed_limit and has more episodes, its archive pages."""
+    limit = show.feed_limit
+    if not limit or len(public) <= limit:
+        return {FEED_KEY: render_feed(show, public, links=links)}
+    pages = archive_pages(public, limit)
+    newest = len(pages)
+    feeds = {FEED_KEY: render_feed(show, public[:limit], links=links,
+                                   paging=[("prev-archive", links.url(archive_key(newest)))])}  # fmt: skip
+    for number, page in enumerate(pages, start=1):
+        paging = [("current", links.feed)]
+        if number > 1:
+            paging.append(("prev-archive", links.url(archive_key(number - 1))))
+        if number < newest:
+            paging.append(("next-archive", links.url(archive_key(number + 1))))
+        xml = render_feed(show, page, links=links, self_url=links.url(archive_key(number)),
+                          paging=paging)  # fmt: skip
+        feeds[archive_key(number)] = mark_archive(xml)
+    return feeds
+
+
+def mark_archive(xml: bytes) -> bytes:
+    """RFC 5005 section 4: an archive document carries fh:archive, telling clients that it
+    will not change and that its items are history, not news."""
+    head, found, rest = xml.partition(b"<channel>")
+    if not found:
+        raise ValueError("feed has no <channel>")
+    return head + found + b"\n    " + ARCHIVE_MARK + rest

@@ -1,0 +1,136 @@
+"""HTTP reads for import: a size-capped feed fetch and resumable, size-checked media downloads."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from mediafeed import __version__
+from mediafeed.errors import FeedError, MediaError
+
+MAX_FEED_BYTES = 32 * 1024 * 1024  # the largest real feeds are a few megabytes
+MAX_SIDECAR_BYTES = 4 * 1024 * 1024  # chapters JSON, transcripts, cover art
+MAX_MEDIA_BYTES = 8 * 1024**3
+TIMEOUT = 30.0
+CHUNK = 1 << 16
+USER_AGENT = f"mediafeed/{__version__} (podcast import)"
+
+
+class Progress(Protocol):
+    """Where download progress goes; the CLI supplies a bar."""
+
+    def start(self, total_bytes: int, total_files: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def done(self) -> None: ...
+
+
+def is_url(source: str) -> bool:
+    return "://" in source
+
+
+def check_url(url: str) -> None:
+    """Only plain web URLs: no file:, ftp: or data: tricks through a feed's links."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise FeedError(f"{url!r} is not an http(s) URL", path=url)
+
+
+def _open(url: str, *, headers: dict[str, str] | None = None, timeout: float = TIMEOUT):  # type: ignore[no-untyped-def]
+    check_url(url)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+    try:
+        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked
+    except urllib.error.HTTPError as exc:
+        raise FeedError(f"the server answered {exc.code} {exc.reason}", path=url) from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise FeedError(f"cannot reach the server: {reason}", path=url) from None
+
+
+def read_limited(source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT
+                 ) -> bytes:  # fmt: skip
+    """The bytes of a URL or local file, refusing anything larger than `max_bytes` before
+    holding it in memory."""
+    if not is_url(source):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise FeedError(f"is {size / 1e6:.0f} MB; a feed larger than "
+                                f"{max_bytes / 1e6:.0f} MB is refused", path=path)  # fmt: skip
+            return path.read_bytes()
+        except OSError as exc:
+            raise FeedError(exc.strerror or "cannot read", path=path) from None
+    with _open(source, timeout=timeout) as response:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise FeedError(f"is {int(declared) / 1e6:.0f} MB; a feed larger than "
+                            f"{max_bytes / 1e6:.0f} MB is refused", path=source)  # fmt: skip
+        try:
+            data: bytes = response.read(max_bytes + 1)
+        except OSError as exc:
+            raise FeedError(f"the download broke off: {exc}", path=source) from None
+    if len(data) > max_bytes:
+        raise FeedError(f"is larger than {max_bytes / 1e6:.0f} MB; refused", path=source)
+    return data
+
+
+def download(url: str, target: Path, *, expected: int | None = None,
+             advance: Callable[[int], None] = lambda n: None,
+             max_bytes: int = MAX_MEDIA_BYTES, timeout: float = TIMEOUT) -> Path:  # fmt: skip
+    """Fetch `url` into `target`, resuming a partial `<target>.part` with a Range request;
+    the file appears under its name only once it is complete and its size checks out."""
+    if target.is_file() and (expected is None or target.stat().st_size == expected):
+        return target
+    partial = target.with_name(f"{target.name}.part")
+    have = partial.stat().st_size if partial.is_file() else 0
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    try:
+        response = _open(url, headers=headers, timeout=timeout)
+    except FeedError as exc:
+        if have and "416" in exc.message:  # the partial file is already whole
+            response = None
+        else:
+            raise MediaError(exc.message, path=url) from None
+    if response is not None:
+        with response:
+            resumed = response.status == 206
+            total = _total_size(response, have if resumed else 0)
+            if total is not None and total > max_bytes:
+                raise MediaError(f"is {total / 1e9:.1f} GB; refused", path=url)
+            if not resumed:
+                have = 0
+            advance(have)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("ab" if resumed else "wb") as handle:
+                try:
+                    while chunk := response.read(CHUNK):
+                        handle.write(chunk)
+                        have += len(chunk)
+                        advance(len(chunk))
+                        if have > max_bytes:
+                            raise MediaError("larger than the media size limit", path=url)
+                except OSError as exc:
+                    raise MediaError(f"the download broke off at {have} bytes ({exc}); run "
+                                     "the import again to resume", path=url) from None  # fmt: skip
+        if total is not None and have != total:
+            raise MediaError(f"got {have} of {total} bytes; run the import again to resume",
+                             path=url)  # fmt: skip
+    os.replace(partial, target)
+    return target
+
+
+def _total_size(response, offset: int) -> int | None:  # type: ignore[no-untyped-def]
+    """The full size of the object, from Content-Range when resuming, else Content-Length."""
+    content_range = response.headers.get("Content-Range", "")
+    if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
+        return int(content_range.rsplit("/", 1)[1])
+    length = response.headers.get("Content-Length")
+    return offset + int(length) if length and length.isdigit() else None

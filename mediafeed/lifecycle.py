@@ -1,0 +1,30 @@
+"""An episode's life after `add`: taking it down again while its URL keeps answering."""
+
+from __future__ import annotations
+
+from mediafeed.episodes import (
+    episode_path,
+    load_episode,
+    render_episode_file,
+    split_front_matter,
+    write_text_atomic,
+)
+from mediafeed.errors import EpisodeError
+from mediafeed.model import Episode, Show
+
+
+def unpublish_episode(show: Show, slug: str) -> Episode:
+    """Mark the episode unpublished in its file: the next publish drops it from the feed and
+    replaces its page with a notice; GUID, slug and media stay so it can come back."""
+    path = episode_path(show.episodes_dir, slug)
+    if not path.is_file():
+        raise EpisodeError("no such episode", path=path)
+    episode = load_episode(path)
+    if episode.unpublished:
+        return episode
+    # Rewrite from the file's own fields, so the producer's spelling of every other value
+    # (chapter times, dates) survives untouched.
+    fields, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
+    fields["unpublished"] = True
+    write_text_atomic(path, render_episode_file(fields, episode.notes))
+    return load_episode(path)
