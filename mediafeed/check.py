@@ -101,7 +101,9 @@ def check_show(root: Path, *, now: dt.datetime) -> tuple[Finding, ...]:
         show = None
     episodes = checker.episodes(root / "episodes")
     if show is not None:
-        checker.show_rules(show, episodes, now)
+        checker.show_rules(show)
+    # Episode rules need only the folder: a broken config hides none of them.
+    checker.episode_set_rules(episodes, now)
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
 
@@ -145,7 +147,7 @@ class _Checker:
                 rule = "required"
             self.add(rule, CONFIG_NAME, field or None, message)
 
-    def show_rules(self, show: Show, episodes: list[Episode], now: dt.datetime) -> None:
+    def show_rules(self, show: Show) -> None:
         config = CONFIG_NAME
         for index, parts in enumerate(show.categories):
             problem = category_problem(parts)
@@ -153,15 +155,16 @@ class _Checker:
                 self.add("category", config, f"categories[{index}]", problem)
         self.artwork(show.root / show.artwork, config, "artwork")
         if len(show.description) > MAX_DESCRIPTION:
+            count = len(show.description)
             self.add("description-length", config, "description",
-                     f"{len(show.description)} characters; Apple allows {MAX_DESCRIPTION}")  # fmt: skip
+                     f"{count} characters; Apple allows {MAX_DESCRIPTION}")  # fmt: skip
         if show.guid and not _is_uuid(show.guid):
             self.add("podcast-guid", config, "guid", f"{show.guid!r} is not a UUID")
         public_url = show.publish.public_url
         if public_url and urlsplit(public_url).scheme != "https":
             if _is_loopback(public_url):
                 self.add("https-link", config, "publish.public_url",
-                         "plain http on this computer only; listeners need an https:// URL")  # fmt: skip
+                         "plain http on this computer; listeners need https://")  # fmt: skip
             else:
                 self.add("https", config, "publish.public_url",
                          f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS")  # fmt: skip
@@ -173,8 +176,10 @@ class _Checker:
         if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
             self.add("owner-verify", config, "owner.hide_email",
                      "Spotify and others verify ownership by the owner email")  # fmt: skip
+
+    def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
         for ep in episodes:
-            self.episode_rules(show, ep)
+            self.episode_rules(ep)
         self.duplicates(episodes)
         self.numbering(episodes)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -223,11 +228,11 @@ class _Checker:
                 self.add("episode-file", path, exc.field, exc.message)
         return found
 
-    def episode_rules(self, show: Show, ep: Episode) -> None:
+    def episode_rules(self, ep: Episode) -> None:
         if not getattr(ep, "enclosure_url", None):
-            self.media(show, ep)
+            self.media(ep)
         if ep.image:
-            self.artwork(show.root / ep.image, ep.source, "image")
+            self.artwork(self.root / ep.image, ep.source, "image")
         html = render_notes(ep.notes)
         if not html and not (ep.summary or "").strip():
             self.add("description-missing", ep.source, "notes", "no show notes and no summary")
@@ -236,18 +241,18 @@ class _Checker:
                      f"{len(html)} characters of HTML; Apple shows {MAX_DESCRIPTION}",
                      "shorten the notes; the full text stays in content:encoded")  # fmt: skip
         if ep.transcript:
-            self.transcript(show.root / ep.transcript, ep)
+            self.transcript(self.root / ep.transcript, ep)
         duration = ep.media.duration
         for index, chapter in enumerate(ep.chapters):
             if duration and chapter.start >= duration:
-                self.add("chapters", ep.source, f"chapters[{index}]",
-                         f"starts at {chapter.start:g} s, after the end ({duration:g} s)")  # fmt: skip
-        self.chapters_file(show, ep)
+                message = f"starts at {chapter.start:g} s, after the end ({duration:g} s)"
+                self.add("chapters", ep.source, f"chapters[{index}]", message)
+        self.chapters_file(ep)
         for field, url in _person_links("persons", ep.persons):
             self.plain_http(ep.source, field, url)
 
-    def media(self, show: Show, ep: Episode) -> None:
-        path = show.root / ep.audio
+    def media(self, ep: Episode) -> None:
+        path = self.root / ep.audio
         fix = RULES["enclosure-length"][1].replace("SLUG", ep.slug)
         if not path.is_file():
             self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
@@ -283,9 +288,9 @@ class _Checker:
         if problem:
             self.add("transcript", ep.source, "transcript", f"{ep.transcript}: {problem}")
 
-    def chapters_file(self, show: Show, ep: Episode) -> None:
+    def chapters_file(self, ep: Episode) -> None:
         """A chapters file from an earlier build must still be Podcast Index JSON."""
-        path = show.output_dir / "episodes" / ep.slug / "chapters.json"
+        path = self.root / "feed" / "episodes" / ep.slug / "chapters.json"
         if not ep.chapters or not path.is_file():
             return
         problem = chapters_problem(path.read_bytes())

@@ -19,7 +19,7 @@ _Tag = tuple[str, dict[str, str], str | None]
 
 
 def _attrs(**values: Any) -> dict[str, str]:
-    return {key.rstrip("_").replace("__", "-"): str(v) for key, v in values.items() if v is not None}
+    return {key.rstrip("_"): str(v) for key, v in values.items() if v is not None}
 
 
 class _Tags:

@@ -157,8 +157,10 @@ def test_demo_item_carries_podcast_namespace_tags(demo_xml: bytes) -> None:
     assert one(entry, "podcast:season").text == "1"
     assert one(entry, "podcast:episode").text == "2"
     transcript = one(entry, "podcast:transcript")
-    assert transcript.attrib == {"url": f"{BASE}/episodes/{slug}/transcript.vtt",
-                                 "type": "text/vtt", "language": "nl", "rel": "captions"}  # fmt: skip
+    assert dict(transcript.attrib) == {
+        "url": f"{BASE}/episodes/{slug}/transcript.vtt", "type": "text/vtt", "language": "nl",
+        "rel": "captions",
+    }  # fmt: skip
     chapters = one(entry, "podcast:chapters")
     assert chapters.get("url") == f"{BASE}/episodes/{slug}/chapters.json"
     assert chapters.get("type") == "application/json+chapters"
@@ -222,9 +224,9 @@ def full_show() -> tuple[Show, list[Episode]]:
         categories=(("Arts", "Books"), ("Arts", "Design"), ("Government",)),
         guid="",
     )  # fmt: skip
+    chapters = (Chapter(0, "Begin"), Chapter(2.5, "Midden", img="c.jpg"))
     first = replace(episodes[0], block=True, explicit=True, image="art/ep.png",
-                    location="Amsterdam", season=0, episode=0,
-                    chapters=(Chapter(0, "Begin"), Chapter(2.5, "Midden", img="c.jpg")))  # fmt: skip
+                    location="Amsterdam", season=0, episode=0, chapters=chapters)  # fmt: skip
     return show, [first, *episodes[1:]]
 
 

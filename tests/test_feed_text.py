@@ -6,7 +6,6 @@ HTML into every text field of the show and its episodes.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -101,8 +100,8 @@ def test_any_episode_text_gives_well_formed_xml(title: str, summary: str, notes:
 WORD = st.text("abcdefghijklmnopqrstuvwxyzÀéßøЖж中文ABC", min_size=1, max_size=10)
 SEPARATOR = st.sampled_from([" ", " **", "** ", " _", "_ ", " <b>", "</b> ", " <em>", "</i> ",
                              "\n\n", "\n- ", "\n# ", " `", "` ", "\n> ", " <br> ", " \x00 ",
-                             " \x0b", "\ufffe ", " & ", " [", "] ", " <span>", " <script></script> ",
-                             " <p onclick='x'>"])  # fmt: skip
+                             " \x0b", "\ufffe ", " & ", " [", "] ", " <span>",
+                             " <script></script> ", " <p onclick='x'>"])  # fmt: skip
 
 
 @SETTINGS

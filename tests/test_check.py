@@ -1,0 +1,210 @@
+"""`mediafeed check`: each rule finds its violation in a dedicated bad copy of the demo show,
+and the demo show itself passes clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+
+from mediafeed.check import RULES, Finding, check_show
+from mediafeed.cli import cli
+from tests.mediafactory import jpeg, ogg_vorbis
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+ONTMOETING = "episodes/ontmoeting-in-het-fysieke-domein.md"
+SIGNALEN = "episodes/signalen-van-eenzaamheid-herkennen.md"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A private copy of the demo show, free to break."""
+    root = tmp_path / "show"
+    root.mkdir()
+    for name in ("mediafeed.toml", "artwork.jpg"):
+        shutil.copyfile(REPO / name, root / name)
+    for folder in ("episodes", "media", "transcripts"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert re.search(old, text, re.M), f"{old!r} not in {path.name}"
+    path.write_text(re.sub(old, new, text, count=1, flags=re.M), encoding="utf-8")
+
+
+def config(old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: edit(root / "mediafeed.toml", old, new)
+
+
+def episode(name: str, old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: edit(root / name, old, new)
+
+
+def picture(size: tuple[int, int], mode: str, name: str) -> Callable[[Path], None]:
+    """Real pictures saved by Pillow's encoders, in shapes Apple refuses."""
+
+    def make(root: Path) -> None:
+        Image.new(mode, size, "white").save(root / name)
+        edit(root / "mediafeed.toml", r'^artwork = .*$', f'artwork = "{name}"')
+
+    return make
+
+
+def small_artwork(root: Path) -> None:
+    shutil.copyfile(jpeg(root / "tmp", size=600), root / "artwork.jpg")
+
+
+def no_notes(root: Path) -> None:
+    path = root / SIGNALEN
+    path.write_text(path.read_text(encoding="utf-8").split("---\n\n")[0] + "---\n")
+
+
+def remove_media(root: Path) -> None:
+    (root / "media" / "ontmoeting-in-het-fysieke-domein.mp3").unlink()
+
+
+def garbage_media(root: Path) -> None:
+    (root / "media" / "ontmoeting-in-het-fysieke-domein.mp3").write_text("geen audio\n" * 99)
+
+
+def ogg_media(root: Path) -> None:
+    """A real Ogg Vorbis file, correctly described: fine for the Podcast Index, not Apple."""
+    media = ogg_vorbis(root / "media", "ontmoeting-in-het-fysieke-domein.ogg")
+    path = root / ONTMOETING
+    edit(path, r"^audio: .*$", "audio: media/ontmoeting-in-het-fysieke-domein.ogg")
+    edit(path, r"^mime_type: .*$", "mime_type: audio/ogg")
+    edit(path, r"^length: .*$", f"length: {media.stat().st_size}")
+    edit(path, r"^sha256: .*$", f"sha256: {hashlib.sha256(media.read_bytes()).hexdigest()}")
+
+
+def bad_transcript(root: Path) -> None:
+    (root / "transcripts" / "ontmoeting-in-het-fysieke-domein.vtt").write_text("Welkom!\n")
+
+
+PUBLIC_HTTP = '\n[publish]\ntarget = "s3://b/x"\npublic_url = "http://podcast.example.org/x"\n'
+
+# rule -> (how to break the demo show, the file and field the finding must name)
+BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
+    "config": (config(r"^explicit = false$", 'explicit = "nee"'), "mediafeed.toml", "explicit"),
+    "required": (config(r"^author = .*\n", ""), "mediafeed.toml", "author"),
+    "owner-email": (config(r'^email = .*$', 'email = "podcast at example"'), "mediafeed.toml",
+                    "owner.email"),
+    "category": (config(r'\["Government"\]', '["Science & Medicine"]'), "mediafeed.toml",
+                 "categories[1]"),
+    "artwork-format": (picture((1400, 1400), "RGB", "cover.gif"), "mediafeed.toml", "artwork"),
+    "artwork-size": (small_artwork, "mediafeed.toml", "artwork"),
+    "artwork-square": (picture((1400, 1600), "RGB", "cover.jpg"), "mediafeed.toml", "artwork"),
+    "artwork-color": (picture((1400, 1400), "RGBA", "cover.png"), "mediafeed.toml", "artwork"),
+    "episode-file": (episode(ONTMOETING, "^title:", "titel:"), ONTMOETING, "titel"),
+    "duplicate-guid": (episode(SIGNALEN, r"^guid: .*$",
+                               "guid: 29e6eedd-3461-465d-a327-dd631a9f491e"), SIGNALEN, "guid"),
+    "duplicate-title": (episode(SIGNALEN, r"^title: .*$",
+                                "title: Ontmoeting in het fysieke domein"), SIGNALEN, "title"),
+    "media-missing": (remove_media, ONTMOETING, "audio"),
+    "media-unreadable": (garbage_media, ONTMOETING, "audio"),
+    "enclosure-length": (episode(ONTMOETING, r"^length: .*$", "length: 120000"), ONTMOETING,
+                         "length"),
+    "enclosure-type": (episode(ONTMOETING, r"^mime_type: .*$", "mime_type: audio/x-m4a"),
+                       ONTMOETING, "mime_type"),
+    "enclosure-apple": (ogg_media, ONTMOETING, "mime_type"),
+    "https": (lambda root: (root / "mediafeed.toml").open("a").write(PUBLIC_HTTP),
+              "mediafeed.toml", "publish.public_url"),
+    "https-link": (config(r'^link = "https:', 'link = "http:'), "mediafeed.toml", "link"),
+    "description-length": (config(r'^description = """\\$', 'description = """' + "x" * 4001),
+                           "mediafeed.toml", "description"),
+    "description-missing": (no_notes, SIGNALEN, "notes"),
+    "numbering": (episode(ONTMOETING, r"^episode: 2$", "episode: 3"), "episodes", "episode"),
+    "transcript": (bad_transcript, ONTMOETING, "transcript"),
+    "chapters": (episode(ONTMOETING, r"start: 3\.5", "start: 30"), ONTMOETING, "chapters[1]"),
+    "podcast-guid": (config(r"^guid = .*$", 'guid = "een-tegen-eenzaamheid"'), "mediafeed.toml",
+                     "guid"),
+    "no-episodes": (lambda root: [p.unlink() for p in (root / "episodes").glob("*.md")],
+                    "episodes", None),
+    "owner-verify": (config(r"^hide_email = false$", "hide_email = true"), "mediafeed.toml",
+                     "owner.hide_email"),
+}  # fmt: skip
+
+
+def test_every_rule_has_a_bad_fixture() -> None:
+    assert set(BREAKAGES) == set(RULES)
+
+
+def test_the_demo_show_passes_clean(demo: Path) -> None:
+    assert check_show(demo, now=NOW) == ()
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKAGES))
+def test_each_rule_finds_its_violation(demo: Path, rule: str) -> None:
+    breakage, path, field = BREAKAGES[rule]
+    breakage(demo)
+    found = [f for f in check_show(demo, now=NOW) if f.rule == rule]
+    assert found, f"rule {rule} found nothing"
+    assert (found[0].path, found[0].field) == (path, field), found[0]
+    assert found[0].severity == RULES[rule][0]
+    assert found[0].message and found[0].fix
+
+
+def test_a_loopback_public_url_is_only_a_warning(demo: Path) -> None:
+    with (demo / "mediafeed.toml").open("a") as handle:
+        handle.write('\n[publish]\ntarget = "s3://b/x"\npublic_url = "http://127.0.0.1:8333/b/x"\n')
+    [finding] = check_show(demo, now=NOW)
+    assert (finding.rule, finding.severity) == ("https-link", "warning")
+
+
+def test_findings_report_every_problem_at_once(demo: Path) -> None:
+    for rule in ("owner-email", "category", "numbering", "transcript"):
+        BREAKAGES[rule][0](demo)
+    rules = {f.rule for f in check_show(demo, now=NOW)}
+    assert {"owner-email", "numbering", "transcript"} <= rules
+
+
+def run(show: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(show), *args], catch_exceptions=False)
+
+
+def test_cli_check_exits_0_on_the_demo_show() -> None:
+    result = run(REPO, "check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("0 errors, 0 warnings.")
+
+
+def test_cli_check_prints_one_line_per_finding_and_exits_1(demo: Path) -> None:
+    BREAKAGES["enclosure-length"][0](demo)
+    BREAKAGES["duplicate-title"][0](demo)
+    result = run(demo, "check")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(f"error: {ONTMOETING}: length: says 120000 bytes")
+    assert "[enclosure-length]" in lines[0] and "mediafeed tag ontmoeting" in lines[0]
+    assert lines[1].startswith(f"warning: {SIGNALEN}: title:")
+    assert lines[-1] == "1 errors, 1 warnings."
+
+
+def test_cli_check_json_is_for_scripts(demo: Path) -> None:
+    BREAKAGES["transcript"][0](demo)
+    result = run(demo, "check", "--json")
+    assert result.exit_code == 1
+    [finding] = json.loads(result.output)
+    assert Finding(**finding).rule == "transcript"
+    assert set(finding) == {"severity", "rule", "path", "field", "message", "fix"}
+
+
+def test_publish_refuses_a_show_with_errors(demo: Path) -> None:
+    BREAKAGES["media-missing"][0](demo)
+    BREAKAGES["chapters"][0](demo)
+    result = CliRunner().invoke(cli, ["-C", str(demo), "publish"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "2 errors" in lines[0] and "mediafeed check" in lines[0] and "--force" in lines[0]
