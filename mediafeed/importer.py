@@ -34,7 +34,7 @@ PODCAST = (
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
 )
 MIME_FIXES = {"audio/mp3": "audio/mpeg", "audio/x-mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg",
-              "audio/x-mpeg": "audio/mpeg", "audio/m4a": "audio/mp4", "audio/x-m4a": "audio/mp4"}  # fmt: skip
+              "audio/x-mpeg": "audio/mpeg", "audio/m4a": "audio/x-m4a"}  # fmt: skip
 TRUE = {"yes", "true", "explicit"}
 FALSE = {"no", "false", "clean"}
 

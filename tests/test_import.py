@@ -1,0 +1,345 @@
+"""Import of real-world feeds: every item imported or reported, GUIDs intact, safe parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import podcastparser
+import pytest
+
+from mediafeed.build import build
+from mediafeed.config import load_show
+from mediafeed.episodes import load_episodes
+from mediafeed.links import Links
+from tests.mediafactory import m4a, mp3_cbr
+from tests.test_pipeline import assert_clean_failure, ok, run
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+PLATFORMS = ["buzzsprout.xml", "anchor.xml", "libsyn-latin1.xml", "podbean-cp1252.xml",
+             "powerpress-messy.xml"]  # fmt: skip
+NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+LINKS = Links("https://nieuw.example.org/show")
+
+
+def import_file(tmp_path: Path, name: str, *extra: str) -> tuple[Path, str]:
+    root = tmp_path / "imported"
+    result = ok(tmp_path, "import", str(FEEDS / name), str(root), *extra)
+    return root, result.output
+
+
+def source_entries(name: str) -> list[dict[str, object]]:
+    return list(feedparser.parse((FEEDS / name).read_bytes()).entries)
+
+
+# ---------------------------------------------------------------------------------------
+# Real-world feeds
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_every_item_is_imported_or_reported(tmp_path: Path, name: str) -> None:
+    root, output = import_file(tmp_path, name)
+    skipped = [line for line in output.splitlines() if line.endswith("(skipped)")]
+    imported = load_episodes(root / "episodes")
+    assert len(imported) + len(skipped) == len(source_entries(name))
+    assert f"Imported {len(imported)} episodes" in output
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_imported_show_builds_to_the_same_episodes(tmp_path: Path, name: str) -> None:
+    root, _ = import_file(tmp_path, name)
+    build(load_show(root), links=LINKS, now=NOW)
+    with (root / "feed" / "feed.xml").open("rb") as handle:
+        built = {item["guid"]: item for item in podcastparser.parse(LINKS.feed, handle)["episodes"]}
+    sources: dict[str, Any] = {}
+    for entry in source_entries(name):  # the first item of a duplicated guid is the one kept
+        sources.setdefault(str(entry.get("id") or entry.enclosures[0].href), entry)
+    assert built and set(built) <= set(sources)
+    for guid, item in built.items():
+        source = sources[guid]
+        assert not source.get("title") or item["title"] == source.title
+        assert item["published"] == dt.datetime(*source.published_parsed[:6],
+                                                 tzinfo=dt.UTC).timestamp()  # fmt: skip
+        [enclosure] = item["enclosures"]
+        assert enclosure["url"] == source.enclosures[0].href
+        assert enclosure["file_size"] == int(source.enclosures[0].length)
+
+
+def test_guids_are_kept_exactly_even_permalinks_and_plain_numbers(tmp_path: Path) -> None:
+    root, _ = import_file(tmp_path, "libsyn-latin1.xml")
+    guids = {ep.guid for ep in load_episodes(root / "episodes")}
+    assert guids == {"a1b2c3d4-0000-4000-8000-00000000ca02",
+                     "https://cafesociaal.libsyn.com/episode-1"}  # fmt: skip
+    root, _ = import_file(tmp_path / "messy", "powerpress-messy.xml")
+    assert "34" in {ep.guid for ep in load_episodes(root / "episodes")}
+
+
+def test_itunes_and_podcasting_20_tags_are_kept(tmp_path: Path) -> None:
+    root, _ = import_file(tmp_path, "buzzsprout.xml")
+    [episode, trailer] = load_episodes(root / "episodes")
+    assert (episode.slug, episode.guid) == ("koffie-met-de-buren", "Buzzsprout-12345678")
+    assert (episode.season, episode.episode, episode.explicit) == (2, 4, False)
+    assert [(p.name, p.role) for p in episode.persons] == [("Marja de Vries", "host"),
+                                                           ("Ahmed El Amrani", "guest")]  # fmt: skip
+    assert episode.location == "Utrecht" and episode.media.duration == 1532
+    assert "<em>koffieochtend</em>" in episode.notes
+    assert trailer.episode_type == "trailer" and trailer.media.duration == 51
+    show = load_show(root)
+    assert show.guid == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert show.categories == (("Society & Culture", "Relationships"), ("Health & Fitness",))
+    assert (show.language, show.owner.email) == ("nl", "redactie@buurtkamer.example")
+
+
+def test_podlove_chapters_and_old_podcast_namespace(tmp_path: Path) -> None:
+    root, _ = import_file(tmp_path, "podbean-cp1252.xml")
+    [episode] = load_episodes(root / "episodes")
+    assert [(c.start, c.title, c.url) for c in episode.chapters] == [
+        (0.0, "Intro", None), (135.0, "The phone", "https://example.org/phones"),
+        (1800.0, "What helps", None)]  # fmt: skip
+    assert load_show(root).locked is False
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("libsyn-latin1.xml", "Épisode 2 : le café du coin"),
+    ("podbean-cp1252.xml", "“Nobody calls” – with Dr. O’Neil"),
+    ("anchor.xml", 'Ep. 12 – "Table for one" 🍝'),
+])  # fmt: skip
+def test_odd_encodings_read_correctly(tmp_path: Path, name: str, title: str) -> None:
+    root, _ = import_file(tmp_path, name)
+    assert title in {ep.title for ep in load_episodes(root / "episodes")}
+
+
+def test_utf16_feed_reads_correctly(tmp_path: Path) -> None:
+    text = (FEEDS / "buzzsprout.xml").read_text(encoding="utf-8")
+    utf16 = tmp_path / "utf16.xml"
+    utf16.write_bytes(text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(utf16), str(root))
+    assert {ep.title for ep in load_episodes(root / "episodes")} == {"Koffie met de buren",
+                                                                     "Trailer: welkom"}  # fmt: skip
+
+
+def test_messy_feed_reports_each_problem_by_item(tmp_path: Path) -> None:
+    root, output = import_file(tmp_path, "powerpress-messy.xml")
+    assert "item 2 ('Uitzending 39: herhaling'): duplicate guid" in output
+    assert "item 4: no enclosure" in output
+    assert "item 5 ('Uitzending 37: zonder datum'): no readable pubDate" in output
+    assert "item 7 ('Uitzending 35: de bibliotheek'): the enclosure has no length" in output
+    assert "item 3 ('Uitzending 38: de bibliotheek'): no guid" in output
+    assert "item 6: no title" in output and "season 'S4'" in output
+    episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
+    assert set(episodes) == {"uitzending-40-de-markt", "uitzending-38-de-bibliotheek",
+                             "uitzending-36", "uitzending-34-de-bibliotheek"}  # fmt: skip
+    no_guid = episodes["uitzending-38-de-bibliotheek"]
+    assert no_guid.guid == no_guid.enclosure_url and no_guid.media.mime_type == "audio/mpeg"
+
+
+def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text((FEEDS / "anchor.xml").read_text().replace(
+        "Ep. 12 – &quot;Table for one&quot; 🍝", "Ep. 11 – Table for one").replace(
+        'Ep. 12 – "Table for one" 🍝', "Ep. 11 – Table for one"))  # fmt: skip
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    assert sorted(ep.slug for ep in load_episodes(root / "episodes")) == [
+        "ep-11-table-for-one", "ep-11-table-for-one-2"]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# Bad feeds: one clear line, nothing written
+# ---------------------------------------------------------------------------------------
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<rss version="2.0"><channel><title>&lol3;</title></channel></rss>
+"""
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file://{path}">]>
+<rss version="2.0"><channel><title>&secret;</title></channel></rss>
+"""
+HTML = "<!DOCTYPE html><html><head><title>Our podcast</title></head><body><p>Hi<br></body></html>"
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("just some text, not a feed\n", "not XML"),
+    (HTML, "web page"),
+    (BOMB, "XML bomb"),
+    ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>', "not an RSS"),
+    ("", "empty"),
+])  # fmt: skip
+def test_bad_feed_fails_cleanly_and_writes_nothing(tmp_path: Path, content: str, says: str) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text(content, encoding="utf-8")
+    assert_clean_failure(run(tmp_path, "import", str(bad), str(tmp_path / "show")), "bad.xml", says)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xml"]
+
+
+def test_external_entities_are_refused_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top-secret-value")
+    bad = tmp_path / "bad.xml"
+    bad.write_text(EXTERNAL.format(path=secret))
+    result = run(tmp_path, "import", str(bad), str(tmp_path / "show"))
+    assert_clean_failure(result, "refused")
+    assert "top-secret-value" not in result.output and not (tmp_path / "show").exists()
+
+
+def test_huge_feed_is_refused_before_reading(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.xml"
+    with huge.open("wb") as handle:
+        handle.truncate(33 * 1024 * 1024)  # sparse: costs no disk
+    assert_clean_failure(run(tmp_path, "import", str(huge), str(tmp_path / "show")), "refused")
+    assert not (tmp_path / "show").exists()
+
+
+def test_unreachable_url_fails_cleanly(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens here
+    url = f"http://127.0.0.1:{port}/feed.xml"
+    assert_clean_failure(run(tmp_path, "import", url, str(tmp_path / "show")), "cannot reach")
+    assert not (tmp_path / "show").exists()
+
+
+def test_non_http_urls_are_refused(tmp_path: Path) -> None:
+    url = f"file://{FEEDS / 'anchor.xml'}"
+    assert_clean_failure(run(tmp_path, "import", url, str(tmp_path / "show")), "http")
+
+
+def test_import_into_a_non_empty_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "show"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    assert_clean_failure(run(tmp_path, "import", str(FEEDS / "anchor.xml"), str(target)),
+                         "not empty")  # fmt: skip
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+
+
+# ---------------------------------------------------------------------------------------
+# Over HTTP, with media: a fake old host on 127.0.0.1
+# ---------------------------------------------------------------------------------------
+
+
+class OldHost(http.server.ThreadingHTTPServer):
+    """Serves files with Range support; `cut` sends only a prefix of a file, as a
+    connection dropping mid-download would; `requests` records Range headers seen."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.cut: dict[str, int] = {}
+        self.ranges: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: OldHost
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = self.server.root / self.path.lstrip("/").split("?")[0]
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        start = 0
+        if self.headers.get("Range"):
+            self.server.ranges.append(self.headers["Range"])
+            start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        self.wfile.write(data[start : self.server.cut.get(path.name, len(data))])
+
+
+@pytest.fixture
+def old_host(tmp_path: Path) -> Iterator[OldHost]:
+    root = tmp_path / "oldhost"
+    root.mkdir()
+    mp3_cbr(root, "ep1.mp3", seconds=3.0)
+    m4a(root, "ep2.m4a", seconds=2.0)
+    server = OldHost(root)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    feed = (FEEDS / "buzzsprout.xml").read_text(encoding="utf-8")
+    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678-koffie-met-de-buren.mp3",
+                        f"{server.base}/ep1.mp3")  # fmt: skip
+    feed = feed.replace("https://www.buzzsprout.com/1234567/11111111-trailer.mp3",
+                        f"{server.base}/ep2.m4a")  # fmt: skip
+    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678/chapters.json",
+                        f"{server.base}/chapters.json")  # fmt: skip
+    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678/transcript.srt",
+                        f"{server.base}/transcript.srt")  # fmt: skip
+    (root / "feed.xml").write_text(feed, encoding="utf-8")
+    (root / "chapters.json").write_text('{"version": "1.2.0", "chapters": ['
+                                        '{"startTime": 0, "title": "Begin"},'
+                                        '{"startTime": 1.5, "title": "Koffie"}]}')  # fmt: skip
+    (root / "transcript.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nGoedemorgen.\n")
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_import_from_a_url_without_media_keeps_remote_enclosures(tmp_path: Path,
+                                                                 old_host: OldHost) -> None:  # fmt: skip
+    root = tmp_path / "show"
+    ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root))
+    remote = {ep.enclosure_url for ep in load_episodes(root / "episodes")}
+    assert remote == {f"{old_host.base}/ep1.mp3", f"{old_host.base}/ep2.m4a"}
+    assert list((root / "media").iterdir()) == []
+
+
+def test_download_media_moves_media_chapters_and_transcripts(tmp_path: Path,
+                                                             old_host: OldHost) -> None:  # fmt: skip
+    root = tmp_path / "show"
+    output = ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root),
+                "--download-media").output  # fmt: skip
+    assert "media of 2 downloaded" in output
+    episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
+    koffie = episodes["koffie-met-de-buren"]
+    assert koffie.enclosure_url is None and koffie.guid == "Buzzsprout-12345678"
+    assert (root / koffie.audio).read_bytes() == (old_host.root / "ep1.mp3").read_bytes()
+    assert koffie.media.length == (old_host.root / "ep1.mp3").stat().st_size
+    assert "the feed said 24567890 bytes" in output
+    assert [c.title for c in koffie.chapters] == ["Begin", "Koffie"]
+    assert koffie.transcript == "transcripts/koffie-met-de-buren.srt"
+    assert episodes["trailer-welkom"].audio == "media/trailer-welkom.m4a"
+    result = build(load_show(root), links=LINKS, now=NOW)
+    assert {obj.key for obj in result.manifest.objects} >= {
+        "episodes/koffie-met-de-buren/chapters.json", "episodes/koffie-met-de-buren/transcript.srt"}  # fmt: skip
+
+
+def test_interrupted_download_resumes_and_checks_the_size(tmp_path: Path,
+                                                          old_host: OldHost) -> None:  # fmt: skip
+    root = tmp_path / "show"
+    size = (old_host.root / "ep1.mp3").stat().st_size
+    old_host.cut["ep1.mp3"] = size // 2
+    result = run(tmp_path, "import", f"{old_host.base}/feed.xml", str(root), "--download-media")
+    assert result.exit_code == 1 and f"got {size // 2} of {size} bytes" in result.output
+    koffie = root / "episodes" / "koffie-met-de-buren.md"
+    assert "enclosure_url:" in koffie.read_text(), "an incomplete download is not used"
+    assert (root / "media" / "koffie-met-de-buren.mp3.part").stat().st_size == size // 2
+    old_host.cut.clear()
+    ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root), "--download-media")
+    assert old_host.ranges == [f"bytes={size // 2}-"]
+    episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
+    media = root / episodes["koffie-met-de-buren"].audio
+    assert media.read_bytes() == (old_host.root / "ep1.mp3").read_bytes()
