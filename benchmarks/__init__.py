@@ -1,0 +1,1 @@
+"""Reproducible speed comparisons of mediafeed against the field's tools."""
