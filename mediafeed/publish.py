@@ -1,58 +1,44 @@
-"""Upload a build's manifest to S3-compatible storage: only what changed, the feed last."""
+"""Publish a build to S3-compatible storage: a plan by content hash, then a safe order.
+
+Media and pages go first, each checked after it lands, feed.xml last, deletions after the
+new feed is live. A record object in the store says what this project put there, so a
+run killed at any point is finished by the next one without sending anything twice.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ProfileNotFound,
-)
-from s3transfer.exceptions import RetriesExceededError
-from s3transfer.subscribers import BaseSubscriber
+from botocore.exceptions import ClientError
 
-from mediafeed import __version__
+from mediafeed import __version__, transfer
 from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, PublishSettings
+from mediafeed.transfer import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 else:
     S3Client = Any
 
+__all__ = ["RECORD_KEY", "Plan", "Progress", "PublishReport", "Record", "Step", "Target",
+           "local_target", "make_client", "plan", "publish"]  # fmt: skip
+
 RECORD_KEY = ".mediafeed/manifest.json"
-MULTIPART_BYTES = 16 * 1024 * 1024
-# Parallel parts and files; with 16 MiB parts this bounds buffered data to about 100 MiB.
-CONCURRENCY = 6
-_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "Forbidden"}
-_MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
-
-
-class Progress(Protocol):
-    """Where upload progress goes; the CLI supplies a bar, tests a recorder.
-
-    Calls are serialized, so an implementation needs no locking of its own.
-    """
-
-    def start(self, total_bytes: int, total_files: int) -> None: ...
-
-    def advance(self, nbytes: int) -> None: ...
-
-    def done(self) -> None: ...
+# Objects per upload batch; the record is brought up to date between batches.
+BATCH = 500
+# How often a long publish saves its progress to the record, so a rerun after a kill
+# checks few objects by HEAD.
+CHECKPOINT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +102,45 @@ def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str
 
 
 @dataclass(frozen=True)
+class Record:
+    """What this project put in the store, kept there as RECORD_KEY.
+
+    `objects` are confirmed, with their hash and size; `pending` are names a run set out to
+    send and may have sent before it was stopped. Both are ours to prune; a pending
+    name's content is confirmed by HEAD before it is trusted.
+    """
+
+    objects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    pending: frozenset[str] = frozenset()
+
+    def owns(self, name: str) -> bool:
+        return name in self.objects or name in self.pending
+
+    def body(self) -> bytes:
+        return json.dumps({
+            "generator": f"mediafeed {__version__}",
+            "objects": dict(sorted(self.objects.items())),
+            "pending": sorted(self.pending),
+        }, indent=1).encode()  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a plan, as --dry-run and --json show it."""
+
+    key: str
+    action: str  # new, changed, unchanged, delete (--prune) or keep (stale, not pruned)
+    size: int | None
+    sha256: str | None = None
+    content_type: str | None = None
+    cache_control: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "action": self.action, "size": self.size, "sha256": self.sha256,
+                "content_type": self.content_type, "cache_control": self.cache_control}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Plan:
     """What a publish would do, decided by our own content hashes."""
 
@@ -123,14 +148,37 @@ class Plan:
     unchanged: tuple[OutputObject, ...]
     deletions: tuple[str, ...]  # names we published before and the build dropped (--prune)
     retained: tuple[str, ...]  # such names kept because pruning was not asked for
-    record: dict[str, dict[str, Any]]  # what the store held per our record, by name
+    record: Record  # the record as read from the store
+    new: frozenset[str] = frozenset()  # uploads the store holds no object for at all
+    stale_sizes: Mapping[str, int] = field(default_factory=dict)
+
+    def steps(self) -> tuple[Step, ...]:
+        def step(obj: OutputObject, action: str) -> Step:
+            return Step(obj.key, action, obj.size, obj.sha256, obj.content_type,
+                        obj.cache_control)  # fmt: skip
+
+        rows = [step(o, "new" if o.key in self.new else "changed") for o in self.uploads]
+        rows += [step(o, "unchanged") for o in self.unchanged]
+        rows += [Step(n, "delete", self.stale_sizes.get(n)) for n in self.deletions]
+        rows += [Step(n, "keep", self.stale_sizes.get(n)) for n in self.retained]
+        return tuple(rows)
+
+    def start_record(self) -> Record:
+        """The record before the first upload: every name about to be sent is pending."""
+        keep = {o.key for o in (*self.uploads, *self.unchanged)}
+        keep.update(self.deletions, self.retained)
+        objects = {n: e for n, e in self.record.objects.items() if n in keep}
+        objects.update({o.key: _entry(o) for o in self.unchanged})
+        confirmed = {o.key for o in self.unchanged}
+        pending = {n for n in self.record.pending if n in keep and n not in confirmed}
+        return Record(objects, frozenset(pending | {o.key for o in self.uploads}))
 
     def next_record(self) -> dict[str, dict[str, Any]]:
-        """The record after this plan ran: everything published and still owned."""
-        entries = {o.key: {"sha256": o.sha256, "size": o.size} for o in self.unchanged}
-        entries.update({o.key: {"sha256": o.sha256, "size": o.size} for o in self.uploads})
-        entries.update({name: self.record[name] for name in self.retained})
-        return dict(sorted(entries.items()))
+        """The record's objects after this plan ran: everything published and still owned."""
+        objects = dict(_landed(self.start_record(), self.uploads).objects)
+        for name in self.deletions:
+            objects.pop(name, None)
+        return {n: dict(e) for n, e in sorted(objects.items())}
 
 
 @dataclass(frozen=True)
@@ -141,16 +189,16 @@ class PublishReport:
     bytes_sent: int
     feed_url: str
     dry_run: bool = False
+    steps: tuple[Step, ...] = ()
 
 
-def make_client(target: Target, *, credentials: tuple[str, str] | None = None) -> S3Client:
+def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
+                read_timeout: float = transfer.READ_TIMEOUT,
+                max_attempts: int = transfer.MAX_ATTEMPTS) -> S3Client:  # fmt: skip
     """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
     access, secret = credentials if credentials else (None, None)
-    config = Config(
-        connect_timeout=10,
-        read_timeout=120,
-        retries={"mode": "standard", "max_attempts": 6},
-        s3={"addressing_style": "path" if target.endpoint_url else "auto"},
+    config = transfer.client_config(
+        path_style=bool(target.endpoint_url), read_timeout=read_timeout, max_attempts=max_attempts
     )
     with _store_errors(target):
         session = boto3.session.Session(
@@ -163,34 +211,48 @@ def make_client(target: Target, *, credentials: tuple[str, str] | None = None) -
 
 
 def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = False) -> Plan:
-    """Compare the build with what the store holds, by sha256, never by ETag."""
+    """Compare the build with the store, by sha256, never by ETag.
+
+    With a consistent record this costs one GET and one listing, whatever the show's
+    size; only names the record does not vouch for are asked about by HEAD.
+    """
     for obj in manifest.objects:
         target.key(obj.key)
-        if obj.key == RECORD_KEY or obj.key.startswith(".mediafeed/"):
+        if obj.key.startswith(".mediafeed/"):
             raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
     with _store_errors(target):
         record = _read_record(client, target)
         sizes = _list_sizes(client, target)
         uploads: list[OutputObject] = []
         unchanged: list[OutputObject] = []
+        unsure: list[OutputObject] = []
         for obj in manifest.objects:
             if sizes.get(obj.key) != obj.size:
                 uploads.append(obj)
-            elif record.get(obj.key, {}).get("sha256") == obj.sha256:
-                unchanged.append(obj)
-            elif _remote_sha256(client, target, obj.key) == obj.sha256:
-                # Uploaded by a run that failed before writing the record: adopt it.
+            elif obj.key not in record.pending and _entry(obj) == record.objects.get(obj.key):
                 unchanged.append(obj)
             else:
-                uploads.append(obj)
-    built = {obj.key for obj in manifest.objects}
-    stale = tuple(sorted(name for name in record if name not in built))
+                # Sent by a run stopped before its record was written, or not ours.
+                unsure.append(obj)
+        built = {obj.key for obj in manifest.objects}
+        stale = [n for n in sorted(set(record.objects) | record.pending)
+                 if n not in built and n in sizes]  # fmt: skip
+        guesses = [n for n in stale if n not in record.objects]
+        asked = [target.key(n) for n in [o.key for o in unsure] + guesses]
+        found = transfer.remote_sha256s(client, target.bucket, asked)
+    for obj in unsure:
+        (unchanged if found[target.key(obj.key)] == obj.sha256 else uploads).append(obj)
+    # A pending name is ours only if it carries the hash our uploads attach.
+    stale = [n for n in stale if n in record.objects or found[target.key(n)] is not None]
+    order = {obj.key: index for index, obj in enumerate(manifest.objects)}
     return Plan(
-        uploads=tuple(uploads),
-        unchanged=tuple(unchanged),
-        deletions=stale if prune else (),
-        retained=() if prune else stale,
+        uploads=tuple(sorted(uploads, key=lambda o: order[o.key])),
+        unchanged=tuple(sorted(unchanged, key=lambda o: order[o.key])),
+        deletions=tuple(stale) if prune else (),
+        retained=() if prune else tuple(stale),
         record=record,
+        new=frozenset(o.key for o in uploads if o.key not in sizes),
+        stale_sizes={n: sizes[n] for n in stale},
     )
 
 
@@ -203,7 +265,7 @@ def publish(
     prune: bool = False,
     progress: Progress | None = None,
 ) -> PublishReport:
-    """Upload what changed: media and pages, then the feed, then the record, then prune."""
+    """Upload what changed: media and pages, then the feed, then prune, then the record."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with _store_errors(target):
         client.head_bucket(Bucket=target.bucket)
@@ -215,108 +277,104 @@ def publish(
         bytes_sent=0,
         feed_url=feed_url,
         dry_run=dry_run,
+        steps=the_plan.steps(),
     )
     if dry_run:
         return report
     for obj in the_plan.uploads:
         if not obj.path.is_file() or obj.path.stat().st_size != obj.size:
             raise StoreError("file is missing or changed since the build", path=obj.path)
-    sink = _Sink(progress)
+    sink = transfer.Sink(progress)
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
     with _store_errors(target):
-        # Listeners must never see an enclosure or page link that is not there yet: what
-        # others point at goes first, wave by wave, and the feed after everything.
-        for wave in _waves(the_plan.uploads, manifest.feed_key):
-            _upload(client, target, wave, sink)
-        body = json.dumps(
-            {"generator": f"mediafeed {__version__}", "objects": the_plan.next_record()},
-            indent=1,
-        ).encode()
-        client.put_object(
-            Bucket=target.bucket,
-            Key=target.key(RECORD_KEY),
-            Body=body,
-            ContentType="application/json",
-            CacheControl="no-cache",
-        )
-        _delete(client, target, the_plan.deletions)
+        record = the_plan.start_record()
+        saved = the_plan.record
+        if record != saved:
+            # Claim the names first: a run killed mid-way leaves them owned, never orphaned.
+            saved = _write_record(client, target, record)
+        if the_plan.record.pending:
+            # The run that left names pending may also have left multipart uploads open.
+            transfer.abort_unfinished(client, target.bucket, _folder(target),
+                                      {target.key(n) for n in the_plan.record.pending})  # fmt: skip
+        last_save = time.monotonic()
+        if the_plan.uploads:
+            with transfer.transfers(client) as manager:
+                for batch in _batches(the_plan.uploads, manifest.feed_key):
+                    items = [(target.key(o.key), o) for o in batch]
+                    transfer.upload(manager, target.bucket, items, sink)
+                    transfer.verify(client, target.bucket, items)
+                    record = _landed(record, batch)
+                    if time.monotonic() - last_save > CHECKPOINT_SECONDS:
+                        saved, last_save = _write_record(client, target, record), time.monotonic()
+        if the_plan.deletions:
+            # Only now is the new feed live, so nothing it or the old one links is deleted
+            # while a listener may still follow the link.
+            transfer.delete(client, target.bucket, [target.key(n) for n in the_plan.deletions])
+            gone = set(the_plan.deletions)
+            record = Record({n: e for n, e in record.objects.items() if n not in gone},
+                            record.pending - gone)  # fmt: skip
+        if record != saved:
+            _write_record(client, target, record)
     sink.done()
     return replace(report, bytes_sent=sink.sent)
 
 
-def _waves(objects: tuple[OutputObject, ...], feed_key: str) -> list[list[OutputObject]]:
+def _entry(obj: OutputObject) -> dict[str, Any]:
+    return {"sha256": obj.sha256, "size": obj.size}
+
+
+def _landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:
+    names = {o.key for o in objects}
+    return Record({**record.objects, **{o.key: _entry(o) for o in objects}},
+                  record.pending - names)  # fmt: skip
+
+
+def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
+    """Waves by upload rank (what others point at first, the feed last), cut into batches."""
     ranks: dict[int, list[OutputObject]] = {}
     for obj in objects:
         rank = sys.maxsize if obj.key == feed_key else upload_rank(obj.key)
         ranks.setdefault(rank, []).append(obj)
-    return [ranks[rank] for rank in sorted(ranks)]
+    for rank in sorted(ranks):
+        wave = ranks[rank]
+        for start in range(0, len(wave), BATCH):
+            yield wave[start : start + BATCH]
 
 
-def _upload(client: S3Client, target: Target, objects: list[OutputObject], sink: _Sink) -> None:
-    """Upload in parallel (multipart for large files), then check each by a HEAD."""
-    if not objects:
-        return
-    config = TransferConfig(
-        multipart_threshold=MULTIPART_BYTES,
-        multipart_chunksize=MULTIPART_BYTES,
-        max_concurrency=CONCURRENCY,
-        use_threads=True,
+def _write_record(client: S3Client, target: Target, record: Record) -> Record:
+    client.put_object(
+        Bucket=target.bucket,
+        Key=target.key(RECORD_KEY),
+        Body=record.body(),
+        ContentType="application/json",
+        CacheControl="no-cache",
     )
-    with create_transfer_manager(client, config) as manager:
-        futures = [
-            manager.upload(
-                str(obj.path),
-                target.bucket,
-                target.key(obj.key),
-                extra_args={
-                    "ContentType": obj.content_type,
-                    "CacheControl": obj.cache_control,
-                    "Metadata": {"sha256": obj.sha256},
-                    "ChecksumAlgorithm": "SHA256",
-                },
-                subscribers=[sink],
-            )
-            for obj in objects
-        ]
-        for future in futures:
-            future.result()
-    for obj in objects:
-        head = client.head_object(Bucket=target.bucket, Key=target.key(obj.key))
-        if head["ContentLength"] != obj.size or head["Metadata"].get("sha256") != obj.sha256:
-            raise StoreError("the store holds other bytes than were sent", path=obj.key)
+    return record
 
 
-def _delete(client: S3Client, target: Target, names: tuple[str, ...]) -> None:
-    for start in range(0, len(names), 1000):
-        batch = names[start : start + 1000]
-        answer = client.delete_objects(
-            Bucket=target.bucket,
-            Delete={"Objects": [{"Key": target.key(n)} for n in batch], "Quiet": True},
-        )
-        for error in answer.get("Errors", []):
-            raise StoreError(f"could not delete: {error.get('Code')}", path=error.get("Key"))
-
-
-def _read_record(client: S3Client, target: Target) -> dict[str, dict[str, Any]]:
+def _read_record(client: S3Client, target: Target) -> Record:
     try:
         answer = client.get_object(Bucket=target.bucket, Key=target.key(RECORD_KEY))
     except ClientError as exc:
         if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
-            return {}
+            return Record()
         raise
     try:
-        objects = json.loads(answer["Body"].read())["objects"]
-    except (ValueError, KeyError, TypeError):
+        data = json.loads(answer["Body"].read())
+        objects = data["objects"]
+        pending = data.get("pending", [])
+    except (ValueError, KeyError, TypeError, AttributeError):
         # An unreadable record owns nothing: prune then deletes nothing, which is safe.
-        return {}
-    if not isinstance(objects, dict):
-        return {}
-    return {str(k): v for k, v in objects.items() if isinstance(v, dict)}
+        return Record()
+    if not isinstance(objects, dict) or not isinstance(pending, list):
+        return Record()
+    return Record({str(k): v for k, v in objects.items() if isinstance(v, dict)},
+                  frozenset(str(n) for n in pending))  # fmt: skip
 
 
 def _list_sizes(client: S3Client, target: Target) -> dict[str, int]:
     """Size of every object under the prefix, by name relative to the prefix."""
-    head = f"{target.prefix}/" if target.prefix else ""
+    head = _folder(target)
     sizes: dict[str, int] = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix=head):
         for item in page.get("Contents", []):
@@ -324,10 +382,8 @@ def _list_sizes(client: S3Client, target: Target) -> dict[str, int]:
     return sizes
 
 
-def _remote_sha256(client: S3Client, target: Target, name: str) -> str | None:
-    head = client.head_object(Bucket=target.bucket, Key=target.key(name))
-    found = head.get("Metadata", {}).get("sha256")
-    return str(found) if found is not None else None
+def _folder(target: Target) -> str:
+    return f"{target.prefix}/" if target.prefix else ""
 
 
 def _check_key(key: str, label: str) -> None:
@@ -343,62 +399,5 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-@contextlib.contextmanager
-def _store_errors(target: Target) -> Iterator[None]:
-    """Turn botocore's exceptions into one-line StoreErrors that never carry credentials."""
-    try:
-        yield
-    except ClientError as exc:
-        code = _code(exc)
-        if (code in _MISSING_BUCKET and exc.operation_name == "HeadBucket") or (
-            code == "NoSuchBucket"
-        ):
-            raise StoreError(f"bucket '{target.bucket}' does not exist at {target.where}") from None
-        if code in _DENIED:
-            raise StoreError(
-                f"access denied to bucket '{target.bucket}' at {target.where}: check credentials"
-            ) from None
-        message = exc.response.get("Error", {}).get("Message", "")
-        raise StoreError(
-            f"{exc.operation_name} failed at {target.where}: {code} {message}"
-        ) from None
-    except NoCredentialsError:
-        raise StoreError(
-            "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
-        ) from None
-    except ProfileNotFound:
-        raise StoreError(
-            f"AWS profile '{target.profile}' not found", field="publish.profile"
-        ) from None
-    except EndpointConnectionError:
-        raise StoreError(f"cannot reach the store at {target.where}") from None
-    except (BotoCoreError, RetriesExceededError) as exc:
-        raise StoreError(f"store error at {target.where}: {type(exc).__name__}") from None
-    except OSError as exc:
-        raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
-
-
-class _Sink(BaseSubscriber):  # type: ignore[misc]
-    """Serializes progress calls from transfer threads and counts the bytes sent."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self._progress = progress
-        self._lock = threading.Lock()
-        self.sent = 0
-
-    def start(self, total_bytes: int, total_files: int) -> None:
-        if self._progress:
-            self._progress.start(total_bytes, total_files)
-
-    def advance(self, nbytes: int) -> None:
-        with self._lock:
-            self.sent += nbytes
-            if self._progress:
-                self._progress.advance(nbytes)
-
-    def done(self) -> None:
-        if self._progress:
-            self._progress.done()
-
-    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
-        self.advance(bytes_transferred)
+def _store_errors(target: Target) -> contextlib.AbstractContextManager[None]:
+    return transfer.store_errors(target.bucket, target.where, target.profile)

@@ -1,0 +1,242 @@
+"""Moving bytes to S3: parallel multipart uploads, retries with backoff, a check after each."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+from s3transfer.exceptions import RetriesExceededError
+from s3transfer.manager import TransferManager
+from s3transfer.subscribers import BaseSubscriber
+
+from mediafeed.errors import StoreError
+from mediafeed.model import OutputObject
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+MULTIPART_BYTES = 16 * 1024 * 1024
+# Parallel parts and files; with 16 MiB parts this bounds buffered data to about 100 MiB
+# whatever the file size, since parts are read from disk lazily.
+CONCURRENCY = 6
+# Parallel HEAD requests: checking 10,000 small pages one by one would take minutes.
+CHECKERS = 8
+CONNECT_TIMEOUT = 10.0
+# A connection that stalls longer than this is dropped and the request retried.
+READ_TIMEOUT = 60.0
+# Standard retry mode: exponential backoff with jitter on throttling (SlowDown), 5xx,
+# timeouts and dropped connections, per request and per multipart part.
+MAX_ATTEMPTS = 8
+_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "Forbidden"}
+_MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
+_BUSY = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
+
+
+class Progress(Protocol):
+    """Where upload progress goes; the CLI supplies a bar, tests a recorder.
+
+    Calls are serialized, so an implementation needs no locking of its own. `advance`
+    may be negative when a retried request rewinds what it had sent.
+    """
+
+    def start(self, total_bytes: int, total_files: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def done(self) -> None: ...
+
+
+def client_config(*, path_style: bool, read_timeout: float = READ_TIMEOUT,
+                  max_attempts: int = MAX_ATTEMPTS) -> Config:  # fmt: skip
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        max_pool_connections=CONCURRENCY + CHECKERS,
+        tcp_keepalive=True,
+        s3={"addressing_style": "path" if path_style else "auto"},
+    )
+
+
+@contextmanager
+def transfers(client: S3Client) -> Iterator[TransferManager]:
+    """One pool of upload threads for a whole publish."""
+    config = TransferConfig(
+        multipart_threshold=MULTIPART_BYTES,
+        multipart_chunksize=MULTIPART_BYTES,
+        max_concurrency=CONCURRENCY,
+        use_threads=True,
+    )
+    with create_transfer_manager(client, config) as manager:
+        yield manager
+
+
+def upload(manager: TransferManager, bucket: str, items: Sequence[tuple[str, OutputObject]],
+           sink: Sink) -> None:  # fmt: skip
+    """Send (store key, object) pairs in parallel; return once every one has landed."""
+    futures = [
+        manager.upload(
+            str(obj.path),
+            bucket,
+            key,
+            extra_args={
+                "ContentType": obj.content_type,
+                "CacheControl": obj.cache_control,
+                # Our own content hash: a multipart ETag is not the file's MD5.
+                "Metadata": {"sha256": obj.sha256},
+                # The store checks the bytes against this as they arrive.
+                "ChecksumAlgorithm": "SHA256",
+            },
+            subscribers=[sink],
+        )
+        for key, obj in items
+    ]
+    for future in futures:
+        future.result()
+
+
+def verify(client: S3Client, bucket: str, items: Sequence[tuple[str, OutputObject]]) -> None:
+    """Ask the store for each object's size and hash: what it says it holds, not what we sent."""
+    found = remote_sha256s(client, bucket, [key for key, _ in items], with_size=True)
+    for key, obj in items:
+        if found.get(key) != (obj.sha256, obj.size):
+            raise StoreError("the store holds other bytes than were sent", path=key)
+
+
+def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str], *, with_size: bool = False
+                   ) -> dict[str, Any]:  # fmt: skip
+    """The sha256 our uploads put in each object's metadata (None if absent), by HEAD."""
+
+    def head(key: str) -> Any:
+        try:
+            answer = client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        sha = answer.get("Metadata", {}).get("sha256")
+        return (sha, answer["ContentLength"]) if with_size else sha
+
+    keys = list(keys)
+    if not keys:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(CHECKERS, len(keys))) as pool:
+        return dict(zip(keys, pool.map(head, keys), strict=True))
+
+
+def delete(client: S3Client, bucket: str, keys: Sequence[str]) -> None:
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        answer = client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+        )
+        for error in answer.get("Errors", []):
+            raise StoreError(f"could not delete: {error.get('Code')}", path=error.get("Key"))
+
+
+def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str]) -> int:
+    """Abort multipart uploads a killed run left behind for `keys`; they hold storage."""
+    aborted = 0
+    try:
+        pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket,
+                                                                        Prefix=prefix)  # fmt: skip
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Key"] in keys:
+                    client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
+                                                  UploadId=upload["UploadId"])  # fmt: skip
+                    aborted += 1
+    except ClientError as exc:
+        # Some S3-compatible stores do not list uploads; leftovers then wait for the
+        # bucket's lifecycle rule, which is what the store offers for them.
+        if _code(exc) not in {"NotImplemented", "501"}:
+            raise
+    return aborted
+
+
+class Sink(BaseSubscriber):
+    """Serializes progress calls from transfer threads and counts the bytes sent."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self.sent = 0
+
+    def start(self, total_bytes: int, total_files: int) -> None:
+        if self._progress:
+            self._progress.start(total_bytes, total_files)
+
+    def advance(self, nbytes: int) -> None:
+        with self._lock:
+            self.sent += nbytes
+            if self._progress:
+                self._progress.advance(nbytes)
+
+    def done(self) -> None:
+        if self._progress:
+            self._progress.done()
+
+    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+        self.advance(bytes_transferred)
+
+
+@contextmanager
+def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]:
+    """Turn botocore's exceptions into one-line StoreErrors that never carry credentials."""
+    resume = "run publish again to finish; what landed is not sent twice"
+    try:
+        yield
+    except ClientError as exc:
+        code = _code(exc)
+        if (code in _MISSING_BUCKET and exc.operation_name == "HeadBucket") or (
+            code == "NoSuchBucket"
+        ):
+            raise StoreError(f"bucket '{bucket}' does not exist at {where}") from None
+        if code in _DENIED:
+            raise StoreError(
+                f"access denied to bucket '{bucket}' at {where}: check credentials"
+            ) from None
+        message = exc.response.get("Error", {}).get("Message", "")
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        hint = f"; {resume}" if status >= 500 or code in _BUSY else ""
+        raise StoreError(
+            f"{exc.operation_name} failed at {where}: {code} {message}{hint}"
+        ) from None
+    except NoCredentialsError:
+        raise StoreError(
+            "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
+        ) from None
+    except ProfileNotFound:
+        raise StoreError(
+            f"AWS profile '{profile}' not found", field="publish.profile"
+        ) from None
+    except EndpointConnectionError:
+        raise StoreError(f"cannot reach the store at {where}") from None
+    except (ReadTimeoutError, ConnectionClosedError) as exc:
+        raise StoreError(f"the store at {where} kept dropping the connection "
+                         f"({type(exc).__name__}); {resume}") from None  # fmt: skip
+    except (BotoCoreError, RetriesExceededError) as exc:
+        raise StoreError(f"store error at {where}: {type(exc).__name__}; {resume}"
+                         ) from None  # fmt: skip
+    except OSError as exc:
+        raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
