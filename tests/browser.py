@@ -20,6 +20,10 @@ needs_chromium = pytest.mark.skipif(
     reason="chromium and chromedriver are not installed",
 )
 
+# The browser's own resources: data: player icons, and chrome: pages such as the new-tab
+# page a fresh profile may still be loading. None of them reaches a network.
+BROWSER_SCHEMES = frozenset({"data", "chrome", "chrome-extension", "about", "blob"})
+
 AUDIO_READY = (
     "const a = document.querySelector('audio');"
     "return a !== null && a.readyState >= 1 && {readyState: a.readyState,"
@@ -91,27 +95,30 @@ def load_with_audio(driver: Any, url: str) -> PageLoad:
     wait_for(driver, AUDIO_READY)
     wait_for(driver, "return document.readyState === 'complete'")
     events = network_events(driver)
-    # data: URLs are the browser's own player icons; they never reach a network.
-    requested = [
-        e["params"]["request"]["url"]
+    # Every request the page sent, redirects included; the browser's own are left out.
+    sending = [
+        e
         for e in events
         if e["method"] == "Network.requestWillBeSent"
-        and not e["params"]["request"]["url"].startswith("data:")
+        and urlsplit(e["params"]["request"]["url"]).scheme not in BROWSER_SCHEMES
     ]
+    sent = {e["params"]["requestId"]: e["params"]["request"]["url"] for e in sending}
+    ours = [e for e in events if e["params"].get("requestId") in sent]
     resources = driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
     # A media element cancels its own metadata fetch once it has enough; that is no failure.
     failed = [
-        e["params"]
-        for e in events
+        {"url": sent[e["params"]["requestId"]], **e["params"]}
+        for e in ours
         if e["method"] == "Network.loadingFailed" and not e["params"].get("canceled")
     ]
     errors = [
         (e["params"]["response"]["url"], e["params"]["response"]["status"])
-        for e in events
+        for e in ours
         if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400
     ]
+    requested = [e["params"]["request"]["url"] for e in sending]
     return PageLoad(requested, resources, failed, errors)
 
 

@@ -13,12 +13,14 @@ import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+import lxml.etree
+import lxml.html
 import pytest
 from click.testing import CliRunner
 
@@ -69,8 +71,11 @@ def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = Non
 
 @dataclass(frozen=True)
 class DemoSite:
+    """The demo show, configured to publish to a bucket of its own on the test store."""
+
     root: Path
     target: Target
+    env: dict[str, str | None] = field(repr=False)  # write credentials, as a producer's
 
     @property
     def links(self) -> Links:
@@ -79,13 +84,17 @@ class DemoSite:
     def episodes(self) -> list[Episode]:
         return load_episodes(self.root / "episodes")
 
+    def publish(self) -> str:
+        """`mediafeed publish` with the real CLI; the credentials come from the environment."""
+        result = CliRunner().invoke(cli, ["-C", str(self.root), "publish"], env=self.env)
+        assert result.exit_code == 0, result.output
+        assert f"Feed: {self.links.feed}" in result.output
+        return result.output
 
-@pytest.fixture(scope="module")
-def demo(seaweed: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> DemoSite:
-    """The demo show published by the real CLI to a fresh bucket, with write credentials
-    from the environment as a producer's would come."""
-    tmp = tmp_path_factory.mktemp("demo")
-    root = copy_demo(tmp / "show")
+
+def demo_site(seaweed: LocalStore, scratch: Path) -> DemoSite:
+    """A copy of the demo show whose [publish] table points at a fresh, empty bucket."""
+    root = copy_demo(scratch / "show")
     bucket = f"e2e-{uuid.uuid4().hex[:20]}"
     target, credentials = local_target(replace(seaweed, bucket=bucket), "een-tegen-eenzaamheid")
     make_client(target, credentials=credentials).create_bucket(Bucket=bucket)
@@ -94,17 +103,46 @@ def demo(seaweed: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> DemoS
     env: dict[str, str | None] = {
         "AWS_ACCESS_KEY_ID": seaweed.access_key,
         "AWS_SECRET_ACCESS_KEY": seaweed.secret_key,
-        "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
+        "AWS_CONFIG_FILE": str(scratch / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "no-aws-credentials"),
         "AWS_PROFILE": None,
         "AWS_DEFAULT_PROFILE": None,
         "AWS_SESSION_TOKEN": None,
-        "MEDIAFEED_STATE_DIR": str(tmp / "state"),
+        "MEDIAFEED_STATE_DIR": str(scratch / "state"),
     }
-    result = CliRunner().invoke(cli, ["-C", str(root), "publish"], env=env)
-    assert result.exit_code == 0, result.output
-    assert f"Feed: {target.base_url()}/feed.xml" in result.output
-    return DemoSite(root, target)
+    return DemoSite(root, target, env)
+
+
+@pytest.fixture(scope="module")
+def demo(seaweed: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> DemoSite:
+    """The demo show, published once for the tests that only read it."""
+    site = demo_site(seaweed, tmp_path_factory.mktemp("demo"))
+    site.publish()
+    return site
+
+
+def same_site_links(site: DemoSite) -> set[str]:
+    """Every URL under the show's base that the feed or a page points to."""
+    base = site.links.base_url + "/"
+    feed = lxml.etree.fromstring(fetch(site.links.feed).read())
+    found = {value for element in feed.iter() for value in (*element.attrib.values(),
+             element.text or "") if value.startswith(base)}  # fmt: skip
+    pages = [site.links.show_page, *(site.links.episode_page(ep.slug) for ep in site.episodes())]
+    for page in pages:
+        found.add(page)
+        document = lxml.html.fromstring(fetch(page).read(), base_url=page)
+        document.make_links_absolute(page)
+        found |= {link.split("#")[0] for _, _, link, _ in document.iterlinks()}
+    return {url for url in found if url.startswith(base)}
+
+
+def test_every_link_in_the_feed_and_pages_answers(demo: DemoSite) -> None:
+    links = same_site_links(demo)
+    expected = {demo.links.feed, demo.links.chapters(SLUG), demo.links.image("artwork.jpg")}
+    expected |= {demo.links.media(ep) for ep in demo.episodes()}
+    assert expected <= links
+    for url in sorted(links):
+        assert fetch(url, method="HEAD").status == 200, url
 
 
 # ---------------------------------------------------------------------------------------
@@ -148,7 +186,7 @@ def test_store_episode_page_player_reaches_the_episode_duration(driver: Any, dem
     state = wait_for(driver, AUDIO_READY)
     assert state["readyState"] >= 1
     assert state["src"] == demo.links.media(episode)
-    assert state["duration"] == pytest.approx(episode.media.duration, abs=0.1)
+    assert state["duration"] == pytest.approx(episode.media.duration, abs=0.05)
 
 
 @pytest.mark.slow
@@ -229,6 +267,31 @@ def test_gpodder_subscribes_updates_and_downloads_the_media_unchanged(
     for episode in demo.episodes():
         [got] = [path for path in downloads if path.name.startswith(f"{episode.slug}-")]
         assert got.read_bytes() == (demo.root / episode.audio).read_bytes(), episode.slug
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(GPO is None, reason="gPodder's gpo is not installed (apt install gpodder)")
+def test_gpodder_keeps_a_retitled_episode_as_the_same_episode(seaweed: LocalStore,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    site = demo_site(seaweed, tmp_path / "site")
+    site.publish()
+    feed_url = site.links.feed
+    gpo(tmp_path, "subscribe", feed_url)
+    assert "3 new episodes" in gpo(tmp_path, "update")
+    gpo(tmp_path, "download")
+
+    path = site.root / "episodes" / f"{SLUG}.md"
+    old = "title: Ontmoeting in het fysieke domein\n"
+    assert old in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, "title: Ontmoeten in de buurt\n"),
+                    encoding="utf-8")  # fmt: skip
+    site.publish()
+
+    assert "0 new episodes" in gpo(tmp_path, "update")
+    listing = gpo(tmp_path, "episodes", feed_url)
+    assert re.search(r"▉\s+Ontmoeten in de buurt$", listing, re.MULTILINE), listing
+    assert "Ontmoeting in het fysieke domein" not in listing
+    assert len(re.findall(r"^\s+\d+\.", listing, re.MULTILINE)) == 3, listing
 
 
 # ---------------------------------------------------------------------------------------
