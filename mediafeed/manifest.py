@@ -69,7 +69,9 @@ class HashCache:
 
     def sha256(self, file: Path) -> str:
         stat = file.stat()
-        key = str(file.resolve())
+        # abspath, not resolve(): resolving costs a syscall per path part, per file, and the
+        # (size, mtime) check already follows links to the bytes that count.
+        key = os.path.abspath(file)
         entry = self._entries.get(key)
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             return str(entry[2])
