@@ -112,7 +112,7 @@ def _screen(data: bytes, source: str) -> Element:
         raise FeedError(f"not XML: {exc}", path=source) from None
     if root.tag == "html" or root.tag.endswith("}html"):
         raise FeedError("is a web page, not a feed: use the address of the RSS feed", path=source)
-    channel = root.find("channel") if root.tag == "rss" else None
+    channel: Element | None = root.find("channel") if root.tag == "rss" else None
     if channel is None:
         raise FeedError(f"not an RSS podcast feed (its root element is <{root.tag}>)",
                         path=source)  # fmt: skip
@@ -201,7 +201,8 @@ def _podcast_attr(element: Element, name: str, attr: str) -> str | None:
 
 def _transcript_url(item: Element) -> str | None:
     """The transcript a page can show best: WebVTT, then SRT, then any."""
-    links = [(t.get("type") or "", (t.get("url") or "").strip()) for t in _podcast(item, "transcript")]
+    found = _podcast(item, "transcript")
+    links = [(t.get("type") or "", (t.get("url") or "").strip()) for t in found]
     links = [(kind, url) for kind, url in links if url]
     for wanted in ("text/vtt", "application/x-subrip", "application/srt", "text/plain"):
         for kind, url in links:

@@ -98,8 +98,11 @@ def _place(root: Path, feed: ImportedFeed, source: str) -> None:
 
 def config_text(show: dict[str, Any]) -> str:
     """mediafeed.toml for an imported show. JSON strings are valid TOML basic strings."""
-    q = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
-    lines = [f"# Imported from an existing feed. Check every value before publishing.",
+
+    def q(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = ["# Imported from an existing feed. Check every value before publishing.",
              f"title = {q(show['title'])}", f"description = {q(show['description'])}",
              f"author = {q(show['author'])}", f"language = {q(show['language'])}",
              f"categories = {q(show['categories'])}",
