@@ -20,7 +20,7 @@ from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, output_object, upload_rank
-from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
+from mediafeed.model import Episode, Manifest, Show, Status
 from mediafeed.pages import render_gone_page, render_site
 
 CACHE_DIR = ".mediafeed"
