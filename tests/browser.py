@@ -46,6 +46,8 @@ def chromium(profile_dir: Path) -> Iterator[Any]:
         "--disable-gpu",
         "--no-first-run",
         "--disable-dev-shm-usage",
+        # Lets a test press play from a script, as a listener would by clicking.
+        "--autoplay-policy=no-user-gesture-required",
         f"--user-data-dir={profile_dir}",
     ):
         options.add_argument(flag)

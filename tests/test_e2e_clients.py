@@ -136,6 +136,8 @@ def same_site_links(site: DemoSite) -> set[str]:
     return {url for url in found if url.startswith(base)}
 
 
+@pytest.mark.slow
+@same_worker
 def test_every_link_in_the_feed_and_pages_answers(demo: DemoSite) -> None:
     links = same_site_links(demo)
     expected = {demo.links.feed, demo.links.chapters(SLUG), demo.links.image("artwork.jpg")}
@@ -187,6 +189,32 @@ def test_store_episode_page_player_reaches_the_episode_duration(driver: Any, dem
     assert state["readyState"] >= 1
     assert state["src"] == demo.links.media(episode)
     assert state["duration"] == pytest.approx(episode.media.duration, abs=0.05)
+
+
+PLAY_LAST_HALF_SECOND = """
+const done = arguments[arguments.length - 1];
+const audio = document.querySelector('audio');
+audio.muted = true;
+audio.addEventListener('ended', () => done({ended: true, time: audio.currentTime}));
+audio.addEventListener('error', () => done({error: audio.error.code}));
+audio.currentTime = audio.duration - 0.5;
+audio.play().catch(error => done({error: String(error)}));
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_chromium
+@same_worker
+def test_store_episode_page_player_seeks_and_plays_to_the_end(driver: Any, demo: DemoSite
+                                                              ) -> None:  # fmt: skip
+    episode = load_episode(demo.root / "episodes" / f"{SLUG}.md")
+    open_page(driver, demo.links.episode_page(SLUG))
+    wait_for(driver, AUDIO_READY)
+    driver.set_script_timeout(15)
+    result = driver.execute_async_script(PLAY_LAST_HALF_SECOND)
+    assert result.get("ended"), result
+    assert result["time"] == pytest.approx(episode.media.duration, abs=0.05)
 
 
 @pytest.mark.slow
@@ -267,6 +295,14 @@ def test_gpodder_subscribes_updates_and_downloads_the_media_unchanged(
     for episode in demo.episodes():
         [got] = [path for path in downloads if path.name.startswith(f"{episode.slug}-")]
         assert got.read_bytes() == (demo.root / episode.audio).read_bytes(), episode.slug
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(GPO is None, reason="gPodder's gpo is not installed (apt install gpodder)")
+@same_worker
+def test_gpodder_finds_the_feed_from_the_show_page(demo: DemoSite, tmp_path: Path) -> None:
+    gpo(tmp_path, "subscribe", demo.links.show_page)
+    assert gpo(tmp_path, "list").splitlines()[1:] == [demo.links.feed]
 
 
 @pytest.mark.slow
