@@ -44,11 +44,15 @@ class Bench:
         result = run(args, env=self.env, cwd=cwd)
         if mediafeed:
             self.peak_rss_mb = max(self.peak_rss_mb, result.max_rss_mb)
+        # What mediafeed says it sent, so a row that uploaded nothing cannot pass unseen.
+        said = [line for line in result.output.splitlines() if " objects (" in line]
         self.rows.append({"scenario": scenario, "tool": label, "seconds": result.seconds,
                           "cpu_seconds": result.cpu_seconds,
-                          "max_rss_mb": round(result.max_rss_mb, 1)})  # fmt: skip
+                          "max_rss_mb": round(result.max_rss_mb, 1),
+                          "note": said[-1] if said else ""})  # fmt: skip
         print(f"  {scenario:<26} {label:<38} {result.seconds:8.2f} s {result.cpu_seconds:7.2f} "
-              f"s CPU {result.max_rss_mb:5.0f} MB", flush=True)  # fmt: skip
+              f"s CPU {result.max_rss_mb:5.0f} MB  {self.rows[-1]['note'][:60]}",
+              flush=True)  # fmt: skip
         return result
 
     def seconds(self, scenario: str, label: str) -> float:
@@ -76,7 +80,9 @@ def first_publish(bench: Bench, work: Path, store: localstore.LocalStore, size: 
     forced = work / "show-a-force"
     shutil.copytree(show, forced, copy_function=os.link)
     config = forced / "mediafeed.toml"
-    config.write_text(config.read_text().replace("mf-a", "mf-a-force"))
+    text = config.read_text().replace("mf-a", "mf-a-force")
+    config.unlink()  # a hard link to the first show's config: write a file of its own
+    config.write_text(text)
     media, url = str(show / "media"), store.endpoint_url
     bench.time(name, "mediafeed publish", tools.mediafeed(show, "publish"), mediafeed=True)
     bench.time(name, "mediafeed publish --force (no check)",
