@@ -1,5 +1,4 @@
-"""The demo show as listeners meet it: published to a real store, then opened in Chromium,
-subscribed to in gPodder, and fetched as the README's first command leaves it."""
+"""The published demo show as listeners meet it: in Chromium, in gPodder, over plain HTTP."""
 
 from __future__ import annotations
 
