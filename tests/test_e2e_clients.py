@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
-import lxml.etree
 import lxml.html
 import pytest
 from click.testing import CliRunner
@@ -121,17 +120,20 @@ def demo(seaweed: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> DemoS
 
 
 def same_site_links(site: DemoSite) -> set[str]:
-    """Every URL under the show's base that the feed or a page points to."""
+    """Every URL under the show's base that the feed or a page points to, srcset lists
+    included (keys are ASCII without spaces or commas, so a URL ends at either)."""
     base = site.links.base_url + "/"
-    feed = lxml.etree.fromstring(fetch(site.links.feed).read())
-    found = {value for element in feed.iter() for value in (*element.attrib.values(),
-             element.text or "") if value.startswith(base)}  # fmt: skip
+    absolute = re.compile(re.escape(base) + r"[^\s,\"'<>]*")
+    found = set(absolute.findall(fetch(site.links.feed).read().decode("utf-8")))
     pages = [site.links.show_page, *(site.links.episode_page(ep.slug) for ep in site.episodes())]
     for page in pages:
         found.add(page)
-        document = lxml.html.fromstring(fetch(page).read(), base_url=page)
+        html = fetch(page).read().decode("utf-8")
+        found |= set(absolute.findall(html))
+        document = lxml.html.fromstring(html, base_url=page)
         document.make_links_absolute(page)
-        found |= {link.split("#")[0] for _, _, link, _ in document.iterlinks()}
+        found |= {link.split("#")[0] for _, attribute, link, _ in document.iterlinks()
+                  if attribute != "srcset"}  # fmt: skip
     return {url for url in found if url.startswith(base)}
 
 
