@@ -266,15 +266,27 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
             "dry_run": report.dry_run, "feed_url": report.feed_url,
             "uploaded": list(report.uploaded), "unchanged": list(report.unchanged),
             "deleted": list(report.deleted), "bytes_sent": report.bytes_sent,
+            "plan": [step.as_dict() for step in report.steps],
         }, indent=2))  # fmt: skip
         return
     verb = "Would upload" if dry_run else "Uploaded"
-    for key in report.uploaded:
-        click.echo(f"{verb} {key}")
-    for key in report.deleted:
-        click.echo(f"{'Would delete' if dry_run else 'Deleted'} {key}")
-    click.echo(f"{verb} {len(report.uploaded)} objects ({report.bytes_sent / 1e6:.1f} MB), "
-               f"{len(report.unchanged)} unchanged; {len(result.public)} episodes in the feed.")  # fmt: skip
+    if dry_run:
+        for step in report.steps:
+            if step.action != "unchanged":
+                size = "" if step.size is None else f"{step.size / 1e6:.2f} MB"
+                click.echo(f"{step.action:<9} {size:>11}  {step.key}")
+    else:
+        for key in report.uploaded:
+            click.echo(f"{verb} {key}")
+        for key in report.deleted:
+            click.echo(f"Deleted {key}")
+    planned = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
+    sent = planned if dry_run else report.bytes_sent
+    click.echo(f"{verb} {len(report.uploaded)} objects ({sent / 1e6:.1f} MB), "
+               f"{len(report.unchanged)} unchanged"
+               + (f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
+                  if report.deleted else "")
+               + f"; {len(result.public)} episodes in the feed.")  # fmt: skip
     click.echo(f"Feed: {report.feed_url}")
 
 @cli.command(context_settings=CONTEXT)

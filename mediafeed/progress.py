@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
     TaskID,
+    TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -29,6 +30,7 @@ class UploadBar:
                                                  total=total_bytes)  # fmt: skip
 
     def advance(self, nbytes: int) -> None:
+        # Negative when a retried request rewinds: the bar goes back rather than lie.
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, nbytes)
 
@@ -38,10 +40,14 @@ class UploadBar:
 
 
 @contextmanager
-def progress_bar(*, enabled: bool = True) -> Iterator[UploadBar]:
-    if not enabled or not sys.stderr.isatty():
+def progress_bar(*, enabled: bool = True, console: Console | None = None) -> Iterator[UploadBar]:
+    """A bar on standard error, so `--json` output on standard output stays clean; none at
+    all when standard error is a file, a pipe or a CI log."""
+    console = console or Console(stderr=True)
+    if not enabled or not console.is_terminal:
         yield UploadBar(None)
         return
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress("[progress.description]{task.description}", *columns, transient=True) as bar:
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
+               DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
         yield UploadBar(bar)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import urllib.parse
 from dataclasses import replace
 from pathlib import Path
@@ -304,3 +305,145 @@ def test_progress_hears_every_byte(show: Path, s3_target: tuple[Any, Target]) ->
     advanced = sum(n for kind, n, _ in recorder.calls if kind == "advance")
     assert recorder.calls[0] == ("start", total, 3)
     assert (advanced, recorder.calls[-1][0]) == (total, "done")
+
+
+def _count_calls(client: Any) -> dict[str, int]:
+    calls: dict[str, int] = {}
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] = calls.get(model.name, 0) + 1
+
+    client.meta.events.register("before-call.s3", count)
+    return calls
+
+
+def test_plan_with_a_consistent_record_reads_it_and_lists_once(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    calls = _count_calls(client)
+    assert plan(_manifest(show), client, target).uploads == ()
+    assert calls == {"GetObject": 1, "ListObjectsV2": 1}
+
+
+def test_rerun_after_a_stopped_run_asks_only_about_pending_names(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    record = json.loads(
+        client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    )
+    record["pending"] = ["feed.xml"]
+    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(record))
+    heads: list[str] = []
+    client.meta.events.register("before-parameter-build.s3.HeadObject",
+                                lambda params, **_: heads.append(params["Key"]))  # fmt: skip
+    assert plan(_manifest(show), client, target).uploads == ()
+    assert heads == ["show/feed.xml"]
+
+
+def test_a_finished_publish_leaves_nothing_pending(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    body = client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    assert json.loads(body)["pending"] == []
+
+
+def test_unchanged_publish_does_not_rewrite_the_record(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    calls = _count_calls(client)
+    publish(_manifest(show), client, target)
+    assert "PutObject" not in calls
+
+
+def test_plan_steps_carry_key_hash_size_type_and_cache_control(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show, "media/first.mp3", "episodes/first/index.html"), client, target)
+    (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>edited</title>")
+    steps = {s.key: s for s in plan(_manifest(show), client, target).steps()}
+    feed = _object(show, "feed.xml")
+    assert [steps[k].action for k in ("media/first.mp3", "episodes/first/index.html", "feed.xml")
+            ] == ["unchanged", "changed", "new"]  # fmt: skip
+    assert steps["feed.xml"].as_dict() == {
+        "key": "feed.xml", "action": "new", "size": feed.size, "sha256": feed.sha256,
+        "content_type": "application/rss+xml; charset=utf-8", "cache_control": CACHE_FEED,
+    }  # fmt: skip
+
+
+def test_stale_steps_say_delete_with_prune_and_keep_without(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    smaller = _manifest(show, "media/first.mp3", "feed.xml")
+    kept = [s.action for s in plan(smaller, client, target).steps() if s.key.endswith(".html")]
+    pruned = [s.action for s in plan(smaller, client, target, prune=True).steps()
+              if s.key.endswith(".html")]  # fmt: skip
+    assert (kept, pruned) == (["keep"], ["delete"])
+
+
+# ---------------------------------------------------------------------------------------
+# The command: --dry-run prints the plan, --json is for scripts, no bar outside a terminal
+# ---------------------------------------------------------------------------------------
+
+
+def _cli(show_dir: Path, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "publish", "--force", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_dry_run_prints_each_planned_object_and_sends_nothing(
+    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+) -> None:
+    show_dir, target = published_show
+    client, _ = s3_target
+    output = _cli(show_dir, "--dry-run").output
+    feed_size = (show_dir / "feed" / "feed.xml").stat().st_size
+    assert re.search(rf"^new +{feed_size / 1e6:.2f} MB  feed\.xml$", output, re.MULTILINE)
+    assert _keys(client, target) == set()
+
+
+def test_json_plan_is_machine_readable(published_show: tuple[Path, Target]) -> None:
+    show_dir, _ = published_show
+    _cli(show_dir)
+    report = json.loads(_cli(show_dir, "--dry-run", "--json").stdout)
+    feed = next(step for step in report["plan"] if step["key"] == "feed.xml")
+    assert (report["uploaded"], feed["action"], feed["cache_control"]) == ([], "unchanged",
+                                                                           CACHE_FEED)  # fmt: skip
+
+
+def test_no_progress_bar_or_colour_codes_when_output_is_not_a_terminal(
+    published_show: tuple[Path, Target]
+) -> None:
+    show_dir, _ = published_show
+    result = _cli(show_dir)
+    assert "\x1b[" not in result.output and "Uploading" not in result.output
+    assert "Uploaded feed.xml" in result.output
+
+
+def test_progress_bar_shows_bytes_on_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from mediafeed.progress import progress_bar
+
+    screen = io.StringIO()
+    with progress_bar(console=Console(file=screen, force_terminal=True, width=100)) as bar:
+        bar.start(10_000_000, 2)
+        bar.advance(5_000_000)
+    assert "Uploading 2 files" in screen.getvalue() and "5.0/10.0 MB" in screen.getvalue()
