@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mediafeed import links as keys
 from mediafeed.archive import render_feeds
+from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
@@ -69,6 +70,9 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     out = show.output_dir
     written = {key: _write_if_changed(out / key, data) for key, data in generated.items()}
     written.update({key: _link_or_copy(source, out / key) for key, source in copies.items()})
+    for width in keys.ARTWORK_WIDTHS:
+        key = keys.artwork_variant_key(width)
+        written[key] = write_variant(show.root / show.artwork, out / key, width)
     _remove_stale(out, set(written))
 
     media_types = {keys.media_key(ep): ep.media.mime_type for ep in hosted}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError
-from mediafeed.model import Funding, Owner, Person, PublishSettings, Show
+from mediafeed.model import Funding, Location, Owner, Person, PublishSettings, Show
 
 CONFIG_NAME = "mediafeed.toml"
 
@@ -20,7 +20,7 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _KNOWN_KEYS = {
     "title", "description", "author", "language", "categories", "explicit", "type",
     "artwork", "link", "copyright", "guid", "locked", "block", "complete", "new_feed_url",
-    "keywords", "medium", "update_frequency", "location", "feed_limit", "owner", "funding",
+    "keywords", "medium", "update_frequency", "update_rrule", "location", "feed_limit", "owner", "funding",
     "persons", "txt", "subscribe", "publish",
 }  # fmt: skip
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
@@ -142,7 +142,8 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         keywords=tuple(r.get(data, "keywords", list, []) or []),
         medium=medium,
         update_frequency=r.get(data, "update_frequency", str),
-        location=r.get(data, "location", str),
+        update_rrule=r.get(data, "update_rrule", str),
+        location=_location(r, data),
         txt=_list_of(r, data, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
         feed_limit=feed_limit,
         subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
@@ -160,6 +161,24 @@ def _text_getter(r: _Reader, data: dict[str, Any]) -> Callable[..., str]:
         return r.get(data, key, str, default, required=required) or default
 
     return text
+
+
+def _location(r: _Reader, data: dict[str, Any]) -> Location | None:
+    """`location = "Den Haag"` or a [location] table with name, geo and osm."""
+    value = data.get("location")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return Location(name=value.strip())
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        r.unknown(value, {"name", "geo", "osm"}, "location.")
+        geo = r.get(value, "geo", str, where="location.")
+        r.check(geo is None or geo.startswith("geo:"),
+                "location.geo: must be a geo URI like 'geo:52.08,4.31'")  # fmt: skip
+        return Location(name=value["name"], geo=geo,
+                        osm=r.get(value, "osm", str, where="location."))  # fmt: skip
+    r.problems.append("location: a place name, or a table with name, geo and osm")
+    return None
 
 
 def _categories(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, ...], ...]:

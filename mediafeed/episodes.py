@@ -13,16 +13,18 @@ from typing import Any
 import yaml
 
 from mediafeed.errors import EpisodeError
-from mediafeed.model import Chapter, Episode, MediaInfo, Person
+from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "href", "img"}
 CHAPTER_KEYS = {"start", "title", "url", "img"}
+LOCATION_KEYS = {"name", "geo", "osm"}
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
 FIELD_ORDER = (
-    "title", "guid", "published", "draft", "summary", "season", "episode", "episode_type",
+    "title", "guid", "published", "draft", "summary", "season", "season_name", "episode",
+    "episode_display", "episode_type",
     "explicit", "block", "unpublished", "image", "persons", "chapters", "transcript",
     "keywords", "location", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
@@ -136,6 +138,8 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
         season=get("season", int),
         episode=get("episode", int),
         episode_type=episode_type,
+        season_name=get("season_name", str),
+        episode_display=get("episode_display", str),
         explicit=get("explicit", bool),
         image=_optional_path(path, "image", get("image", str)),
         persons=tuple(_person(path, item) for item in get("persons", list, [])),
@@ -145,7 +149,7 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
         draft=get("draft", bool, False),
         block=get("block", bool, False),
         unpublished=get("unpublished", bool, False),
-        location=get("location", str),
+        location=parse_location(data.get("location"), path=path),
         enclosure_url=enclosure_url,
     )
 
@@ -179,6 +183,32 @@ def _relative_path(path: Path, field: str, value: str) -> str:
 
 def _optional_path(path: Path, field: str, value: str | None) -> str | None:
     return None if value is None else _relative_path(path, field, value)
+
+
+def parse_location(value: Any, *, path: Path) -> Location | None:
+    """A place name, or a mapping with name and optional geo URI and OSM id."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return Location(name=value.strip())
+    if (isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip()
+            and not set(value) - LOCATION_KEYS):  # fmt: skip
+        geo, osm = value.get("geo"), value.get("osm")
+        if geo is not None and not str(geo).startswith("geo:"):
+            raise EpisodeError(f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
+                               path=path, field="location")  # fmt: skip
+        return Location(name=value["name"].strip(), geo=None if geo is None else str(geo),
+                        osm=None if osm is None else str(osm))  # fmt: skip
+    raise EpisodeError("a place name, or name with optional geo and osm", path=path,
+                       field="location")  # fmt: skip
+
+
+def location_field(location: Location | None) -> str | dict[str, str] | None:
+    if location is None:
+        return None
+    if location.geo is None and location.osm is None:
+        return location.name
+    return _compact(vars(location))
 
 
 def _person(path: Path, item: Any) -> Person:
@@ -251,13 +281,14 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
     """The front matter of an episode, for rewriting a file after an edit."""
     return {
         "title": ep.title, "guid": ep.guid, "published": ep.published, "draft": ep.draft or None,
-        "summary": ep.summary, "season": ep.season, "episode": ep.episode,
+        "summary": ep.summary, "season": ep.season, "season_name": ep.season_name,
+        "episode": ep.episode, "episode_display": ep.episode_display,
         "episode_type": None if ep.episode_type == "full" else ep.episode_type,
         "explicit": ep.explicit, "block": ep.block or None,
         "unpublished": ep.unpublished or None, "image": ep.image,
         "persons": [_compact(vars(p)) for p in ep.persons],
         "chapters": [_compact(vars(c)) for c in ep.chapters], "transcript": ep.transcript,
-        "keywords": list(ep.keywords), "location": ep.location,
+        "keywords": list(ep.keywords), "location": location_field(ep.location),
         "enclosure_url": ep.enclosure_url, "audio": ep.audio or None,
         "duration": round(ep.media.duration, 3) or None, "length": ep.media.length,
         "mime_type": ep.media.mime_type, "sha256": ep.media.sha256 or None,

@@ -15,8 +15,8 @@ from feedgen.util import xml_elem
 
 from mediafeed import __version__
 from mediafeed.itunes import AppleEntryExtension, AppleExtension
-from mediafeed.links import Links
-from mediafeed.model import Episode, Person, Show
+from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
+from mediafeed.model import Episode, Location, Person, Show
 from mediafeed.notes import plain_text, render_notes, xml_safe
 from mediafeed.podcast20 import Podcast20EntryExtension, Podcast20Extension
 
@@ -145,12 +145,14 @@ def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: 
     for person in show.persons:
         _person(p20, person)
     p20.podcast_medium(show.medium)
-    if show.location and text(show.location):
-        p20.podcast_location(text(show.location))
+    _location(p20, show.location)
+    p20.podcast_images(", ".join(f"{links.url(artwork_variant_key(width))} {width}w"
+                                 for width in ARTWORK_WIDTHS))  # fmt: skip
     for purpose, value in show.txt:
         p20.podcast_txt(text(value), purpose=text(purpose) or None)
     if show.update_frequency and text(show.update_frequency):
         p20.podcast_update_frequency(text(show.update_frequency),
+                                     rrule=text(show.update_rrule or "") or None,
                                      complete=True if show.complete else None)  # fmt: skip
     for trailer in (ep for ep in episodes if ep.episode_type == "trailer"):
         p20.podcast_trailer(text(trailer.title) or trailer.slug, url=links.media(trailer),
@@ -197,9 +199,9 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
 
     p20 = fe.podcast20
     if ep.season is not None:
-        p20.podcast_season(ep.season)
+        p20.podcast_season(ep.season, name=text(ep.season_name or "") or None)
     if ep.episode is not None:
-        p20.podcast_episode(ep.episode)
+        p20.podcast_episode(ep.episode, display=text(ep.episode_display or "") or None)
     if ep.transcript:
         kind = transcript_type(ep.transcript)
         p20.podcast_transcript(links.transcript(ep), type_=kind, language=show.language,
@@ -211,8 +213,12 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         named = {person.name for person in ep.persons}
         for person in (*(p for p in show.persons if p.name not in named), *ep.persons):
             _person(p20, person)
-    if ep.location and text(ep.location):
-        p20.podcast_location(text(ep.location))
+    _location(p20, ep.location)
+
+
+def _location(p20: Any, location: Location | None) -> None:
+    if location is not None and xml_safe(location.name).strip():
+        p20.podcast_location(xml_safe(location.name).strip(), geo=location.geo, osm=location.osm)
 
 
 def _rfc822(moment: dt.datetime) -> str:

@@ -163,7 +163,7 @@ def _episode(item: Element, number: int, taken: set[str], problems: list[str]) -
         "chapters": _psc_chapters(item),
         "keywords": [k.strip() for k in _text(item, f"{{{ITUNES}}}keywords").split(",")
                      if k.strip()],  # fmt: skip
-        "location": _podcast_text(item, "location") or None,
+        "location": _location(item),
         "enclosure_url": url, "duration": float(duration) or None, "length": length,
         "mime_type": mime,
     }  # fmt: skip
@@ -187,6 +187,16 @@ def _text(element: Element, path: str) -> str:
 
 def _podcast(element: Element, name: str) -> list[Element]:
     return [found for ns in PODCAST for found in element.findall(f"{{{ns}}}{name}")]
+
+
+def _location(item: Element) -> str | dict[str, str] | None:
+    """podcast:location as the episode file writes it: a name, or name with geo and osm."""
+    name = _podcast_text(item, "location")
+    if not name:
+        return None
+    extra = {attr: value for attr in ("geo", "osm")
+             if (value := _podcast_attr(item, "location", attr))}  # fmt: skip
+    return {"name": name, **extra} if extra else name
 
 
 def _podcast_text(element: Element, name: str) -> str:

@@ -16,6 +16,14 @@ SHOW_PAGE_KEY = "index.html"
 STYLESHEET_KEY = "style.css"
 
 
+# Artwork sizes made by the build for podcast:images and page thumbnails.
+ARTWORK_WIDTHS = (1400, 600, 300, 150)
+
+
+def artwork_variant_key(width: int) -> str:
+    return f"images/artwork-{width}.jpg"
+
+
 def media_key(episode: Episode) -> str:
     """Media keys carry a content hash: the object never changes, so caches keep it a year,
     and replaced audio gets a new URL that apps download afresh."""

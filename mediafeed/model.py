@@ -35,6 +35,15 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Location:
+    """A place the show or episode is about or recorded in (podcast:location)."""
+
+    name: str
+    geo: str | None = None  # geo URI, e.g. "geo:52.08,4.31"
+    osm: str | None = None  # OpenStreetMap type and id, e.g. "R324431"
+
+
+@dataclass(frozen=True)
 class Funding:
     url: str
     text: str
@@ -95,7 +104,8 @@ class Show:
     keywords: tuple[str, ...] = ()
     medium: str = "podcast"
     update_frequency: str | None = None
-    location: str | None = None
+    update_rrule: str | None = None
+    location: Location | None = None
     txt: tuple[tuple[str, str], ...] = ()
     feed_limit: int | None = None
     subscribe: tuple[tuple[str, str], ...] = ()
@@ -145,6 +155,8 @@ class Episode:
     season: int | None = None
     episode: int | None = None
     episode_type: str = "full"
+    season_name: str | None = None
+    episode_display: str | None = None
     explicit: bool | None = None
     image: str | None = None
     persons: tuple[Person, ...] = ()
@@ -154,7 +166,7 @@ class Episode:
     draft: bool = False
     block: bool = False
     unpublished: bool = False
-    location: str | None = None
+    location: Location | None = None
     # Media still on another host (an imported show before its media moved): the feed
     # links this URL instead of an uploaded copy.
     enclosure_url: str | None = None

@@ -24,7 +24,7 @@ OWNERS = {
     "nh3": {"notes"},
     "rich": {"progress"},
     "podcastparser": {"importer"},
-    "PIL": {"scaffold", "check"},
+    "PIL": {"scaffold", "check", "artwork"},
 }
 # Adapters between the model and one library each: none of them leans on another.
 ADAPTERS = {"config", "episodes", "media", "tags", "feed", "pages", "publish"}

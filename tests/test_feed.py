@@ -26,7 +26,7 @@ from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.feed import chapters_json, podcast_guid, render_feed
 from mediafeed.links import Links
-from mediafeed.model import Chapter, Episode, Funding, Owner, Person, Show
+from mediafeed.model import Chapter, Episode, Funding, Location, Owner, Person, Show
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "demo-feed.xml"
@@ -218,7 +218,9 @@ def full_show() -> tuple[Show, list[Episode]]:
         show, block=True, complete=True, explicit=True, type="serial",
         new_feed_url="https://new.example.org/feed.xml", artwork="cover.jpeg",
         owner=Owner("Eigenaar", "eigenaar@example.org", hide_email=True),
-        location="Utrecht", txt=(("verify", "S6lpp-7ZCn8"),), update_frequency="Maandelijks",
+        location=Location("Utrecht", geo="geo:52.0907,5.1214", osm="R47798"),
+        txt=(("verify", "S6lpp-7ZCn8"),), update_frequency="Maandelijks",
+        update_rrule="FREQ=MONTHLY",
         funding=(Funding("https://steun.example.org/", "Steun ons"),),
         persons=(Person("Anna", role="host", img="https://example.org/anna.jpg"),),
         categories=(("Arts", "Books"), ("Arts", "Design"), ("Government",)),
@@ -226,7 +228,8 @@ def full_show() -> tuple[Show, list[Episode]]:
     )  # fmt: skip
     chapters = (Chapter(0, "Begin"), Chapter(2.5, "Midden", img="c.jpg"))
     first = replace(episodes[0], block=True, explicit=True, image="art/ep.png",
-                    location="Amsterdam", season=0, episode=0, chapters=chapters)  # fmt: skip
+                    location=Location("Amsterdam"), season=0, episode=0, chapters=chapters,
+                    season_name="Buurten", episode_display="Aflevering nul")  # fmt: skip
     return show, [first, *episodes[1:]]
 
 
@@ -244,9 +247,9 @@ FULL_CHANNEL = {
     "itunes:new-feed-url": "https://new.example.org/feed.xml",
     "itunes:owner/itunes:name": "Eigenaar",
     "podcast:locked": "yes",
-    "podcast:location": "Utrecht",
+    "podcast:location[@geo='geo:52.0907,5.1214'][@osm='R47798']": "Utrecht",
     "podcast:txt[@purpose='verify']": "S6lpp-7ZCn8",
-    "podcast:updateFrequency[@complete='true']": "Maandelijks",
+    "podcast:updateFrequency[@complete='true'][@rrule='FREQ=MONTHLY']": "Maandelijks",
     "podcast:funding[@url='https://steun.example.org/']": "Steun ons",
     "podcast:person[@img='https://example.org/anna.jpg'][@role='host']": "Anna",
 }
@@ -283,6 +286,14 @@ def test_every_item_option_round_trips(full_xml: bytes) -> None:
     assert one(entry, "itunes:season").text == "0", "season 0 is a season"
     assert one(entry, "itunes:episode").text == "0"
     assert one(entry, "podcast:location").text == "Amsterdam"
+    assert one(entry, "podcast:season[@name='Buurten']").text == "0"
+    assert one(entry, "podcast:episode[@display='Aflevering nul']").text == "0"
+
+
+def test_artwork_sizes_are_offered_as_podcast_images(full_xml: bytes) -> None:
+    srcset = one(parse(full_xml), "/rss/channel/podcast:images/@srcset")
+    assert srcset.startswith(f"{BASE}/images/artwork-1400.jpg 1400w, ")
+    assert srcset.endswith(f"{BASE}/images/artwork-150.jpg 150w")
 
 
 @pytest.mark.parametrize(("url", "guid"), [

@@ -19,7 +19,7 @@ from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.feed import render_feed
 from mediafeed.links import Links
-from mediafeed.model import Episode, Funding, Owner, Person, Show
+from mediafeed.model import Episode, Funding, Location, Owner, Person, Show
 from mediafeed.notes import plain_text, xml_safe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def test_any_channel_text_gives_well_formed_xml(title: str, description: str, au
                                                 category: str) -> None:  # fmt: skip
     show = replace(SHOW, title=title, description=description, author=author,
                    owner=Owner(owner, owner), persons=(Person(person, img=person),),
-                   funding=(Funding(funding, funding),), location=location,
+                   funding=(Funding(funding, funding),), location=Location(location),
                    copyright=copyright, categories=((category, category),),
                    txt=((person, funding),), update_frequency=location)  # fmt: skip
     root = render(show, EPISODE)
@@ -86,7 +86,7 @@ def test_any_channel_text_gives_well_formed_xml(title: str, description: str, au
 def test_any_episode_text_gives_well_formed_xml(title: str, summary: str, notes: str,
                                                 guest: str, chapter: str) -> None:  # fmt: skip
     episode = replace(EPISODE, title=title, summary=summary, notes=notes,
-                      persons=(Person(guest, role=guest, href=guest),), location=guest)  # fmt: skip
+                      persons=(Person(guest, role=guest, href=guest),), location=Location(guest))  # fmt: skip
     root = render(SHOW, episode)
     [item] = root.iter("item")
     if visible(title):

@@ -1,0 +1,39 @@
+"""Artwork in the sizes apps ask for (podcast:images), made with Pillow."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from mediafeed.errors import MediafeedError
+
+
+def resized_jpeg(source: Path, width: int) -> bytes:
+    """A square JPEG `width` pixels wide, in RGB (Apple refuses CMYK and alpha)."""
+    try:
+        with Image.open(source) as image:
+            image.load()
+            rgb = image.convert("RGB")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise MediafeedError(f"cannot read the image: {exc}", path=source) from None
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    square = rgb.crop((left, top, left + side, top + side))
+    resized = square.resize((width, width), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    resized.save(out, "JPEG", quality=88, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def write_variant(source: Path, target: Path, width: int) -> Path:
+    """Make the variant unless it is newer than the artwork: rebuilds read no image."""
+    if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(resized_jpeg(source, width))
+    os.replace(tmp, target)
+    return target

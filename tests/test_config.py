@@ -1,0 +1,69 @@
+"""mediafeed.toml: every problem reported at once, by field; optional tables parsed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediafeed.config import load_show
+from mediafeed.errors import ConfigError
+from mediafeed.model import Location
+from tests.conftest import SHOW_CONFIG
+
+
+def write(root: Path, text: str) -> Path:
+    (root / "mediafeed.toml").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_test_show_loads(show_dir: Path) -> None:
+    show = load_show(show_dir)
+    assert show.language == "nl" and show.categories[0] == ("Health & Fitness", "Mental Health")
+    assert show.publish.target is None
+
+
+def test_all_problems_are_reported_together(show_dir: Path) -> None:
+    text = SHOW_CONFIG.replace('language = "nl"', 'language = "Nederlands"')
+    text = text.replace('email = "podcast@example.org"', 'email = "geen-adres"')
+    text = text.replace('type = "episodic"', 'type = "weekly"\ntitel = "typo"')
+    with pytest.raises(ConfigError) as caught:
+        load_show(write(show_dir, text))
+    message = str(caught.value)
+    for field in ("language", "owner.email", "type", "titel: unknown field"):
+        assert field in message
+
+
+def test_broken_toml_names_the_file(show_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="mediafeed.toml: not valid TOML"):
+        load_show(write(show_dir, 'title = "unterminated\n'))
+
+
+def test_location_table_with_geo_and_osm(show_dir: Path) -> None:
+    text = SHOW_CONFIG + '\n[location]\nname = "Den Haag"\ngeo = "geo:52.08,4.31"\nosm = "R192736"\n'
+    assert load_show(write(show_dir, text)).location == Location("Den Haag", "geo:52.08,4.31",
+                                                                 "R192736")  # fmt: skip
+
+
+def test_location_geo_must_be_a_geo_uri(show_dir: Path) -> None:
+    text = SHOW_CONFIG + '\n[location]\nname = "Den Haag"\ngeo = "52.08,4.31"\n'
+    with pytest.raises(ConfigError, match="location.geo"):
+        load_show(write(show_dir, text))
+
+
+def test_publish_target_needs_a_public_url(show_dir: Path) -> None:
+    text = SHOW_CONFIG + '\n[publish]\ntarget = "s3://bucket/show"\n'
+    with pytest.raises(ConfigError, match="publish.public_url"):
+        load_show(write(show_dir, text))
+
+
+def test_publish_target_must_be_an_s3_url(show_dir: Path) -> None:
+    text = SHOW_CONFIG + '\n[publish]\ntarget = "bucket/show"\npublic_url = "https://x.org"\n'
+    with pytest.raises(ConfigError, match="s3://bucket/prefix"):
+        load_show(write(show_dir, text))
+
+
+def test_missing_artwork_file_is_named(show_dir: Path) -> None:
+    (show_dir / "artwork.jpg").unlink()
+    with pytest.raises(ConfigError, match="artwork: file 'artwork.jpg' not found"):
+        load_show(show_dir)

@@ -1,0 +1,95 @@
+"""Episode files: front matter parsed into explicit fields, problems named by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mediafeed.episodes import (
+    episode_fields,
+    load_episode,
+    parse_timestamp,
+    render_episode_file,
+)
+from mediafeed.errors import EpisodeError
+from mediafeed.model import Location
+
+VALID = """\
+---
+title: Ontmoeting
+guid: 29e6eedd-3461-465d-a327-dd631a9f491e
+published: '2021-11-02T09:00:00+01:00'
+audio: media/ontmoeting.mp3
+duration: 1500.5
+length: 24000000
+mime_type: audio/mpeg
+sha256: 9ce3dc91e19380307d1d03e74e283aea01760fcd3d5cc345a93a9b0952632133
+---
+
+Notities.
+"""
+
+
+def episode_file(tmp_path: Path, text: str, name: str = "ontmoeting.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    ep = load_episode(episode_file(tmp_path, VALID))
+    assert ep.slug == "ontmoeting" and ep.notes == "Notities."
+    assert ep.published == dt.datetime.fromisoformat("2021-11-02T09:00:00+01:00")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (("title: Ontmoeting\n", ""), "title"),
+    (("published: '2021-11-02T09:00:00+01:00'", "published: '2021-11-02T09:00:00'"), "published"),
+    (("published: '2021-11-02T09:00:00+01:00'", "published: 2021-11-02"), "published"),
+    (("audio: media/ontmoeting.mp3", "audio: ../../etc/passwd"), "audio"),
+    (("audio: media/ontmoeting.mp3", "audio: /etc/passwd"), "audio"),
+    (("audio: media/ontmoeting.mp3", "audio: media/één.mp3"), "audio"),
+    (("duration: 1500.5", "duration: lang"), "duration"),
+    (("title: Ontmoeting\n", "title: Ontmoeting\nseasn: 2\n"), "seasn"),
+    (("title: Ontmoeting\n", "title: Ontmoeting\nepisode_type: extra\n"), "episode_type"),
+    (("title: Ontmoeting\n", "title: Ontmoeting\nlocation: {name: X, geo: '1,2'}\n"), "location"),
+])  # fmt: skip
+def test_bad_fields_are_named(tmp_path: Path, change: tuple[str, str], field: str) -> None:
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, VALID.replace(*change)))
+    assert caught.value.field == field and caught.value.path.endswith("ontmoeting.md")
+
+
+def test_file_name_must_be_a_slug(tmp_path: Path) -> None:
+    with pytest.raises(EpisodeError, match="slug"):
+        load_episode(episode_file(tmp_path, VALID, "Ontmoeting Nu.md"))
+
+
+def test_location_as_mapping(tmp_path: Path) -> None:
+    text = VALID.replace("title: Ontmoeting\n",
+                         "title: Ontmoeting\nlocation: {name: Utrecht, geo: 'geo:52.09,5.12'}\n")  # fmt: skip
+    assert load_episode(episode_file(tmp_path, text)).location == Location("Utrecht",
+                                                                           "geo:52.09,5.12")  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(90, 90.0), ("1:30", 90.0),
+                                                ("01:01:30.5", 3690.5), (0, 0.0)])  # fmt: skip
+def test_chapter_timestamps(value: object, seconds: float) -> None:
+    assert parse_timestamp(Path("x.md"), value) == seconds
+
+
+@given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
+def test_rewriting_a_file_keeps_every_field(tmp_path_factory: pytest.TempPathFactory,
+                                            title: str, notes: str) -> None:  # fmt: skip
+    folder = tmp_path_factory.mktemp("ep")
+    original = load_episode(episode_file(folder, VALID))
+    fields = episode_fields(original) | {"title": title}
+    notes = notes.replace("\r", "")
+    path = episode_file(folder, render_episode_file(fields, notes))
+    again = load_episode(path)
+    assert again.title == title.strip() and again.guid == original.guid
+    assert again.notes == notes.strip() and again.media == original.media
