@@ -14,7 +14,7 @@ from pathlib import Path
 from mediafeed.media import probe
 from mediafeed.scaffold import init_show
 
-START = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)
+START = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)  # hourly from here: all in the past
 SEGMENT_SECONDS = 60
 
 SHOW_CONFIG = """\
@@ -77,7 +77,7 @@ def new_show(root: Path, *, bucket: str, endpoint: str) -> Path:
 
 def episode_text(number: int, slug: str, *, audio: str, duration: float, length: int,
                  sha256: str) -> str:  # fmt: skip
-    published = (START + dt.timedelta(days=number)).isoformat()
+    published = (START + dt.timedelta(hours=number)).isoformat()
     return (f"---\ntitle: Aflevering {number}\nguid: {uuid.uuid5(uuid.NAMESPACE_URL, slug)}\n"
             f"published: '{published}'\nepisode: {number}\naudio: {audio}\n"
             f"duration: {duration}\nlength: {length}\nmime_type: audio/mpeg\nsha256: {sha256}\n"
@@ -133,7 +133,7 @@ def add_episode(root: Path, source: Path, number: int, duration: float, length: 
         slug=slug,
         title=f"Aflevering {number}",
         guid=str(uuid.uuid5(uuid.NAMESPACE_URL, slug)),
-        published=(START + dt.timedelta(days=number)).isoformat(),
+        published=(START + dt.timedelta(hours=number)).isoformat(),
         notes=f"<p>Gesprek nummer {number} over <em>ontmoeting</em> in de buurt.</p>",
         media_url=f"{endpoint}/{bucket}/show/media/{slug}-{sha256[:12]}.mp3",
         length=length,
