@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import os
+import random
+import subprocess
+import sys
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
+from mediafeed.episodes import render_episode_file
 from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
 from mediafeed.manifest import HashCache, output_object
+from mediafeed.media import probe
 from mediafeed.model import Manifest, OutputObject
 from mediafeed.publish import RECORD_KEY, Record, Target, make_client, publish
 from tests import mediafactory
+from tests.conftest import publish_table
 from tests.faultproxy import FaultProxy
 
 FEED_V1 = b"<?xml version='1.0'?><rss version='2.0'><channel><title>v1</title></channel></rss>"
@@ -212,3 +221,135 @@ def test_store_that_never_answers_gives_one_clear_line(
         publish(_manifest(build), client, through)
     assert seaweed.secret_key not in str(caught.value)
 
+
+
+# ---------------------------------------------------------------------------------------
+# `mediafeed publish` killed at random moments: the public feed is always whole
+# ---------------------------------------------------------------------------------------
+
+TRIALS = 6
+NOW = "2024-06-01T12:00:00+00:00"
+
+
+def _add_episode(show: Path, source: Path, number: int) -> str:
+    slug = f"aflevering-{number}"
+    media = show / "media" / f"{slug}.mp3"
+    os.link(source, media)
+    info = probe(media)
+    fields = {
+        "title": f"Aflevering {number}", "guid": f"urn:test:{slug}",
+        "published": dt.datetime(2024, 1, number, 9, tzinfo=dt.UTC), "audio": f"media/{slug}.mp3",
+        "duration": round(info.duration, 3), "length": info.length,
+        "mime_type": info.mime_type, "sha256": info.sha256,
+    }  # fmt: skip
+    (show / "episodes" / f"{slug}.md").write_text(render_episode_file(fields, "Gesprek."),
+                                                  encoding="utf-8")  # fmt: skip
+    return slug
+
+
+def _enclosures_answer(feed: bytes) -> None:
+    """Every enclosure in the feed a listener sees answers HEAD 200 with its stated length."""
+    for enclosure in ElementTree.fromstring(feed).iter("enclosure"):
+        response = _head(enclosure.attrib["url"])
+        assert (response.status, response.getheader("Content-Length")) == (
+            200, enclosure.attrib["length"]), enclosure.attrib["url"]  # fmt: skip
+
+
+def _holdings(admin: Any, target: Target) -> dict[str, tuple[int, str | None]]:
+    """Size and our sha256 of every object under the prefix, by name."""
+    held = {}
+    for item in admin.list_objects_v2(Bucket=target.bucket, Prefix="show/").get("Contents", []):
+        meta = admin.head_object(Bucket=target.bucket, Key=item["Key"])["Metadata"]
+        held[item["Key"].removeprefix("show/")] = (item["Size"], meta.get("sha256"))
+    return held
+
+
+@pytest.mark.slow
+def test_publish_killed_at_random_moments_keeps_the_feed_whole_and_converges(
+    show_dir: Path, tmp_path: Path, seaweed: LocalStore, s3_target: tuple[Any, Target]
+) -> None:
+    admin, target = s3_target
+    rng = random.Random(20211102)
+    source = mediafactory.mp3_cbr(tmp_path, "opname.mp3", seconds=30.0)
+    admin.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": seaweed.access_key,
+           "AWS_SECRET_ACCESS_KEY": seaweed.secret_key, "MEDIAFEED_NOW": NOW,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+           "MEDIAFEED_STATE_DIR": str(tmp_path / "state")}  # fmt: skip
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    slugs = [_add_episode(show_dir, source, n) for n in (1, 2)]
+    feed_url = f"{target.base_url()}/feed.xml"
+    old_feed: bytes | None = None
+    window = 4.0  # seconds from the first request to the end of a run, once measured
+    finished: list[float] = []
+
+    with FaultProxy(seaweed.endpoint_url, lifetime=110, latency=0.03, rate=200_000) as proxy:
+        with (show_dir / "mediafeed.toml").open("a", encoding="utf-8") as handle:
+            handle.write(publish_table(target).replace(seaweed.endpoint_url,
+                                                       proxy.endpoint_url, 1))  # fmt: skip
+        for trial in range(TRIALS):
+            prune = trial % 2 == 0 and trial > 0
+            if prune:
+                dropped = slugs.pop(0)
+                (show_dir / "episodes" / f"{dropped}.md").unlink()
+            elif trial:
+                slugs.append(_add_episode(show_dir, source, len(slugs) + trial + 1))
+            command = [sys.executable, "-m", "mediafeed", "-C", str(show_dir), "publish",
+                       "--force", "--json", *(["--prune"] if prune else [])]  # fmt: skip
+
+            seen = len(proxy.seen)
+            killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)  # fmt: skip
+            deadline = time.monotonic() + 30
+            while len(proxy.seen) == seen and killed.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            first_request = time.monotonic()
+            try:
+                killed.wait(rng.uniform(0, window))
+                # Finished before the kill came: aim later kills inside the longest such run.
+                finished.append(time.monotonic() - first_request)
+                window = max(finished)
+            except subprocess.TimeoutExpired:
+                killed.kill()
+                killed.wait()
+            after_kill = _get_or_none(feed_url)
+            if after_kill is not None:
+                _enclosures_answer(after_kill)
+            landed = _holdings(admin, target)
+
+            rerun = subprocess.run(command, env=env, capture_output=True, timeout=60)
+            assert rerun.returncode == 0, rerun.stderr.decode()
+            report = json.loads(rerun.stdout)
+            new_feed = (show_dir / "feed" / "feed.xml").read_bytes()
+            assert after_kill in (old_feed, new_feed), f"trial {trial}: a third feed"
+            assert _get(feed_url) == new_feed
+            _enclosures_answer(new_feed)
+            # Only what had not landed is sent again.
+            wanted = {s["key"]: (s["size"], s["sha256"]) for s in report["plan"]}
+            resent = [key for key in report["uploaded"] if landed.get(key) == wanted[key]]
+            assert resent == [], f"trial {trial}: sent twice"
+
+            again = subprocess.run([*command, "--dry-run"], env=env, capture_output=True,
+                                   timeout=60)  # fmt: skip
+            plan_after = json.loads(again.stdout)
+            assert (plan_after["uploaded"], plan_after["deleted"]) == ([], [])
+            if prune:
+                held = admin.list_objects_v2(Bucket=target.bucket, Prefix="show/media/")
+                names = [item["Key"] for item in held["Contents"]]
+                assert not [n for n in names if n.startswith(f"show/media/{dropped}")]
+                assert len(names) == len(slugs) + 1
+            assert _head(f"{target.base_url()}/media/foreign.mp3").status == 200
+            old_feed = new_feed
+
+
+def _get_or_none(url: str) -> bytes | None:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    conn.request("GET", parts.path)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return body if response.status == 200 else None
