@@ -353,3 +353,42 @@ def _get_or_none(url: str) -> bytes | None:
     body = response.read()
     conn.close()
     return body if response.status == 200 else None
+
+
+_UPLOAD_ONE = """
+import resource, sys
+from pathlib import Path
+from mediafeed.manifest import HashCache, output_object
+from mediafeed.model import Manifest
+from mediafeed.publish import Target, make_client, publish
+
+root, bucket, endpoint, access, secret = sys.argv[1:]
+target = Target(bucket=bucket, prefix="show", endpoint_url=endpoint, region="us-east-1")
+obj = output_object("media/large.bin", Path(root) / "media/large.bin",
+                    HashCache(Path(root) / "hashes.json"))
+publish(Manifest((obj,)), make_client(target, credentials=(access, secret)), target)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_memory_stays_bounded_whatever_the_file_size(
+    tmp_path: Path, seaweed: LocalStore, s3_target: tuple[Any, Target]
+) -> None:
+    admin, target = s3_target
+    # Larger than the bound, so reading the whole file into memory would show; sparse,
+    # so making it costs nothing.
+    size = 256 * 1024 * 1024
+    (tmp_path / "media").mkdir()
+    with (tmp_path / "media" / "large.bin").open("wb") as out:
+        out.write(os.urandom(1 << 20))
+        out.truncate(size)
+    done = subprocess.run(
+        [sys.executable, "-c", _UPLOAD_ONE, str(tmp_path), target.bucket,
+         seaweed.endpoint_url, seaweed.access_key, seaweed.secret_key],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    peak_mb = int(done.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    head = admin.head_object(Bucket=target.bucket, Key="show/media/large.bin")
+    assert head["ContentLength"] == size
+    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB for a {size >> 20} MB upload"
