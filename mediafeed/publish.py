@@ -173,13 +173,6 @@ class Plan:
         pending = {n for n in self.record.pending if n in keep and n not in confirmed}
         return Record(objects, frozenset(pending | {o.key for o in self.uploads}))
 
-    def next_record(self) -> dict[str, dict[str, Any]]:
-        """The record's objects after this plan ran: everything published and still owned."""
-        objects = dict(_landed(self.start_record(), self.uploads).objects)
-        for name in self.deletions:
-            objects.pop(name, None)
-        return {n: dict(e) for n, e in sorted(objects.items())}
-
 
 @dataclass(frozen=True)
 class PublishReport:
