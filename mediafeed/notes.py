@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -25,9 +27,25 @@ def xml_safe(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
+# Building a Markdown converter costs more than converting a short note with it: one per
+# thread, reset between documents.
+_converters = threading.local()
+
+
+def _markdown(source: str) -> str:
+    converter = getattr(_converters, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        _converters.converter = converter
+    result: str = converter.reset().convert(source)
+    return result
+
+
+# The feed, the pages and the tags each ask for the same notes: render each text once.
+@lru_cache(maxsize=4096)
 def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go."""
-    rendered = markdown.markdown(xml_safe(source), extensions=["sane_lists"], output_format="html")
+    rendered = _markdown(xml_safe(source))
     cleaned = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
@@ -38,6 +56,7 @@ def render_notes(source: str) -> str:
     return xml_safe(cleaned).strip()
 
 
+@lru_cache(maxsize=4096)
 def plain_text(source: str) -> str:
     """The notes as plain text, for apps and fields that show no HTML."""
     cleaned = nh3.clean(render_notes(source), tags={"p", "li", "br"}, attributes={})

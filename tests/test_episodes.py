@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mediafeed.episodes import (
@@ -83,6 +83,8 @@ def test_chapter_timestamps(value: object, seconds: float) -> None:
 
 
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
+@example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
+@example(title="a\u2028b: c", notes="---\nnot front matter\n")
 def test_rewriting_a_file_keeps_every_field(tmp_path_factory: pytest.TempPathFactory,
                                             title: str, notes: str) -> None:  # fmt: skip
     folder = tmp_path_factory.mktemp("ep")
