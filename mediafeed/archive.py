@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mediafeed.feed import render_feed
 from mediafeed.links import FEED_KEY, Links
@@ -25,25 +26,47 @@ def archive_pages(episodes: Sequence[Episode], limit: int) -> list[list[Episode]
     return [older[start : start + limit][::-1] for start in range(0, len(older), limit)]
 
 
-def render_feeds(show: Show, public: Sequence[Episode], *, links: Links) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class FeedPage:
+    """One feed document to write: feed.xml or an archive page, with its RFC 5005 links."""
+
+    key: str
+    episodes: tuple[Episode, ...]
+    self_url: str
+    paging: tuple[tuple[str, str], ...] = ()
+    archive: bool = False
+
+
+def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[FeedPage]:
     """feed.xml and, when the show sets feed_limit and has more episodes, its archive pages."""
     limit = show.feed_limit
     if not limit or len(public) <= limit:
-        return {FEED_KEY: render_feed(show, public, links=links)}
+        return [FeedPage(FEED_KEY, tuple(public), links.feed)]
     pages = archive_pages(public, limit)
     newest = len(pages)
-    feeds = {FEED_KEY: render_feed(show, public[:limit], links=links,
-                                   paging=[("prev-archive", links.url(archive_key(newest)))])}  # fmt: skip
+    documents = [FeedPage(FEED_KEY, tuple(public[:limit]), links.feed,
+                          (("prev-archive", links.url(archive_key(newest))),))]  # fmt: skip
     for number, page in enumerate(pages, start=1):
         paging = [("current", links.feed)]
         if number > 1:
             paging.append(("prev-archive", links.url(archive_key(number - 1))))
         if number < newest:
             paging.append(("next-archive", links.url(archive_key(number + 1))))
-        xml = render_feed(show, page, links=links, self_url=links.url(archive_key(number)),
-                          paging=paging)  # fmt: skip
-        feeds[archive_key(number)] = mark_archive(xml)
-    return feeds
+        key = archive_key(number)
+        documents.append(FeedPage(key, tuple(page), links.url(key), tuple(paging), archive=True))
+    return documents
+
+
+def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
+    xml = render_feed(show, page.episodes, links=links, self_url=page.self_url,
+                      paging=page.paging)  # fmt: skip
+    return mark_archive(xml) if page.archive else xml
+
+
+def render_feeds(show: Show, public: Sequence[Episode], *, links: Links) -> dict[str, bytes]:
+    """Every feed document by key."""
+    return {page.key: render_page(show, page, links=links)
+            for page in feed_pages(show, public, links=links)}  # fmt: skip
 
 
 def mark_archive(xml: bytes) -> bytes:

@@ -11,10 +11,11 @@ import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mediafeed import links as keys
-from mediafeed.archive import render_feeds
+from mediafeed.archive import feed_pages, render_page
 from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
@@ -22,7 +23,14 @@ from mediafeed.feed import chapters_json
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, output_object, upload_rank
 from mediafeed.model import Episode, Manifest, Show, Status
-from mediafeed.pages import render_gone_page, render_site
+from mediafeed.pages import (
+    render_episode_page,
+    render_gone_page,
+    render_show_page,
+    stylesheet,
+    template_sources,
+)
+from mediafeed.rendercache import RenderCache, files_fingerprint, fingerprint
 
 CACHE_DIR = ".mediafeed"
 
@@ -48,8 +56,8 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     for ep in hosted:
         verify_media(show, ep, hashes)
 
-    generated = render_feeds(show, public, links=links)
-    generated.update(render_site(show, public, links=links))
+    out = show.output_dir
+    generated = _render(show, public, links=links, out=out)
     for ep in gone:
         # Newsletter links never die: the page stays, saying the episode is gone.
         page = render_gone_page(show, ep.slug, links=links)
@@ -67,8 +75,8 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         if ep.transcript:
             copies[keys.transcript_key(ep)] = _existing(show, ep, "transcript", ep.transcript)
 
-    out = show.output_dir
-    written = {key: _write_if_changed(out / key, data) for key, data in generated.items()}
+    written = {key: out / key if data is None else _write_if_changed(out / key, data)
+               for key, data in generated.items()}  # fmt: skip
     written.update({key: _link_or_copy(source, out / key) for key, source in copies.items()})
     for width in keys.ARTWORK_WIDTHS:
         key = keys.artwork_variant_key(width)
@@ -81,6 +89,43 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     hashes.save()
     objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
     return BuildResult(out, Manifest(tuple(objects)), episodes, public, links.feed, gone)
+
+
+def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
+            ) -> dict[str, bytes | None]:  # fmt: skip
+    """Feeds and pages by key; None where the file on disk was made from the same inputs.
+
+    After adding one episode to a large show, only the new page, the show page, feed.xml
+    and the newest archive page are rendered again.
+    """
+    cache = RenderCache(show.root / CACHE_DIR / "render.json", out)
+    base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
+    generated: dict[str, bytes | None] = {}
+    for page in feed_pages(show, public, links=links):
+        render = partial(render_page, show, page, links=links)
+        generated[page.key] = cache.output(page.key, fingerprint(base, page), render)
+    generated[keys.SHOW_PAGE_KEY] = cache.output(
+        keys.SHOW_PAGE_KEY, fingerprint(base, public),
+        lambda: render_show_page(show, public, links=links).encode("utf-8"),
+    )  # fmt: skip
+    generated[keys.STYLESHEET_KEY] = stylesheet(show)
+    for ep in public:
+        transcript = show.root / ep.transcript if ep.transcript else None
+        stamp = _stamp(transcript) if transcript else None
+        generated[keys.episode_page_key(ep.slug)] = cache.output(
+            keys.episode_page_key(ep.slug), fingerprint(base, ep, stamp),
+            lambda ep=ep: render_episode_page(show, ep, links=links).encode("utf-8"),
+        )  # fmt: skip
+    cache.save()
+    return generated
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def verify_media(show: Show, ep: Episode, hashes: HashCache) -> None:
@@ -130,9 +175,13 @@ def _link_or_copy(source: Path, target: Path) -> Path:
 
 
 def _remove_stale(out: Path, keep: Iterable[str]) -> None:
-    wanted = {out / key for key in keep}
-    for path in sorted(out.rglob("*"), reverse=True):
-        if path.is_file() and path not in wanted:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    """Delete what earlier builds left that this one did not make; plain strings and
+    os.walk, as a large show has tens of thousands of files here."""
+    wanted = {os.path.join(out, key) for key in keep}
+    for folder, _subfolders, files in os.walk(out, topdown=False):
+        for name in files:
+            path = os.path.join(folder, name)
+            if path not in wanted:
+                os.unlink(path)
+        if folder != str(out) and not os.listdir(folder):
+            os.rmdir(folder)

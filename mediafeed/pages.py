@@ -71,13 +71,17 @@ class TranscriptParagraph:
 
 
 def _environment(show: Show) -> jinja2.Environment:
-    return _environment_for(show.root)
+    own = show.root / "templates"
+    overrides = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*")
+                             if p.is_file())) if own.is_dir() else ()  # fmt: skip
+    return _environment_for(show.root, overrides)
 
 
 # One environment per show folder: compiling the templates anew for every page made a
-# 10,000-episode build take minutes. Jinja2 still reloads a template whose file changed.
+# 10,000-episode build take minutes. Keyed on the show's own template files too, because
+# Jinja2 would keep using a packaged template after the show adds an override for it.
 @functools.lru_cache(maxsize=8)
-def _environment_for(root: Path) -> jinja2.Environment:
+def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     """Templates from the show's own `templates/` folder first, then the packaged ones."""
     loader = jinja2.ChoiceLoader(
         [
@@ -97,6 +101,14 @@ def _environment_for(root: Path) -> jinja2.Environment:
     env.filters["iso_duration"] = iso_duration
     env.filters["md_escape"] = markdown_escape
     return env
+
+
+def template_sources(show: Show) -> list[Path]:
+    """Every template file a page may be made from: the show's own, then the packaged ones."""
+    packaged = Path(__file__).parent / "templates"
+    own = show.root / "templates"
+    return [p for folder in (own, packaged) if folder.is_dir()
+            for p in folder.rglob("*") if p.is_file()]  # fmt: skip
 
 
 def render_template(show: Show, name: str, context: dict[str, object]) -> str:

@@ -1,0 +1,68 @@
+"""Fingerprints of what each built file was made from, so a rebuild renders only what changed.
+
+A fingerprint is a hash of the inputs' repr (frozen dataclasses, so every field counts),
+the base URL and the package version. An output is reused only while its fingerprint is
+unchanged and the file is still there; a damaged or missing cache costs a full render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from mediafeed import __version__
+
+
+def fingerprint(*parts: object) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """Templates and other small files the output depends on, by content."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+class RenderCache:
+    def __init__(self, path: Path, out: Path):
+        self.path = path
+        self.out = out
+        self._old: dict[str, str] = {}
+        self._new: dict[str, str] = {}
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self._old = {str(k): str(v) for k, v in loaded.items()}
+        except (OSError, ValueError):
+            self._old = {}
+
+    def output(self, key: str, print_: str, render: Callable[[], bytes]) -> bytes | None:
+        """The rendered bytes, or None when the file on disk was made from the same inputs."""
+        self._new[key] = print_
+        if self._old.get(key) == print_ and (self.out / key).is_file():
+            return None
+        return render()
+
+    def save(self) -> None:
+        if self._new == self._old:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".render.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self._new, handle, sort_keys=True)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

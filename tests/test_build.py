@@ -1,0 +1,88 @@
+"""Incremental builds: a rebuild renders only what its inputs changed, and output stays right."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from mediafeed.build import build
+from mediafeed.config import load_show
+from mediafeed.links import Links
+from tests.showmaker import many_episodes
+
+NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+LINKS = Links("https://podcast.example.org/show")
+
+
+@pytest.fixture
+def built(show_dir: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    slugs = many_episodes(show_dir, tmp_path, 5)
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    return show_dir, slugs
+
+
+def stamps(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def rendered_since(out: Path, before: dict[str, int]) -> set[str]:
+    return {key for key, stamp in stamps(out).items() if before.get(key) != stamp}
+
+
+def test_an_unchanged_rebuild_writes_nothing(built: tuple[Path, list[str]]) -> None:
+    show, _ = built
+    before = stamps(show / "feed")
+    build(load_show(show), links=LINKS, now=NOW)
+    assert rendered_since(show / "feed", before) == set()
+
+
+def test_editing_one_episode_rerenders_its_page_the_show_page_and_the_feed(
+    built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = built
+    before = stamps(show / "feed")
+    path = show / "episodes" / f"{slugs[2]}.md"
+    path.write_text(path.read_text().replace("title: Aflevering 3", "title: Nieuwe titel"))
+    build(load_show(show), links=LINKS, now=NOW)
+    assert rendered_since(show / "feed", before) == {
+        "feed.xml", "index.html", f"episodes/{slugs[2]}/index.html"}  # fmt: skip
+    assert "Nieuwe titel" in (show / "feed" / "episodes" / slugs[2] / "index.html").read_text()
+
+
+def test_a_changed_base_url_rerenders_everything(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    build(load_show(show), links=Links("https://elders.example.org"), now=NOW)
+    for slug in slugs:
+        assert "https://elders.example.org/" in (show / "feed" / "episodes" / slug /
+                                                 "index.html").read_text()  # fmt: skip
+    assert b"https://elders.example.org/feed.xml" in (show / "feed" / "feed.xml").read_bytes()
+
+
+def test_a_show_template_override_rerenders_the_pages(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    templates = show / "templates"
+    templates.mkdir()
+    packaged = Path(__file__).resolve().parent.parent / "mediafeed" / "templates" / "base.html"
+    (templates / "base.html").write_text(packaged.read_text().replace("</body>",
+                                         "<p>eigen sjabloon</p></body>"))  # fmt: skip
+    build(load_show(show), links=LINKS, now=NOW)
+    assert "eigen sjabloon" in (show / "feed" / "episodes" / slugs[0] / "index.html").read_text()
+
+
+def test_a_deleted_output_file_is_made_again(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    page = show / "feed" / "episodes" / slugs[1] / "index.html"
+    page.unlink()
+    build(load_show(show), links=LINKS, now=NOW)
+    assert page.is_file() and "Aflevering 2" in page.read_text()
+
+
+def test_a_damaged_render_cache_costs_only_a_full_render(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    (show / ".mediafeed" / "render.json").write_text("{niet json")
+    os.utime(show / "episodes" / f"{slugs[0]}.md")
+    result = build(load_show(show), links=LINKS, now=NOW)
+    assert len(result.public) == 5 and (show / "feed" / "feed.xml").is_file()
