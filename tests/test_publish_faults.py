@@ -378,7 +378,7 @@ def test_memory_stays_bounded_whatever_the_file_size(
     admin, target = s3_target
     # Larger than the bound, so reading the whole file into memory would show; sparse,
     # so making it costs nothing.
-    size = 256 * 1024 * 1024
+    size = 320 * 1024 * 1024
     (tmp_path / "media").mkdir()
     with (tmp_path / "media" / "large.bin").open("wb") as out:
         out.write(os.urandom(1 << 20))
@@ -386,9 +386,11 @@ def test_memory_stays_bounded_whatever_the_file_size(
     done = subprocess.run(
         [sys.executable, "-c", _UPLOAD_ONE, str(tmp_path), target.bucket,
          seaweed.endpoint_url, seaweed.access_key, seaweed.secret_key],
-        capture_output=True, timeout=120, check=True,
+        capture_output=True, timeout=300, check=True,
     )  # fmt: skip
     peak_mb = int(done.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
     head = admin.head_object(Bucket=target.bucket, Key="show/media/large.bin")
     assert head["ContentLength"] == size
-    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB for a {size >> 20} MB upload"
+    # The bound the project promises; parts in flight (16 MiB x 6) plus the interpreter stay
+    # far below it, and a whole-file read (320 MB) would break it.
+    assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB for a {size >> 20} MB upload"
