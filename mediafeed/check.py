@@ -23,7 +23,7 @@ from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.episodes import load_episode
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
-from mediafeed.media import probe
+from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
 from mediafeed.notes import plain_text, render_notes
 
@@ -91,9 +91,13 @@ class CheckFailed(MediafeedError):
     """The show breaks rules that would get it refused or shown wrongly."""
 
 
-def check_show(root: Path, *, now: dt.datetime) -> tuple[Finding, ...]:
-    """Every finding for the show folder, errors first, in a stable order."""
-    checker = _Checker(root)
+def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[Finding, ...]:
+    """Every finding for the show folder, errors first, in a stable order.
+
+    Media facts come from the probe cache while a file's size and time are unchanged;
+    `verify` hashes every file again.
+    """
+    checker = _Checker(root, verify=verify)
     try:
         show = load_show(root)
     except ConfigError as exc:
@@ -104,6 +108,7 @@ def check_show(root: Path, *, now: dt.datetime) -> tuple[Finding, ...]:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
     checker.episode_set_rules(episodes, now)
+    checker.save()
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
 
@@ -120,9 +125,17 @@ def require_publishable(root: Path, *, now: dt.datetime) -> None:
 
 
 class _Checker:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, verify: bool = False) -> None:
         self.root = root
         self.findings: list[Finding] = []
+        self.probes = ProbeCache(root / PROBE_CACHE)
+        self.verify = verify
+
+    def save(self) -> None:
+        try:
+            self.probes.save()
+        except MediaError:
+            pass  # a cache that cannot be written costs a probe next time, nothing else
 
     def add(self, rule: str, path: Path | str, field: str | None, message: str,
             fix: str | None = None) -> None:  # fmt: skip
@@ -258,7 +271,7 @@ class _Checker:
             self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
             return
         try:
-            info = probe(path)
+            info = self.probes.probe(path, verify=self.verify)
         except MediaError as exc:
             self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
             return

@@ -329,14 +329,16 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.option("--verify", is_flag=True, help="Hash every media file again instead of trusting "
+              "the probe cache for files whose size and time are unchanged.")  # fmt: skip
 @click.pass_context
-def check(ctx: click.Context, as_json: bool) -> None:
+def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
     """Check config, episodes, media and artwork against the rules of Apple Podcasts,
     Spotify and the Podcast Index. One line per finding; exit code 1 on errors."""
     from mediafeed.check import check_show, errors
     from mediafeed.config import find_root
 
-    findings = check_show(find_root(ctx.obj["show_dir"]), now=now())
+    findings = check_show(find_root(ctx.obj["show_dir"]), now=now(), verify=verify)
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
     else:

@@ -26,7 +26,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media import extension_for, probe
+from mediafeed.media import PROBE_CACHE, ProbeCache, extension_for, probe
 from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.notes import plain_text
 from mediafeed.tags import EpisodeTags, write_tags
@@ -90,6 +90,7 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
         placed = True
         write_text_atomic(target_file, render_episode_file(episode_fields(episode), request.notes),
                           exclusive=True)  # fmt: skip
+        _remember_probe(show, media_target)
         return episode
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -111,7 +112,18 @@ def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     refreshed = replace(episode, media=_refreshed(media, episode.media))
     if refreshed.media != episode.media:
         write_text_atomic(path, render_episode_file(episode_fields(refreshed), episode.notes))
+    _remember_probe(show, media)
     return refreshed
+
+
+def _remember_probe(show: Show, media: Path) -> None:
+    """Fill the probe cache now, so check and publish need not read the file again."""
+    cache = ProbeCache(show.root / PROBE_CACHE)
+    try:
+        cache.probe(media)
+        cache.save()
+    except MediaError:
+        pass  # the cache is an optimisation; the episode is already safely added
 
 
 def _refreshed(path: Path, before: MediaInfo) -> MediaInfo:

@@ -280,6 +280,10 @@ def _walk_frames(path: Path, start: int, size: int) -> tuple[int, int]:
     return count, end
 
 
+# Where a show keeps its probe cache, relative to the show folder.
+PROBE_CACHE = ".mediafeed/probe.json"
+
+
 class ProbeCache:
     """Probe results kept between builds, keyed by path, size and modification time.
 

@@ -208,3 +208,34 @@ def test_publish_refuses_a_show_with_errors(demo: Path) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert "2 errors" in lines[0] and "mediafeed check" in lines[0] and "--force" in lines[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Speed that matters at scale: a second check reads no unchanged media file.
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_second_check_probes_no_unchanged_media(demo: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import mediafeed.media
+
+    assert check_show(demo, now=NOW) == ()
+    probes: list[Path] = []
+    real = mediafeed.media.probe
+    monkeypatch.setattr(mediafeed.media, "probe", lambda p: probes.append(p) or real(p))
+    assert check_show(demo, now=NOW) == ()
+    assert probes == []
+    hashed: list[Path] = []
+    real_hash = mediafeed.media.sha256_file
+    monkeypatch.setattr(mediafeed.media, "sha256_file",
+                        lambda p: hashed.append(p) or real_hash(p))  # fmt: skip
+    assert check_show(demo, now=NOW, verify=True) == ()
+    assert len(hashed) == 3, "--verify reads every media file again"
+
+
+def test_a_changed_media_file_is_probed_again(demo: Path) -> None:
+    check_show(demo, now=NOW)
+    media = sorted((demo / "media").glob("*.mp3"))[0]
+    media.write_bytes(media.read_bytes()[:-1000])
+    findings = check_show(demo, now=NOW)
+    assert any(f.rule == "enclosure-length" and f.field == "length" for f in findings)
