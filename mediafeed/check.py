@@ -6,12 +6,13 @@ Rule ids are stable: scripts read them from `mediafeed check --json`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +27,7 @@ from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedErr
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
 from mediafeed.notes import plain_text, render_notes
+from mediafeed.rendercache import fingerprint, write_json_atomic
 
 ERROR = "error"
 WARNING = "warning"
@@ -70,6 +72,9 @@ _VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
 _SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 
 
+# Findings of unchanged episodes from the last check, relative to the show folder.
+CHECK_MEMO = ".mediafeed/check.json"
+
 @dataclass(frozen=True)
 class Finding:
     severity: str  # "error" or "warning"
@@ -112,6 +117,22 @@ def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[F
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
 
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def _read_memo(path: Path) -> dict[str, list[dict[str, str | None]]]:
+    try:
+        memo = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
 def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity == ERROR)
 
@@ -130,12 +151,16 @@ class _Checker:
         self.findings: list[Finding] = []
         self.probes = ProbeCache(root / PROBE_CACHE)
         self.verify = verify
+        self.memo_before = _read_memo(root / CHECK_MEMO)
+        self.memo: dict[str, list[dict[str, str | None]]] = {}
 
     def save(self) -> None:
-        try:
+        # Caches that cannot be written cost a full check next time, nothing else.
+        with contextlib.suppress(MediaError):
             self.probes.save()
-        except MediaError:
-            pass  # a cache that cannot be written costs a probe next time, nothing else
+        if self.memo != self.memo_before:
+            with contextlib.suppress(OSError):
+                write_json_atomic(self.root / CHECK_MEMO, self.memo)
 
     def add(self, rule: str, path: Path | str, field: str | None, message: str,
             fix: str | None = None) -> None:  # fmt: skip
@@ -192,7 +217,7 @@ class _Checker:
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
         for ep in episodes:
-            self.episode_rules(ep)
+            self.remembered_episode_rules(ep)
         self.duplicates(episodes)
         self.numbering(episodes)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -240,6 +265,21 @@ class _Checker:
             except EpisodeError as exc:
                 self.add("episode-file", path, exc.field, exc.message)
         return found
+
+    def remembered_episode_rules(self, ep: Episode) -> None:
+        """An episode's own rules depend on its file and the files it names: an episode
+        whose inputs are unchanged since the last check gets its earlier findings back."""
+        stamps = [_stamp(self.root / name) for name in (ep.audio, ep.image, ep.transcript,
+                  f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
+        key = fingerprint(ep, stamps)
+        if not self.verify and key in self.memo_before:
+            findings = [Finding(**item) for item in self.memo_before[key]]
+            self.findings.extend(findings)
+        else:
+            start = len(self.findings)
+            self.episode_rules(ep)
+            findings = self.findings[start:]
+        self.memo[key] = [f.as_dict() for f in findings]
 
     def episode_rules(self, ep: Episode) -> None:
         if not getattr(ep, "enclosure_url", None):
@@ -332,7 +372,8 @@ class _Checker:
             if missing:
                 self.add("numbering", "episodes", "episode",
                          f"{label} has no episode {', '.join(map(str, missing))}")  # fmt: skip
-            for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+            counts = Counter(numbers)
+            for number in sorted(n for n, times in counts.items() if times > 1):
                 self.add("numbering", "episodes", "episode",
                          f"{label} has episode {number} more than once")  # fmt: skip
 

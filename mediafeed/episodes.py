@@ -74,6 +74,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return data, match.group(2)
 
 
+# Parsed files by path and text: `publish` checks the show, then builds it, and parses
+# each of thousands of episode files once. Reading is cheap; parsing YAML is not.
+_parsed: dict[tuple[Path, str], Episode] = {}
+
+
 def load_episode(path: Path) -> Episode:
     try:
         text = path.read_text(encoding="utf-8")
@@ -81,8 +86,11 @@ def load_episode(path: Path) -> Episode:
         raise EpisodeError("not UTF-8 text", path=path) from None
     except OSError as exc:
         raise EpisodeError(exc.strerror or "cannot read", path=path) from None
-    data, notes = split_front_matter(text, path)
-    return parse_episode(path, data, notes.strip("\n"))
+    key = (path, text)
+    if key not in _parsed:
+        data, notes = split_front_matter(text, path)
+        _parsed[key] = parse_episode(path, data, notes.strip("\n"))
+    return _parsed[key]
 
 
 def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:

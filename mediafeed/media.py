@@ -296,6 +296,7 @@ class ProbeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._base = os.path.abspath(self.path.parent)
         self._entries: dict[str, dict[str, Any]] = self._load()
         self._dirty = False
 
@@ -342,7 +343,8 @@ class ProbeCache:
 
     def _key(self, media: Path) -> str:
         # Relative to the cache, so moving the whole show folder keeps the cache valid.
-        return os.path.relpath(media.resolve(), self.path.parent.resolve())
+        # abspath, not resolve: one system call per path part per file is a cost at scale.
+        return os.path.relpath(os.path.abspath(media), self._base)
 
     def _load(self) -> dict[str, dict[str, Any]]:
         try:

@@ -42,7 +42,7 @@ def _markdown(source: str) -> str:
 
 
 # The feed, the pages and the tags each ask for the same notes: render each text once.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go."""
     rendered = _markdown(xml_safe(source))
@@ -56,7 +56,7 @@ def render_notes(source: str) -> str:
     return xml_safe(cleaned).strip()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def plain_text(source: str) -> str:
     """The notes as plain text, for apps and fields that show no HTML."""
     cleaned = nh3.clean(render_notes(source), tags={"p", "li", "br"}, attributes={})

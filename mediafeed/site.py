@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -16,14 +17,9 @@ from mediafeed.errors import EpisodeError
 from mediafeed.links import Links
 from mediafeed.model import Show
 from mediafeed.newsletter import newest_public, newsletter_block
-from mediafeed.publish import (
-    Progress,
-    PublishReport,
-    Target,
-    local_target,
-    make_client,
-    publish,
-)
+
+if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
+    from mediafeed.publish import Progress, PublishReport, Target
 
 LOCAL_BUCKET = "podcast"
 LOCAL_BASE = f"http://127.0.0.1:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
@@ -68,9 +64,13 @@ def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
 def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     """The configured S3 target, or the embedded store (started if it is not running)."""
     if show.publish.target:
+        from mediafeed.publish import Target
+
         return Destination(Target.from_settings(show.publish), None, embedded=False)
     store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
                                       bucket=LOCAL_BUCKET)  # fmt: skip
+    from mediafeed.publish import local_target
+
     target, credentials = local_target(store, local_prefix(show))
     return Destination(target, credentials, embedded=True)
 
@@ -90,6 +90,8 @@ def publish_show(
 ) -> tuple[BuildResult, PublishReport]:
     where = destination(show, state_dir=state_dir)
     result = build(show, links=where.links, now=now)
+    from mediafeed.publish import make_client, publish
+
     client = make_client(where.target, credentials=where.credentials)
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
                      progress=progress)  # fmt: skip

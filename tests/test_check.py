@@ -239,3 +239,18 @@ def test_a_changed_media_file_is_probed_again(demo: Path) -> None:
     media.write_bytes(media.read_bytes()[:-1000])
     findings = check_show(demo, now=NOW)
     assert any(f.rule == "enclosure-length" and f.field == "length" for f in findings)
+
+
+def test_a_remembered_clean_episode_is_checked_again_when_its_transcript_breaks(
+    demo: Path,
+) -> None:
+    assert check_show(demo, now=NOW) == ()
+    bad_transcript(demo)
+    findings = check_show(demo, now=NOW)
+    assert [(f.rule, f.field) for f in findings] == [("transcript", "transcript")]
+
+
+def test_remembered_findings_come_back_until_fixed(demo: Path) -> None:
+    bad_transcript(demo)
+    first = check_show(demo, now=NOW)
+    assert check_show(demo, now=NOW) == first
