@@ -23,6 +23,7 @@ from mediafeed.feed import chapters_json
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, output_object, upload_rank
 from mediafeed.model import Episode, Manifest, Show, Status
+from mediafeed.notes import remembered
 from mediafeed.pages import (
     render_episode_page,
     render_gone_page,
@@ -45,7 +46,15 @@ class BuildResult:
     unpublished: tuple[Episode, ...] = ()  # taken down: a notice page, no feed item, no media
 
 
+NOTES_CACHE = f"{CACHE_DIR}/notes.json"
+
+
 def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
+    with remembered(show.root / NOTES_CACHE):
+        return _build(show, links=links, now=now)
+
+
+def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     episodes = tuple(load_episodes(show.episodes_dir))
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)

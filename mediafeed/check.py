@@ -26,7 +26,7 @@ from mediafeed.episodes import load_episode
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
-from mediafeed.notes import plain_text, render_notes
+from mediafeed.notes import plain_text, remembered, render_notes
 from mediafeed.rendercache import fingerprint, write_json_atomic
 
 ERROR = "error"
@@ -74,6 +74,7 @@ _SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 
 # Findings of unchanged episodes from the last check, relative to the show folder.
 CHECK_MEMO = ".mediafeed/check.json"
+NOTES_CACHE = ".mediafeed/notes.json"  # the same file build keeps
 
 @dataclass(frozen=True)
 class Finding:
@@ -102,6 +103,11 @@ def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[F
     Media facts come from the probe cache while a file's size and time are unchanged;
     `verify` hashes every file again.
     """
+    with remembered(root / NOTES_CACHE):
+        return _check_show(root, now=now, verify=verify)
+
+
+def _check_show(root: Path, *, now: dt.datetime, verify: bool) -> tuple[Finding, ...]:
     checker = _Checker(root, verify=verify)
     try:
         show = load_show(root)

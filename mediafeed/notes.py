@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import lru_cache
+from pathlib import Path
 
 import markdown
 import nh3
@@ -41,11 +47,68 @@ def _markdown(source: str) -> str:
     return result
 
 
-# The feed, the pages and the tags each ask for the same notes: render each text once.
-@lru_cache(maxsize=32768)
+# Markdown output by the hash of the source and of the rules below, kept between runs
+# by `remembered`, so a rebuild of a large show renders only the notes that changed.
+_RULES = repr((sorted(ALLOWED_TAGS), sorted(ALLOWED_ATTRIBUTES["a"]), sorted(URL_SCHEMES),
+               markdown.__version__))  # fmt: skip
+_known: dict[str, str] = {}  # Markdown output, before sanitizing
+_clean: dict[str, str] = {}  # sanitized, this process only
+_recorders: list[dict[str, str]] = []
+
+
+def _key(source: str) -> str:
+    text = f"{_RULES}\0{source}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()
+
+
+@contextmanager
+def remembered(path: Path) -> Iterator[None]:
+    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        loaded = {}
+    before = {str(k): v for k, v in loaded.items() if isinstance(v, str)} if isinstance(
+        loaded, dict) else {}  # fmt: skip
+    _known.update(before)
+    used: dict[str, str] = {}
+    _recorders.append(used)
+    try:
+        yield
+    finally:
+        _recorders.remove(used)
+        if used != before:
+            _save(path, used)
+
+
+def _save(path: Path, data: dict[str, str]) -> None:
+    """Whole or not at all; a cache that cannot be written costs a render next time."""
+    with suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
 def render_notes(source: str) -> str:
-    """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go."""
-    rendered = _markdown(xml_safe(source))
+    """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go.
+
+    Only the Markdown step is remembered between runs; sanitizing runs in every process,
+    so nothing from a cache file reaches the feed unsanitized.
+    """
+    key = _key(source)
+    raw = _known.get(key)
+    if raw is None:
+        raw = _known[key] = _markdown(xml_safe(source))
+    for used in _recorders:
+        used[key] = raw
+    html = _clean.get(key)
+    if html is None:
+        html = _clean[key] = _sanitize(raw)
+    return html
+
+
+def _sanitize(rendered: str) -> str:
     cleaned = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
