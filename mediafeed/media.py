@@ -22,6 +22,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from . import mpeg
 from .errors import MediaError
 from .model import MediaInfo
 
@@ -57,6 +58,10 @@ _ALIASES = {".m4a": {".m4b", ".mp4"}, ".mp4": {".m4v"}, ".ogg": {".oga"}, ".wav"
 # Tried in this order on the content alone, never on the file name: the strict parsers
 # first, MPEG audio last because it syncs on anything that looks like a frame header.
 _PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, AAC, MP3)
+# For content that opens with an MPEG audio frame header (after any ID3 tag): none of the
+# other parsers can take such a file, bar AAC, whose search for a sync word would cost
+# most of the probe and can only mistake MPEG frames for ADTS ones.
+_MPEG_FIRST: tuple[type[FileType], ...] = (MP3, *(p for p in _PARSERS if p is not MP3))
 
 # An MP3 stream is real when its frames, read back to back, cover nearly all of the file.
 _MIN_FRAMES = 4
@@ -120,7 +125,7 @@ def _size(path: Path) -> int:
 
 
 def _parse(path: Path) -> FileType:
-    for parser in _PARSERS:
+    for parser in _MPEG_FIRST if _opens_with_mpeg_frame(path) else _PARSERS:
         try:
             audio = parser(path)
         except OSError as exc:
@@ -134,15 +139,32 @@ def _parse(path: Path) -> FileType:
     raise MediaError(_diagnose(path), path=path)
 
 
+def _opens_with_mpeg_frame(path: Path) -> bool:
+    """Whether the first bytes after any ID3v2 tag are an MPEG audio frame header."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(10)
+            if head.startswith(b"ID3") and len(head) == 10:
+                handle.seek(_id3_size(head))
+                head = handle.read(4)
+    except OSError:
+        return False  # the parsers say why the file cannot be read
+    return mpeg.decode_header(head) is not None
+
+
+def _id3_size(head: bytes) -> int:
+    """Bytes an ID3v2 tag takes, header included, from its 10-byte header."""
+    # Four bytes of seven bits each ("syncsafe"), so the size never looks like a sync word.
+    return 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9])
+
+
 def _diagnose(path: Path) -> str:
     """Say why no parser took the file, in terms the producer can act on."""
     with open(path, "rb") as handle:
         head = handle.read(12)
         size = os.fstat(handle.fileno()).st_size
     if head.startswith(b"ID3") and len(head) >= 10:
-        declared = 10 + sum(
-            (byte & 0x7F) << shift for byte, shift in zip(head[9:5:-1], (0, 7, 14, 21), strict=True)
-        )
+        declared = _id3_size(head)
         if declared >= size:
             return f"damaged ID3 tag: it claims {declared} bytes of a {size}-byte file"
     if head[4:8] == b"ftyp":
@@ -246,7 +268,9 @@ def _mp3_length(path: Path, audio: MP3, size: int) -> tuple[float, float]:
     """
     info: Any = audio.info
     start = int(info.frame_offset)
-    frames, end = _walk_frames(path, start, size)
+    frames, end = mpeg.walk_frames(path, start, size) or _walk_frames_with_mutagen(
+        path, start, size
+    )
     tail = size - end
     if frames < _MIN_FRAMES or (end - start) < _MIN_COVERAGE * (size - start - min(tail, 128)):
         raise MediaError(
@@ -264,8 +288,11 @@ def _mp3_length(path: Path, audio: MP3, size: int) -> tuple[float, float]:
     return float(info.length), float(info.bitrate)
 
 
-def _walk_frames(path: Path, start: int, size: int) -> tuple[int, int]:
-    """Count whole frames from `start` until the stream stops; return count and end byte."""
+def _walk_frames_with_mutagen(path: Path, start: int, size: int) -> tuple[int, int]:
+    """Count whole frames as mpeg.walk_frames does, for the frames it leaves to mutagen.
+
+    Slow (one MPEGFrame per frame), so only Layer I streams come this way.
+    """
     count, end = 0, start
     with open(path, "rb") as handle:
         handle.seek(start)

@@ -1,0 +1,141 @@
+"""MPEG audio frame headers decoded from their four bytes, to walk a whole stream quickly."""
+
+# mutagen reads frame headers one at a time (MPEGFrame: a bit reader, a seek and a
+# Xing/VBRI look-up per frame) and offers no iterator over the frames of a stream, so
+# walking the 230,000 frames of a 100 MB MP3 with it takes seconds. A header is four bytes
+# whose fields index a few small tables, so one table keyed on the bits that matter gives
+# each frame's length, and the walk reads the file in large blocks.
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+# Version bits to MPEG version; 0b01 is reserved.
+_VERSIONS: dict[int, float] = {0b11: 1, 0b10: 2, 0b00: 2.5}
+# Layer bits to layer; 0b00 is reserved.
+_LAYERS = {0b11: 1, 0b10: 2, 0b01: 3}
+# kbit/s by bitrate index 1-14; index 0 is "free format" and 15 is reserved.
+_BITRATES: dict[tuple[bool, int], tuple[int, ...]] = {
+    (True, 1): (32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_BITRATES[(False, 3)] = _BITRATES[(False, 2)]
+# Sample-rate index 0-2 by version; index 3 is reserved.
+_SAMPLE_RATES: dict[float, tuple[int, int, int]] = {
+    1: (44100, 48000, 32000),
+    2: (22050, 24000, 16000),
+    2.5: (11025, 12000, 8000),
+}
+
+# Big enough that reading costs few system calls, small enough to never matter for memory.
+_BLOCK = 1 << 20
+
+# Table entries besides a frame length.
+_INVALID = 0  # not a frame header: the stream ends here
+_ELSEWHERE = -1  # a header this module leaves to mutagen
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """The fields of one MPEG audio frame header that decide its length and duration."""
+
+    version: float  # 1, 2 or 2.5
+    layer: int  # 1, 2 or 3
+    bitrate: int  # bits per second
+    sample_rate: int
+    padding: bool
+    length: int  # bytes, header included
+    samples: int  # per channel
+
+
+def decode_header(data: bytes) -> FrameHeader | None:
+    """The header at the start of `data`, or None when it is not one this module decodes.
+
+    Refuses what mutagen refuses (a missing sync, reserved version, layer, bitrate or
+    sample-rate values, and free-format streams, which state no bitrate). Layer I is left
+    to mutagen too: its frames are counted in four-byte slots, and only mutagen's own walk
+    gives the lengths probing has always used for them.
+    """
+    if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0 or not _valid(data[1], data[2]):
+        return None
+    version, layer = _VERSIONS[(data[1] >> 3) & 0b11], _LAYERS[(data[1] >> 1) & 0b11]
+    if layer == 1:
+        return None
+    bitrate_index, rate_index = data[2] >> 4, (data[2] >> 2) & 0b11
+    bitrate = 1000 * _BITRATES[(version == 1, layer)][bitrate_index - 1]
+    sample_rate = _SAMPLE_RATES[version][rate_index]
+    samples = 576 if version != 1 and layer == 3 else 1152
+    padding = bool(data[2] & 0b10)
+    # Bytes per frame: samples / 8 bits * bitrate / sample rate, rounded down, plus one
+    # byte of padding when the encoder needed it to keep the average bitrate exact.
+    length = samples // 8 * bitrate // sample_rate + padding
+    return FrameHeader(version, layer, bitrate, sample_rate, padding, length, samples)
+
+
+def walk_frames(
+    path: Path, start: int, size: int, *, block: int = _BLOCK
+) -> tuple[int, int] | None:
+    """Count whole frames back to back from `start`; return the count and the end byte.
+
+    The walk stops at the first byte that is not a frame header, or at a frame the file
+    holds only part of (the first `size` bytes count). None means the stream holds a frame
+    this module leaves to mutagen, and the walk must be done there.
+    """
+    lengths = _length_table()
+    buffer = bytearray(max(block, 4))
+    view = memoryview(buffer)
+    count, offset = 0, start
+    with open(path, "rb") as handle:
+        while True:
+            # Refill from the current frame on: a frame may straddle two blocks.
+            handle.seek(offset)
+            filled = handle.readinto(view)
+            base, position = offset, 0
+            while position + 4 <= filled:
+                if buffer[position] != 0xFF or buffer[position + 1] & 0xE0 != 0xE0:
+                    return count, base + position
+                length = lengths[(buffer[position + 1] & 0x1E) << 6 | buffer[position + 2] >> 1]
+                if length <= _INVALID:
+                    return (count, base + position) if length == _INVALID else None
+                if base + position + length > size:
+                    return count, base + position
+                position += length
+                count += 1
+            if filled < len(buffer):  # the file ended inside this block
+                return count, base + position
+            offset = base + position
+
+
+def _valid(second: int, third: int) -> bool:
+    """Whether the second and third header bytes hold no reserved or free-format value."""
+    return (
+        (second >> 3) & 0b11 in _VERSIONS
+        and (second >> 1) & 0b11 in _LAYERS
+        and third >> 4 not in (0, 15)
+        and (third >> 2) & 0b11 != 3
+    )
+
+
+@functools.cache
+def _length_table() -> tuple[int, ...]:
+    """Frame length by the header bits that decide it, for every such combination.
+
+    The key is the version and layer bits of the second byte and the bitrate, sample-rate
+    and padding bits of the third (11 bits); the protection and private bits change nothing.
+    """
+    table = []
+    for key in range(1 << 11):
+        second, third = 0xE0 | (key >> 7) << 1, (key & 0x7F) << 1
+        header = decode_header(bytes((0xFF, second, third, 0)))
+        if header is not None:
+            table.append(header.length)
+        elif _valid(second, third):
+            table.append(_ELSEWHERE)  # the one valid header decode_header leaves: Layer I
+        else:
+            table.append(_INVALID)
+    return tuple(table)
