@@ -121,12 +121,15 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
     for ep in public:
         transcript = show.root / ep.transcript if ep.transcript else None
         stamp = _stamp(transcript) if transcript else None
-        generated[keys.episode_page_key(ep.slug)] = cache.output(
-            keys.episode_page_key(ep.slug), fingerprint(base, ep, stamp),
-            lambda ep=ep: render_episode_page(show, ep, links=links).encode("utf-8"),
-        )  # fmt: skip
+        key = keys.episode_page_key(ep.slug)
+        generated[key] = cache.output(key, fingerprint(base, ep, stamp),
+                                      partial(_episode_page, show, ep, links))  # fmt: skip
     cache.save()
     return generated
+
+
+def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
+    return render_episode_page(show, episode, links=links).encode("utf-8")
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -131,6 +131,17 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
     return str(path), stat.st_size, stat.st_mtime_ns
 
 
+def _remembered(items: object) -> list[Finding] | None:
+    """Findings from the memo file, or None if there are none or the file was damaged."""
+    if not isinstance(items, list):
+        return None
+    try:
+        return [Finding(str(i["severity"]), str(i["rule"]), str(i["path"]), i["field"],
+                        str(i["message"]), str(i["fix"])) for i in items]  # fmt: skip
+    except (KeyError, TypeError):
+        return None
+
+
 def _read_memo(path: Path) -> dict[str, list[dict[str, str | None]]]:
     try:
         memo = json.loads(path.read_text(encoding="utf-8"))
@@ -278,8 +289,9 @@ class _Checker:
         stamps = [_stamp(self.root / name) for name in (ep.audio, ep.image, ep.transcript,
                   f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
         key = fingerprint(ep, stamps)
-        if not self.verify and key in self.memo_before:
-            findings = [Finding(**item) for item in self.memo_before[key]]
+        remembered = None if self.verify else _remembered(self.memo_before.get(key))
+        if remembered is not None:
+            findings = remembered
             self.findings.extend(findings)
         else:
             start = len(self.findings)

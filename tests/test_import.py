@@ -15,9 +15,9 @@ import pytest
 
 from mediafeed.build import build
 from mediafeed.config import load_show
-from mediafeed.model import Location
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
+from mediafeed.model import Location
 from tests.mediafactory import m4a, mp3_cbr
 from tests.test_pipeline import assert_clean_failure, ok, run
 
@@ -88,7 +88,8 @@ def test_itunes_and_podcasting_20_tags_are_kept(tmp_path: Path) -> None:
     assert (episode.season, episode.episode, episode.explicit) == (2, 4, False)
     assert [(p.name, p.role) for p in episode.persons] == [("Marja de Vries", "host"),
                                                            ("Ahmed El Amrani", "guest")]  # fmt: skip
-    assert episode.location == Location("Utrecht", geo="geo:52.0907,5.1214", osm="R47798") and episode.media.duration == 1532
+    assert episode.location == Location("Utrecht", geo="geo:52.0907,5.1214", osm="R47798")
+    assert episode.media.duration == 1532
     assert "<em>koffieochtend</em>" in episode.notes
     assert trailer.episode_type == "trailer" and trailer.media.duration == 51
     show = load_show(root)
