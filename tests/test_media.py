@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -300,3 +301,88 @@ def test_cache_save_failure_keeps_old_cache_and_no_temp_file(
         cache.save()
     assert cache_path.read_bytes() == before
     assert sorted(p.name for p in cache_path.parent.iterdir()) == ["probe.json"]
+
+
+# -- MPEG audio: every version and layer, walked fast ------------------------------------
+
+
+def encoded(tmp_path: Path, name: str, *args: str) -> Path:
+    """The test speech encoded by `args`: a lame command line, or ffmpeg output options."""
+    source, out = mf.wav(tmp_path, seconds=3.0), tmp_path / name
+    if args[0] == "lame":
+        command = [*args, str(source), str(out)]
+    else:
+        command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), *args, str(out)]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return out
+
+
+# name: encoder; MPEG-2 and 2.5 halve the samples per Layer III frame, Layer II keeps 1152.
+MPEG_AUDIO = {
+    "mpeg2-layer3": ("lame", "--quiet", "--resample", "22.05", "-b", "32"),
+    "mpeg2-layer3-no-xing": ("lame", "--quiet", "-t", "--resample", "16", "-b", "24"),
+    "mpeg2.5-layer3-no-xing": ("lame", "--quiet", "-t", "--resample", "8", "-V", "9"),
+    "mpeg1-layer2": ("-c:a", "mp2", "-b:a", "96k", "-f", "mp2"),
+    "mpeg2-layer2": ("-c:a", "mp2", "-ar", "24000", "-b:a", "48k", "-f", "mp2"),
+}
+
+
+@pytest.mark.parametrize("name", MPEG_AUDIO)
+def test_mpeg_audio_duration_matches_the_decoder(tmp_path: Path, name: str) -> None:
+    path = encoded(tmp_path, f"{name}.mp3", *MPEG_AUDIO[name])
+    info = probe(path)
+    assert (info.mime_type, info.codec) == ("audio/mpeg", "mp3")
+    assert info.duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+@pytest.mark.parametrize("name", MPEG_AUDIO)
+def test_mpeg_audio_sample_rate_matches_ffprobe(tmp_path: Path, name: str) -> None:
+    path = encoded(tmp_path, f"{name}.mp3", *MPEG_AUDIO[name])
+    assert probe(path).sample_rate == int(audio_stream(path)["sample_rate"])
+
+
+def test_mp3_larger_than_a_read_block_is_walked_to_its_end(tmp_path: Path) -> None:
+    # Whole frames repeated stay one valid stream; 3 MB spans several 1 MiB reads.
+    one = mf.mp3_no_xing(tmp_path, seconds=6.0).read_bytes()
+    path = tmp_path / "long.mp3"
+    path.write_bytes(one * (3_000_000 // len(one) + 1))
+    assert probe(path).duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+def test_vbr_mp3_larger_than_a_read_block_without_xing(tmp_path: Path) -> None:
+    one = mf.mp3_no_xing(tmp_path, vbr=True, seconds=6.0).read_bytes()
+    path = tmp_path / "long.mp3"
+    path.write_bytes(one * (2_500_000 // len(one) + 1))
+    assert probe(path).duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+def test_adts_aac_behind_an_id3_tag_stays_aac(tmp_path: Path) -> None:
+    path = encoded(tmp_path, "tagged.aac", "-c:a", "aac", "-f", "adts", "-write_id3v2", "1",
+                   "-metadata", "title=Tagged AAC")  # fmt: skip
+    assert path.read_bytes().startswith(b"ID3")
+    info = probe(path)
+    assert (info.mime_type, info.codec) == ("audio/aac", "aac")
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [mf.mp3_cbr, mf.mp3_vbr, mf.mp3_no_xing, functools.partial(mf.mp3_tagged, version="v2.4")],
+)
+def test_mp3_is_not_read_as_aac_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, maker: Maker
+) -> None:
+    # The ADTS parser searches every MP3 for a sync word: most of a probe's cost.
+    tried: list[str] = []
+
+    class Watched(media.AAC):  # type: ignore[misc]
+        def __init__(self, path: Path) -> None:
+            tried.append(str(path))
+            super().__init__(path)
+
+    monkeypatch.setattr(media, "_PARSERS", tuple(
+        Watched if parser is media.AAC else parser for parser in media._PARSERS
+    ))  # fmt: skip
+    monkeypatch.setattr(media, "_MPEG_FIRST", tuple(
+        Watched if parser is media.AAC else parser for parser in media._MPEG_FIRST
+    ))  # fmt: skip
+    assert (probe(maker(tmp_path)).codec, tried) == ("mp3", [])
