@@ -97,7 +97,9 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
                for key, path in written.items()]  # fmt: skip
     hashes.save()
     objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
-    return BuildResult(out, Manifest(tuple(objects)), episodes, public, links.feed, gone)
+    permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
+    manifest = Manifest(tuple(objects), permalinks=permalinks)
+    return BuildResult(out, manifest, episodes, public, links.feed, gone)
 
 
 def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path

@@ -35,6 +35,10 @@ class TagError(MediaError):
     """Tags could not be written; the original file is untouched."""
 
 
+class PermalinkError(MediafeedError):
+    """A change would move a published episode page, breaking links already sent."""
+
+
 class StoreError(MediafeedError):
     """The S3 store refused, failed or could not be reached."""
 

@@ -202,3 +202,5 @@ class Manifest:
 
     objects: tuple[OutputObject, ...]
     feed_key: str = "feed.xml"
+    # (episode guid, page key) of every episode with a page: a published link is forever.
+    permalinks: tuple[tuple[str, str], ...] = ()

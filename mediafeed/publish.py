@@ -13,13 +13,14 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from mediafeed import __version__, transfer
-from mediafeed.errors import StoreError
+from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.localstore import LocalStore
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, PublishSettings
@@ -112,6 +113,9 @@ class Record:
 
     objects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     pending: frozenset[str] = frozenset()
+    # Episode guid -> page name, for every page ever published: links in sent newsletters
+    # must keep working, so a page never moves.
+    permalinks: Mapping[str, str] = field(default_factory=dict)
 
     def owns(self, name: str) -> bool:
         return name in self.objects or name in self.pending
@@ -121,6 +125,7 @@ class Record:
             "generator": f"mediafeed {__version__}",
             "objects": dict(sorted(self.objects.items())),
             "pending": sorted(self.pending),
+            "permalinks": dict(sorted(self.permalinks.items())),
         }, indent=1).encode()  # fmt: skip
 
 
@@ -151,6 +156,7 @@ class Plan:
     record: Record  # the record as read from the store
     new: frozenset[str] = frozenset()  # uploads the store holds no object for at all
     stale_sizes: Mapping[str, int] = field(default_factory=dict)
+    permalinks: Mapping[str, str] = field(default_factory=dict)  # this build's
 
     def steps(self) -> tuple[Step, ...]:
         def step(obj: OutputObject, action: str) -> Step:
@@ -171,7 +177,8 @@ class Plan:
         objects.update({o.key: _entry(o) for o in self.unchanged})
         confirmed = {o.key for o in self.unchanged}
         pending = {n for n in self.record.pending if n in keep and n not in confirmed}
-        return Record(objects, frozenset(pending | {o.key for o in self.uploads}))
+        return Record(objects, frozenset(pending | {o.key for o in self.uploads}),
+                      {**self.record.permalinks, **self.permalinks})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,9 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
             raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
     with _store_errors(target):
         record = _read_record(client, target)
+    permalinks = dict(manifest.permalinks)
+    _keep_permalinks(record.permalinks, permalinks)
+    with _store_errors(target):
         sizes = _list_sizes(client, target)
         uploads: list[OutputObject] = []
         unchanged: list[OutputObject] = []
@@ -250,7 +260,21 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
         record=record,
         new=frozenset(o.key for o in uploads if o.key not in sizes),
         stale_sizes={n: sizes[n] for n in stale},
+        permalinks=permalinks,
     )
+
+
+def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:
+    """Refuse to move a published episode page: sent newsletters link to it forever."""
+    for guid, page in sorted(built.items()):
+        before = published.get(guid)
+        if before and before != page:
+            old, new = (PurePosixPath(p).parent.name for p in (before, page))
+            raise PermalinkError(
+                f"this episode (guid {guid}) was published as '{old}', and its page "
+                f"{before} is linked from newsletters; rename the file back to {old}.md",
+                path=f"episodes/{new}.md", field="slug",
+            )  # fmt: skip
 
 
 def publish(
@@ -308,8 +332,8 @@ def publish(
             # while a listener may still follow the link.
             transfer.delete(client, target.bucket, [target.key(n) for n in the_plan.deletions])
             gone = set(the_plan.deletions)
-            record = Record({n: e for n, e in record.objects.items() if n not in gone},
-                            record.pending - gone)  # fmt: skip
+            record = replace(record, objects={n: e for n, e in record.objects.items()
+                                              if n not in gone}, pending=record.pending - gone)  # fmt: skip
         if record != saved:
             _write_record(client, target, record)
     sink.done()
@@ -322,8 +346,8 @@ def _entry(obj: OutputObject) -> dict[str, Any]:
 
 def _landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:
     names = {o.key for o in objects}
-    return Record({**record.objects, **{o.key: _entry(o) for o in objects}},
-                  record.pending - names)  # fmt: skip
+    return replace(record, objects={**record.objects, **{o.key: _entry(o) for o in objects}},
+                   pending=record.pending - names)  # fmt: skip
 
 
 def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
@@ -360,13 +384,17 @@ def _read_record(client: S3Client, target: Target) -> Record:
         data = json.loads(answer["Body"].read())
         objects = data["objects"]
         pending = data.get("pending", [])
+        permalinks = data.get("permalinks", {})
     except (ValueError, KeyError, TypeError, AttributeError):
         # An unreadable record owns nothing: prune then deletes nothing, which is safe.
         return Record()
     if not isinstance(objects, dict) or not isinstance(pending, list):
         return Record()
+    if not isinstance(permalinks, dict):
+        permalinks = {}
     return Record({str(k): v for k, v in objects.items() if isinstance(v, dict)},
-                  frozenset(str(n) for n in pending))  # fmt: skip
+                  frozenset(str(n) for n in pending),
+                  {str(k): str(v) for k, v in permalinks.items()})  # fmt: skip
 
 
 def _list_sizes(client: S3Client, target: Target) -> dict[str, int]:

@@ -264,3 +264,20 @@ def test_credentials_never_reach_any_written_file_or_output(
         if path.is_file():
             data = path.read_bytes()
             assert secret not in data and key_id not in data, path
+
+
+@pytest.mark.slow
+def test_a_published_page_never_moves_renaming_the_episode_file_is_refused(
+    published_show: tuple[Path, Target], tmp_path: Path
+) -> None:
+    show, target = published_show
+    add_ontmoeting(show, tmp_path)
+    ok(show, "publish")
+    old = show / "episodes" / "ontmoeting-in-het-fysieke-domein.md"
+    old.rename(show / "episodes" / "ontmoeting.md")
+    result = run(show, "publish", "--prune")
+    assert_clean_failure(result, "episodes/ontmoeting.md", "ontmoeting-in-het-fysieke-domein")
+    page = f"{target.base_url()}/episodes/ontmoeting-in-het-fysieke-domein/index.html"
+    assert fetch(page).status == 200, "the newsletter link still works"
+    (show / "episodes" / "ontmoeting.md").rename(old)
+    assert "Uploaded 0 objects" in ok(show, "publish").output
