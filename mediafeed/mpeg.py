@@ -95,14 +95,14 @@ def walk_frames(
             # Refill from the current frame on: a frame may straddle two blocks.
             handle.seek(offset)
             filled = handle.readinto(view)
-            base, position = offset, 0
+            base, position, limit = offset, 0, size - offset
             while position + 4 <= filled:
                 if buffer[position] != 0xFF or buffer[position + 1] & 0xE0 != 0xE0:
                     return count, base + position
                 length = lengths[(buffer[position + 1] & 0x1E) << 6 | buffer[position + 2] >> 1]
                 if length <= _INVALID:
                     return (count, base + position) if length == _INVALID else None
-                if base + position + length > size:
+                if position + length > limit:
                     return count, base + position
                 position += length
                 count += 1
