@@ -86,3 +86,16 @@ def test_a_damaged_render_cache_costs_only_a_full_render(built: tuple[Path, list
     os.utime(show / "episodes" / f"{slugs[0]}.md")
     result = build(load_show(show), links=LINKS, now=NOW)
     assert len(result.public) == 5 and (show / "feed" / "feed.xml").is_file()
+
+
+def test_a_rebuild_with_unchanged_media_opens_no_media_file(
+    built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mediafeed.manifest
+
+    show, _ = built
+    opened: list[Path] = []
+    real = mediafeed.manifest.sha256_file
+    monkeypatch.setattr(mediafeed.manifest, "sha256_file", lambda p: opened.append(p) or real(p))
+    build(load_show(show), links=LINKS, now=NOW)
+    assert [p for p in opened if p.suffix == ".mp3"] == []

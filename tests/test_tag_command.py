@@ -1,0 +1,54 @@
+"""`mediafeed tag`: the episode file's facts go into the media; a second run changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mutagen
+from click.testing import CliRunner
+
+from mediafeed.cli import cli
+from mediafeed.episodes import load_episode
+from mediafeed.manifest import sha256_file
+from tests.mediafactory import m4a, mp3_cbr
+
+
+def add(show: Path, media: Path, title: str) -> Path:
+    result = CliRunner().invoke(cli, ["-C", str(show), "add", str(media), "--title", title,
+                                      "--date", "2021-11-02T09:00:00+01:00"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return next((show / "episodes").glob("*.md"))
+
+
+def tag(show: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(show), "tag"])
+    assert result.exit_code == 0, result.output
+
+
+def retitle(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(f"title: {old}", f"title: {new}"),
+                    encoding="utf-8")  # fmt: skip
+
+
+def test_tag_writes_an_edited_title_into_the_mp3_and_records_the_new_bytes(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    episode_file = add(show_dir, mp3_cbr(tmp_path, "a.mp3"), "Oude titel")
+    retitle(episode_file, "Oude titel", "Nieuwe titel")
+    tag(show_dir)
+    episode = load_episode(episode_file)
+    media = show_dir / episode.audio
+    assert str(mutagen.File(media)["TIT2"]) == "Nieuwe titel"
+    assert episode.media.length == media.stat().st_size
+    assert episode.media.sha256 == sha256_file(media)
+
+
+def test_tag_twice_changes_nothing(show_dir: Path, tmp_path: Path) -> None:
+    episode_file = add(show_dir, m4a(tmp_path, "a.m4a"), "Titel")
+    retitle(episode_file, "Titel", "Andere titel")
+    tag(show_dir)
+    media = show_dir / load_episode(episode_file).audio
+    before = (media.read_bytes(), episode_file.read_bytes())
+    tag(show_dir)
+    assert (media.read_bytes(), episode_file.read_bytes()) == before
+    assert mutagen.File(media)["\xa9nam"] == ["Andere titel"]
