@@ -21,8 +21,9 @@ from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, output_object, upload_rank
-from mediafeed.model import Episode, Manifest, Show, Status
+from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
+from mediafeed.media import PROBE_CACHE, ProbeCache
+from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import remembered
 from mediafeed.pages import (
     render_episode_page,
@@ -62,8 +63,12 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     # media in the manifest, so a publish at any hour releases exactly what is due.
     hosted = tuple(ep for ep in public if not ep.enclosure_url)
     hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
+    # Media facts come from the probe cache that add, tag and check share, so a publish
+    # reads each new media file once, not once per stage.
+    probes = ProbeCache(show.root / PROBE_CACHE)
     for ep in hosted:
-        verify_media(show, ep, hashes)
+        verify_media(show, ep, probes)
+    probes.save()
 
     out = show.output_dir
     generated = _render(show, public, links=links, out=out)
@@ -92,9 +97,9 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         written[key] = write_variant(show.root / show.artwork, out / key, width)
     _remove_stale(out, set(written))
 
-    media_types = {keys.media_key(ep): ep.media.mime_type for ep in hosted}
-    objects = [output_object(key, path, hashes, media_type=media_types.get(key))
-               for key, path in written.items()]  # fmt: skip
+    media = {keys.media_key(ep): ep for ep in hosted}
+    objects = [_media_object(key, path, media[key]) if key in media
+               else output_object(key, path, hashes) for key, path in written.items()]  # fmt: skip
     hashes.save()
     objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
@@ -142,7 +147,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def verify_media(show: Show, ep: Episode, hashes: HashCache) -> None:
+def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> None:
     """The enclosure must describe the bytes that will be uploaded, exactly."""
     path = show.root / ep.audio
     if not path.is_file():
@@ -151,9 +156,19 @@ def verify_media(show: Show, ep: Episode, hashes: HashCache) -> None:
     if size != ep.media.length:
         raise MediaError(f"is {size} bytes but {ep.source.name} says {ep.media.length}: "
                          f"run 'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
-    if hashes.sha256(path) != ep.media.sha256:
+    info = probes.probe(path)
+    if info.sha256 != ep.media.sha256:
         raise MediaError(f"content differs from the sha256 in {ep.source.name}: run "
                          f"'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
+    if info.mime_type != ep.media.mime_type:
+        raise MediaError(f"is {info.mime_type} but {ep.source.name} says "
+                         f"{ep.media.mime_type}", path=path)  # fmt: skip
+
+
+def _media_object(key: str, path: Path, ep: Episode) -> OutputObject:
+    """Media objects carry the facts verified above: no second read of a large file."""
+    return OutputObject(key=key, path=path, size=ep.media.length, sha256=ep.media.sha256,
+                        content_type=ep.media.mime_type, cache_control=cache_control(key))  # fmt: skip
 
 
 def _existing(show: Show, ep: Episode, field: str, name: str) -> Path:

@@ -10,6 +10,7 @@ import pytest
 
 from mediafeed.build import build
 from mediafeed.config import load_show
+from mediafeed.errors import MediaError
 from mediafeed.links import Links
 from tests.showmaker import many_episodes
 
@@ -92,10 +93,25 @@ def test_a_rebuild_with_unchanged_media_opens_no_media_file(
     built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import mediafeed.manifest
+    import mediafeed.media
 
     show, _ = built
     opened: list[Path] = []
-    real = mediafeed.manifest.sha256_file
-    monkeypatch.setattr(mediafeed.manifest, "sha256_file", lambda p: opened.append(p) or real(p))
+    for module, name in ((mediafeed.manifest, "sha256_file"), (mediafeed.media, "sha256_file"),
+                         (mediafeed.media, "probe")):  # fmt: skip
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda p, real=real: opened.append(p) or real(p))
     build(load_show(show), links=LINKS, now=NOW)
     assert [p for p in opened if p.suffix == ".mp3"] == []
+
+
+def test_media_changed_behind_the_episode_file_stops_the_build(
+    built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = built
+    media = show / "media" / f"{slugs[0]}.mp3"
+    data = media.read_bytes()
+    media.unlink()  # a hard link: write a changed copy of our own
+    media.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(MediaError, match="content differs from the sha256"):
+        build(load_show(show), links=LINKS, now=NOW)
