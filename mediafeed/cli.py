@@ -205,7 +205,8 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
         return
     from mediafeed.site import publish_show
 
-    _, report = publish_show(show, now=now(), prune=True)
+    # A takedown must not wait for unrelated problems that 'mediafeed check' may report.
+    _, report = publish_show(show, now=now(), prune=True, force=True)
     for key in report.deleted:
         click.echo(f"Deleted {key}")
     click.echo(f"Feed: {report.feed_url}")
@@ -251,16 +252,13 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
     Credentials come from the standard AWS chain (environment, ~/.aws, profile).
     Refuses a show with errors (see 'mediafeed check') unless --force.
     """
-    from mediafeed.check import require_publishable
     from mediafeed.progress import progress_bar
     from mediafeed.site import publish_show
 
     show = _show(ctx)
-    if not force:
-        require_publishable(show.root, now=now())
     with progress_bar(enabled=not as_json) as bar:
-        result, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
-                                      progress=bar)  # fmt: skip
+        in_feed, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
+                                       force=force, progress=bar)  # fmt: skip
     if as_json:
         click.echo(json.dumps({
             "dry_run": report.dry_run, "feed_url": report.feed_url,
@@ -286,7 +284,7 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
                f"{len(report.unchanged)} unchanged"
                + (f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
                   if report.deleted else "")
-               + f"; {len(result.public)} episodes in the feed.")  # fmt: skip
+               + f"; {in_feed} episodes in the feed.")  # fmt: skip
     click.echo(f"Feed: {report.feed_url}")
 
 @cli.command(context_settings=CONTEXT)

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from mediafeed import __version__, transfer
 from mediafeed.errors import PermalinkError, StoreError
+from mediafeed.links import FEED_KEY
 from mediafeed.localstore import LocalStore
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, PublishSettings
@@ -338,6 +339,25 @@ def publish(
             _write_record(client, target, record)
     sink.done()
     return replace(report, bytes_sent=sink.sent)
+
+
+def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
+                    ) -> PublishReport | None:  # fmt: skip
+    """The report of a publish with nothing to send, if the store still holds everything the
+    record says it does; None if anything is missing, resized or left pending."""
+    with _store_errors(target):
+        client.head_bucket(Bucket=target.bucket)
+        record = _read_record(client, target)
+        if not record.objects or record.pending or feed_key not in record.objects:
+            return None
+        sizes = _list_sizes(client, target)
+    for name, entry in record.objects.items():
+        if sizes.get(name) != entry.get("size"):
+            return None
+    names = tuple(sorted(record.objects))
+    steps = tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256")) for n in names)
+    return PublishReport(uploaded=(), unchanged=names, deleted=(), bytes_sent=0,
+                         feed_url=f"{target.base_url()}/{feed_key}", steps=steps)  # fmt: skip
 
 
 def _entry(obj: OutputObject) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from slugify import slugify
 
 from mediafeed import localstore
 from mediafeed.build import BuildResult, build
+from mediafeed.check import require_publishable
 from mediafeed.config import find_root, load_show
 from mediafeed.episodes import episode_path, load_episodes
 from mediafeed.errors import EpisodeError
+from mediafeed.journal import Journal, input_fingerprint, read_journal, write_journal
 from mediafeed.links import Links
-from mediafeed.model import Show
+from mediafeed.model import Show, Status
 from mediafeed.newsletter import newest_public, newsletter_block
 
 if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
@@ -85,17 +87,47 @@ def publish_show(
     now: dt.datetime,
     dry_run: bool = False,
     prune: bool = False,
+    force: bool = False,
     progress: Progress | None = None,
     state_dir: Path | None = None,
-) -> tuple[BuildResult, PublishReport]:
-    where = destination(show, state_dir=state_dir)
-    result = build(show, links=where.links, now=now)
-    from mediafeed.publish import make_client, publish
+) -> tuple[int, PublishReport]:
+    """Check, build and upload; returns the number of episodes in the feed and the report.
 
+    When nothing changed since the last publish to this destination and the store still
+    holds it all, the check and the build are skipped (a publish from cron costs little).
+    """
+    from mediafeed.publish import make_client, publish, still_published
+
+    where = destination(show, state_dir=state_dir)
     client = make_client(where.target, credentials=where.credentials)
+    destination_id = repr((where.target, where.links.base_url))
+    journal = read_journal(show.root)
+    if (journal is not None and not dry_run and not prune
+            and journal.still_current(show.root, destination_id, now)):  # fmt: skip
+        report = still_published(client, where.target)
+        if report is not None:
+            return journal.episodes, report
+    if not force:
+        require_publishable(show.root, now=now)
+    result = build(show, links=where.links, now=now)
+    referenced = _referenced(show, result)
+    inputs = input_fingerprint(show.root, destination_id, referenced)
+    if not dry_run:
+        write_journal(show.root, None)  # a publish cut short leaves no stale record behind
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
                      progress=progress)  # fmt: skip
-    return result, report
+    if not dry_run:
+        due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
+        write_journal(show.root, Journal(inputs, referenced, min(due).isoformat() if due else None,
+                                         len(result.public)))  # fmt: skip
+    return len(result.public), report
+
+
+def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
+    names = {show.artwork}
+    for ep in (*result.public, *result.unpublished):
+        names.update(n for n in (ep.audio, ep.image, ep.transcript) if n)
+    return tuple(sorted(names))
 
 
 def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime

@@ -1,0 +1,76 @@
+"""What the last successful publish was made from, so publishing an unchanged show (from
+cron, every few minutes) skips the check and the build and only confirms the store.
+
+The fingerprint covers every input of a build: mediafeed.toml, the episode files, the
+files they name (media, images, transcripts), the artwork, the show's templates, the
+destination and mediafeed's version, by size and modification time. A scheduled episode
+falling due also counts as a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mediafeed.rendercache import fingerprint, write_json_atomic
+
+JOURNAL = ".mediafeed/published.json"
+
+
+@dataclass(frozen=True)
+class Journal:
+    inputs: str
+    referenced: tuple[str, ...]  # files the episodes named, relative to the show folder
+    next_due: str | None  # ISO time of the next scheduled episode
+    episodes: int  # in the feed
+
+    def still_current(self, root: Path, destination: str, now: dt.datetime) -> bool:
+        if self.next_due is not None and now >= dt.datetime.fromisoformat(self.next_due):
+            return False
+        return self.inputs == input_fingerprint(root, destination, self.referenced)
+
+
+def input_fingerprint(root: Path, destination: str, referenced: Iterable[str]) -> str:
+    stamps: list[object] = [destination]
+    for folder in ("episodes", "templates"):
+        stamps.append(sorted(_walk(root / folder)))
+    for name in ("mediafeed.toml", *sorted(set(referenced))):
+        stamps.append((name, _stat(root / name)))
+    return fingerprint(*stamps)
+
+
+def _walk(folder: Path) -> Iterable[tuple[str, tuple[int, int] | None]]:
+    for base, _folders, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(base, name)
+            yield path, _stat(Path(path))
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def read_journal(root: Path) -> Journal | None:
+    try:
+        data = json.loads((root / JOURNAL).read_text(encoding="utf-8"))
+        return Journal(str(data["inputs"]), tuple(str(n) for n in data["referenced"]),
+                       None if data["next_due"] is None else str(data["next_due"]),
+                       int(data["episodes"]))  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_journal(root: Path, journal: Journal | None) -> None:
+    """Record a finished publish; None forgets the last one (the next run does it all)."""
+    if journal is None:
+        (root / JOURNAL).unlink(missing_ok=True)
+        return
+    write_json_atomic(root / JOURNAL, asdict(journal))
