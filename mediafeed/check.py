@@ -233,6 +233,8 @@ class _Checker:
                      "Spotify and others verify ownership by the owner email")  # fmt: skip
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
+        if not self.verify:
+            self.probes.warm(self.root / ep.audio for ep in episodes if ep.audio)
         for ep in episodes:
             self.remembered_episode_rules(ep)
         self.duplicates(episodes)

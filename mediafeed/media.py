@@ -8,6 +8,8 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -311,6 +313,13 @@ def _walk_frames_with_mutagen(path: Path, start: int, size: int) -> tuple[int, i
 PROBE_CACHE = ".mediafeed/probe.json"
 
 
+def _probe_or_none(media: Path) -> MediaInfo | None:
+    try:
+        return probe(media)
+    except MediaError:
+        return None
+
+
 class ProbeCache:
     """Probe results kept between builds, keyed by path, size and modification time.
 
@@ -343,6 +352,30 @@ class ProbeCache:
         }  # fmt: skip
         self._dirty = True
         return info
+
+    def warm(self, paths: Iterable[Path], *, workers: int = 4) -> None:
+        """Probe the files the cache cannot answer for, several at a time: reading and
+        hashing release the GIL, so a first check of many new files uses every core.
+        Files that fail are left for `probe`, which reports them."""
+        todo: list[tuple[Path, os.stat_result]] = []
+        for media in paths:
+            try:
+                stat = os.stat(media)
+            except OSError:
+                continue
+            entry = self._entries.get(self._key(media))
+            if not entry or (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+                todo.append((media, stat))
+        if len(todo) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_probe_or_none, [media for media, _ in todo]))
+        for (media, stat), info in zip(todo, results, strict=True):
+            if info is not None:
+                self._entries[self._key(media)] = {
+                    "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
+                }  # fmt: skip
+                self._dirty = True
 
     def save(self) -> None:
         """Write the cache atomically; a crash mid-write leaves the old cache whole."""

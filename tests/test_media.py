@@ -386,3 +386,19 @@ def test_mp3_is_not_read_as_aac_first(
         Watched if parser is media.AAC else parser for parser in media._MPEG_FIRST
     ))  # fmt: skip
     assert (probe(maker(tmp_path)).codec, tried) == ("mp3", [])
+
+
+def test_warming_the_probe_cache_probes_new_files_once_and_skips_bad_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [mf.mp3_cbr(tmp_path, f"{n}.mp3") for n in range(3)]
+    bad = tmp_path / "bad.mp3"
+    bad.write_text("geen audio\n" * 100)
+    cache = ProbeCache(tmp_path / "probe.json")
+    cache.warm([*files, bad])
+    calls: list[Path] = []
+    monkeypatch.setattr(media, "probe", lambda p: calls.append(p) or probe(p))
+    assert [cache.probe(f).length for f in files] == [f.stat().st_size for f in files]
+    assert calls == []
+    with pytest.raises(MediaError):
+        cache.probe(bad)
