@@ -18,6 +18,7 @@ from mediafeed.model import Episode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+
 def now() -> dt.datetime:
     """The clock every command uses; MEDIAFEED_NOW fixes it (release checks, tests)."""
     fixed = os.environ.get("MEDIAFEED_NOW")
@@ -29,6 +30,7 @@ def now() -> dt.datetime:
         return moment if moment.tzinfo else moment.astimezone()
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
+
 def parse_when(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -38,6 +40,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date, e.g. "
                                  "2021-11-02T09:00:00+01:00") from None  # fmt: skip
     return moment if moment.tzinfo else moment.astimezone()
+
 
 class Group(click.Group):
     """Turns project errors into one line on stderr and exit code 1."""
@@ -57,6 +60,7 @@ class Group(click.Group):
             click.secho(f"Error: {where}{exc.strerror or exc}", err=True, fg="red")
             ctx.exit(1)
 
+
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="mediafeed")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
@@ -73,10 +77,12 @@ def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     """
     ctx.obj = {"debug": debug, "show_dir": show_dir}
 
+
 def _show(ctx: click.Context) -> Any:
     from mediafeed.site import open_show
 
     return open_show(ctx.obj["show_dir"])
+
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
@@ -88,6 +94,7 @@ def init(directory: Path, title: str, language: str) -> None:
 
     config = init_show(directory, title=title, language=language)
     click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
+
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
@@ -125,6 +132,7 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
     click.echo(f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
                f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}")  # fmt: skip
 
+
 @cli.command("list", context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -145,6 +153,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
 
+
 def _row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
     return {
         "slug": ep.slug, "title": ep.title, "guid": ep.guid, "status": ep.status(moment).value,
@@ -153,9 +162,11 @@ def _row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
         "size_mb": ep.media.length / 1e6, "mime_type": ep.media.mime_type,
     }  # fmt: skip
 
+
 def _duration(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slugs", nargs=-1)
@@ -172,6 +183,7 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
         episode = retag_episode(show, slug, links=public_links(show))
         click.echo(f"Tagged {episode.audio}")
 
+
 @cli.command(context_settings=CONTEXT)
 @click.pass_context
 def build(ctx: click.Context) -> None:
@@ -182,6 +194,7 @@ def build(ctx: click.Context) -> None:
     withheld = len(result.episodes) - len(result.public)
     click.echo(f"Built {result.output_dir}: {len(result.public)} episodes in the feed"
                + (f", {withheld} not public yet" if withheld else ""))  # fmt: skip
+
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slug")
@@ -287,6 +300,7 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
                + f"; {in_feed} episodes in the feed.")  # fmt: skip
     click.echo(f"Feed: {report.feed_url}")
 
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")  # fmt: skip
@@ -346,9 +360,11 @@ def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
         click.echo(f"{problems} errors, {len(findings) - problems} warnings.")
     ctx.exit(1 if errors(findings) else 0)
 
+
 @cli.group(context_settings=CONTEXT)
 def store() -> None:
     """The embedded local S3 store (SeaweedFS on 127.0.0.1) used when no target is set."""
+
 
 @store.command("start", context_settings=CONTEXT)
 def store_start() -> None:
@@ -356,11 +372,13 @@ def store_start() -> None:
     running = localstore.ensure_running(localstore.default_state_dir())
     click.echo(f"Local store running at {running.endpoint_url} (pid {running.pid})")
 
+
 @store.command("stop", context_settings=CONTEXT)
 def store_stop() -> None:
     """Stop the local store."""
     stopped = localstore.stop(localstore.default_state_dir())
     click.echo("Local store stopped." if stopped else "Local store was not running.")
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     try:

@@ -234,8 +234,10 @@ def _person(path: Path, item: Any) -> Person:
 def _chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
     chapters = []
     for item in items:
-        if not isinstance(item, dict) or not {"start", "title"} <= set(item) or (
-            set(item) - CHAPTER_KEYS
+        if (
+            not isinstance(item, dict)
+            or not {"start", "title"} <= set(item)
+            or (set(item) - CHAPTER_KEYS)
         ):
             raise EpisodeError("each chapter needs start and title (url, img optional)",
                                path=path, field="chapters")  # fmt: skip

@@ -155,4 +155,3 @@ def episode_tags(show: Show, episode: Episode, *, links: Links) -> EpisodeTags:
         chapters=episode.chapters,
         language=show.language,
     )
-
