@@ -3,7 +3,7 @@
 The golden file is the demo show's feed with a fixed base URL. After an intended change,
 regenerate it and review the diff:
 
-    MEDIAFEED_UPDATE_GOLDEN=1 /tmp/venv/bin/python -m pytest tests/test_feed.py -k golden
+    MEDIAFEED_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_feed.py -k golden
 """
 
 from __future__ import annotations
