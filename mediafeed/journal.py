@@ -2,8 +2,8 @@
 cron, every few minutes) skips the check and the build and only confirms the store.
 
 The fingerprint covers every input of a build: mediafeed.toml, the episode files, the
-files they name (media, images, transcripts), the artwork, the show's templates, the
-destination and mediafeed's version, by size and modification time. A scheduled episode
+files they name (media, images, transcripts), the artwork, the show's templates and
+mediafeed's version, by size and modification time, and the destination. A scheduled episode
 falling due also counts as a change.
 """
 
@@ -27,15 +27,16 @@ class Journal:
     referenced: tuple[str, ...]  # files the episodes named, relative to the show folder
     next_due: str | None  # ISO time of the next scheduled episode
     episodes: int  # in the feed
+    destination: str  # where it went: bucket, prefix, endpoint and public URL
 
-    def still_current(self, root: Path, destination: str, now: dt.datetime) -> bool:
+    def inputs_current(self, root: Path, now: dt.datetime) -> bool:
         if self.next_due is not None and now >= dt.datetime.fromisoformat(self.next_due):
             return False
-        return self.inputs == input_fingerprint(root, destination, self.referenced)
+        return self.inputs == input_fingerprint(root, self.referenced)
 
 
-def input_fingerprint(root: Path, destination: str, referenced: Iterable[str]) -> str:
-    stamps: list[object] = [destination]
+def input_fingerprint(root: Path, referenced: Iterable[str]) -> str:
+    stamps: list[object] = []
     for folder in ("episodes", "templates"):
         stamps.append(sorted(_walk(root / folder)))
     for name in ("mediafeed.toml", *sorted(set(referenced))):
@@ -63,7 +64,7 @@ def read_journal(root: Path) -> Journal | None:
         data = json.loads((root / JOURNAL).read_text(encoding="utf-8"))
         return Journal(str(data["inputs"]), tuple(str(n) for n in data["referenced"]),
                        None if data["next_due"] is None else str(data["next_due"]),
-                       int(data["episodes"]))  # fmt: skip
+                       int(data["episodes"]), str(data["destination"]))  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -98,28 +98,33 @@ def publish_show(
     """
     from mediafeed.publish import make_client, publish, still_published
 
+    journal = read_journal(show.root)
+    unchanged = (journal is not None and not dry_run and not prune
+                 and journal.inputs_current(show.root, now))  # fmt: skip
+    checked = force or not unchanged
+    if not force and not unchanged:
+        require_publishable(show.root, now=now)  # before any store is started or touched
     where = destination(show, state_dir=state_dir)
     client = make_client(where.target, credentials=where.credentials)
     destination_id = repr((where.target, where.links.base_url))
-    journal = read_journal(show.root)
-    if (journal is not None and not dry_run and not prune
-            and journal.still_current(show.root, destination_id, now)):  # fmt: skip
+    if unchanged and journal is not None and journal.destination == destination_id:
         report = still_published(client, where.target)
         if report is not None:
             return journal.episodes, report
-    if not force:
+    if not checked:
         require_publishable(show.root, now=now)
     result = build(show, links=where.links, now=now)
     referenced = _referenced(show, result)
-    inputs = input_fingerprint(show.root, destination_id, referenced)
+    inputs = input_fingerprint(show.root, referenced)
     if not dry_run:
         write_journal(show.root, None)  # a publish cut short leaves no stale record behind
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
                      progress=progress)  # fmt: skip
     if not dry_run:
         due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
-        write_journal(show.root, Journal(inputs, referenced, min(due).isoformat() if due else None,
-                                         len(result.public)))  # fmt: skip
+        next_due = min(due).isoformat() if due else None
+        write_journal(show.root, Journal(inputs, referenced, next_due, len(result.public),
+                                         destination_id))  # fmt: skip
     return len(result.public), report
 
 

@@ -63,11 +63,14 @@ email = "podcast@example.org"
 
 
 @pytest.fixture(autouse=True)
-def private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep every test away from the user's own embedded store and its state."""
+def private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Keep every test away from the user's own embedded store and its state, and stop
+    any store a test started there."""
     state = tmp_path / "mediafeed-state"
     monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(state))
-    return state
+    yield state
+    if (state / localstore.STORE_FILE).exists():
+        localstore.stop(state)
 
 
 @pytest.fixture

@@ -200,7 +200,7 @@ def test_cli_check_json_is_for_scripts(demo: Path) -> None:
     assert set(finding) == {"severity", "rule", "path", "field", "message", "fix"}
 
 
-def test_publish_refuses_a_show_with_errors(demo: Path) -> None:
+def test_publish_refuses_a_show_with_errors(demo: Path, private_state_dir: Path) -> None:
     BREAKAGES["media-missing"][0](demo)
     BREAKAGES["chapters"][0](demo)
     result = CliRunner().invoke(cli, ["-C", str(demo), "publish"])
@@ -208,6 +208,7 @@ def test_publish_refuses_a_show_with_errors(demo: Path) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert "2 errors" in lines[0] and "mediafeed check" in lines[0] and "--force" in lines[0]
+    assert not private_state_dir.exists(), "a refused publish starts no store"
 
 
 # ---------------------------------------------------------------------------------------
