@@ -63,12 +63,6 @@ def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
     return mark_archive(xml) if page.archive else xml
 
 
-def render_feeds(show: Show, public: Sequence[Episode], *, links: Links) -> dict[str, bytes]:
-    """Every feed document by key."""
-    return {page.key: render_page(show, page, links=links)
-            for page in feed_pages(show, public, links=links)}  # fmt: skip
-
-
 def mark_archive(xml: bytes) -> bytes:
     """RFC 5005 section 4: an archive document carries fh:archive, telling clients that it
     will not change and that its items are history, not news."""

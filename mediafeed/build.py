@@ -32,7 +32,7 @@ from mediafeed.pages import (
     stylesheet,
     template_sources,
 )
-from mediafeed.rendercache import RenderCache, files_fingerprint, fingerprint
+from mediafeed.rendercache import RenderCache, files_fingerprint, fingerprint, stamp
 
 CACHE_DIR = ".mediafeed"
 
@@ -127,9 +127,9 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
     generated[keys.STYLESHEET_KEY] = stylesheet(show)
     for ep in public:
         transcript = show.root / ep.transcript if ep.transcript else None
-        stamp = _stamp(transcript) if transcript else None
+        transcript_stamp = stamp(transcript) if transcript else None
         key = keys.episode_page_key(ep.slug)
-        generated[key] = cache.output(key, fingerprint(base, ep, stamp),
+        generated[key] = cache.output(key, fingerprint(base, ep, transcript_stamp),
                                       partial(_episode_page, show, ep, links))  # fmt: skip
     cache.save()
     return generated
@@ -137,14 +137,6 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
 
 def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
     return render_episode_page(show, episode, links=links).encode("utf-8")
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
 
 
 def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> None:

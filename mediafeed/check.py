@@ -27,7 +27,7 @@ from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedErr
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
 from mediafeed.notes import plain_text, remembered, render_notes
-from mediafeed.rendercache import fingerprint, write_json_atomic
+from mediafeed.rendercache import fingerprint, stamp, write_json_atomic
 
 ERROR = "error"
 WARNING = "warning"
@@ -121,14 +121,6 @@ def _check_show(root: Path, *, now: dt.datetime, verify: bool) -> tuple[Finding,
     checker.episode_set_rules(episodes, now)
     checker.save()
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
-
-
-def _stamp(path: Path) -> tuple[str, int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return str(path), stat.st_size, stat.st_mtime_ns
 
 
 def _remembered(items: object) -> list[Finding] | None:
@@ -288,7 +280,7 @@ class _Checker:
     def remembered_episode_rules(self, ep: Episode) -> None:
         """An episode's own rules depend on its file and the files it names: an episode
         whose inputs are unchanged since the last check gets its earlier findings back."""
-        stamps = [_stamp(self.root / name) for name in (ep.audio, ep.image, ep.transcript,
+        stamps = [(name, stamp(self.root / name)) for name in (ep.audio, ep.image, ep.transcript,
                   f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
         key = fingerprint(ep, stamps)
         remembered = None if self.verify else _remembered(self.memo_before.get(key))

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -312,7 +311,3 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
-
-
-def slugs(episodes: Iterable[Episode]) -> set[str]:
-    return {ep.slug for ep in episodes}

@@ -26,10 +26,10 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media import PROBE_CACHE, ProbeCache, extension_for, probe
+from mediafeed.media import PROBE_CACHE, ProbeCache, extension_for, extension_matches, probe
 from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.notes import plain_text
-from mediafeed.tags import EpisodeTags, write_tags
+from mediafeed.tags import EpisodeTags, read_tags, write_tags
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
     if not source.is_file():
         raise MediaError("file not found", path=source)
     info = probe(source)
-    title = (request.title or source.stem.replace("_", " ")).strip()
+    title = (request.title or _title_in(source) or source.stem.replace("_", " ")).strip()
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
@@ -65,7 +65,9 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
     if target_file.exists():
         raise EpisodeError("an episode with this slug exists; pass --slug to choose another",
                            path=target_file)  # fmt: skip
-    media_name = f"{slug}{extension_for(info)}"
+    # An honest name keeps its ending (an audiobook stays .m4b); a lying one is corrected.
+    suffix = source.suffix.lower() if extension_matches(source, info) else extension_for(info)
+    media_name = f"{slug}{suffix}"
     media_target = show.media_dir / media_name
     if media_target.exists():
         raise MediaError("already exists; pass --slug to choose another", path=media_target)
@@ -114,6 +116,14 @@ def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
         write_text_atomic(path, render_episode_file(episode_fields(refreshed), episode.notes))
     _remember_probe(show, media)
     return refreshed
+
+
+def _title_in(source: Path) -> str:
+    """The title the producer's editor already wrote into the file, if any."""
+    try:
+        return read_tags(source).title
+    except MediaError:
+        return ""
 
 
 def _remember_probe(show: Show, media: Path) -> None:

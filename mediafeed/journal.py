@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mediafeed.rendercache import fingerprint, write_json_atomic
+from mediafeed.rendercache import fingerprint, stamp, write_json_atomic
 
 JOURNAL = ".mediafeed/published.json"
 
@@ -40,7 +40,7 @@ def input_fingerprint(root: Path, referenced: Iterable[str]) -> str:
     for folder in ("episodes", "templates"):
         stamps.append(sorted(_walk(root / folder)))
     for name in ("mediafeed.toml", *sorted(set(referenced))):
-        stamps.append((name, _stat(root / name)))
+        stamps.append((name, stamp(root / name)))
     return fingerprint(*stamps)
 
 
@@ -48,15 +48,7 @@ def _walk(folder: Path) -> Iterable[tuple[str, tuple[int, int] | None]]:
     for base, _folders, files in os.walk(folder):
         for name in files:
             path = os.path.join(base, name)
-            yield path, _stat(Path(path))
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
+            yield path, stamp(Path(path))
 
 
 def read_journal(root: Path) -> Journal | None:

@@ -292,10 +292,6 @@ def _bind(port: int) -> socket.socket | None:
     return sock
 
 
-def _answers(port: int) -> bool:
-    return _status(port, "HEAD", "/") is not None
-
-
 def _bucket_exists(record: dict[str, Any], bucket: str) -> bool:
     # Anonymous read is part of the store's contract, so an anonymous HEAD proves both.
     return _status(int(record["ports"]["s3.port"]), "HEAD", f"/{bucket}") == 200

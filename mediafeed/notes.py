@@ -128,17 +128,3 @@ def plain_text(source: str) -> str:
     text = html.unescape(re.sub(r"<[^>]+>", "", cleaned))
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
     return xml_safe("\n".join(line for line in lines if line)).strip()
-
-
-def summary(source: str, *, max_sentences: int = 3, max_chars: int = 300) -> str:
-    """The first sentences of the notes, for short descriptions and newsletters."""
-    text = " ".join(plain_text(source).split())
-    sentences = re.split(r"(?<=[.!?])\s+", text)
-    result = ""
-    for sentence in sentences[:max_sentences]:
-        if result and len(result) + len(sentence) + 1 > max_chars:
-            break
-        result = f"{result} {sentence}".strip()
-    if len(result) > max_chars:
-        result = result[: max_chars - 1].rsplit(" ", 1)[0] + "…"
-    return result

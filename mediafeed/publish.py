@@ -118,9 +118,6 @@ class Record:
     # must keep working, so a page never moves.
     permalinks: Mapping[str, str] = field(default_factory=dict)
 
-    def owns(self, name: str) -> bool:
-        return name in self.objects or name in self.pending
-
     def body(self) -> bytes:
         return json.dumps({
             "generator": f"mediafeed {__version__}",

@@ -25,6 +25,16 @@ def fingerprint(*parts: object) -> str:
     return digest.hexdigest()
 
 
+def stamp(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time, None if it is missing: enough to tell that
+    an input changed without reading it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def files_fingerprint(paths: Iterable[Path]) -> str:
     """Templates and other small files the output depends on, by content."""
     digest = hashlib.sha256()

@@ -11,7 +11,6 @@ from slugify import slugify
 
 from mediafeed import localstore
 from mediafeed.build import BuildResult, build
-from mediafeed.check import require_publishable
 from mediafeed.config import find_root, load_show
 from mediafeed.episodes import episode_path, load_episodes
 from mediafeed.errors import EpisodeError
@@ -31,7 +30,6 @@ LOCAL_BASE = f"http://127.0.0.1:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
 class Destination:
     target: Target
     credentials: tuple[str, str] | None  # only for the embedded store
-    embedded: bool
 
     @property
     def links(self) -> Links:
@@ -68,13 +66,13 @@ def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     if show.publish.target:
         from mediafeed.publish import Target
 
-        return Destination(Target.from_settings(show.publish), None, embedded=False)
+        return Destination(Target.from_settings(show.publish), None)
     store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
                                       bucket=LOCAL_BUCKET)  # fmt: skip
     from mediafeed.publish import local_target
 
     target, credentials = local_target(store, local_prefix(show))
-    return Destination(target, credentials, embedded=True)
+    return Destination(target, credentials)
 
 
 def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
@@ -96,6 +94,7 @@ def publish_show(
     When nothing changed since the last publish to this destination and the store still
     holds it all, the check and the build are skipped (a publish from cron costs little).
     """
+    from mediafeed.check import require_publishable  # Pillow and the rules: publish only
     from mediafeed.publish import make_client, publish, still_published
 
     journal = read_journal(show.root)

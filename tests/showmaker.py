@@ -8,7 +8,9 @@ import uuid
 from pathlib import Path
 
 from mediafeed.episodes import render_episode_file
+from mediafeed.manifest import HashCache, output_object
 from mediafeed.media import probe
+from mediafeed.model import OutputObject
 from tests.mediafactory import mp3_cbr
 
 START = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)
@@ -46,3 +48,12 @@ def many_episodes(show: Path, tmp_path: Path, count: int) -> list[str]:
         (show / "episodes" / f"{slug}.md").write_text(text, encoding="utf-8")
         slugs.append(slug)
     return slugs
+
+
+def build_object(root: Path, key: str, data: bytes | None = None) -> OutputObject:
+    """A manifest entry for `root/key`, writing `data` there first when given."""
+    path = root / key
+    if data is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return output_object(key, path, HashCache(root / ".hashes.json"))

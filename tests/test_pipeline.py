@@ -281,3 +281,22 @@ def test_a_published_page_never_moves_renaming_the_episode_file_is_refused(
     assert fetch(page).status == 200, "the newsletter link still works"
     (show / "episodes" / "ontmoeting.md").rename(old)
     assert "Uploaded 0 objects" in ok(show, "publish").output
+
+
+def test_add_takes_the_title_the_editor_wrote_into_the_file(show_dir: Path,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    from mediafeed.tags import EpisodeTags, write_tags
+
+    source = mp3_cbr(tmp_path, "export-0042.mp3")
+    write_tags(source, EpisodeTags(title="Buurtkamers die werken"))
+    ok(show_dir, "add", str(source), "--date", "2021-05-05T12:00:00+02:00")
+    assert load_episode(show_dir / "episodes" / "buurtkamers-die-werken.md").title == (
+        "Buurtkamers die werken")
+
+
+def test_add_keeps_an_honest_m4b_name_and_corrects_a_lying_one(show_dir: Path,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    ok(show_dir, "add", str(m4a(tmp_path, "boek.m4b")), "--title", "Boek")
+    ok(show_dir, "add", str(m4a(tmp_path, "vermomd.mp3")), "--title", "Vermomd")
+    assert load_episode(show_dir / "episodes" / "boek.md").audio == "media/boek.m4b"
+    assert load_episode(show_dir / "episodes" / "vermomd.md").audio == "media/vermomd.m4a"

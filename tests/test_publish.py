@@ -16,10 +16,11 @@ from botocore.awsrequest import AWSResponse
 
 from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
-from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA, HashCache, output_object
-from mediafeed.model import Manifest, OutputObject
+from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
+from mediafeed.model import Manifest
 from mediafeed.publish import RECORD_KEY, Target, make_client, plan, publish
 from tests import mediafactory
+from tests.showmaker import build_object
 
 
 def _http(method: str, url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
@@ -33,27 +34,19 @@ def _http(method: str, url: str, headers: dict[str, str] | None = None) -> http.
     return response
 
 
-def _object(root: Path, key: str, data: bytes | None = None) -> OutputObject:
-    path = root / key
-    if data is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return output_object(key, path, HashCache(root / ".hashes.json"))
-
-
 @pytest.fixture
 def show(tmp_path: Path) -> Path:
     """A build folder: one real MP3, one episode page and the feed."""
     root = tmp_path / "feed"
     mediafactory.mp3_cbr(root / "media", name="first.mp3")
-    _object(root, "episodes/first/index.html", b"<!doctype html><title>first</title>")
-    _object(root, "feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel/></rss>")
+    build_object(root, "episodes/first/index.html", b"<!doctype html><title>first</title>")
+    build_object(root, "feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel/></rss>")
     return root
 
 
 def _manifest(root: Path, *keys: str) -> Manifest:
     keys = keys or ("media/first.mp3", "episodes/first/index.html", "feed.xml")
-    return Manifest(tuple(_object(root, key) for key in keys))
+    return Manifest(tuple(build_object(root, key) for key in keys))
 
 
 def _keys(client: Any, target: Target) -> set[str]:
@@ -226,7 +219,7 @@ def test_path_trick_keys_are_refused_before_any_upload(
     show: Path, s3_target: tuple[Any, Target], key: str
 ) -> None:
     client, target = s3_target
-    trick = replace(_object(show, "feed.xml"), key=key)
+    trick = replace(build_object(show, "feed.xml"), key=key)
     with pytest.raises(StoreError):
         publish(Manifest((*_manifest(show).objects, trick)), client, target)
     assert _keys(client, target) == set()
@@ -237,7 +230,7 @@ def test_large_file_goes_multipart_and_round_trips(
 ) -> None:
     client, target = s3_target
     data = os.urandom(20 * 1024 * 1024 + 123)
-    manifest = Manifest((_object(tmp_path, "media/large.bin", data),))
+    manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
     uploads: list[str] = []
     client.meta.events.register(
         "before-parameter-build.s3.CreateMultipartUpload",
@@ -370,7 +363,7 @@ def test_plan_steps_carry_key_hash_size_type_and_cache_control(
     publish(_manifest(show, "media/first.mp3", "episodes/first/index.html"), client, target)
     (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>edited</title>")
     steps = {s.key: s for s in plan(_manifest(show), client, target).steps()}
-    feed = _object(show, "feed.xml")
+    feed = build_object(show, "feed.xml")
     assert [steps[k].action for k in ("media/first.mp3", "episodes/first/index.html", "feed.xml")
             ] == ["unchanged", "changed", "new"]  # fmt: skip
     assert steps["feed.xml"].as_dict() == {

@@ -22,13 +22,13 @@ import pytest
 from mediafeed.episodes import render_episode_file
 from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
-from mediafeed.manifest import HashCache, output_object
 from mediafeed.media import probe
-from mediafeed.model import Manifest, OutputObject
+from mediafeed.model import Manifest
 from mediafeed.publish import RECORD_KEY, Record, Target, make_client, publish
 from tests import mediafactory
 from tests.conftest import publish_table
 from tests.faultproxy import FaultProxy
+from tests.showmaker import build_object
 
 FEED_V1 = b"<?xml version='1.0'?><rss version='2.0'><channel><title>v1</title></channel></rss>"
 FEED_V2 = b"<?xml version='1.0'?><rss version='2.0'><channel><title>v2</title></channel></rss>"
@@ -53,27 +53,19 @@ def _get(url: str) -> bytes:
     return body
 
 
-def _object(root: Path, key: str, data: bytes | None = None) -> OutputObject:
-    path = root / key
-    if data is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return output_object(key, path, HashCache(root / ".hashes.json"))
-
-
 @pytest.fixture
 def build(tmp_path: Path) -> Path:
     """A build folder: a real MP3, its page and the feed."""
     root = tmp_path / "feed"
     mediafactory.mp3_cbr(root / "media", name="first.mp3")
-    _object(root, "episodes/first/index.html", b"<!doctype html><title>first</title>")
-    _object(root, "feed.xml", FEED_V1)
+    build_object(root, "episodes/first/index.html", b"<!doctype html><title>first</title>")
+    build_object(root, "feed.xml", FEED_V1)
     return root
 
 
 def _manifest(root: Path, *keys: str) -> Manifest:
     keys = keys or ("media/first.mp3", "episodes/first/index.html", "feed.xml")
-    return Manifest(tuple(_object(root, key) for key in keys))
+    return Manifest(tuple(build_object(root, key) for key in keys))
 
 
 @pytest.fixture
@@ -120,7 +112,7 @@ def test_connection_dropped_mid_body_is_sent_again(
 ) -> None:
     client, target = faulty
     data = os.urandom(300_000)
-    manifest = Manifest((_object(tmp_path, "media/big.bin", data),))
+    manifest = Manifest((build_object(tmp_path, "media/big.bin", data),))
     proxy.inject("drop", times=2, method="PUT", path="big.bin")
     publish(manifest, client, target)
     assert len(proxy.outcomes("drop")) == 2
@@ -146,7 +138,7 @@ def test_failed_multipart_parts_are_retried(
 ) -> None:
     client, target = faulty
     data = os.urandom(17 * 1024 * 1024)
-    manifest = Manifest((_object(tmp_path, "media/large.bin", data),))
+    manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
     proxy.inject("503", times=2, method="PUT", path="partNumber=2")
     proxy.inject("reset", times=1, method="PUT", path="partNumber=1")
     publish(manifest, client, target)
@@ -160,8 +152,8 @@ def test_lasting_failure_keeps_the_old_feed_and_a_rerun_sends_only_what_is_missi
     client, target = _through(seaweed, s3_target[1], proxy, max_attempts=2)
     publish(_manifest(build), client, target)
     mediafactory.mp3_vbr(build / "media", name="second.mp3")
-    _object(build, "episodes/first/index.html", b"<!doctype html><title>edited</title>")
-    _object(build, "feed.xml", FEED_V2)
+    build_object(build, "episodes/first/index.html", b"<!doctype html><title>edited</title>")
+    build_object(build, "feed.xml", FEED_V2)
     keys = ("media/first.mp3", "media/second.mp3", "episodes/first/index.html", "feed.xml")
     proxy.inject("503", times=100, method="PUT", path="index.html")
     with pytest.raises(StoreError, match="SlowDown.*run publish again"):
