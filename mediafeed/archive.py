@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mediafeed.feed import render_feed
+from mediafeed.itemcache import ItemCache
 from mediafeed.links import FEED_KEY, Links
 from mediafeed.model import Episode, Show
 
@@ -57,9 +58,10 @@ def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[F
     return documents
 
 
-def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
+def render_page(show: Show, page: FeedPage, *, links: Links, cache: ItemCache | None = None
+                ) -> bytes:  # fmt: skip
     xml = render_feed(show, page.episodes, links=links, self_url=page.self_url,
-                      paging=page.paging)  # fmt: skip
+                      paging=page.paging, cache=cache)  # fmt: skip
     return mark_archive(xml) if page.archive else xml
 
 

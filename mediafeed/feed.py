@@ -6,7 +6,9 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
@@ -14,11 +16,13 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from mediafeed import __version__
+from mediafeed.itemcache import ItemCache
 from mediafeed.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
 from mediafeed.model import Episode, Location, Person, Show
 from mediafeed.notes import plain_text, render_notes, xml_safe
 from mediafeed.podcast20 import Podcast20EntryExtension, Podcast20Extension
+from mediafeed.rendercache import files_fingerprint, fingerprint
 
 # The namespace UUID the Podcasting 2.0 spec fixes for podcast:guid (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -75,23 +79,100 @@ def render_feed(
     links: Links,
     self_url: str | None = None,
     paging: Sequence[tuple[str, str]] = (),
+    cache: ItemCache | None = None,
 ) -> bytes:
     """The feed for the given public episodes (newest first). Same input, same bytes.
 
     `self_url` and `paging` (rel, href) serve RFC 5005 archive pages of a large show.
+    With a `cache`, only items missing from it are rendered; the bytes are the same.
     """
+    fg = _generator(show, episodes, links, self_url or links.feed, paging)
+    if cache is not None:
+        channel = _serialize(fg)
+        if channel.endswith(_TAIL):
+            items = _cached_items(show, episodes, links, cache)
+            body = b"".join(_INDENT + item for item in items)
+            return channel[: -len(_TAIL)] + body + _TAIL
+    for episode in episodes:
+        _item(fg, show, episode, links)
+    return _serialize(fg)
+
+
+def _generator(show: Show, episodes: Sequence[Episode], links: Links, self_url: str,
+               paging: Sequence[tuple[str, str]]) -> FeedGenerator:  # fmt: skip
+    """The channel with its extensions, ready for items."""
     fg = FeedGenerator()
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
-    _channel(fg, show, episodes, links, self_url or links.feed)
+    _channel(fg, show, episodes, links, self_url)
     if paging:
         fg.register_extension("paging", PagingExtension, atom=False)
         for rel, href in paging:
             fg.paging.add(rel, href)
-    for episode in episodes:
-        _item(fg, show, episode, links)
+    return fg
+
+
+def _serialize(fg: FeedGenerator) -> bytes:
     xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return xml
+
+
+# The document's layout with pretty printing: items are the channel's last children, two
+# levels deep, and nothing follows them but the closing tags. Each item serializes the same
+# wherever it stands, as it uses only the prefixes the root declares.
+_INDENT = b"\n    "
+_ITEM_START = _INDENT + b"<item>"
+_TAIL = b"\n  </channel>\n</rss>\n"
+# Items rendered per throwaway feed: the channel around them costs little beside 500 items.
+ITEM_BATCH = 500
+
+
+def _item_scope(show: Show, links: Links) -> tuple[object, ...]:
+    """What every item reads besides its episode: the show fields `_item` uses, the base
+    URL, and the code and libraries that render and serialize it."""
+    return show.explicit, show.language, show.persons, links.base_url, _renderer()
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> str:
+    here = Path(__file__).parent
+    sources = [here / f"{name}.py" for name in ("feed", "itunes", "podcast20", "notes")]
+    versions = [metadata.version(name) for name in ("feedgen", "lxml")]
+    return fingerprint(files_fingerprint(sources), versions)
+
+
+def _cached_items(show: Show, episodes: Sequence[Episode], links: Links,
+                  cache: ItemCache) -> list[bytes]:  # fmt: skip
+    keys = cache.keys(_item_scope(show, links), episodes)
+    found = [cache.get(key) for key in keys]
+    missing = [index for index, fragment in enumerate(found) if fragment is None]
+    for start in range(0, len(missing), ITEM_BATCH):
+        batch = missing[start : start + ITEM_BATCH]
+        fragments = _item_fragments(show, [episodes[index] for index in batch], links)
+        for index, fragment in zip(batch, fragments, strict=True):
+            found[index] = fragment
+            cache.put(keys[index], fragment)
+    return [fragment for fragment in found if fragment is not None]
+
+
+def _item_fragments(show: Show, episodes: Sequence[Episode], links: Links) -> list[bytes]:
+    """Each episode's serialized <item>, cut from a throwaway feed with the same extensions
+    and so the same namespace prefixes on its root."""
+    fg = _generator(show, (), links, links.feed, ())
+    channel = _serialize(fg)
+    for episode in episodes:
+        _item(fg, show, episode, links)
+    xml = _serialize(fg)
+    head = channel[: -len(_TAIL)]
+    if not (xml.startswith(head) and xml.endswith(_TAIL)):
+        raise ValueError("feed layout changed: items cannot be cut from it")
+    parts = xml[len(head) : -len(_TAIL)].split(_ITEM_START)
+    if len(parts) == len(episodes) + 1:
+        return [b"<item>" + part for part in parts[1:]]
+    # Notes whose CDATA holds the separator split wrongly: one item per feed is always exact.
+    if len(episodes) == 1:
+        return [xml[len(head) + len(_INDENT) : -len(_TAIL)]]
+    return [_item_fragments(show, [episode], links)[0] for episode in episodes]
 
 
 def _text(value: str | None) -> str:

@@ -1,0 +1,80 @@
+"""Serialized feed items kept between builds, so a rebuild renders only the items that changed.
+
+Each entry is the exact text an episode's `<item>` has inside feed.xml, keyed by a
+fingerprint of everything the item is made from: the episode, the show fields items read,
+the base URL and the code and libraries that render and serialize it. The feed module
+renders what is missing and splices the rest. A missing or damaged file costs a full
+render, never an error; entries a build did not use are dropped when it saves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from mediafeed.model import Episode
+from mediafeed.rendercache import fingerprint, write_json_atomic
+
+# Bumped when the meaning of a stored entry changes; another value reads as an empty cache.
+FORMAT = 1
+
+
+def episode_key(episode: Episode) -> str:
+    """What one episode's item is made from. The repr of the frozen dataclass covers every
+    field; a content hash kept with the episode can replace it here alone."""
+    return repr(episode)
+
+
+class ItemCache:
+    """Item fragments by fingerprint, read on first use and written by `save`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rendered = 0  # items rendered afresh, not taken from the cache
+        self._old: dict[str, str] | None = None
+        self._new: dict[str, str] = {}
+
+    def keys(self, scope: object, episodes: Sequence[Episode]) -> list[str]:
+        """One key per episode; `scope` is what every item of the feed shares."""
+        self._loaded()
+        base = fingerprint(FORMAT, scope)
+        return [fingerprint(base, episode_key(episode)) for episode in episodes]
+
+    def get(self, key: str) -> bytes | None:
+        text = self._loaded().get(key)
+        if text is None:
+            return None
+        self._new[key] = text
+        return text.encode("utf-8")
+
+    def put(self, key: str, fragment: bytes) -> None:
+        self.rendered += 1
+        self._new[key] = fragment.decode("utf-8")
+
+    def save(self) -> None:
+        """Keep exactly the entries this build used. A build that rendered no feed leaves
+        the file alone, so an unchanged rebuild neither reads nor rewrites it."""
+        if self._old is None or self._new == self._old:
+            return
+        write_json_atomic(self.path, {"format": FORMAT, "items": self._new})
+
+    def _loaded(self) -> dict[str, str]:
+        if self._old is None:
+            self._old = _read(self.path)
+        return self._old
+
+
+def _read(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    items = data.get("items")
+    if not isinstance(items, dict):
+        return {}
+    return {key: text for key, text in items.items()
+            if isinstance(text, str) and text.startswith("<item>")
+            and text.endswith("</item>")}  # fmt: skip
