@@ -20,6 +20,7 @@ from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
+from mediafeed.itemcache import ItemCache
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
 from mediafeed.media import PROBE_CACHE, ProbeCache
@@ -115,10 +116,11 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
     and the newest archive page are rendered again.
     """
     cache = RenderCache(show.root / CACHE_DIR / "render.json", out)
+    items = ItemCache(show.root / CACHE_DIR / "items.json")
     base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
     generated: dict[str, bytes | None] = {}
     for page in feed_pages(show, public, links=links):
-        render = partial(render_page, show, page, links=links)
+        render = partial(render_page, show, page, links=links, cache=items)
         generated[page.key] = cache.output(page.key, fingerprint(base, page), render)
     generated[keys.SHOW_PAGE_KEY] = cache.output(
         keys.SHOW_PAGE_KEY, fingerprint(base, public),
@@ -132,6 +134,7 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
         generated[key] = cache.output(key, fingerprint(base, ep, transcript_stamp),
                                       partial(_episode_page, show, ep, links))  # fmt: skip
     cache.save()
+    items.save()
     return generated
 
 
