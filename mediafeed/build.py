@@ -27,13 +27,22 @@ from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import remembered
 from mediafeed.pages import (
+    SHOW_PAGE_EPISODES,
+    episodes_by_year,
     render_episode_page,
     render_gone_page,
     render_show_page,
+    render_year_page,
     stylesheet,
     template_sources,
 )
-from mediafeed.rendercache import RenderCache, files_fingerprint, fingerprint, stamp
+from mediafeed.rendercache import (
+    RenderCache,
+    episode_inputs,
+    files_fingerprint,
+    fingerprint,
+    stamp,
+)
 
 CACHE_DIR = ".mediafeed"
 
@@ -112,30 +121,46 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
             ) -> dict[str, bytes | None]:  # fmt: skip
     """Feeds and pages by key; None where the file on disk was made from the same inputs.
 
-    After adding one episode to a large show, only the new page, the show page, feed.xml
-    and the newest archive page are rendered again.
+    After adding one episode to a large show, only the new page, the show page, the
+    page of its year, feed.xml and the newest archive page are rendered again.
     """
     cache = RenderCache(show.root / CACHE_DIR / "render.json", out)
-    items = ItemCache(show.root / CACHE_DIR / "items.json")
     base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
+    inputs = {ep.slug: episode_inputs(ep) for ep in public}
+    items = ItemCache(show.root / CACHE_DIR / "items.json")
     generated: dict[str, bytes | None] = {}
     for page in feed_pages(show, public, links=links):
+        made_from = (page.key, page.self_url, page.paging, page.archive,
+                     [inputs[ep.slug] for ep in page.episodes])  # fmt: skip
         render = partial(render_page, show, page, links=links, cache=items)
-        generated[page.key] = cache.output(page.key, fingerprint(base, page), render)
+        generated[page.key] = cache.output(page.key, fingerprint(base, made_from), render)
+    items.save()
+    by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
+    years = list(by_year)
+    newest = public[:SHOW_PAGE_EPISODES]
     generated[keys.SHOW_PAGE_KEY] = cache.output(
-        keys.SHOW_PAGE_KEY, fingerprint(base, public),
-        lambda: render_show_page(show, public, links=links).encode("utf-8"),
+        keys.SHOW_PAGE_KEY, fingerprint(base, years, [inputs[ep.slug] for ep in newest]),
+        lambda: render_show_page(show, newest, links=links, years=years).encode("utf-8"),
     )  # fmt: skip
+    for year, eps in by_year.items():
+        key = keys.year_page_key(year)
+        render = partial(_year_page, show, year, eps, links, years)
+        generated[key] = cache.output(key, fingerprint(base, years, [inputs[ep.slug] for ep in eps]),
+                                      render)  # fmt: skip
     generated[keys.STYLESHEET_KEY] = stylesheet(show)
     for ep in public:
         transcript = show.root / ep.transcript if ep.transcript else None
         transcript_stamp = stamp(transcript) if transcript else None
         key = keys.episode_page_key(ep.slug)
-        generated[key] = cache.output(key, fingerprint(base, ep, transcript_stamp),
+        generated[key] = cache.output(key, fingerprint(base, inputs[ep.slug], transcript_stamp),
                                       partial(_episode_page, show, ep, links))  # fmt: skip
     cache.save()
-    items.save()
     return generated
+
+
+def _year_page(show: Show, year: int, episodes: list[Episode], links: Links,
+               years: list[int]) -> bytes:  # fmt: skip
+    return render_year_page(show, year, episodes, links=links, years=years).encode("utf-8")
 
 
 def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:

@@ -22,12 +22,12 @@ from PIL import Image, UnidentifiedImageError
 
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
-from mediafeed.episodes import load_episode
+from mediafeed.episodes import read_episodes
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
 from mediafeed.notes import plain_text, remembered, render_notes
-from mediafeed.rendercache import fingerprint, stamp, write_json_atomic
+from mediafeed.rendercache import episode_inputs, fingerprint, stamp, write_json_atomic
 
 ERROR = "error"
 WARNING = "warning"
@@ -270,11 +270,11 @@ class _Checker:
 
     def episodes(self, folder: Path) -> list[Episode]:
         found: list[Episode] = []
-        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-            try:
-                found.append(load_episode(path))
-            except EpisodeError as exc:
-                self.add("episode-file", path, exc.field, exc.message)
+        for path, loaded in read_episodes(folder):
+            if isinstance(loaded, EpisodeError):
+                self.add("episode-file", path, loaded.field, loaded.message)
+            else:
+                found.append(loaded)
         return found
 
     def remembered_episode_rules(self, ep: Episode) -> None:
@@ -282,7 +282,7 @@ class _Checker:
         whose inputs are unchanged since the last check gets its earlier findings back."""
         stamps = [(name, stamp(self.root / name)) for name in (ep.audio, ep.image, ep.transcript,
                   f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
-        key = fingerprint(ep, stamps)
+        key = fingerprint(episode_inputs(ep), stamps)
         remembered = None if self.verify else _remembered(self.memo_before.get(key))
         if remembered is not None:
             findings = remembered

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
+from mediafeed import localcache
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
 
@@ -32,6 +35,7 @@ FIELD_ORDER = (
     "explicit", "block", "unpublished", "image", "persons", "chapters", "transcript",
     "keywords", "location", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
+PARSED_CACHE = ".mediafeed/episodes.pickle"
 REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
 # Media still on the old host is described by the source feed, not probed here.
 REQUIRED_REMOTE = ("title", "guid", "published", "enclosure_url", "length", "mime_type")
@@ -43,9 +47,11 @@ def episode_path(episodes_dir: Path, slug: str) -> Path:
 
 def load_episodes(episodes_dir: Path) -> list[Episode]:
     """Every episode file, sorted newest first (then by slug, for stable output)."""
-    if not episodes_dir.is_dir():
-        return []
-    episodes = [load_episode(path) for path in sorted(episodes_dir.glob("*.md"))]
+    episodes = []
+    for _path, loaded in read_episodes(episodes_dir):
+        if isinstance(loaded, EpisodeError):
+            raise loaded
+        episodes.append(loaded)
     guids: dict[str, Path] = {}
     for ep in episodes:
         if ep.guid in guids:
@@ -73,26 +79,113 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return data, match.group(2)
 
 
-# Parsed files by path and text: `publish` checks the show, then builds it, and parses
-# each of thousands of episode files once. Reading is cheap; parsing YAML is not.
-_parsed: dict[tuple[Path, str], Episode] = {}
+def read_episodes(episodes_dir: Path) -> list[tuple[Path, Episode | EpisodeError]]:
+    """Each episode file by name with what it holds, or what is wrong with it.
+
+    Parsed files are kept in `.mediafeed/episodes.pickle` beside the folder, so a show of
+    thousands of episodes parses only the files that changed since the last command.
+    """
+    if not episodes_dir.is_dir():
+        return []
+    cache = _parsed_cache(episodes_dir)
+    found: list[tuple[Path, Episode | EpisodeError]] = []
+    with os.scandir(episodes_dir) as entries:
+        files = sorted((e for e in entries if e.name.endswith(".md") and e.is_file()),
+                       key=lambda e: e.name)  # fmt: skip
+    for entry in files:
+        path = episodes_dir / entry.name
+        try:
+            found.append((path, cache.episode(path, entry.stat())))
+        except EpisodeError as exc:
+            found.append((path, exc))
+    cache.forget_all_but({entry.name for entry in files})
+    cache.save()
+    return found
 
 
 def load_episode(path: Path) -> Episode:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise EpisodeError("not UTF-8 text", path=path) from None
+        stat = path.stat()
     except OSError as exc:
         raise EpisodeError(exc.strerror or "cannot read", path=path) from None
-    key = (path, text)
-    if key not in _parsed:
-        data, notes = split_front_matter(text, path)
-        _parsed[key] = parse_episode(path, data, notes.strip("\n"))
-    return _parsed[key]
+    return _parsed_cache(path.parent).episode(path, stat)
 
 
-def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
+class ParsedEpisodes:
+    """Episodes by file name, reused while the file's inode, size and modification time
+    are those it was parsed from.
+
+    A file changed twice within the file system's timestamp resolution keeps its stat, so
+    an entry is trusted on stat alone only once its file is older than RACY_NS at the time
+    it was last read; until then the text is read again and compared by hash (reading is
+    cheap, parsing YAML is not).
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, folder: Path, cache_path: Path):
+        self.folder = folder
+        self.cache_path = cache_path
+        loaded = localcache.load(cache_path)
+        valid = isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == str(folder)
+        # name -> (inode, size, mtime_ns, checked_ns, sha256 of the text, episode)
+        self.entries: dict[str, tuple[int, int, int, int, str, Episode]] = (
+            loaded[1] if valid else {}
+        )
+        self.dirty = False
+
+    def episode(self, path: Path, stat: os.stat_result) -> Episode:
+        entry = self.entries.get(path.name)
+        if (entry and entry[:3] == (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+                and stat.st_mtime_ns < entry[3] - self.RACY_NS):  # fmt: skip
+            return entry[5]
+        checked = time.time_ns()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise EpisodeError(exc.strerror or "cannot read", path=path) from None
+        digest = hashlib.sha256(raw).hexdigest()
+        if entry and entry[4] == digest:
+            episode = entry[5]
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise EpisodeError("not UTF-8 text", path=path) from None
+            data, notes = split_front_matter(text, path)
+            episode = parse_episode(path, data, notes.strip("\n"), revision=digest)
+        self.entries[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, checked,
+                                   digest, episode)  # fmt: skip
+        self.dirty = True
+        return episode
+
+    def forget_all_but(self, names: set[str]) -> None:
+        for name in set(self.entries) - names:
+            del self.entries[name]
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            try:
+                localcache.save(self.cache_path, (str(self.folder), self.entries))
+            except OSError:
+                return  # a read-only show folder still builds, only slower
+            self.dirty = False
+
+
+# One per folder and process: `publish` checks the show, then builds it.
+_caches: dict[Path, ParsedEpisodes] = {}
+
+
+def _parsed_cache(folder: Path) -> ParsedEpisodes:
+    folder = folder.absolute()
+    if folder not in _caches:
+        _caches[folder] = ParsedEpisodes(folder, folder.parent / PARSED_CACHE)
+    return _caches[folder]
+
+
+def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = ""
+                  ) -> Episode:  # fmt: skip
     slug = path.stem
     if not SLUG.match(slug):
         raise EpisodeError("file name must be a slug: lower-case ASCII letters, digits and "
@@ -163,6 +256,7 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str) -> Episode:
         unpublished=get("unpublished", bool, False),
         location=parse_location(data.get("location"), path=path),
         enclosure_url=enclosure_url,
+        revision=revision,
     )
 
 

@@ -35,6 +35,11 @@ def episode_page_key(slug: str) -> str:
     return f"episodes/{slug}/index.html"
 
 
+def year_page_key(year: int) -> str:
+    """A year's episodes, for shows too long to list on the show page."""
+    return f"years/{year}/index.html"
+
+
 def chapters_key(slug: str) -> str:
     return f"episodes/{slug}/chapters.json"
 

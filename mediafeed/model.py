@@ -170,6 +170,9 @@ class Episode:
     # Media still on another host (an imported show before its media moved): the feed
     # links this URL instead of an uploaded copy.
     enclosure_url: str | None = None
+    # sha256 of the episode file it was read from ("" if made in memory): it changes
+    # whenever anything in the file does, so caches of what it renders key on it.
+    revision: str = ""
 
     def status(self, now: dt.datetime) -> Status:
         if self.unpublished:

@@ -24,6 +24,7 @@ from mediafeed.links import (
     image_key,
     media_key,
     transcript_key,
+    year_page_key,
 )
 from mediafeed.model import Episode, Show
 from mediafeed.notes import plain_text, render_notes
@@ -274,10 +275,42 @@ def _episode_summary_row(
     }
 
 
+# A long show's home page lists its latest episodes and links a page per year for the rest:
+# a show of thousands stays a light page, and adding an episode re-renders two pages.
+SHOW_PAGE_EPISODES = 30
+
+
+@dataclass(frozen=True)
+class YearLink:
+    year: int
+    href: str
+    current: bool = False
+
+
+def episodes_by_year(episodes: Sequence[Episode]) -> dict[int, list[Episode]]:
+    """Public episodes grouped by the year they came out, newest year first."""
+    years: dict[int, list[Episode]] = {}
+    for ep in episodes:
+        years.setdefault(ep.published.year, []).append(ep)
+    return dict(sorted(years.items(), reverse=True))
+
+
+def year_links(years: Sequence[int], page_key: str, current: int | None = None
+               ) -> list[YearLink]:  # fmt: skip
+    return [YearLink(year, _relative(page_key, year_page_key(year)), year == current)
+            for year in years]  # fmt: skip
+
+
 def render_show_page(
-    show: Show, episodes: Sequence[Episode], *, links: Links, stylesheet_key: str = STYLESHEET_KEY
+    show: Show,
+    episodes: Sequence[Episode],
+    *,
+    links: Links,
+    years: Sequence[int] = (),
+    stylesheet_key: str = STYLESHEET_KEY,
 ) -> str:
-    """The show's home page: artwork, description, subscribe links, every public episode."""
+    """The show's home page: artwork, description, subscribe links and the given episodes;
+    with `years` (newest first), links to the pages listing each year."""
     context = _common(show, links, SHOW_PAGE_KEY, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
@@ -286,8 +319,35 @@ def render_show_page(
         description=" ".join(show.description.split()),
         og_image=links.image(show.artwork),
         rows=[_episode_summary_row(loc, ep, SHOW_PAGE_KEY, links) for ep in episodes],
+        years=year_links(years, SHOW_PAGE_KEY),
     )
     return render_template(show, "show.html", context)
+
+
+def render_year_page(
+    show: Show,
+    year: int,
+    episodes: Sequence[Episode],
+    *,
+    links: Links,
+    years: Sequence[int],
+    stylesheet_key: str = STYLESHEET_KEY,
+) -> str:
+    """One year of a long show's episodes, newest first: the show page lists only the latest."""
+    page_key = year_page_key(year)
+    context = _common(show, links, page_key, stylesheet_key)
+    loc = context["loc"]
+    assert isinstance(loc, Locale)
+    heading = loc.text("year_title", year=year)
+    context.update(
+        canonical=links.url(page_key),
+        heading=heading,
+        description=f"{heading}: {' '.join(show.description.split())}",
+        og_image=links.image(show.artwork),
+        rows=[_episode_summary_row(loc, ep, page_key, links) for ep in episodes],
+        years=year_links(years, page_key, current=year),
+    )
+    return render_template(show, "year.html", context)
 
 
 def render_episode_page(

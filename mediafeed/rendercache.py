@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from mediafeed import __version__
+from mediafeed.model import Episode
 
 
 def fingerprint(*parts: object) -> str:
@@ -23,6 +24,12 @@ def fingerprint(*parts: object) -> str:
         digest.update(b"\0")
         digest.update(repr(part).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def episode_inputs(ep: Episode) -> object:
+    """What an episode's outputs are made from: its file's slug and content hash, which
+    is far cheaper to hash than every field (an episode made in memory has no file)."""
+    return (ep.slug, ep.revision) if ep.revision else ep
 
 
 def stamp(path: Path) -> tuple[int, int] | None:

@@ -12,6 +12,7 @@ from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.links import Links
+from mediafeed.pages import SHOW_PAGE_EPISODES
 from tests.showmaker import many_episodes
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -115,3 +116,53 @@ def test_media_changed_behind_the_episode_file_stops_the_build(
     media.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     with pytest.raises(MediaError, match="content differs from the sha256"):
         build(load_show(show), links=LINKS, now=NOW)
+
+
+@pytest.fixture
+def long_show(show_dir: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """Weekly episodes from January 2020 into 2021: more than the show page lists."""
+    slugs = many_episodes(show_dir, tmp_path, 60)
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    return show_dir, slugs
+
+
+def test_a_long_show_page_lists_the_latest_episodes_and_links_a_page_per_year(
+    long_show: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_show
+    page = (show / "feed" / "index.html").read_text()
+    listed = [slug for slug in slugs if f'href="episodes/{slug}/index.html"' in page]
+    assert listed == slugs[-SHOW_PAGE_EPISODES:]
+    assert 'href="years/2021/index.html"' in page and 'href="years/2020/index.html"' in page
+
+
+def test_every_episode_of_a_long_show_is_on_the_page_of_its_year(
+    long_show: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_show
+    years = {year: (show / "feed" / "years" / str(year) / "index.html").read_text()
+             for year in (2020, 2021)}  # fmt: skip
+    for slug in slugs:
+        on = [year for year, page in years.items()
+              if f'href="../../episodes/{slug}/index.html"' in page]  # fmt: skip
+        assert len(on) == 1, slug
+    assert "Afleveringen uit 2020" in years[2020]
+
+
+def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_the_latest(
+    long_show: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    show, slugs = long_show
+    before = stamps(show / "feed")
+    newest = show / "episodes" / f"{slugs[-1]}.md"
+    added = newest.read_text().replace("Aflevering 60", "Aflevering 61").replace(
+        "guid: ep-60", "guid: ep-61").replace("2021-02-", "2021-03-")  # fmt: skip
+    os.link(show / "media" / f"{slugs[-1]}.mp3", show / "media" / "aflevering-00061.mp3")
+    (show / "episodes" / "aflevering-00061.md").write_text(
+        added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3"))  # fmt: skip
+    build(load_show(show), links=LINKS, now=NOW)
+    rendered = rendered_since(show / "feed", before)
+    media = {key for key in rendered if key.startswith("media/aflevering-00061-")}
+    assert len(media) == 1
+    assert rendered - media == {
+        "feed.xml", "index.html", "years/2021/index.html", "episodes/aflevering-00061/index.html"}

@@ -1,0 +1,77 @@
+"""Caches of Python objects that only this user's mediafeed can have written.
+
+Loading a pickle runs whatever it names, so a cache file must never be trusted for being
+in the show folder (a show can arrive as an archive, or from a shared repository). Each
+file is signed with a key kept in the user's state folder, beside the local store's
+credentials; a file whose signature does not match is ignored like a missing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mediafeed.localstore import default_state_dir
+
+KEY_FILE = "cache.key"
+MAGIC = b"mediafeed-cache-1\n"
+_DIGEST = hashlib.sha256().digest_size
+
+
+def _key() -> bytes:
+    path = default_state_dir() / KEY_FILE
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}.")  # created 0600
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    try:
+        os.link(tmp, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        key = path.read_bytes()
+    finally:
+        os.unlink(tmp)
+    return key
+
+
+def load(path: Path) -> Any:
+    """The object saved at `path`, or None if the file is missing, damaged or foreign."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _DIGEST:
+        return None
+    signature, body = data[len(MAGIC) : len(MAGIC) + _DIGEST], data[len(MAGIC) + _DIGEST :]
+    if not hmac.compare_digest(signature, hmac.digest(_key(), body, "sha256")):
+        return None
+    try:
+        return pickle.loads(body)  # noqa: S301 (signed above with this user's key)
+    except Exception:  # an object of an older mediafeed that no longer unpickles
+        return None
+
+
+def save(path: Path, value: Any) -> None:
+    """Write whole or not at all: a temp file, then os.replace."""
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(MAGIC + hmac.digest(_key(), body, "sha256") + body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
