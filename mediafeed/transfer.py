@@ -1,4 +1,5 @@
-"""Moving bytes to S3: parallel multipart uploads, retries with backoff, a check after each."""
+"""Moving bytes to S3: parallel multipart uploads, retries with backoff, a check after each;
+parallel listings."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
@@ -37,6 +39,11 @@ MULTIPART_BYTES = 16 * 1024 * 1024
 CONCURRENCY = 6
 # Parallel HEAD requests: checking 10,000 small pages one by one would take minutes.
 CHECKERS = 8
+# Parallel listings of key ranges; the store answers each page slowly, not our side.
+LISTERS = 4
+# Keys per listing range: below a few pages a range does not pay for its own requests.
+RANGE_KEYS = 2500
+PAGE_KEYS = 1000  # the most a store lists in one answer
 CONNECT_TIMEOUT = 10.0
 # A connection that stalls longer than this is dropped and the request retried.
 READ_TIMEOUT = 60.0
@@ -138,6 +145,79 @@ def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str], *, with_s
         return {}
     with ThreadPoolExecutor(max_workers=min(CHECKERS, len(keys))) as pool:
         return dict(zip(keys, pool.map(head, keys), strict=True))
+
+
+def list_sizes(client: S3Client, bucket: str, prefix: str, sample: Sequence[str] = ()
+               ) -> dict[str, int]:  # fmt: skip
+    """Size of every object whose key starts with `prefix`, by full key.
+
+    `sample`, keys the store is expected to hold (in any order), splits the key space into
+    ranges listed at once. The ranges are trusted only if they join up: each one must
+    stop at exactly the key the next one starts with. A store that does not list in
+    byte order (SeaweedFS walks folders) can break that, and then one plain listing is
+    made, so the answer is always the same as a plain listing's.
+    """
+    bounds = _bounds(sample)
+    if bounds:
+        spans = list(zip([None, *bounds], [*bounds, None], strict=True))
+        expected = len(sample) // len(spans)
+        with ThreadPoolExecutor(max_workers=min(LISTERS, len(spans))) as pool:
+            runs = list(pool.map(lambda span: _list_range(client, bucket, prefix, *span,
+                                                          expected=expected), spans))  # fmt: skip
+        if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
+            sizes = {key: size for run in runs for key, size in run.sizes.items()}
+            if len(sizes) == sum(len(run.sizes) for run in runs):
+                return sizes
+    return _list_range(client, bucket, prefix, None, None).sizes
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one range's listing found, in the store's order."""
+
+    sizes: dict[str, int]  # keys before `stop`
+    first: str | None  # the first key listed, kept or not
+    stop: str | None  # the first key past the range, not kept; None once the listing ended
+
+
+def _bounds(sample: Sequence[str]) -> list[str]:
+    """Every n-th sampled key, so each range holds about RANGE_KEYS of them."""
+    count = min(LISTERS * 2, len(sample) // RANGE_KEYS)
+    if count < 2:
+        return []
+    ordered = sorted(sample)
+    step = len(ordered) / count
+    return sorted({ordered[int(step * i)] for i in range(1, count)})
+
+
+def _list_range(client: S3Client, bucket: str, prefix: str, after: str | None,
+                upto: str | None, *, expected: int = 0) -> _Run:  # fmt: skip
+    """Keys after `after` up to and including `upto`, by ListObjectsV2, which has no end key:
+    paging stops at the first key past `upto`."""
+    args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if after is not None:
+        args["StartAfter"] = after
+    sizes: dict[str, int] = {}
+    first: str | None = None
+    while True:
+        # Near the expected end, ask for a little more than is left rather than a whole
+        # page: every key answered is parsed, and parsing is most of our side's work.
+        left = expected - len(sizes)
+        limit = min(PAGE_KEYS, left + 32) if left > 0 else PAGE_KEYS
+        page = client.list_objects_v2(**args, MaxKeys=limit)
+        for item in page.get("Contents", ()):
+            key = item["Key"]
+            if first is None:
+                first = key
+            if upto is not None and key > upto:
+                return _Run(sizes, first, key)
+            sizes[key] = item["Size"]
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated"):
+            return _Run(sizes, first, None)
+        if not token or token == args.get("ContinuationToken"):
+            raise StoreError("the store's listing does not move on", path=prefix)
+        args["ContinuationToken"] = token
 
 
 def delete(client: S3Client, bucket: str, keys: Sequence[str]) -> None:
