@@ -1,0 +1,142 @@
+"""Listing a store in key ranges at once gives exactly what one plain listing gives."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from mediafeed import transfer
+from mediafeed.publish import RECORD_KEY, Record, Target, _read_record
+
+EPISODES = 700
+
+
+@pytest.fixture(autouse=True)
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of a hundred keys and pages of forty, so a few thousand keys make eight
+    ranges of several pages each."""
+    monkeypatch.setattr(transfer, "RANGE_KEYS", 100)
+    monkeypatch.setattr(transfer, "PAGE_KEYS", 40)
+
+
+def _put(client: Any, bucket: str, keys: list[str]) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x" * (len(key) % 7)),
+                      keys))  # fmt: skip
+
+
+def _plain(client: Any, bucket: str, prefix: str) -> dict[str, int]:
+    """One sequential listing by boto3's own paginator: what the ranges must add up to."""
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return {item["Key"]: item["Size"] for page in pages for item in page.get("Contents", [])}
+
+
+def _starts(client: Any) -> list[str | None]:
+    """Where each listing request starts (StartAfter), continuation pages left out."""
+    seen: list[str | None] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        if "ContinuationToken" not in params:
+            seen.append(params.get("StartAfter"))
+
+    client.meta.events.register("provide-client-params.s3.ListObjectsV2", note)
+    return seen
+
+
+def _show_keys(head: str) -> list[str]:
+    episodes = [f"{head}episodes/aflevering-{n:04d}/index.html" for n in range(EPISODES)]
+    media = [f"{head}media/aflevering-{n:04d}.mp3" for n in range(EPISODES)]
+    return [*episodes, *media, f"{head}feed.xml", f"{head}index.html"]
+
+
+@pytest.mark.parametrize("prefix", ["show", ""])
+def test_ranges_add_up_to_the_plain_listing(s3_target: tuple[Any, Target], prefix: str) -> None:
+    client, target = s3_target
+    head = f"{prefix}/" if prefix else ""
+    ours = _show_keys(head)
+    # Every third name in the record is gone from the store, so some range ends at a key
+    # the store does not hold.
+    ghosts = [f"{head}episodes/aflevering-{n:04d}x/index.html" for n in range(0, EPISODES, 3)]
+    # Not in the record: before the first range, between ranges, after the last one.
+    foreign = [f"{head}.aaa", f"{head}episodes/aflevering-0350/extra.txt",
+               f"{head}media/aflevering-0500.mp3.part", f"{head}zz/late.txt"]  # fmt: skip
+    outside = ["other/feed.xml", "showcase.txt"] if prefix else []
+    _put(client, target.bucket, [*ours, *foreign, *outside])
+    sample = [*ours, *ghosts]
+    bounds = transfer._bounds(sample)
+    assert len(bounds) == 7 and set(bounds) & set(ghosts) and set(bounds) & set(ours)
+    starts = _starts(client)
+
+    listed = transfer.list_sizes(client, target.bucket, head, sample)
+
+    # One request per range and no plain listing after them: the ranges joined up.
+    assert sorted(starts, key=str) == sorted([None, *bounds], key=str)
+    assert listed == _plain(client, target.bucket, head)
+    assert set(listed) == set(ours) | set(foreign)
+
+
+def test_without_a_sample_one_plain_listing_is_made(s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    keys = _show_keys("show/")[:300]
+    _put(client, target.bucket, keys)
+    starts = _starts(client)
+
+    listed = transfer.list_sizes(client, target.bucket, "show/")
+
+    assert set(listed) == set(keys)
+    assert starts == [None]
+
+
+def test_an_empty_prefix_lists_nothing_in_any_range(s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    _put(client, target.bucket, ["elsewhere/feed.xml"])
+    assert transfer.list_sizes(client, target.bucket, "show/", _show_keys("show/")) == {}
+
+
+def test_a_store_that_lists_folder_by_folder_still_gives_every_key(
+    s3_target: tuple[Any, Target], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SeaweedFS lists "a/b" before "a-c" (folder "a" sorts before file "a-c"), not in
+    byte order, so a range cut at "a-c" stops at "a/b" and would miss "a-" and "a-c"."""
+    client, target = s3_target
+    keys = ["show/a-", "show/a-c", "show/a/b", "show/z"]
+    _put(client, target.bucket, keys)
+    sample = ["show/a-", "show/a-c", "show/z"]
+    monkeypatch.setattr(transfer, "RANGE_KEYS", 1)
+    assert transfer._bounds(sample) == ["show/a-c", "show/z"]
+
+    listed = transfer.list_sizes(client, target.bucket, "show/", sample)
+
+    assert listed == _plain(client, target.bucket, "show/")
+    assert set(listed) == set(keys)
+
+
+def test_record_body_is_compact_and_the_same_for_the_same_record() -> None:
+    names = [f"media/aflevering-{n:04d}.mp3" for n in range(50)]
+    entries = {n: {"sha256": f"{i:064x}", "size": i} for i, n in enumerate(names)}
+    shuffled = {n: {"size": e["size"], "sha256": e["sha256"]} for n, e in reversed(entries.items())}
+    first = Record(entries, frozenset(names[:3]), {"guid-1": "episodes/a/index.html"})
+    second = Record(shuffled, frozenset(reversed(names[:3])), {"guid-1": "episodes/a/index.html"})
+
+    assert first.body() == second.body()
+    assert b"\n" not in first.body() and b", " not in first.body()
+
+
+def test_record_round_trips_through_the_store(s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    record = Record({"feed.xml": {"sha256": "ab" * 32, "size": 12}}, frozenset({"media/x.mp3"}),
+                    {"guid-1": "episodes/x/index.html"})  # fmt: skip
+    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=record.body())
+    assert _read_record(client, target) == record
+
+
+def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any, Target]) -> None:
+    client, target = s3_target
+    earlier = {"generator": "mediafeed 0.1", "objects": {"feed.xml": {"sha256": "ab" * 32,
+               "size": 12}}, "pending": [], "permalinks": {}}  # fmt: skip
+    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}",
+                      Body=json.dumps(earlier, indent=1).encode())  # fmt: skip
+    assert _read_record(client, target).objects == earlier["objects"]
