@@ -119,7 +119,9 @@ def test_an_episode_with_every_field_and_hostile_text_is_the_direct_render(
 
 def test_editing_one_episode_renders_only_its_item(tmp_path: Path) -> None:
     cached(SHOW, EPISODES, tmp_path / "items.json")
-    edited = [EPISODES[0], replace(EPISODES[1], title="Nieuwe titel"), *EPISODES[2:]]
+    # An edited episode file has another content hash: its revision.
+    changed = replace(EPISODES[1], title="Nieuwe titel", revision=f"{EPISODES[1].revision}+1")
+    edited = [EPISODES[0], changed, *EPISODES[2:]]
     xml, rendered = cached(SHOW, edited, tmp_path / "items.json")
     assert rendered == 1
     assert xml == render_feed(SHOW, edited, links=LINKS)
@@ -220,6 +222,20 @@ def test_any_text_gives_the_same_bytes_both_ways(title: str, notes: str, summary
     assert render_feed(SHOW, episodes, links=LINKS, cache=cache) == direct
 
 
+def count_item_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the items feedgen renders from now on."""
+    calls: list[str] = []
+    item = feed._item
+    monkeypatch.setattr(feed, "_item", lambda fg, show, ep, links: (calls.append(ep.slug),
+                                                                     item(fg, show, ep, links)))  # fmt: skip
+    return calls
+
+
+def assert_feed_is_the_direct_render(show_dir: Path, public: tuple[Episode, ...]) -> None:
+    direct = render_feed(load_show(show_dir), public, links=LINKS)
+    assert (show_dir / "feed" / "feed.xml").read_bytes() == direct
+
+
 def test_a_build_after_adding_an_episode_renders_one_item(
     show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,13 +246,24 @@ def test_a_build_after_adding_an_episode_renders_one_item(
     (show_dir / "episodes" / "nieuw.md").write_text(
         text.replace("published: '2020-01-13", "published: '2029-01-13"), encoding="utf-8"
     )
-    calls: list[str] = []
-    item = feed._item
-    monkeypatch.setattr(feed, "_item", lambda fg, show, ep, links: (calls.append(ep.slug),
-                                                                     item(fg, show, ep, links)))  # fmt: skip
+    calls = count_item_renders(monkeypatch)
     result = build(load_show(show_dir), links=LINKS, now=NOW)
     assert calls == ["nieuw"]
-    direct = render_feed(load_show(show_dir), result.public, links=LINKS)
-    assert (show_dir / "feed" / "feed.xml").read_bytes() == direct
+    assert_feed_is_the_direct_render(show_dir, result.public)
     saved = json.loads((show_dir / ".mediafeed" / "items.json").read_text(encoding="utf-8"))
     assert len(saved["items"]) == 5
+
+
+def test_a_build_after_editing_an_episode_file_renders_its_item_only(
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slugs = many_episodes(show_dir, tmp_path, 4)
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    path = show_dir / "episodes" / f"{slugs[1]}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("*ontmoeting*", "**buren**"),
+                    encoding="utf-8")  # fmt: skip
+    calls = count_item_renders(monkeypatch)
+    result = build(load_show(show_dir), links=LINKS, now=NOW)
+    assert calls == [slugs[1]]
+    assert_feed_is_the_direct_render(show_dir, result.public)
+    assert b"<strong>buren</strong>" in (show_dir / "feed" / "feed.xml").read_bytes()
