@@ -6,6 +6,7 @@ rewritten, so a rebuild of an unchanged show touches nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 
 from mediafeed import links as keys
 from mediafeed.archive import feed_pages, render_page
@@ -25,7 +27,7 @@ from mediafeed.links import Links
 from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.notes import remembered
+from mediafeed.notes import keep_remembered, remembered
 from mediafeed.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
@@ -76,12 +78,13 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     # Media facts come from the probe cache that add, tag and check share, so a publish
     # reads each new media file once, not once per stage.
     probes = ProbeCache(show.root / PROBE_CACHE)
-    for ep in hosted:
-        verify_media(show, ep, probes)
+    media_stats = {ep.audio: verify_media(show, ep, probes) for ep in hosted}
     probes.save()
 
+    keep_remembered(ep.notes for ep in public)
     out = show.output_dir
-    generated = _render(show, public, links=links, out=out)
+    present = _present(out)
+    generated = _render(show, public, links=links, present=present)
     for ep in gone:
         # Newsletter links never die: the page stays, saying the episode is gone.
         page = render_gone_page(show, ep.slug, links=links)
@@ -91,8 +94,10 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
             generated[keys.chapters_key(ep.slug)] = chapters_json(ep, links=links)
 
     copies: dict[str, Path] = {keys.image_key(show.artwork): show.root / show.artwork}
+    known: dict[str, os.stat_result] = {}
     for ep in hosted:
         copies[keys.media_key(ep)] = show.root / ep.audio
+        known[keys.media_key(ep)] = media_stats[ep.audio]
     for ep in public:
         if ep.image:
             copies[keys.image_key(ep.image)] = _existing(show, ep, "image", ep.image)
@@ -101,11 +106,13 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
 
     written = {key: out / key if data is None else _write_if_changed(out / key, data)
                for key, data in generated.items()}  # fmt: skip
-    written.update({key: _link_or_copy(source, out / key) for key, source in copies.items()})
+    written.update({key: _link_or_copy(source, out / key, present=key in present,
+                                       source_stat=known.get(key))
+                    for key, source in copies.items()})  # fmt: skip
     for width in keys.ARTWORK_WIDTHS:
         key = keys.artwork_variant_key(width)
         written[key] = write_variant(show.root / show.artwork, out / key, width)
-    _remove_stale(out, set(written))
+    _remove_stale(out, present - set(written))
 
     media = {keys.media_key(ep): ep for ep in hosted}
     objects = [_media_object(key, path, media[key]) if key in media
@@ -117,14 +124,14 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     return BuildResult(out, manifest, episodes, public, links.feed, gone)
 
 
-def _render(show: Show, public: tuple[Episode, ...], *, links: Links, out: Path
+def _render(show: Show, public: tuple[Episode, ...], *, links: Links, present: set[str]
             ) -> dict[str, bytes | None]:  # fmt: skip
     """Feeds and pages by key; None where the file on disk was made from the same inputs.
 
     After adding one episode to a large show, only the new page, the show page, the
     page of its year, feed.xml and the newest archive page are rendered again.
     """
-    cache = RenderCache(show.root / CACHE_DIR / "render.json", out)
+    cache = RenderCache(show.root / CACHE_DIR / "render.json", present)
     base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
     inputs = {ep.slug: episode_inputs(ep) for ep in public}
     items = ItemCache(show.root / CACHE_DIR / "items.json")
@@ -167,22 +174,27 @@ def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
     return render_episode_page(show, episode, links=links).encode("utf-8")
 
 
-def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> None:
-    """The enclosure must describe the bytes that will be uploaded, exactly."""
+def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> os.stat_result:
+    """The enclosure must describe the bytes that will be uploaded, exactly. Returns the
+    file's stat, which later steps reuse rather than ask again."""
     path = show.root / ep.audio
-    if not path.is_file():
+    try:
+        stat = os.stat(path)
+    except OSError:
+        stat = None
+    if stat is None or not S_ISREG(stat.st_mode):
         raise MediaError("media file not found", path=path)
-    size = path.stat().st_size
-    if size != ep.media.length:
-        raise MediaError(f"is {size} bytes but {ep.source.name} says {ep.media.length}: "
+    if stat.st_size != ep.media.length:
+        raise MediaError(f"is {stat.st_size} bytes but {ep.source.name} says {ep.media.length}: "
                          f"run 'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
-    info = probes.probe(path)
+    info = probes.probe(path, stat=stat)
     if info.sha256 != ep.media.sha256:
         raise MediaError(f"content differs from the sha256 in {ep.source.name}: run "
                          f"'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
     if info.mime_type != ep.media.mime_type:
         raise MediaError(f"is {info.mime_type} but {ep.source.name} says "
                          f"{ep.media.mime_type}", path=path)  # fmt: skip
+    return stat
 
 
 def _media_object(key: str, path: Path, ep: Episode) -> OutputObject:
@@ -208,10 +220,16 @@ def _write_if_changed(path: Path, data: bytes) -> Path:
     return path
 
 
-def _link_or_copy(source: Path, target: Path) -> Path:
+def _link_or_copy(source: Path, target: Path, *, present: bool = True,
+                  source_stat: os.stat_result | None = None) -> Path:  # fmt: skip
     """Hard-link media into the output folder: instant, and no second copy on disk."""
-    if target.is_file() and os.path.samefile(source, target):
-        return target
+    if present:
+        try:
+            made, wanted = os.stat(target), source_stat or os.stat(source)
+            if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
+                return target
+        except OSError:
+            pass
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.unlink(missing_ok=True)
@@ -223,14 +241,28 @@ def _link_or_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def _remove_stale(out: Path, keep: Iterable[str]) -> None:
-    """Delete what earlier builds left that this one did not make; plain strings and
-    os.walk, as a large show has tens of thousands of files here."""
-    wanted = {os.path.join(out, key) for key in keep}
-    for folder, _subfolders, files in os.walk(out, topdown=False):
-        for name in files:
-            path = os.path.join(folder, name)
-            if path not in wanted:
-                os.unlink(path)
-        if folder != str(out) and not os.listdir(folder):
-            os.rmdir(folder)
+def _present(out: Path) -> set[str]:
+    """Every file in the output folder by key: one walk serves the render cache, the
+    links and the clean-up, where a large show would otherwise ask about each file."""
+    found: set[str] = set()
+    root = str(out)
+    for folder, _subfolders, files in os.walk(root):
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else f"{relative}/"
+        found.update(prefix + name for name in files)
+    return found
+
+
+def _remove_stale(out: Path, stale: Iterable[str]) -> None:
+    """Delete what earlier builds left that this one did not make, then the folders that
+    left empty."""
+    folders: set[str] = set()
+    for key in stale:
+        os.unlink(os.path.join(out, key))
+        parent = os.path.dirname(key)
+        while parent:
+            folders.add(parent)
+            parent = os.path.dirname(parent)
+    for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):
+        with contextlib.suppress(OSError):  # still holds files this build made
+            os.rmdir(os.path.join(out, folder))

@@ -14,16 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mediafeed.model import Episode
-from mediafeed.rendercache import fingerprint, write_json_atomic
+from mediafeed.rendercache import episode_inputs, fingerprint, write_json_atomic
 
 # Bumped when the meaning of a stored entry changes; another value reads as an empty cache.
 FORMAT = 1
 
 
 def episode_key(episode: Episode) -> str:
-    """What one episode's item is made from. The repr of the frozen dataclass covers every
-    field; a content hash kept with the episode can replace it here alone."""
-    return repr(episode)
+    """What one episode's item is made from: its file's content hash (see
+    `rendercache.episode_inputs`), or every field of an episode made in memory."""
+    return repr(episode_inputs(episode))
 
 
 class ItemCache:

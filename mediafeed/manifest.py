@@ -87,7 +87,7 @@ class HashCache:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashes.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._entries, handle, sort_keys=True)
+                handle.write(json.dumps(self._entries, sort_keys=True))  # dumps: the C encoder
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

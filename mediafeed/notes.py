@@ -8,7 +8,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +88,18 @@ def _save(path: Path, data: dict[str, str]) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def keep_remembered(sources: Iterable[str]) -> None:
+    """Keep the remembered Markdown of these notes for later runs even when this run
+    renders none of them (their feed items and pages came from caches), so the page
+    that lists them next renders no Markdown either."""
+    for source in sources:
+        key = _key(source)
+        raw = _known.get(key)
+        if raw is not None:
+            for used in _recorders:
+                used[key] = raw
 
 
 def render_notes(source: str) -> str:

@@ -52,9 +52,9 @@ def files_fingerprint(paths: Iterable[Path]) -> str:
 
 
 class RenderCache:
-    def __init__(self, path: Path, out: Path):
+    def __init__(self, path: Path, present: set[str]):
         self.path = path
-        self.out = out
+        self.present = present  # keys of the files now in the output folder
         self._old: dict[str, str] = {}
         self._new: dict[str, str] = {}
         try:
@@ -67,7 +67,7 @@ class RenderCache:
     def output(self, key: str, print_: str, render: Callable[[], bytes]) -> bytes | None:
         """The rendered bytes, or None when the file on disk was made from the same inputs."""
         self._new[key] = print_
-        if self._old.get(key) == print_ and (self.out / key).is_file():
+        if self._old.get(key) == print_ and key in self.present:
             return None
         return render()
 
@@ -82,7 +82,7 @@ def write_json_atomic(path: Path, data: object) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, sort_keys=True)
+            handle.write(json.dumps(data, sort_keys=True))  # dumps: the C encoder
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
