@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import json
+import os
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -280,8 +281,9 @@ class _Checker:
     def remembered_episode_rules(self, ep: Episode) -> None:
         """An episode's own rules depend on its file and the files it names: an episode
         whose inputs are unchanged since the last check gets its earlier findings back."""
-        stamps = [(name, stamp(self.root / name)) for name in (ep.audio, ep.image, ep.transcript,
-                  f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
+        root = str(self.root)
+        stamps = [(name, stamp(os.path.join(root, name))) for name in (ep.audio, ep.image,
+                  ep.transcript, f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
         key = fingerprint(episode_inputs(ep), stamps)
         remembered = None if self.verify else _remembered(self.memo_before.get(key))
         if remembered is not None:

@@ -29,26 +29,28 @@ class Journal:
     episodes: int  # in the feed
     destination: str  # where it went: bucket, prefix, endpoint and public URL
 
-    def inputs_current(self, root: Path, now: dt.datetime) -> bool:
+    def inputs_current(self, inputs: str, now: dt.datetime) -> bool:
+        """Whether a publish now, of inputs with this fingerprint, would change nothing."""
         if self.next_due is not None and now >= dt.datetime.fromisoformat(self.next_due):
             return False
-        return self.inputs == input_fingerprint(root, self.referenced)
+        return self.inputs == inputs
 
 
 def input_fingerprint(root: Path, referenced: Iterable[str]) -> str:
     stamps: list[object] = []
     for folder in ("episodes", "templates"):
-        stamps.append(sorted(_walk(root / folder)))
+        stamps.append(sorted(_walk(os.path.join(root, folder))))
+    base = str(root)
     for name in ("mediafeed.toml", *sorted(set(referenced))):
-        stamps.append((name, stamp(root / name)))
+        stamps.append((name, stamp(os.path.join(base, name))))
     return fingerprint(*stamps)
 
 
-def _walk(folder: Path) -> Iterable[tuple[str, tuple[int, int] | None]]:
+def _walk(folder: str) -> Iterable[tuple[str, tuple[int, int] | None]]:
     for base, _folders, files in os.walk(folder):
         for name in files:
             path = os.path.join(base, name)
-            yield path, stamp(Path(path))
+            yield path, stamp(path)
 
 
 def read_journal(root: Path) -> Journal | None:

@@ -32,11 +32,12 @@ def episode_inputs(ep: Episode) -> object:
     return (ep.slug, ep.revision) if ep.revision else ep
 
 
-def stamp(path: Path) -> tuple[int, int] | None:
+def stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """A file's size and modification time, None if it is missing: enough to tell that
-    an input changed without reading it."""
+    an input changed without reading it. Takes plain strings too, which large shows
+    pass by the ten thousand."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns

@@ -98,8 +98,10 @@ def publish_show(
     from mediafeed.publish import make_client, publish, still_published
 
     journal = read_journal(show.root)
-    unchanged = (journal is not None and not dry_run and not prune
-                 and journal.inputs_current(show.root, now))  # fmt: skip
+    # Taken before the build reads anything: an edit made while it runs counts next time.
+    inputs_before = input_fingerprint(show.root, journal.referenced) if journal else None
+    unchanged = (journal is not None and inputs_before is not None and not dry_run
+                 and not prune and journal.inputs_current(inputs_before, now))  # fmt: skip
     checked = force or not unchanged
     if not force and not unchanged:
         require_publishable(show.root, now=now)  # before any store is started or touched
@@ -114,7 +116,8 @@ def publish_show(
         require_publishable(show.root, now=now)
     result = build(show, links=where.links, now=now)
     referenced = _referenced(show, result)
-    inputs = input_fingerprint(show.root, referenced)
+    inputs = (inputs_before if journal and inputs_before and referenced == journal.referenced
+              else input_fingerprint(show.root, referenced))  # fmt: skip
     if not dry_run:
         write_journal(show.root, None)  # a publish cut short leaves no stale record behind
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
