@@ -177,7 +177,7 @@ def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
 def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> os.stat_result:
     """The enclosure must describe the bytes that will be uploaded, exactly. Returns the
     file's stat, which later steps reuse rather than ask again."""
-    path = show.root / ep.audio
+    path = os.path.join(show.root, ep.audio)
     try:
         stat = os.stat(path)
     except OSError:
@@ -247,9 +247,8 @@ def _present(out: Path) -> set[str]:
     found: set[str] = set()
     root = str(out)
     for folder, _subfolders, files in os.walk(root):
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if relative == "." else f"{relative}/"
-        found.update(prefix + name for name in files)
+        prefix = folder[len(root) + 1 :].replace(os.sep, "/")
+        found.update(f"{prefix}/{name}" if prefix else name for name in files)
     return found
 
 

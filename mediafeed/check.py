@@ -271,9 +271,9 @@ class _Checker:
 
     def episodes(self, folder: Path) -> list[Episode]:
         found: list[Episode] = []
-        for path, loaded in read_episodes(folder):
+        for loaded in read_episodes(folder):
             if isinstance(loaded, EpisodeError):
-                self.add("episode-file", path, loaded.field, loaded.message)
+                self.add("episode-file", loaded.path or folder, loaded.field, loaded.message)
             else:
                 found.append(loaded)
         return found

@@ -48,7 +48,7 @@ def episode_path(episodes_dir: Path, slug: str) -> Path:
 def load_episodes(episodes_dir: Path) -> list[Episode]:
     """Every episode file, sorted newest first (then by slug, for stable output)."""
     episodes = []
-    for _path, loaded in read_episodes(episodes_dir):
+    for loaded in read_episodes(episodes_dir):
         if isinstance(loaded, EpisodeError):
             raise loaded
         episodes.append(loaded)
@@ -79,8 +79,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return data, match.group(2)
 
 
-def read_episodes(episodes_dir: Path) -> list[tuple[Path, Episode | EpisodeError]]:
-    """Each episode file by name with what it holds, or what is wrong with it.
+def read_episodes(episodes_dir: Path) -> list[Episode | EpisodeError]:
+    """Each episode file, by name, with what it holds or what is wrong with it.
 
     Parsed files are kept in `.mediafeed/episodes.pickle` beside the folder, so a show of
     thousands of episodes parses only the files that changed since the last command.
@@ -88,16 +88,15 @@ def read_episodes(episodes_dir: Path) -> list[tuple[Path, Episode | EpisodeError
     if not episodes_dir.is_dir():
         return []
     cache = _parsed_cache(episodes_dir)
-    found: list[tuple[Path, Episode | EpisodeError]] = []
+    found: list[Episode | EpisodeError] = []
     with os.scandir(episodes_dir) as entries:
         files = sorted((e for e in entries if e.name.endswith(".md") and e.is_file()),
                        key=lambda e: e.name)  # fmt: skip
     for entry in files:
-        path = episodes_dir / entry.name
         try:
-            found.append((path, cache.episode(path, entry.stat())))
+            found.append(cache.episode(entry.name, entry.stat()))
         except EpisodeError as exc:
-            found.append((path, exc))
+            found.append(exc)
     cache.forget_all_but({entry.name for entry in files})
     cache.save()
     return found
@@ -108,7 +107,7 @@ def load_episode(path: Path) -> Episode:
         stat = path.stat()
     except OSError as exc:
         raise EpisodeError(exc.strerror or "cannot read", path=path) from None
-    return _parsed_cache(path.parent).episode(path, stat)
+    return _parsed_cache(path.parent).episode(path.name, stat)
 
 
 class ParsedEpisodes:
@@ -134,12 +133,13 @@ class ParsedEpisodes:
         )
         self.dirty = False
 
-    def episode(self, path: Path, stat: os.stat_result) -> Episode:
-        entry = self.entries.get(path.name)
+    def episode(self, name: str, stat: os.stat_result) -> Episode:
+        entry = self.entries.get(name)
         if (entry and entry[:3] == (stat.st_ino, stat.st_size, stat.st_mtime_ns)
                 and stat.st_mtime_ns < entry[3] - self.RACY_NS):  # fmt: skip
             return entry[5]
         checked = time.time_ns()
+        path = self.folder / name
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -154,7 +154,7 @@ class ParsedEpisodes:
                 raise EpisodeError("not UTF-8 text", path=path) from None
             data, notes = split_front_matter(text, path)
             episode = parse_episode(path, data, notes.strip("\n"), revision=digest)
-        self.entries[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, checked,
+        self.entries[name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, checked,
                                    digest, episode)  # fmt: skip
         self.dirty = True
         return episode

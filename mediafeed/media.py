@@ -336,19 +336,18 @@ class ProbeCache:
         self._entries: dict[str, dict[str, Any]] = self._load()
         self._dirty = False
 
-    def probe(self, media: Path, *, verify: bool = False, stat: os.stat_result | None = None
-              ) -> MediaInfo:  # fmt: skip
+    def probe(self, media: str | Path, *, verify: bool = False,
+              stat: os.stat_result | None = None) -> MediaInfo:  # fmt: skip
         """Cached facts when size and mtime still match, else a fresh probe (remembered).
         `stat` saves a second system call when the caller has just made it."""
-        media = Path(media)
-        stat = stat or _stat(media)
+        stat = stat or _stat(Path(media))
         key = self._key(media)
         entry = self._entries.get(key)
         if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
             info = MediaInfo(**entry["info"])
-            if not verify or sha256_file(media) == info.sha256:
+            if not verify or sha256_file(Path(media)) == info.sha256:
                 return info
-        info = probe(media)
+        info = probe(Path(media))
         self._entries[key] = {
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
         }  # fmt: skip
@@ -402,7 +401,7 @@ class ProbeCache:
             raise MediaError(f"cannot save probe cache: {reason}", path=self.path) from exc
         self._dirty = False
 
-    def _key(self, media: Path) -> str:
+    def _key(self, media: str | Path) -> str:
         # Relative to the cache, so moving the whole show folder keeps the cache valid.
         # abspath, not resolve: one system call per path part per file is a cost at scale.
         absolute = os.path.abspath(media)
