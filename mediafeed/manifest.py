@@ -6,8 +6,9 @@ import hashlib
 import json
 import mimetypes
 import os
+import posixpath
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from mediafeed.model import OutputObject
 
@@ -31,7 +32,7 @@ CONTENT_TYPES = {
 
 
 def content_type(key: str) -> str:
-    suffix = PurePosixPath(key).suffix.lower()
+    suffix = posixpath.splitext(key)[1].lower()
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
@@ -67,8 +68,8 @@ class HashCache:
         except (OSError, ValueError):
             self._entries = {}
 
-    def sha256(self, file: Path) -> str:
-        stat = file.stat()
+    def sha256(self, file: Path, stat: os.stat_result | None = None) -> str:
+        stat = stat or file.stat()
         # abspath, not resolve(): resolving costs a syscall per path part, per file, and the
         # (size, mtime) check already follows links to the bytes that count.
         key = os.path.abspath(file)
@@ -97,11 +98,12 @@ class HashCache:
 
 def output_object(key: str, path: Path, hashes: HashCache, *, media_type: str | None = None
                   ) -> OutputObject:  # fmt: skip
+    stat = os.stat(path)
     return OutputObject(
         key=key,
         path=path,
-        size=path.stat().st_size,
-        sha256=hashes.sha256(path),
+        size=stat.st_size,
+        sha256=hashes.sha256(path, stat),
         content_type=media_type or content_type(key),
         cache_control=cache_control(key),
     )
