@@ -78,6 +78,9 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     # Media facts come from the probe cache that add, tag and check share, so a publish
     # reads each new media file once, not once per stage.
     probes = ProbeCache(show.root / PROBE_CACHE)
+    # New media are probed several at a time first (hashing releases the GIL); with a
+    # warm cache this only looks at each file's size and time.
+    probes.warm(os.path.join(show.root, ep.audio) for ep in hosted)
     media_stats = {ep.audio: verify_media(show, ep, probes) for ep in hosted}
     probes.save()
 

@@ -354,7 +354,7 @@ class ProbeCache:
         self._dirty = True
         return info
 
-    def warm(self, paths: Iterable[Path], *, workers: int = 4) -> None:
+    def warm(self, paths: Iterable[str | Path], *, workers: int = 4) -> None:
         """Probe the files the cache cannot answer for, several at a time: reading and
         hashing release the GIL, so a first check of many new files uses every core.
         Files that fail are left for `probe`, which reports them."""
@@ -366,7 +366,7 @@ class ProbeCache:
                 continue
             entry = self._entries.get(self._key(media))
             if not entry or (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
-                todo.append((media, stat))
+                todo.append((Path(media), stat))
         if len(todo) < 2:
             return
         with ThreadPoolExecutor(max_workers=workers) as pool:
