@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +27,51 @@ class Run:
 
 
 def run(args: list[str], *, env: dict[str, str], cwd: Path | None = None) -> Run:
-    """Wall time and peak RSS of one process (wait4 reports the child's own rusage)."""
+    """Wall time, CPU time and peak RSS of one process.
+
+    The peak is the process's own high-water mark (VmHWM), sampled while it runs: the
+    ru_maxrss that wait4 reports also counts this runner's memory, which Linux carries
+    over fork and exec into the child's figure.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)  # fmt: skip
+    peak = _HighWater(proc.pid)
+    peak.start()
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
+    peak.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = output.decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{text[-3000:]}")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
+    # A process gone before the first sample keeps the figure wait4 gives, an upper bound.
+    kib = peak.kib or usage.ru_maxrss
+    return Run(seconds, usage.ru_utime + usage.ru_stime, kib / 1024, text)
+
+
+class _HighWater(threading.Thread):
+    """Reads a process's VmHWM every few milliseconds until it is gone."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.status = f"/proc/{pid}/status"
+        self.kib = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                with open(self.status, encoding="ascii") as handle:
+                    text = handle.read()
+            except OSError:
+                return
+            found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+            if not found:  # a zombie: exited, its memory gone
+                return
+            self.kib = max(self.kib, int(found[1]))
+            time.sleep(0.005)
 
 
 def binary(name: str) -> str:
