@@ -39,8 +39,10 @@ MULTIPART_BYTES = 16 * 1024 * 1024
 CONCURRENCY = 6
 # Parallel HEAD requests: checking 10,000 small pages one by one would take minutes.
 CHECKERS = 8
-# Parallel listings of key ranges; the store answers each page slowly, not our side.
-LISTERS = 4
+# Parallel listings of key ranges, one range each: most of a listing's time is the store
+# reading its index, which it does for several requests at once (8 beat 4 and 16 on a
+# local SeaweedFS with 20,000 objects).
+LISTERS = 8
 # Keys per listing range: below a few pages a range does not pay for its own requests.
 RANGE_KEYS = 2500
 PAGE_KEYS = 1000  # the most a store lists in one answer
@@ -182,7 +184,7 @@ class _Run:
 
 def _bounds(sample: Sequence[str]) -> list[str]:
     """Every n-th sampled key, so each range holds about RANGE_KEYS of them."""
-    count = min(LISTERS * 2, len(sample) // RANGE_KEYS)
+    count = min(LISTERS, len(sample) // RANGE_KEYS)
     if count < 2:
         return []
     ordered = sorted(sample)
