@@ -128,9 +128,9 @@ class Record:
         # megabytes a large show's record takes.
         return json.dumps({
             "generator": f"mediafeed {__version__}",
-            "objects": self.objects,
+            "objects": dict(self.objects),
             "pending": sorted(self.pending),
-            "permalinks": self.permalinks,
+            "permalinks": dict(self.permalinks),
         }, sort_keys=True, separators=(",", ":")).encode()  # fmt: skip
 
 
