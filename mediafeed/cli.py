@@ -257,13 +257,19 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
               "no longer needs.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--force", is_flag=True, help="Publish even when 'mediafeed check' finds errors.")
+@click.option("--verify", is_flag=True, help="List the store and compare it object by object, "
+              "rather than trust the record of the last publish (after editing the bucket "
+              "by hand).")  # fmt: skip
 @click.pass_context
-def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool) -> None:
+def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool,
+            verify: bool) -> None:  # fmt: skip
     """Build, then upload what changed: media and pages first, feed.xml last.
 
     Without a [publish] target in mediafeed.toml, publishes to the embedded local store.
     Credentials come from the standard AWS chain (environment, ~/.aws, profile).
-    Refuses a show with errors (see 'mediafeed check') unless --force.
+    Refuses a show with errors (see 'mediafeed check') unless --force. What changed is
+    judged against the record the last publish left in the store; a publish with nothing
+    to send lists the store and restores anything that went missing.
     """
     from mediafeed.progress import progress_bar
     from mediafeed.site import publish_show
@@ -271,7 +277,7 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
     show = _show(ctx)
     with progress_bar(enabled=not as_json) as bar:
         in_feed, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
-                                       force=force, progress=bar)  # fmt: skip
+                                       force=force, verify=verify, progress=bar)  # fmt: skip
     if as_json:
         click.echo(json.dumps({
             "dry_run": report.dry_run, "feed_url": report.feed_url,

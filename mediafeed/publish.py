@@ -219,11 +219,15 @@ def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
         return session.client("s3", endpoint_url=target.endpoint_url, config=config)
 
 
-def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = False) -> Plan:
+def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = False,
+         trust_record: bool = False) -> Plan:  # fmt: skip
     """Compare the build with the store, by sha256, never by ETag.
 
     With a consistent record this costs one GET and one listing, whatever the show's
-    size; only names the record does not vouch for are asked about by HEAD.
+    size; only names the record does not vouch for are asked about by HEAD. With
+    `trust_record`, a record left complete by the last run stands in for the listing:
+    one GET, however large the show (a run that finds the store unchanged lists it,
+    and repairs whatever went missing behind the record's back).
     """
     for obj in manifest.objects:
         target.key(obj.key)
@@ -234,7 +238,8 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
     permalinks = dict(manifest.permalinks)
     _keep_permalinks(record.permalinks, permalinks)
     with _store_errors(target):
-        sizes = _list_sizes(client, target, record)
+        trusted = trust_record and record.objects and not record.pending
+        sizes = _record_sizes(record) if trusted else _list_sizes(client, target, record)
         uploads: list[OutputObject] = []
         unchanged: list[OutputObject] = []
         unsure: list[OutputObject] = []
@@ -269,6 +274,12 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
     )
 
 
+def _record_sizes(record: Record) -> dict[str, int]:
+    """The sizes the record says the store holds: what the last complete run verified."""
+    return {name: entry["size"] for name, entry in record.objects.items()
+            if isinstance(entry.get("size"), int)}  # fmt: skip
+
+
 def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:
     """Refuse to move a published episode page: sent newsletters link to it forever."""
     for guid, page in sorted(built.items()):
@@ -290,12 +301,13 @@ def publish(
     dry_run: bool = False,
     prune: bool = False,
     progress: Progress | None = None,
+    trust_record: bool = False,
 ) -> PublishReport:
     """Upload what changed: media and pages, then the feed, then prune, then the record."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with _store_errors(target):
         client.head_bucket(Bucket=target.bucket)
-    the_plan = plan(manifest, client, target, prune=prune)
+    the_plan = plan(manifest, client, target, prune=prune, trust_record=trust_record)
     report = PublishReport(
         uploaded=tuple(o.key for o in the_plan.uploads),
         unchanged=tuple(o.key for o in the_plan.unchanged),

@@ -86,6 +86,7 @@ def publish_show(
     dry_run: bool = False,
     prune: bool = False,
     force: bool = False,
+    verify: bool = False,
     progress: Progress | None = None,
     state_dir: Path | None = None,
 ) -> tuple[int, PublishReport]:
@@ -93,6 +94,8 @@ def publish_show(
 
     When nothing changed since the last publish to this destination and the store still
     holds it all, the check and the build are skipped (a publish from cron costs little).
+    A change is compared with the store's record of the last publish; the store itself is
+    listed when `verify` asks, or when an unchanged run finds something missing.
     """
     from mediafeed.check import require_publishable  # Pillow and the rules: publish only
     from mediafeed.publish import make_client, publish, still_published
@@ -112,6 +115,7 @@ def publish_show(
         report = still_published(client, where.target)
         if report is not None:
             return journal.episodes, report
+        verify = True  # the store lost something behind the record's back: list, repair
     if not checked:
         require_publishable(show.root, now=now)
     result = build(show, links=where.links, now=now)
@@ -121,7 +125,7 @@ def publish_show(
     if not dry_run:
         write_journal(show.root, None)  # a publish cut short leaves no stale record behind
     report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
-                     progress=progress)  # fmt: skip
+                     progress=progress, trust_record=not verify)  # fmt: skip
     if not dry_run:
         due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
         next_due = min(due).isoformat() if due else None

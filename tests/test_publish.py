@@ -320,6 +320,34 @@ def test_plan_with_a_consistent_record_reads_it_and_lists_once(
     assert calls == {"GetObject": 1, "ListObjectsV2": 1}
 
 
+def test_a_trusted_record_plans_a_change_without_listing_the_store(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    build_object(show, "episodes/second/index.html", b"<!doctype html><title>second</title>")
+    calls = _count_calls(client)
+    report = publish(_manifest(show, "episodes/second/index.html", "feed.xml"), client, target,
+                     trust_record=True)  # fmt: skip
+    assert report.uploaded == ("episodes/second/index.html",)
+    assert "ListObjectsV2" not in calls
+
+
+def test_a_record_with_pending_names_is_not_trusted(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    publish(_manifest(show), client, target)
+    record = json.loads(
+        client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    )
+    record["pending"] = ["feed.xml"]
+    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(record))
+    calls = _count_calls(client)
+    plan(_manifest(show), client, target, trust_record=True)
+    assert calls.get("ListObjectsV2") == 1
+
+
 def test_rerun_after_a_stopped_run_asks_only_about_pending_names(
     show: Path, s3_target: tuple[Any, Target]
 ) -> None:
@@ -440,3 +468,41 @@ def test_progress_bar_shows_bytes_on_a_terminal() -> None:
         bar.start(10_000_000, 2)
         bar.advance(5_000_000)
     assert "Uploading 2 files" in screen.getvalue() and "5.0/10.0 MB" in screen.getvalue()
+
+
+def _lose_the_artwork(client: Any, target: Target) -> str:
+    """Delete an object behind the record's back, as a hand edit of the bucket does."""
+    lost = next(k for k in _keys(client, target) if k.startswith("show/images/"))
+    client.delete_object(Bucket=target.bucket, Key=lost)
+    return lost.removeprefix("show/")
+
+
+def _edit_description(show_dir: Path, text: str) -> None:
+    config = show_dir / "mediafeed.toml"
+    config.write_text(re.sub(r'(?m)^description = ".*"$', f'description = "{text}"',
+                             config.read_text()))  # fmt: skip
+
+
+def test_an_unchanged_publish_restores_what_went_missing_behind_the_record(
+    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+) -> None:
+    show_dir, target = published_show
+    client, _ = s3_target
+    _cli(show_dir)
+    lost = _lose_the_artwork(client, target)
+    assert f"Uploaded {lost}" in _cli(show_dir).output
+    assert _http("HEAD", f"{target.base_url()}/{lost}").status == 200
+
+
+def test_a_change_trusts_the_record_and_verify_lists_the_store(
+    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+) -> None:
+    show_dir, target = published_show
+    client, _ = s3_target
+    _cli(show_dir)
+    lost = _lose_the_artwork(client, target)
+    _edit_description(show_dir, "Een nieuwe beschrijving.")
+    assert f"Uploaded {lost}" not in _cli(show_dir).output
+    _edit_description(show_dir, "Nog een beschrijving.")
+    assert f"Uploaded {lost}" in _cli(show_dir, "--verify").output
+    assert _http("HEAD", f"{target.base_url()}/{lost}").status == 200
