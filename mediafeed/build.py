@@ -17,6 +17,7 @@ from pathlib import Path
 from stat import S_ISREG
 
 from mediafeed import links as keys
+from mediafeed import localcache
 from mediafeed.archive import feed_pages, render_page
 from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
@@ -67,75 +68,162 @@ def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         return _build(show, links=links, now=now)
 
 
+@dataclass(frozen=True)
+class EpisodeOutputs:
+    """What one public episode put in the output folder (its page, media link, chapters,
+    image, transcript) and what it was made from: the next build takes them as they are
+    while neither the inputs nor the written files changed."""
+
+    made_from: tuple[object, ...]
+    objects: tuple[OutputObject, ...]
+    stamps: tuple[tuple[int, int] | None, ...]  # each object's file as it was written
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    output_dir: str
+    episodes: dict[str, EpisodeOutputs]  # by slug
+    outputs: frozenset[str]  # every key written, so the next build removes what it drops
+
+
 def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     episodes = tuple(load_episodes(show.episodes_dir))
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
-    hosted = tuple(ep for ep in public if not ep.enclosure_url)
+    out = show.output_dir
+    base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
+    last = _last_build(show)
+    made_from = {ep.slug: _made_from(show, base, ep) for ep in public}
+    units: dict[str, EpisodeOutputs] = {}
+    fresh: list[Episode] = []
+    tampered: set[str] = set()  # same inputs, but a file in the output changed since
+    for ep in public:
+        unit = last.episodes.get(ep.slug) if last else None
+        if unit is not None and unit.made_from == made_from[ep.slug]:
+            if _intact(unit):
+                units[ep.slug] = unit
+                continue
+            tampered.add(ep.slug)
+        fresh.append(ep)
+
     hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
     # Media facts come from the probe cache that add, tag and check share, so a publish
-    # reads each new media file once, not once per stage.
+    # reads each new media file once, not once per stage. New media are probed several
+    # at a time first (hashing releases the GIL).
     probes = ProbeCache(show.root / PROBE_CACHE)
-    # New media are probed several at a time first (hashing releases the GIL); with a
-    # warm cache this only looks at each file's size and time.
+    hosted = [ep for ep in fresh if not ep.enclosure_url]
     probes.warm(os.path.join(show.root, ep.audio) for ep in hosted)
-    media_stats = {ep.audio: verify_media(show, ep, probes) for ep in hosted}
+    media_stats = {ep.slug: verify_media(show, ep, probes) for ep in hosted}
     probes.save()
 
     keep_remembered(ep.notes for ep in public)
-    out = show.output_dir
-    present = _present(out)
-    generated = _render(show, public, links=links, present=present)
+    # Without the last build's list of outputs, one walk tells what is there.
+    present = _present(out) if last is None else None
+    cache = RenderCache(show.root / CACHE_DIR / "render.json",
+                        present.__contains__ if present is not None
+                        else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
+    for ep in fresh:
+        units[ep.slug] = _episode_outputs(show, ep, links=links, base=base,
+                                          made_from=made_from[ep.slug], cache=cache,
+                                          hashes=hashes, media_stat=media_stats.get(ep.slug),
+                                          rewrite=ep.slug in tampered)  # fmt: skip
+    for slug in units.keys() - {ep.slug for ep in fresh}:
+        cache.keep(keys.episode_page_key(slug))
+    generated = _shared_pages(show, public, links=links, base=base, cache=cache)
+    cache.save()
     for ep in gone:
         # Newsletter links never die: the page stays, saying the episode is gone.
         page = render_gone_page(show, ep.slug, links=links)
         generated[keys.episode_page_key(ep.slug)] = page.encode("utf-8")
-    for ep in public:
-        if ep.chapters:
-            generated[keys.chapters_key(ep.slug)] = chapters_json(ep, links=links)
-
-    copies: dict[str, Path] = {keys.image_key(show.artwork): show.root / show.artwork}
-    known: dict[str, os.stat_result] = {}
-    for ep in hosted:
-        copies[keys.media_key(ep)] = show.root / ep.audio
-        known[keys.media_key(ep)] = media_stats[ep.audio]
-    for ep in public:
-        if ep.image:
-            copies[keys.image_key(ep.image)] = _existing(show, ep, "image", ep.image)
-        if ep.transcript:
-            copies[keys.transcript_key(ep)] = _existing(show, ep, "transcript", ep.transcript)
 
     written = {key: out / key if data is None else _write_if_changed(out / key, data)
                for key, data in generated.items()}  # fmt: skip
-    written.update({key: _link_or_copy(source, out / key, present=key in present,
-                                       source_stat=known.get(key))
-                    for key, source in copies.items()})  # fmt: skip
+    artwork_key = keys.image_key(show.artwork)
+    written[artwork_key] = _link_or_copy(show.root / show.artwork, out / artwork_key)
     for width in keys.ARTWORK_WIDTHS:
         key = keys.artwork_variant_key(width)
         written[key] = write_variant(show.root / show.artwork, out / key, width)
-    _remove_stale(out, present - set(written))
 
-    media = {keys.media_key(ep): ep for ep in hosted}
-    objects = [_media_object(key, path, media[key]) if key in media
-               else output_object(key, path, hashes) for key, path in written.items()]  # fmt: skip
+    objects = {obj.key: obj for ep in public for obj in units[ep.slug].objects}
+    objects.update((key, output_object(key, path, hashes)) for key, path in written.items())
     hashes.save()
-    objects.sort(key=lambda obj: (upload_rank(obj.key), obj.key))
+    stale = (last.outputs if last else frozenset(present or ())) - objects.keys()
+    _remove_stale(out, stale)
+    _save_last_build(show, LastBuild(str(out), {ep.slug: units[ep.slug] for ep in public},
+                                     frozenset(objects)))  # fmt: skip
+    ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
-    manifest = Manifest(tuple(objects), permalinks=permalinks)
+    manifest = Manifest(tuple(ordered), permalinks=permalinks)
     return BuildResult(out, manifest, episodes, public, links.feed, gone)
 
 
-def _render(show: Show, public: tuple[Episode, ...], *, links: Links, present: set[str]
-            ) -> dict[str, bytes | None]:  # fmt: skip
-    """Feeds and pages by key; None where the file on disk was made from the same inputs.
+LAST_BUILD = f"{CACHE_DIR}/build.pickle"
 
-    After adding one episode to a large show, only the new page, the show page, the
-    page of its year, feed.xml and the newest archive page are rendered again.
+
+def _last_build(show: Show) -> LastBuild | None:
+    last = localcache.load(show.root / LAST_BUILD)
+    if isinstance(last, LastBuild) and last.output_dir == str(show.output_dir):
+        return last
+    return None
+
+
+def _save_last_build(show: Show, last: LastBuild) -> None:
+    with contextlib.suppress(OSError):  # unsaved, the next build walks the output folder
+        localcache.save(show.root / LAST_BUILD, last)
+
+
+def _made_from(show: Show, base: str, ep: Episode) -> tuple[object, ...]:
+    """The inputs of an episode's own outputs: the show's (base), its file, and the files
+    it names, by size and time."""
+    root = str(show.root)
+    named = (ep.audio if not ep.enclosure_url else None, ep.image, ep.transcript)
+    return (base, episode_inputs(ep),
+            *(stamp(os.path.join(root, name)) if name else None for name in named))  # fmt: skip
+
+
+def _intact(unit: EpisodeOutputs) -> bool:
+    """Every file the episode wrote is still there as it was written."""
+    return all(stamp(obj.path) == written
+               for obj, written in zip(unit.objects, unit.stamps, strict=True))  # fmt: skip
+
+
+def _episode_outputs(show: Show, ep: Episode, *, links: Links, base: str,
+                     made_from: tuple[object, ...], cache: RenderCache, hashes: HashCache,
+                     media_stat: os.stat_result | None, rewrite: bool = False
+                     ) -> EpisodeOutputs:  # fmt: skip
+    out = show.output_dir
+    page_key = keys.episode_page_key(ep.slug)
+    transcript = stamp(show.root / ep.transcript) if ep.transcript else None
+    page = cache.output(page_key, fingerprint(base, episode_inputs(ep), transcript),
+                        partial(_episode_page, show, ep, links), force=rewrite)  # fmt: skip
+    written = {page_key: out / page_key if page is None else _write_if_changed(out / page_key, page)}
+    if ep.chapters:
+        key = keys.chapters_key(ep.slug)
+        written[key] = _write_if_changed(out / key, chapters_json(ep, links=links))
+    if ep.image:
+        key = keys.image_key(ep.image)
+        written[key] = _link_or_copy(_existing(show, ep, "image", ep.image), out / key)
+    if ep.transcript:
+        key = keys.transcript_key(ep)
+        written[key] = _link_or_copy(_existing(show, ep, "transcript", ep.transcript), out / key)
+    objects = [output_object(key, path, hashes) for key, path in written.items()]
+    if not ep.enclosure_url:
+        key = keys.media_key(ep)
+        path = _link_or_copy(show.root / ep.audio, out / key, source_stat=media_stat)
+        objects.append(_media_object(key, path, ep))
+    return EpisodeOutputs(made_from, tuple(objects), tuple(stamp(obj.path) for obj in objects))
+
+
+def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,
+                  cache: RenderCache) -> dict[str, bytes | None]:  # fmt: skip
+    """Feeds and the pages that list episodes, by key; None where the file on disk was
+    made from the same inputs.
+
+    After adding one episode to a large show, only the show page, the page of its year,
+    feed.xml and the newest archive page are rendered again.
     """
-    cache = RenderCache(show.root / CACHE_DIR / "render.json", present)
-    base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
     inputs = {ep.slug: episode_inputs(ep) for ep in public}
     items = ItemCache(show.root / CACHE_DIR / "items.json")
     generated: dict[str, bytes | None] = {}
@@ -158,13 +246,6 @@ def _render(show: Show, public: tuple[Episode, ...], *, links: Links, present: s
         generated[key] = cache.output(key, fingerprint(base, years, [inputs[ep.slug] for ep in eps]),
                                       render)  # fmt: skip
     generated[keys.STYLESHEET_KEY] = stylesheet(show)
-    for ep in public:
-        transcript = show.root / ep.transcript if ep.transcript else None
-        transcript_stamp = stamp(transcript) if transcript else None
-        key = keys.episode_page_key(ep.slug)
-        generated[key] = cache.output(key, fingerprint(base, inputs[ep.slug], transcript_stamp),
-                                      partial(_episode_page, show, ep, links))  # fmt: skip
-    cache.save()
     return generated
 
 

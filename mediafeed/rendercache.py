@@ -53,9 +53,9 @@ def files_fingerprint(paths: Iterable[Path]) -> str:
 
 
 class RenderCache:
-    def __init__(self, path: Path, present: set[str]):
+    def __init__(self, path: Path, exists: Callable[[str], bool]):
         self.path = path
-        self.present = present  # keys of the files now in the output folder
+        self.exists = exists  # whether the output folder holds a file by this key
         self._old: dict[str, str] = {}
         self._new: dict[str, str] = {}
         try:
@@ -65,12 +65,19 @@ class RenderCache:
         except (OSError, ValueError):
             self._old = {}
 
-    def output(self, key: str, print_: str, render: Callable[[], bytes]) -> bytes | None:
-        """The rendered bytes, or None when the file on disk was made from the same inputs."""
+    def output(self, key: str, print_: str, render: Callable[[], bytes], *,
+               force: bool = False) -> bytes | None:  # fmt: skip
+        """The rendered bytes, or None when the file on disk was made from the same inputs
+        (`force`: the file is known to have been changed since)."""
         self._new[key] = print_
-        if self._old.get(key) == print_ and key in self.present:
+        if not force and self._old.get(key) == print_ and self.exists(key):
             return None
         return render()
+
+    def keep(self, key: str) -> None:
+        """Carry an entry over for an output this build did not need to look at."""
+        if key in self._old:
+            self._new[key] = self._old[key]
 
     def save(self) -> None:
         if self._new != self._old:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +167,52 @@ def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_t
     assert len(media) == 1
     assert rendered - media == {
         "feed.xml", "index.html", "years/2021/index.html", "episodes/aflevering-00061/index.html"}
+
+
+def test_a_page_edited_by_hand_in_the_output_is_made_again(
+    built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = built
+    page = show / "feed" / "episodes" / slugs[1] / "index.html"
+    page.write_text("<p>kapot</p>")
+    build(load_show(show), links=LINKS, now=NOW)
+    assert "Aflevering 2" in page.read_text()
+
+
+def test_a_removed_episode_leaves_no_page_or_media_behind(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    (show / "episodes" / f"{slugs[0]}.md").unlink()
+    result = build(load_show(show), links=LINKS, now=NOW)
+    assert not (show / "feed" / "episodes" / slugs[0]).exists()
+    assert not list((show / "feed" / "media").glob(f"{slugs[0]}-*"))
+    assert not [o for o in result.manifest.objects if slugs[0] in o.key]
+
+
+def test_a_damaged_record_of_the_last_build_costs_a_walk_not_a_wrong_build(
+    built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = built
+    first = build(load_show(show), links=LINKS, now=NOW).manifest
+    (show / ".mediafeed" / "build.pickle").write_bytes(b"niet te lezen")
+    (show / "feed" / "achtergelaten.txt").write_text("van een oude build")
+    again = build(load_show(show), links=LINKS, now=NOW).manifest
+    assert again == first
+    assert not (show / "feed" / "achtergelaten.txt").exists()
+
+
+def test_an_unchanged_rebuild_takes_every_episode_as_it_was(
+    built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mediafeed.build
+
+    show, _ = built
+    made: list[str] = []
+    real = mediafeed.build._episode_outputs
+
+    def counting(show: Any, ep: Any, **kwargs: Any) -> Any:
+        made.append(ep.slug)
+        return real(show, ep, **kwargs)
+
+    monkeypatch.setattr(mediafeed.build, "_episode_outputs", counting)
+    build(load_show(show), links=LINKS, now=NOW)
+    assert made == []
