@@ -81,6 +81,7 @@ class EpisodeOutputs:
 
 @dataclass(frozen=True)
 class LastBuild:
+    format: int  # LAST_BUILD_FORMAT when written; another value reads as no record
     output_dir: str
     episodes: dict[str, EpisodeOutputs]  # by slug
     outputs: frozenset[str]  # every key written, so the next build removes what it drops
@@ -151,7 +152,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     hashes.save()
     stale = (last.outputs if last else frozenset(present or ())) - objects.keys()
     _remove_stale(out, stale)
-    _save_last_build(show, LastBuild(str(out), {ep.slug: units[ep.slug] for ep in public},
+    _save_last_build(show, LastBuild(LAST_BUILD_FORMAT, str(out), {ep.slug: units[ep.slug] for ep in public},
                                      frozenset(objects)))  # fmt: skip
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
@@ -160,11 +161,13 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
 
 
 LAST_BUILD = f"{CACHE_DIR}/build.pickle"
+LAST_BUILD_FORMAT = 2
 
 
 def _last_build(show: Show) -> LastBuild | None:
     last = localcache.load(show.root / LAST_BUILD)
-    if isinstance(last, LastBuild) and last.output_dir == str(show.output_dir):
+    if (isinstance(last, LastBuild) and getattr(last, "format", None) == LAST_BUILD_FORMAT
+            and last.output_dir == str(show.output_dir)):  # fmt: skip
         return last
     return None
 
@@ -283,7 +286,7 @@ def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> os.stat_result:
 
 def _media_object(key: str, path: Path, ep: Episode) -> OutputObject:
     """Media objects carry the facts verified above: no second read of a large file."""
-    return OutputObject(key=key, path=path, size=ep.media.length, sha256=ep.media.sha256,
+    return OutputObject(key=key, path=str(path), size=ep.media.length, sha256=ep.media.sha256,
                         content_type=ep.media.mime_type, cache_control=cache_control(key))  # fmt: skip
 
 

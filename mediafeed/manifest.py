@@ -101,7 +101,7 @@ def output_object(key: str, path: Path, hashes: HashCache, *, media_type: str | 
     stat = os.stat(path)
     return OutputObject(
         key=key,
-        path=path,
+        path=str(path),
         size=stat.st_size,
         sha256=hashes.sha256(path, stat),
         content_type=media_type or content_type(key),

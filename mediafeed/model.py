@@ -192,7 +192,9 @@ class OutputObject:
     """One object of the build's manifest: what goes to the store, under which key."""
 
     key: str  # relative to the publish prefix, ASCII, no leading slash
-    path: Path  # local file holding the bytes
+    # The local file holding the bytes; a plain string, since a large show's manifest
+    # holds tens of thousands and path objects cost ten times more to make and keep.
+    path: str
     size: int
     sha256: str
     content_type: str

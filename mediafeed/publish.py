@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -320,7 +321,7 @@ def publish(
     if dry_run:
         return report
     for obj in the_plan.uploads:
-        if not obj.path.is_file() or obj.path.stat().st_size != obj.size:
+        if not os.path.isfile(obj.path) or os.stat(obj.path).st_size != obj.size:
             raise StoreError("file is missing or changed since the build", path=obj.path)
     sink = transfer.Sink(progress)
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))

@@ -101,7 +101,7 @@ def upload(manager: TransferManager, bucket: str, items: Sequence[tuple[str, Out
     """Send (store key, object) pairs in parallel; return once every one has landed."""
     futures = [
         manager.upload(
-            str(obj.path),
+            obj.path,
             bucket,
             key,
             extra_args={
