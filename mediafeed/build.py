@@ -25,7 +25,7 @@ from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.itemcache import ItemCache
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
+from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import keep_remembered, remembered
@@ -110,14 +110,9 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         fresh.append(ep)
 
     hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
-    # Media facts come from the probe cache that add, tag and check share, so a publish
-    # reads each new media file once, not once per stage. New media are probed several
-    # at a time first (hashing releases the GIL).
-    probes = ProbeCache(show.root / PROBE_CACHE)
     hosted = [ep for ep in fresh if not ep.enclosure_url]
-    probes.warm(os.path.join(show.root, ep.audio) for ep in hosted)
-    media_stats = {ep.slug: verify_media(show, ep, probes) for ep in hosted}
-    probes.save()
+    media_hashes = MediaHashes(show, hashes)
+    media_stats = {ep.slug: verify_media(show, ep, media_hashes) for ep in hosted}
 
     keep_remembered(ep.notes for ep in public)
     # Without the last build's list of outputs, one walk tells what is there.
@@ -261,9 +256,11 @@ def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
     return render_episode_page(show, episode, links=links).encode("utf-8")
 
 
-def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> os.stat_result:
-    """The enclosure must describe the bytes that will be uploaded, exactly. Returns the
-    file's stat, which later steps reuse rather than ask again."""
+def verify_media(show: Show, ep: Episode, hashes: MediaHashes) -> os.stat_result:
+    """The enclosure must describe the bytes that will be uploaded, exactly: the file has
+    the size and the SHA-256 its episode file says, so it is the file whose type and
+    duration `add` or `tag` probed (and `check` probes again). Returns the file's stat,
+    which later steps reuse rather than ask again."""
     path = os.path.join(show.root, ep.audio)
     try:
         stat = os.stat(path)
@@ -274,14 +271,31 @@ def verify_media(show: Show, ep: Episode, probes: ProbeCache) -> os.stat_result:
     if stat.st_size != ep.media.length:
         raise MediaError(f"is {stat.st_size} bytes but {ep.source.name} says {ep.media.length}: "
                          f"run 'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
-    info = probes.probe(path, stat=stat)
-    if info.sha256 != ep.media.sha256:
+    if hashes.sha256(path, stat) != ep.media.sha256:
         raise MediaError(f"content differs from the sha256 in {ep.source.name}: run "
                          f"'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
-    if info.mime_type != ep.media.mime_type:
-        raise MediaError(f"is {info.mime_type} but {ep.source.name} says "
-                         f"{ep.media.mime_type}", path=path)  # fmt: skip
     return stat
+
+
+class MediaHashes:
+    """SHA-256 of media files from the hash cache, else from the facts `add`, `tag` and
+    `check` probed (opened only when needed), else read: a large new file is read once
+    per publish, by the check, not again by the build."""
+
+    def __init__(self, show: Show, hashes: HashCache):
+        self.show = show
+        self.hashes = hashes
+        self._probes: ProbeCache | None = None
+
+    def sha256(self, path: str, stat: os.stat_result) -> str:
+        digest = self.hashes.known(path, stat)
+        if digest is None:
+            if self._probes is None:
+                self._probes = ProbeCache(self.show.root / PROBE_CACHE)
+            facts = self._probes.known(path, stat)
+            digest = facts.sha256 if facts else sha256_file(Path(path))
+            self.hashes.remember(path, stat, digest)
+        return digest
 
 
 def _media_object(key: str, path: Path, ep: Episode) -> OutputObject:

@@ -154,9 +154,13 @@ class ParsedEpisodes:
                 raise EpisodeError("not UTF-8 text", path=path) from None
             data, notes = split_front_matter(text, path)
             episode = parse_episode(path, data, notes.strip("\n"), revision=digest)
+        same = entry is not None and entry[:3] == (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         self.entries[name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, checked,
-                                   digest, episode)  # fmt: skip
-        self.dirty = True
+                              digest, episode)  # fmt: skip
+        # Worth writing down when the file changed, or when it is now old enough to be
+        # trusted on its stat; a file still too new is read again next time either way.
+        if not same or entry is None or stat.st_mtime_ns < checked - self.RACY_NS:
+            self.dirty = True
         return episode
 
     def forget_all_but(self, names: set[str]) -> None:

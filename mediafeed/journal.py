@@ -10,6 +10,7 @@ falling due also counts as a change.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -37,13 +38,15 @@ class Journal:
 
 
 def input_fingerprint(root: Path, referenced: Iterable[str]) -> str:
-    stamps: list[object] = []
+    # Fed to the hash as it goes: for a large show the stamps run to megabytes of text.
+    digest = hashlib.sha256(fingerprint("inputs").encode())
     for folder in ("episodes", "templates"):
-        stamps.append(sorted(_walk(os.path.join(root, folder))))
+        for path, found in sorted(_walk(os.path.join(root, folder))):
+            digest.update(f"{path}\0{found}\n".encode("utf-8", "surrogateescape"))
     base = str(root)
     for name in ("mediafeed.toml", *sorted(set(referenced))):
-        stamps.append((name, stamp(os.path.join(base, name))))
-    return fingerprint(*stamps)
+        digest.update(f"{name}\0{stamp(os.path.join(base, name))}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _walk(folder: str) -> Iterable[tuple[str, tuple[int, int] | None]]:

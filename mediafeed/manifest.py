@@ -70,16 +70,24 @@ class HashCache:
 
     def sha256(self, file: Path, stat: os.stat_result | None = None) -> str:
         stat = stat or file.stat()
+        digest = self.known(file, stat)
+        if digest is None:
+            digest = sha256_file(file)
+            self.remember(file, stat, digest)
+        return digest
+
+    def known(self, file: Path | str, stat: os.stat_result) -> str | None:
+        """The remembered hash while the file's size and time are unchanged."""
         # abspath, not resolve(): resolving costs a syscall per path part, per file, and the
         # (size, mtime) check already follows links to the bytes that count.
-        key = os.path.abspath(file)
-        entry = self._entries.get(key)
+        entry = self._entries.get(os.path.abspath(file))
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             return str(entry[2])
-        digest = sha256_file(file)
-        self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return None
+
+    def remember(self, file: Path | str, stat: os.stat_result, digest: str) -> None:
+        self._entries[os.path.abspath(file)] = [stat.st_size, stat.st_mtime_ns, digest]
         self._dirty = True
-        return digest
 
     def save(self) -> None:
         if not self._dirty:

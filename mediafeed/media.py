@@ -354,6 +354,13 @@ class ProbeCache:
         self._dirty = True
         return info
 
+    def known(self, media: str | Path, stat: os.stat_result) -> MediaInfo | None:
+        """The cached facts while size and time match; never opens the file."""
+        entry = self._entries.get(self._key(media))
+        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+            return MediaInfo(**entry["info"])
+        return None
+
     def warm(self, paths: Iterable[str | Path], *, workers: int = 4) -> None:
         """Probe the files the cache cannot answer for, several at a time: reading and
         hashing release the GIL, so a first check of many new files uses every core.

@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 
-from mediafeed.links import Links, episode_page_key, image_key, media_key, transcript_key
+from mediafeed.links import (
+    Links,
+    episode_page_key,
+    image_key,
+    media_key,
+    transcript_key,
+    year_page_key,
+)
 from mediafeed.media import probe
 from mediafeed.model import Episode, Show
 from mediafeed.newsletter import newsletter_block
-from mediafeed.pages import render_site
+from mediafeed.pages import render_site, render_year_page
 from tests import mediafactory
 from tests.browser import (
     AUDIO_READY,
@@ -113,6 +120,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     for key, body in render_site(show, [episode], links=links).items():
         (out / key).parent.mkdir(parents=True, exist_ok=True)
         (out / key).write_bytes(body)
+    # A long show's page of one year, with the links between years.
+    year = out / year_page_key(2021)
+    year.parent.mkdir(parents=True, exist_ok=True)
+    year.write_text(render_year_page(show, 2021, [episode], links=links, years=[2021, 2020]),
+                    encoding="utf-8")  # fmt: skip
     block = newsletter_block(show, episode, links=links, fmt="html")
     (out / "newsletter.html").write_text(
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Nieuwsbrief</title>'
@@ -159,13 +171,15 @@ def test_episode_page_requests_only_its_own_host(driver: Any, published: Publish
     assert driver.get_cookies() == []
 
 
-@pytest.mark.parametrize("page", ["show", "episode"])
+@pytest.mark.parametrize("page", ["show", "episode", "year"])
 def test_pages_have_no_accessibility_violations(
     driver: Any, published: Published, page: str
 ) -> None:
-    url = published.links.show_page
-    if page == "episode":
-        url = published.links.episode_page(published.episode.slug)
+    url = {
+        "show": published.links.show_page,
+        "episode": published.links.episode_page(published.episode.slug),
+        "year": published.links.url(year_page_key(2021)),
+    }[page]
     violations, report = axe_violations(driver, url)
     assert violations == [], report
 
