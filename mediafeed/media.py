@@ -6,10 +6,12 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -313,6 +315,21 @@ def _walk_frames_with_mutagen(path: Path, start: int, size: int) -> tuple[int, i
 PROBE_CACHE = ".mediafeed/probe.json"
 
 
+# Walking the frames of an MP3 is Python work that holds the GIL: many megabytes of new
+# media are probed in processes, one per core, when forking is safe (Linux, and no other
+# thread that could hold a lock at the moment of the fork). Less is not worth a fork.
+_PROCESS_BYTES = 64 * 1024 * 1024
+
+
+def _pool(workers: int, total_bytes: int) -> Executor:
+    cores = os.cpu_count() or 1
+    if (total_bytes >= _PROCESS_BYTES and cores > 1 and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()):  # fmt: skip
+        return ProcessPoolExecutor(max_workers=min(workers, cores),
+                                   mp_context=multiprocessing.get_context("fork"))  # fmt: skip
+    return ThreadPoolExecutor(max_workers=workers)
+
+
 def _probe_or_none(media: Path) -> MediaInfo | None:
     try:
         return probe(media)
@@ -376,8 +393,9 @@ class ProbeCache:
                 todo.append((Path(media), stat))
         if len(todo) < 2:
             return
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_probe_or_none, [media for media, _ in todo]))
+        paths = [media for media, _ in todo]
+        with _pool(workers, sum(stat.st_size for _, stat in todo)) as pool:
+            results = list(pool.map(_probe_or_none, paths))
         for (media, stat), info in zip(todo, results, strict=True):
             if info is not None:
                 self._entries[self._key(media)] = {

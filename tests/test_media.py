@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -402,3 +403,22 @@ def test_warming_the_probe_cache_probes_new_files_once_and_skips_bad_ones(
     assert calls == []
     with pytest.raises(MediaError):
         cache.probe(bad)
+
+
+def test_warming_many_megabytes_probes_in_processes_with_the_same_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    segment = mf.mp3_no_xing(tmp_path, "segment.mp3", seconds=10.0).read_bytes()
+    files = []
+    for number in range(2):  # whole frames repeated: one valid stream of 40 MB each
+        path = tmp_path / f"lang-{number}.mp3"
+        path.write_bytes(segment * (40_000_000 // len(segment)))
+        files.append(path)
+    pools: list[str] = []
+    real_pool = media._pool
+    monkeypatch.setattr(media, "_pool", lambda *a: pools.append(type(p := real_pool(*a)).__name__) or p)
+    cache = ProbeCache(tmp_path / "probe.json")
+    cache.warm(files)
+    forkable = (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    assert pools == ["ProcessPoolExecutor" if forkable else "ThreadPoolExecutor"]
+    assert [cache.known(f, f.stat()) for f in files] == [probe(f) for f in files]
