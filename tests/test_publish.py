@@ -333,16 +333,21 @@ def test_a_trusted_record_plans_a_change_without_listing_the_store(
     assert "ListObjectsV2" not in calls
 
 
-def test_a_record_with_pending_names_is_not_trusted(
-    show: Path, s3_target: tuple[Any, Target]
-) -> None:
-    client, target = s3_target
+def _published_then_stopped(show: Path, client: Any, target: Target) -> None:
+    """A publish, then a record as a run stopped before sending feed.xml leaves it."""
     publish(_manifest(show), client, target)
     record = json.loads(
         client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
     )
     record["pending"] = ["feed.xml"]
     client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(record))
+
+
+def test_a_record_with_pending_names_is_not_trusted(
+    show: Path, s3_target: tuple[Any, Target]
+) -> None:
+    client, target = s3_target
+    _published_then_stopped(show, client, target)
     calls = _count_calls(client)
     plan(_manifest(show), client, target, trust_record=True)
     assert calls.get("ListObjectsV2") == 1
@@ -352,12 +357,7 @@ def test_rerun_after_a_stopped_run_asks_only_about_pending_names(
     show: Path, s3_target: tuple[Any, Target]
 ) -> None:
     client, target = s3_target
-    publish(_manifest(show), client, target)
-    record = json.loads(
-        client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
-    )
-    record["pending"] = ["feed.xml"]
-    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(record))
+    _published_then_stopped(show, client, target)
     heads: list[str] = []
     client.meta.events.register("before-parameter-build.s3.HeadObject",
                                 lambda params, **_: heads.append(params["Key"]))  # fmt: skip
