@@ -24,14 +24,20 @@ MAGIC = b"mediafeed-cache-1\n"
 _DIGEST = hashlib.sha256().digest_size
 
 
-def _key() -> bytes:
-    path = default_state_dir() / KEY_FILE
+def _existing_key() -> bytes | None:
     try:
-        key = path.read_bytes()
-        if len(key) == 32:
-            return key
+        key = (default_state_dir() / KEY_FILE).read_bytes()
     except OSError:
-        pass
+        return None
+    return key if len(key) == 32 else None
+
+
+def _key() -> bytes:
+    """This user's key, made on first use."""
+    existing = _existing_key()
+    if existing is not None:
+        return existing
+    path = default_state_dir() / KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}.")  # created 0600
@@ -55,7 +61,8 @@ def load(path: Path) -> Any:
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _DIGEST:
         return None
     signature, body = data[len(MAGIC) : len(MAGIC) + _DIGEST], data[len(MAGIC) + _DIGEST :]
-    if not hmac.compare_digest(signature, hmac.digest(_key(), body, "sha256")):
+    key = _existing_key()  # none yet: nothing can have been signed with it
+    if key is None or not hmac.compare_digest(signature, hmac.digest(key, body, "sha256")):
         return None
     try:
         return pickle.loads(body)  # noqa: S301 (signed above with this user's key)

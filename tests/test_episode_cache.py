@@ -120,3 +120,14 @@ def test_the_signing_key_is_private_to_the_user(show: Path, private_state_dir: P
     key = private_state_dir / localcache.KEY_FILE
     assert key.stat().st_mode & 0o077 == 0
     assert key.read_bytes() not in (show / PARSED_CACHE).read_bytes()
+
+
+def test_without_a_writable_state_folder_episodes_still_load(
+    show: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(blocked / "state"))
+    fresh_process()
+    assert [ep.slug for ep in load_episodes(show / "episodes")] == ["ontmoeting"]
+    assert not (show / PARSED_CACHE).exists()
