@@ -159,15 +159,24 @@ class _Checker:
     def __init__(self, root: Path, *, verify: bool = False) -> None:
         self.root = root
         self.findings: list[Finding] = []
-        self.probes = ProbeCache(root / PROBE_CACHE)
+        self._probes: ProbeCache | None = None
         self.verify = verify
         self.memo_before = _read_memo(root / CHECK_MEMO)
         self.memo: dict[str, list[dict[str, str | None]]] = {}
 
+    @property
+    def probes(self) -> ProbeCache:
+        """Opened when an episode's rules run: a show whose episodes are all remembered
+        never reads the media facts."""
+        if self._probes is None:
+            self._probes = ProbeCache(self.root / PROBE_CACHE)
+        return self._probes
+
     def save(self) -> None:
         # Caches that cannot be written cost a full check next time, nothing else.
-        with contextlib.suppress(MediaError):
-            self.probes.save()
+        if self._probes is not None:
+            with contextlib.suppress(MediaError):
+                self._probes.save()
         if self.memo != self.memo_before:
             with contextlib.suppress(OSError):
                 write_json_atomic(self.root / CHECK_MEMO, self.memo)
@@ -226,10 +235,12 @@ class _Checker:
                      "Spotify and others verify ownership by the owner email")  # fmt: skip
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
-        if not self.verify:
-            self.probes.warm(self.root / ep.audio for ep in episodes if ep.audio)
+        keys = {ep.slug: self.memo_key(ep) for ep in episodes}
+        todo = [ep for ep in episodes if self.remembered(keys[ep.slug]) is None]
+        if todo and not self.verify:
+            self.probes.warm(self.root / ep.audio for ep in todo if ep.audio)
         for ep in episodes:
-            self.remembered_episode_rules(ep)
+            self.remembered_episode_rules(ep, keys[ep.slug])
         self.duplicates(episodes)
         self.numbering(episodes)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -278,14 +289,20 @@ class _Checker:
                 found.append(loaded)
         return found
 
-    def remembered_episode_rules(self, ep: Episode) -> None:
-        """An episode's own rules depend on its file and the files it names: an episode
-        whose inputs are unchanged since the last check gets its earlier findings back."""
+    def memo_key(self, ep: Episode) -> str:
+        """An episode's own rules depend on its file and the files it names."""
         root = str(self.root)
         stamps = [(name, stamp(os.path.join(root, name))) for name in (ep.audio, ep.image,
                   ep.transcript, f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
-        key = fingerprint(episode_inputs(ep), stamps)
-        remembered = None if self.verify else _remembered(self.memo_before.get(key))
+        return fingerprint(episode_inputs(ep), stamps)
+
+    def remembered(self, key: str) -> list[Finding] | None:
+        return None if self.verify else _remembered(self.memo_before.get(key))
+
+    def remembered_episode_rules(self, ep: Episode, key: str) -> None:
+        """An episode whose inputs are unchanged since the last check gets its earlier
+        findings back."""
+        remembered = self.remembered(key)
         if remembered is not None:
             findings = remembered
             self.findings.extend(findings)

@@ -8,6 +8,7 @@ credentials; a file whose signature does not match is ignored like a missing one
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import os
@@ -64,10 +65,17 @@ def load(path: Path) -> Any:
     key = _existing_key()  # none yet: nothing can have been signed with it
     if key is None or not hmac.compare_digest(signature, hmac.digest(key, body, "sha256")):
         return None
+    # Loading makes hundreds of thousands of objects, none of them garbage: without the
+    # pause, the cycle collector walks the whole heap again and again meanwhile.
+    paused = gc.isenabled()
+    gc.disable()
     try:
         return pickle.loads(body)  # noqa: S301 (signed above with this user's key)
     except Exception:  # an object of an older mediafeed that no longer unpickles
         return None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def save(path: Path, value: Any) -> None:
