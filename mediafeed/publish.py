@@ -38,6 +38,9 @@ __all__ = ["RECORD_KEY", "Plan", "Progress", "PublishReport", "Record", "Step", 
            "local_target", "make_client", "plan", "publish"]  # fmt: skip
 
 RECORD_KEY = ".mediafeed/manifest.json"
+# Names a run claims before sending them: a small object beside the record, so a publish
+# writes the (for a large show, megabytes of) record once, at the end, not twice.
+CLAIMS_KEY = ".mediafeed/pending.json"
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
 # How often a long publish saves its progress to the record, so a rerun after a kill
@@ -122,6 +125,8 @@ class Record:
     # Episode guid -> page name, for every page ever published: links in sent newsletters
     # must keep working, so a page never moves.
     permalinks: Mapping[str, str] = field(default_factory=dict)
+    # The names found in CLAIMS_KEY (also in `pending`): a run that stopped left them.
+    claimed: frozenset[str] = frozenset()
 
     def body(self) -> bytes:
         # Compact, with keys sorted by the encoder: the same record gives the same bytes,
@@ -328,9 +333,10 @@ def publish(
     with _store_errors(target):
         record = the_plan.start_record()
         saved = the_plan.record
-        if record != saved:
+        claims = the_plan.record.claimed
+        if not record.pending <= claims:
             # Claim the names first: a run killed mid-way leaves them owned, never orphaned.
-            saved = _write_record(client, target, record)
+            claims = _write_claims(client, target, record.pending | claims)
         if the_plan.record.pending:
             # The run that left names pending may also have left multipart uploads open.
             transfer.abort_unfinished(client, target.bucket, _folder(target),
@@ -354,6 +360,10 @@ def publish(
                                               if n not in gone}, pending=record.pending - gone)  # fmt: skip
         if record != saved:
             _write_record(client, target, record)
+        if claims:
+            # The record now holds all of it; a run stopped before this line leaves the
+            # claims, which the next run reads as pending.
+            client.delete_object(Bucket=target.bucket, Key=target.key(CLAIMS_KEY))
     sink.done()
     return replace(report, bytes_sent=sink.sent)
 
@@ -410,19 +420,53 @@ def _write_record(client: S3Client, target: Target, record: Record) -> Record:
     return record
 
 
-def _read_record(client: S3Client, target: Target) -> Record:
+def _write_claims(client: S3Client, target: Target, names: frozenset[str]) -> frozenset[str]:
+    client.put_object(
+        Bucket=target.bucket,
+        Key=target.key(CLAIMS_KEY),
+        Body=json.dumps({"pending": sorted(names)}, separators=(",", ":")).encode(),
+        ContentType="application/json",
+        CacheControl="no-cache",
+    )
+    return names
+
+
+def _read_claims(client: S3Client, target: Target) -> frozenset[str]:
+    data = _get_json(client, target, CLAIMS_KEY)
+    names = data.get("pending") if isinstance(data, dict) else None
+    # Unreadable claims claim nothing: prune then leaves those names alone, which is safe.
+    return frozenset(str(n) for n in names) if isinstance(names, list) else frozenset()
+
+
+def _get_json(client: S3Client, target: Target, name: str) -> Any:
+    """The JSON object stored under `name` in the prefix; None if missing or unreadable."""
     try:
-        answer = client.get_object(Bucket=target.bucket, Key=target.key(RECORD_KEY))
+        answer = client.get_object(Bucket=target.bucket, Key=target.key(name))
     except ClientError as exc:
         if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
-            return Record()
+            return None
         raise
     try:
-        data = json.loads(answer["Body"].read())
+        return json.loads(answer["Body"].read())
+    except (ValueError, AttributeError):
+        return None
+
+
+def _read_record(client: S3Client, target: Target) -> Record:
+    claimed = _read_claims(client, target)
+    record = _read_main_record(client, target)
+    return replace(record, pending=record.pending | claimed, claimed=claimed)
+
+
+def _read_main_record(client: S3Client, target: Target) -> Record:
+    data = _get_json(client, target, RECORD_KEY)
+    if data is None:
+        return Record()
+    try:
         objects = data["objects"]
         pending = data.get("pending", [])
         permalinks = data.get("permalinks", {})
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         # An unreadable record owns nothing: prune then deletes nothing, which is safe.
         return Record()
     if not isinstance(objects, dict) or not isinstance(pending, list):

@@ -24,7 +24,7 @@ from mediafeed.errors import StoreError
 from mediafeed.localstore import LocalStore
 from mediafeed.media import probe
 from mediafeed.model import Manifest
-from mediafeed.publish import RECORD_KEY, Record, Target, make_client, publish
+from mediafeed.publish import CLAIMS_KEY, RECORD_KEY, Record, Target, make_client, publish
 from tests import mediafactory
 from tests.conftest import publish_table
 from tests.faultproxy import FaultProxy
@@ -165,7 +165,7 @@ def test_lasting_failure_keeps_the_old_feed_and_a_rerun_sends_only_what_is_missi
     assert _get(f"{target.base_url()}/feed.xml") == FEED_V2
 
 
-def test_names_are_claimed_in_the_record_before_they_are_sent(
+def test_names_are_claimed_before_they_are_sent(
     build: Path, seaweed: LocalStore, s3_target: tuple[Any, Target], proxy: FaultProxy
 ) -> None:
     admin, _ = s3_target
@@ -173,8 +173,23 @@ def test_names_are_claimed_in_the_record_before_they_are_sent(
     proxy.inject("503", times=100, method="PUT", path="feed.xml")
     with pytest.raises(StoreError):
         publish(_manifest(build), client, target)
-    body = admin.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    body = admin.get_object(Bucket=target.bucket, Key=f"show/{CLAIMS_KEY}")["Body"].read()
     assert set(json.loads(body)["pending"]) >= {"media/first.mp3", "feed.xml"}
+
+
+def test_a_finished_run_leaves_no_claims_behind(
+    build: Path, seaweed: LocalStore, s3_target: tuple[Any, Target], proxy: FaultProxy
+) -> None:
+    admin, target = s3_target
+    client, through = _through(seaweed, target, proxy, max_attempts=2)
+    proxy.inject("503", times=100, method="PUT", path="feed.xml")
+    with pytest.raises(StoreError):
+        publish(_manifest(build), client, through)
+    publish(_manifest(build), admin, target)
+    held = admin.list_objects_v2(Bucket=target.bucket, Prefix=f"show/{CLAIMS_KEY}")
+    assert held.get("KeyCount", 0) == 0
+    body = admin.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    assert json.loads(body)["pending"] == [] and "feed.xml" in json.loads(body)["objects"]
 
 
 def test_prune_never_deletes_a_pending_name_without_our_hash(
