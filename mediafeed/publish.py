@@ -21,12 +21,22 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from mediafeed import __version__, transfer
+from mediafeed import transfer
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.links import FEED_KEY
 from mediafeed.localstore import LocalStore
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, PublishSettings
+from mediafeed.record import (
+    CLAIMS_KEY,
+    RECORD_KEY,
+    Record,
+    claims_body,
+    claims_from_json,
+    entry,
+    landed,
+    record_from_json,
+)
 from mediafeed.transfer import Progress
 
 if TYPE_CHECKING:
@@ -34,13 +44,9 @@ if TYPE_CHECKING:
 else:
     S3Client = Any
 
-__all__ = ["RECORD_KEY", "Plan", "Progress", "PublishReport", "Record", "Step", "Target",
+__all__ = ["CLAIMS_KEY", "RECORD_KEY", "Plan", "Progress", "PublishReport", "Record", "Step", "Target",
            "local_target", "make_client", "plan", "publish"]  # fmt: skip
 
-RECORD_KEY = ".mediafeed/manifest.json"
-# Names a run claims before sending them: a small object beside the record, so a publish
-# writes the (for a large show, megabytes of) record once, at the end, not twice.
-CLAIMS_KEY = ".mediafeed/pending.json"
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
 # How often a long publish saves its progress to the record, so a rerun after a kill
@@ -112,35 +118,6 @@ def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str
 
 
 @dataclass(frozen=True)
-class Record:
-    """What this project put in the store, kept there as RECORD_KEY.
-
-    `objects` are confirmed, with their hash and size; `pending` are names a run set out to
-    send and may have sent before it was stopped. Both are ours to prune; a pending
-    name's content is confirmed by HEAD before it is trusted.
-    """
-
-    objects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    pending: frozenset[str] = frozenset()
-    # Episode guid -> page name, for every page ever published: links in sent newsletters
-    # must keep working, so a page never moves.
-    permalinks: Mapping[str, str] = field(default_factory=dict)
-    # The names found in CLAIMS_KEY (also in `pending`): a run that stopped left them.
-    claimed: frozenset[str] = frozenset()
-
-    def body(self) -> bytes:
-        # Compact, with keys sorted by the encoder: the same record gives the same bytes,
-        # and without indentation json uses its C encoder, several times faster on the
-        # megabytes a large show's record takes.
-        return json.dumps({
-            "generator": f"mediafeed {__version__}",
-            "objects": dict(self.objects),
-            "pending": sorted(self.pending),
-            "permalinks": dict(self.permalinks),
-        }, sort_keys=True, separators=(",", ":")).encode()  # fmt: skip
-
-
-@dataclass(frozen=True)
 class Step:
     """One line of a plan, as --dry-run and --json show it."""
 
@@ -185,7 +162,7 @@ class Plan:
         keep = {o.key for o in (*self.uploads, *self.unchanged)}
         keep.update(self.deletions, self.retained)
         objects = {n: e for n, e in self.record.objects.items() if n in keep}
-        objects.update({o.key: _entry(o) for o in self.unchanged})
+        objects.update({o.key: entry(o) for o in self.unchanged})
         confirmed = {o.key for o in self.unchanged}
         pending = {n for n in self.record.pending if n in keep and n not in confirmed}
         return Record(objects, frozenset(pending | {o.key for o in self.uploads}),
@@ -252,7 +229,7 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
         for obj in manifest.objects:
             if sizes.get(obj.key) != obj.size:
                 uploads.append(obj)
-            elif obj.key not in record.pending and _entry(obj) == record.objects.get(obj.key):
+            elif obj.key not in record.pending and entry(obj) == record.objects.get(obj.key):
                 unchanged.append(obj)
             else:
                 # Sent by a run stopped before its record was written, or not ours.
@@ -348,7 +325,7 @@ def publish(
                     items = [(target.key(o.key), o) for o in batch]
                     transfer.upload(manager, target.bucket, items, sink)
                     transfer.verify(client, target.bucket, items)
-                    record = _landed(record, batch)
+                    record = landed(record, batch)
                     if time.monotonic() - last_save > CHECKPOINT_SECONDS:
                         saved, last_save = _write_record(client, target, record), time.monotonic()
         if the_plan.deletions:
@@ -378,23 +355,13 @@ def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
         if not record.objects or record.pending or feed_key not in record.objects:
             return None
         sizes = _list_sizes(client, target, record)
-    for name, entry in record.objects.items():
-        if sizes.get(name) != entry.get("size"):
+    for name, held in record.objects.items():
+        if sizes.get(name) != held.get("size"):
             return None
     names = tuple(sorted(record.objects))
     steps = tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256")) for n in names)
     return PublishReport(uploaded=(), unchanged=names, deleted=(), bytes_sent=0,
                          feed_url=f"{target.base_url()}/{feed_key}", steps=steps)  # fmt: skip
-
-
-def _entry(obj: OutputObject) -> dict[str, Any]:
-    return {"sha256": obj.sha256, "size": obj.size}
-
-
-def _landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:
-    names = {o.key for o in objects}
-    return replace(record, objects={**record.objects, **{o.key: _entry(o) for o in objects}},
-                   pending=record.pending - names)  # fmt: skip
 
 
 def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
@@ -424,18 +391,11 @@ def _write_claims(client: S3Client, target: Target, names: frozenset[str]) -> fr
     client.put_object(
         Bucket=target.bucket,
         Key=target.key(CLAIMS_KEY),
-        Body=json.dumps({"pending": sorted(names)}, separators=(",", ":")).encode(),
+        Body=claims_body(names),
         ContentType="application/json",
         CacheControl="no-cache",
     )
     return names
-
-
-def _read_claims(client: S3Client, target: Target) -> frozenset[str]:
-    data = _get_json(client, target, CLAIMS_KEY)
-    names = data.get("pending") if isinstance(data, dict) else None
-    # Unreadable claims claim nothing: prune then leaves those names alone, which is safe.
-    return frozenset(str(n) for n in names) if isinstance(names, list) else frozenset()
 
 
 def _get_json(client: S3Client, target: Target, name: str) -> Any:
@@ -453,29 +413,9 @@ def _get_json(client: S3Client, target: Target, name: str) -> Any:
 
 
 def _read_record(client: S3Client, target: Target) -> Record:
-    claimed = _read_claims(client, target)
-    record = _read_main_record(client, target)
+    claimed = claims_from_json(_get_json(client, target, CLAIMS_KEY))
+    record = record_from_json(_get_json(client, target, RECORD_KEY))
     return replace(record, pending=record.pending | claimed, claimed=claimed)
-
-
-def _read_main_record(client: S3Client, target: Target) -> Record:
-    data = _get_json(client, target, RECORD_KEY)
-    if data is None:
-        return Record()
-    try:
-        objects = data["objects"]
-        pending = data.get("pending", [])
-        permalinks = data.get("permalinks", {})
-    except (KeyError, TypeError, AttributeError):
-        # An unreadable record owns nothing: prune then deletes nothing, which is safe.
-        return Record()
-    if not isinstance(objects, dict) or not isinstance(pending, list):
-        return Record()
-    if not isinstance(permalinks, dict):
-        permalinks = {}
-    return Record({str(k): v for k, v in objects.items() if isinstance(v, dict)},
-                  frozenset(str(n) for n in pending),
-                  {str(k): str(v) for k, v in permalinks.items()})  # fmt: skip
 
 
 def _list_sizes(client: S3Client, target: Target, record: Record | None = None

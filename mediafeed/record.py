@@ -1,0 +1,94 @@
+"""The record a publish keeps in the store: what this project put there, and what it is
+about to send.
+
+The record (RECORD_KEY) lists every object with its own content hash and size, and every
+episode page ever published; the claims (CLAIMS_KEY) list names a run set out to send.
+This module only says what they hold and how they are written; publish reads and writes
+them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mediafeed import __version__
+from mediafeed.model import OutputObject
+
+RECORD_KEY = ".mediafeed/manifest.json"
+# Names a run claims before sending them: a small object beside the record, so a publish
+# writes the (for a large show, megabytes of) record once, at the end, not twice.
+CLAIMS_KEY = ".mediafeed/pending.json"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What this project put in the store, kept there as RECORD_KEY.
+
+    `objects` are confirmed, with their hash and size; `pending` are names a run set out to
+    send and may have sent before it was stopped. Both are ours to prune; a pending
+    name's content is confirmed by HEAD before it is trusted.
+    """
+
+    objects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    pending: frozenset[str] = frozenset()
+    # Episode guid -> page name, for every page ever published: links in sent newsletters
+    # must keep working, so a page never moves.
+    permalinks: Mapping[str, str] = field(default_factory=dict)
+    # The names found in CLAIMS_KEY (also in `pending`): a run that stopped left them.
+    claimed: frozenset[str] = frozenset()
+
+    def body(self) -> bytes:
+        # Compact, with keys sorted by the encoder: the same record gives the same bytes,
+        # and without indentation json uses its C encoder, several times faster on the
+        # megabytes a large show's record takes.
+        return json.dumps({
+            "generator": f"mediafeed {__version__}",
+            "objects": dict(self.objects),
+            "pending": sorted(self.pending),
+            "permalinks": dict(self.permalinks),
+        }, sort_keys=True, separators=(",", ":")).encode()  # fmt: skip
+
+
+def record_from_json(data: Any) -> Record:
+    """The record as stored; an unreadable one owns nothing, so prune then deletes
+    nothing, which is safe."""
+    if data is None:
+        return Record()
+    try:
+        objects = data["objects"]
+        pending = data.get("pending", [])
+        permalinks = data.get("permalinks", {})
+    except (KeyError, TypeError, AttributeError):
+        return Record()
+    if not isinstance(objects, dict) or not isinstance(pending, list):
+        return Record()
+    if not isinstance(permalinks, dict):
+        permalinks = {}
+    return Record({str(k): v for k, v in objects.items() if isinstance(v, dict)},
+                  frozenset(str(n) for n in pending),
+                  {str(k): str(v) for k, v in permalinks.items()})  # fmt: skip
+
+
+def claims_body(names: frozenset[str]) -> bytes:
+    return json.dumps({"pending": sorted(names)}, separators=(",", ":")).encode()
+
+
+def claims_from_json(data: Any) -> frozenset[str]:
+    """Unreadable claims claim nothing: prune then leaves those names alone, which is safe."""
+    names = data.get("pending") if isinstance(data, dict) else None
+    return frozenset(str(n) for n in names) if isinstance(names, list) else frozenset()
+
+
+def entry(obj: OutputObject) -> dict[str, Any]:
+    """How the record holds an object: our own hash, never the store's ETag."""
+    return {"sha256": obj.sha256, "size": obj.size}
+
+
+def landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:
+    """The record once these objects are confirmed in the store."""
+    names = {o.key for o in objects}
+    return replace(record, objects={**record.objects, **{o.key: entry(o) for o in objects}},
+                   pending=record.pending - names)  # fmt: skip
