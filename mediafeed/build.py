@@ -277,6 +277,9 @@ def verify_media(show: Show, ep: Episode, hashes: MediaHashes) -> os.stat_result
     return stat
 
 
+SMALL_MEDIA = 8 * 1024 * 1024
+
+
 class MediaHashes:
     """SHA-256 of media files from the hash cache, else from the facts `add`, `tag` and
     `check` probed (opened only when needed), else read: a large new file is read once
@@ -290,9 +293,11 @@ class MediaHashes:
     def sha256(self, path: str, stat: os.stat_result) -> str:
         digest = self.hashes.known(path, stat)
         if digest is None:
-            if self._probes is None:
-                self._probes = ProbeCache(self.show.root / PROBE_CACHE)
-            facts = self._probes.known(path, stat)
+            facts = None
+            if stat.st_size > SMALL_MEDIA:  # else reading it costs less than the facts file
+                if self._probes is None:
+                    self._probes = ProbeCache(self.show.root / PROBE_CACHE)
+                facts = self._probes.known(path, stat)
             digest = facts.sha256 if facts else sha256_file(Path(path))
             self.hashes.remember(path, stat, digest)
         return digest

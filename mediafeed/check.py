@@ -98,13 +98,14 @@ class CheckFailed(MediafeedError):
     """The show breaks rules that would get it refused or shown wrongly."""
 
 
-def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[Finding, ...]:
+def check_show(root: Path, *, now: dt.datetime, verify: bool = False,
+               save_notes: bool = True) -> tuple[Finding, ...]:  # fmt: skip
     """Every finding for the show folder, errors first, in a stable order.
 
     Media facts come from the probe cache while a file's size and time are unchanged;
     `verify` hashes every file again.
     """
-    with remembered(root / NOTES_CACHE):
+    with remembered(root / NOTES_CACHE, save=save_notes):
         return _check_show(root, now=now, verify=verify)
 
 
@@ -147,9 +148,9 @@ def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity == ERROR)
 
 
-def require_publishable(root: Path, *, now: dt.datetime) -> None:
+def require_publishable(root: Path, *, now: dt.datetime, save_notes: bool = True) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
-    found = errors(check_show(root, now=now))
+    found = errors(check_show(root, now=now, save_notes=save_notes))
     if found:
         raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
                           "'mediafeed check' to see them, or publish with --force")  # fmt: skip

@@ -62,8 +62,9 @@ def _key(source: str) -> str:
 
 
 @contextmanager
-def remembered(path: Path) -> Iterator[None]:
-    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
+def remembered(path: Path, *, save: bool = True) -> Iterator[None]:
+    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's
+    (unless `save` is off: a check beside a build leaves the file to the build)."""
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -77,7 +78,7 @@ def remembered(path: Path) -> Iterator[None]:
         yield
     finally:
         _recorders.remove(used)
-        if used != before:
+        if save and used != before:
             _save(path, used)
 
 

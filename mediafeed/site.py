@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from slugify import slugify
 
 from mediafeed import localstore
+from mediafeed.beside import CheckBeside
 from mediafeed.build import BuildResult, build
 from mediafeed.config import find_root, load_show
 from mediafeed.episodes import episode_path, load_episodes
@@ -106,19 +107,31 @@ def publish_show(
     unchanged = (journal is not None and inputs_before is not None and not dry_run
                  and not prune and journal.inputs_current(inputs_before, now))  # fmt: skip
     checked = force or not unchanged
+    beside = None
     if not force and not unchanged:
-        require_publishable(show.root, now=now)  # before any store is started or touched
-    where = destination(show, state_dir=state_dir)
-    client = make_client(where.target, credentials=where.credentials)
-    destination_id = repr((where.target, where.links.base_url))
-    if unchanged and journal is not None and journal.destination == destination_id:
-        report = still_published(client, where.target)
-        if report is not None:
-            return journal.episodes, report
-        verify = True  # the store lost something behind the record's back: list, repair
-    if not checked:
-        require_publishable(show.root, now=now)
-    result = build(show, links=where.links, now=now)
+        # A show published before to a store of its own: the check runs beside the build,
+        # and nothing reaches the store before it passed. A first publish reads every
+        # media file in the check, which the build then need not; the embedded store
+        # must not start for a show the check refuses.
+        if journal is not None and show.publish.target:
+            beside = CheckBeside.start(show.root, now=now)
+        if beside is None:
+            require_publishable(show.root, now=now)  # before any store is started or touched
+    try:
+        where = destination(show, state_dir=state_dir)
+        client = make_client(where.target, credentials=where.credentials)
+        destination_id = repr((where.target, where.links.base_url))
+        if unchanged and journal is not None and journal.destination == destination_id:
+            report = still_published(client, where.target)
+            if report is not None:
+                return journal.episodes, report
+            verify = True  # the store lost something behind the record's back: list, repair
+        if not checked:
+            require_publishable(show.root, now=now)
+        result = build(show, links=where.links, now=now)
+    finally:
+        if beside is not None:
+            beside.wait()  # a refusal outranks anything else found wrong meanwhile
     referenced = _referenced(show, result)
     inputs = (inputs_before if journal and inputs_before and referenced == journal.referenced
               else input_fingerprint(show.root, referenced))  # fmt: skip
