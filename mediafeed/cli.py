@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -54,6 +55,9 @@ class Group(click.Group):
                 raise
             click.secho(f"Error: {exc}", err=True, fg="red")
             ctx.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`mediafeed list | head`): nothing to say, as cat does.
+            ctx.exit(141)
         except OSError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -397,6 +401,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.set_threshold(*GC_THRESHOLD)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="mediafeed")
+        code = 0
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        code = 130
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """Exit once the output is out, without freeing a large show's state object by object
+    (a tenth of a second for 10,000 episodes): every file was written and closed by the
+    command, and no thread or child of ours is left running."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -69,3 +69,31 @@ def test_console_script_prints_one_line_and_no_traceback(tmp_path: Path) -> None
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     assert completed.stderr.strip().count("\n") == 0 and "mediafeed.toml" in completed.stderr
+
+
+@pytest.fixture
+def long_listing(show_dir: Path, tmp_path: Path) -> Path:
+    """A show whose `list --json` is larger than a pipe holds."""
+    from tests.showmaker import many_episodes
+
+    many_episodes(show_dir, tmp_path, 1000)
+    return show_dir
+
+
+def test_the_command_line_exits_with_all_its_output_written(long_listing: Path) -> None:
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list",
+                           "--json"], capture_output=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 1000
+
+
+def test_a_reader_that_goes_away_gets_no_error_message(long_listing: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
