@@ -8,12 +8,13 @@ run killed at any point is finished by the next one without sending anything twi
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -177,7 +178,15 @@ class PublishReport:
     bytes_sent: int
     feed_url: str
     dry_run: bool = False
-    steps: tuple[Step, ...] = ()
+    # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
+    # making for every publish.
+    make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False,
+                                                        compare=False)  # fmt: skip
+
+    @functools.cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """What each object came to: new, changed, unchanged, delete or keep."""
+        return self.make_steps()
 
 
 def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
@@ -298,7 +307,7 @@ def publish(
         bytes_sent=0,
         feed_url=feed_url,
         dry_run=dry_run,
-        steps=the_plan.steps(),
+        make_steps=the_plan.steps,
     )
     if dry_run:
         return report
@@ -359,9 +368,13 @@ def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
         if sizes.get(name) != held.get("size"):
             return None
     names = tuple(sorted(record.objects))
-    steps = tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256")) for n in names)
+
+    def steps() -> tuple[Step, ...]:
+        return tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256"))
+                     for n in names)  # fmt: skip
+
     return PublishReport(uploaded=(), unchanged=names, deleted=(), bytes_sent=0,
-                         feed_url=f"{target.base_url()}/{feed_key}", steps=steps)  # fmt: skip
+                         feed_url=f"{target.base_url()}/{feed_key}", make_steps=steps)  # fmt: skip
 
 
 def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:

@@ -98,7 +98,6 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
-    from mediafeed.check import require_publishable  # Pillow and the rules: publish only
     from mediafeed.publish import make_client, publish, still_published
 
     journal = read_journal(show.root)
@@ -116,7 +115,7 @@ def publish_show(
         if journal is not None and show.publish.target:
             beside = CheckBeside.start(show.root, now=now)
         if beside is None:
-            require_publishable(show.root, now=now)  # before any store is started or touched
+            _require_publishable(show.root, now=now)  # before any store is started or touched
     try:
         where = destination(show, state_dir=state_dir)
         client = make_client(where.target, credentials=where.credentials)
@@ -127,7 +126,7 @@ def publish_show(
                 return journal.episodes, report
             verify = True  # the store lost something behind the record's back: list, repair
         if not checked:
-            require_publishable(show.root, now=now)
+            _require_publishable(show.root, now=now)
         result = build(show, links=where.links, now=now)
     finally:
         if beside is not None:
@@ -145,6 +144,13 @@ def publish_show(
         write_journal(show.root, Journal(inputs, referenced, next_due, len(result.public),
                                          destination_id))  # fmt: skip
     return len(result.public), report
+
+
+def _require_publishable(root: Path, *, now: dt.datetime) -> None:
+    # Pillow and the rules load only where the check runs in this process.
+    from mediafeed.check import require_publishable
+
+    require_publishable(root, now=now)
 
 
 def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
