@@ -223,7 +223,7 @@ def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base
     feed.xml and the newest archive page are rendered again.
     """
     inputs = {ep.slug: episode_inputs(ep) for ep in public}
-    items = ItemCache(show.root / CACHE_DIR / "items.json")
+    items = ItemCache(show.root / CACHE_DIR / "items.pickle")
     generated: dict[str, bytes | None] = {}
     for page in feed_pages(show, public, links=links):
         made_from = (page.key, page.self_url, page.paging, page.archive,

@@ -216,3 +216,16 @@ def test_an_unchanged_rebuild_takes_every_episode_as_it_was(
     monkeypatch.setattr(mediafeed.build, "_episode_outputs", counting)
     build(load_show(show), links=LINKS, now=NOW)
     assert made == []
+
+
+def test_a_build_without_a_writable_state_folder_still_builds(
+    built: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show, slugs = built
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(blocked / "state"))
+    path = show / "episodes" / f"{slugs[2]}.md"
+    path.write_text(path.read_text().replace("title: Aflevering 3", "title: Nieuwe titel"))
+    build(load_show(show), links=LINKS, now=NOW)
+    assert "Nieuwe titel" in (show / "feed" / "feed.xml").read_text()

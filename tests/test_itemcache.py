@@ -4,7 +4,6 @@ and a rebuild renders only the items whose inputs changed."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediafeed import feed
+from mediafeed import feed, localcache
 from mediafeed.archive import feed_pages, render_page
 from mediafeed.build import build
 from mediafeed.config import load_show
@@ -159,7 +158,8 @@ def test_another_base_url_renders_every_item_again(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b"[1, 2]", b'{"format": 1, "items": 3}',
-                                    b"\xff\xfe binary", b'{"format": 0, "items": {}}'])  # fmt: skip
+                                    b"\xff\xfe binary", b'{"format": 0, "items": {}}',
+                                    b"mediafeed-cache-1\n" + b"\0" * 40])  # fmt: skip
 def test_a_damaged_cache_file_costs_a_full_render(tmp_path: Path, damage: bytes) -> None:
     path = tmp_path / "items.json"
     path.write_bytes(damage)
@@ -171,10 +171,10 @@ def test_a_damaged_cache_file_costs_a_full_render(tmp_path: Path, damage: bytes)
 def test_a_cached_entry_that_is_no_item_is_rendered_again(tmp_path: Path) -> None:
     path = tmp_path / "items.json"
     cached(SHOW, EPISODES, path)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = localcache.load(path)
     first = sorted(data["items"])[0]
     data["items"][first] = "<item>cut short"
-    path.write_text(json.dumps(data), encoding="utf-8")
+    localcache.save(path, data)
     xml, rendered = cached(SHOW, EPISODES, path)
     assert rendered == 1
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
@@ -184,7 +184,7 @@ def test_saving_drops_entries_the_build_did_not_use(tmp_path: Path) -> None:
     path = tmp_path / "items.json"
     cached(SHOW, EPISODES, path)
     cached(SHOW, EPISODES[:1], path)
-    assert len(json.loads(path.read_text(encoding="utf-8"))["items"]) == 1
+    assert len(localcache.load(path)["items"]) == 1
 
 
 def test_a_build_that_renders_no_feed_leaves_the_file_alone(tmp_path: Path) -> None:
@@ -250,7 +250,7 @@ def test_a_build_after_adding_an_episode_renders_one_item(
     result = build(load_show(show_dir), links=LINKS, now=NOW)
     assert calls == ["nieuw"]
     assert_feed_is_the_direct_render(show_dir, result.public)
-    saved = json.loads((show_dir / ".mediafeed" / "items.json").read_text(encoding="utf-8"))
+    saved = localcache.load(show_dir / ".mediafeed" / "items.pickle")
     assert len(saved["items"]) == 5
 
 
