@@ -20,6 +20,7 @@ from mediafeed.errors import MediafeedError
 
 
 def forking_is_safe() -> bool:
+    """On Linux, and no other thread that could hold a lock at the moment of the fork."""
     return (sys.platform == "linux" and threading.active_count() == 1
             and "fork" in multiprocessing.get_all_start_methods())  # fmt: skip
 

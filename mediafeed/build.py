@@ -25,8 +25,8 @@ from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.itemcache import ItemCache
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
-from mediafeed.media import PROBE_CACHE, ProbeCache
+from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
+from mediafeed.media import PROBE_CACHE, ProbeCache, sha256_file
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import keep_remembered, remembered
 from mediafeed.pages import (
@@ -147,8 +147,8 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     hashes.save()
     stale = (last.outputs if last else frozenset(present or ())) - objects.keys()
     _remove_stale(out, stale)
-    _save_last_build(show, LastBuild(LAST_BUILD_FORMAT, str(out), {ep.slug: units[ep.slug] for ep in public},
-                                     frozenset(objects)))  # fmt: skip
+    kept = {ep.slug: units[ep.slug] for ep in public}
+    _save_last_build(show, LastBuild(LAST_BUILD_FORMAT, str(out), kept, frozenset(objects)))
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     manifest = Manifest(tuple(ordered), permalinks=permalinks)
@@ -326,16 +326,13 @@ def _write_if_changed(path: Path, data: bytes) -> Path:
     return path
 
 
-def _link_or_copy(source: Path, target: Path, *, present: bool = True,
-                  source_stat: os.stat_result | None = None) -> Path:  # fmt: skip
+def _link_or_copy(source: Path, target: Path, *, source_stat: os.stat_result | None = None
+                  ) -> Path:  # fmt: skip
     """Hard-link media into the output folder: instant, and no second copy on disk."""
-    if present:
-        try:
-            made, wanted = os.stat(target), source_stat or os.stat(source)
-            if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
-                return target
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):  # not there yet
+        made, wanted = os.stat(target), source_stat or os.stat(source)
+        if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
+            return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.unlink(missing_ok=True)

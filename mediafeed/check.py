@@ -237,11 +237,12 @@ class _Checker:
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
         keys = {ep.slug: self.memo_key(ep) for ep in episodes}
-        todo = [ep for ep in episodes if self.remembered(keys[ep.slug]) is None]
+        earlier = {slug: self.remembered(key) for slug, key in keys.items()}
+        todo = [ep for ep in episodes if earlier[ep.slug] is None]
         if todo and not self.verify:
             self.probes.warm(self.root / ep.audio for ep in todo if ep.audio)
         for ep in episodes:
-            self.remembered_episode_rules(ep, keys[ep.slug])
+            self.remembered_episode_rules(ep, keys[ep.slug], earlier[ep.slug])
         self.duplicates(episodes)
         self.numbering(episodes)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -300,10 +301,10 @@ class _Checker:
     def remembered(self, key: str) -> list[Finding] | None:
         return None if self.verify else _remembered(self.memo_before.get(key))
 
-    def remembered_episode_rules(self, ep: Episode, key: str) -> None:
+    def remembered_episode_rules(self, ep: Episode, key: str,
+                                 remembered: list[Finding] | None) -> None:  # fmt: skip
         """An episode whose inputs are unchanged since the last check gets its earlier
         findings back."""
-        remembered = self.remembered(key)
         if remembered is not None:
             findings = remembered
             self.findings.extend(findings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
 import os
@@ -10,6 +9,7 @@ import posixpath
 import tempfile
 from pathlib import Path
 
+from mediafeed.media import sha256_file
 from mediafeed.model import OutputObject
 
 CACHE_MEDIA = "public, max-age=31536000, immutable"
@@ -45,13 +45,6 @@ def cache_control(key: str) -> str:
         return CACHE_FEED
     return CACHE_PAGES
 
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class HashCache:

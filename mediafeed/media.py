@@ -9,7 +9,6 @@ import math
 import multiprocessing
 import os
 import tempfile
-import threading
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -27,6 +26,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from . import mpeg
+from .beside import forking_is_safe
 from .errors import MediaError
 from .model import MediaInfo
 
@@ -323,8 +323,7 @@ _PROCESS_BYTES = 64 * 1024 * 1024
 
 def _pool(workers: int, total_bytes: int) -> Executor:
     cores = os.cpu_count() or 1
-    if (total_bytes >= _PROCESS_BYTES and cores > 1 and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods()):  # fmt: skip
+    if total_bytes >= _PROCESS_BYTES and cores > 1 and forking_is_safe():
         return ProcessPoolExecutor(max_workers=min(workers, cores),
                                    mp_context=multiprocessing.get_context("fork"))  # fmt: skip
     return ThreadPoolExecutor(max_workers=workers)
@@ -353,29 +352,26 @@ class ProbeCache:
         self._entries: dict[str, dict[str, Any]] = self._load()
         self._dirty = False
 
-    def probe(self, media: str | Path, *, verify: bool = False,
-              stat: os.stat_result | None = None) -> MediaInfo:  # fmt: skip
-        """Cached facts when size and mtime still match, else a fresh probe (remembered).
-        `stat` saves a second system call when the caller has just made it."""
-        stat = stat or _stat(Path(media))
-        key = self._key(media)
-        entry = self._entries.get(key)
-        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
-            info = MediaInfo(**entry["info"])
-            if not verify or sha256_file(Path(media)) == info.sha256:
-                return info
-        info = probe(Path(media))
-        self._entries[key] = {
-            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
-        }  # fmt: skip
-        self._dirty = True
+    def probe(self, media: Path, *, verify: bool = False) -> MediaInfo:
+        """Cached facts when size and mtime still match, else a fresh probe (remembered)."""
+        media = Path(media)
+        stat = _stat(media)
+        known = self.known(media, stat)
+        if known is not None and (not verify or sha256_file(media) == known.sha256):
+            return known
+        info = probe(media)
+        self._remember(media, stat, info)
         return info
 
     def known(self, media: str | Path, stat: os.stat_result) -> MediaInfo | None:
         """The cached facts while size and time match; never opens the file."""
+        entry = self._current(media, stat)
+        return MediaInfo(**entry["info"]) if entry else None
+
+    def _current(self, media: str | Path, stat: os.stat_result) -> dict[str, Any] | None:
         entry = self._entries.get(self._key(media))
         if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
-            return MediaInfo(**entry["info"])
+            return entry
         return None
 
     def warm(self, paths: Iterable[str | Path], *, workers: int = 4) -> None:
@@ -388,8 +384,7 @@ class ProbeCache:
                 stat = os.stat(media)
             except OSError:
                 continue
-            entry = self._entries.get(self._key(media))
-            if not entry or (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+            if self._current(media, stat) is None:
                 todo.append((Path(media), stat))
         if len(todo) < 2:
             return
@@ -398,10 +393,13 @@ class ProbeCache:
             results = list(pool.map(_probe_or_none, paths))
         for (media, stat), info in zip(todo, results, strict=True):
             if info is not None:
-                self._entries[self._key(media)] = {
-                    "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
-                }  # fmt: skip
-                self._dirty = True
+                self._remember(media, stat, info)
+
+    def _remember(self, media: Path, stat: os.stat_result, info: MediaInfo) -> None:
+        self._entries[self._key(media)] = {
+            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
+        }  # fmt: skip
+        self._dirty = True
 
     def save(self) -> None:
         """Write the cache atomically; a crash mid-write leaves the old cache whole."""

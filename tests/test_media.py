@@ -8,7 +8,6 @@ import os
 import random
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mediafeed import media
+from mediafeed.beside import forking_is_safe
 from mediafeed.errors import MediaError
 from mediafeed.media import ProbeCache, extension_for, extension_matches, probe, sha256_file
 from tests import mediafactory as mf
@@ -419,6 +419,6 @@ def test_warming_many_megabytes_probes_in_processes_with_the_same_facts(
     monkeypatch.setattr(media, "_pool", lambda *a: pools.append(type(p := real_pool(*a)).__name__) or p)
     cache = ProbeCache(tmp_path / "probe.json")
     cache.warm(files)
-    forkable = (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    forkable = (os.cpu_count() or 1) > 1 and forking_is_safe()
     assert pools == ["ProcessPoolExecutor" if forkable else "ThreadPoolExecutor"]
     assert [cache.known(f, f.stat()) for f in files] == [probe(f) for f in files]
