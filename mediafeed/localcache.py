@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.localstore import default_state_dir
+from mediafeed.rendercache import write_atomic
 
 KEY_FILE = "cache.key"
 MAGIC = b"mediafeed-cache-1\n"
@@ -81,12 +82,4 @@ def load(path: Path) -> Any:
 def save(path: Path, value: Any) -> None:
     """Write whole or not at all: a temp file, then os.replace."""
     body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + hmac.digest(_key(), body, "sha256") + body)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, MAGIC + hmac.digest(_key(), body, "sha256") + body)

@@ -6,11 +6,11 @@ import json
 import mimetypes
 import os
 import posixpath
-import tempfile
 from pathlib import Path
 
 from mediafeed.media import sha256_file
 from mediafeed.model import OutputObject
+from mediafeed.rendercache import write_json_atomic
 
 CACHE_MEDIA = "public, max-age=31536000, immutable"
 CACHE_IMAGES = "public, max-age=86400"
@@ -85,15 +85,7 @@ class HashCache:
     def save(self) -> None:
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashes.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(self._entries, sort_keys=True))  # dumps: the C encoder
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self.path, self._entries)
         self._dirty = False
 
 

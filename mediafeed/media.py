@@ -8,7 +8,6 @@ import json
 import math
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ from . import mpeg
 from .beside import forking_is_safe
 from .errors import MediaError
 from .model import MediaInfo
+from .rendercache import write_json_atomic
 
 
 @dataclass(frozen=True)
@@ -405,21 +405,9 @@ class ProbeCache:
         """Write the cache atomically; a crash mid-write leaves the old cache whole."""
         if not self._dirty:
             return
-        # Compact: without indentation json uses its C encoder, ten times faster.
-        data = json.dumps({"version": self._VERSION, "entries": self._entries}, sort_keys=True)
-        temp: Path | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            temp = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
+            write_json_atomic(self.path, {"version": self._VERSION, "entries": self._entries})
         except OSError as exc:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
             reason = exc.strerror or str(exc)
             raise MediaError(f"cannot save probe cache: {reason}", path=self.path) from exc
         self._dirty = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import markdown
 import nh3
+
+from mediafeed.rendercache import write_json_atomic
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = {
@@ -85,10 +86,7 @@ def remembered(path: Path, *, save: bool = True) -> Iterator[None]:
 def _save(path: Path, data: dict[str, str]) -> None:
     """Whole or not at all; a cache that cannot be written costs a render next time."""
     with suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        write_json_atomic(path, data)
 
 
 def keep_remembered(sources: Iterable[str]) -> None:

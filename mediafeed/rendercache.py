@@ -85,12 +85,17 @@ class RenderCache:
 
 
 def write_json_atomic(path: Path, data: object) -> None:
-    """Caches are written whole or not at all: temp file, then os.replace."""
+    # Compact and by dumps: without indentation json uses its C encoder.
+    write_atomic(path, json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Caches are written whole or not at all: a temp file, then os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, sort_keys=True))  # dumps: the C encoder
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
