@@ -16,8 +16,6 @@ import sys
 import threading
 from pathlib import Path
 
-from mediafeed.errors import MediafeedError
-
 
 def forking_is_safe() -> bool:
     """On Linux, and no other thread that could hold a lock at the moment of the fork."""
@@ -70,14 +68,13 @@ class CheckBeside:
 
 
 def _answer(write_end: int, root: Path, now: dt.datetime) -> None:
-    try:
-        from mediafeed.check import require_publishable
+    from mediafeed.check import CheckFailed, require_publishable
 
-        # The build beside keeps the notes cache; the check leaves it alone.
-        require_publishable(root, now=now, save_notes=False)
+    try:
+        require_publishable(root, now=now)
         answer = ("passed", "")
-    except MediafeedError as exc:
-        answer = ("refused" if type(exc).__name__ == "CheckFailed" else "failed", str(exc))
+    except CheckFailed as exc:
+        answer = ("refused", str(exc))
     except BaseException as exc:  # anything at all: the parent checks again itself
         answer = ("failed", repr(exc))
     with os.fdopen(write_end, "wb") as out:

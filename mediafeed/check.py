@@ -27,7 +27,7 @@ from mediafeed.episodes import read_episodes
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
-from mediafeed.notes import plain_text, remembered, render_notes
+from mediafeed.notes import keep_remembered, plain_text, remembered, render_notes
 from mediafeed.rendercache import episode_inputs, fingerprint, stamp, write_json_atomic
 
 ERROR = "error"
@@ -98,14 +98,13 @@ class CheckFailed(MediafeedError):
     """The show breaks rules that would get it refused or shown wrongly."""
 
 
-def check_show(root: Path, *, now: dt.datetime, verify: bool = False,
-               save_notes: bool = True) -> tuple[Finding, ...]:  # fmt: skip
+def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[Finding, ...]:
     """Every finding for the show folder, errors first, in a stable order.
 
     Media facts come from the probe cache while a file's size and time are unchanged;
     `verify` hashes every file again.
     """
-    with remembered(root / NOTES_CACHE, save=save_notes):
+    with remembered(root / NOTES_CACHE):
         return _check_show(root, now=now, verify=verify)
 
 
@@ -117,6 +116,7 @@ def _check_show(root: Path, *, now: dt.datetime, verify: bool) -> tuple[Finding,
         checker.config_problems(exc)
         show = None
     episodes = checker.episodes(root / "episodes")
+    keep_remembered(ep.notes for ep in episodes)
     if show is not None:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
@@ -148,9 +148,9 @@ def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity == ERROR)
 
 
-def require_publishable(root: Path, *, now: dt.datetime, save_notes: bool = True) -> None:
+def require_publishable(root: Path, *, now: dt.datetime) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
-    found = errors(check_show(root, now=now, save_notes=save_notes))
+    found = errors(check_show(root, now=now))
     if found:
         raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
                           "'mediafeed check' to see them, or publish with --force")  # fmt: skip

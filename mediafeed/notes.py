@@ -63,9 +63,8 @@ def _key(source: str) -> str:
 
 
 @contextmanager
-def remembered(path: Path, *, save: bool = True) -> Iterator[None]:
-    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's
-    (unless `save` is off: a check beside a build leaves the file to the build)."""
+def remembered(path: Path) -> Iterator[None]:
+    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -79,7 +78,7 @@ def remembered(path: Path, *, save: bool = True) -> Iterator[None]:
         yield
     finally:
         _recorders.remove(used)
-        if save and used != before:
+        if used != before:
             _save(path, used)
 
 
@@ -91,8 +90,10 @@ def _save(path: Path, data: dict[str, str]) -> None:
 
 def keep_remembered(sources: Iterable[str]) -> None:
     """Keep the remembered Markdown of these notes for later runs even when this run
-    renders none of them (their feed items and pages came from caches), so the page
-    that lists them next renders no Markdown either."""
+    renders none of them (their feed items, pages and check findings came from caches),
+    so the command that needs them next renders no Markdown either. A command that
+    reads every episode says so, and the file holds every episode's notes whichever
+    command wrote it last."""
     for source in sources:
         key = _key(source)
         raw = _known.get(key)
