@@ -268,8 +268,8 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
 
 def _record_sizes(record: Record) -> dict[str, int]:
     """The sizes the record says the store holds: what the last complete run verified."""
-    return {name: entry["size"] for name, entry in record.objects.items()
-            if isinstance(entry.get("size"), int)}  # fmt: skip
+    return {name: held["size"] for name, held in record.objects.items()
+            if isinstance(held.get("size"), int)}  # fmt: skip
 
 
 def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:
@@ -390,25 +390,18 @@ def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[
 
 
 def _write_record(client: S3Client, target: Target, record: Record) -> Record:
-    client.put_object(
-        Bucket=target.bucket,
-        Key=target.key(RECORD_KEY),
-        Body=record.body(),
-        ContentType="application/json",
-        CacheControl="no-cache",
-    )
+    _put_json(client, target, RECORD_KEY, record.body())
     return record
 
 
 def _write_claims(client: S3Client, target: Target, names: frozenset[str]) -> frozenset[str]:
-    client.put_object(
-        Bucket=target.bucket,
-        Key=target.key(CLAIMS_KEY),
-        Body=claims_body(names),
-        ContentType="application/json",
-        CacheControl="no-cache",
-    )
+    _put_json(client, target, CLAIMS_KEY, claims_body(names))
     return names
+
+
+def _put_json(client: S3Client, target: Target, name: str, body: bytes) -> None:
+    client.put_object(Bucket=target.bucket, Key=target.key(name), Body=body,
+                      ContentType="application/json", CacheControl="no-cache")  # fmt: skip
 
 
 def _get_json(client: S3Client, target: Target, name: str) -> Any:
