@@ -18,7 +18,7 @@ from mediafeed.model import Episode
 from mediafeed.rendercache import episode_inputs, fingerprint
 
 # Bumped when the meaning of a stored entry changes; another value reads as an empty cache.
-FORMAT = 1
+FORMAT = 2
 
 
 def episode_key(episode: Episode) -> str:
@@ -33,8 +33,8 @@ class ItemCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rendered = 0  # items rendered afresh, not taken from the cache
-        self._old: dict[str, str] | None = None
-        self._new: dict[str, str] = {}
+        self._old: dict[str, bytes] | None = None
+        self._new: dict[str, bytes] = {}
 
     def keys(self, scope: object, episodes: Sequence[Episode]) -> list[str]:
         """One key per episode; `scope` is what every item of the feed shares."""
@@ -43,15 +43,14 @@ class ItemCache:
         return [fingerprint(base, episode_key(episode)) for episode in episodes]
 
     def get(self, key: str) -> bytes | None:
-        text = self._loaded().get(key)
-        if text is None:
-            return None
-        self._new[key] = text
-        return text.encode("utf-8")
+        fragment = self._loaded().get(key)
+        if fragment is not None:
+            self._new[key] = fragment
+        return fragment
 
     def put(self, key: str, fragment: bytes) -> None:
         self.rendered += 1
-        self._new[key] = fragment.decode("utf-8")
+        self._new[key] = fragment
 
     def save(self) -> None:
         """Keep exactly the entries this build used. A build that rendered no feed leaves
@@ -63,19 +62,19 @@ class ItemCache:
         with contextlib.suppress(OSError):
             localcache.save(self.path, {"format": FORMAT, "items": self._new})
 
-    def _loaded(self) -> dict[str, str]:
+    def _loaded(self) -> dict[str, bytes]:
         if self._old is None:
             self._old = _read(self.path)
         return self._old
 
 
-def _read(path: Path) -> dict[str, str]:
+def _read(path: Path) -> dict[str, bytes]:
     data = localcache.load(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
     items = data.get("items")
     if not isinstance(items, dict):
         return {}
-    return {key: text for key, text in items.items()
-            if isinstance(text, str) and text.startswith("<item>")
-            and text.endswith("</item>")}  # fmt: skip
+    return {key: xml for key, xml in items.items()
+            if isinstance(xml, bytes) and xml.startswith(b"<item>")
+            and xml.endswith(b"</item>")}  # fmt: skip

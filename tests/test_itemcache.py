@@ -173,7 +173,7 @@ def test_a_cached_entry_that_is_no_item_is_rendered_again(tmp_path: Path) -> Non
     cached(SHOW, EPISODES, path)
     data = localcache.load(path)
     first = sorted(data["items"])[0]
-    data["items"][first] = "<item>cut short"
+    data["items"][first] = b"<item>cut short"
     localcache.save(path, data)
     xml, rendered = cached(SHOW, EPISODES, path)
     assert rendered == 1
