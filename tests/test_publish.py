@@ -470,11 +470,17 @@ def test_progress_bar_shows_bytes_on_a_terminal() -> None:
     assert "Uploading 2 files" in screen.getvalue() and "5.0/10.0 MB" in screen.getvalue()
 
 
-def _lose_the_artwork(client: Any, target: Target) -> str:
-    """Delete an object behind the record's back, as a hand edit of the bucket does."""
+@pytest.fixture
+def lost_artwork(published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+                 ) -> tuple[Path, Target, str]:  # fmt: skip
+    """A published show whose artwork was then deleted behind the record's back, as a
+    hand edit of the bucket does; the name of the lost object."""
+    show_dir, target = published_show
+    client, _ = s3_target
+    _cli(show_dir)
     lost = next(k for k in _keys(client, target) if k.startswith("show/images/"))
     client.delete_object(Bucket=target.bucket, Key=lost)
-    return lost.removeprefix("show/")
+    return show_dir, target, lost.removeprefix("show/")
 
 
 def _edit_description(show_dir: Path, text: str) -> None:
@@ -484,23 +490,17 @@ def _edit_description(show_dir: Path, text: str) -> None:
 
 
 def test_an_unchanged_publish_restores_what_went_missing_behind_the_record(
-    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+    lost_artwork: tuple[Path, Target, str],
 ) -> None:
-    show_dir, target = published_show
-    client, _ = s3_target
-    _cli(show_dir)
-    lost = _lose_the_artwork(client, target)
+    show_dir, target, lost = lost_artwork
     assert f"Uploaded {lost}" in _cli(show_dir).output
     assert _http("HEAD", f"{target.base_url()}/{lost}").status == 200
 
 
 def test_a_change_trusts_the_record_and_verify_lists_the_store(
-    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+    lost_artwork: tuple[Path, Target, str],
 ) -> None:
-    show_dir, target = published_show
-    client, _ = s3_target
-    _cli(show_dir)
-    lost = _lose_the_artwork(client, target)
+    show_dir, target, lost = lost_artwork
     _edit_description(show_dir, "Een nieuwe beschrijving.")
     assert f"Uploaded {lost}" not in _cli(show_dir).output
     _edit_description(show_dir, "Nog een beschrijving.")
