@@ -393,7 +393,7 @@ def store_stop() -> None:
 
 # A command holds a large show's state in hundreds of thousands of small objects that live
 # until it exits; at the default threshold the cycle collector would walk them all again
-# every few thousand allocations, a third of the time of a publish after one new episode.
+# every few thousand allocations: a fifth to a quarter of a publish after one new episode.
 GC_THRESHOLD = (50_000, 20, 100)
 
 
