@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from stat import S_ISREG
+from typing import TYPE_CHECKING
 
 from mediafeed import links as keys
 from mediafeed import localcache
@@ -25,8 +26,7 @@ from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.itemcache import ItemCache
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, output_object, upload_rank
-from mediafeed.media import PROBE_CACHE, ProbeCache, sha256_file
+from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import keep_remembered, remembered
 from mediafeed.pages import (
@@ -59,6 +59,9 @@ class BuildResult:
     feed_url: str
     unpublished: tuple[Episode, ...] = ()  # taken down: a notice page, no feed item, no media
 
+
+if TYPE_CHECKING:
+    from mediafeed.media import ProbeCache
 
 NOTES_CACHE = f"{CACHE_DIR}/notes.json"
 
@@ -296,6 +299,10 @@ class MediaHashes:
             facts = None
             if stat.st_size > SMALL_MEDIA:  # else reading it costs less than the facts file
                 if self._probes is None:
+                    # Imported here: media brings in mutagen (17 ms), which a build
+                    # that reuses its hashes never needs.
+                    from mediafeed.media import PROBE_CACHE, ProbeCache
+
                     self._probes = ProbeCache(self.show.root / PROBE_CACHE)
                 facts = self._probes.known(path, stat)
             digest = facts.sha256 if facts else sha256_file(Path(path))

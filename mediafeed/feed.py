@@ -7,13 +7,14 @@ import json
 import uuid
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
+from feedgen.version import version_str as feedgen_version
+from lxml.etree import __version__ as lxml_version
 
 from mediafeed import __version__
 from mediafeed.itemcache import ItemCache
@@ -137,7 +138,7 @@ def _item_scope(show: Show, links: Links) -> tuple[object, ...]:
 def _renderer() -> str:
     here = Path(__file__).parent
     sources = [here / f"{name}.py" for name in ("feed", "itunes", "podcast20", "notes")]
-    versions = [metadata.version(name) for name in ("feedgen", "lxml")]
+    versions = [feedgen_version, lxml_version]
     return fingerprint(files_fingerprint(sources), versions)
 
 

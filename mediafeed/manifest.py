@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import os
 import posixpath
 from pathlib import Path
 
-from mediafeed.media import sha256_file
+from mediafeed.errors import MediaError
 from mediafeed.model import OutputObject
 from mediafeed.rendercache import write_json_atomic
 
@@ -45,6 +46,15 @@ def cache_control(key: str) -> str:
         return CACHE_FEED
     return CACHE_PAGES
 
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of the file, read in chunks so size never costs memory."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
 
 
 class HashCache:

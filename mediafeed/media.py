@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -27,6 +26,7 @@ from mutagen.wave import WAVE
 from . import mpeg
 from .beside import forking_is_safe
 from .errors import MediaError
+from .manifest import sha256_file
 from .model import MediaInfo
 from .rendercache import write_json_atomic
 
@@ -108,15 +108,6 @@ def extension_matches(path: Path, info: MediaInfo) -> bool:
     expected = extension_for(info)
     suffix = Path(path).suffix.lower()
     return suffix == expected or suffix in _ALIASES.get(expected, set())
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of the file, read in chunks so size never costs memory."""
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as exc:
-        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
 
 
 def _size(path: Path) -> int:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slugify import slugify
-
 from mediafeed import localstore
 from mediafeed.beside import CheckBeside
 from mediafeed.build import BuildResult, build
@@ -42,6 +40,8 @@ def open_show(start: Path) -> Show:
 
 
 def local_prefix(show: Show) -> str:
+    from slugify import slugify  # here: 4 ms of start-up that only the local store needs
+
     return slugify(show.title, max_length=60) or "show"
 
 
