@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import pickle
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
@@ -53,11 +54,17 @@ CACHE_DIR = ".mediafeed"
 @dataclass(frozen=True)
 class BuildResult:
     output_dir: Path
-    manifest: Manifest
     episodes: tuple[Episode, ...]  # every episode file, newest first
     public: tuple[Episode, ...]  # what the feed and pages show
     feed_url: str
-    unpublished: tuple[Episode, ...] = ()  # taken down: a notice page, no feed item, no media
+    unpublished: tuple[Episode, ...]  # taken down: a notice page, no feed item, no media
+    make_manifest: Callable[[], Manifest]
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        """Made on first use: `build` alone never needs the objects of 10,000 episodes
+        it took unchanged from the last build."""
+        return self.make_manifest()
 
 
 if TYPE_CHECKING:
@@ -78,8 +85,24 @@ class EpisodeOutputs:
     while neither the inputs nor the written files changed."""
 
     made_from: tuple[object, ...]
-    objects: tuple[OutputObject, ...]
-    stamps: tuple[tuple[int, int] | None, ...]  # each object's file as it was written
+    paths: tuple[str, ...]  # each file written
+    stamps: tuple[tuple[int, int] | None, ...]  # each file as it was written
+    # The files' OutputObjects, pickled: only a publish reads them, and as bytes they
+    # cost a build that reuses 10,000 episodes nothing to load and save (26 ms against
+    # 100 ms for the objects, measured on the benchmark show).
+    packed_objects: bytes
+
+    @classmethod
+    def of(cls, made_from: tuple[object, ...], objects: Iterable[OutputObject]
+           ) -> EpisodeOutputs:  # fmt: skip
+        objects = tuple(objects)
+        paths = tuple(obj.path for obj in objects)
+        return cls(made_from, paths, tuple(stamp(path) for path in paths),
+                   pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL))  # fmt: skip
+
+    def objects(self) -> tuple[OutputObject, ...]:
+        found: tuple[OutputObject, ...] = pickle.loads(self.packed_objects)  # noqa: S301 (inside the signed record)
+        return found
 
 
 @dataclass(frozen=True)
@@ -145,21 +168,30 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         key = keys.artwork_variant_key(width)
         written[key] = write_variant(show.root / show.artwork, out / key, width)
 
-    objects = {obj.key: obj for ep in public for obj in units[ep.slug].objects}
-    objects.update((key, output_object(key, path, hashes)) for key, path in written.items())
+    shared = {key: output_object(key, path, hashes) for key, path in written.items()}
     hashes.save()
-    stale = (last.outputs if last else frozenset(present or ())) - objects.keys()
-    _remove_stale(out, stale)
     kept = {ep.slug: units[ep.slug] for ep in public}
-    _save_last_build(show, LastBuild(LAST_BUILD_FORMAT, str(out), kept, frozenset(objects)))
-    ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
-    permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
-    manifest = Manifest(tuple(ordered), permalinks=permalinks)
-    return BuildResult(out, manifest, episodes, public, links.feed, gone)
+    prefix = len(str(out)) + 1
+    outputs = frozenset({path[prefix:] for unit in kept.values() for path in unit.paths}
+                        | shared.keys())  # fmt: skip
+    stale = (last.outputs if last else frozenset(present or ())) - outputs
+    _remove_stale(out, stale)
+    record = LastBuild(LAST_BUILD_FORMAT, str(out), kept, outputs)
+    if record != last:  # a rebuild that changed nothing leaves the record alone
+        _save_last_build(show, record)
+
+    def make_manifest() -> Manifest:
+        objects = {obj.key: obj for unit in kept.values() for obj in unit.objects()}
+        objects.update(shared)
+        ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
+        permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
+        return Manifest(tuple(ordered), permalinks=permalinks)
+
+    return BuildResult(out, episodes, public, links.feed, gone, make_manifest)
 
 
 LAST_BUILD = f"{CACHE_DIR}/build.pickle"
-LAST_BUILD_FORMAT = 2
+LAST_BUILD_FORMAT = 3
 
 
 def _last_build(show: Show) -> LastBuild | None:
@@ -186,8 +218,8 @@ def _made_from(show: Show, base: str, ep: Episode) -> tuple[object, ...]:
 
 def _intact(unit: EpisodeOutputs) -> bool:
     """Every file the episode wrote is still there as it was written."""
-    return all(stamp(obj.path) == written
-               for obj, written in zip(unit.objects, unit.stamps, strict=True))  # fmt: skip
+    return all(stamp(path) == written
+               for path, written in zip(unit.paths, unit.stamps, strict=True))  # fmt: skip
 
 
 def _episode_outputs(show: Show, ep: Episode, *, links: Links, base: str,
@@ -214,7 +246,7 @@ def _episode_outputs(show: Show, ep: Episode, *, links: Links, base: str,
         key = keys.media_key(ep)
         path = _link_or_copy(show.root / ep.audio, out / key, source_stat=media_stat)
         objects.append(_media_object(key, path, ep))
-    return EpisodeOutputs(made_from, tuple(objects), tuple(stamp(obj.path) for obj in objects))
+    return EpisodeOutputs.of(made_from, objects)
 
 
 def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,
