@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 from stat import S_ISREG
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediafeed import links as keys
 from mediafeed import localcache
@@ -105,14 +105,6 @@ class EpisodeOutputs:
         return found
 
 
-@dataclass(frozen=True)
-class LastBuild:
-    format: int  # LAST_BUILD_FORMAT when written; another value reads as no record
-    output_dir: str
-    episodes: dict[str, EpisodeOutputs]  # by slug
-    outputs: frozenset[str]  # every key written, so the next build removes what it drops
-
-
 def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     episodes = tuple(load_episodes(show.episodes_dir))
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
@@ -127,7 +119,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     fresh: list[Episode] = []
     tampered: set[str] = set()  # same inputs, but a file in the output changed since
     for ep in public:
-        unit = last.episodes.get(ep.slug) if last else None
+        unit = last.get(ep.slug)
         if unit is not None and unit.made_from == made_from[ep.slug]:
             if _intact(unit):
                 units[ep.slug] = unit
@@ -142,7 +134,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
 
     keep_remembered(ep.notes for ep in public)
     # Without the last build's list of outputs, one walk tells what is there.
-    present = _present(out) if last is None else None
+    present = _present(out) if not last else None
     cache = RenderCache(show.root / CACHE_DIR / "render.json",
                         present.__contains__ if present is not None
                         else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
@@ -171,14 +163,10 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     shared = {key: output_object(key, path, hashes) for key, path in written.items()}
     hashes.save()
     kept = {ep.slug: units[ep.slug] for ep in public}
-    prefix = len(str(out)) + 1
-    outputs = frozenset({path[prefix:] for unit in kept.values() for path in unit.paths}
-                        | shared.keys())  # fmt: skip
-    stale = (last.outputs if last else frozenset(present or ())) - outputs
-    _remove_stale(out, stale)
-    record = LastBuild(LAST_BUILD_FORMAT, str(out), kept, outputs)
-    if record != last:  # a rebuild that changed nothing leaves the record alone
-        _save_last_build(show, record)
+    made = frozenset(shared)
+    record: dict[str, Any] = {**kept, SHARED: last.get(SHARED) if last.get(SHARED) == made else made}
+    _remove_stale(out, (_outputs(out, last) if last else present or set()) - _outputs(out, record))
+    _save_last_build(show, last, record)
 
     def make_manifest() -> Manifest:
         objects = {obj.key: obj for unit in kept.values() for obj in unit.objects()}
@@ -191,20 +179,33 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
 
 
 LAST_BUILD = f"{CACHE_DIR}/build.pickle"
-LAST_BUILD_FORMAT = 3
+LAST_BUILD_FORMAT = 4
 
 
-def _last_build(show: Show) -> LastBuild | None:
-    last = localcache.load(show.root / LAST_BUILD)
-    if (isinstance(last, LastBuild) and getattr(last, "format", None) == LAST_BUILD_FORMAT
-            and last.output_dir == str(show.output_dir)):  # fmt: skip
-        return last
-    return None
+# The record of the last build: each public episode's EpisodeOutputs by slug, and under
+# SHARED the keys of every other file it wrote (slugs are never empty). Kept as a journaled
+# dict, so a build after adding one episode appends one entry.
+SHARED = ""
 
 
-def _save_last_build(show: Show, last: LastBuild) -> None:
+def _last_build(show: Show) -> dict[str, Any]:
+    """The record as saved, or empty when there is none (the build then walks `feed/`)."""
+    return localcache.load_dict(show.root / LAST_BUILD, (LAST_BUILD_FORMAT, str(show.output_dir)))
+
+
+def _save_last_build(show: Show, before: dict[str, Any], record: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):  # unsaved, the next build walks the output folder
-        localcache.save(show.root / LAST_BUILD, last)
+        localcache.save_dict(show.root / LAST_BUILD, (LAST_BUILD_FORMAT, str(show.output_dir)),
+                             before, record)  # fmt: skip
+
+
+def _outputs(out: Path, record: dict[str, Any]) -> set[str]:
+    """Every key a build record lists."""
+    prefix = len(str(out)) + 1
+    found = {path[prefix:] for slug, unit in record.items() if slug != SHARED
+             for path in unit.paths}  # fmt: skip
+    found.update(record.get(SHARED, ()))
+    return found
 
 
 def _made_from(show: Show, base: str, ep: Episode) -> tuple[object, ...]:

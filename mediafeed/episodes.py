@@ -121,16 +121,14 @@ class ParsedEpisodes:
     """
 
     RACY_NS = 2_000_000_000
+    FORMAT = 2  # of the entries; a file of another format reads as empty
 
     def __init__(self, folder: Path, cache_path: Path):
         self.folder = folder
         self.cache_path = cache_path
-        loaded = localcache.load(cache_path)
-        valid = isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == str(folder)
+        self._saved = localcache.load_dict(cache_path, (self.FORMAT, str(folder)))
         # name -> (inode, size, mtime_ns, checked_ns, sha256 of the text, episode)
-        self.entries: dict[str, tuple[int, int, int, int, str, Episode]] = (
-            loaded[1] if valid else {}
-        )
+        self.entries: dict[str, tuple[int, int, int, int, str, Episode]] = dict(self._saved)
         self.dirty = False
 
     def episode(self, name: str, stat: os.stat_result) -> Episode:
@@ -171,9 +169,11 @@ class ParsedEpisodes:
     def save(self) -> None:
         if self.dirty:
             try:
-                localcache.save(self.cache_path, (str(self.folder), self.entries))
+                localcache.save_dict(self.cache_path, (self.FORMAT, str(self.folder)),
+                                     self._saved, self.entries)  # fmt: skip
             except OSError:
                 return  # a read-only show folder still builds, only slower
+            self._saved = dict(self.entries)
             self.dirty = False
 
 

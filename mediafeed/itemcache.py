@@ -18,7 +18,7 @@ from mediafeed.model import Episode
 from mediafeed.rendercache import episode_inputs, fingerprint
 
 # Bumped when the meaning of a stored entry changes; another value reads as an empty cache.
-FORMAT = 2
+FORMAT = 3
 
 
 def episode_key(episode: Episode) -> str:
@@ -60,7 +60,7 @@ class ItemCache:
         # A signed pickle: for 10,000 items five times faster to write and read than JSON.
         # One that cannot be written costs a render next time, nothing else.
         with contextlib.suppress(OSError):
-            localcache.save(self.path, {"format": FORMAT, "items": self._new})
+            localcache.save_dict(self.path, FORMAT, self._old, self._new)
 
     def _loaded(self) -> dict[str, bytes]:
         if self._old is None:
@@ -69,12 +69,7 @@ class ItemCache:
 
 
 def _read(path: Path) -> dict[str, bytes]:
-    data = localcache.load(path)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {}
-    items = data.get("items")
-    if not isinstance(items, dict):
-        return {}
+    items = localcache.load_dict(path, FORMAT)
     return {key: xml for key, xml in items.items()
             if isinstance(xml, bytes) and xml.startswith(b"<item>")
             and xml.endswith(b"</item>")}  # fmt: skip

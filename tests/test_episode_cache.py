@@ -102,7 +102,8 @@ def test_a_cache_file_from_elsewhere_is_never_unpickled(show: Path, tmp_path: Pa
     body = pickle.dumps(Payload())
     cache = show / PARSED_CACHE
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(localcache.MAGIC + b"\0" * 32 + body)  # right shape, wrong signature
+    length = len(body).to_bytes(8, "big")
+    cache.write_bytes(localcache.MAGIC + length + b"\0" * 32 + body)  # right shape, wrong signature
     fresh_process()
     assert [ep.slug for ep in load_episodes(show / "episodes")] == ["ontmoeting"]
     assert not marker.exists()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediafeed import feed, localcache
+from mediafeed import feed, itemcache, localcache
 from mediafeed.archive import feed_pages, render_page
 from mediafeed.build import build
 from mediafeed.config import load_show
@@ -171,10 +171,9 @@ def test_a_damaged_cache_file_costs_a_full_render(tmp_path: Path, damage: bytes)
 def test_a_cached_entry_that_is_no_item_is_rendered_again(tmp_path: Path) -> None:
     path = tmp_path / "items.json"
     cached(SHOW, EPISODES, path)
-    data = localcache.load(path)
-    first = sorted(data["items"])[0]
-    data["items"][first] = b"<item>cut short"
-    localcache.save(path, data)
+    before = localcache.load_dict(path, itemcache.FORMAT)
+    first = sorted(before)[0]
+    localcache.save_dict(path, itemcache.FORMAT, before, {**before, first: b"<item>cut short"})
     xml, rendered = cached(SHOW, EPISODES, path)
     assert rendered == 1
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
@@ -184,7 +183,7 @@ def test_saving_drops_entries_the_build_did_not_use(tmp_path: Path) -> None:
     path = tmp_path / "items.json"
     cached(SHOW, EPISODES, path)
     cached(SHOW, EPISODES[:1], path)
-    assert len(localcache.load(path)["items"]) == 1
+    assert len(localcache.load_dict(path, itemcache.FORMAT)) == 1
 
 
 def test_a_build_that_renders_no_feed_leaves_the_file_alone(tmp_path: Path) -> None:
@@ -250,8 +249,8 @@ def test_a_build_after_adding_an_episode_renders_one_item(
     result = build(load_show(show_dir), links=LINKS, now=NOW)
     assert calls == ["nieuw"]
     assert_feed_is_the_direct_render(show_dir, result.public)
-    saved = localcache.load(show_dir / ".mediafeed" / "items.pickle")
-    assert len(saved["items"]) == 5
+    saved = localcache.load_dict(show_dir / ".mediafeed" / "items.pickle", itemcache.FORMAT)
+    assert len(saved) == 5
 
 
 def test_a_build_after_editing_an_episode_file_renders_its_item_only(
