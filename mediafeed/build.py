@@ -25,7 +25,7 @@ from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.feed import chapters_json
-from mediafeed.itemcache import ItemCache
+from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
@@ -270,22 +270,26 @@ def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
+    rows = RowCache(show.root / CACHE_DIR / "rows.pickle", base)
     generated[keys.SHOW_PAGE_KEY] = cache.output(
         keys.SHOW_PAGE_KEY, fingerprint(base, years, [inputs[ep.slug] for ep in newest]),
-        lambda: render_show_page(show, newest, links=links, years=years).encode("utf-8"),
+        lambda: render_show_page(show, newest, links=links, years=years,
+                                 rows=rows).encode("utf-8"),
     )  # fmt: skip
     for year, eps in by_year.items():
         key = keys.year_page_key(year)
-        render = partial(_year_page, show, year, eps, links, years)
+        render = partial(_year_page, show, year, eps, links, years, rows)
         generated[key] = cache.output(key, fingerprint(base, years, [inputs[ep.slug] for ep in eps]),
                                       render)  # fmt: skip
+    rows.save()
     generated[keys.STYLESHEET_KEY] = stylesheet(show)
     return generated
 
 
 def _year_page(show: Show, year: int, episodes: list[Episode], links: Links,
-               years: list[int]) -> bytes:  # fmt: skip
-    return render_year_page(show, year, episodes, links=links, years=years).encode("utf-8")
+               years: list[int], rows: RowCache) -> bytes:  # fmt: skip
+    return render_year_page(show, year, episodes, links=links, years=years,
+                            rows=rows).encode("utf-8")  # fmt: skip
 
 
 def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:

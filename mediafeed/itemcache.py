@@ -1,10 +1,11 @@
-"""Serialized feed items kept between builds, so a rebuild renders only the items that changed.
+"""Rendered fragments kept between builds, so a rebuild renders only the episodes that changed.
 
-Each entry is the exact text an episode's `<item>` has inside feed.xml, keyed by a
-fingerprint of everything the item is made from: the episode, the show fields items read,
-the base URL and the code and libraries that render and serialize it. The feed module
-renders what is missing and splices the rest. A missing or damaged file costs a full
-render, never an error; entries a build did not use are dropped when it saves.
+Two kinds: feed items (the exact text an episode's `<item>` has inside feed.xml) and the
+rows of the episode lists on the show and year pages. Each entry is keyed by everything it
+is made from: the episode, plus a scope the caller gives (the show fields it reads, the
+base URL, the page, and the code and libraries that render it). The renderer makes what
+is missing and splices the rest. A missing or damaged file costs a full render, never an
+error; entries a build did not use are dropped when it saves.
 """
 
 from __future__ import annotations
@@ -18,29 +19,34 @@ from mediafeed.model import Episode
 from mediafeed.rendercache import episode_inputs, fingerprint
 
 # Bumped when the meaning of a stored entry changes; another value reads as an empty cache.
-FORMAT = 3
+FORMAT = 4
 
 
 def episode_key(episode: Episode) -> str:
-    """What one episode's item is made from: its file's content hash (see
+    """What one episode's fragment is made from: its file's content hash (see
     `rendercache.episode_inputs`), or every field of an episode made in memory."""
     return repr(episode_inputs(episode))
 
 
-class ItemCache:
-    """Item fragments by fingerprint, read on first use and written by `save`."""
+class FragmentCache:
+    """Fragments by key, read on first use and written by `save`; each begins with `start`
+    and ends with `end`, and an entry that does not is rendered again."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, start: bytes, end: bytes) -> None:
         self.path = path
-        self.rendered = 0  # items rendered afresh, not taken from the cache
+        self.start = start
+        self.end = end
+        self.rendered = 0  # fragments rendered afresh, not taken from the cache
         self._old: dict[str, bytes] | None = None
         self._new: dict[str, bytes] = {}
 
     def keys(self, scope: object, episodes: Sequence[Episode]) -> list[str]:
-        """One key per episode; `scope` is what every item of the feed shares."""
+        """One key per episode; `scope` is what every fragment of the document shares.
+        The episode's part is joined to the scope's hash, not hashed again: one hash per
+        document instead of one per episode."""
         self._loaded()
         base = fingerprint(FORMAT, scope)
-        return [fingerprint(base, episode_key(episode)) for episode in episodes]
+        return [base + episode_key(episode) for episode in episodes]
 
     def get(self, key: str) -> bytes | None:
         fragment = self._loaded().get(key)
@@ -53,8 +59,9 @@ class ItemCache:
         self._new[key] = fragment
 
     def save(self) -> None:
-        """Keep exactly the entries this build used. A build that rendered no feed leaves
-        the file alone, so an unchanged rebuild neither reads nor rewrites it."""
+        """Keep exactly the entries this build used. A build that rendered nothing from
+        this cache leaves the file alone, so an unchanged rebuild neither reads nor
+        rewrites it."""
         if self._old is None or self._new == self._old:
             return
         # A signed pickle: for 10,000 items five times faster to write and read than JSON.
@@ -64,12 +71,24 @@ class ItemCache:
 
     def _loaded(self) -> dict[str, bytes]:
         if self._old is None:
-            self._old = _read(self.path)
+            items = localcache.load_dict(self.path, FORMAT)
+            self._old = {key: text for key, text in items.items()
+                         if isinstance(text, bytes) and text.startswith(self.start)
+                         and text.endswith(self.end)}  # fmt: skip
         return self._old
 
 
-def _read(path: Path) -> dict[str, bytes]:
-    items = localcache.load_dict(path, FORMAT)
-    return {key: xml for key, xml in items.items()
-            if isinstance(xml, bytes) and xml.startswith(b"<item>")
-            and xml.endswith(b"</item>")}  # fmt: skip
+class ItemCache(FragmentCache):
+    """Feed items: `<item>` elements as serialized in feed.xml."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, start=b"<item>", end=b"</item>")
+
+
+class RowCache(FragmentCache):
+    """Rows of the show's and the year pages' episode lists: `<li>` elements. `scope` is
+    what all rows of every page share (the show, its templates, the base URL)."""
+
+    def __init__(self, path: Path, scope: object) -> None:
+        super().__init__(path, start=b"<li>", end=b"</li>\n")
+        self.scope = scope

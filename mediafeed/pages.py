@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from mediafeed.errors import EpisodeError
 from mediafeed.i18n import Locale, iso_duration, timestamp
+from mediafeed.itemcache import RowCache
 from mediafeed.links import (
     SHOW_PAGE_KEY,
     STYLESHEET_KEY,
@@ -264,15 +265,31 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
     }
 
 
-def _episode_summary_row(
-    loc: Locale, episode: Episode, page_key: str, links: Links
-) -> dict[str, object]:
-    return {
-        "episode": episode,
-        "href": _relative(page_key, episode_page_key(episode.slug)),
-        "label": _episode_label(loc, episode),
-        "summary": summary_text(episode, sentences=2, max_chars=240),
-    }
+def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key: str, *,
+                  level: int, cache: RowCache | None) -> list[Markup]:  # fmt: skip
+    """Each episode's `<li>` in a page's list of episodes. With a cache, only the rows of
+    new or changed episodes are rendered: the page of a year holds hundreds."""
+
+    def render(episode: Episode) -> str:
+        row = {
+            "episode": episode,
+            "href": _relative(page_key, episode_page_key(episode.slug)),
+            "label": _episode_label(loc, episode),
+            "summary": summary_text(episode, sentences=2, max_chars=240),
+        }
+        return render_template(show, "_episode_row.html", {"row": row, "loc": loc, "level": level})
+
+    if cache is None:
+        return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
+    rows = []
+    keys = cache.keys((cache.scope, page_key, level), episodes)
+    for key, episode in zip(keys, episodes, strict=True):
+        fragment = cache.get(key)
+        if fragment is None:
+            fragment = render(episode).encode("utf-8")
+            cache.put(key, fragment)
+        rows.append(Markup(fragment.decode("utf-8")))  # noqa: S704 (rendered autoescaped, kept signed)
+    return rows
 
 
 # A long show's home page lists its latest episodes and links a page per year for the rest:
@@ -308,6 +325,7 @@ def render_show_page(
     links: Links,
     years: Sequence[int] = (),
     stylesheet_key: str = STYLESHEET_KEY,
+    rows: RowCache | None = None,
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
@@ -318,7 +336,7 @@ def render_show_page(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
         og_image=links.image(show.artwork),
-        rows=[_episode_summary_row(loc, ep, SHOW_PAGE_KEY, links) for ep in episodes],
+        rows=_episode_rows(show, loc, episodes, SHOW_PAGE_KEY, level=3, cache=rows),
         years=year_links(years, SHOW_PAGE_KEY),
     )
     return render_template(show, "show.html", context)
@@ -332,6 +350,7 @@ def render_year_page(
     links: Links,
     years: Sequence[int],
     stylesheet_key: str = STYLESHEET_KEY,
+    rows: RowCache | None = None,
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
@@ -344,7 +363,7 @@ def render_year_page(
         heading=heading,
         description=f"{heading}: {' '.join(show.description.split())}",
         og_image=links.image(show.artwork),
-        rows=[_episode_summary_row(loc, ep, page_key, links) for ep in episodes],
+        rows=_episode_rows(show, loc, episodes, page_key, level=2, cache=rows),
         years=year_links(years, page_key, current=year),
     )
     return render_template(show, "year.html", context)

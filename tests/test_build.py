@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mediafeed import pages
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
@@ -155,18 +156,63 @@ def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_t
 ) -> None:
     show, slugs = long_show
     before = stamps(show / "feed")
-    newest = show / "episodes" / f"{slugs[-1]}.md"
-    added = newest.read_text().replace("Aflevering 60", "Aflevering 61").replace(
-        "guid: ep-60", "guid: ep-61").replace("2021-02-", "2021-03-")  # fmt: skip
-    os.link(show / "media" / f"{slugs[-1]}.mp3", show / "media" / "aflevering-00061.mp3")
-    (show / "episodes" / "aflevering-00061.md").write_text(
-        added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3"))  # fmt: skip
+    add_61st(show, slugs)
     build(load_show(show), links=LINKS, now=NOW)
     rendered = rendered_since(show / "feed", before)
     media = {key for key in rendered if key.startswith("media/aflevering-00061-")}
     assert len(media) == 1
     assert rendered - media == {
         "feed.xml", "index.html", "years/2021/index.html", "episodes/aflevering-00061/index.html"}
+
+
+def add_61st(show: Path, slugs: list[str]) -> None:
+    newest = show / "episodes" / f"{slugs[-1]}.md"
+    added = newest.read_text().replace("Aflevering 60", "Aflevering 61").replace(
+        "guid: ep-60", "guid: ep-61").replace("2021-02-", "2021-03-")  # fmt: skip
+    os.link(show / "media" / f"{slugs[-1]}.mp3", show / "media" / "aflevering-00061.mp3")
+    (show / "episodes" / "aflevering-00061.md").write_text(
+        added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3"))  # fmt: skip
+
+
+def count_row_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the list rows rendered from now on."""
+    calls: list[str] = []
+    render = pages.render_template
+
+    def counting(show: Any, name: str, context: dict[str, Any]) -> str:
+        if name == "_episode_row.html":
+            calls.append(context["row"]["episode"].slug)
+        return render(show, name, context)
+
+    monkeypatch.setattr(pages, "render_template", counting)
+    return calls
+
+
+def test_adding_an_episode_renders_its_rows_only(
+    long_show: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show, slugs = long_show
+    add_61st(show, slugs)
+    rows = count_row_renders(monkeypatch)
+    build(load_show(show), links=LINKS, now=NOW)
+    assert rows == ["aflevering-00061", "aflevering-00061"], "on the show page and its year's"
+
+
+def test_list_pages_from_kept_rows_are_the_pages_rendered_whole(
+    long_show: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_show
+    add_61st(show, slugs)
+    edited = show / "episodes" / f"{slugs[-3]}.md"
+    edited.write_text(edited.read_text().replace("Aflevering 58", "Aflevering <58> & meer"))
+    build(load_show(show), links=LINKS, now=NOW)
+    kept = {page: (show / "feed" / page).read_bytes()
+            for page in ("index.html", "years/2020/index.html", "years/2021/index.html")}
+    for cache in ("rows.pickle", "render.json", "build.pickle"):
+        (show / ".mediafeed" / cache).unlink()
+    build(load_show(show), links=LINKS, now=NOW)
+    assert {page: (show / "feed" / page).read_bytes() for page in kept} == kept
+    assert "Aflevering &lt;58&gt; &amp; meer" in kept["index.html"].decode()
 
 
 def test_a_page_edited_by_hand_in_the_output_is_made_again(
