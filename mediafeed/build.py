@@ -29,7 +29,7 @@ from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.notes import keep_remembered, remembered
+from mediafeed.notes import NOTES_CACHE, keep_remembered, remembered
 from mediafeed.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
@@ -70,7 +70,6 @@ class BuildResult:
 if TYPE_CHECKING:
     from mediafeed.media import ProbeCache
 
-NOTES_CACHE = f"{CACHE_DIR}/notes.json"
 
 
 def build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
@@ -127,7 +126,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
             tampered.add(ep.slug)
         fresh.append(ep)
 
-    hashes = HashCache(show.root / CACHE_DIR / "hashes.json")
+    hashes = HashCache(show.root / CACHE_DIR / "hashes.pickle")
     hosted = [ep for ep in fresh if not ep.enclosure_url]
     media_hashes = MediaHashes(show, hashes)
     media_stats = {ep.slug: verify_media(show, ep, media_hashes) for ep in hosted}
@@ -135,7 +134,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     keep_remembered(ep.notes for ep in public)
     # Without the last build's list of outputs, one walk tells what is there.
     present = _present(out) if not last else None
-    cache = RenderCache(show.root / CACHE_DIR / "render.json",
+    cache = RenderCache(show.root / CACHE_DIR / "render.pickle",
                         present.__contains__ if present is not None
                         else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
     for ep in fresh:

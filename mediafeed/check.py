@@ -27,7 +27,7 @@ from mediafeed.episodes import read_episodes
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.media import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
-from mediafeed.notes import keep_remembered, plain_text, remembered, render_notes
+from mediafeed.notes import NOTES_CACHE, keep_remembered, plain_text, remembered, render_notes
 from mediafeed.rendercache import episode_inputs, fingerprint, stamp, write_json_atomic
 
 ERROR = "error"
@@ -75,7 +75,6 @@ _SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 
 # Findings of unchanged episodes from the last check, relative to the show folder.
 CHECK_MEMO = ".mediafeed/check.json"
-NOTES_CACHE = ".mediafeed/notes.json"  # the same file build keeps
 
 @dataclass(frozen=True)
 class Finding:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.localstore import default_state_dir
-from mediafeed.rendercache import write_atomic
 
 KEY_FILE = "cache.key"
 MAGIC = b"mediafeed-cache-1\n"
@@ -52,6 +51,19 @@ def _key() -> bytes:
     finally:
         os.unlink(tmp)
     return key
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Caches are written whole or not at all: a temp file, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load(path: Path) -> Any:

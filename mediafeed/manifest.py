@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import mimetypes
 import os
 import posixpath
 from pathlib import Path
 
+from mediafeed import localcache
 from mediafeed.errors import MediaError
 from mediafeed.model import OutputObject
-from mediafeed.rendercache import write_json_atomic
 
 CACHE_MEDIA = "public, max-age=31536000, immutable"
 CACHE_IMAGES = "public, max-age=86400"
@@ -58,18 +58,17 @@ def sha256_file(path: Path) -> str:
 
 
 class HashCache:
-    """sha256 of files keyed by (size, mtime_ns), so a rebuild reads no unchanged file."""
+    """sha256 of files keyed by (size, mtime_ns), so a rebuild reads no unchanged file.
+    Kept in a signed journaled dict (see `localcache.save_dict`): a build that hashes one
+    new file appends one entry to the 20,000 of a large show."""
+
+    FORMAT = 1
 
     def __init__(self, path: Path):
         self.path = path
-        self._entries: dict[str, list[object]] = {}
+        self._saved: dict[str, tuple[int, int, str]] = localcache.load_dict(path, self.FORMAT)
+        self._entries = dict(self._saved)
         self._dirty = False
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self._entries = loaded
-        except (OSError, ValueError):
-            self._entries = {}
 
     def sha256(self, file: Path, stat: os.stat_result | None = None) -> str:
         stat = stat or file.stat()
@@ -85,17 +84,19 @@ class HashCache:
         # (size, mtime) check already follows links to the bytes that count.
         entry = self._entries.get(os.path.abspath(file))
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-            return str(entry[2])
+            return entry[2]
         return None
 
     def remember(self, file: Path | str, stat: os.stat_result, digest: str) -> None:
-        self._entries[os.path.abspath(file)] = [stat.st_size, stat.st_mtime_ns, digest]
+        self._entries[os.path.abspath(file)] = (stat.st_size, stat.st_mtime_ns, digest)
         self._dirty = True
 
     def save(self) -> None:
         if not self._dirty:
             return
-        write_json_atomic(self.path, self._entries)
+        with contextlib.suppress(OSError):  # unsaved, the next build hashes again
+            localcache.save_dict(self.path, self.FORMAT, self._saved, self._entries)
+        self._saved = dict(self._entries)
         self._dirty = False
 
 

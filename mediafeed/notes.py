@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import markdown
 import nh3
 
-from mediafeed.rendercache import write_json_atomic
+from mediafeed import localcache
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = {
@@ -65,12 +64,7 @@ def _key(source: str) -> str:
 @contextmanager
 def remembered(path: Path) -> Iterator[None]:
     """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        loaded = {}
-    before = {str(k): v for k, v in loaded.items() if isinstance(v, str)} if isinstance(
-        loaded, dict) else {}  # fmt: skip
+    before: dict[str, str] = localcache.load_dict(path, _FORMAT)
     _known.update(before)
     used: dict[str, str] = {}
     _recorders.append(used)
@@ -79,13 +73,18 @@ def remembered(path: Path) -> Iterator[None]:
     finally:
         _recorders.remove(used)
         if used != before:
-            _save(path, used)
+            _save(path, before, used)
 
 
-def _save(path: Path, data: dict[str, str]) -> None:
-    """Whole or not at all; a cache that cannot be written costs a render next time."""
+_FORMAT = 1  # of the file `remembered` keeps
+NOTES_CACHE = ".mediafeed/notes.pickle"  # in the show folder, for build and check alike
+
+
+def _save(path: Path, before: dict[str, str], data: dict[str, str]) -> None:
+    """Appended to a signed journaled dict (see `localcache.save_dict`); a cache that
+    cannot be written costs a render next time."""
     with suppress(OSError):
-        write_json_atomic(path, data)
+        localcache.save_dict(path, _FORMAT, before, data)
 
 
 def keep_remembered(sources: Iterable[str]) -> None:

@@ -7,14 +7,15 @@ unchanged and the file is still there; a damaged or missing cache costs a full r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from mediafeed import __version__
+from mediafeed import __version__, localcache
+from mediafeed.localcache import write_atomic
 from mediafeed.model import Episode
 
 
@@ -53,24 +54,25 @@ def files_fingerprint(paths: Iterable[Path]) -> str:
 
 
 class RenderCache:
+    """Each output's fingerprint as last written, by key, kept in a signed journaled dict
+    (see `localcache.save_dict`): a build that changes two pages appends two entries."""
+
+    FORMAT = 1
+
     def __init__(self, path: Path, exists: Callable[[str], bool]):
         self.path = path
         self.exists = exists  # whether the output folder holds a file by this key
-        self._old: dict[str, str] = {}
+        self._old: dict[str, str] = localcache.load_dict(path, self.FORMAT)
         self._new: dict[str, str] = {}
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self._old = {str(k): str(v) for k, v in loaded.items()}
-        except (OSError, ValueError):
-            self._old = {}
 
     def output(self, key: str, print_: str, render: Callable[[], bytes], *,
                force: bool = False) -> bytes | None:  # fmt: skip
         """The rendered bytes, or None when the file on disk was made from the same inputs
         (`force`: the file is known to have been changed since)."""
-        self._new[key] = print_
-        if not force and self._old.get(key) == print_ and self.exists(key):
+        old = self._old.get(key)
+        same = old == print_
+        self._new[key] = old if same and old is not None else print_  # the saved one: unchanged
+        if not force and same and self.exists(key):
             return None
         return render()
 
@@ -80,23 +82,11 @@ class RenderCache:
             self._new[key] = self._old[key]
 
     def save(self) -> None:
-        if self._new != self._old:
-            write_json_atomic(self.path, self._new)
+        with contextlib.suppress(OSError):  # unsaved, the next build renders again
+            localcache.save_dict(self.path, self.FORMAT, self._old, self._new)
 
 
 def write_json_atomic(path: Path, data: object) -> None:
     # Compact and by dumps: without indentation json uses its C encoder.
     write_atomic(path, json.dumps(data, sort_keys=True).encode("utf-8"))
 
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Caches are written whole or not at all: a temp file, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -56,4 +56,4 @@ def build_object(root: Path, key: str, data: bytes | None = None) -> OutputObjec
     if data is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    return output_object(key, path, HashCache(root / ".hashes.json"))
+    return output_object(key, path, HashCache(root / ".hashes.pickle"))

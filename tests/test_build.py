@@ -86,7 +86,7 @@ def test_a_deleted_output_file_is_made_again(built: tuple[Path, list[str]]) -> N
 
 def test_a_damaged_render_cache_costs_only_a_full_render(built: tuple[Path, list[str]]) -> None:
     show, slugs = built
-    (show / ".mediafeed" / "render.json").write_text("{niet json")
+    (show / ".mediafeed" / "render.pickle").write_text("{niet json")
     os.utime(show / "episodes" / f"{slugs[0]}.md")
     result = build(load_show(show), links=LINKS, now=NOW)
     assert len(result.public) == 5 and (show / "feed" / "feed.xml").is_file()
@@ -208,7 +208,7 @@ def test_list_pages_from_kept_rows_are_the_pages_rendered_whole(
     build(load_show(show), links=LINKS, now=NOW)
     kept = {page: (show / "feed" / page).read_bytes()
             for page in ("index.html", "years/2020/index.html", "years/2021/index.html")}
-    for cache in ("rows.pickle", "render.json", "build.pickle"):
+    for cache in ("rows.pickle", "render.pickle", "build.pickle"):
         (show / ".mediafeed" / cache).unlink()
     build(load_show(show), links=LINKS, now=NOW)
     assert {page: (show / "feed" / page).read_bytes() for page in kept} == kept

@@ -105,7 +105,7 @@ def test_credentials_never_reach_the_show_folder(
     monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(_state_dir(seaweed)))
     store = localstore.ensure_running(localstore.default_state_dir(), preferred_s3_port=None)
     target, credentials = local_target(store, "secrets-test")
-    hashes = HashCache(show / "feed" / ".hashes.json")
+    hashes = HashCache(show / "feed" / ".hashes.pickle")
     manifest = Manifest((output_object("media/first.mp3", mp3, hashes),))
     publish(manifest, make_client(target, credentials=credentials), target)
     files = [path for path in show.rglob("*") if path.is_file()]

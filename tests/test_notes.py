@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 import mediafeed.notes as notes
+from mediafeed import localcache
 from mediafeed.notes import plain_text, remembered, render_notes
 
 
@@ -33,7 +33,7 @@ def test_plain_text_keeps_words_and_drops_markup() -> None:
 
 def test_a_second_run_reuses_the_markdown_work(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    cache = tmp_path / "notes.json"
+    cache = tmp_path / "notes.pickle"
     source = "Uniek stuk **tekst** voor de cache-test 7f3a."
     with remembered(cache):
         first = render_notes(source)
@@ -50,12 +50,14 @@ def test_a_second_run_reuses_the_markdown_work(tmp_path: Path,
 def test_a_tampered_cache_cannot_smuggle_markup_into_the_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache = tmp_path / "notes.json"
+    cache = tmp_path / "notes.pickle"
     source = "Onschuldige tekst 91c2."
     with remembered(cache):
         render_notes(source)
-    data = json.loads(cache.read_text())
-    cache.write_text(json.dumps({key: "<p>ok</p><script>alert(1)</script>" for key in data}))
+    # Even a cache signed with this user's key, holding markup: sanitizing still runs.
+    data = localcache.load_dict(cache, notes._FORMAT)
+    localcache.save_dict(cache, notes._FORMAT, {},
+                         {key: "<p>ok</p><script>alert(1)</script>" for key in data})  # fmt: skip
     monkeypatch.setattr(notes, "_known", {})
     monkeypatch.setattr(notes, "_clean", {})
     with remembered(cache):

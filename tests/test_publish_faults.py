@@ -374,7 +374,7 @@ from mediafeed.publish import Target, make_client, publish
 root, bucket, endpoint, access, secret = sys.argv[1:]
 target = Target(bucket=bucket, prefix="show", endpoint_url=endpoint, region="us-east-1")
 obj = output_object("media/large.bin", Path(root) / "media/large.bin",
-                    HashCache(Path(root) / "hashes.json"))
+                    HashCache(Path(root) / "hashes.pickle"))
 publish(Manifest((obj,)), make_client(target, credentials=(access, secret)), target)
 print(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())[1])
 """
