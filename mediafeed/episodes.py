@@ -121,7 +121,7 @@ class ParsedEpisodes:
     """
 
     RACY_NS = 2_000_000_000
-    FORMAT = 2  # of the entries; a file of another format reads as empty
+    FORMAT = 3  # of the entries; a file of another format reads as empty
 
     def __init__(self, folder: Path, cache_path: Path):
         self.folder = folder
@@ -236,7 +236,7 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
                            field="enclosure_url")  # fmt: skip
     return Episode(
         slug=slug,
-        source=path,
+        source_file=str(path),
         title=get("title", str).strip(),
         guid=str(get("guid", (str, int))),
         published=_published(path, data["published"]),

@@ -81,7 +81,7 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
         shutil.copyfile(source, tmp)
         published = request.published or now.replace(microsecond=0)
         episode = Episode(
-            slug=slug, source=target_file, title=title, guid=str(uuid.uuid4()),
+            slug=slug, source_file=str(target_file), title=title, guid=str(uuid.uuid4()),
             published=published, audio=f"media/{media_name}", media=info, notes=request.notes,
             summary=request.summary, season=request.season, episode=request.episode,
             episode_type=request.episode_type, explicit=request.explicit, draft=request.draft,

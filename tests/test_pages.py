@@ -59,7 +59,7 @@ def make_episode(root: Path, **changes: object) -> Episode:
     (root / "transcripts" / "ontmoeting.vtt").write_text(VTT, encoding="utf-8")
     episode = Episode(
         slug="ontmoeting-in-het-fysieke-domein",
-        source=root / "episodes" / "ontmoeting-in-het-fysieke-domein.md",
+        source_file=str(root / "episodes" / "ontmoeting-in-het-fysieke-domein.md"),
         title="Ontmoeting in het fysieke domein",
         guid="urn:uuid:ontmoeting",
         published=dt.datetime(2021, 11, 2, 9, 0, tzinfo=CET),
