@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mediafeed import __version__, localstore
+from mediafeed import __version__
 from mediafeed.errors import MediafeedError
 from mediafeed.model import Episode
 
@@ -380,6 +380,8 @@ def store() -> None:
 @store.command("start", context_settings=CONTEXT)
 def store_start() -> None:
     """Start the local store, or reuse the running one."""
+    from mediafeed import localstore
+
     running = localstore.ensure_running(localstore.default_state_dir())
     click.echo(f"Local store running at {running.endpoint_url} (pid {running.pid})")
 
@@ -387,6 +389,8 @@ def store_start() -> None:
 @store.command("stop", context_settings=CONTEXT)
 def store_stop() -> None:
     """Stop the local store."""
+    from mediafeed import localstore
+
     stopped = localstore.stop(localstore.default_state_dir())
     click.echo("Local store stopped." if stopped else "Local store was not running.")
 

@@ -11,16 +11,9 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from mediafeed import localcache
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
-
-# libyaml's C parser when PyYAML has it (ten times faster on large shows), same safe rules.
-# libyaml's emitter also escapes line breaks such as U+0085 that PyYAML's folds into spaces.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -45,6 +38,14 @@ def episode_path(episodes_dir: Path, slug: str) -> Path:
     return episodes_dir / f"{slug}.md"
 
 
+def _safe_loader() -> Any:
+    """libyaml's C parser when PyYAML has it (ten times faster on large shows), with the
+    same safe rules."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_episodes(episodes_dir: Path) -> list[Episode]:
     """Every episode file, sorted newest first (then by slug, for stable output)."""
     episodes = []
@@ -62,13 +63,15 @@ def load_episodes(episodes_dir: Path) -> list[Episode]:
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    import yaml  # here: 7 ms of start-up that a command reading only kept episodes never needs
+
     if text.startswith("\ufeff"):
         text = text[1:]
     match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", text, re.S | re.M)
     if not match:
         raise EpisodeError("no front matter: the file must start with a '---' block", path=path)
     try:
-        data = yaml.load(match.group(1), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+        data = yaml.load(match.group(1), Loader=_safe_loader())  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -368,7 +371,12 @@ def render_episode_file(fields: dict[str, Any], notes: str) -> str:
     data = front_matter(fields)
     if isinstance(data.get("published"), dt.datetime):
         data["published"] = data["published"].isoformat()
-    body = yaml.dump(data, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True, width=100)
+    import yaml
+
+    # libyaml's emitter also escapes line breaks such as U+0085 that PyYAML's folds into
+    # spaces.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    body = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{body}---\n\n{notes.strip()}\n" if notes.strip() else f"---\n{body}---\n"
 
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mediafeed.localstore import default_state_dir
+from mediafeed.state import default_state_dir
 
 KEY_FILE = "cache.key"
 MAGIC = b"mediafeed-cache-1\n"

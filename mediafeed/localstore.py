@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.errors import StoreError
+from mediafeed.state import default_state_dir as default_state_dir
 
 HOST = "127.0.0.1"
 DEFAULT_S3_PORT = 8333
@@ -61,16 +62,6 @@ class LocalStore:
         base = f"{self.endpoint_url}/{self.bucket}"
         prefix = prefix.strip("/")
         return f"{base}/{prefix}" if prefix else base
-
-
-def default_state_dir() -> Path:
-    """Where the store keeps its data, credentials and log: never inside a show's folder."""
-    explicit = os.environ.get("MEDIAFEED_STATE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_STATE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "state"
-    return base / "mediafeed"
 
 
 def ensure_running(

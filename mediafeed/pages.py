@@ -28,9 +28,9 @@ from mediafeed.links import (
     transcript_key,
     year_page_key,
 )
-from mediafeed.localstore import default_state_dir
 from mediafeed.model import Episode, Show
 from mediafeed.notes import plain_text, render_notes
+from mediafeed.state import default_state_dir
 
 TEMPLATE_PACKAGE = "mediafeed"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})

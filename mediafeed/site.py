@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediafeed import localstore
 from mediafeed.beside import CheckBeside
 from mediafeed.build import BuildResult, build
 from mediafeed.config import find_root, load_show
@@ -22,7 +21,6 @@ if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
     from mediafeed.publish import Progress, PublishReport, Target
 
 LOCAL_BUCKET = "podcast"
-LOCAL_BASE = f"http://127.0.0.1:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,18 @@ def preview_links(show: Show) -> Links:
     """URLs for a build without publishing: the configured public URL, else the local store."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
-    return Links(f"{LOCAL_BASE}/{local_prefix(show)}")
+    from mediafeed import localstore  # the embedded store's module only where it is used
+
+    local_base = f"http://{localstore.HOST}:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
+    return Links(f"{local_base}/{local_prefix(show)}")
 
 
 def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
     """Where listeners find the show now: the public URL, or the running local store's."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
+    from mediafeed import localstore
+
     endpoint = localstore.recorded_endpoint(state_dir or localstore.default_state_dir())
     if endpoint:
         return Links(f"{endpoint}/{LOCAL_BUCKET}/{local_prefix(show)}")
@@ -68,6 +71,8 @@ def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
         from mediafeed.publish import Target
 
         return Destination(Target.from_settings(show.publish), None)
+    from mediafeed import localstore
+
     store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
                                       bucket=LOCAL_BUCKET)  # fmt: skip
     from mediafeed.publish import local_target
