@@ -53,12 +53,12 @@ def load_episodes(episodes_dir: Path) -> list[Episode]:
         if isinstance(loaded, EpisodeError):
             raise loaded
         episodes.append(loaded)
-    guids: dict[str, Path] = {}
+    guids: dict[str, Episode] = {}
     for ep in episodes:
         if ep.guid in guids:
-            raise EpisodeError(f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].name}",
+            raise EpisodeError(f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].source.name}",
                                path=ep.source, field="guid")  # fmt: skip
-        guids[ep.guid] = ep.source
+        guids[ep.guid] = ep
     return sorted(episodes, key=lambda ep: (ep.published, ep.slug), reverse=True)
 
 
