@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mediafeed.episodes import (
     episode_fields,
     load_episode,
+    load_episodes,
     parse_timestamp,
     render_episode_file,
 )
@@ -62,6 +63,15 @@ def test_bad_fields_are_named(tmp_path: Path, change: tuple[str, str], field: st
     with pytest.raises(EpisodeError) as caught:
         load_episode(episode_file(tmp_path, VALID.replace(*change)))
     assert caught.value.field == field and caught.value.path.endswith("ontmoeting.md")
+
+
+def test_two_files_with_one_guid_name_each_other(tmp_path: Path) -> None:
+    episode_file(tmp_path, VALID, "eerste.md")
+    episode_file(tmp_path, VALID.replace("2021-11-02", "2021-11-09"), "tweede.md")
+    with pytest.raises(EpisodeError) as caught:
+        load_episodes(tmp_path)
+    assert Path(caught.value.path) == tmp_path / "tweede.md" and caught.value.field == "guid"
+    assert "also in eerste.md" in str(caught.value)
 
 
 def test_file_name_must_be_a_slug(tmp_path: Path) -> None:
