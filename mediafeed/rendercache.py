@@ -58,6 +58,7 @@ class RenderCache:
         self.exists = exists  # whether the output folder holds a file by this key
         self._old: dict[str, str] = {}
         self._new: dict[str, str] = {}
+        self._dropped = False
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
@@ -69,18 +70,28 @@ class RenderCache:
                force: bool = False) -> bytes | None:  # fmt: skip
         """The rendered bytes, or None when the file on disk was made from the same inputs
         (`force`: the file is known to have been changed since)."""
+        return render() if self.wanted(key, print_, force=force) else None
+
+    def wanted(self, key: str, print_: str, *, force: bool = False) -> bool:
+        """Note what the output is made from; True when it must be rendered, so the
+        rendering can happen elsewhere (in a forked process)."""
         self._new[key] = print_
-        if not force and self._old.get(key) == print_ and self.exists(key):
-            return None
-        return render()
+        return force or self._old.get(key) != print_ or not self.exists(key)
 
     def keep(self, key: str) -> None:
         """Carry an entry over for an output this build did not need to look at."""
         if key in self._old:
             self._new[key] = self._old[key]
 
+    def drop_saved(self) -> None:
+        """Remove the saved fingerprints until `save`: files written straight, not whole
+        or nothing, must not be taken as made from the same inputs if this build stops
+        halfway and the next one finds them."""
+        self.path.unlink(missing_ok=True)
+        self._dropped = True
+
     def save(self) -> None:
-        if self._new != self._old:
+        if self._new != self._old or self._dropped:
             write_json_atomic(self.path, self._new)
 
 
