@@ -24,7 +24,7 @@ Result = TypeVar("Result")
 def in_slices(work: Callable[[Sequence[Item]], Result], items: Sequence[Item], *,
               processes: int) -> list[Result]:  # fmt: skip
     """`work` of each of `processes` consecutive slices of `items`, in order."""
-    size = -(-len(items) // max(processes, 1))
+    size = max(1, -(-len(items) // max(processes, 1)))
     slices = [items[start : start + size] for start in range(0, len(items), size)] or [items]
     children = [_start(work, part) for part in slices[1:]]
     outcomes: list[tuple[str, object]] = []

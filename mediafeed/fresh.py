@@ -47,11 +47,11 @@ def fresh_outputs(show: Show, fresh: Sequence[Episode], *, links: Links, base: s
     build; `tampered`: episodes whose files changed since, to be written again.
     """
     folder = OutputFolder(show.output_dir)
-    if present is not None and any(keys.episode_page_key(ep.slug) not in present for ep in fresh):
+    if (present is not None and any(keys.episode_page_key(ep.slug) not in present for ep in fresh)
+            and cache.drop_saved()):  # fmt: skip
         # Files not there are written straight rather than through a temp file. Until
         # this build ends, no saved fingerprint vouches for any file, so a page left half
         # written by a build stopped halfway is rendered again by the next.
-        cache.drop_saved()
         folder = OutputFolder(show.output_dir, absent=lambda key: key not in present)
     jobs = []
     for ep in fresh:

@@ -83,12 +83,16 @@ class RenderCache:
         if key in self._old:
             self._new[key] = self._old[key]
 
-    def drop_saved(self) -> None:
+    def drop_saved(self) -> bool:
         """Remove the saved fingerprints until `save`: files written straight, not whole
         or nothing, must not be taken as made from the same inputs if this build stops
-        halfway and the next one finds them."""
-        self.path.unlink(missing_ok=True)
+        halfway and the next one finds them. False when they could not be removed."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            return False
         self._dropped = True
+        return True
 
     def save(self) -> None:
         if self._new != self._old or self._dropped:
