@@ -64,7 +64,8 @@ def fresh_outputs(show: Show, fresh: Sequence[Episode], *, links: Links, base: s
     processes = os.cpu_count() or 1
     if len(jobs) >= FORK_FROM and processes > 1 and forking_is_safe():
         folder.folder("episodes")  # once, not once per process
-        folder.folder("media")
+        if any(not ep.enclosure_url for ep in fresh):
+            folder.folder("media")
         parts = in_slices(work, jobs, processes=processes)
     else:
         parts = [work(jobs)]
