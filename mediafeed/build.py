@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import os
 import pickle
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -23,17 +22,17 @@ from mediafeed import localcache
 from mediafeed.archive import feed_pages, render_page
 from mediafeed.artwork import write_variant
 from mediafeed.episodes import load_episodes
-from mediafeed.errors import MediaError, MediafeedError
-from mediafeed.feed import chapters_json
+from mediafeed.errors import MediaError
+from mediafeed.fresh import fresh_outputs
 from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, output_object, sha256_file, upload_rank
+from mediafeed.manifest import HashCache, output_object, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import NOTES_CACHE, keep_remembered, remembered
+from mediafeed.outputs import link_or_copy, write_if_changed
 from mediafeed.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
-    render_episode_page,
     render_gone_page,
     render_show_page,
     render_year_page,
@@ -89,11 +88,9 @@ class EpisodeOutputs:
     packed_objects: bytes
 
     @classmethod
-    def of(cls, made_from: tuple[object, ...], objects: Iterable[OutputObject]
-           ) -> EpisodeOutputs:  # fmt: skip
-        objects = tuple(objects)
-        paths = tuple(obj.path for obj in objects)
-        return cls(made_from, paths, tuple(stamp(path) for path in paths),
+    def of(cls, made_from: tuple[object, ...], objects: tuple[OutputObject, ...],
+           stamps: tuple[tuple[int, int] | None, ...]) -> EpisodeOutputs:  # fmt: skip
+        return cls(made_from, tuple(obj.path for obj in objects), stamps,
                    pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL))  # fmt: skip
 
     def objects(self) -> tuple[OutputObject, ...]:
@@ -135,11 +132,10 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     cache = RenderCache(show.root / CACHE_DIR / "render.pickle",
                         present.__contains__ if present is not None
                         else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
-    for ep in fresh:
-        units[ep.slug] = _episode_outputs(show, ep, links=links, base=base,
-                                          made_from=made_from[ep.slug], cache=cache,
-                                          hashes=hashes, media_stat=media_stats.get(ep.slug),
-                                          rewrite=ep.slug in tampered)  # fmt: skip
+    made = fresh_outputs(show, fresh, links=links, base=base, cache=cache, hashes=hashes,
+                         media_stats=media_stats, tampered=tampered, present=present)
+    units.update((slug, EpisodeOutputs.of(made_from[slug], *outputs))
+                 for slug, outputs in made.items())  # fmt: skip
     for slug in units.keys() - {ep.slug for ep in fresh}:
         cache.keep(keys.episode_page_key(slug))
     generated = _shared_pages(show, public, links=links, base=base, cache=cache)
@@ -160,10 +156,10 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     shared = {key: output_object(key, path, hashes) for key, path in written.items()}
     hashes.save()
     kept = {ep.slug: units[ep.slug] for ep in public}
-    made = frozenset(shared)
-    if made == last.get(SHARED):
-        made = last[SHARED]  # the saved object: unchanged entries cost the record nothing
-    record: dict[str, Any] = {**kept, SHARED: made}
+    shared_keys = frozenset(shared)
+    if shared_keys == last.get(SHARED):
+        shared_keys = last[SHARED]  # the saved object: unchanged entries cost the record nothing
+    record: dict[str, Any] = {**kept, SHARED: shared_keys}
     _remove_stale(out, (_outputs(out, last) if last else present or set()) - _outputs(out, record))
     _save_last_build(show, last, record)
 
@@ -222,33 +218,6 @@ def _intact(unit: EpisodeOutputs) -> bool:
                for path, written in zip(unit.paths, unit.stamps, strict=True))  # fmt: skip
 
 
-def _episode_outputs(show: Show, ep: Episode, *, links: Links, base: str,
-                     made_from: tuple[object, ...], cache: RenderCache, hashes: HashCache,
-                     media_stat: os.stat_result | None, rewrite: bool = False
-                     ) -> EpisodeOutputs:  # fmt: skip
-    out = show.output_dir
-    page_key = keys.episode_page_key(ep.slug)
-    transcript = stamp(show.root / ep.transcript) if ep.transcript else None
-    page = cache.output(page_key, fingerprint(base, episode_inputs(ep), transcript),
-                        partial(_episode_page, show, ep, links), force=rewrite)  # fmt: skip
-    written = {page_key: out / page_key if page is None else _write_if_changed(out / page_key, page)}
-    if ep.chapters:
-        key = keys.chapters_key(ep.slug)
-        written[key] = _write_if_changed(out / key, chapters_json(ep, links=links))
-    if ep.image:
-        key = keys.image_key(ep.image)
-        written[key] = _link_or_copy(_existing(show, ep, "image", ep.image), out / key)
-    if ep.transcript:
-        key = keys.transcript_key(ep)
-        written[key] = _link_or_copy(_existing(show, ep, "transcript", ep.transcript), out / key)
-    objects = [output_object(key, path, hashes) for key, path in written.items()]
-    if not ep.enclosure_url:
-        key = keys.media_key(ep)
-        path = _link_or_copy(show.root / ep.audio, out / key, source_stat=media_stat)
-        objects.append(_media_object(key, path, ep))
-    return EpisodeOutputs.of(made_from, objects)
-
-
 def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,
                   cache: RenderCache) -> dict[str, bytes | None]:  # fmt: skip
     """Feeds and the pages that list episodes, by key; None where the file on disk was
@@ -289,10 +258,6 @@ def _year_page(show: Show, year: int, episodes: list[Episode], links: Links,
                years: list[int], rows: RowCache) -> bytes:  # fmt: skip
     return render_year_page(show, year, episodes, links=links, years=years,
                             rows=rows).encode("utf-8")  # fmt: skip
-
-
-def _episode_page(show: Show, episode: Episode, links: Links) -> bytes:
-    return render_episode_page(show, episode, links=links).encode("utf-8")
 
 
 def verify_media(show: Show, ep: Episode, hashes: MediaHashes) -> os.stat_result:
@@ -346,44 +311,15 @@ class MediaHashes:
         return digest
 
 
-def _media_object(key: str, path: Path, ep: Episode) -> OutputObject:
-    """Media objects carry the facts verified above: no second read of a large file."""
-    return OutputObject(key=key, path=str(path), size=ep.media.length, sha256=ep.media.sha256,
-                        content_type=ep.media.mime_type, cache_control=cache_control(key))  # fmt: skip
-
-
-def _existing(show: Show, ep: Episode, field: str, name: str) -> Path:
-    path = show.root / name
-    if not path.is_file():
-        raise MediafeedError(f"file {name!r} not found", path=ep.source, field=field)
-    return path
-
-
 def _write_if_changed(path: Path, data: bytes) -> Path:
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_if_changed(str(path), data)
     return path
 
 
 def _link_or_copy(source: Path, target: Path, *, source_stat: os.stat_result | None = None
                   ) -> Path:  # fmt: skip
-    """Hard-link media into the output folder: instant, and no second copy on disk."""
-    with contextlib.suppress(OSError):  # not there yet
-        made, wanted = os.stat(target), source_stat or os.stat(source)
-        if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
-            return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copy2(source, tmp)
-    os.replace(tmp, target)
+    """Hard-link into the output folder: instant, and no second copy on disk."""
+    link_or_copy(str(source), str(target), source_stat)
     return target
 
 

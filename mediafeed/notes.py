@@ -101,6 +101,21 @@ def keep_remembered(sources: Iterable[str]) -> None:
                 used[key] = raw
 
 
+def markdown_of(sources: Iterable[str]) -> dict[str, str]:
+    """The Markdown output this process holds for these notes, to hand to the process
+    that forked it (see `adopt`)."""
+    keys = (_key(source) for source in sources)
+    return {key: _known[key] for key in keys if key in _known}
+
+
+def adopt(rendered: dict[str, str]) -> None:
+    """Take Markdown output a forked child rendered as if rendered here: it is remembered
+    for later runs and not rendered again. Sanitizing still runs here, as for a cache."""
+    _known.update(rendered)
+    for used in _recorders:
+        used.update(rendered)
+
+
 def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go.
 

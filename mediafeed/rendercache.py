@@ -64,26 +64,42 @@ class RenderCache:
         self.exists = exists  # whether the output folder holds a file by this key
         self._old: dict[str, str] = localcache.load_dict(path, self.FORMAT)
         self._new: dict[str, str] = {}
+        self._dropped = False
 
     def output(self, key: str, print_: str, render: Callable[[], bytes], *,
                force: bool = False) -> bytes | None:  # fmt: skip
         """The rendered bytes, or None when the file on disk was made from the same inputs
         (`force`: the file is known to have been changed since)."""
+        return render() if self.wanted(key, print_, force=force) else None
+
+    def wanted(self, key: str, print_: str, *, force: bool = False) -> bool:
+        """Note what the output is made from; True when it must be rendered, so the
+        rendering can happen elsewhere (in a forked process)."""
         old = self._old.get(key)
         same = old == print_
         self._new[key] = old if same and old is not None else print_  # the saved one: unchanged
-        if not force and same and self.exists(key):
-            return None
-        return render()
+        return force or not same or not self.exists(key)
 
     def keep(self, key: str) -> None:
         """Carry an entry over for an output this build did not need to look at."""
         if key in self._old:
             self._new[key] = self._old[key]
 
+    def drop_saved(self) -> bool:
+        """Remove the saved fingerprints until `save`: files written straight, not whole
+        or nothing, must not be taken as made from the same inputs if this build stops
+        halfway and the next one finds them. False when they could not be removed."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            return False
+        self._dropped = True
+        return True
+
     def save(self) -> None:
         with contextlib.suppress(OSError):  # unsaved, the next build renders again
-            localcache.save_dict(self.path, self.FORMAT, self._old, self._new)
+            localcache.save_dict(self.path, self.FORMAT, {} if self._dropped else self._old,
+                                 self._new)  # fmt: skip
 
 
 def write_json_atomic(path: Path, data: object) -> None:

@@ -249,17 +249,17 @@ def test_a_damaged_record_of_the_last_build_costs_a_walk_not_a_wrong_build(
 def test_an_unchanged_rebuild_takes_every_episode_as_it_was(
     built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mediafeed.build
+    import mediafeed.fresh
 
     show, _ = built
     made: list[str] = []
-    real = mediafeed.build._episode_outputs
+    real = mediafeed.fresh.episode_outputs
 
     def counting(show: Any, ep: Any, **kwargs: Any) -> Any:
         made.append(ep.slug)
         return real(show, ep, **kwargs)
 
-    monkeypatch.setattr(mediafeed.build, "_episode_outputs", counting)
+    monkeypatch.setattr(mediafeed.fresh, "episode_outputs", counting)
     build(load_show(show), links=LINKS, now=NOW)
     assert made == []
 
