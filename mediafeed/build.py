@@ -108,14 +108,16 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
     last = _last_build(show)
     root = str(show.root)
-    made_from = {ep.slug: _made_from(root, base, ep) for ep in public}
+    media_inodes: dict[str, int] = {}
+    made_from = {ep.slug: _made_from(root, base, ep, media_inodes) for ep in public}
+    linked = _inodes(os.path.join(out, keys.MEDIA_FOLDER)) if last else {}
     units: dict[str, EpisodeOutputs] = {}
     fresh: list[Episode] = []
     tampered: set[str] = set()  # same inputs, but a file in the output changed since
     for ep in public:
         unit = last.get(ep.slug)
         if unit is not None and unit.made_from == made_from[ep.slug]:
-            if _intact(unit):
+            if _intact(unit, linked, media_inodes.get(ep.slug)):
                 units[ep.slug] = unit
                 continue
             tampered.add(ep.slug)
@@ -203,19 +205,43 @@ def _outputs(out: Path, record: dict[str, Any]) -> set[str]:
     return found
 
 
-def _made_from(root: str, base: str, ep: Episode) -> tuple[object, ...]:
+def _made_from(root: str, base: str, ep: Episode, media_inodes: dict[str, int]
+               ) -> tuple[object, ...]:  # fmt: skip
     """The inputs of an episode's own outputs: the show's (base), its file, and the files
-    it names, by size and time."""
-    audio = None if ep.enclosure_url else stamp(os.path.join(root, ep.audio))
+    it names, by size and time. Notes the media file's inode in `media_inodes`."""
+    audio = None
+    if not ep.enclosure_url:
+        try:
+            media = os.stat(os.path.join(root, ep.audio))
+        except OSError:
+            pass  # missing: verify_media says so, if the episode is built afresh
+        else:
+            audio = (media.st_size, media.st_mtime_ns)
+            media_inodes[ep.slug] = media.st_ino
     image = stamp(os.path.join(root, ep.image)) if ep.image else None
     transcript = stamp(os.path.join(root, ep.transcript)) if ep.transcript else None
     return (base, episode_inputs(ep), audio, image, transcript)
 
 
-def _intact(unit: EpisodeOutputs) -> bool:
-    """Every file the episode wrote is still there as it was written."""
-    return all(stamp(path) == written
-               for path, written in zip(unit.paths, unit.stamps, strict=True))  # fmt: skip
+def _inodes(folder: str) -> dict[str, int]:
+    """Each file's inode by path: one read of the folder, no stat per file."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.path: entry.inode() for entry in entries}
+    except OSError:
+        return {}
+
+
+def _intact(unit: EpisodeOutputs, linked: dict[str, int], media_inode: int | None) -> bool:
+    """Every file the episode wrote is still there as it was written. A media file still
+    linked to the episode's media, whose size and time `made_from` has just compared,
+    needs no stat of its own: 10,000 fewer for a large show."""
+    for path, written in zip(unit.paths, unit.stamps, strict=True):
+        if media_inode is not None and linked.get(path) == media_inode:
+            continue
+        if stamp(path) != written:
+            return False
+    return True
 
 
 def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,

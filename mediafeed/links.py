@@ -15,6 +15,7 @@ from mediafeed.model import Episode
 FEED_KEY = "feed.xml"
 SHOW_PAGE_KEY = "index.html"
 STYLESHEET_KEY = "style.css"
+MEDIA_FOLDER = "media"
 
 
 # Artwork sizes made by the build for podcast:images and page thumbnails.
@@ -30,7 +31,7 @@ def media_key(episode: Episode) -> str:
     and replaced audio gets a new URL that apps download afresh."""
     # posixpath, not PurePosixPath: the same split, at a third of the cost, 10,000 times.
     stem, suffix = posixpath.splitext(posixpath.basename(episode.audio))
-    return f"media/{stem}-{episode.media.sha256[:12]}{suffix.lower()}"
+    return f"{MEDIA_FOLDER}/{stem}-{episode.media.sha256[:12]}{suffix.lower()}"
 
 
 def episode_page_key(slug: str) -> str:

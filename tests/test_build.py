@@ -225,6 +225,27 @@ def test_a_page_edited_by_hand_in_the_output_is_made_again(
     assert "Aflevering 2" in page.read_text()
 
 
+@pytest.mark.parametrize("edit", ["replaced", "written through"])
+def test_media_changed_by_hand_in_the_output_is_linked_again(
+    built: tuple[Path, list[str]], edit: str
+) -> None:
+    show, slugs = built
+    source = show / "media" / f"{slugs[1]}.mp3"
+    original = source.read_bytes()
+    (linked,) = (show / "feed" / "media").glob(f"{slugs[1]}-*.mp3")
+    if edit == "replaced":  # a new file in its place: the episode's media is untouched
+        linked.unlink()
+        linked.write_bytes(b"\0" * len(original))
+        build(load_show(show), links=LINKS, now=NOW)
+        assert linked.read_bytes() == original
+        assert linked.stat().st_ino == source.stat().st_ino
+    else:  # the same file: the episode's media changed, and the build refuses it
+        with open(linked, "r+b") as handle:
+            handle.write(b"\0" * 16)
+        with pytest.raises(MediaError, match="content differs"):
+            build(load_show(show), links=LINKS, now=NOW)
+
+
 def test_a_removed_episode_leaves_no_page_or_media_behind(built: tuple[Path, list[str]]) -> None:
     show, slugs = built
     (show / "episodes" / f"{slugs[0]}.md").unlink()
