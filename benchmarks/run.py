@@ -214,6 +214,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mediafeed-bench-"))
     state = work / "store"
     started = time.perf_counter()
+    tools.compile_mediafeed()
     store = localstore.ensure_running(state, preferred_s3_port=None)
     try:
         env = tools.tool_env(store, work / "home")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import re
@@ -110,9 +111,18 @@ def tool_env(store: LocalStore, home: Path) -> dict[str, str]:
         RCLONE_CONFIG_STORE_ENV_AUTH="true",
         RCLONE_CONFIG_STORE_ENDPOINT=store.endpoint_url,
         RCLONE_CONFIG_STORE_REGION="us-east-1",
-        PYTHONDONTWRITEBYTECODE="1",
     )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # every Python tool runs from compiled modules
     return env
+
+
+def compile_mediafeed() -> None:
+    """Compile mediafeed's modules, as installing a package does: an editable checkout
+    would otherwise compile them in the first timed run, or in every run where Python
+    is told not to write them."""
+    import mediafeed
+
+    compileall.compile_dir(Path(mediafeed.__file__).parent, quiet=1)
 
 
 def mediafeed(show: Path, command: str, *extra: str) -> list[str]:
