@@ -19,24 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from mediafeed import links as keys
 from mediafeed import localcache
-from mediafeed.archive import feed_pages, render_page
 from mediafeed.artwork import write_variant
+from mediafeed.beside import forking_is_safe
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError
+from mediafeed.forked import Beside
 from mediafeed.fresh import fresh_outputs
-from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
+from mediafeed.listings import make_listings
 from mediafeed.manifest import HashCache, output_object, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.notes import NOTES_CACHE, keep_remembered, remembered
+from mediafeed.notes import NOTES_CACHE, adopt, keep_remembered, remembered
 from mediafeed.outputs import link_or_copy, write_if_changed
 from mediafeed.pages import (
-    SHOW_PAGE_EPISODES,
-    episodes_by_year,
     render_gone_page,
-    render_show_page,
-    render_year_page,
-    stylesheet,
     template_sources,
 )
 from mediafeed.rendercache import (
@@ -51,6 +47,9 @@ if TYPE_CHECKING:
     from mediafeed.media import ProbeCache
 
 CACHE_DIR = ".mediafeed"
+# From this many episodes a build with a record of the last one makes the listings (feed,
+# show and year pages) in a forked process beside the rest; for fewer, forking costs more.
+LISTINGS_BESIDE_FROM = 1000
 
 
 @dataclass(frozen=True)
@@ -107,48 +106,35 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     out = show.output_dir
     base = fingerprint(show, links.base_url, files_fingerprint(template_sources(show)))
     last = _last_build(show)
-    root = str(show.root)
-    media_inodes: dict[str, int] = {}
-    made_from = {ep.slug: _made_from(root, base, ep, media_inodes) for ep in public}
-    linked = _inodes(os.path.join(out, keys.MEDIA_FOLDER)) if last else {}
-    units: dict[str, EpisodeOutputs] = {}
-    fresh: list[Episode] = []
-    tampered: set[str] = set()  # same inputs, but a file in the output changed since
-    for ep in public:
-        unit = last.get(ep.slug)
-        if unit is not None and unit.made_from == made_from[ep.slug]:
-            if _intact(unit, linked, media_inodes.get(ep.slug)):
-                units[ep.slug] = unit
-                continue
-            tampered.add(ep.slug)
-        fresh.append(ep)
-
     hashes = HashCache(show.root / CACHE_DIR / "hashes.pickle")
-    hosted = [ep for ep in fresh if not ep.enclosure_url]
-    media_hashes = MediaHashes(show, hashes)
-    media_stats = {ep.slug: verify_media(show, ep, media_hashes) for ep in hosted}
-
-    keep_remembered(ep.notes for ep in public)
     # Without the last build's list of outputs, one walk tells what is there.
     present = _present(out) if not last else None
     cache = RenderCache(show.root / CACHE_DIR / "render.pickle",
                         present.__contains__ if present is not None
                         else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
-    made = fresh_outputs(show, fresh, links=links, base=base, cache=cache, hashes=hashes,
-                         media_stats=media_stats, tampered=tampered, present=present)
-    units.update((slug, EpisodeOutputs.of(made_from[slug], *outputs))
-                 for slug, outputs in made.items())  # fmt: skip
-    for slug in units.keys() - {ep.slug for ep in fresh}:
-        cache.keep(keys.episode_page_key(slug))
-    generated = _shared_pages(show, public, links=links, base=base, cache=cache)
+    listing = partial(make_listings, show, public, links=links, base=base, cache=cache,
+                      hashes=hashes)  # fmt: skip
+    beside = (Beside(listing) if last and len(public) >= LISTINGS_BESIDE_FROM
+              and (os.cpu_count() or 1) > 1 and forking_is_safe() else None)  # fmt: skip
+    try:
+        units = _episode_outputs(show, public, links=links, base=base, last=last, cache=cache,
+                                 hashes=hashes, present=present)  # fmt: skip
+        listings = beside.result() if beside is not None else listing()
+    except BaseException:
+        if beside is not None:
+            beside.abandon()
+        raise
+    cache.adopt(listings.fingerprints)
+    for path, stat, digest in listings.hashes:
+        hashes.remember(path, stat, digest)
+    adopt(listings.notes)
     cache.save()
+    generated: dict[str, bytes] = {}
     for ep in gone:
         # Newsletter links never die: the page stays, saying the episode is gone.
         page = render_gone_page(show, ep.slug, links=links)
         generated[keys.episode_page_key(ep.slug)] = page.encode("utf-8")
-
-    written = {key: out / key if data is None else _write_if_changed(out / key, data)
-               for key, data in generated.items()}  # fmt: skip
+    written = {key: _write_if_changed(out / key, data) for key, data in generated.items()}
     artwork_key = keys.image_key(show.artwork)
     written[artwork_key] = _link_or_copy(show.root / show.artwork, out / artwork_key)
     for width in keys.ARTWORK_WIDTHS:
@@ -156,6 +142,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         written[key] = write_variant(show.root / show.artwork, out / key, width)
 
     shared = {key: output_object(key, path, hashes) for key, path in written.items()}
+    shared.update(listings.objects)
     hashes.save()
     kept = {ep.slug: units[ep.slug] for ep in public}
     shared_keys = frozenset(shared)
@@ -173,6 +160,41 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
         return Manifest(tuple(ordered), permalinks=permalinks)
 
     return BuildResult(out, episodes, public, links.feed, gone, make_manifest)
+
+
+def _episode_outputs(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,
+                     last: dict[str, Any], cache: RenderCache, hashes: HashCache,
+                     present: set[str] | None) -> dict[str, EpisodeOutputs]:  # fmt: skip
+    """What each public episode put in the output folder: taken from the last build where
+    neither its inputs nor its files changed, else made afresh."""
+    out = show.output_dir
+    root = str(show.root)
+    media_inodes: dict[str, int] = {}
+    made_from = {ep.slug: _made_from(root, base, ep, media_inodes) for ep in public}
+    linked = _inodes(os.path.join(out, keys.MEDIA_FOLDER)) if last else {}
+    units: dict[str, EpisodeOutputs] = {}
+    fresh: list[Episode] = []
+    tampered: set[str] = set()  # same inputs, but a file in the output changed since
+    for ep in public:
+        unit = last.get(ep.slug)
+        if unit is not None and unit.made_from == made_from[ep.slug]:
+            if _intact(unit, linked, media_inodes.get(ep.slug)):
+                units[ep.slug] = unit
+                continue
+            tampered.add(ep.slug)
+        fresh.append(ep)
+
+    hosted = [ep for ep in fresh if not ep.enclosure_url]
+    media_hashes = MediaHashes(show, hashes)
+    media_stats = {ep.slug: verify_media(show, ep, media_hashes) for ep in hosted}
+    keep_remembered(ep.notes for ep in public)
+    made = fresh_outputs(show, fresh, links=links, base=base, cache=cache, hashes=hashes,
+                         media_stats=media_stats, tampered=tampered, present=present)
+    units.update((slug, EpisodeOutputs.of(made_from[slug], *outputs))
+                 for slug, outputs in made.items())  # fmt: skip
+    for slug in units.keys() - {ep.slug for ep in fresh}:
+        cache.keep(keys.episode_page_key(slug))
+    return units
 
 
 LAST_BUILD = f"{CACHE_DIR}/build.pickle"
@@ -242,48 +264,6 @@ def _intact(unit: EpisodeOutputs, linked: dict[str, int], media_inode: int | Non
         if stamp(path) != written:
             return False
     return True
-
-
-def _shared_pages(show: Show, public: tuple[Episode, ...], *, links: Links, base: str,
-                  cache: RenderCache) -> dict[str, bytes | None]:  # fmt: skip
-    """Feeds and the pages that list episodes, by key; None where the file on disk was
-    made from the same inputs.
-
-    After adding one episode to a large show, only the show page, the page of its year,
-    feed.xml and the newest archive page are rendered again.
-    """
-    inputs = {ep.slug: episode_inputs(ep) for ep in public}
-    items = ItemCache(show.root / CACHE_DIR / "items.pickle")
-    generated: dict[str, bytes | None] = {}
-    for page in feed_pages(show, public, links=links):
-        made_from = (page.key, page.self_url, page.paging, page.archive,
-                     [inputs[ep.slug] for ep in page.episodes])  # fmt: skip
-        render = partial(render_page, show, page, links=links, cache=items)
-        generated[page.key] = cache.output(page.key, fingerprint(base, made_from), render)
-    items.save()
-    by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
-    years = list(by_year)
-    newest = public[:SHOW_PAGE_EPISODES]
-    rows = RowCache(show.root / CACHE_DIR / "rows.pickle", base)
-    generated[keys.SHOW_PAGE_KEY] = cache.output(
-        keys.SHOW_PAGE_KEY, fingerprint(base, years, [inputs[ep.slug] for ep in newest]),
-        lambda: render_show_page(show, newest, links=links, years=years,
-                                 rows=rows).encode("utf-8"),
-    )  # fmt: skip
-    for year, eps in by_year.items():
-        key = keys.year_page_key(year)
-        render = partial(_year_page, show, year, eps, links, years, rows)
-        generated[key] = cache.output(key, fingerprint(base, years, [inputs[ep.slug] for ep in eps]),
-                                      render)  # fmt: skip
-    rows.save()
-    generated[keys.STYLESHEET_KEY] = stylesheet(show)
-    return generated
-
-
-def _year_page(show: Show, year: int, episodes: list[Episode], links: Links,
-               years: list[int], rows: RowCache) -> bytes:  # fmt: skip
-    return render_year_page(show, year, episodes, links=links, years=years,
-                            rows=rows).encode("utf-8")  # fmt: skip
 
 
 def verify_media(show: Show, ep: Episode, hashes: MediaHashes) -> os.stat_result:

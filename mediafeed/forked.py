@@ -1,5 +1,6 @@
-"""Work on a long list in slices, one per core: the first in this process, the others in
-forked children that send their result back by pickle.
+"""Work in forked children that send their result back by pickle: a long list in slices,
+one per core, the first in this process (`in_slices`); or one piece of work beside what
+this process goes on doing (`Beside`).
 
 Used where each item is independent and costs real CPU (rendering thousands of episode
 pages). Only where `beside.forking_is_safe()`; the caller works in-process otherwise.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from mediafeed.errors import MediafeedError
 
@@ -45,6 +46,34 @@ def in_slices(work: Callable[[Sequence[Item]], Result], items: Sequence[Item], *
         # "lost": the child stopped some other way; working the slice here says why.
         results.append(value if kind == "done" else work(part))  # type: ignore[arg-type]
     return results
+
+
+class Beside(Generic[Result]):
+    """`work` running in a forked child from `start` until `result`, which returns what it
+    returned or raises its MediafeedError or OSError; a child that stopped any other way
+    has the work done here again."""
+
+    def __init__(self, work: Callable[[], Result]) -> None:
+        self.work = work
+        self.pid, self.answers = _start(lambda _nothing: work(), ())
+        self.waited = False
+
+    def result(self) -> Result:
+        kind, value = self._wait()
+        if kind == "error":
+            assert isinstance(value, BaseException)
+            raise value
+        return value if kind == "done" else self.work()  # type: ignore[return-value]
+
+    def abandon(self) -> None:
+        """Wait for the child, if not yet done, and drop what it did: this process is
+        failing anyway."""
+        if not self.waited:
+            self._wait()
+
+    def _wait(self) -> tuple[str, object]:
+        self.waited = True
+        return _outcome(self.pid, self.answers)
 
 
 def _start(work: Callable[[Sequence[Item]], object], part: Sequence[Item]) -> tuple[int, int]:

@@ -87,6 +87,18 @@ def _save(path: Path, before: dict[str, str], data: dict[str, str]) -> None:
         localcache.save_dict(path, _FORMAT, before, data)
 
 
+@contextmanager
+def collected() -> Iterator[dict[str, str]]:
+    """The Markdown output of every note rendered in this block, by cache key: what a
+    forked process hands back for its parent to `adopt`."""
+    used: dict[str, str] = {}
+    _recorders.append(used)
+    try:
+        yield used
+    finally:
+        _recorders.remove(used)
+
+
 def keep_remembered(sources: Iterable[str]) -> None:
     """Keep the remembered Markdown of these notes for later runs even when this run
     renders none of them (their feed items, pages and check findings came from caches),

@@ -80,6 +80,16 @@ class RenderCache:
         self._new[key] = old if same and old is not None else print_  # the saved one: unchanged
         return force or not same or not self.exists(key)
 
+    def fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
+        """What these outputs were noted as made from, to hand to another process."""
+        return {key: self._new[key] for key in keys if key in self._new}
+
+    def adopt(self, fingerprints: dict[str, str]) -> None:
+        """Take what another process noted (see `fingerprints`) as noted here."""
+        for key, print_ in fingerprints.items():
+            old = self._old.get(key)
+            self._new[key] = old if old == print_ and old is not None else print_
+
     def keep(self, key: str) -> None:
         """Carry an entry over for an output this build did not need to look at."""
         if key in self._old:
