@@ -4,6 +4,7 @@ reaches the store before it passed, and a check that stops unexpectedly is run a
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,14 @@ def test_a_check_that_stops_unexpectedly_is_run_again_here(
 ) -> None:
     show, _, _ = republished
 
-    def broken(write_end: int, root: Path, now: Any) -> None:
-        raise RuntimeError("the child stops")
+    parent = os.getpid()
+    real = beside._check
 
-    monkeypatch.setattr(beside, "_answer", broken)
+    def broken(root: Path, now: Any) -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("the child stops")
+        real(root, now)
+
+    monkeypatch.setattr(beside, "_check", broken)
     result = publish(show)
     assert result.exit_code == 0, result.output

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mediafeed import forked, fresh, notes, outputs
+from mediafeed import fresh, notes, outputs
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediafeedError
@@ -51,21 +51,11 @@ def show(show_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def forks(children: list[int], monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Builds of this test fork for as few as two fresh episodes; the list grows by one
     for each child started."""
     monkeypatch.setattr(fresh, "FORK_FROM", 2)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    started: list[int] = []
-    real = forked._start
-
-    def start(*args: Any) -> tuple[int, int]:
-        found = real(*args)
-        started.append(found[0])
-        return found
-
-    monkeypatch.setattr(forked, "_start", start)
-    return started
+    return children
 
 
 def serial_copy(show: Path, tmp_path: Path) -> Path:

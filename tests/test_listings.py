@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mediafeed import build as building
-from mediafeed import forked, listings
+from mediafeed import listings
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import EpisodeError
@@ -41,21 +41,11 @@ def show(show_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def beside(children: list[int], monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Builds of this test make the listings beside from one episode up; the list grows
     by one for each child started."""
     monkeypatch.setattr(building, "LISTINGS_BESIDE_FROM", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    started: list[int] = []
-    real = forked._start
-
-    def start(*args: Any) -> tuple[int, int]:
-        found = real(*args)
-        started.append(found[0])
-        return found
-
-    monkeypatch.setattr(forked, "_start", start)
-    return started
+    return children
 
 
 def in_one_process(show: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -68,11 +58,11 @@ def in_one_process(show: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_listings_made_beside_are_those_made_in_one_process(
-    show: Path, tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+    show: Path, tmp_path: Path, beside: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     apart, alone = in_one_process(show, tmp_path, monkeypatch)
     result = build(load_show(show), links=LINKS, now=NOW)
-    assert children, "a child made the listings"
+    assert beside, "a child made the listings"
     assert files(show / "feed") == files(apart / "feed")
     assert b"Extra" in (show / "feed" / "feed.xml").read_bytes()
     assert [(o.key, o.size, o.sha256) for o in result.manifest.objects] == [
@@ -80,10 +70,10 @@ def test_listings_made_beside_are_those_made_in_one_process(
 
 
 def test_what_the_child_learned_is_kept_so_a_rebuild_writes_and_renders_nothing(
-    show: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+    show: Path, beside: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(load_show(show), links=LINKS, now=NOW)
-    assert children
+    assert beside
     before = {p: p.stat().st_mtime_ns for p in (show / "feed").rglob("*")}
     rendered: list[str] = []
     monkeypatch.setattr(listings, "render_page", lambda *a, **k: rendered.append("feed"))
@@ -93,7 +83,7 @@ def test_what_the_child_learned_is_kept_so_a_rebuild_writes_and_renders_nothing(
 
 
 def test_a_template_error_beside_is_the_error_of_one_process(
-    show: Path, tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+    show: Path, tmp_path: Path, beside: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (show / "templates").mkdir()
     (show / "templates" / "year.html").write_text("{% if %}\n")
@@ -101,14 +91,14 @@ def test_a_template_error_beside_is_the_error_of_one_process(
         in_one_process(show, tmp_path, monkeypatch)
     with pytest.raises(EpisodeError) as together:
         build(load_show(show), links=LINKS, now=NOW)
-    assert children
+    assert beside
     assert str(together.value) == str(apart.value).replace(str(tmp_path / "apart" / "show"),
                                                            str(show))  # fmt: skip
     assert "year.html" in str(together.value)
 
 
 def test_a_child_that_dies_has_its_listings_made_here(
-    show: Path, tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+    show: Path, tmp_path: Path, beside: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     apart, _ = in_one_process(show, tmp_path, monkeypatch)
     parent = os.getpid()
@@ -121,5 +111,5 @@ def test_a_child_that_dies_has_its_listings_made_here(
 
     monkeypatch.setattr(building, "make_listings", dying)
     build(load_show(show), links=LINKS, now=NOW)
-    assert children
+    assert beside
     assert files(show / "feed") == files(apart / "feed")

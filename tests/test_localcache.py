@@ -78,14 +78,19 @@ def test_changes_that_outgrow_their_share_are_written_whole(
     assert path.stat().st_ino != inode, "rewritten in a new file, replacing the old"
 
 
-def test_an_append_cut_short_loses_only_that_runs_changes(
-    base: tuple[Path, dict[str, object]],
-) -> None:
-    path, loaded = base
+def append_cut_short(path: Path, loaded: dict[str, object]) -> None:
+    """A run that appended one entry and was stopped three bytes before the end."""
     localcache.save_dict(path, HEADER, loaded, {**loaded, "new": "one more"})
     with open(path, "r+b") as handle:
         handle.truncate(path.stat().st_size - 3)
     fresh_process()
+
+
+def test_an_append_cut_short_loses_only_that_runs_changes(
+    base: tuple[Path, dict[str, object]],
+) -> None:
+    path, loaded = base
+    append_cut_short(path, loaded)
     assert localcache.load_dict(path, HEADER) == loaded
 
 
@@ -93,13 +98,11 @@ def test_a_file_cut_short_is_written_whole_by_the_next_save(
     base: tuple[Path, dict[str, object]],
 ) -> None:
     path, loaded = base
-    localcache.save_dict(path, HEADER, loaded, {**loaded, "new": "one more"})
-    with open(path, "r+b") as handle:
-        handle.truncate(path.stat().st_size - 3)
-    after = {**saved(path, {}, {}), "other": "entry"}  # load, as the next run would
-    fresh_process()
+    append_cut_short(path, loaded)
     before = localcache.load_dict(path, HEADER)
+    after = {**before, "other": "entry"}
     assert saved(path, before, after) == after
+    assert localcache.load_dict(path, HEADER) == after
 
 
 def test_a_file_another_process_rewrote_meanwhile_is_not_appended_to(
