@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from mediafeed.media import ProbeCache
 
 CACHE_DIR = ".mediafeed"
-# From this many episodes a build with a record of the last one makes the listings (feed,
-# show and year pages) in a forked process beside the rest; for fewer, forking costs more.
+# From this many episodes a build makes the listings (feed, show and year pages) in a
+# forked process beside the rest; for fewer, forking costs more than it saves.
 LISTINGS_BESIDE_FROM = 1000
 
 
@@ -114,7 +114,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
                         else lambda key: os.path.isfile(os.path.join(out, key)))  # fmt: skip
     listing = partial(make_listings, show, public, links=links, base=base, cache=cache,
                       hashes=hashes)  # fmt: skip
-    beside = (Beside(listing) if last and len(public) >= LISTINGS_BESIDE_FROM
+    beside = (Beside(listing) if len(public) >= LISTINGS_BESIDE_FROM
               and (os.cpu_count() or 1) > 1 and forking_is_safe() else None)  # fmt: skip
     try:
         units = _episode_outputs(show, public, links=links, base=base, last=last, cache=cache,

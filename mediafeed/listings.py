@@ -2,9 +2,9 @@
 show page, the year pages and the stylesheet they share.
 
 After adding one episode to a large show these are most of what is left to render, and
-they depend on no episode's own outputs. So a build with a record of the last one makes
-them in a forked process (`forked.Beside`) while it sorts out each episode's outputs: on
-two cores the two take the time of the longer instead of the sum.
+they depend on no episode's own outputs. So a build of a large show makes them in a
+forked process (`forked.Beside`) while it sorts out each episode's outputs: on two cores
+the two take the time of the longer instead of the sum.
 """
 
 from __future__ import annotations
