@@ -113,3 +113,14 @@ def test_a_child_that_dies_has_its_listings_made_here(
     build(load_show(show), links=LINKS, now=NOW)
     assert beside
     assert files(show / "feed") == files(apart / "feed")
+
+
+def test_a_first_build_makes_its_listings_beside_too(
+    show_dir: Path, tmp_path: Path, beside: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many_episodes(show_dir, tmp_path, 35)
+    apart, _ = in_one_process(show_dir, tmp_path, monkeypatch)
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    assert beside
+    assert files(show_dir / "feed") == files(apart / "feed")
+    assert (show_dir / "feed" / "years" / "2020" / "index.html").is_file()
