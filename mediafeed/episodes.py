@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import re
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mediafeed import localcache
+from mediafeed.beside import forking_is_safe
 from mediafeed.errors import EpisodeError
+from mediafeed.forked import in_slices
 from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,6 +33,8 @@ FIELD_ORDER = (
     "keywords", "location", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
 PARSED_CACHE = ".mediafeed/episodes.pickle"
+# Files to parse before a second process pays for forking and sending the episodes back.
+PARSE_FORK_FROM = 500
 REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
 # Media still on the old host is described by the source feed, not probed here.
 REQUIRED_REMOTE = ("title", "guid", "published", "enclosure_url", "length", "mime_type")
@@ -95,9 +101,11 @@ def read_episodes(episodes_dir: Path) -> list[Episode | EpisodeError]:
     with os.scandir(episodes_dir) as entries:
         files = sorted((e for e in entries if e.name.endswith(".md") and e.is_file()),
                        key=lambda e: e.name)  # fmt: skip
-    for entry in files:
+    stats = [(entry.name, entry.stat()) for entry in files]
+    cache.parse_beforehand([(name, stat) for name, stat in stats if not cache.known(name, stat)])
+    for name, stat in stats:
         try:
-            found.append(cache.episode(entry.name, entry.stat()))
+            found.append(cache.episode(name, stat))
         except EpisodeError as exc:
             found.append(exc)
     cache.forget_all_but({entry.name for entry in files})
@@ -163,6 +171,32 @@ class ParsedEpisodes:
         if not same or entry is None or stat.st_mtime_ns < checked - self.RACY_NS:
             self.dirty = True
         return episode
+
+    def known(self, name: str, stat: os.stat_result) -> bool:
+        """Whether the file is parsed already as it is now (by its stat)."""
+        entry = self.entries.get(name)
+        return entry is not None and entry[:3] == (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def parse_beforehand(self, files: list[tuple[str, os.stat_result]]) -> None:
+        """Parse many new or changed files in forked processes, one per core: parsing
+        YAML is most of reading a show for the first time. What they parsed comes back
+        into this cache; a file they could not parse is parsed again in `episode`, which
+        raises its error here."""
+        processes = os.cpu_count() or 1
+        if len(files) < PARSE_FORK_FROM or processes < 2 or not forking_is_safe():
+            return
+        for parsed in in_slices(self._parsed, files, processes=processes):
+            self.entries.update(parsed)
+            self.dirty = self.dirty or bool(parsed)
+
+    def _parsed(self, files: Sequence[tuple[str, os.stat_result]]
+                ) -> dict[str, tuple[int, int, int, int, str, Episode]]:  # fmt: skip
+        found = {}
+        for name, stat in files:
+            with contextlib.suppress(EpisodeError):
+                self.episode(name, stat)
+                found[name] = self.entries[name]
+        return found
 
     def forget_all_but(self, names: set[str]) -> None:
         for name in set(self.entries) - names:

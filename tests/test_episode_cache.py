@@ -132,3 +132,39 @@ def test_without_a_writable_state_folder_episodes_still_load(
     fresh_process()
     assert [ep.slug for ep in load_episodes(show / "episodes")] == ["ontmoeting"]
     assert not (show / PARSED_CACHE).exists()
+
+
+def many_files(show: Path, count: int) -> None:
+    """`count` more episode files, a week apart, each with its own guid."""
+    for number in range(count):
+        text = VALID.replace("2021-11-02", f"2022-{1 + number // 28:02d}-{1 + number % 28:02d}")
+        text = text.replace("29e6eedd-3461-465d-a327-dd631a9f491e", f"guid-{number}")
+        (show / "episodes" / f"deel-{number:03d}.md").write_text(text, encoding="utf-8")
+
+
+def test_many_new_files_parsed_in_forked_processes_are_those_one_process_parses(
+    show: Path, tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many_files(show, 40)
+    apart = tmp_path / "apart"
+    shutil.copytree(show, apart)
+    monkeypatch.setattr(episodes, "PARSE_FORK_FROM", 10)
+    parsed = count_parses(monkeypatch)
+    together = load_episodes(show / "episodes")
+    assert children
+    assert len(parsed) == 41 // 2 + 1, "the other half parsed in a child, not again here"
+    alone = load_episodes(apart / "episodes")
+    assert [ep.revision for ep in together] == [ep.revision for ep in alone]
+    assert [ep.title for ep in together] == [ep.title for ep in alone]
+
+
+def test_a_broken_file_among_many_gives_its_error_as_in_one_process(
+    show: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many_files(show, 40)
+    (show / "episodes" / "deel-033.md").write_text("---\ntitle: [kapot\n---\n")
+    monkeypatch.setattr(episodes, "PARSE_FORK_FROM", 10)
+    with pytest.raises(episodes.EpisodeError) as caught:
+        load_episodes(show / "episodes")
+    assert children
+    assert "deel-033.md" in str(caught.value) and "broken front matter" in str(caught.value)
