@@ -19,13 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 STARTED = time.perf_counter()
 
-from mediafeed import beside, build, check, cli, episodes, publish, site  # noqa: E402
+from mediafeed import beside, build, check, cli, episodes, forked, publish, site  # noqa: E402
 
 STEPS: list[tuple[Any, str]] = [
     (site, "input_fingerprint"), (check, "require_publishable"),
     (beside.CheckBeside, "wait"), (episodes, "read_episodes"), (build, "_build"),
     (build, "_last_build"), (build, "verify_media"), (build, "fresh_outputs"),
-    (build, "_shared_pages"), (build, "_write_if_changed"), (build, "_save_last_build"),
+    (build, "_episode_outputs"), (build, "make_listings"), (forked.Beside, "result"),
+    (build, "_save_last_build"),
     (publish, "make_client"), (publish, "plan"), (publish, "_write_record"),
     (publish, "publish"),
 ]  # fmt: skip
