@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed import episodes, localcache
-from mediafeed.episodes import PARSED_CACHE, load_episodes
+from mediafeed import episodecache, episodes, localcache
+from mediafeed.episodecache import PARSED_CACHE
+from mediafeed.episodes import load_episodes
+from mediafeed.errors import EpisodeError
 from tests.test_episodes import VALID
 
 
@@ -25,7 +27,7 @@ def show(tmp_path: Path) -> Path:
 
 def fresh_process() -> None:
     """What a new command starts with: nothing parsed in memory."""
-    episodes._caches.clear()
+    episodecache._caches.clear()
 
 
 def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -148,7 +150,7 @@ def test_many_new_files_parsed_in_forked_processes_are_those_one_process_parses(
     many_files(show, 40)
     apart = tmp_path / "apart"
     shutil.copytree(show, apart)
-    monkeypatch.setattr(episodes, "PARSE_FORK_FROM", 10)
+    monkeypatch.setattr(episodecache, "PARSE_FORK_FROM", 10)
     parsed = count_parses(monkeypatch)
     together = load_episodes(show / "episodes")
     assert children
@@ -163,8 +165,8 @@ def test_a_broken_file_among_many_gives_its_error_as_in_one_process(
 ) -> None:
     many_files(show, 40)
     (show / "episodes" / "deel-033.md").write_text("---\ntitle: [kapot\n---\n")
-    monkeypatch.setattr(episodes, "PARSE_FORK_FROM", 10)
-    with pytest.raises(episodes.EpisodeError) as caught:
+    monkeypatch.setattr(episodecache, "PARSE_FORK_FROM", 10)
+    with pytest.raises(EpisodeError) as caught:
         load_episodes(show / "episodes")
     assert children
     assert "deel-033.md" in str(caught.value) and "broken front matter" in str(caught.value)
