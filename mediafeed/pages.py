@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import html
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -30,6 +29,7 @@ from mediafeed.links import (
 from mediafeed.model import Episode, Show
 from mediafeed.notes import plain_text, render_notes
 from mediafeed.state import default_state_dir
+from mediafeed.transcripts import read_transcript
 
 TEMPLATE_PACKAGE = "mediafeed"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -55,22 +55,6 @@ _ABBREVIATIONS = frozenset({
     "prof", "dr", "drs", "mr", "mevr", "dhr", "ir", "ing", "st", "mrs", "ms", "jr", "sr",
     "vs", "bijv", "bv", "ca", "resp", "nr", "etc", "e.g", "i.e", "o.a",
 })  # fmt: skip
-_CUE_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*-->")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
-_TAG = re.compile(r"<[^>]*>")
-# A paragraph of cues ends at a sentence end once it is this long, and is cut regardless
-# at the hard limit, so a long monologue still reads as paragraphs.
-_PARAGRAPH_SOFT = 350
-_PARAGRAPH_HARD = 900
-
-
-@dataclass(frozen=True)
-class TranscriptParagraph:
-    """A block of transcript text, with where it starts in the media when known."""
-
-    text: str
-    start: float | None = None
-    speaker: str | None = None
 
 
 def _environment(show: Show) -> jinja2.Environment:
@@ -201,73 +185,6 @@ def _relative(from_key: str, to_key: str) -> str:
             break
         common += 1
     return quote("/".join([".."] * (len(start) - common) + target[common:]) or ".", safe="/")
-
-
-def _transcript_cues(text: str) -> list[TranscriptParagraph]:
-    """Cues of a WebVTT or SRT file: both put a `start --> end` line above the cue text."""
-    cues = []
-    for block in re.split(r"\n[ \t]*\n", text):
-        lines = block.split("\n")
-        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
-        if timing is None:
-            continue  # WEBVTT header, NOTE, STYLE and REGION blocks carry no speech
-        match = _CUE_TIMING.match(lines[timing])
-        start = None
-        if match:
-            hours, minutes, secs, frac = match.groups()
-            start = int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
-            start += int(frac) / 10 ** len(frac) if frac else 0
-        raw = " ".join(lines[timing + 1 :])
-        voice = _VOICE.search(raw)
-        words = " ".join(html.unescape(_TAG.sub("", raw)).split())
-        if words:
-            speaker = " ".join(voice.group(1).split()) if voice else None
-            cues.append(TranscriptParagraph(words, start, speaker))
-    return cues
-
-
-def _join_cues(cues: Sequence[TranscriptParagraph]) -> tuple[TranscriptParagraph, ...]:
-    paragraphs: list[TranscriptParagraph] = []
-    for cue in cues:
-        last = paragraphs[-1] if paragraphs else None
-        if (
-            last is not None
-            and (cue.speaker is None or cue.speaker == last.speaker)
-            and len(last.text) < _PARAGRAPH_HARD
-            and not (len(last.text) >= _PARAGRAPH_SOFT and last.text[-1] in ".!?…")
-        ):
-            joined = f"{last.text} {cue.text}"
-            paragraphs[-1] = TranscriptParagraph(joined, last.start, last.speaker)
-        else:
-            paragraphs.append(cue)
-    return tuple(paragraphs)
-
-
-def parse_transcript(text: str, suffix: str) -> tuple[TranscriptParagraph, ...]:
-    """Readable paragraphs from a `.vtt`/`.srt` transcript (with times) or plain text."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if suffix.lower() in {".vtt", ".srt"}:
-        return _join_cues(_transcript_cues(text))
-    blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text))
-    return tuple(TranscriptParagraph(block) for block in blocks if block)
-
-
-def read_transcript(show: Show, episode: Episode) -> tuple[TranscriptParagraph, ...]:
-    """The episode's transcript file, which must lie inside the show folder."""
-    if not episode.transcript:
-        return ()
-    root = show.root.resolve()
-    path = (root / episode.transcript).resolve()
-    if not path.is_relative_to(root):
-        raise EpisodeError("transcript must be inside the show folder", path=episode.source,
-                           field="transcript")  # fmt: skip
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise EpisodeError(f"cannot read transcript {episode.transcript}: {reason}",
-                           path=episode.source, field="transcript") from exc  # fmt: skip
-    return parse_transcript(text, PurePosixPath(episode.transcript).suffix)
 
 
 def _episode_label(loc: Locale, episode: Episode) -> str:

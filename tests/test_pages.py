@@ -19,7 +19,8 @@ from mediafeed.errors import EpisodeError
 from mediafeed.i18n import Locale, resolve_language
 from mediafeed.links import Links, episode_page_key
 from mediafeed.model import Chapter, Episode, MediaInfo, Owner, Person, Show
-from mediafeed.pages import parse_transcript, render_site
+from mediafeed.pages import render_site
+from mediafeed.transcripts import parse_transcript
 
 BASE = "https://podcast.example.nl/een"
 LINKS = Links(BASE)
