@@ -15,7 +15,7 @@ from mediafeed import build as building
 from mediafeed import listings
 from mediafeed.build import build
 from mediafeed.config import load_show
-from mediafeed.errors import EpisodeError
+from mediafeed.errors import EpisodeError, MediafeedError
 from mediafeed.links import Links
 from tests.showmaker import many_episodes
 
@@ -124,3 +124,16 @@ def test_a_first_build_makes_its_listings_beside_too(
     assert beside
     assert files(show_dir / "feed") == files(apart / "feed")
     assert (show_dir / "feed" / "years" / "2020" / "index.html").is_file()
+
+
+def test_an_episode_error_while_the_listings_are_made_beside_waits_for_the_child(
+    show: Path, beside: list[int]
+) -> None:
+    extra = show / "episodes" / "extra.md"
+    extra.write_text(extra.read_text().replace("---\n", "---\ntranscript: transcripts/weg.vtt\n", 1))
+    with pytest.raises(MediafeedError, match="weg.vtt"):
+        build(load_show(show), links=LINKS, now=NOW)
+    assert beside
+    for pid in beside:
+        with pytest.raises(ChildProcessError):  # waited for already: no child left behind
+            os.waitpid(pid, os.WNOHANG)
