@@ -55,7 +55,7 @@ def every_field(episode: Episode) -> Episode:
 
 
 def test_demo_feed_through_an_empty_cache_is_the_direct_render(tmp_path: Path) -> None:
-    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.json")
+    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.pickle")
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
     assert rendered == len(EPISODES)
 
@@ -64,7 +64,7 @@ def test_items_rendered_in_several_batches_are_the_direct_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(feed, "ITEM_BATCH", 2)
-    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.json")
+    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.pickle")
     assert len(EPISODES) > 2 and rendered == len(EPISODES)
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
 
@@ -72,16 +72,16 @@ def test_items_rendered_in_several_batches_are_the_direct_render(
 def test_demo_feed_from_a_full_cache_is_the_direct_render_and_renders_no_item(
     tmp_path: Path,
 ) -> None:
-    cached(SHOW, EPISODES, tmp_path / "items.json")
-    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.json")
+    cached(SHOW, EPISODES, tmp_path / "items.pickle")
+    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.pickle")
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
     assert rendered == 0
 
 
 def test_namespaces_are_declared_on_the_root_only(tmp_path: Path) -> None:
     episodes = [every_field(EPISODES[0]), *EPISODES[1:]]
-    cached(SHOW, episodes, tmp_path / "items.json")
-    xml, _ = cached(SHOW, episodes, tmp_path / "items.json")
+    cached(SHOW, episodes, tmp_path / "items.pickle")
+    xml, _ = cached(SHOW, episodes, tmp_path / "items.pickle")
     assert xml.count(b"xmlns") == 4
     assert f'<rss {ROOT_PREFIXES.decode()} version="2.0">'.encode() in xml
 
@@ -93,14 +93,14 @@ def test_archive_pages_with_paging_links_and_archive_mark_are_the_direct_render(
     pages = feed_pages(show, EPISODES, links=LINKS)
     assert len(pages) == len(EPISODES) and pages[1].archive and pages[1].paging
     for page in pages:
-        cache = ItemCache(tmp_path / "items.json")
+        cache = ItemCache(tmp_path / "items.pickle")
         assert render_page(show, page, links=LINKS, cache=cache) == render_page(
             show, page, links=LINKS
         ), page.key
 
 
 def test_an_empty_show_is_the_direct_render(tmp_path: Path) -> None:
-    xml, rendered = cached(SHOW, [], tmp_path / "items.json")
+    xml, rendered = cached(SHOW, [], tmp_path / "items.pickle")
     assert xml == render_feed(SHOW, [], links=LINKS)
     assert rendered == 0
 
@@ -110,46 +110,46 @@ def test_an_episode_with_every_field_and_hostile_text_is_the_direct_render(
 ) -> None:
     show = replace(SHOW, persons=(Person("Bram"), Person("Anna")), explicit=True)
     episodes = [every_field(EPISODES[0]), *EPISODES[1:]]
-    cold, _ = cached(show, episodes, tmp_path / "items.json")
-    warm, rendered = cached(show, episodes, tmp_path / "items.json")
+    cold, _ = cached(show, episodes, tmp_path / "items.pickle")
+    warm, rendered = cached(show, episodes, tmp_path / "items.pickle")
     assert cold == warm == render_feed(show, episodes, links=LINKS)
     assert rendered == 0
 
 
 def test_editing_one_episode_renders_only_its_item(tmp_path: Path) -> None:
-    cached(SHOW, EPISODES, tmp_path / "items.json")
+    cached(SHOW, EPISODES, tmp_path / "items.pickle")
     # An edited episode file has another content hash: its revision.
     changed = replace(EPISODES[1], title="Nieuwe titel", revision=f"{EPISODES[1].revision}+1")
     edited = [EPISODES[0], changed, *EPISODES[2:]]
-    xml, rendered = cached(SHOW, edited, tmp_path / "items.json")
+    xml, rendered = cached(SHOW, edited, tmp_path / "items.pickle")
     assert rendered == 1
     assert xml == render_feed(SHOW, edited, links=LINKS)
     assert b"<title>Nieuwe titel</title>" in xml
 
 
 def test_adding_one_episode_renders_only_its_item(tmp_path: Path) -> None:
-    cached(SHOW, EPISODES, tmp_path / "items.json")
+    cached(SHOW, EPISODES, tmp_path / "items.pickle")
     newest = EPISODES[0]
     added = replace(newest, slug="nieuw", guid="nieuw-1", title="Nieuw",
                     published=newest.published + dt.timedelta(days=7))  # fmt: skip
-    xml, rendered = cached(SHOW, [added, *EPISODES], tmp_path / "items.json")
+    xml, rendered = cached(SHOW, [added, *EPISODES], tmp_path / "items.pickle")
     assert rendered == 1
     assert xml == render_feed(SHOW, [added, *EPISODES], links=LINKS)
 
 
 @pytest.mark.parametrize("field", ["explicit", "language", "persons"])
 def test_a_show_field_items_read_renders_every_item_again(tmp_path: Path, field: str) -> None:
-    cached(SHOW, EPISODES, tmp_path / "items.json")
+    cached(SHOW, EPISODES, tmp_path / "items.pickle")
     value = {"explicit": True, "language": "en", "persons": (Person("Anna"),)}[field]
     show = replace(SHOW, **{field: value})
-    xml, rendered = cached(show, EPISODES, tmp_path / "items.json")
+    xml, rendered = cached(show, EPISODES, tmp_path / "items.pickle")
     assert rendered == len(EPISODES)
     assert xml == render_feed(show, EPISODES, links=LINKS)
 
 
 def test_another_base_url_renders_every_item_again(tmp_path: Path) -> None:
-    cached(SHOW, EPISODES, tmp_path / "items.json")
-    cache = ItemCache(tmp_path / "items.json")
+    cached(SHOW, EPISODES, tmp_path / "items.pickle")
+    cache = ItemCache(tmp_path / "items.pickle")
     other = Links("https://elders.example.org")
     assert render_feed(SHOW, EPISODES, links=other, cache=cache) == render_feed(
         SHOW, EPISODES, links=other
@@ -161,7 +161,7 @@ def test_another_base_url_renders_every_item_again(tmp_path: Path) -> None:
                                     b"\xff\xfe binary", b'{"format": 0, "items": {}}',
                                     b"mediafeed-cache-1\n" + b"\0" * 40])  # fmt: skip
 def test_a_damaged_cache_file_costs_a_full_render(tmp_path: Path, damage: bytes) -> None:
-    path = tmp_path / "items.json"
+    path = tmp_path / "items.pickle"
     path.write_bytes(damage)
     xml, rendered = cached(SHOW, EPISODES, path)
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
@@ -169,7 +169,7 @@ def test_a_damaged_cache_file_costs_a_full_render(tmp_path: Path, damage: bytes)
 
 
 def test_a_cached_entry_that_is_no_item_is_rendered_again(tmp_path: Path) -> None:
-    path = tmp_path / "items.json"
+    path = tmp_path / "items.pickle"
     cached(SHOW, EPISODES, path)
     before = localcache.load_dict(path, itemcache.FORMAT)
     first = sorted(before)[0]
@@ -180,14 +180,14 @@ def test_a_cached_entry_that_is_no_item_is_rendered_again(tmp_path: Path) -> Non
 
 
 def test_saving_drops_entries_the_build_did_not_use(tmp_path: Path) -> None:
-    path = tmp_path / "items.json"
+    path = tmp_path / "items.pickle"
     cached(SHOW, EPISODES, path)
     cached(SHOW, EPISODES[:1], path)
     assert len(localcache.load_dict(path, itemcache.FORMAT)) == 1
 
 
 def test_a_build_that_renders_no_feed_leaves_the_file_alone(tmp_path: Path) -> None:
-    path = tmp_path / "items.json"
+    path = tmp_path / "items.pickle"
     cached(SHOW, EPISODES, path)
     before = path.stat().st_mtime_ns, path.read_bytes()
     ItemCache(path).save()
@@ -199,7 +199,7 @@ def test_notes_holding_the_item_separator_still_splice_exactly(
 ) -> None:
     # Sanitized notes cannot hold a raw <item> tag today; the split must not depend on it.
     monkeypatch.setattr(feed, "render_notes", lambda notes: f"<p>{notes}</p>\n    <item>x")
-    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.json")
+    xml, rendered = cached(SHOW, EPISODES, tmp_path / "items.pickle")
     assert rendered == len(EPISODES)
     assert xml == render_feed(SHOW, EPISODES, links=LINKS)
 
