@@ -13,7 +13,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from stat import S_ISREG
 
 from mediafeed import links as keys
@@ -22,10 +21,10 @@ from mediafeed.errors import MediafeedError
 from mediafeed.feed import chapters_json
 from mediafeed.forked import in_slices
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, content_type, sha256_file
+from mediafeed.manifest import HashCache, cache_control
 from mediafeed.model import Episode, OutputObject, Show
-from mediafeed.notes import adopt, markdown_of
-from mediafeed.outputs import OutputFolder, Placed
+from mediafeed.notes import adopt, collected
+from mediafeed.outputs import Learned, OutputFolder, Placed, described
 from mediafeed.pages import render_episode_page
 from mediafeed.rendercache import RenderCache, episode_inputs, fingerprint, stamp
 
@@ -33,7 +32,6 @@ from mediafeed.rendercache import RenderCache, episode_inputs, fingerprint, stam
 FORK_FROM = 200
 
 Stamps = tuple[tuple[int, int] | None, ...]
-Learned = list[tuple[str, os.stat_result, str]]  # path, stat, sha256: for the hash cache
 
 
 def fresh_outputs(show: Show, fresh: Sequence[Episode], *, links: Links, base: str,
@@ -90,11 +88,12 @@ def _outputs_of(show: Show, jobs: Sequence[tuple[Episode, bool]], *, links: Link
                 folder: OutputFolder, hashes: HashCache,
                 media_stats: dict[str, os.stat_result]) -> _Part:  # fmt: skip
     learned: Learned = []
-    made = {ep.slug: episode_outputs(show, ep, links=links, render=render, folder=folder,
-                                     hashes=hashes, media_stat=media_stats.get(ep.slug),
-                                     learned=learned)
-            for ep, render in jobs}  # fmt: skip
-    return _Part(made, learned, markdown_of(ep.notes for ep, render in jobs if render))
+    with collected() as notes:
+        made = {ep.slug: episode_outputs(show, ep, links=links, render=render, folder=folder,
+                                         hashes=hashes, media_stat=media_stats.get(ep.slug),
+                                         learned=learned)
+                for ep, render in jobs}  # fmt: skip
+    return _Part(made, learned, notes)
 
 
 def episode_outputs(show: Show, ep: Episode, *, links: Links, render: bool,
@@ -118,7 +117,7 @@ def episode_outputs(show: Show, ep: Episode, *, links: Links, render: bool,
     if ep.transcript:
         key = keys.transcript_key(ep)
         placed[key] = folder.link(key, *_existing(show, ep, "transcript", ep.transcript))
-    objects = [_object(key, made, hashes, learned) for key, made in placed.items()]
+    objects = [described(key, made, hashes, learned) for key, made in placed.items()]
     stats = [made.stat for made in placed.values()]
     if not ep.enclosure_url:
         key = keys.media_key(ep)
@@ -127,17 +126,6 @@ def episode_outputs(show: Show, ep: Episode, *, links: Links, render: bool,
         objects.append(_media_object(key, made.path, ep))
         stats.append(made.stat)
     return tuple(objects), tuple((stat.st_size, stat.st_mtime_ns) for stat in stats)
-
-
-def _object(key: str, placed: Placed, hashes: HashCache, learned: Learned) -> OutputObject:
-    """The object to publish for a file in the output folder; its hash from the hash
-    cache, else from the bytes written, else read."""
-    digest = hashes.known(placed.path, placed.stat)
-    if digest is None:
-        digest = placed.sha256 or sha256_file(Path(placed.path))
-        learned.append((placed.path, placed.stat, digest))
-    return OutputObject(key=key, path=placed.path, size=placed.stat.st_size, sha256=digest,
-                        content_type=content_type(key), cache_control=cache_control(key))  # fmt: skip
 
 
 def _media_object(key: str, path: str, ep: Episode) -> OutputObject:

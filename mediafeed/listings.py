@@ -13,16 +13,15 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from mediafeed import links as keys
 from mediafeed.archive import feed_pages, render_page
 from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
-from mediafeed.manifest import HashCache, cache_control, content_type, sha256_file
+from mediafeed.manifest import HashCache
 from mediafeed.model import Episode, OutputObject, Show
 from mediafeed.notes import collected
-from mediafeed.outputs import write_if_changed
+from mediafeed.outputs import Learned, Placed, described, write_if_changed
 from mediafeed.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
@@ -43,7 +42,7 @@ class Listings:
 
     objects: dict[str, OutputObject]  # by key
     fingerprints: dict[str, str]  # for the render cache, by key
-    hashes: list[tuple[str, os.stat_result, str]]  # path, stat, sha256: for the hash cache
+    hashes: Learned  # for the hash cache
     notes: dict[str, str]  # Markdown of the notes rendered, for the notes cache
 
 
@@ -53,22 +52,14 @@ def make_listings(show: Show, public: tuple[Episode, ...], *, links: Links, base
     with collected() as notes:
         generated = _render(show, public, links=links, base=base, cache=cache)
     objects: dict[str, OutputObject] = {}
-    learned: list[tuple[str, os.stat_result, str]] = []
+    learned: Learned = []
     for key, data in generated.items():
         path = os.path.join(show.output_dir, key)
         if data is None:  # on disk, made from the same inputs
-            stat = os.stat(path)
-            digest = hashes.known(path, stat)
-            if digest is None:
-                digest = sha256_file(Path(path))
-                learned.append((path, stat, digest))
+            placed = Placed(path, os.stat(path))
         else:
-            stat = write_if_changed(path, data)
-            digest = hashlib.sha256(data).hexdigest()
-            learned.append((path, stat, digest))
-        objects[key] = OutputObject(key=key, path=path, size=stat.st_size, sha256=digest,
-                                    content_type=content_type(key),
-                                    cache_control=cache_control(key))  # fmt: skip
+            placed = Placed(path, write_if_changed(path, data), hashlib.sha256(data).hexdigest())
+        objects[key] = described(key, placed, hashes, learned)
     return Listings(objects, cache.fingerprints(generated), learned, notes)
 
 

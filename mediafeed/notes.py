@@ -62,18 +62,30 @@ def _key(source: str) -> str:
 
 
 @contextmanager
+def collected() -> Iterator[dict[str, str]]:
+    """The Markdown output of every note rendered or reused in this block, by cache key:
+    what `remembered` stores, and what a forked process hands back for its parent to
+    `adopt`."""
+    used: dict[str, str] = {}
+    _recorders.append(used)
+    try:
+        yield used
+    finally:
+        # By identity: two recorders can hold equal dicts, and list.remove compares.
+        _recorders[:] = [other for other in _recorders if other is not used]
+
+
+@contextmanager
 def remembered(path: Path) -> Iterator[None]:
     """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
     before: dict[str, str] = localcache.load_dict(path, _FORMAT)
     _known.update(before)
-    used: dict[str, str] = {}
-    _recorders.append(used)
-    try:
-        yield
-    finally:
-        _recorders.remove(used)
-        if used != before:
-            _save(path, before, used)
+    with collected() as used:
+        try:
+            yield
+        finally:
+            if used != before:
+                _save(path, before, used)
 
 
 _FORMAT = 1  # of the file `remembered` keeps
@@ -85,18 +97,6 @@ def _save(path: Path, before: dict[str, str], data: dict[str, str]) -> None:
     cannot be written costs a render next time."""
     with suppress(OSError):
         localcache.save_dict(path, _FORMAT, before, data)
-
-
-@contextmanager
-def collected() -> Iterator[dict[str, str]]:
-    """The Markdown output of every note rendered in this block, by cache key: what a
-    forked process hands back for its parent to `adopt`."""
-    used: dict[str, str] = {}
-    _recorders.append(used)
-    try:
-        yield used
-    finally:
-        _recorders.remove(used)
 
 
 def keep_remembered(sources: Iterable[str]) -> None:
@@ -113,16 +113,10 @@ def keep_remembered(sources: Iterable[str]) -> None:
                 used[key] = raw
 
 
-def markdown_of(sources: Iterable[str]) -> dict[str, str]:
-    """The Markdown output this process holds for these notes, to hand to the process
-    that forked it (see `adopt`)."""
-    keys = (_key(source) for source in sources)
-    return {key: _known[key] for key in keys if key in _known}
-
-
 def adopt(rendered: dict[str, str]) -> None:
-    """Take Markdown output a forked child rendered as if rendered here: it is remembered
-    for later runs and not rendered again. Sanitizing still runs here, as for a cache."""
+    """Take Markdown output a forked child rendered (see `collected`) as if rendered here:
+    it is remembered for later runs and not rendered again. Sanitizing still runs here,
+    as for a cache."""
     _known.update(rendered)
     for used in _recorders:
         used.update(rendered)

@@ -18,6 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediafeed.manifest import HashCache, cache_control, content_type, sha256_file
+from mediafeed.model import OutputObject
+
+# Hashes a forked process learned, for its parent's hash cache: path, stat, sha256.
+Learned = list[tuple[str, os.stat_result, str]]
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -26,6 +32,17 @@ class Placed:
     path: str
     stat: os.stat_result
     sha256: str | None = None  # of the bytes written; None for linked or copied files
+
+
+def described(key: str, placed: Placed, hashes: HashCache, learned: Learned) -> OutputObject:
+    """The object to publish for a file in the output folder; its hash from the hash
+    cache, else from the bytes written, else read (and added to `learned`)."""
+    digest = hashes.known(placed.path, placed.stat)
+    if digest is None:
+        digest = placed.sha256 or sha256_file(Path(placed.path))
+        learned.append((placed.path, placed.stat, digest))
+    return OutputObject(key=key, path=placed.path, size=placed.stat.st_size, sha256=digest,
+                        content_type=content_type(key), cache_control=cache_control(key))  # fmt: skip
 
 
 def _never(key: str) -> bool:

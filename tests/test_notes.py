@@ -8,7 +8,7 @@ import pytest
 
 import mediafeed.notes as notes
 from mediafeed import localcache
-from mediafeed.notes import plain_text, remembered, render_notes
+from mediafeed.notes import collected, plain_text, remembered, render_notes
 
 
 def test_markdown_becomes_the_html_apps_accept() -> None:
@@ -67,3 +67,13 @@ def test_a_tampered_cache_cannot_smuggle_markup_into_the_feed(
 
 def test_control_characters_never_reach_the_output() -> None:
     assert render_notes("a\x00b\x0bc\ufffe") == "<p>abc</p>"
+
+
+def test_a_collection_inside_a_remembering_run_ends_without_ending_it(tmp_path: Path) -> None:
+    cache = tmp_path / "notes.pickle"
+    source = "Genest **verzamelen** 5d1e."
+    with remembered(cache):
+        with collected():  # as empty as the run's own record at this point
+            pass
+        render_notes(source)
+    assert notes._key(source) in localcache.load_dict(cache, notes._FORMAT)
