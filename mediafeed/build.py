@@ -27,10 +27,10 @@ from mediafeed.forked import Beside
 from mediafeed.fresh import fresh_outputs
 from mediafeed.links import Links
 from mediafeed.listings import make_listings
-from mediafeed.manifest import HashCache, output_object, sha256_file, upload_rank
+from mediafeed.manifest import HashCache, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import NOTES_CACHE, adopt, keep_remembered, remembered
-from mediafeed.outputs import link_or_copy, write_if_changed
+from mediafeed.outputs import OutputFolder, Placed, described
 from mediafeed.pages import (
     render_gone_page,
     template_sources,
@@ -125,24 +125,26 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
             beside.abandon()
         raise
     cache.adopt(listings.fingerprints)
-    for path, stat, digest in listings.hashes:
-        hashes.remember(path, stat, digest)
     adopt(listings.notes)
     cache.save()
-    generated: dict[str, bytes] = {}
+    folder = OutputFolder(out)
+    placed: dict[str, Placed] = {}
     for ep in gone:
         # Newsletter links never die: the page stays, saying the episode is gone.
-        page = render_gone_page(show, ep.slug, links=links)
-        generated[keys.episode_page_key(ep.slug)] = page.encode("utf-8")
-    written = {key: _write_if_changed(out / key, data) for key, data in generated.items()}
+        key = keys.episode_page_key(ep.slug)
+        placed[key] = folder.write(key, render_gone_page(show, ep.slug, links=links).encode())
+    artwork = os.path.join(show.root, show.artwork)
     artwork_key = keys.image_key(show.artwork)
-    written[artwork_key] = _link_or_copy(show.root / show.artwork, out / artwork_key)
+    placed[artwork_key] = folder.link(artwork_key, artwork, os.stat(artwork))
     for width in keys.ARTWORK_WIDTHS:
         key = keys.artwork_variant_key(width)
-        written[key] = write_variant(show.root / show.artwork, out / key, width)
-
-    shared = {key: output_object(key, path, hashes) for key, path in written.items()}
+        variant = str(write_variant(show.root / show.artwork, out / key, width))
+        placed[key] = Placed(variant, os.stat(variant))
+    learned = list(listings.hashes)
+    shared = {key: described(key, made, hashes, learned) for key, made in placed.items()}
     shared.update(listings.objects)
+    for path, stat, digest in learned:
+        hashes.remember(path, stat, digest)
     hashes.save()
     kept = {ep.slug: units[ep.slug] for ep in public}
     shared_keys = frozenset(shared)
@@ -209,13 +211,17 @@ SHARED = ""
 
 def _last_build(show: Show) -> dict[str, Any]:
     """The record as saved, or empty when there is none (the build then walks `feed/`)."""
-    return localcache.load_dict(show.root / LAST_BUILD, (LAST_BUILD_FORMAT, str(show.output_dir)))
+    return localcache.load_dict(show.root / LAST_BUILD, _record_header(show))
 
 
 def _save_last_build(show: Show, before: dict[str, Any], record: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):  # unsaved, the next build walks the output folder
-        localcache.save_dict(show.root / LAST_BUILD, (LAST_BUILD_FORMAT, str(show.output_dir)),
-                             before, record)  # fmt: skip
+        localcache.save_dict(show.root / LAST_BUILD, _record_header(show), before, record)
+
+
+def _record_header(show: Show) -> tuple[int, str]:
+    """A record of another format, or of another output folder, reads as none."""
+    return LAST_BUILD_FORMAT, str(show.output_dir)
 
 
 def _outputs(out: Path, record: dict[str, Any]) -> set[str]:
@@ -315,18 +321,6 @@ class MediaHashes:
             digest = facts.sha256 if facts else sha256_file(Path(path))
             self.hashes.remember(path, stat, digest)
         return digest
-
-
-def _write_if_changed(path: Path, data: bytes) -> Path:
-    write_if_changed(str(path), data)
-    return path
-
-
-def _link_or_copy(source: Path, target: Path, *, source_stat: os.stat_result | None = None
-                  ) -> Path:  # fmt: skip
-    """Hard-link into the output folder: instant, and no second copy on disk."""
-    link_or_copy(str(source), str(target), source_stat)
-    return target
 
 
 def _present(out: Path) -> set[str]:

@@ -75,9 +75,7 @@ class RenderCache:
     def wanted(self, key: str, print_: str, *, force: bool = False) -> bool:
         """Note what the output is made from; True when it must be rendered, so the
         rendering can happen elsewhere (in a forked process)."""
-        old = self._old.get(key)
-        same = old == print_
-        self._new[key] = old if same and old is not None else print_  # the saved one: unchanged
+        same = self._note(key, print_)
         return force or not same or not self.exists(key)
 
     def fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
@@ -87,8 +85,15 @@ class RenderCache:
     def adopt(self, fingerprints: dict[str, str]) -> None:
         """Take what another process noted (see `fingerprints`) as noted here."""
         for key, print_ in fingerprints.items():
-            old = self._old.get(key)
-            self._new[key] = old if old == print_ and old is not None else print_
+            self._note(key, print_)
+
+    def _note(self, key: str, print_: str) -> bool:
+        """Note the fingerprint, as the saved object where it is unchanged (which costs
+        the saved file nothing); True when it is."""
+        old = self._old.get(key)
+        same = old == print_
+        self._new[key] = old if same and old is not None else print_
+        return same
 
     def keep(self, key: str) -> None:
         """Carry an entry over for an output this build did not need to look at."""
