@@ -151,7 +151,7 @@ def _build(show: Show, *, links: Links, now: dt.datetime) -> BuildResult:
     if shared_keys == last.get(SHARED):
         shared_keys = last[SHARED]  # the saved object: unchanged entries cost the record nothing
     record: dict[str, Any] = {**kept, SHARED: shared_keys}
-    _remove_stale(out, (_outputs(out, last) if last else present or set()) - _outputs(out, record))
+    _remove_stale(out, _stale(out, last, record, present))
     _save_last_build(show, last, record)
 
     def make_manifest() -> Manifest:
@@ -222,6 +222,17 @@ def _save_last_build(show: Show, before: dict[str, Any], record: dict[str, Any])
 def _record_header(show: Show) -> tuple[int, str]:
     """A record of another format, or of another output folder, reads as none."""
     return LAST_BUILD_FORMAT, str(show.output_dir)
+
+
+def _stale(out: Path, last: dict[str, Any], record: dict[str, Any], present: set[str] | None
+           ) -> set[str]:  # fmt: skip
+    """What the last build wrote (or, without its record, what is there) that this one did
+    not. Only entries this build changed can hold such files: for a build that changed
+    none, no pass over 20,000 keys."""
+    if not last:
+        return (present or set()) - _outputs(out, record)
+    changed = {slug: unit for slug, unit in last.items() if record.get(slug) is not unit}
+    return _outputs(out, changed) - _outputs(out, record) if changed else set()
 
 
 def _outputs(out: Path, record: dict[str, Any]) -> set[str]:
