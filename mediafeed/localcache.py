@@ -1,9 +1,9 @@
 """Caches of Python objects that only this user's mediafeed can have written.
 
 Loading a pickle runs whatever it names, so a cache file must never be trusted for being
-in the show folder (a show can arrive as an archive, or from a shared repository). Each
-file is signed with a key kept in the user's state folder, beside the local store's
-credentials; a file whose signature does not match is ignored like a missing one.
+in the show folder (a show can arrive as an archive, or from a shared repository). Every
+record in a file is signed with a key kept in the user's state folder, beside the local store's
+credentials; a record whose signature does not match is ignored like a missing one.
 """
 
 from __future__ import annotations
@@ -66,38 +66,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def load(path: Path) -> Any:
-    """The object saved at `path`, or None if the file is missing, damaged or foreign."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + _DIGEST:
-        return None
-    signature, body = data[len(MAGIC) : len(MAGIC) + _DIGEST], data[len(MAGIC) + _DIGEST :]
-    key = _existing_key()  # none yet: nothing can have been signed with it
-    if key is None or not hmac.compare_digest(signature, hmac.digest(key, body, "sha256")):
-        return None
-    # Loading makes hundreds of thousands of objects, none of them garbage: without the
-    # pause, the cycle collector walks the whole heap again and again meanwhile.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.loads(body)  # noqa: S301 (signed above with this user's key)
-    except Exception:  # an object of an older mediafeed that no longer unpickles
-        return None
-    finally:
-        if paused:
-            gc.enable()
-
-
-def save(path: Path, value: Any) -> None:
-    """Write whole or not at all: a temp file, then os.replace."""
-    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(path, MAGIC + hmac.digest(_key(), body, "sha256") + body)
-
-
-
 # A dict that grows by a few entries per run is not written whole each time: the file
 # holds a whole copy, then the changes of later runs, each appended as its own signed
 # record. Loading applies them in order and stops at the first record that is damaged or
@@ -125,8 +93,10 @@ def load_dict(path: Path, header: object) -> dict[Any, Any]:
     key = _existing_key()
     if key is None or not data.startswith(MAGIC):
         return {}
+    # Loading makes hundreds of thousands of objects, none of them garbage: without the
+    # pause, the cycle collector walks the whole heap again and again meanwhile.
     paused = gc.isenabled()
-    gc.disable()  # see `load`
+    gc.disable()
     try:
         return _apply_records(path, data, key, header)
     except Exception:  # an object of an older mediafeed that no longer unpickles
