@@ -31,10 +31,7 @@ from mediafeed.manifest import HashCache, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.notes import NOTES_CACHE, adopt, keep_remembered, remembered
 from mediafeed.outputs import OutputFolder, Placed, described
-from mediafeed.pages import (
-    render_gone_page,
-    template_sources,
-)
+from mediafeed.pages import render_gone_page
 from mediafeed.rendercache import (
     RenderCache,
     episode_inputs,
@@ -42,6 +39,7 @@ from mediafeed.rendercache import (
     fingerprint,
     stamp,
 )
+from mediafeed.templating import template_sources
 
 if TYPE_CHECKING:
     from mediafeed.media import ProbeCache

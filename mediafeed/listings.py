@@ -27,9 +27,9 @@ from mediafeed.pages import (
     episodes_by_year,
     render_show_page,
     render_year_page,
-    stylesheet,
 )
 from mediafeed.rendercache import RenderCache, episode_inputs, fingerprint
+from mediafeed.templating import stylesheet
 
 ITEM_CACHE = ".mediafeed/items.pickle"
 ROW_CACHE = ".mediafeed/rows.pickle"

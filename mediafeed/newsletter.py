@@ -10,7 +10,8 @@ from mediafeed.errors import MediafeedError
 from mediafeed.i18n import Locale
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show
-from mediafeed.pages import render_template, summary_text
+from mediafeed.pages import summary_text
+from mediafeed.templating import render_template
 
 NewsletterFormat = Literal["html", "markdown", "text"]
 FORMATS: tuple[str, ...] = get_args(NewsletterFormat)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-import jinja2
 from markupsafe import Markup
 
-from mediafeed.errors import EpisodeError
-from mediafeed.i18n import Locale, iso_duration, timestamp
+from mediafeed.i18n import Locale
 from mediafeed.itemcache import RowCache
 from mediafeed.links import (
     SHOW_PAGE_KEY,
@@ -28,10 +23,10 @@ from mediafeed.links import (
 )
 from mediafeed.model import Episode, Show
 from mediafeed.notes import plain_text, render_notes
-from mediafeed.state import default_state_dir
+from mediafeed.templating import find_template, render_template, stylesheet
 from mediafeed.transcripts import read_transcript
 
-TEMPLATE_PACKAGE = "mediafeed"
+ROW_TEMPLATE = "_episode_row.html"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Names listeners know the formats by, for the download link.
@@ -55,83 +50,6 @@ _ABBREVIATIONS = frozenset({
     "prof", "dr", "drs", "mr", "mevr", "dhr", "ir", "ing", "st", "mrs", "ms", "jr", "sr",
     "vs", "bijv", "bv", "ca", "resp", "nr", "etc", "e.g", "i.e", "o.a",
 })  # fmt: skip
-
-
-def _environment(show: Show) -> jinja2.Environment:
-    own = show.root / "templates"
-    overrides = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*")
-                             if p.is_file())) if own.is_dir() else ()  # fmt: skip
-    return _environment_for(show.root, overrides)
-
-
-# One environment per show folder: compiling the templates anew for every page made a
-# 10,000-episode build take minutes. Keyed on the show's own template files too, because
-# Jinja2 would keep using a packaged template after the show adds an override for it.
-@functools.lru_cache(maxsize=8)
-def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
-    """Templates from the show's own `templates/` folder first, then the packaged ones."""
-    loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(root / "templates"),
-            jinja2.PackageLoader(TEMPLATE_PACKAGE, "templates"),
-        ]
-    )
-    env = jinja2.Environment(
-        loader=loader,
-        bytecode_cache=_compiled_templates(),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # The show's own templates are in the key above, by their times, and the packaged
-        # ones change only with the package: no stat of three templates for every page.
-        auto_reload=False,
-    )
-    env.filters["timestamp"] = timestamp
-    env.filters["iso_duration"] = iso_duration
-    env.filters["md_escape"] = markdown_escape
-    return env
-
-
-def _compiled_templates() -> jinja2.BytecodeCache | None:
-    """Templates compiled by earlier runs (compiling them took 21 ms of every build), in
-    this user's own state folder and only while no one else can write there: compiled
-    code runs as it is read, so it is never kept in a show folder, which can come from
-    anywhere. Jinja2 compiles again whenever a template's source changed."""
-    folder = default_state_dir() / "templates"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & 0o022 or not os.access(folder, os.W_OK):
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def template_sources(show: Show) -> list[Path]:
-    """Every template file a page may be made from: the show's own, then the packaged ones."""
-    packaged = Path(__file__).parent / "templates"
-    own = show.root / "templates"
-    return [p for folder in (own, packaged) if folder.is_dir()
-            for p in folder.rglob("*") if p.is_file()]  # fmt: skip
-
-
-def render_template(show: Show, name: str, context: dict[str, object]) -> str:
-    """Render one (possibly show-overridden) template; HTML templates autoescape."""
-    try:
-        return _environment(show).get_template(name).render(context)
-    except jinja2.TemplateError as exc:
-        raise EpisodeError(f"template error: {exc}", path=show.root / "templates" / name) from exc
-
-
-def markdown_escape(text: str) -> str:
-    """Escape what Markdown would read as markup in one line of titles or summaries."""
-    escaped = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
-    # Only at the start of a line do these begin a heading, quote, list or rule.
-    escaped = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", escaped)
-    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -218,6 +136,7 @@ def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key
                   level: int, cache: RowCache | None) -> list[Markup]:  # fmt: skip
     """Each episode's `<li>` in a page's list of episodes. With a cache, only the rows of
     new or changed episodes are rendered: the page of a year holds hundreds."""
+    template = find_template(show, ROW_TEMPLATE)
 
     def render(episode: Episode) -> str:
         row = {
@@ -226,7 +145,8 @@ def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key
             "label": _episode_label(loc, episode),
             "summary": summary_text(episode, sentences=2, max_chars=240),
         }
-        return render_template(show, "_episode_row.html", {"row": row, "loc": loc, "level": level})
+        return render_template(show, ROW_TEMPLATE, {"row": row, "loc": loc, "level": level},
+                               template=template)  # fmt: skip
 
     if cache is None:
         return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
@@ -369,14 +289,6 @@ def render_gone_page(
         og_image=links.image(show.artwork),
     )
     return render_template(show, "gone.html", context)
-
-
-def stylesheet(show: Show) -> bytes:
-    """The site's CSS: the show's own `templates/style.css` if present, else ours."""
-    env = _environment(show)
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, "style.css")
-    return source.encode("utf-8")
 
 
 def render_site(

@@ -14,7 +14,7 @@ OWNERS = {
     "click": {"cli"},
     "mutagen": {"media", "tags"},
     "feedgen": {"feed", "itunes", "podcast20"},
-    "jinja2": {"pages"},
+    "jinja2": {"templating"},
     "markupsafe": {"pages"},
     "boto3": {"publish", "transfer"},
     "botocore": {"publish", "transfer"},

@@ -179,10 +179,10 @@ def count_row_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     render = pages.render_template
 
-    def counting(show: Any, name: str, context: dict[str, Any]) -> str:
+    def counting(show: Any, name: str, context: dict[str, Any], **kwargs: Any) -> str:
         if name == "_episode_row.html":
             calls.append(context["row"]["episode"].slug)
-        return render(show, name, context)
+        return render(show, name, context, **kwargs)
 
     monkeypatch.setattr(pages, "render_template", counting)
     return calls

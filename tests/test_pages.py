@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediafeed import pages
+from mediafeed import pages, templating
 from mediafeed.errors import EpisodeError
 from mediafeed.i18n import Locale, resolve_language
 from mediafeed.links import Links, episode_page_key
@@ -390,7 +390,7 @@ def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    pages._environment_for.cache_clear()
+    templating._environment_for.cache_clear()
     return compiled
 
 

@@ -1,0 +1,119 @@
+"""Page templates: the show's own `templates/` folder over the packaged ones, rendered
+with Jinja2 (HTML autoescaped), compiled once per user and kept in the state folder."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+
+import jinja2
+
+from mediafeed.errors import EpisodeError
+from mediafeed.i18n import iso_duration, timestamp
+from mediafeed.model import Show
+from mediafeed.state import default_state_dir
+
+TEMPLATE_PACKAGE = "mediafeed"
+
+
+def _environment(show: Show) -> jinja2.Environment:
+    own = show.root / "templates"
+    overrides = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*")
+                             if p.is_file())) if own.is_dir() else ()  # fmt: skip
+    return _environment_for(show.root, overrides)
+
+
+# One environment per show folder: compiling the templates anew for every page made a
+# 10,000-episode build take minutes. Keyed on the show's own template files too, because
+# Jinja2 would keep using a packaged template after the show adds an override for it.
+@functools.lru_cache(maxsize=8)
+def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
+    """Templates from the show's own `templates/` folder first, then the packaged ones."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(root / "templates"),
+            jinja2.PackageLoader(TEMPLATE_PACKAGE, "templates"),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        bytecode_cache=_compiled_templates(),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # The show's own templates are in the key above, by their times, and the packaged
+        # ones change only with the package: no stat of three templates for every page.
+        auto_reload=False,
+    )
+    env.filters["timestamp"] = timestamp
+    env.filters["iso_duration"] = iso_duration
+    env.filters["md_escape"] = markdown_escape
+    return env
+
+
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    """Templates compiled by earlier runs (compiling them took 21 ms of every build), in
+    this user's own state folder and only while no one else can write there: compiled
+    code runs as it is read, so it is never kept in a show folder, which can come from
+    anywhere. Jinja2 compiles again whenever a template's source changed."""
+    folder = default_state_dir() / "templates"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o022 or not os.access(folder, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def template_sources(show: Show) -> list[Path]:
+    """Every template file a page may be made from: the show's own, then the packaged ones."""
+    packaged = Path(__file__).parent / "templates"
+    own = show.root / "templates"
+    return [p for folder in (own, packaged) if folder.is_dir()
+            for p in folder.rglob("*") if p.is_file()]  # fmt: skip
+
+
+def render_template(show: Show, name: str, context: dict[str, object], *,
+                    template: jinja2.Template | None = None) -> str:  # fmt: skip
+    """Render one (possibly show-overridden) template; HTML templates autoescape.
+    `template`: the one by this name, looked up once (see `find_template`) for many
+    renders."""
+    try:
+        return (template or find_template(show, name)).render(context)
+    except jinja2.TemplateError as exc:
+        raise _template_error(show, name, exc) from exc
+
+
+def find_template(show: Show, name: str) -> jinja2.Template:
+    """The template by this name, for `render_template` to render many times: looking it
+    up looks through the show's own templates folder."""
+    try:
+        return _environment(show).get_template(name)
+    except jinja2.TemplateError as exc:
+        raise _template_error(show, name, exc) from exc
+
+
+def _template_error(show: Show, name: str, exc: jinja2.TemplateError) -> EpisodeError:
+    return EpisodeError(f"template error: {exc}", path=show.root / "templates" / name)
+
+
+def markdown_escape(text: str) -> str:
+    """Escape what Markdown would read as markup in one line of titles or summaries."""
+    escaped = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    # Only at the start of a line do these begin a heading, quote, list or rule.
+    escaped = re.sub(r"^(\s*)([#+=-])", r"\1\\\2", escaped)
+    return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", escaped)
+
+
+def stylesheet(show: Show) -> bytes:
+    """The site's CSS: the show's own `templates/style.css` if present, else ours."""
+    env = _environment(show)
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "style.css")
+    return source.encode("utf-8")
