@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 STARTED = time.perf_counter()
 
-from mediafeed import beside, build, check, cli, episodes, forked, publish, site  # noqa: E402
+from mediafeed import beside, build, check, cli, episodes, forked  # noqa: E402
+from mediafeed.commands import show as site  # noqa: E402
+from mediafeed.store import publish  # noqa: E402
 
 STEPS: list[tuple[Any, str]] = [
     (site, "input_fingerprint"), (check, "require_publishable"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import mutagen
 
 from benchmarks.showgen import encode_mp3
-from mediafeed.media import ProbeCache, probe
+from mediafeed.media.probe import ProbeCache, probe
 
 
 def probe_files(work: Path, count: int, *, seconds: float = 30) -> list[Path]:

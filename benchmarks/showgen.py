@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediafeed.media import probe
-from mediafeed.scaffold import init_show
+from mediafeed.commands.init import init_show
+from mediafeed.media.probe import probe
 
 START = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)  # hourly from here: all in the past
 SEGMENT_SECONDS = 60

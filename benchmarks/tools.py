@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediafeed.localstore import LocalStore
+from mediafeed.store.local import LocalStore
 
 BIN = Path(sys.executable).parent
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from mediafeed import links as keys
 from mediafeed import localcache
-from mediafeed.artwork import write_variant
 from mediafeed.beside import forking_is_safe
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import MediaError
@@ -28,10 +27,12 @@ from mediafeed.fresh import fresh_outputs
 from mediafeed.links import Links
 from mediafeed.listings import make_listings
 from mediafeed.manifest import HashCache, sha256_file, upload_rank
+from mediafeed.media.artwork import write_variant
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.notes import NOTES_CACHE, adopt, keep_remembered, remembered
-from mediafeed.outputs import OutputFolder, Placed, described
-from mediafeed.pages import render_gone_page
+from mediafeed.output import OutputFolder, Placed, described
+from mediafeed.render.notes import NOTES_CACHE, adopt, keep_remembered, remembered
+from mediafeed.render.pages import render_gone_page
+from mediafeed.render.templating import template_sources
 from mediafeed.rendercache import (
     RenderCache,
     episode_inputs,
@@ -39,10 +40,9 @@ from mediafeed.rendercache import (
     fingerprint,
     stamp,
 )
-from mediafeed.templating import template_sources
 
 if TYPE_CHECKING:
-    from mediafeed.media import ProbeCache
+    from mediafeed.media.probe import ProbeCache
 
 CACHE_DIR = ".mediafeed"
 # From this many episodes a build makes the listings (feed, show and year pages) in a
@@ -323,7 +323,7 @@ class MediaHashes:
                 if self._probes is None:
                     # Imported here: media brings in mutagen (17 ms), which a build
                     # that reuses its hashes never needs.
-                    from mediafeed.media import PROBE_CACHE, ProbeCache
+                    from mediafeed.media.probe import PROBE_CACHE, ProbeCache
 
                     self._probes = ProbeCache(self.show.root / PROBE_CACHE)
                 facts = self._probes.known(path, stat)

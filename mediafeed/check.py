@@ -25,9 +25,15 @@ from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.episodes import read_episodes
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
-from mediafeed.media import PROBE_CACHE, ProbeCache
+from mediafeed.media.probe import PROBE_CACHE, ProbeCache
 from mediafeed.model import Episode, Show, Status
-from mediafeed.notes import NOTES_CACHE, keep_remembered, plain_text, remembered, render_notes
+from mediafeed.render.notes import (
+    NOTES_CACHE,
+    keep_remembered,
+    plain_text,
+    remembered,
+    render_notes,
+)
 from mediafeed.rendercache import episode_inputs, fingerprint, stamp, write_json_atomic
 
 ERROR = "error"

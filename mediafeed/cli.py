@@ -84,7 +84,7 @@ def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
 
 
 def _show(ctx: click.Context) -> Any:
-    from mediafeed.site import open_show
+    from mediafeed.commands.show import open_show
 
     return open_show(ctx.obj["show_dir"])
 
@@ -95,7 +95,7 @@ def _show(ctx: click.Context) -> Any:
 @click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
 def init(directory: Path, title: str, language: str) -> None:
     """Create a new show in DIRECTORY: mediafeed.toml, episodes/, media/ and artwork."""
-    from mediafeed.scaffold import init_show
+    from mediafeed.commands.init import init_show
 
     config = init_show(directory, title=title, language=language)
     click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
@@ -124,8 +124,8 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
 
     The source file is never changed; the show gets a tagged copy in media/.
     """
-    from mediafeed.ingest import NewEpisode, add_episode
-    from mediafeed.site import public_links
+    from mediafeed.commands.add import NewEpisode, add_episode
+    from mediafeed.commands.show import public_links
 
     show = _show(ctx)
     request = NewEpisode(
@@ -178,9 +178,9 @@ def _duration(seconds: float) -> str:
 @click.pass_context
 def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
     """Re-apply tags from the episode files to their media (all episodes by default)."""
+    from mediafeed.commands.add import retag_episode
+    from mediafeed.commands.show import public_links
     from mediafeed.episodes import load_episodes
-    from mediafeed.ingest import retag_episode
-    from mediafeed.site import public_links
 
     show = _show(ctx)
     targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir)]
@@ -193,7 +193,7 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
-    from mediafeed.site import build_show
+    from mediafeed.commands.show import build_show
 
     result = build_show(_show(ctx), now=now())
     withheld = len(result.episodes) - len(result.public)
@@ -213,7 +213,7 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     The episode file keeps its GUID, slug and media; delete the 'unpublished: true' line to
     bring it back. Takes effect on the next publish (or now, with --prune).
     """
-    from mediafeed.lifecycle import unpublish_episode
+    from mediafeed.commands.unpublish import unpublish_episode
 
     show = _show(ctx)
     episode = unpublish_episode(show, slug)
@@ -221,7 +221,7 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     if not prune:
         click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
         return
-    from mediafeed.site import publish_show
+    from mediafeed.commands.show import publish_show
 
     # A takedown must not wait for unrelated problems that 'mediafeed check' may report.
     _, report = publish_show(show, now=now(), prune=True, force=True)
@@ -242,7 +242,7 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
     Items that cannot be imported are listed with the reason. Without --download-media the
     episodes keep linking their media on the old host.
     """
-    from mediafeed.migration import import_feed
+    from mediafeed.migrate.migration import import_feed
     from mediafeed.progress import progress_bar
 
     with progress_bar(enabled=download_media) as bar:
@@ -276,8 +276,8 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
     judged against the record the last publish left in the store; a publish with nothing
     to send lists the store and restores anything that went missing.
     """
+    from mediafeed.commands.show import publish_show
     from mediafeed.progress import progress_bar
-    from mediafeed.site import publish_show
 
     show = _show(ctx)
     with progress_bar(enabled=not as_json) as bar:
@@ -318,9 +318,9 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""
+    from mediafeed.commands.serve import make_server
+    from mediafeed.commands.show import build_show
     from mediafeed.links import Links
-    from mediafeed.serve import make_server
-    from mediafeed.site import build_show
 
     show = _show(ctx)
     server = make_server(show.output_dir, port=port)
@@ -345,7 +345,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
     The HTML block uses inline styles and absolute links only, so mail clients keep it.
     """
-    from mediafeed.site import newsletter_for
+    from mediafeed.commands.show import newsletter_for
 
     click.echo(newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now()), nl=False)
 
@@ -380,7 +380,7 @@ def store() -> None:
 @store.command("start", context_settings=CONTEXT)
 def store_start() -> None:
     """Start the local store, or reuse the running one."""
-    from mediafeed import localstore
+    from mediafeed.store import local as localstore
 
     running = localstore.ensure_running(localstore.default_state_dir())
     click.echo(f"Local store running at {running.endpoint_url} (pid {running.pid})")
@@ -389,7 +389,7 @@ def store_start() -> None:
 @store.command("stop", context_settings=CONTEXT)
 def store_stop() -> None:
     """Stop the local store."""
-    from mediafeed import localstore
+    from mediafeed.store import local as localstore
 
     stopped = localstore.stop(localstore.default_state_dir())
     click.echo("Local store stopped." if stopped else "Local store was not running.")

@@ -18,14 +18,14 @@ from stat import S_ISREG
 from mediafeed import links as keys
 from mediafeed.beside import forking_is_safe
 from mediafeed.errors import MediafeedError
-from mediafeed.feed import chapters_json
 from mediafeed.forked import in_slices
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache, cache_control
 from mediafeed.model import Episode, OutputObject, Show
-from mediafeed.notes import adopt, collected
-from mediafeed.outputs import Learned, OutputFolder, Placed, described
-from mediafeed.pages import render_episode_page
+from mediafeed.output import Learned, OutputFolder, Placed, described
+from mediafeed.render.feed import chapters_json
+from mediafeed.render.notes import adopt, collected
+from mediafeed.render.pages import render_episode_page
 from mediafeed.rendercache import RenderCache, episode_inputs, fingerprint, stamp
 
 # Fewer fresh episodes render in less time than forking and sending back costs.

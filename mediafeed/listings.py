@@ -15,21 +15,21 @@ from dataclasses import dataclass
 from functools import partial
 
 from mediafeed import links as keys
-from mediafeed.archive import feed_pages, render_page
 from mediafeed.itemcache import ItemCache, RowCache
 from mediafeed.links import Links
 from mediafeed.manifest import HashCache
 from mediafeed.model import Episode, OutputObject, Show
-from mediafeed.notes import collected
-from mediafeed.outputs import Learned, Placed, described, write_if_changed
-from mediafeed.pages import (
+from mediafeed.output import Learned, Placed, described, write_if_changed
+from mediafeed.render.archive import feed_pages, render_page
+from mediafeed.render.notes import collected
+from mediafeed.render.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
     render_show_page,
     render_year_page,
 )
+from mediafeed.render.templating import stylesheet
 from mediafeed.rendercache import RenderCache, episode_inputs, fingerprint
-from mediafeed.templating import stylesheet
 
 ITEM_CACHE = ".mediafeed/items.pickle"
 ROW_CACHE = ".mediafeed/rows.pickle"

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from mediafeed import forked, localstore
-from mediafeed.localstore import LocalStore
-from mediafeed.publish import Target, local_target, make_client
+from mediafeed import forked
+from mediafeed.store import local as localstore
+from mediafeed.store.local import LocalStore
+from mediafeed.store.publish import Target, local_target, make_client
 
 # ---------------------------------------------------------------------------------------
 # Storage: a real SeaweedFS S3 server, one per test session (so one per xdist worker).
@@ -77,7 +78,7 @@ def private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 @pytest.fixture
 def show_dir(tmp_path: Path) -> Path:
     """An empty show: config, artwork, episodes/ and media/ folders."""
-    from mediafeed.scaffold import init_show
+    from mediafeed.commands.init import init_show
 
     root = tmp_path / "show"
     init_show(root, title="Een tegen eenzaamheid", language="nl")

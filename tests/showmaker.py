@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mediafeed.episodes import render_episode_file
 from mediafeed.manifest import HashCache, output_object
-from mediafeed.media import probe
+from mediafeed.media.probe import probe
 from mediafeed.model import OutputObject
 from tests.mediafactory import mp3_cbr
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mediafeed import beside
 from mediafeed.cli import cli
-from mediafeed.publish import RECORD_KEY, Target
+from mediafeed.store.publish import RECORD_KEY, Target
 from tests.showmaker import many_episodes
 
 

@@ -22,10 +22,10 @@ from mediafeed.links import (
     transcript_key,
     year_page_key,
 )
-from mediafeed.media import probe
+from mediafeed.media.probe import probe
 from mediafeed.model import Episode, Show
-from mediafeed.newsletter import newsletter_block
-from mediafeed.pages import render_site, render_year_page
+from mediafeed.render.newsletter import newsletter_block
+from mediafeed.render.pages import render_site, render_year_page
 from tests import mediafactory
 from tests.browser import (
     AUDIO_READY,

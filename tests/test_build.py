@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from mediafeed import pages
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.links import Links
-from mediafeed.pages import SHOW_PAGE_EPISODES
+from mediafeed.render import pages
+from mediafeed.render.pages import SHOW_PAGE_EPISODES
 from tests.showmaker import many_episodes
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -96,12 +96,12 @@ def test_a_rebuild_with_unchanged_media_opens_no_media_file(
     built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import mediafeed.manifest
-    import mediafeed.media
+    import mediafeed.media.probe
 
     show, _ = built
     opened: list[Path] = []
-    for module, name in ((mediafeed.manifest, "sha256_file"), (mediafeed.media, "sha256_file"),
-                         (mediafeed.media, "probe")):  # fmt: skip
+    for module, name in ((mediafeed.manifest, "sha256_file"), (mediafeed.media.probe, "sha256_file"),
+                         (mediafeed.media.probe, "probe")):  # fmt: skip
         real = getattr(module, name)
         monkeypatch.setattr(module, name, lambda p, real=real: opened.append(p) or real(p))
     build(load_show(show), links=LINKS, now=NOW)

@@ -220,17 +220,17 @@ def test_publish_refuses_a_show_with_errors(demo: Path, private_state_dir: Path)
 
 def test_a_second_check_probes_no_unchanged_media(demo: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    import mediafeed.media
+    import mediafeed.media.probe
 
     assert check_show(demo, now=NOW) == ()
     probes: list[Path] = []
-    real = mediafeed.media.probe
-    monkeypatch.setattr(mediafeed.media, "probe", lambda p: probes.append(p) or real(p))
+    real = mediafeed.media.probe.probe
+    monkeypatch.setattr(mediafeed.media.probe, "probe", lambda p: probes.append(p) or real(p))
     assert check_show(demo, now=NOW) == ()
     assert probes == []
     hashed: list[Path] = []
-    real_hash = mediafeed.media.sha256_file
-    monkeypatch.setattr(mediafeed.media, "sha256_file",
+    real_hash = mediafeed.media.probe.sha256_file
+    monkeypatch.setattr(mediafeed.media.probe, "sha256_file",
                         lambda p: hashed.append(p) or real_hash(p))  # fmt: skip
     assert check_show(demo, now=NOW, verify=True) == ()
     assert len(hashed) == 3, "--verify reads every media file again"

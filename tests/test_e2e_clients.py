@@ -22,13 +22,13 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from mediafeed import localstore
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode, load_episodes
 from mediafeed.links import Links
-from mediafeed.localstore import LocalStore
 from mediafeed.model import Episode
-from mediafeed.publish import Target, local_target, make_client
+from mediafeed.store import local as localstore
+from mediafeed.store.local import LocalStore
+from mediafeed.store.publish import Target, local_target, make_client
 from tests.browser import (
     AUDIO_READY,
     axe_violations,

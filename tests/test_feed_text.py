@@ -17,10 +17,10 @@ from lxml import etree
 
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
-from mediafeed.feed import render_feed
 from mediafeed.links import Links
 from mediafeed.model import Episode, Funding, Location, Owner, Person, Show
-from mediafeed.notes import plain_text, xml_safe
+from mediafeed.render.feed import render_feed
+from mediafeed.render.notes import plain_text, xml_safe
 
 REPO = Path(__file__).resolve().parent.parent
 LINKS = Links("https://podcast.example.org/show")

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
-from mediafeed import fresh, notes, outputs
+from mediafeed import fresh
+from mediafeed import output as outputs
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links
+from mediafeed.render import notes
 from tests.showmaker import many_episodes
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)

@@ -11,15 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediafeed import feed, itemcache, localcache
-from mediafeed.archive import feed_pages, render_page
+from mediafeed import itemcache, localcache
 from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
-from mediafeed.feed import render_feed
 from mediafeed.itemcache import ItemCache
 from mediafeed.links import Links
 from mediafeed.model import Chapter, Episode, Location, Person, Show
+from mediafeed.render import feed
+from mediafeed.render.archive import feed_pages, render_page
+from mediafeed.render.feed import render_feed
 from tests.showmaker import many_episodes
 
 REPO = Path(__file__).resolve().parent.parent

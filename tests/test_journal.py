@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import mediafeed.site
+import mediafeed.commands.show
 from mediafeed.cli import cli
-from mediafeed.publish import Target
+from mediafeed.store.publish import Target
 from tests.mediafactory import mp3_cbr
 
 
@@ -32,8 +32,8 @@ def add(show: Path, tmp_path: Path, title: str, date: str) -> None:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every build that publish starts."""
     calls: list[Any] = []
-    real = mediafeed.site.build
-    monkeypatch.setattr(mediafeed.site, "build", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = mediafeed.commands.show.build
+    monkeypatch.setattr(mediafeed.commands.show, "build", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls
 
 

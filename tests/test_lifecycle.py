@@ -12,12 +12,12 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from mediafeed.archive import HISTORY_NS
 from mediafeed.build import BuildResult, build
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episode
 from mediafeed.links import Links
-from mediafeed.publish import Target
+from mediafeed.render.archive import HISTORY_NS
+from mediafeed.store.publish import Target
 from tests.mediafactory import mp3_cbr
 from tests.showmaker import many_episodes, write_episode
 from tests.test_pipeline import fetch, ok
@@ -290,7 +290,7 @@ def test_a_thousand_episodes_publish(published_show: tuple[Path, Target],
     show, target = published_show
     many_episodes(show, tmp_path, 1_000)
     limit_feed(show, 300)
-    from mediafeed.site import publish_show
+    from mediafeed.commands.show import publish_show
 
     _, report = publish_show(load_show(show), now=dt.datetime(2300, 1, 1, tzinfo=dt.UTC))
     body = fetch(f"{target.base_url()}/feed.xml").read()

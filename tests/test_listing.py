@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mediafeed import transfer
-from mediafeed.publish import RECORD_KEY, Record, Target, _read_record
+from mediafeed.store import transfer
+from mediafeed.store.publish import RECORD_KEY, Record, Target, _read_record
 
 EPISODES = 700
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed import localstore
-from mediafeed.localstore import LocalStore
 from mediafeed.manifest import HashCache, output_object
 from mediafeed.model import Manifest
-from mediafeed.publish import local_target, make_client, publish
+from mediafeed.store import local as localstore
+from mediafeed.store.local import LocalStore
+from mediafeed.store.publish import local_target, make_client, publish
 from tests import mediafactory
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed import media
 from mediafeed.beside import forking_is_safe
 from mediafeed.errors import MediaError
-from mediafeed.media import ProbeCache, extension_for, extension_matches, probe, sha256_file
+from mediafeed.media import probe as media
+from mediafeed.media.probe import ProbeCache, extension_for, extension_matches, probe, sha256_file
 from tests import mediafactory as mf
 
 
@@ -225,7 +225,7 @@ def test_id3_header_with_garbage_size(tmp_path: Path) -> None:
 
 
 def test_five_megabyte_cover_does_not_disturb_probe(tmp_path: Path) -> None:
-    from mediafeed.tags import EpisodeTags, write_tags
+    from mediafeed.media.tags import EpisodeTags, write_tags
 
     path = mf.mp3_vbr(tmp_path)
     expected = probe(path).duration

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
 
-from mediafeed.mpeg import decode_header, walk_frames
+from mediafeed.media.mp3 import decode_header, walk_frames
 from tests import mediafactory as mf
 
 # Samples per frame by (MPEG version, layer), as ISO 11172-3 and 13818-3 define them.

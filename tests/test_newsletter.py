@@ -19,7 +19,7 @@ import pytest
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show
-from mediafeed.newsletter import newest_public, newsletter_block
+from mediafeed.render.newsletter import newest_public, newsletter_block
 from tests.test_pages import BASE, make_episode, make_show
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import mediafeed.notes as notes
+import mediafeed.render.notes as notes
 from mediafeed import localcache
-from mediafeed.notes import collected, plain_text, remembered, render_notes
+from mediafeed.render.notes import collected, plain_text, remembered, render_notes
 
 
 def test_markdown_becomes_the_html_apps_accept() -> None:

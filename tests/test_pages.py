@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediafeed import pages, templating
 from mediafeed.errors import EpisodeError
-from mediafeed.i18n import Locale, resolve_language
 from mediafeed.links import Links, episode_page_key
 from mediafeed.model import Chapter, Episode, MediaInfo, Owner, Person, Show
-from mediafeed.pages import render_site
-from mediafeed.transcripts import parse_transcript
+from mediafeed.render import pages, templating
+from mediafeed.render.i18n import Locale, resolve_language
+from mediafeed.render.pages import render_site
+from mediafeed.render.transcripts import parse_transcript
 
 BASE = "https://podcast.example.nl/een"
 LINKS = Links(BASE)

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode
-from mediafeed.publish import Target
+from mediafeed.store.publish import Target
 from tests.mediafactory import m4a, mp3_cbr, mp3_vbr
 
 NOTES = "Een gesprek met **prof. Rick Kwekkeboom** over ontmoeting.\n\n- buurt\n- sport\n"
@@ -285,7 +285,7 @@ def test_a_published_page_never_moves_renaming_the_episode_file_is_refused(
 
 def test_add_takes_the_title_the_editor_wrote_into_the_file(show_dir: Path,
                                                             tmp_path: Path) -> None:  # fmt: skip
-    from mediafeed.tags import EpisodeTags, write_tags
+    from mediafeed.media.tags import EpisodeTags, write_tags
 
     source = mp3_cbr(tmp_path, "export-0042.mp3")
     write_tags(source, EpisodeTags(title="Buurtkamers die werken"))

@@ -15,10 +15,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from mediafeed.errors import StoreError
-from mediafeed.localstore import LocalStore
 from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
 from mediafeed.model import Manifest
-from mediafeed.publish import CLAIMS_KEY, RECORD_KEY, Target, make_client, plan, publish
+from mediafeed.store.local import LocalStore
+from mediafeed.store.publish import CLAIMS_KEY, RECORD_KEY, Target, make_client, plan, publish
 from tests import mediafactory
 from tests.showmaker import build_object
 

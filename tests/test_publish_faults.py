@@ -21,10 +21,10 @@ import pytest
 
 from mediafeed.episodes import render_episode_file
 from mediafeed.errors import StoreError
-from mediafeed.localstore import LocalStore
-from mediafeed.media import probe
+from mediafeed.media.probe import probe
 from mediafeed.model import Manifest
-from mediafeed.publish import CLAIMS_KEY, RECORD_KEY, Record, Target, make_client, publish
+from mediafeed.store.local import LocalStore
+from mediafeed.store.publish import CLAIMS_KEY, RECORD_KEY, Record, Target, make_client, publish
 from tests import mediafactory
 from tests.conftest import publish_table
 from tests.faultproxy import FaultProxy
@@ -369,7 +369,7 @@ import re, sys
 from pathlib import Path
 from mediafeed.manifest import HashCache, output_object
 from mediafeed.model import Manifest
-from mediafeed.publish import Target, make_client, publish
+from mediafeed.store.publish import Target, make_client, publish
 
 root, bucket, endpoint, access, secret = sys.argv[1:]
 target = Target(bucket=bucket, prefix="show", endpoint_url=endpoint, region="us-east-1")

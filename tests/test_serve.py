@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed.serve import make_server
+from mediafeed.commands.serve import make_server
 from tests.mediafactory import mp3_cbr
 
 

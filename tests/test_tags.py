@@ -19,10 +19,10 @@ from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
-from mediafeed import tags as tags_module
 from mediafeed.errors import TagError
+from mediafeed.media import tags as tags_module
+from mediafeed.media.tags import EpisodeTags, read_tags, write_tags
 from mediafeed.model import Chapter
-from mediafeed.tags import EpisodeTags, read_tags, write_tags
 from tests import mediafactory as mf
 
 Maker = Callable[[Path], Path]

@@ -18,14 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from mediafeed.commands.init import ARTWORK_NAME, make_artwork
 from mediafeed.config import CONFIG_NAME, load_show
-from mediafeed.download import (
-    MAX_SIDECAR_BYTES,
-    Progress,
-    check_url,
-    download,
-    read_limited,
-)
 from mediafeed.episodes import (
     episode_path,
     load_episodes,
@@ -34,10 +28,16 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import ConfigError, FeedError, MediafeedError
-from mediafeed.feed import podcast_guid
-from mediafeed.importer import ImportedEpisode, ImportedFeed, parse_feed
-from mediafeed.media import extension_for, probe
-from mediafeed.scaffold import ARTWORK_NAME, make_artwork
+from mediafeed.media.probe import extension_for, probe
+from mediafeed.migrate.download import (
+    MAX_SIDECAR_BYTES,
+    Progress,
+    check_url,
+    download,
+    read_limited,
+)
+from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
+from mediafeed.render.feed import podcast_guid
 
 AUDIO_SUFFIXES = {".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".ogg", ".opus", ".oga", ".flac",
                   ".wav", ".mov", ".webm"}  # fmt: skip

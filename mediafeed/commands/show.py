@@ -15,10 +15,10 @@ from mediafeed.errors import EpisodeError
 from mediafeed.journal import Journal, input_fingerprint, read_journal, write_journal
 from mediafeed.links import Links
 from mediafeed.model import Show, Status
-from mediafeed.newsletter import newest_public, newsletter_block
+from mediafeed.render.newsletter import newest_public, newsletter_block
 
 if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
-    from mediafeed.publish import Progress, PublishReport, Target
+    from mediafeed.store.publish import Progress, PublishReport, Target
 
 LOCAL_BUCKET = "podcast"
 
@@ -47,7 +47,9 @@ def preview_links(show: Show) -> Links:
     """URLs for a build without publishing: the configured public URL, else the local store."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
-    from mediafeed import localstore  # the embedded store's module only where it is used
+    from mediafeed.store import (
+        local as localstore,  # the embedded store's module only where it is used
+    )
 
     local_base = f"http://{localstore.HOST}:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
     return Links(f"{local_base}/{local_prefix(show)}")
@@ -57,7 +59,7 @@ def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
     """Where listeners find the show now: the public URL, or the running local store's."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
-    from mediafeed import localstore
+    from mediafeed.store import local as localstore
 
     endpoint = localstore.recorded_endpoint(state_dir or localstore.default_state_dir())
     if endpoint:
@@ -68,14 +70,14 @@ def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
 def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     """The configured S3 target, or the embedded store (started if it is not running)."""
     if show.publish.target:
-        from mediafeed.publish import Target
+        from mediafeed.store.publish import Target
 
         return Destination(Target.from_settings(show.publish), None)
-    from mediafeed import localstore
+    from mediafeed.store import local as localstore
 
     store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
                                       bucket=LOCAL_BUCKET)  # fmt: skip
-    from mediafeed.publish import local_target
+    from mediafeed.store.publish import local_target
 
     target, credentials = local_target(store, local_prefix(show))
     return Destination(target, credentials)
@@ -103,7 +105,7 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
-    from mediafeed.publish import make_client, publish, still_published
+    from mediafeed.store.publish import make_client, publish, still_published
 
     journal = read_journal(show.root)
     # Taken before the build reads anything: an edit made while it runs counts next time.

@@ -26,10 +26,10 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media import PROBE_CACHE, ProbeCache, extension_for, extension_matches, probe
+from mediafeed.media.probe import PROBE_CACHE, ProbeCache, extension_for, extension_matches, probe
+from mediafeed.media.tags import EpisodeTags, read_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
-from mediafeed.notes import plain_text
-from mediafeed.tags import EpisodeTags, read_tags, write_tags
+from mediafeed.render.notes import plain_text
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from . import mpeg
-from .beside import forking_is_safe
-from .errors import MediaError
-from .manifest import sha256_file
-from .model import MediaInfo
-from .rendercache import write_json_atomic
+from mediafeed.beside import forking_is_safe
+from mediafeed.errors import MediaError
+from mediafeed.manifest import sha256_file
+from mediafeed.media import mp3 as mpeg
+from mediafeed.model import MediaInfo
+from mediafeed.rendercache import write_json_atomic
 
 
 @dataclass(frozen=True)

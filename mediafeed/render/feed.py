@@ -18,11 +18,11 @@ from lxml.etree import __version__ as lxml_version
 
 from mediafeed import __version__
 from mediafeed.itemcache import ItemCache
-from mediafeed.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
 from mediafeed.model import Episode, Location, Person, Show
-from mediafeed.notes import plain_text, render_notes, xml_safe
-from mediafeed.podcast20 import Podcast20EntryExtension, Podcast20Extension
+from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
+from mediafeed.render.notes import plain_text, render_notes, xml_safe
+from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension
 from mediafeed.rendercache import files_fingerprint, fingerprint
 
 # The namespace UUID the Podcasting 2.0 spec fixes for podcast:guid (UUIDv5 of the feed URL).

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mediafeed.feed import render_feed
 from mediafeed.itemcache import ItemCache
 from mediafeed.links import FEED_KEY, Links
 from mediafeed.model import Episode, Show
+from mediafeed.render.feed import render_feed
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 ARCHIVE_MARK = f'<fh:archive xmlns:fh="{HISTORY_NS}"/>'.encode()

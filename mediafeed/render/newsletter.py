@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from typing import Literal, get_args
 
 from mediafeed.errors import MediafeedError
-from mediafeed.i18n import Locale
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show
-from mediafeed.pages import summary_text
-from mediafeed.templating import render_template
+from mediafeed.render.i18n import Locale
+from mediafeed.render.pages import summary_text
+from mediafeed.render.templating import render_template
 
 NewsletterFormat = Literal["html", "markdown", "text"]
 FORMATS: tuple[str, ...] = get_args(NewsletterFormat)

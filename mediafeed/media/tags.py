@@ -24,8 +24,8 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from .errors import TagError
-from .model import Chapter
+from mediafeed.errors import TagError
+from mediafeed.model import Chapter
 
 
 @dataclass(frozen=True)

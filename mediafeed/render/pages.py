@@ -9,7 +9,6 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from mediafeed.i18n import Locale
 from mediafeed.itemcache import RowCache
 from mediafeed.links import (
     SHOW_PAGE_KEY,
@@ -22,9 +21,10 @@ from mediafeed.links import (
     year_page_key,
 )
 from mediafeed.model import Episode, Show
-from mediafeed.notes import plain_text, render_notes
-from mediafeed.templating import find_template, render_template, stylesheet
-from mediafeed.transcripts import read_transcript
+from mediafeed.render.i18n import Locale
+from mediafeed.render.notes import plain_text, render_notes
+from mediafeed.render.templating import find_template, render_template, stylesheet
+from mediafeed.render.transcripts import read_transcript
 
 ROW_TEMPLATE = "_episode_row.html"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})

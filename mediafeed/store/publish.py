@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from mediafeed import transfer
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.links import FEED_KEY
-from mediafeed.localstore import LocalStore
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, PublishSettings
-from mediafeed.record import (
+from mediafeed.store import transfer
+from mediafeed.store.local import LocalStore
+from mediafeed.store.record import (
     CLAIMS_KEY,
     RECORD_KEY,
     Record,
@@ -38,7 +38,7 @@ from mediafeed.record import (
     landed,
     record_from_json,
 )
-from mediafeed.transfer import Progress
+from mediafeed.store.transfer import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -11,8 +11,8 @@ from pathlib import Path
 import jinja2
 
 from mediafeed.errors import EpisodeError
-from mediafeed.i18n import iso_duration, timestamp
 from mediafeed.model import Show
+from mediafeed.render.i18n import iso_duration, timestamp
 from mediafeed.state import default_state_dir
 
 TEMPLATE_PACKAGE = "mediafeed"
