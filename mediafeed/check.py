@@ -10,8 +10,8 @@ import contextlib
 import datetime as dt
 import ipaddress
 import json
-import os
 import re
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,20 +21,15 @@ from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from mediafeed.build import read_show_episodes
+from mediafeed.cache import Cache, memo_key
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
-from mediafeed.episodes import read_episodes
+from mediafeed.episodes import episode_record
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
-from mediafeed.media.probe import PROBE_CACHE, ProbeCache
-from mediafeed.model import Episode, Show, Status
-from mediafeed.render.notes import (
-    NOTES_CACHE,
-    keep_remembered,
-    plain_text,
-    remembered,
-    render_notes,
-)
-from mediafeed.rendercache import episode_inputs, fingerprint, stamp, write_json_atomic
+from mediafeed.media.probe import probe
+from mediafeed.model import Episode, MediaInfo, Show, Status
+from mediafeed.render.notes import plain_text, render_notes
 
 ERROR = "error"
 WARNING = "warning"
@@ -79,9 +74,6 @@ _VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
 _SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 
 
-# Findings of unchanged episodes from the last check, relative to the show folder.
-CHECK_MEMO = ".mediafeed/check.json"
-
 @dataclass(frozen=True)
 class Finding:
     severity: str  # "error" or "warning"
@@ -103,35 +95,32 @@ class CheckFailed(MediafeedError):
     """The show breaks rules that would get it refused or shown wrongly."""
 
 
-def check_show(root: Path, *, now: dt.datetime, verify: bool = False) -> tuple[Finding, ...]:
+def check_show(root: Path, *, now: dt.datetime, verify: bool = False,
+               cache: Cache | None = None) -> tuple[Finding, ...]:  # fmt: skip
     """Every finding for the show folder, errors first, in a stable order.
 
-    Media facts come from the probe cache while a file's size and time are unchanged;
-    `verify` hashes every file again.
+    An episode's findings, and the facts probed from its media, are remembered for the
+    content of its file and of the files it names; `verify` probes every file again.
     """
-    with remembered(root / NOTES_CACHE):
-        return _check_show(root, now=now, verify=verify)
-
-
-def _check_show(root: Path, *, now: dt.datetime, verify: bool) -> tuple[Finding, ...]:
-    checker = _Checker(root, verify=verify)
+    if cache is None:
+        with Cache(root) as own:
+            return check_show(root, now=now, verify=verify, cache=own)
+    checker = _Checker(root, verify=verify, cache=cache)
     try:
         show = load_show(root)
     except ConfigError as exc:
         checker.config_problems(exc)
         show = None
-    episodes = checker.episodes(root / "episodes")
-    keep_remembered(ep.notes for ep in episodes)
+    episodes = checker.episodes(root)
     if show is not None:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
     checker.episode_set_rules(episodes, now)
-    checker.save()
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
 
-def _remembered(items: object) -> list[Finding] | None:
-    """Findings from the memo file, or None if there are none or the file was damaged."""
+def _findings(items: object) -> list[Finding] | None:
+    """Findings as remembered, or None if the entry is not a list of them."""
     if not isinstance(items, list):
         return None
     try:
@@ -141,51 +130,24 @@ def _remembered(items: object) -> list[Finding] | None:
         return None
 
 
-def _read_memo(path: Path) -> dict[str, list[dict[str, str | None]]]:
-    try:
-        memo = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return memo if isinstance(memo, dict) else {}
-
-
 def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity == ERROR)
 
 
-def require_publishable(root: Path, *, now: dt.datetime) -> None:
+def require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
-    found = errors(check_show(root, now=now))
+    found = errors(check_show(root, now=now, cache=cache))
     if found:
         raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
                           "'mediafeed check' to see them, or publish with --force")  # fmt: skip
 
 
 class _Checker:
-    def __init__(self, root: Path, *, verify: bool = False) -> None:
+    def __init__(self, root: Path, *, verify: bool, cache: Cache) -> None:
         self.root = root
         self.findings: list[Finding] = []
-        self._probes: ProbeCache | None = None
         self.verify = verify
-        self.memo_before = _read_memo(root / CHECK_MEMO)
-        self.memo: dict[str, list[dict[str, str | None]]] = {}
-
-    @property
-    def probes(self) -> ProbeCache:
-        """Opened when an episode's rules run: a show whose episodes are all remembered
-        never reads the media facts."""
-        if self._probes is None:
-            self._probes = ProbeCache(self.root / PROBE_CACHE)
-        return self._probes
-
-    def save(self) -> None:
-        # Caches that cannot be written cost a full check next time, nothing else.
-        if self._probes is not None:
-            with contextlib.suppress(MediaError):
-                self._probes.save()
-        if self.memo != self.memo_before:
-            with contextlib.suppress(OSError):
-                write_json_atomic(self.root / CHECK_MEMO, self.memo)
+        self.cache = cache
 
     def add(self, rule: str, path: Path | str, field: str | None, message: str,
             fix: str | None = None) -> None:  # fmt: skip
@@ -241,13 +203,8 @@ class _Checker:
                      "Spotify and others verify ownership by the owner email")  # fmt: skip
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
-        keys = {ep.slug: self.memo_key(ep) for ep in episodes}
-        earlier = {slug: self.remembered(key) for slug, key in keys.items()}
-        todo = [ep for ep in episodes if earlier[ep.slug] is None]
-        if todo and not self.verify:
-            self.probes.warm(self.root / ep.audio for ep in todo if ep.audio)
         for ep in episodes:
-            self.remembered_episode_rules(ep, keys[ep.slug], earlier[ep.slug])
+            self.remembered_episode_rules(ep)
         self.duplicates(episodes)
         self.numbering(episodes)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -287,37 +244,66 @@ class _Checker:
 
     # ---- episodes ----------------------------------------------------------------------
 
-    def episodes(self, folder: Path) -> list[Episode]:
+    def episodes(self, root: Path) -> list[Episode]:
         found: list[Episode] = []
-        for loaded in read_episodes(folder):
+        for loaded in read_show_episodes(root / "episodes", self.cache):
             if isinstance(loaded, EpisodeError):
-                self.add("episode-file", loaded.path or folder, loaded.field, loaded.message)
+                self.add("episode-file", loaded.path or root / "episodes", loaded.field,
+                         loaded.message)  # fmt: skip
             else:
                 found.append(loaded)
         return found
 
-    def memo_key(self, ep: Episode) -> str:
-        """An episode's own rules depend on its file and the files it names."""
-        root = str(self.root)
-        stamps = [(name, stamp(os.path.join(root, name))) for name in (ep.audio, ep.image,
-                  ep.transcript, f"feed/episodes/{ep.slug}/chapters.json") if name]  # fmt: skip
-        return fingerprint(episode_inputs(ep), stamps)
+    def memo_key(self, ep: Episode) -> str | None:
+        """An episode's own rules depend on its file and the content of the files it
+        names; None while one of them is not known by its content yet."""
+        named: list[tuple[str, str | None]] = []
+        for name in (ep.audio, ep.image, ep.transcript, f"feed/episodes/{ep.slug}/chapters.json"):
+            if not name:
+                continue
+            path = self.root / name
+            try:
+                stat = path.stat()
+            except OSError:
+                named.append((name, None))
+                continue
+            digest = self.cache.known_sha256(path, stat)
+            if digest is None:
+                if name == ep.audio:
+                    return None  # probing it tells, where hashing would read it twice
+                digest = self.cache.sha256(path, stat)
+            named.append((name, digest))
+        return memo_key("check", ep.revision or episode_record(ep), named)
 
-    def remembered(self, key: str) -> list[Finding] | None:
-        return None if self.verify else _remembered(self.memo_before.get(key))
-
-    def remembered_episode_rules(self, ep: Episode, key: str,
-                                 remembered: list[Finding] | None) -> None:  # fmt: skip
+    def remembered_episode_rules(self, ep: Episode) -> None:
         """An episode whose inputs are unchanged since the last check gets its earlier
         findings back."""
+        key = None if self.verify else self.memo_key(ep)
+        remembered = _findings(self.cache.get("check", key)) if key else None
         if remembered is not None:
-            findings = remembered
-            self.findings.extend(findings)
-        else:
-            start = len(self.findings)
-            self.episode_rules(ep)
-            findings = self.findings[start:]
-        self.memo[key] = [f.as_dict() for f in findings]
+            self.findings.extend(remembered)
+            return
+        start = len(self.findings)
+        self.episode_rules(ep)
+        key = key or self.memo_key(ep)
+        if key:
+            self.cache.put("check", key, [f.as_dict() for f in self.findings[start:]])
+
+    def probe(self, path: Path) -> MediaInfo:
+        """The media facts, probed once per content of the file."""
+        stat = path.stat()
+        digest = None if self.verify else self.cache.known_sha256(path, stat)
+        if digest is not None:
+            known = self.cache.get("probe", memo_key("probe", digest))
+            with contextlib.suppress(TypeError):
+                if isinstance(known, dict):
+                    return MediaInfo(**known)
+        started = time.time_ns()
+        info = probe(path)
+        if path.stat() == stat and info.length == stat.st_size:
+            self.cache.remember_sha256(path, stat, info.sha256, checked_ns=started)
+            self.cache.put("probe", memo_key("probe", info.sha256), asdict(info))
+        return info
 
     def episode_rules(self, ep: Episode) -> None:
         if not getattr(ep, "enclosure_url", None):
@@ -349,7 +335,7 @@ class _Checker:
             self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
             return
         try:
-            info = self.probes.probe(path, verify=self.verify)
+            info = self.probe(path)
         except MediaError as exc:
             self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
             return

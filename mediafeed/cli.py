@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import json
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -143,11 +140,11 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Episodes with status (draft / scheduled / published), date, duration and size."""
-    from mediafeed.episodes import load_episodes
+    from mediafeed.commands.show import show_episodes
 
     show = _show(ctx)
     moment = now()
-    episodes = load_episodes(show.episodes_dir)
+    episodes = show_episodes(show)
     rows = [_row(ep, moment) for ep in episodes]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -395,32 +392,5 @@ def store_stop() -> None:
     click.echo("Local store stopped." if stopped else "Local store was not running.")
 
 
-# A command holds a large show's state in hundreds of thousands of small objects that live
-# until it exits; at the default threshold the cycle collector would walk them all again
-# every few thousand allocations: a fifth to a quarter of a publish after one new episode.
-GC_THRESHOLD = (50_000, 20, 100)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    gc.set_threshold(*GC_THRESHOLD)
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="mediafeed")
-        code = 0
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = 130
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            click.echo(exc.code, err=True)
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    _leave(code)
-
-
-def _leave(code: int) -> None:
-    """Exit once the output is out, without freeing a large show's state object by object
-    (a tenth of a second for 10,000 episodes): every file was written and closed by the
-    command, and no thread or child of ours is left running."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
+    cli.main(args=list(argv) if argv is not None else None, prog_name="mediafeed")

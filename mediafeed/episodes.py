@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import os
 import re
-import tempfile
+from dataclasses import asdict
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
-from mediafeed.episodecache import parsed_cache
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
+from mediafeed.output import write_atomic
 
+_T = TypeVar("_T")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "href", "img"}
@@ -45,8 +49,22 @@ def _safe_loader() -> Any:
 
 def load_episodes(episodes_dir: Path) -> list[Episode]:
     """Every episode file, sorted newest first (then by slug, for stable output)."""
+    return ordered_episodes(read_episodes(episodes_dir))
+
+
+def episode_files(episodes_dir: Path) -> list[Path]:
+    """The episode files of a show, by name."""
+    if not episodes_dir.is_dir():
+        return []
+    with os.scandir(episodes_dir) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    return [episodes_dir / name for name in names]
+
+
+def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
+    """The episodes newest first; the first broken file or duplicate guid is an error."""
     episodes = []
-    for loaded in read_episodes(episodes_dir):
+    for loaded in found:
         if isinstance(loaded, EpisodeError):
             raise loaded
         episodes.append(loaded)
@@ -80,45 +98,67 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
 
 
 def read_episodes(episodes_dir: Path) -> list[Episode | EpisodeError]:
-    """Each episode file, by name, with what it holds or what is wrong with it.
-
-    Parsed files are kept in `.mediafeed/episodes.pickle` beside the folder, so a show of
-    thousands of episodes parses only the files that changed since the last command.
-    """
-    if not episodes_dir.is_dir():
-        return []
-    cache = parsed_cache(episodes_dir, _parse_file)
+    """Each episode file, by name, with what it holds or what is wrong with it."""
     found: list[Episode | EpisodeError] = []
-    with os.scandir(episodes_dir) as entries:
-        files = sorted((e for e in entries if e.name.endswith(".md") and e.is_file()),
-                       key=lambda e: e.name)  # fmt: skip
-    stats = [(entry.name, entry.stat()) for entry in files]
-    cache.parse_beforehand([(name, stat) for name, stat in stats if not cache.known(name, stat)])
-    for name, stat in stats:
+    for path in episode_files(episodes_dir):
         try:
-            found.append(cache.episode(name, stat))
+            found.append(load_episode(path))
         except EpisodeError as exc:
             found.append(exc)
-    cache.forget_all_but({entry.name for entry in files})
-    cache.save()
     return found
 
 
-def _parse_file(path: Path, raw: bytes, digest: str) -> Episode:
+def load_episode(path: Path) -> Episode:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EpisodeError(exc.strerror or "cannot read", path=path) from None
+    return parse_episode_file(path, raw)
+
+
+def parse_episode_file(path: Path, raw: bytes) -> Episode:
+    """The episode an episode file's bytes describe; its revision is their SHA-256."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise EpisodeError("not UTF-8 text", path=path) from None
     data, notes = split_front_matter(text, path)
-    return parse_episode(path, data, notes.strip("\n"), revision=digest)
+    return parse_episode(path, data, notes.strip("\n"), revision=hashlib.sha256(raw).hexdigest())
 
 
-def load_episode(path: Path) -> Episode:
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise EpisodeError(exc.strerror or "cannot read", path=path) from None
-    return parsed_cache(path.parent, _parse_file).episode(path.name, stat)
+def episode_record(ep: Episode) -> dict[str, Any]:
+    """The episode as plain data, for the cache; `episode_from_record` reads it back."""
+    record = asdict(ep)
+    record["published"] = ep.published.isoformat()
+    return record
+
+
+def episode_from_record(record: dict[str, Any]) -> Episode:
+    """The episode `episode_record` made plain. Filled in without `__init__`: the fields were
+    validated when the file was parsed, and a large show reads thousands of records, where
+    a frozen dataclass's `__init__` costs more than reading the record."""
+    fields = dict(record)
+    fields["published"] = dt.datetime.fromisoformat(record["published"])
+    fields["media"] = _filled(MediaInfo, record["media"])
+    fields["persons"] = tuple(_filled(Person, person) for person in record["persons"])
+    fields["chapters"] = tuple(_filled(Chapter, chapter) for chapter in record["chapters"])
+    fields["keywords"] = tuple(record["keywords"])
+    location = record["location"]
+    fields["location"] = _filled(Location, location) if location else None
+    return _filled(Episode, fields)
+
+
+def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
+    if fields.keys() != _field_names(cls):
+        raise ValueError(f"not a record of {cls.__name__}")
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
+@functools.cache
+def _field_names(cls: Any) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = ""
@@ -311,20 +351,11 @@ def render_episode_file(fields: dict[str, Any], notes: str) -> str:
 
 
 def write_text_atomic(path: Path, text: str, *, exclusive: bool = False) -> None:
-    """Write through a temp file and os.replace, so a crash never leaves half a file."""
-    if exclusive and path.exists():
-        raise EpisodeError("already exists; choose another slug", path=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write a producer's file whole and on disk, never half of it."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(path, text.encode("utf-8"), exclusive=exclusive, durable=True)
+    except FileExistsError:
+        raise EpisodeError("already exists; choose another slug", path=path) from None
 
 
 def episode_fields(ep: Episode) -> dict[str, Any]:

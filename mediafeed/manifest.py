@@ -1,17 +1,13 @@
-"""The build's list of objects to publish, with content hashes cached by size and mtime."""
+"""What each published object is: its content type, cache lifetime and place in the upload order."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import mimetypes
 import os
 import posixpath
-from pathlib import Path
 
-from mediafeed import localcache
 from mediafeed.errors import MediaError
-from mediafeed.model import OutputObject
 
 CACHE_MEDIA = "public, max-age=31536000, immutable"
 CACHE_IMAGES = "public, max-age=86400"
@@ -48,69 +44,13 @@ def cache_control(key: str) -> str:
 
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of the file, read in chunks so size never costs memory."""
     try:
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
-        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-
-
-class HashCache:
-    """sha256 of files keyed by (size, mtime_ns), so a rebuild reads no unchanged file.
-    Kept in a signed journaled dict (see `localcache.save_dict`): a build that hashes one
-    new file appends one entry to the 20,000 of a large show."""
-
-    FORMAT = 1
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._saved: dict[str, tuple[int, int, str]] = localcache.load_dict(path, self.FORMAT)
-        self._entries = dict(self._saved)
-        self._dirty = False
-
-    def sha256(self, file: Path, stat: os.stat_result | None = None) -> str:
-        stat = stat or file.stat()
-        digest = self.known(file, stat)
-        if digest is None:
-            digest = sha256_file(file)
-            self.remember(file, stat, digest)
-        return digest
-
-    def known(self, file: Path | str, stat: os.stat_result) -> str | None:
-        """The remembered hash while the file's size and time are unchanged."""
-        # abspath, not resolve(): resolving costs a syscall per path part, per file, and the
-        # (size, mtime) check already follows links to the bytes that count.
-        entry = self._entries.get(os.path.abspath(file))
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-            return entry[2]
-        return None
-
-    def remember(self, file: Path | str, stat: os.stat_result, digest: str) -> None:
-        self._entries[os.path.abspath(file)] = (stat.st_size, stat.st_mtime_ns, digest)
-        self._dirty = True
-
-    def save(self) -> None:
-        if not self._dirty:
-            return
-        with contextlib.suppress(OSError):  # unsaved, the next build hashes again
-            localcache.save_dict(self.path, self.FORMAT, self._saved, self._entries)
-        self._saved = dict(self._entries)
-        self._dirty = False
-
-
-def output_object(key: str, path: Path, hashes: HashCache, *, media_type: str | None = None
-                  ) -> OutputObject:  # fmt: skip
-    stat = os.stat(path)
-    return OutputObject(
-        key=key,
-        path=str(path),
-        size=stat.st_size,
-        sha256=hashes.sha256(path, stat),
-        content_type=media_type or content_type(key),
-        cache_control=cache_control(key),
-    )
+        raise MediaError(f"cannot read: {exc.strerror or exc}", path=os.fspath(path)) from exc
 
 
 def upload_rank(key: str) -> int:

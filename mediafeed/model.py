@@ -144,10 +144,7 @@ class Episode:
     """One episode file: front matter plus show notes, with its media facts."""
 
     slug: str
-    # The episode file's path as a plain string (`source` gives the Path): the episodes
-    # of a large show are kept between commands, and 10,000 path objects take 22 ms to
-    # unpickle against half a millisecond for the strings.
-    source_file: str
+    source_file: str  # the episode file's path (`source` gives it as a Path)
     title: str
     guid: str
     published: dt.datetime
@@ -173,13 +170,18 @@ class Episode:
     # Media still on another host (an imported show before its media moved): the feed
     # links this URL instead of an uploaded copy.
     enclosure_url: str | None = None
-    # sha256 of the episode file it was read from ("" if made in memory): it changes
-    # whenever anything in the file does, so caches of what it renders key on it.
+    # sha256 of the episode file it was read from ("" if made in memory): what the
+    # outputs made from the episode are remembered by.
     revision: str = ""
 
     @property
     def source(self) -> Path:
         return Path(self.source_file)
+
+    @property
+    def named_files(self) -> tuple[str, ...]:
+        """The files of the show folder the episode names, relative to it."""
+        return tuple(name for name in (self.audio, self.image, self.transcript) if name)
 
     def status(self, now: dt.datetime) -> Status:
         if self.unpublished:
@@ -199,10 +201,7 @@ class OutputObject:
     """One object of the build's manifest: what goes to the store, under which key."""
 
     key: str  # relative to the publish prefix, ASCII, no leading slash
-    # The local file holding the bytes; a plain string, since a large show's manifest
-    # holds tens of thousands, kept between builds, and path objects unpickle about a
-    # hundred times slower than strings.
-    path: str
+    path: str  # the local file holding the bytes
     size: int
     sha256: str
     content_type: str

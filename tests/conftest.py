@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from mediafeed import forked
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import Target, local_target, make_client
@@ -110,20 +108,3 @@ def published_show(show_dir: Path, s3_target: tuple[Any, Target], seaweed: Local
     monkeypatch.setenv("AWS_CONFIG_FILE", str(show_dir.parent / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(show_dir.parent / "no-aws-creds"))
     return show_dir, target
-
-
-@pytest.fixture
-def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """On a machine said to have two cores: the process id of each forked child started
-    from now on."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    started: list[int] = []
-    real = forked._start
-
-    def start(*args: Any) -> tuple[int, int]:
-        found = real(*args)
-        started.append(found[0])
-        return found
-
-    monkeypatch.setattr(forked, "_start", start)
-    return started

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from mediafeed.episodes import render_episode_file
-from mediafeed.manifest import HashCache, output_object
+from mediafeed.manifest import cache_control, content_type, sha256_file
 from mediafeed.media.probe import probe
 from mediafeed.model import OutputObject
 from tests.mediafactory import mp3_cbr
@@ -56,4 +56,11 @@ def build_object(root: Path, key: str, data: bytes | None = None) -> OutputObjec
     if data is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    return output_object(key, path, HashCache(root / ".hashes.pickle"))
+    return output_object(key, path)
+
+
+def output_object(key: str, path: Path) -> OutputObject:
+    """The manifest entry for a file as it is on disk."""
+    return OutputObject(key=key, path=str(path), size=path.stat().st_size,
+                        sha256=sha256_file(path), content_type=content_type(key),
+                        cache_control=cache_control(key))  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,7 +12,6 @@ from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.links import Links
-from mediafeed.render import pages
 from mediafeed.render.pages import SHOW_PAGE_EPISODES
 from tests.showmaker import many_episodes
 
@@ -69,7 +67,7 @@ def test_a_show_template_override_rerenders_the_pages(built: tuple[Path, list[st
     show, slugs = built
     templates = show / "templates"
     templates.mkdir()
-    packaged = Path(__file__).resolve().parent.parent / "mediafeed" / "templates" / "base.html"
+    packaged = Path(__file__).resolve().parent.parent / "mediafeed" / "render" / "templates" / "base.html"
     (templates / "base.html").write_text(packaged.read_text().replace("</body>",
                                          "<p>eigen sjabloon</p></body>"))  # fmt: skip
     build(load_show(show), links=LINKS, now=NOW)
@@ -84,9 +82,9 @@ def test_a_deleted_output_file_is_made_again(built: tuple[Path, list[str]]) -> N
     assert page.is_file() and "Aflevering 2" in page.read_text()
 
 
-def test_a_damaged_render_cache_costs_only_a_full_render(built: tuple[Path, list[str]]) -> None:
+def test_a_damaged_cache_costs_only_a_full_render(built: tuple[Path, list[str]]) -> None:
     show, slugs = built
-    (show / ".mediafeed" / "render.pickle").write_text("{niet json")
+    (show / ".mediafeed" / "cache.db").write_text("{niet json")
     os.utime(show / "episodes" / f"{slugs[0]}.md")
     result = build(load_show(show), links=LINKS, now=NOW)
     assert len(result.public) == 5 and (show / "feed" / "feed.xml").is_file()
@@ -174,31 +172,7 @@ def add_61st(show: Path, slugs: list[str]) -> None:
         added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3"))  # fmt: skip
 
 
-def count_row_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The slugs of the list rows rendered from now on."""
-    calls: list[str] = []
-    render = pages.render_template
-
-    def counting(show: Any, name: str, context: dict[str, Any], **kwargs: Any) -> str:
-        if name == "_episode_row.html":
-            calls.append(context["row"]["episode"].slug)
-        return render(show, name, context, **kwargs)
-
-    monkeypatch.setattr(pages, "render_template", counting)
-    return calls
-
-
-def test_adding_an_episode_renders_its_rows_only(
-    long_show: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    show, slugs = long_show
-    add_61st(show, slugs)
-    rows = count_row_renders(monkeypatch)
-    build(load_show(show), links=LINKS, now=NOW)
-    assert rows == ["aflevering-00061", "aflevering-00061"], "on the show page and its year's"
-
-
-def test_list_pages_from_kept_rows_are_the_pages_rendered_whole(
+def test_list_pages_made_without_a_cache_are_the_pages_made_with_one(
     long_show: tuple[Path, list[str]],
 ) -> None:
     show, slugs = long_show
@@ -208,8 +182,7 @@ def test_list_pages_from_kept_rows_are_the_pages_rendered_whole(
     build(load_show(show), links=LINKS, now=NOW)
     kept = {page: (show / "feed" / page).read_bytes()
             for page in ("index.html", "years/2020/index.html", "years/2021/index.html")}
-    for cache in ("rows.pickle", "render.pickle", "build.pickle"):
-        (show / ".mediafeed" / cache).unlink()
+    (show / ".mediafeed" / "cache.db").unlink()
     build(load_show(show), links=LINKS, now=NOW)
     assert {page: (show / "feed" / page).read_bytes() for page in kept} == kept
     assert "Aflevering &lt;58&gt; &amp; meer" in kept["index.html"].decode()
@@ -255,34 +228,16 @@ def test_a_removed_episode_leaves_no_page_or_media_behind(built: tuple[Path, lis
     assert not [o for o in result.manifest.objects if slugs[0] in o.key]
 
 
-def test_a_damaged_record_of_the_last_build_costs_a_walk_not_a_wrong_build(
+def test_a_damaged_cache_costs_a_walk_of_the_output_not_a_wrong_build(
     built: tuple[Path, list[str]],
 ) -> None:
     show, slugs = built
     first = build(load_show(show), links=LINKS, now=NOW).manifest
-    (show / ".mediafeed" / "build.pickle").write_bytes(b"niet te lezen")
+    (show / ".mediafeed" / "cache.db").write_bytes(b"niet te lezen")
     (show / "feed" / "achtergelaten.txt").write_text("van een oude build")
     again = build(load_show(show), links=LINKS, now=NOW).manifest
     assert again == first
     assert not (show / "feed" / "achtergelaten.txt").exists()
-
-
-def test_an_unchanged_rebuild_takes_every_episode_as_it_was(
-    built: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import mediafeed.fresh
-
-    show, _ = built
-    made: list[str] = []
-    real = mediafeed.fresh.episode_outputs
-
-    def counting(show: Any, ep: Any, **kwargs: Any) -> Any:
-        made.append(ep.slug)
-        return real(show, ep, **kwargs)
-
-    monkeypatch.setattr(mediafeed.fresh, "episode_outputs", counting)
-    build(load_show(show), links=LINKS, now=NOW)
-    assert made == []
 
 
 def test_a_build_without_a_writable_state_folder_still_builds(

@@ -66,12 +66,29 @@ def test_an_edited_episode_file_means_a_full_publish(once: tuple[Path, Target],
 
 
 @pytest.mark.slow
-def test_a_touched_media_file_means_a_full_publish(once: tuple[Path, Target],
-                                                   builds: list[Any]) -> None:  # fmt: skip
+def test_a_touched_media_file_with_the_same_bytes_changes_nothing(
+    once: tuple[Path, Target], builds: list[Any]
+) -> None:
     show, _ = once
     media = next((show / "media").glob("*.mp3"))
     os.utime(media, ns=(media.stat().st_atime_ns, media.stat().st_mtime_ns + 10**9))
-    publish(show)
+    assert "Uploaded 0 objects" in publish(show).output
+    assert builds == []
+
+
+@pytest.mark.slow
+def test_artwork_replaced_by_an_older_file_means_a_full_publish(
+    once: tuple[Path, Target], builds: list[Any], tmp_path: Path
+) -> None:
+    show, _ = once
+    from PIL import Image
+
+    other = tmp_path / "other.jpg"
+    Image.new("RGB", (1400, 1400), (200, 40, 40)).save(other)
+    os.utime(other, ns=(10**18, 10**18))  # older than anything the last run saw
+    (show / "artwork.jpg").write_bytes(other.read_bytes())
+    os.utime(show / "artwork.jpg", ns=(10**18, 10**18))
+    assert "Uploaded 0 objects" not in publish(show).output
     assert len(builds) == 1
 
 

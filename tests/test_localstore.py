@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed.manifest import HashCache, output_object
 from mediafeed.model import Manifest
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import local_target, make_client, publish
 from tests import mediafactory
+from tests.showmaker import output_object
 
 
 def _http(method: str, url: str, body: bytes | None = None) -> tuple[int, bytes]:
@@ -105,8 +105,7 @@ def test_credentials_never_reach_the_show_folder(
     monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(_state_dir(seaweed)))
     store = localstore.ensure_running(localstore.default_state_dir(), preferred_s3_port=None)
     target, credentials = local_target(store, "secrets-test")
-    hashes = HashCache(show / "feed" / ".hashes.pickle")
-    manifest = Manifest((output_object("media/first.mp3", mp3, hashes),))
+    manifest = Manifest((output_object("media/first.mp3", mp3),))
     publish(manifest, make_client(target, credentials=credentials), target)
     files = [path for path in show.rglob("*") if path.is_file()]
     assert files

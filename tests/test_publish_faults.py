@@ -367,14 +367,16 @@ def _get_or_none(url: str) -> bytes | None:
 _UPLOAD_ONE = """
 import re, sys
 from pathlib import Path
-from mediafeed.manifest import HashCache, output_object
 from mediafeed.model import Manifest
 from mediafeed.store.publish import Target, make_client, publish
 
 root, bucket, endpoint, access, secret = sys.argv[1:]
 target = Target(bucket=bucket, prefix="show", endpoint_url=endpoint, region="us-east-1")
-obj = output_object("media/large.bin", Path(root) / "media/large.bin",
-                    HashCache(Path(root) / "hashes.pickle"))
+from mediafeed.manifest import sha256_file
+from mediafeed.model import OutputObject
+path = Path(root) / "media/large.bin"
+obj = OutputObject("media/large.bin", str(path), path.stat().st_size, sha256_file(path),
+                   "application/octet-stream", "no-cache")
 publish(Manifest((obj,)), make_client(target, credentials=(access, secret)), target)
 print(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())[1])
 """

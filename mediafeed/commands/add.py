@@ -26,7 +26,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media.probe import PROBE_CACHE, ProbeCache, extension_for, extension_matches, probe
+from mediafeed.media.probe import extension_for, extension_matches, probe
 from mediafeed.media.tags import EpisodeTags, read_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.render.notes import plain_text
@@ -92,7 +92,6 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
         placed = True
         write_text_atomic(target_file, render_episode_file(episode_fields(episode), request.notes),
                           exclusive=True)  # fmt: skip
-        _remember_probe(show, media_target)
         return episode
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -114,7 +113,6 @@ def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     refreshed = replace(episode, media=_refreshed(media, episode.media))
     if refreshed.media != episode.media:
         write_text_atomic(path, render_episode_file(episode_fields(refreshed), episode.notes))
-    _remember_probe(show, media)
     return refreshed
 
 
@@ -124,16 +122,6 @@ def _title_in(source: Path) -> str:
         return read_tags(source).title
     except MediaError:
         return ""
-
-
-def _remember_probe(show: Show, media: Path) -> None:
-    """Fill the probe cache now, so check and publish need not read the file again."""
-    cache = ProbeCache(show.root / PROBE_CACHE)
-    try:
-        cache.probe(media)
-        cache.save()
-    except MediaError:
-        pass  # the cache is an optimisation; the episode is already safely added
 
 
 def _refreshed(path: Path, before: MediaInfo) -> MediaInfo:

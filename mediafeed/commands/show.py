@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediafeed.beside import CheckBeside
-from mediafeed.build import BuildResult, build
-from mediafeed.config import find_root, load_show
+from mediafeed.build import BuildResult, build, load_show_episodes
+from mediafeed.cache import Cache, memo_key, show_locked
+from mediafeed.config import CONFIG_NAME, find_root, load_show
 from mediafeed.episodes import episode_path, load_episodes
 from mediafeed.errors import EpisodeError
-from mediafeed.journal import Journal, input_fingerprint, read_journal, write_journal
 from mediafeed.links import Links
-from mediafeed.model import Show, Status
+from mediafeed.model import Episode, Show, Status
+from mediafeed.output import files_below
 from mediafeed.render.newsletter import newest_public, newsletter_block
 
 if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
@@ -83,8 +83,15 @@ def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     return Destination(target, credentials)
 
 
+def show_episodes(show: Show) -> list[Episode]:
+    """Every episode of the show, newest first, as the build reads them."""
+    with Cache(show.root) as cache:
+        return load_show_episodes(show, cache)
+
+
 def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
-    return build(show, links=links or public_links(show), now=now)
+    with show_locked(show.root), Cache(show.root) as cache:
+        return build(show, links=links or public_links(show), now=now, cache=cache)
 
 
 def publish_show(
@@ -105,65 +112,98 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
+    # Pillow and the rules load only where the check runs.
+    from mediafeed.check import require_publishable
     from mediafeed.store.publish import make_client, publish, still_published
 
-    journal = read_journal(show.root)
-    # Taken before the build reads anything: an edit made while it runs counts next time.
-    inputs_before = input_fingerprint(show.root, journal.referenced) if journal else None
-    unchanged = (journal is not None and inputs_before is not None and not dry_run
-                 and not prune and journal.inputs_current(inputs_before, now))  # fmt: skip
-    checked = force or not unchanged
-    beside = None
-    if not force and not unchanged:
-        # A show published before to a store of its own: the check runs beside the build,
-        # and nothing reaches the store before it passed. A first publish reads every
-        # media file in the check, which the build then need not; the embedded store
-        # must not start for a show the check refuses.
-        if journal is not None and show.publish.target:
-            beside = CheckBeside.start(show.root, now=now)
-        if beside is None:
-            _require_publishable(show.root, now=now)  # before any store is started or touched
-    try:
+    with show_locked(show.root), Cache(show.root) as cache:
+        last = _last_publish(cache, show)
+        # Taken before the build reads anything: an edit made while it runs counts next time.
+        inputs_before = input_digest(show, cache, last.referenced) if last else None
+        unchanged = (last is not None and not dry_run and not prune
+                     and last.current(inputs_before, now))  # fmt: skip
+        if not force and not unchanged:
+            # Before any store is started or touched: the embedded store must not start
+            # for a show the check refuses.
+            require_publishable(show.root, now=now, cache=cache)
         where = destination(show, state_dir=state_dir)
         client = make_client(where.target, credentials=where.credentials)
         destination_id = repr((where.target, where.links.base_url))
-        if unchanged and journal is not None and journal.destination == destination_id:
+        if unchanged and last is not None and last.destination == destination_id:
             report = still_published(client, where.target)
             if report is not None:
-                return journal.episodes, report
+                return last.episodes, report
             verify = True  # the store lost something behind the record's back: list, repair
-        if not checked:
-            _require_publishable(show.root, now=now)
-        result = build(show, links=where.links, now=now)
-    finally:
-        if beside is not None:
-            beside.wait()  # a refusal outranks anything else found wrong meanwhile
-    referenced = _referenced(show, result)
-    inputs = (inputs_before if journal and inputs_before and referenced == journal.referenced
-              else input_fingerprint(show.root, referenced))  # fmt: skip
-    if not dry_run:
-        write_journal(show.root, None)  # a publish cut short leaves no stale record behind
-    report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
-                     progress=progress, trust_record=not verify)  # fmt: skip
-    if not dry_run:
-        due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
-        next_due = min(due).isoformat() if due else None
-        write_journal(show.root, Journal(inputs, referenced, next_due, len(result.public),
-                                         destination_id))  # fmt: skip
-    return len(result.public), report
+        if unchanged and not force:
+            require_publishable(show.root, now=now, cache=cache)
+        result = build(show, links=where.links, now=now, cache=cache)
+        referenced = _referenced(show, result)
+        inputs = (inputs_before if last and inputs_before and referenced == last.referenced
+                  else input_digest(show, cache, referenced))  # fmt: skip
+        if not dry_run:
+            # A publish cut short must leave no record saying it finished.
+            cache.put(PUBLISHED, str(show.root), None)
+            cache.commit()
+        report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
+                         progress=progress, trust_record=not verify)  # fmt: skip
+        if not dry_run:
+            due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
+            done = LastPublish(inputs, referenced, min(due).isoformat() if due else None,
+                               len(result.public), destination_id)  # fmt: skip
+            cache.put(PUBLISHED, str(show.root), asdict(done))
+        return len(result.public), report
 
 
-def _require_publishable(root: Path, *, now: dt.datetime) -> None:
-    # Pillow and the rules load only where the check runs in this process.
-    from mediafeed.check import require_publishable
+PUBLISHED = "published"  # the cache's record of the last finished publish
 
-    require_publishable(root, now=now)
+
+@dataclass(frozen=True)
+class LastPublish:
+    """What the last finished publish was made from and where it went."""
+
+    inputs: str  # see `input_digest`
+    referenced: tuple[str, ...]  # files the episodes named, relative to the show folder
+    next_due: str | None  # ISO time of the next scheduled episode
+    episodes: int  # in the feed
+    destination: str  # bucket, prefix, endpoint and public URL
+
+    def current(self, inputs: str | None, now: dt.datetime) -> bool:
+        """Whether a publish now, of inputs with this digest, would change nothing."""
+        if self.next_due is not None and now >= dt.datetime.fromisoformat(self.next_due):
+            return False
+        return self.inputs == inputs
+
+
+def _last_publish(cache: Cache, show: Show) -> LastPublish | None:
+    data = cache.get(PUBLISHED, str(show.root))
+    try:
+        return LastPublish(str(data["inputs"]), tuple(str(n) for n in data["referenced"]),
+                           None if data["next_due"] is None else str(data["next_due"]),
+                           int(data["episodes"]), str(data["destination"]))  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def input_digest(show: Show, cache: Cache, referenced: tuple[str, ...]) -> str:
+    """Everything a build reads, by content: mediafeed.toml, the episode files, the show's
+    templates and the files the episodes name (their hashes from the cache while their
+    stat holds); with the code, through `memo_key`."""
+    root = show.root
+    names = [path.relative_to(root).as_posix() for folder in ("episodes", "templates")
+             for path in files_below(root / folder)]  # fmt: skip
+    contents: list[tuple[str, str | None]] = []
+    for name in sorted({CONFIG_NAME, *names, *referenced}):
+        try:
+            contents.append((name, cache.sha256(root / name)))
+        except OSError:
+            contents.append((name, None))
+    return memo_key("inputs", contents)
 
 
 def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
     names = {show.artwork}
     for ep in (*result.public, *result.unpublished):
-        names.update(n for n in (ep.audio, ep.image, ep.transcript) if n)
+        names.update(ep.named_files)
     return tuple(sorted(names))
 
 

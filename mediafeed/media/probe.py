@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import io
-import json
 import math
-import multiprocessing
 import os
-from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +19,10 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from mediafeed.beside import forking_is_safe
 from mediafeed.errors import MediaError
 from mediafeed.manifest import sha256_file
 from mediafeed.media import mp3 as mpeg
 from mediafeed.model import MediaInfo
-from mediafeed.rendercache import write_json_atomic
 
 
 @dataclass(frozen=True)
@@ -300,127 +294,6 @@ def _walk_frames_with_mutagen(path: Path, start: int, size: int) -> tuple[int, i
                 break
             count, end = count + 1, handle.tell()
     return count, end
-
-
-# Where a show keeps its probe cache, relative to the show folder.
-PROBE_CACHE = ".mediafeed/probe.json"
-
-
-# Walking the frames of an MP3 is Python work that holds the GIL: many megabytes of new
-# media are probed in processes, one per core, when forking is safe (Linux, and no other
-# thread that could hold a lock at the moment of the fork). Less is not worth a fork.
-_PROCESS_BYTES = 64 * 1024 * 1024
-
-
-def _pool(workers: int, total_bytes: int) -> Executor:
-    cores = os.cpu_count() or 1
-    if total_bytes >= _PROCESS_BYTES and cores > 1 and forking_is_safe():
-        return ProcessPoolExecutor(max_workers=min(workers, cores),
-                                   mp_context=multiprocessing.get_context("fork"))  # fmt: skip
-    return ThreadPoolExecutor(max_workers=workers)
-
-
-def _probe_or_none(media: Path) -> MediaInfo | None:
-    try:
-        return probe(media)
-    except MediaError:
-        return None
-
-
-class ProbeCache:
-    """Probe results kept between builds, keyed by path, size and modification time.
-
-    A rebuild with unchanged media then opens no media file at all; `verify=True` trusts
-    nothing and compares the content hash, for when a file may have been edited in place
-    with its time restored.
-    """
-
-    _VERSION = 1
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._base = os.path.abspath(self.path.parent)
-        self._entries: dict[str, dict[str, Any]] = self._load()
-        self._dirty = False
-
-    def probe(self, media: Path, *, verify: bool = False) -> MediaInfo:
-        """Cached facts when size and mtime still match, else a fresh probe (remembered)."""
-        media = Path(media)
-        stat = _stat(media)
-        known = self.known(media, stat)
-        if known is not None and (not verify or sha256_file(media) == known.sha256):
-            return known
-        info = probe(media)
-        self._remember(media, stat, info)
-        return info
-
-    def known(self, media: str | Path, stat: os.stat_result) -> MediaInfo | None:
-        """The cached facts while size and time match; never opens the file."""
-        entry = self._current(media, stat)
-        return MediaInfo(**entry["info"]) if entry else None
-
-    def _current(self, media: str | Path, stat: os.stat_result) -> dict[str, Any] | None:
-        entry = self._entries.get(self._key(media))
-        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
-            return entry
-        return None
-
-    def warm(self, paths: Iterable[str | Path], *, workers: int = 4) -> None:
-        """Probe the files the cache cannot answer for, several at a time: reading and
-        hashing release the GIL, so a first check of many new files uses every core.
-        Files that fail are left for `probe`, which reports them."""
-        todo: list[tuple[Path, os.stat_result]] = []
-        for media in paths:
-            try:
-                stat = os.stat(media)
-            except OSError:
-                continue
-            if self._current(media, stat) is None:
-                todo.append((Path(media), stat))
-        if len(todo) < 2:
-            return
-        paths = [media for media, _ in todo]
-        with _pool(workers, sum(stat.st_size for _, stat in todo)) as pool:
-            results = list(pool.map(_probe_or_none, paths))
-        for (media, stat), info in zip(todo, results, strict=True):
-            if info is not None:
-                self._remember(media, stat, info)
-
-    def _remember(self, media: Path, stat: os.stat_result, info: MediaInfo) -> None:
-        self._entries[self._key(media)] = {
-            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": asdict(info)
-        }  # fmt: skip
-        self._dirty = True
-
-    def save(self) -> None:
-        """Write the cache atomically; a crash mid-write leaves the old cache whole."""
-        if not self._dirty:
-            return
-        try:
-            write_json_atomic(self.path, {"version": self._VERSION, "entries": self._entries})
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise MediaError(f"cannot save probe cache: {reason}", path=self.path) from exc
-        self._dirty = False
-
-    def _key(self, media: str | Path) -> str:
-        # Relative to the cache, so moving the whole show folder keeps the cache valid.
-        # abspath, not resolve: one system call per path part per file is a cost at scale.
-        absolute = os.path.abspath(media)
-        beside = os.path.dirname(self._base) + os.sep
-        if absolute.startswith(beside) and not absolute.startswith(self._base + os.sep):
-            return ".." + os.sep + absolute[len(beside) :]  # relpath's answer, without its cost
-        return os.path.relpath(absolute, self._base)
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}  # a missing or damaged cache only costs a re-probe
-        if not isinstance(data, dict) or data.get("version") != self._VERSION:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
 
 
 def _stat(path: Path) -> os.stat_result:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mediafeed.itemcache import ItemCache
 from mediafeed.links import FEED_KEY, Links
 from mediafeed.model import Episode, Show
 from mediafeed.render.feed import render_feed
@@ -58,10 +57,9 @@ def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[F
     return documents
 
 
-def render_page(show: Show, page: FeedPage, *, links: Links, cache: ItemCache | None = None
-                ) -> bytes:  # fmt: skip
+def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
     xml = render_feed(show, page.episodes, links=links, self_url=page.self_url,
-                      paging=page.paging, cache=cache)  # fmt: skip
+                      paging=page.paging)  # fmt: skip
     return mark_archive(xml) if page.archive else xml
 
 

@@ -6,24 +6,19 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
-from feedgen.version import version_str as feedgen_version
-from lxml.etree import __version__ as lxml_version
 
 from mediafeed import __version__
-from mediafeed.itemcache import ItemCache
 from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
 from mediafeed.model import Episode, Location, Person, Show
 from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.render.notes import plain_text, render_notes, xml_safe
 from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension
-from mediafeed.rendercache import files_fingerprint, fingerprint
 
 # The namespace UUID the Podcasting 2.0 spec fixes for podcast:guid (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -80,18 +75,18 @@ def render_feed(
     links: Links,
     self_url: str | None = None,
     paging: Sequence[tuple[str, str]] = (),
-    cache: ItemCache | None = None,
+    items: Sequence[bytes] | None = None,
 ) -> bytes:
     """The feed for the given public episodes (newest first). Same input, same bytes.
 
     `self_url` and `paging` (rel, href) serve RFC 5005 archive pages of a large show.
-    With a `cache`, only items missing from it are rendered; the bytes are the same.
+    `items`: each episode's `<item>` as `render_items` made it, spliced in as they are;
+    the bytes are those of a feed that renders them itself.
     """
     fg = _generator(show, episodes, links, self_url or links.feed, paging)
-    if cache is not None:
+    if items is not None:
         channel = _serialize(fg)
         if channel.endswith(_TAIL):
-            items = _cached_items(show, episodes, links, cache)
             body = b"".join(_INDENT + item for item in items)
             return channel[: -len(_TAIL)] + body + _TAIL
     for episode in episodes:
@@ -128,32 +123,12 @@ _TAIL = b"\n  </channel>\n</rss>\n"
 ITEM_BATCH = 500
 
 
-def _item_scope(show: Show, links: Links) -> tuple[object, ...]:
-    """What every item reads besides its episode: the show fields `_item` uses, the base
-    URL, and the code and libraries that render and serialize it."""
-    return show.explicit, show.language, show.persons, links.base_url, _renderer()
-
-
-@lru_cache(maxsize=1)
-def _renderer() -> str:
-    here = Path(__file__).parent
-    sources = [here / f"{name}.py" for name in ("feed", "itunes", "podcast20", "notes")]
-    versions = [feedgen_version, lxml_version]
-    return fingerprint(files_fingerprint(sources), versions)
-
-
-def _cached_items(show: Show, episodes: Sequence[Episode], links: Links,
-                  cache: ItemCache) -> list[bytes]:  # fmt: skip
-    keys = cache.keys(_item_scope(show, links), episodes)
-    found = [cache.get(key) for key in keys]
-    missing = [index for index, fragment in enumerate(found) if fragment is None]
-    for start in range(0, len(missing), ITEM_BATCH):
-        batch = missing[start : start + ITEM_BATCH]
-        fragments = _item_fragments(show, [episodes[index] for index in batch], links)
-        for index, fragment in zip(batch, fragments, strict=True):
-            found[index] = fragment
-            cache.put(keys[index], fragment)
-    return [fragment for fragment in found if fragment is not None]
+def render_items(show: Show, episodes: Sequence[Episode], *, links: Links) -> list[bytes]:
+    """Each episode's `<item>` as serialized in feed.xml, for `render_feed(items=...)`."""
+    found: list[bytes] = []
+    for start in range(0, len(episodes), ITEM_BATCH):
+        found.extend(_item_fragments(show, episodes[start : start + ITEM_BATCH], links))
+    return found
 
 
 def _item_fragments(show: Show, episodes: Sequence[Episode], links: Links) -> list[bytes]:

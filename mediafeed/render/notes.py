@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
 from functools import lru_cache
-from pathlib import Path
 
 import markdown
 import nh3
-
-from mediafeed import localcache
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = {
@@ -47,97 +41,12 @@ def _markdown(source: str) -> str:
     return result
 
 
-# Markdown output by the hash of the source and of the rules below, kept between runs
-# by `remembered`, so a rebuild of a large show renders only the notes that changed.
-_RULES = repr((sorted(ALLOWED_TAGS), sorted(ALLOWED_ATTRIBUTES["a"]), sorted(URL_SCHEMES),
-               markdown.__version__))  # fmt: skip
-_known: dict[str, str] = {}  # Markdown output, before sanitizing
-_clean: dict[str, str] = {}  # sanitized, this process only
-_recorders: list[dict[str, str]] = []
-
-
-def _key(source: str) -> str:
-    text = f"{_RULES}\0{source}".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(text).hexdigest()
-
-
-@contextmanager
-def collected() -> Iterator[dict[str, str]]:
-    """The Markdown output of every note rendered or reused in this block, by cache key:
-    what `remembered` stores, and what a forked process hands back for its parent to
-    `adopt`."""
-    used: dict[str, str] = {}
-    _recorders.append(used)
-    try:
-        yield used
-    finally:
-        # By identity: two recorders can hold equal dicts, and list.remove compares.
-        _recorders[:] = [other for other in _recorders if other is not used]
-
-
-@contextmanager
-def remembered(path: Path) -> Iterator[None]:
-    """Reuse the notes rendered by earlier runs, stored at `path`, and store this run's."""
-    before: dict[str, str] = localcache.load_dict(path, _FORMAT)
-    _known.update(before)
-    with collected() as used:
-        try:
-            yield
-        finally:
-            if used != before:
-                _save(path, before, used)
-
-
-_FORMAT = 1  # of the file `remembered` keeps
-NOTES_CACHE = ".mediafeed/notes.pickle"  # in the show folder, for build and check alike
-
-
-def _save(path: Path, before: dict[str, str], data: dict[str, str]) -> None:
-    """Appended to a signed journaled dict (see `localcache.save_dict`); a cache that
-    cannot be written costs a render next time."""
-    with suppress(OSError):
-        localcache.save_dict(path, _FORMAT, before, data)
-
-
-def keep_remembered(sources: Iterable[str]) -> None:
-    """Keep the remembered Markdown of these notes for later runs even when this run
-    renders none of them (their feed items, pages and check findings came from caches),
-    so the command that needs them next renders no Markdown either. A command that
-    reads every episode says so, and the file holds every episode's notes whichever
-    command wrote it last."""
-    for source in sources:
-        key = _key(source)
-        raw = _known.get(key)
-        if raw is not None:
-            for used in _recorders:
-                used[key] = raw
-
-
-def adopt(rendered: dict[str, str]) -> None:
-    """Take Markdown output a forked child rendered (see `collected`) as if rendered here:
-    it is remembered for later runs and not rendered again. Sanitizing still runs here,
-    as for a cache."""
-    _known.update(rendered)
-    for used in _recorders:
-        used.update(rendered)
-
-
+@lru_cache(maxsize=4096)
 def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go.
-
-    Only the Markdown step is remembered between runs; sanitizing runs in every process,
-    so nothing from a cache file reaches the feed unsanitized.
-    """
-    key = _key(source)
-    raw = _known.get(key)
-    if raw is None:
-        raw = _known[key] = _markdown(xml_safe(source))
-    for used in _recorders:
-        used[key] = raw
-    html = _clean.get(key)
-    if html is None:
-        html = _clean[key] = _sanitize(raw)
-    return html
+    Remembered within one command, where the feed, the page and the check render the same
+    notes."""
+    return _sanitize(_markdown(xml_safe(source)))
 
 
 def _sanitize(rendered: str) -> str:

@@ -9,7 +9,6 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from mediafeed.itemcache import RowCache
 from mediafeed.links import (
     SHOW_PAGE_KEY,
     STYLESHEET_KEY,
@@ -133,9 +132,8 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
 
 
 def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key: str, *,
-                  level: int, cache: RowCache | None) -> list[Markup]:  # fmt: skip
-    """Each episode's `<li>` in a page's list of episodes. With a cache, only the rows of
-    new or changed episodes are rendered: the page of a year holds hundreds."""
+                  level: int) -> list[Markup]:  # fmt: skip
+    """Each episode's `<li>` in a page's list of episodes."""
     template = find_template(show, ROW_TEMPLATE)
 
     def render(episode: Episode) -> str:
@@ -148,17 +146,7 @@ def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key
         return render_template(show, ROW_TEMPLATE, {"row": row, "loc": loc, "level": level},
                                template=template)  # fmt: skip
 
-    if cache is None:
-        return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
-    rows = []
-    keys = cache.keys((cache.scope, page_key, level), episodes)
-    for key, episode in zip(keys, episodes, strict=True):
-        fragment = cache.get(key)
-        if fragment is None:
-            fragment = render(episode).encode("utf-8")
-            cache.put(key, fragment)
-        rows.append(Markup(fragment.decode("utf-8")))  # noqa: S704 (rendered autoescaped, kept signed)
-    return rows
+    return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
 
 
 # A long show's home page lists its latest episodes and links a page per year for the rest:
@@ -194,7 +182,6 @@ def render_show_page(
     links: Links,
     years: Sequence[int] = (),
     stylesheet_key: str = STYLESHEET_KEY,
-    rows: RowCache | None = None,
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
@@ -205,7 +192,7 @@ def render_show_page(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
         og_image=links.image(show.artwork),
-        rows=_episode_rows(show, loc, episodes, SHOW_PAGE_KEY, level=3, cache=rows),
+        rows=_episode_rows(show, loc, episodes, SHOW_PAGE_KEY, level=3),
         years=year_links(years, SHOW_PAGE_KEY),
     )
     return render_template(show, "show.html", context)
@@ -219,7 +206,6 @@ def render_year_page(
     links: Links,
     years: Sequence[int],
     stylesheet_key: str = STYLESHEET_KEY,
-    rows: RowCache | None = None,
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
@@ -232,7 +218,7 @@ def render_year_page(
         heading=heading,
         description=f"{heading}: {' '.join(show.description.split())}",
         og_image=links.image(show.artwork),
-        rows=_episode_rows(show, loc, episodes, page_key, level=2, cache=rows),
+        rows=_episode_rows(show, loc, episodes, page_key, level=2),
         years=year_links(years, page_key, current=year),
     )
     return render_template(show, "year.html", context)

@@ -1,10 +1,9 @@
 """Page templates: the show's own `templates/` folder over the packaged ones, rendered
-with Jinja2 (HTML autoescaped), compiled once per user and kept in the state folder."""
+with Jinja2 (HTML autoescaped)."""
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 
@@ -13,9 +12,8 @@ import jinja2
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Show
 from mediafeed.render.i18n import iso_duration, timestamp
-from mediafeed.state import default_state_dir
 
-TEMPLATE_PACKAGE = "mediafeed"
+PACKAGED_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _environment(show: Show) -> jinja2.Environment:
@@ -34,12 +32,11 @@ def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinj
     loader = jinja2.ChoiceLoader(
         [
             jinja2.FileSystemLoader(root / "templates"),
-            jinja2.PackageLoader(TEMPLATE_PACKAGE, "templates"),
+            jinja2.FileSystemLoader(PACKAGED_TEMPLATES),
         ]
     )
     env = jinja2.Environment(
         loader=loader,
-        bytecode_cache=_compiled_templates(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -53,30 +50,6 @@ def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinj
     env.filters["iso_duration"] = iso_duration
     env.filters["md_escape"] = markdown_escape
     return env
-
-
-def _compiled_templates() -> jinja2.BytecodeCache | None:
-    """Templates compiled by earlier runs (compiling them took 21 ms of every build), in
-    this user's own state folder and only while no one else can write there: compiled
-    code runs as it is read, so it is never kept in a show folder, which can come from
-    anywhere. Jinja2 compiles again whenever a template's source changed."""
-    folder = default_state_dir() / "templates"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & 0o022 or not os.access(folder, os.W_OK):
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def template_sources(show: Show) -> list[Path]:
-    """Every template file a page may be made from: the show's own, then the packaged ones."""
-    packaged = Path(__file__).parent / "templates"
-    own = show.root / "templates"
-    return [p for folder in (own, packaged) if folder.is_dir()
-            for p in folder.rglob("*") if p.is_file()]  # fmt: skip
 
 
 def render_template(show: Show, name: str, context: dict[str, object], *,

@@ -1,0 +1,275 @@
+"""Everything mediafeed remembers locally between runs: one SQLite file, `.mediafeed/cache.db`.
+
+Two tables. `files` holds the SHA-256 of files by path, trusted while the file's stat
+signature (size, modification and change time, inode) is what it was when hashed, and only
+once the file was older than a racy window at that moment, so a file rewritten within one
+timestamp tick is hashed again. `memo` holds plain JSON values under keys made from the
+content of their inputs and the fingerprint of the code that made them: an edit, an
+upgrade or a copied-in cache never yields stale output, and nothing read from it is
+executed. A damaged, foreign or unreadable file is replaced by an empty cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from mediafeed.errors import MediafeedError
+from mediafeed.manifest import sha256_file
+
+FOLDER = ".mediafeed"
+CACHE_FILE = "cache.db"
+LOCK_FILE = "lock"
+# The layout of the tables; what a value means is covered by the code fingerprint.
+SCHEMA = 1
+# A file whose modification time is this close to the moment it was hashed may change
+# again within the same timestamp tick: it is hashed again next time.
+RACY_NS = 2_000_000_000
+# How long a command waits for another one working on the same show.
+LOCK_WAIT_SECONDS = 600
+# The libraries whose output lands in the build; a new version of one is a new fingerprint.
+LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml",
+             "babel")  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of mediafeed's own modules and templates, as installed or edited, and of the
+    versions of the libraries that shape its output."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix not in (".pyc", ".pyo") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{name}={version}".encode())
+    return digest.hexdigest()
+
+
+def memo_key(*parts: object) -> str:
+    """A key for values made from `parts` (plain data) by this code."""
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(f"{code_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _signature(stat: os.stat_result) -> str:
+    # ctime cannot be set by a user: a file replaced by an older one (cp -p, unzip,
+    # rsync -a) keeps neither its change time nor, mostly, its inode.
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+class Cache:
+    """The show's cache, open for one command. Values are plain JSON; keys come from
+    `memo_key`. Writes are kept in one transaction and committed by `close`."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / FOLDER / CACHE_FILE
+        self.db = _open(self.path)
+        self._files: dict[str, tuple[str, str]] | None = None
+        self._used: dict[str, set[str]] = {}
+
+    def commit(self) -> None:
+        """Make what was stored so far last, whatever happens to this process next."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.commit()
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.commit()
+        self.db.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- content hashes of files --------------------------------------------------------
+
+    def sha256(self, path: str | os.PathLike[str], stat: os.stat_result | None = None) -> str:
+        """The file's SHA-256: remembered while its stat signature is unchanged."""
+        name = os.fspath(path)
+        if not os.path.isabs(name):
+            name = os.path.abspath(name)
+        stat = stat or os.stat(name)
+        signature = _signature(stat)
+        known = self._known_files().get(name)
+        if known is not None and known[0] == signature:
+            return known[1]
+        checked = time.time_ns()
+        digest = sha256_file(name)
+        self.remember_sha256(name, stat, digest, checked_ns=checked)
+        return digest
+
+    def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
+        """The file's SHA-256 if it is known for this stat signature, without reading it."""
+        known = self._known_files().get(os.path.abspath(path))
+        return known[1] if known is not None and known[0] == _signature(stat) else None
+
+    def remember_sha256(self, path: str | os.PathLike[str], stat: os.stat_result, digest: str,
+                        *, checked_ns: int | None = None, written: bool = False) -> None:  # fmt: skip
+        """Note the hash of bytes just read (`checked_ns`: when reading began) or just
+        `written` by this build into its own output folder (`stat` taken after)."""
+        name = os.path.abspath(path)
+        checked = checked_ns if checked_ns is not None else time.time_ns()
+        # A file read while it may still change within the same timestamp tick is not
+        # trusted by its stat. What the build itself wrote, it knows.
+        trusted = written or stat.st_mtime_ns < checked - RACY_NS
+        signature = _signature(stat) if trusted else "racy"
+        files = self._known_files()
+        if files.get(name) == (signature, digest):
+            return
+        files[name] = (signature, digest)
+        self._execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (name, signature, digest))
+
+    def _known_files(self) -> dict[str, tuple[str, str]]:
+        if self._files is None:
+            rows = self._query("SELECT path, signature, sha256 FROM files", ())
+            self._files = {path: (signature, digest) for path, signature, digest in rows}
+        return self._files
+
+    # ---- values made from inputs --------------------------------------------------------
+
+    def get(self, kind: str, key: str) -> Any:
+        """The value stored under (kind, key), or None."""
+        rows = self._query("SELECT value FROM memo WHERE kind = ? AND key = ?", (kind, key))
+        if not rows:
+            return None
+        self._used.setdefault(kind, set()).add(key)
+        try:
+            return json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        """Stored values by key, for those of `keys` there are."""
+        found: dict[str, Any] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._query(f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})",
+                               (kind, *part))  # fmt: skip
+            for key, value in rows:
+                with contextlib.suppress(TypeError, ValueError):
+                    found[key] = json.loads(value)
+        self._used.setdefault(kind, set()).update(found)
+        return found
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self._used.setdefault(kind, set()).add(key)
+        self._execute("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
+                      (kind, key, json.dumps(value, ensure_ascii=False)))  # fmt: skip
+
+    def used(self, kind: str) -> set[str]:
+        """The keys of `kind` this command read or stored."""
+        return self._used.get(kind, set())
+
+    def keep_only(self, kind: str, keys: set[str]) -> None:
+        """Forget the values of `kind` not under `keys`: what the last run used stays."""
+        rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
+        gone = [(kind, key) for (key,) in rows if key not in keys]
+        if gone:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.executemany("DELETE FROM memo WHERE kind = ? AND key = ?", gone)
+
+    def _query(self, sql: str, args: tuple[object, ...]) -> list[Any]:
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return []
+
+    def _execute(self, sql: str, args: tuple[object, ...]) -> None:
+        # A cache that cannot be written costs work next time, never the command.
+        try:
+            self.db.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> None:
+        """A file damaged past its header (cut short, overwritten) is started afresh;
+        a locked or read-only one is left to whoever holds it."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return
+        self.db.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.db = _open(self.path)
+        self._files = None
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The cache at `path`, made anew when it is missing, damaged or of another layout; in
+    memory when the show folder cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = _connect(str(path))
+    except (OSError, sqlite3.Error):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        try:
+            db = _connect(str(path))
+        except sqlite3.Error:
+            db = _connect(":memory:")
+    return db
+
+
+def _connect(name: str) -> sqlite3.Connection:
+    db = sqlite3.connect(name, timeout=30, isolation_level="DEFERRED")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            db.executescript(
+                "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS memo;"
+                "CREATE TABLE files (path TEXT PRIMARY KEY, signature TEXT, sha256 TEXT);"
+                "CREATE TABLE memo (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key));"
+                f"PRAGMA user_version = {SCHEMA};"
+            )
+        db.execute("SELECT count(*) FROM files").fetchone()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+class ShowBusy(MediafeedError):
+    """Another mediafeed command holds the show for longer than a command waits."""
+
+
+@contextlib.contextmanager
+def show_locked(root: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One command at a time builds or publishes a show; a second one waits its turn."""
+    folder = root / FOLDER
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        yield  # a read-only show: nothing here to keep apart
+        return
+    lock = FileLock(str(folder / LOCK_FILE))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise ShowBusy(f"another mediafeed command has been working on this show for over "
+                       f"{wait:.0f} s; try again when it has finished",
+                       path=folder / LOCK_FILE) from None  # fmt: skip
+    try:
+        yield
+    finally:
+        lock.release()
