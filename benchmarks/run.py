@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import probing, showgen, tools  # noqa: E402
 from benchmarks.tools import Run, run  # noqa: E402
 from mediafeed.store import local as localstore  # noqa: E402
-from mediafeed.store.publish import local_target, make_client  # noqa: E402
+from mediafeed.store.target import local_target, make_client  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 FULL = {"media_files": 10, "media_mb_each": 100, "episodes": 10_000, "probe_files": 1_000}

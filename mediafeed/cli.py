@@ -239,7 +239,7 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
     Items that cannot be imported are listed with the reason. Without --download-media the
     episodes keep linking their media on the old host.
     """
-    from mediafeed.migrate.migration import import_feed
+    from mediafeed.commands.migrate import import_feed
     from mediafeed.progress import progress_bar
 
     with progress_bar(enabled=download_media) as bar:

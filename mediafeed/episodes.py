@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import os
 import re
@@ -149,16 +148,17 @@ def episode_from_record(record: dict[str, Any]) -> Episode:
 
 
 def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
-    if fields.keys() != _field_names(cls):
+    if fields.keys() != _FIELDS[cls]:
         raise ValueError(f"not a record of {cls.__name__}")
     made = object.__new__(cls)
     made.__dict__.update(fields)
     return made
 
 
-@functools.cache
-def _field_names(cls: Any) -> set[str]:
-    return {f.name for f in dataclasses.fields(cls)}
+_FIELDS: dict[type, set[str]] = {
+    cls: {f.name for f in dataclasses.fields(cls)}
+    for cls in (Episode, MediaInfo, Person, Chapter, Location)
+}
 
 
 def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = ""

@@ -12,7 +12,7 @@ import pytest
 
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
-from mediafeed.store.publish import Target, local_target, make_client
+from mediafeed.store.target import Target, local_target, make_client
 
 # ---------------------------------------------------------------------------------------
 # Storage: a real SeaweedFS S3 server, one per test session (so one per xdist worker).

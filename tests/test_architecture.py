@@ -34,7 +34,7 @@ OWNERS = {
 }
 # What the pure stages may lean on besides their own folder: model in, bytes or facts out.
 PURE = {"render", "media"}
-PURE_MAY_IMPORT = {"model", "errors", "links", "categories"}
+PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "__version__"}
 # Only the orchestrators ask the cache; the stages get plain values from them.
 CACHE_USERS = {"build", "check", "commands"}
 # Nothing a command runs may be Linux-only (producers work on macOS and Windows too), and

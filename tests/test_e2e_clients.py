@@ -28,7 +28,7 @@ from mediafeed.links import Links
 from mediafeed.model import Episode
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
-from mediafeed.store.publish import Target, local_target, make_client
+from mediafeed.store.target import Target, local_target, make_client
 from tests.browser import (
     AUDIO_READY,
     axe_violations,

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 import mediafeed.commands.show
 from mediafeed.cli import cli
-from mediafeed.store.publish import Target
+from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
 
 

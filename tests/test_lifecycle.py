@@ -17,7 +17,7 @@ from mediafeed.config import load_show
 from mediafeed.episodes import load_episode
 from mediafeed.links import Links
 from mediafeed.render.archive import HISTORY_NS
-from mediafeed.store.publish import Target
+from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
 from tests.showmaker import many_episodes, write_episode
 from tests.test_pipeline import fetch, ok

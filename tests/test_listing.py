@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from mediafeed.store import transfer
-from mediafeed.store.publish import RECORD_KEY, Record, Target, _read_record
+from mediafeed.store.publish import _read_record
+from mediafeed.store.record import RECORD_KEY, Record
+from mediafeed.store.target import Target
 
 EPISODES = 700
 

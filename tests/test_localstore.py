@@ -14,7 +14,8 @@ import pytest
 from mediafeed.model import Manifest
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
-from mediafeed.store.publish import local_target, make_client, publish
+from mediafeed.store.publish import publish
+from mediafeed.store.target import local_target, make_client
 from tests import mediafactory
 from tests.showmaker import output_object
 

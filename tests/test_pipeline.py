@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode
-from mediafeed.store.publish import Target
+from mediafeed.store.target import Target
 from tests.mediafactory import m4a, mp3_cbr, mp3_vbr
 
 NOTES = "Een gesprek met **prof. Rick Kwekkeboom** over ontmoeting.\n\n- buurt\n- sport\n"

@@ -18,7 +18,9 @@ from mediafeed.errors import StoreError
 from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
 from mediafeed.model import Manifest
 from mediafeed.store.local import LocalStore
-from mediafeed.store.publish import CLAIMS_KEY, RECORD_KEY, Target, make_client, plan, publish
+from mediafeed.store.publish import plan, publish
+from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY
+from mediafeed.store.target import Target, make_client
 from tests import mediafactory
 from tests.showmaker import build_object
 

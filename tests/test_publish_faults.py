@@ -24,7 +24,9 @@ from mediafeed.errors import StoreError
 from mediafeed.media.probe import probe
 from mediafeed.model import Manifest
 from mediafeed.store.local import LocalStore
-from mediafeed.store.publish import CLAIMS_KEY, RECORD_KEY, Record, Target, make_client, publish
+from mediafeed.store.publish import publish
+from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record
+from mediafeed.store.target import Target, make_client
 from tests import mediafactory
 from tests.conftest import publish_table
 from tests.faultproxy import FaultProxy
@@ -368,7 +370,8 @@ _UPLOAD_ONE = """
 import re, sys
 from pathlib import Path
 from mediafeed.model import Manifest
-from mediafeed.store.publish import Target, make_client, publish
+from mediafeed.store.publish import publish
+from mediafeed.store.target import Target, make_client
 
 root, bucket, endpoint, access, secret = sys.argv[1:]
 target = Target(bucket=bucket, prefix="show", endpoint_url=endpoint, region="us-east-1")

@@ -18,7 +18,8 @@ from mediafeed.output import files_below
 from mediafeed.render.newsletter import newest_public, newsletter_block
 
 if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
-    from mediafeed.store.publish import Progress, PublishReport, Target
+    from mediafeed.store.publish import Progress, PublishReport
+    from mediafeed.store.target import Target
 
 LOCAL_BUCKET = "podcast"
 
@@ -70,14 +71,14 @@ def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
 def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
     """The configured S3 target, or the embedded store (started if it is not running)."""
     if show.publish.target:
-        from mediafeed.store.publish import Target
+        from mediafeed.store.target import Target
 
         return Destination(Target.from_settings(show.publish), None)
     from mediafeed.store import local as localstore
 
     store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
                                       bucket=LOCAL_BUCKET)  # fmt: skip
-    from mediafeed.store.publish import local_target
+    from mediafeed.store.target import local_target
 
     target, credentials = local_target(store, local_prefix(show))
     return Destination(target, credentials)
@@ -114,7 +115,8 @@ def publish_show(
     """
     # Pillow and the rules load only where the check runs.
     from mediafeed.check import require_publishable
-    from mediafeed.store.publish import make_client, publish, still_published
+    from mediafeed.store.publish import publish, still_published
+    from mediafeed.store.target import make_client
 
     with show_locked(show.root), Cache(show.root) as cache:
         last = _last_publish(cache, show)

@@ -7,11 +7,9 @@ run killed at any point is finished by the next one without sending anything twi
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -19,15 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.links import FEED_KEY
 from mediafeed.manifest import upload_rank
-from mediafeed.model import Manifest, OutputObject, PublishSettings
+from mediafeed.model import Manifest, OutputObject
 from mediafeed.store import transfer
-from mediafeed.store.local import LocalStore
 from mediafeed.store.record import (
     CLAIMS_KEY,
     RECORD_KEY,
@@ -38,6 +34,7 @@ from mediafeed.store.record import (
     landed,
     record_from_json,
 )
+from mediafeed.store.target import Target, store_errors
 from mediafeed.store.transfer import Progress
 
 if TYPE_CHECKING:
@@ -45,78 +42,13 @@ if TYPE_CHECKING:
 else:
     S3Client = Any
 
-__all__ = ["CLAIMS_KEY", "RECORD_KEY", "Plan", "Progress", "PublishReport", "Record", "Step", "Target",
-           "local_target", "make_client", "plan", "publish"]  # fmt: skip
+__all__ = ["Plan", "Progress", "PublishReport", "Step", "plan", "publish", "still_published"]
 
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
 # How often a long publish saves its progress to the record, so a rerun after a kill
 # checks few objects by HEAD.
 CHECKPOINT_SECONDS = 10.0
-# Anything _check_key might refuse: a key without any passes at regex speed, which counts
-# for 20,000 keys.
-_SUSPECT_KEY = re.compile(r"[^\x20-\x7e]|\\|^/|//|/$|(?:^|/)\.\.?(?:/|$)")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A bucket and prefix on some S3-compatible store, and the URL listeners fetch from."""
-
-    bucket: str
-    prefix: str = ""
-    endpoint_url: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    public_url: str | None = None
-
-    @classmethod
-    def from_settings(cls, settings: PublishSettings) -> Target:
-        if not settings.bucket:
-            raise StoreError("no publish target configured", field="publish.target")
-        return cls(
-            bucket=settings.bucket,
-            prefix=settings.prefix,
-            endpoint_url=settings.endpoint_url,
-            region=settings.region,
-            profile=settings.profile,
-            public_url=settings.public_url,
-        )
-
-    @property
-    def where(self) -> str:
-        return self.endpoint_url or "AWS S3"
-
-    def base_url(self) -> str:
-        """The public URL of the prefix, without a trailing slash."""
-        if self.public_url:
-            return self.public_url.rstrip("/")
-        if self.endpoint_url:
-            base = f"{self.endpoint_url.rstrip('/')}/{self.bucket}"
-        else:
-            base = f"https://{self.bucket}.s3.{self.region or 'us-east-1'}.amazonaws.com"
-        return f"{base}/{self.prefix}" if self.prefix else base
-
-    def key(self, name: str) -> str:
-        """The full store key for an object name, refused unless ASCII and under the prefix."""
-        for part, label in ((self.prefix, "prefix"), (name, "key")):
-            if part:
-                _check_key(part, label)
-        if not name:
-            raise StoreError("empty object key", field="key")
-        return f"{self.prefix}/{name}" if self.prefix else name
-
-
-def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str, str]]:
-    """The target and credentials for the embedded store."""
-    target = Target(
-        bucket=store.bucket,
-        prefix=prefix.strip("/"),
-        endpoint_url=store.endpoint_url,
-        region="us-east-1",
-        public_url=store.public_url(prefix),
-    )
-    return target, (store.access_key, store.secret_key)
-
 
 @dataclass(frozen=True)
 class Step:
@@ -189,28 +121,6 @@ class PublishReport:
         return self.make_steps()
 
 
-def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
-                read_timeout: float = transfer.READ_TIMEOUT,
-                max_attempts: int = transfer.MAX_ATTEMPTS) -> S3Client:  # fmt: skip
-    """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
-    access, secret = credentials if credentials else (None, None)
-    config = transfer.client_config(
-        path_style=bool(target.endpoint_url), read_timeout=read_timeout, max_attempts=max_attempts
-    )
-    with _store_errors(target):
-        session = boto3.session.Session(
-            profile_name=target.profile,
-            aws_access_key_id=access,
-            aws_secret_access_key=secret,
-            region_name=target.region or ("us-east-1" if target.endpoint_url else None),
-        )
-        # Timestamps stay strings: nothing here reads them, and parsing LastModified of
-        # every listed object costs a third of a large show's listing.
-        parsers = session._session.get_component("response_parser_factory")
-        parsers.set_parser_defaults(timestamp_parser=str)
-        return session.client("s3", endpoint_url=target.endpoint_url, config=config)
-
-
 def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = False,
          trust_record: bool = False) -> Plan:  # fmt: skip
     """Compare the build with the store, by sha256, never by ETag.
@@ -225,11 +135,11 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
         target.key(obj.key)
         if obj.key.startswith(".mediafeed/"):
             raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
-    with _store_errors(target):
+    with store_errors(target):
         record = _read_record(client, target)
     permalinks = dict(manifest.permalinks)
     _keep_permalinks(record.permalinks, permalinks)
-    with _store_errors(target):
+    with store_errors(target):
         trusted = trust_record and record.objects and not record.pending
         sizes = _record_sizes(record) if trusted else _list_sizes(client, target, record)
         uploads: list[OutputObject] = []
@@ -297,7 +207,7 @@ def publish(
 ) -> PublishReport:
     """Upload what changed: media and pages, then the feed, then prune, then the record."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
-    with _store_errors(target):
+    with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
     the_plan = plan(manifest, client, target, prune=prune, trust_record=trust_record)
     report = PublishReport(
@@ -316,7 +226,7 @@ def publish(
             raise StoreError("file is missing or changed since the build", path=obj.path)
     sink = transfer.Sink(progress)
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
-    with _store_errors(target):
+    with store_errors(target):
         record = the_plan.start_record()
         saved = the_plan.record
         claims = the_plan.record.claimed
@@ -358,7 +268,7 @@ def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
                     ) -> PublishReport | None:  # fmt: skip
     """The report of a publish with nothing to send, if the store still holds everything the
     record says it does; None if anything is missing, resized or left pending."""
-    with _store_errors(target):
+    with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
         record = _read_record(client, target)
         if not record.objects or record.pending or feed_key not in record.objects:
@@ -439,20 +349,5 @@ def _folder(target: Target) -> str:
     return f"{target.prefix}/" if target.prefix else ""
 
 
-def _check_key(key: str, label: str) -> None:
-    if not _SUSPECT_KEY.search(key):
-        return
-    if not key.isascii() or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
-        raise StoreError(f"{label} must be printable ASCII (Apple rejects others)", path=key)
-    if key.startswith("/") or "\\" in key:
-        raise StoreError(f"{label} must be relative, with '/' separators", path=key)
-    if any(part in ("", ".", "..") for part in key.split("/")):
-        raise StoreError(f"{label} must stay under the prefix (no '..' or empty parts)", path=key)
-
-
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _store_errors(target: Target) -> contextlib.AbstractContextManager[None]:
-    return transfer.store_errors(target.bucket, target.where, target.profile)

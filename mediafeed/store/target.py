@@ -1,0 +1,118 @@
+"""Where a show goes: a bucket and prefix on an S3-compatible store, and a client for it."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from mediafeed.errors import StoreError
+from mediafeed.model import PublishSettings
+from mediafeed.store import transfer
+from mediafeed.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+# Anything check_key might refuse: a key without any passes at regex speed, which counts
+# for 20,000 keys.
+_SUSPECT_KEY = re.compile(r"[^\x20-\x7e]|\\|^/|//|/$|(?:^|/)\.\.?(?:/|$)")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bucket and prefix on some S3-compatible store, and the URL listeners fetch from."""
+
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    public_url: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: PublishSettings) -> Target:
+        if not settings.bucket:
+            raise StoreError("no publish target configured", field="publish.target")
+        return cls(
+            bucket=settings.bucket,
+            prefix=settings.prefix,
+            endpoint_url=settings.endpoint_url,
+            region=settings.region,
+            profile=settings.profile,
+            public_url=settings.public_url,
+        )
+
+    @property
+    def where(self) -> str:
+        return self.endpoint_url or "AWS S3"
+
+    def base_url(self) -> str:
+        """The public URL of the prefix, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.endpoint_url:
+            base = f"{self.endpoint_url.rstrip('/')}/{self.bucket}"
+        else:
+            base = f"https://{self.bucket}.s3.{self.region or 'us-east-1'}.amazonaws.com"
+        return f"{base}/{self.prefix}" if self.prefix else base
+
+    def key(self, name: str) -> str:
+        """The full store key for an object name, refused unless ASCII and under the prefix."""
+        for part, label in ((self.prefix, "prefix"), (name, "key")):
+            if part:
+                check_key(part, label)
+        if not name:
+            raise StoreError("empty object key", field="key")
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+
+def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str, str]]:
+    """The target and credentials for the embedded store."""
+    target = Target(
+        bucket=store.bucket,
+        prefix=prefix.strip("/"),
+        endpoint_url=store.endpoint_url,
+        region="us-east-1",
+        public_url=store.public_url(prefix),
+    )
+    return target, (store.access_key, store.secret_key)
+
+
+def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
+                read_timeout: float = transfer.READ_TIMEOUT,
+                max_attempts: int = transfer.MAX_ATTEMPTS) -> S3Client:  # fmt: skip
+    """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
+    access, secret = credentials if credentials else (None, None)
+    config = transfer.client_config(
+        path_style=bool(target.endpoint_url), read_timeout=read_timeout, max_attempts=max_attempts
+    )
+    with store_errors(target):
+        session = boto3.session.Session(
+            profile_name=target.profile,
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
+            region_name=target.region or ("us-east-1" if target.endpoint_url else None),
+        )
+        return session.client("s3", endpoint_url=target.endpoint_url, config=config)
+
+
+def check_key(key: str, label: str) -> None:
+    if not _SUSPECT_KEY.search(key):
+        return
+    if not key.isascii() or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise StoreError(f"{label} must be printable ASCII (Apple rejects others)", path=key)
+    if key.startswith("/") or "\\" in key:
+        raise StoreError(f"{label} must be relative, with '/' separators", path=key)
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise StoreError(f"{label} must stay under the prefix (no '..' or empty parts)", path=key)
+
+
+
+def store_errors(target: Target) -> contextlib.AbstractContextManager[None]:
+    return transfer.store_errors(target.bucket, target.where, target.profile)
