@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -16,10 +14,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mediafeed.errors import StoreError
 from mediafeed.state import default_state_dir as default_state_dir
+
+if TYPE_CHECKING:
+    import psutil
 
 HOST = "127.0.0.1"
 DEFAULT_S3_PORT = 8333
@@ -29,6 +30,12 @@ LOG_FILE = "weed.log"
 LOCK_FILE = "store.lock"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+# Longer than one start or stop normally takes, so a second caller waits for the first
+# rather than failing, yet a stuck holder gives an error instead of a hang.
+LOCK_TIMEOUT = 120.0
+# How far the start time psutil reports may drift from the recorded one (clock ticks,
+# boot-time rounding) and still be the same process; a reused pid starts far later.
+CREATE_TIME_TOLERANCE = 1.0
 # The admin worker dials the admin port plus this offset for gRPC, whatever the flags say.
 ADMIN_GRPC_OFFSET = 10000
 # Ports weed needs besides S3 and admin; each gets its own free loopback port.
@@ -72,7 +79,8 @@ def ensure_running(
     A user's store prefers S3 port 8333 and keeps its ports across restarts, so the feed URL
     a podcast app subscribed to stays the same.
     """
-    state_dir = Path(state_dir)
+    # Absolute, since weed runs in the state folder and reads its paths from there.
+    state_dir = Path(state_dir).absolute()
     try:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
@@ -83,17 +91,23 @@ def ensure_running(
 
 def stop(state_dir: Path) -> bool:
     """Stop the store recorded in `state_dir`; return whether one was running."""
-    if not (Path(state_dir) / STORE_FILE).exists():
+    state_dir = Path(state_dir).absolute()
+    if not (state_dir / STORE_FILE).exists():
         return False
-    with _locked(Path(state_dir)):
-        return _stop(Path(state_dir))
+    with _locked(state_dir):
+        return _stop(state_dir)
 
 
 def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> LocalStore:
     record = _read_record(state_dir)
     buckets = sorted(set(record.get("buckets", [])) | {bucket})
-    if record and _is_ours(record):
+    server = _recorded_server(record, state_dir)
+    if server is not None:
         if bucket in record.get("buckets", []) and _bucket_exists(record, bucket):
+            if "create_time" not in record:
+                # A record from before start times were kept: from now on it has one.
+                record["create_time"] = server.create_time()
+                _write_private(state_dir / STORE_FILE, json.dumps(record, indent=2) + "\n")
             return _store_from(record, state_dir, bucket)
         # A server that does not answer is restarted; so is one lacking the bucket, since
         # weed creates buckets at startup.
@@ -103,7 +117,7 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
     for _ in range(3):
         ports = _choose_ports(record.get("ports", {}), preferred_s3_port)
         try:
-            pid = _start(state_dir, ports, buckets, access_key, secret_key)
+            pid, create_time = _start(state_dir, ports, buckets, access_key, secret_key)
         except _PortTaken as exc:
             # Another program took a port between choosing and binding it: choose again.
             last_error = exc.error
@@ -111,6 +125,7 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
             continue
         record = {
             "pid": pid,
+            "create_time": create_time,
             "ports": ports,
             "buckets": buckets,
             "access_key": access_key,
@@ -123,17 +138,10 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
 
 
 def _stop(state_dir: Path) -> bool:
-    record = _read_record(state_dir)
-    if not record or not _is_ours(record):
+    server = _recorded_server(_read_record(state_dir), state_dir)
+    if server is None:
         return False
-    pid = int(record["pid"])
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
-    if not _wait_gone(pid, STOP_TIMEOUT):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        _wait_gone(pid, STOP_TIMEOUT)
-    _CHILDREN.pop(pid, None)
+    _end(server, grace=STOP_TIMEOUT)
     return True
 
 
@@ -144,7 +152,7 @@ class _PortTaken(Exception):
 
 
 def _weed_binary() -> str:
-    beside = Path(sys.executable).parent / "weed"
+    beside = Path(sys.executable).parent / ("weed.exe" if os.name == "nt" else "weed")
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
     found = shutil.which("weed")
@@ -155,9 +163,16 @@ def _weed_binary() -> str:
 
 def _start(
     state_dir: Path, ports: dict[str, int], buckets: list[str], access_key: str, secret_key: str
-) -> int:
+) -> tuple[int, float]:
+    """Start weed and wait until it serves every bucket; its pid and start time."""
+    import psutil
+
     data_dir = state_dir / "data"
-    data_dir.mkdir(exist_ok=True, mode=0o700)
+    try:
+        data_dir.mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        message = f"cannot create the store's data folder: {exc.strerror}"
+        raise StoreError(message, path=data_dir) from exc
     identities = state_dir / IDENTITIES_FILE
     _write_private(identities, json.dumps(_identities(access_key, secret_key), indent=2) + "\n")
     args = [
@@ -178,14 +193,7 @@ def _start(
     ]
     log_path = state_dir / LOG_FILE
     with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=state_dir,
-        )
+        proc = _spawn_detached(args, log, state_dir)
     _CHILDREN[proc.pid] = proc
     record = {"ports": ports, "access_key": access_key, "secret_key": secret_key}
     deadline = time.monotonic() + START_TIMEOUT
@@ -197,13 +205,40 @@ def _start(
                 raise _PortTaken(error)
             raise error
         if all(_bucket_exists(record, name) for name in buckets):
-            return proc.pid
+            # Our child and answering, so this pid is the weed just started.
+            server = psutil.Process(proc.pid)
+            if not _is_our_weed(server, data_dir):
+                # Later runs could not tell it from a stranger: neither reuse nor stop it.
+                _end(server, grace=0)
+                raise StoreError("cannot read the local store's command line to identify it")
+            return proc.pid, server.create_time()
         time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(psutil.NoSuchProcess):
+        _end(psutil.Process(proc.pid), grace=0)
     proc.wait()
     _CHILDREN.pop(proc.pid, None)
     raise StoreError(f"the local store did not answer within {START_TIMEOUT:.0f} s; see {log_path}")
+
+
+def _spawn_detached(args: list[str], log: IO[bytes], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a server that a Ctrl+C in the terminal that started it does not stop."""
+    if sys.platform == "win32":  # os.name == "nt", spelt as type checkers understand it
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP,
+        )
+    return subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
+        start_new_session=True,
+    )
 
 
 def _identities(access_key: str, secret_key: str) -> dict[str, Any]:
@@ -271,9 +306,11 @@ def _hold_admin(held: list[socket.socket], previous: int | None) -> int:
 
 def _bind(port: int) -> socket.socket | None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # Lets a port the store used a moment ago (now in TIME_WAIT) count as free, as Go's
-    # listeners bind with the same option.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if os.name != "nt":
+        # Lets a port the store used a moment ago (now in TIME_WAIT) count as free, as Go's
+        # listeners bind with the same option. On Windows the option would let the bind
+        # share a port another program listens on, and Go does not set it there.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
     except OSError:
@@ -303,53 +340,140 @@ def _status(port: int, method: str, path: str) -> int | None:
 @contextlib.contextmanager
 def _locked(state_dir: Path) -> Iterator[None]:
     """One start or stop at a time per state folder, across processes."""
-    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    # filelock and psutil are imported where used, like http.client: publish imports this
+    # module for LocalStore, and together they cost some 40 ms of start-up.
+    import filelock
+
+    lock = filelock.FileLock(state_dir / LOCK_FILE, timeout=LOCK_TIMEOUT, mode=0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock.acquire()
+    except filelock.Timeout:
+        message = (
+            f"another mediafeed has been starting or stopping the local store for over "
+            f"{LOCK_TIMEOUT:g} s; try again once it is done"
+        )
+        raise StoreError(message, path=state_dir / LOCK_FILE) from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
-def _is_ours(record: dict[str, Any]) -> bool:
-    """Whether the recorded process is alive and still our server, not a reused pid."""
-    pid = int(record["pid"])
-    if not _is_alive(pid):
-        return False
+def _recorded_server(record: dict[str, Any], state_dir: Path) -> psutil.Process | None:
+    """The recorded process if it is alive and still our server, not a reused pid.
+
+    It must have started when the record says (records from before start times were kept
+    have only the command line to go on) and be a `weed mini` serving this folder's data.
+    """
+    import psutil
+
+    if not record:
+        return None
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): the live pid is all there is to go on
-    return b"weed" in cmdline and b"mini" in cmdline
+        pid = int(record["pid"])
+        child = _CHILDREN.get(pid)
+        if child is not None and child.poll() is not None:
+            _CHILDREN.pop(pid, None)  # ours, exited and now reaped
+            return None
+        process = psutil.Process(pid)
+        started = record.get("create_time")
+        if (
+            started is not None
+            and abs(process.create_time() - float(started)) > CREATE_TIME_TOLERANCE
+        ):
+            return None
+        if not _is_our_weed(process, state_dir / "data"):
+            return None
+    except (psutil.Error, TypeError, ValueError, OverflowError):
+        return None  # gone, not ours to look at, or a record that names no pid
+    return process
 
 
-def _is_alive(pid: int) -> bool:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        return child.poll() is None
+def _is_our_weed(process: psutil.Process, data_dir: Path) -> bool:
+    """Whether `process` is a live `weed mini` whose data folder is `data_dir`."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        try:
-            child.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if process.status() == psutil.STATUS_ZOMBIE:
             return False
-        return True
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _is_alive(pid):
-            return True
-        time.sleep(0.1)
+        args = process.cmdline()
+    except psutil.Error:
+        return False
+    if not args or Path(args[0]).name.lower() not in ("weed", "weed.exe") or "mini" not in args:
+        return False
+    for arg in args:
+        name, _, value = arg.partition("=")
+        if name in ("-dir", "--dir") and value:
+            try:
+                return os.path.samefile(value, data_dir)
+            except OSError:
+                return False
     return False
+
+
+def _end(process: psutil.Process, *, grace: float) -> None:
+    """Stop a server and any children it has: ask, wait up to `grace` s, then kill."""
+    import psutil
+
+    try:
+        family = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        family = [process]  # gone already, or its children not ours to see
+    alive = family
+    if grace > 0:
+        for member in family:
+            _signal(member, "terminate")
+        alive = _wait_gone(family, grace)
+    for member in alive:
+        _signal(member, "kill")
+    if _wait_gone(alive, STOP_TIMEOUT):
+        raise StoreError(f"the local store (pid {process.pid}) did not stop")
+
+
+def _signal(process: psutil.Process, how: str) -> None:
+    import psutil
+
+    try:
+        # psutil checks that the pid still names the same process before it signals.
+        if how == "terminate":
+            process.terminate()
+        else:
+            process.kill()
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.AccessDenied as exc:
+        raise StoreError(f"not allowed to stop the local store (pid {process.pid})") from exc
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait up to `timeout` s for `processes` to end; those still running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [process for process in processes if _running(process)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def _running(process: psutil.Process) -> bool:
+    import psutil
+
+    child = _CHILDREN.get(process.pid)
+    if child is not None:
+        # Ours and not yet reaped, so the pid is still this process: poll, which reaps it
+        # once it has exited, is all there is to ask.
+        if child.poll() is None:
+            return True
+        _CHILDREN.pop(process.pid, None)
+        return False
+    try:
+        # An exited process that is not our child may linger as a zombie until its parent
+        # reaps it; it is gone all the same.
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
 
 
 def _read_record(state_dir: Path) -> dict[str, Any]:
