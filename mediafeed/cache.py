@@ -84,15 +84,26 @@ class Cache:
         self.db = _open(self.path)
         self._files: dict[str, tuple[str, str]] | None = None
         self._used: dict[str, set[str]] = {}
+        # Written in one go: an INSERT each costs more than the work a build of
+        # thousands of small files does for each.
+        self._new_files: dict[str, tuple[str, str]] = {}
+        self._new_values: dict[tuple[str, str], str] = {}
 
     def commit(self) -> None:
         """Make what was stored so far last, whatever happens to this process next."""
-        with contextlib.suppress(sqlite3.Error):
+        files = [(path, *entry) for path, entry in self._new_files.items()]
+        values = [(*key, value) for key, value in self._new_values.items()]
+        self._new_files.clear()
+        self._new_values.clear()
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", files)
+            self.db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", values)
             self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.db.commit()
+        self.commit()
         self.db.close()
 
     def __enter__(self) -> Cache:
@@ -136,8 +147,7 @@ class Cache:
         files = self._known_files()
         if files.get(name) == (signature, digest):
             return
-        files[name] = (signature, digest)
-        self._execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (name, signature, digest))
+        files[name] = self._new_files[name] = (signature, digest)
 
     def _known_files(self) -> dict[str, tuple[str, str]]:
         if self._files is None:
@@ -149,19 +159,12 @@ class Cache:
 
     def get(self, kind: str, key: str) -> Any:
         """The value stored under (kind, key), or None."""
-        rows = self._query("SELECT value FROM memo WHERE kind = ? AND key = ?", (kind, key))
-        if not rows:
-            return None
-        self._used.setdefault(kind, set()).add(key)
-        try:
-            return json.loads(rows[0][0])
-        except (TypeError, ValueError):
-            return None
+        return self.get_many(kind, [key]).get(key)
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
         """Stored values by key, for those of `keys` there are."""
         found: dict[str, Any] = {}
-        wanted = list(dict.fromkeys(keys))
+        wanted = [key for key in dict.fromkeys(keys) if (kind, key) not in self._new_values]
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -170,13 +173,16 @@ class Cache:
             for key, value in rows:
                 with contextlib.suppress(TypeError, ValueError):
                     found[key] = json.loads(value)
+        for key in keys:
+            value = self._new_values.get((kind, key))
+            if value is not None:
+                found[key] = json.loads(value)
         self._used.setdefault(kind, set()).update(found)
         return found
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self._used.setdefault(kind, set()).add(key)
-        self._execute("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
-                      (kind, key, json.dumps(value, ensure_ascii=False)))  # fmt: skip
+        self._new_values[kind, key] = json.dumps(value, ensure_ascii=False)
 
     def used(self, kind: str) -> set[str]:
         """The keys of `kind` this command read or stored."""
@@ -186,6 +192,9 @@ class Cache:
         """Forget the values of `kind` not under `keys`: what the last run used stays."""
         rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
         gone = [(kind, key) for (key,) in rows if key not in keys]
+        for entry in list(self._new_values):
+            if entry[0] == kind and entry[1] not in keys:
+                del self._new_values[entry]
         if gone:
             with contextlib.suppress(sqlite3.Error):
                 self.db.executemany("DELETE FROM memo WHERE kind = ? AND key = ?", gone)
@@ -197,13 +206,6 @@ class Cache:
             self._damaged(exc)
             return []
 
-    def _execute(self, sql: str, args: tuple[object, ...]) -> None:
-        # A cache that cannot be written costs work next time, never the command.
-        try:
-            self.db.execute(sql, args)
-        except sqlite3.DatabaseError as exc:
-            self._damaged(exc)
-
     def _damaged(self, exc: sqlite3.DatabaseError) -> None:
         """A file damaged past its header (cut short, overwritten) is started afresh;
         a locked or read-only one is left to whoever holds it."""
@@ -214,6 +216,7 @@ class Cache:
             self.path.unlink()
         self.db = _open(self.path)
         self._files = None
+        self._used.clear()
 
 
 def _open(path: Path) -> sqlite3.Connection:

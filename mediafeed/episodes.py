@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -127,9 +126,15 @@ def parse_episode_file(path: Path, raw: bytes) -> Episode:
 
 def episode_record(ep: Episode) -> dict[str, Any]:
     """The episode as plain data, for the cache; `episode_from_record` reads it back."""
-    record = asdict(ep)
-    record["published"] = ep.published.isoformat()
-    return record
+    return {
+        **vars(ep),
+        "published": ep.published.isoformat(),
+        "media": vars(ep.media),
+        "persons": [vars(person) for person in ep.persons],
+        "chapters": [vars(chapter) for chapter in ep.chapters],
+        "keywords": list(ep.keywords),
+        "location": vars(ep.location) if ep.location else None,
+    }
 
 
 def episode_from_record(record: dict[str, Any]) -> Episode:

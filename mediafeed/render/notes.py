@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import markdown
 import nh3
@@ -41,11 +41,11 @@ def _markdown(source: str) -> str:
     return result
 
 
-@lru_cache(maxsize=4096)
+@cache
 def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go.
-    Remembered within one command, where the feed, the page and the check render the same
-    notes."""
+    Remembered for the rest of the command: the feed item, the page and the check of an
+    episode render the same notes."""
     return _sanitize(_markdown(xml_safe(source)))
 
 
