@@ -29,8 +29,8 @@ OWNERS = {
     "nh3": {"render.notes"},
     "PIL": {"media.artwork", "check", "commands.init"},
     "sqlite3": {"cache"},
-    "filelock": {"cache", "store.local"},
-    "psutil": {"store.local"},
+    "filelock": {"cache", "store"},
+    "psutil": {"store"},
 }
 # What the pure stages may lean on besides their own folder: model in, bytes or facts out.
 PURE = {"render", "media"}

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-from mediafeed.check import RULES, Finding, check_show
+from mediafeed.check import check_show
 from mediafeed.cli import cli
+from mediafeed.rules import RULES, Finding
 from tests.mediafactory import jpeg, ogg_vorbis
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,12 +21,12 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from mediafeed.check import chapters_problem
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
 from mediafeed.model import Chapter, Episode, Funding, Location, Owner, Person, Show
 from mediafeed.render.feed import chapters_json, podcast_guid, render_feed
+from mediafeed.rules import chapters_problem
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "demo-feed.xml"

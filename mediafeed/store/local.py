@@ -8,19 +8,26 @@ import os
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mediafeed.errors import StoreError
 from mediafeed.state import default_state_dir as default_state_dir
+from mediafeed.store.process import (
+    CHILDREN,
+    STOP_TIMEOUT,
+    end,
+    is_our_weed,
+    recorded_server,
+    spawn_detached,
+)
 
 if TYPE_CHECKING:
-    import psutil
+    pass
 
 HOST = "127.0.0.1"
 DEFAULT_S3_PORT = 8333
@@ -29,13 +36,9 @@ IDENTITIES_FILE = "s3.json"
 LOG_FILE = "weed.log"
 LOCK_FILE = "store.lock"
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 15.0
 # Longer than one start or stop normally takes, so a second caller waits for the first
 # rather than failing, yet a stuck holder gives an error instead of a hang.
 LOCK_TIMEOUT = 120.0
-# How far the start time psutil reports may drift from the recorded one (clock ticks,
-# boot-time rounding) and still be the same process; a reused pid starts far later.
-CREATE_TIME_TOLERANCE = 1.0
 # The admin worker dials the admin port plus this offset for gRPC, whatever the flags say.
 ADMIN_GRPC_OFFSET = 10000
 # Ports weed needs besides S3 and admin; each gets its own free loopback port.
@@ -48,10 +51,6 @@ _PLAIN_PORTS = (
     "filer.port.grpc",
     "s3.port.grpc",
 )
-
-# Servers started by this process, kept so they are reaped (no zombies) and waited on.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
 
 @dataclass(frozen=True)
 class LocalStore:
@@ -101,7 +100,7 @@ def stop(state_dir: Path) -> bool:
 def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> LocalStore:
     record = _read_record(state_dir)
     buckets = sorted(set(record.get("buckets", [])) | {bucket})
-    server = _recorded_server(record, state_dir)
+    server = recorded_server(record, state_dir)
     if server is not None:
         if bucket in record.get("buckets", []) and _bucket_exists(record, bucket):
             if "create_time" not in record:
@@ -138,10 +137,10 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
 
 
 def _stop(state_dir: Path) -> bool:
-    server = _recorded_server(_read_record(state_dir), state_dir)
+    server = recorded_server(_read_record(state_dir), state_dir)
     if server is None:
         return False
-    _end(server, grace=STOP_TIMEOUT)
+    end(server, grace=STOP_TIMEOUT)
     return True
 
 
@@ -193,13 +192,13 @@ def _start(
     ]
     log_path = state_dir / LOG_FILE
     with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
-        proc = _spawn_detached(args, log, state_dir)
-    _CHILDREN[proc.pid] = proc
+        proc = spawn_detached(args, log, state_dir)
+    CHILDREN[proc.pid] = proc
     record = {"ports": ports, "access_key": access_key, "secret_key": secret_key}
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            _CHILDREN.pop(proc.pid, None)
+            CHILDREN.pop(proc.pid, None)
             error = StoreError(f"the local store exited at startup; see {log_path}")
             if "address already in use" in log_path.read_text(errors="replace"):
                 raise _PortTaken(error)
@@ -207,38 +206,17 @@ def _start(
         if all(_bucket_exists(record, name) for name in buckets):
             # Our child and answering, so this pid is the weed just started.
             server = psutil.Process(proc.pid)
-            if not _is_our_weed(server, data_dir):
+            if not is_our_weed(server, data_dir):
                 # Later runs could not tell it from a stranger: neither reuse nor stop it.
-                _end(server, grace=0)
+                end(server, grace=0)
                 raise StoreError("cannot read the local store's command line to identify it")
             return proc.pid, server.create_time()
         time.sleep(0.2)
     with contextlib.suppress(psutil.NoSuchProcess):
-        _end(psutil.Process(proc.pid), grace=0)
+        end(psutil.Process(proc.pid), grace=0)
     proc.wait()
-    _CHILDREN.pop(proc.pid, None)
+    CHILDREN.pop(proc.pid, None)
     raise StoreError(f"the local store did not answer within {START_TIMEOUT:.0f} s; see {log_path}")
-
-
-def _spawn_detached(args: list[str], log: IO[bytes], cwd: Path) -> subprocess.Popen[bytes]:
-    """Start a server that a Ctrl+C in the terminal that started it does not stop."""
-    if sys.platform == "win32":  # os.name == "nt", spelt as type checkers understand it
-        return subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP,
-        )
-    return subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=cwd,
-        start_new_session=True,
-    )
 
 
 def _identities(access_key: str, secret_key: str) -> dict[str, Any]:
@@ -357,123 +335,6 @@ def _locked(state_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def _recorded_server(record: dict[str, Any], state_dir: Path) -> psutil.Process | None:
-    """The recorded process if it is alive and still our server, not a reused pid.
-
-    It must have started when the record says (records from before start times were kept
-    have only the command line to go on) and be a `weed mini` serving this folder's data.
-    """
-    import psutil
-
-    if not record:
-        return None
-    try:
-        pid = int(record["pid"])
-        child = _CHILDREN.get(pid)
-        if child is not None and child.poll() is not None:
-            _CHILDREN.pop(pid, None)  # ours, exited and now reaped
-            return None
-        process = psutil.Process(pid)
-        started = record.get("create_time")
-        if (
-            started is not None
-            and abs(process.create_time() - float(started)) > CREATE_TIME_TOLERANCE
-        ):
-            return None
-        if not _is_our_weed(process, state_dir / "data"):
-            return None
-    except (psutil.Error, TypeError, ValueError, OverflowError):
-        return None  # gone, not ours to look at, or a record that names no pid
-    return process
-
-
-def _is_our_weed(process: psutil.Process, data_dir: Path) -> bool:
-    """Whether `process` is a live `weed mini` whose data folder is `data_dir`."""
-    import psutil
-
-    try:
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        args = process.cmdline()
-    except psutil.Error:
-        return False
-    if not args or Path(args[0]).name.lower() not in ("weed", "weed.exe") or "mini" not in args:
-        return False
-    for arg in args:
-        name, _, value = arg.partition("=")
-        if name in ("-dir", "--dir") and value:
-            try:
-                return os.path.samefile(value, data_dir)
-            except OSError:
-                return False
-    return False
-
-
-def _end(process: psutil.Process, *, grace: float) -> None:
-    """Stop a server and any children it has: ask, wait up to `grace` s, then kill."""
-    import psutil
-
-    try:
-        family = [process, *process.children(recursive=True)]
-    except psutil.Error:
-        family = [process]  # gone already, or its children not ours to see
-    alive = family
-    if grace > 0:
-        for member in family:
-            _signal(member, "terminate")
-        alive = _wait_gone(family, grace)
-    for member in alive:
-        _signal(member, "kill")
-    if _wait_gone(alive, STOP_TIMEOUT):
-        raise StoreError(f"the local store (pid {process.pid}) did not stop")
-
-
-def _signal(process: psutil.Process, how: str) -> None:
-    import psutil
-
-    try:
-        # psutil checks that the pid still names the same process before it signals.
-        if how == "terminate":
-            process.terminate()
-        else:
-            process.kill()
-    except psutil.NoSuchProcess:
-        pass
-    except psutil.AccessDenied as exc:
-        raise StoreError(f"not allowed to stop the local store (pid {process.pid})") from exc
-
-
-def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    """Wait up to `timeout` s for `processes` to end; those still running."""
-    deadline = time.monotonic() + timeout
-    while True:
-        alive = [process for process in processes if _running(process)]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.05)
-
-
-def _running(process: psutil.Process) -> bool:
-    import psutil
-
-    child = _CHILDREN.get(process.pid)
-    if child is not None:
-        # Ours and not yet reaped, so the pid is still this process: poll, which reaps it
-        # once it has exited, is all there is to ask.
-        if child.poll() is None:
-            return True
-        _CHILDREN.pop(process.pid, None)
-        return False
-    try:
-        # An exited process that is not our child may linger as a zombie until its parent
-        # reaps it; it is gone all the same.
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
 
 
 def _read_record(state_dir: Path) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""The rules `mediafeed check` applies, by stable id, and what makes a transcript, a chapters
+file or a URL acceptable."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from mediafeed.render.notes import plain_text
+
+ERROR = "error"
+WARNING = "warning"
+
+# rule id -> (severity, how to fix it). Limits are the directories' published ones:
+# Apple Podcasts ("A podcaster's guide to RSS", artwork requirements), Spotify's delivery
+# specification and the Podcast Index namespace.
+RULES: dict[str, tuple[str, str]] = {
+    "config": (ERROR, "edit mediafeed.toml"),
+    "required": (ERROR, "add the field to mediafeed.toml; Apple requires it"),
+    "owner-email": (ERROR, "give an address like name@example.org"),
+    "category": (ERROR, "use a name from Apple's list (docs/feed-tags.md), spelled exactly"),
+    "artwork-format": (ERROR, "save the picture as JPEG or PNG, named .jpg, .jpeg or .png"),
+    "artwork-size": (ERROR, "resize it to between 1400x1400 and 3000x3000 pixels"),
+    "artwork-square": (ERROR, "crop it to a square"),
+    "artwork-color": (ERROR, "save it in RGB colour without transparency"),
+    "episode-file": (ERROR, "correct the episode file's front matter"),
+    "duplicate-guid": (ERROR, "give each episode its own guid; never reuse a published one"),
+    "duplicate-title": (WARNING, "give each episode its own title"),
+    "media-missing": (ERROR, "put the media file back, or correct 'audio'"),
+    "media-unreadable": (ERROR, "re-export the media file, then run 'mediafeed tag'"),
+    "enclosure-length": (ERROR, "run 'mediafeed tag SLUG' to refresh length and sha256"),
+    "enclosure-type": (ERROR, "run 'mediafeed tag SLUG', or set mime_type to the real type"),
+    "enclosure-apple": (WARNING, "Apple Podcasts plays MP3, AAC (M4A) and MP4 video only"),
+    "https": (ERROR, "serve the show over HTTPS and use an https:// URL"),
+    "https-link": (WARNING, "use an https:// URL"),
+    "description-length": (ERROR, "shorten it to 4000 characters at most"),
+    "description-missing": (WARNING, "write show notes or a summary"),
+    "numbering": (WARNING, "number the episodes of each season 1, 2, 3, ... without gaps"),
+    "transcript": (ERROR, "fix the transcript file (WebVTT, SRT, JSON, HTML or text)"),
+    "chapters": (ERROR, "start every chapter within the episode's duration"),
+    "podcast-guid": (ERROR, "set guid to a UUID, or remove it to derive one from the feed URL"),
+    "no-episodes": (WARNING, "publish at least one episode; directories refuse empty feeds"),
+    "owner-verify": (WARNING, "show the email, or add a [[txt]] purpose = \"verify\" token"),
+}
+
+APPLE_TYPES = {"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac", "video/mp4",
+               "video/quicktime", "video/x-m4v", "application/pdf"}  # fmt: skip
+MAX_DESCRIPTION = 4000
+ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
+_VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
+_SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    rule: str
+    path: str  # relative to the show folder
+    field: str | None
+    message: str
+    fix: str
+
+    def line(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else self.path
+        return f"{self.severity}: {where}: {self.message} [{self.rule}] -> {self.fix}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def transcript_problem(suffix: str, text: str) -> str | None:
+    """Why a transcript does not parse as its format, or None."""
+    if suffix == ".vtt":
+        if not re.match(r"WEBVTT(?:[ \t].*)?$", text.splitlines()[0] if text else "", re.M):
+            return "a WebVTT file must start with 'WEBVTT'"
+        if not re.search(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}", text, re.M):
+            return "no cue with a time like 00:00:01.000 --> 00:00:02.000"
+    elif suffix == ".srt":
+        if not re.search(rf"^\d+\s*\n{_SRT_TIME} --> {_SRT_TIME}", text, re.M):
+            return "no numbered cue with a time like 00:00:01,000 --> 00:00:02,000"
+    elif suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return f"not JSON ({exc})"
+        if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+            return "a JSON transcript needs a 'segments' list"
+    elif not plain_text(text).strip():
+        return "empty"
+    return None
+
+
+def chapters_problem(data: bytes) -> str | None:
+    """Why bytes are not a Podcast Index JSON chapters document, or None."""
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"not JSON ({exc})"
+    if not isinstance(document, dict) or not isinstance(document.get("version"), str):
+        return "needs a 'version' string"
+    chapters = document.get("chapters")
+    if not isinstance(chapters, list):
+        return "needs a 'chapters' list"
+    starts = [c.get("startTime") if isinstance(c, dict) else None for c in chapters]
+    if not all(isinstance(s, int | float) and not isinstance(s, bool) for s in starts):
+        return "every chapter needs a numeric 'startTime'"
+    if starts != sorted(starts):  # type: ignore[type-var]
+        return "chapters must be in order of startTime"
+    return None
+
+
+def person_links(where: str, persons: Iterable[object]) -> Iterator[tuple[str, str | None]]:
+    for index, person in enumerate(persons):
+        yield f"{where}[{index}].href", getattr(person, "href", None)
+        yield f"{where}[{index}].img", getattr(person, "img", None)
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", value))
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
