@@ -283,18 +283,29 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
         if not ep.enclosure_url:
             key = keys.media_key(ep)
             path = os.path.join(out, key)
-            stat = link_or_copy(verify_media(show, ep, cache), path)
+            stat = _link(verify_media(show, ep, cache), path, ep.media.sha256, cache)
             # The facts the build just verified: no second read of a large file.
             objects[key] = OutputObject(key=key, path=path, size=stat.st_size, sha256=ep.media.sha256,
                                         content_type=ep.media.mime_type,
                                         cache_control=cache_control(key))  # fmt: skip
     for key, source in files.items():
         path = os.path.join(out, key)
-        stat = link_or_copy(Linkable(source, os.stat(source)), path)
+        found = Linkable(source, os.stat(source))
+        stat = _link(found, path, cache.sha256(source, found.stat), cache)
         objects[key] = OutputObject(key=key, path=path, size=stat.st_size,
                                     sha256=cache.sha256(path, stat), content_type=content_type(key),
                                     cache_control=cache_control(key))  # fmt: skip
     return objects
+
+
+def _link(source: Linkable, target: str, digest: str, cache: Cache) -> os.stat_result:
+    """Link a file whose content hash is known into feed/. A new link changes the file's
+    change time, not its bytes: the hash is noted for both names as they are now."""
+    stat = link_or_copy(source, target)
+    if stat.st_ino == source.stat.st_ino and stat.st_ctime_ns != source.stat.st_ctime_ns:
+        cache.remember_sha256(source.path, stat, digest)
+        cache.remember_sha256(target, stat, digest)
+    return stat
 
 
 def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache

@@ -46,15 +46,36 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, exclusive: bool =
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
-    """Leave the file alone when it holds these bytes, else replace it whole."""
+    """Leave the file alone when it holds these bytes, else replace it whole. A file that
+    is not there yet is written straight, a third of the calls of a temp file and a rename:
+    the build trusts an output only after checking its content hash, so a file half
+    written by a build that was stopped is made again by the next."""
+    path = os.fspath(path)
     try:
         with open(path, "rb") as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size == len(data) and handle.read() == data:
                 return stat
+    except FileNotFoundError:
+        return _write_new(path, data)
     except OSError:
         pass
     return write_atomic(path, data)
+
+
+def _write_new(path: str, data: bytes) -> os.stat_result:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        return write_atomic(path, data)  # made meanwhile: replace it whole
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        return os.fstat(handle.fileno())
 
 
 @dataclass(frozen=True)
@@ -70,8 +91,12 @@ def link_or_copy(source: Linkable, target: str | os.PathLike[str]) -> os.stat_re
     alone when it already is one, else replaced whole; a copy where links cannot be made."""
     target = os.fspath(target)
     wanted = source.stat
-    with contextlib.suppress(OSError):
+    try:
         made = os.stat(target)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):  # no links here, or made meanwhile
+            return _link_new(source, target)
+    else:
         if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
             return made
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -87,6 +112,15 @@ def link_or_copy(source: Linkable, target: str | os.PathLike[str]) -> os.stat_re
             os.unlink(tmp)
         raise
     return os.stat(target)
+
+
+def _link_new(source: Linkable, target: str) -> os.stat_result:
+    try:
+        os.link(source.path, target)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.link(source.path, target)
+    return os.stat(target)  # a new link changes the file's change time
 
 
 def files_below(folder: Path) -> list[Path]:
