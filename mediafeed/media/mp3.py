@@ -115,11 +115,13 @@ class FrameWalk:
                 self._head = head
                 return
             self._head = b""
-            if not self._step(head, 0, self.end):
+            if not self._step(head):
                 return
             position = self.end - offset
         elif position < 0:
             raise ValueError(f"bytes from {offset} fed, but the walk is at {self.end}")
+        if isinstance(data, memoryview) and position < len(data):
+            data = data.tobytes()  # indexed twice as fast; the copy costs a few per cent of that
         lengths = _length_table()
         count, limit, stop = self.count, self.size - offset, len(data) - 2
         while position < stop:
@@ -136,13 +138,13 @@ class FrameWalk:
         if position < len(data):
             self._head = bytes(data[position:])
 
-    def _step(self, head: bytes, position: int, at: int) -> bool:
-        """One frame from the header at `head[position:]`, which lies at byte `at`."""
-        second = head[position + 1]
-        if head[position] != 0xFF or second & 0xE0 != 0xE0:
+    def _step(self, head: bytes) -> bool:
+        """One frame on, from the first three bytes of its header; False when the walk ends."""
+        at, second = self.end, head[1]
+        if head[0] != 0xFF or second & 0xE0 != 0xE0:
             self._stop(self.count, at)
             return False
-        length = _length_table()[(second & 0x1E) << 6 | head[position + 2] >> 1]
+        length = _length_table()[(second & 0x1E) << 6 | head[2] >> 1]
         if length <= _INVALID or at + length > self.size:
             self.elsewhere = length == _ELSEWHERE
             self._stop(self.count, at)

@@ -79,6 +79,7 @@ _TRUNCATION_SLACK = 0.5
 # Reads this large cost few system calls; the buffer is reused, so size never costs memory.
 _BLOCK = 1 << 20
 
+# What is shown a file's bytes as they are read: each block, with the offset it starts at.
 Observer = Callable[[int, memoryview], None]
 
 

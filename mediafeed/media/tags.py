@@ -30,7 +30,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from mediafeed.errors import TagError
+from mediafeed.errors import MediaError, TagError
 from mediafeed.media.probe import MediaFile, Observer, read_blocks
 from mediafeed.model import Chapter
 
@@ -229,7 +229,7 @@ def _copy(source: io.BufferedIOBase, out: io.BufferedIOBase) -> None:
 
 def _tag_error(exc: Exception, path: Path) -> TagError:
     """`exc` as the one TagError the user sees, naming `path`."""
-    if isinstance(exc, TagError):
+    if isinstance(exc, MediaError):  # a TagError, or a read of the source that failed
         return TagError(exc.message, path=path)
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return TagError(f"cannot write tags: {reason or type(exc).__name__}", path=path)
@@ -242,8 +242,10 @@ def read_tags(path: Path) -> EpisodeTags:
     try:
         with open(path, "rb") as handle:
             return existing_tags(_open(handle))
-    except Exception as exc:
-        raise _tag_error(exc, path) from exc
+    except OSError as exc:
+        raise TagError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    except TagError as exc:
+        raise TagError(exc.message, path=path) from exc
 
 
 def existing_tags(audio: FileType) -> EpisodeTags:
