@@ -464,12 +464,22 @@ def test_read_tags_of_a_file_tagged_by_lame(tmp_path: Path) -> None:
 
 # -- a tagged copy, written in one read of the source ------------------------------------
 
+
+def mp3_with_a_large_tag(tmp_path: Path) -> Path:
+    """An MP3 whose tag is larger than the one written next: the tag shrinks."""
+    path = mf.mp3_cbr(tmp_path)
+    big = mf.noise_png(tmp_path, size=400).read_bytes()
+    write_tags(path, EpisodeTags(title="Old", cover=big, cover_mime="image/png"))
+    return path
+
+
 COPY_SOURCES: dict[str, Maker] = {
     **FORMATS,
     "mp3-no-xing": mf.mp3_no_xing,
     "mp3-id3v1": lambda tmp: mf.mp3_tagged(tmp, "v1"),
     "mp3-id3v2.3": lambda tmp: mf.mp3_tagged(tmp, "v2.3"),
     "mp3-id3v2.4": lambda tmp: mf.mp3_tagged(tmp, "v2.4"),
+    "mp3-larger-old-tag": mp3_with_a_large_tag,
 }
 
 

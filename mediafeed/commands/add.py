@@ -3,8 +3,9 @@
 `add` is all or nothing: the media copy is written, tagged, under a temporary name, the
 episode file is written last, and any failure removes everything this call created. It
 opens the producer's file once, read-only, and reads it once: mutagen parses the headers
-through that handle, and one pass copies the audio while it is hashed and (for an MP3) its
-frames are walked.
+through that handle, then one pass copies it (see `tags.copy_tagged`): an MP3 is hashed
+and its frames walked on the way; other formats are copied in the kernel, tagged in
+place, and the copy is hashed.
 """
 
 from __future__ import annotations
