@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import random
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mediafeed.beside import forking_is_safe
 from mediafeed.errors import MediaError
+from mediafeed.manifest import sha256_file
 from mediafeed.media import probe as media
-from mediafeed.media.probe import ProbeCache, extension_for, extension_matches, probe, sha256_file
+from mediafeed.media.probe import extension_for, extension_matches, probe
 from tests import mediafactory as mf
 
 
@@ -235,75 +233,6 @@ def test_five_megabyte_cover_does_not_disturb_probe(tmp_path: Path) -> None:
     assert probe(path).duration == pytest.approx(expected, abs=0.001)
 
 
-# -- the probe cache ---------------------------------------------------------------------
-
-
-def no_media_access(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(path: Path) -> object:
-        raise AssertionError(f"media file opened: {path}")
-
-    monkeypatch.setattr(media, "probe", refuse)
-    monkeypatch.setattr(media, "sha256_file", refuse)
-
-
-def test_rebuild_with_unchanged_media_opens_no_media_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = mf.mp3_cbr(tmp_path)
-    first = ProbeCache(tmp_path / "cache.json")
-    expected = first.probe(path)
-    first.save()
-    no_media_access(monkeypatch)
-    assert ProbeCache(tmp_path / "cache.json").probe(path) == expected
-
-
-def test_changed_media_is_probed_again(tmp_path: Path) -> None:
-    path = mf.mp3_cbr(tmp_path, seconds=2.0)
-    cache = ProbeCache(tmp_path / "cache.json")
-    cache.probe(path)
-    shutil.copyfile(mf.mp3_cbr(tmp_path / "other", seconds=3.0), path)
-    assert cache.probe(path).duration == pytest.approx(3.0, abs=0.05)
-
-
-def test_verify_catches_an_edit_that_kept_size_and_time(tmp_path: Path) -> None:
-    path = mf.wav(tmp_path)
-    cache = ProbeCache(tmp_path / "cache.json")
-    old = cache.probe(path)
-    stat = path.stat()
-    data = bytearray(path.read_bytes())
-    data[-1] ^= 0xFF
-    path.write_bytes(bytes(data))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert cache.probe(path).sha256 == old.sha256
-    assert cache.probe(path, verify=True).sha256 == sha256_file(path) != old.sha256
-
-
-def test_damaged_cache_file_only_costs_a_probe(tmp_path: Path) -> None:
-    (tmp_path / "cache.json").write_text("{not json")
-    path = mf.flac(tmp_path)
-    assert ProbeCache(tmp_path / "cache.json").probe(path) == probe(path)
-
-
-def test_cache_save_failure_keeps_old_cache_and_no_temp_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache_path = tmp_path / "cache" / "probe.json"
-    cache = ProbeCache(cache_path)
-    cache.probe(mf.mp3_cbr(tmp_path))
-    cache.save()
-    before = cache_path.read_bytes()
-    cache.probe(mf.flac(tmp_path))
-
-    def fail(src: str, dst: str) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(media.os, "replace", fail)
-    with pytest.raises(MediaError, match="No space left"):
-        cache.save()
-    assert cache_path.read_bytes() == before
-    assert sorted(p.name for p in cache_path.parent.iterdir()) == ["probe.json"]
-
-
 # -- MPEG audio: every version and layer, walked fast ------------------------------------
 
 
@@ -387,38 +316,3 @@ def test_mp3_is_not_read_as_aac_first(
         Watched if parser is media.AAC else parser for parser in media._MPEG_FIRST
     ))  # fmt: skip
     assert (probe(maker(tmp_path)).codec, tried) == ("mp3", [])
-
-
-def test_warming_the_probe_cache_probes_new_files_once_and_skips_bad_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    files = [mf.mp3_cbr(tmp_path, f"{n}.mp3") for n in range(3)]
-    bad = tmp_path / "bad.mp3"
-    bad.write_text("geen audio\n" * 100)
-    cache = ProbeCache(tmp_path / "probe.json")
-    cache.warm([*files, bad])
-    calls: list[Path] = []
-    monkeypatch.setattr(media, "probe", lambda p: calls.append(p) or probe(p))
-    assert [cache.probe(f).length for f in files] == [f.stat().st_size for f in files]
-    assert calls == []
-    with pytest.raises(MediaError):
-        cache.probe(bad)
-
-
-def test_warming_many_megabytes_probes_in_processes_with_the_same_facts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    segment = mf.mp3_no_xing(tmp_path, "segment.mp3", seconds=10.0).read_bytes()
-    files = []
-    for number in range(2):  # whole frames repeated: one valid stream of 40 MB each
-        path = tmp_path / f"lang-{number}.mp3"
-        path.write_bytes(segment * (40_000_000 // len(segment)))
-        files.append(path)
-    pools: list[str] = []
-    real_pool = media._pool
-    monkeypatch.setattr(media, "_pool", lambda *a: pools.append(type(p := real_pool(*a)).__name__) or p)
-    cache = ProbeCache(tmp_path / "probe.json")
-    cache.warm(files)
-    forkable = (os.cpu_count() or 1) > 1 and forking_is_safe()
-    assert pools == ["ProcessPoolExecutor" if forkable else "ThreadPoolExecutor"]
-    assert [cache.known(f, f.stat()) for f in files] == [probe(f) for f in files]

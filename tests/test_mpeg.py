@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
 
-from mediafeed.media.mp3 import decode_header, walk_frames
+from mediafeed.media.mp3 import FrameWalk, decode_header, walk_frames
 from tests import mediafactory as mf
 
 # Samples per frame by (MPEG version, layer), as ISO 11172-3 and 13818-3 define them.
@@ -159,3 +159,23 @@ def test_walk_stops_at_a_trailing_id3v1_tag(tmp_path: Path) -> None:
     size = path.stat().st_size
     count, end = walk_frames(path, stream_start(path), size) or (0, 0)
     assert (count > 20, path.read_bytes()[end : end + 3], size - end) == (True, b"TAG", 128)
+
+
+@given(cuts=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=60))
+def test_a_walk_fed_from_the_files_start_in_any_blocks_counts_the_same(
+    encoded: dict[str, Path], cuts: list[int]
+) -> None:
+    # As a probe feeds it: the whole file from byte 0, whatever blocks the reads give, to a
+    # walk that starts some frames in.
+    path = encoded["mpeg2.5-layer3"]
+    data = path.read_bytes()
+    start, size = 0, len(data)
+    for _ in range(5):
+        header = decode_header(data[start : start + 4])
+        assert header is not None
+        start += header.length
+    walk, offset = FrameWalk(start, size), 0
+    for cut in [*cuts, size]:
+        walk.feed(offset, memoryview(data)[offset : offset + cut])
+        offset = min(size, offset + cut)
+    assert (walk.count, walk.end) == reference_walk(path, start, size)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode
-from mediafeed.media.probe import sha256_file
+from mediafeed.manifest import sha256_file
 from tests.mediafactory import m4a, mp3_cbr
 
 

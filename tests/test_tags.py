@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import json
 import os
 import stat
@@ -16,12 +17,14 @@ from typing import Any
 import mutagen
 import pytest
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, ID3NoHeaderError
 from mutagen.mp4 import MP4
 
 from mediafeed.errors import TagError
+from mediafeed.manifest import sha256_file
 from mediafeed.media import tags as tags_module
-from mediafeed.media.tags import EpisodeTags, read_tags, write_tags
+from mediafeed.media.probe import open_media
+from mediafeed.media.tags import EpisodeTags, copy_tagged, read_tags, write_tags
 from mediafeed.model import Chapter
 from tests import mediafactory as mf
 
@@ -457,3 +460,77 @@ def test_read_tags_of_an_untagged_file_is_empty(tmp_path: Path, name: str) -> No
 
 def test_read_tags_of_a_file_tagged_by_lame(tmp_path: Path) -> None:
     assert read_tags(mf.mp3_tagged(tmp_path, "v2.3")).title == "Tagged elsewhere"
+
+
+# -- a tagged copy, written in one read of the source ------------------------------------
+
+
+def mp3_with_a_large_tag(tmp_path: Path) -> Path:
+    """An MP3 whose tag is larger than the one written next: the tag shrinks."""
+    path = mf.mp3_cbr(tmp_path)
+    big = mf.noise_png(tmp_path, size=400).read_bytes()
+    write_tags(path, EpisodeTags(title="Old", cover=big, cover_mime="image/png"))
+    return path
+
+
+COPY_SOURCES: dict[str, Maker] = {
+    **FORMATS,
+    "mp3-no-xing": mf.mp3_no_xing,
+    "mp3-id3v1": lambda tmp: mf.mp3_tagged(tmp, "v1"),
+    "mp3-id3v2.3": lambda tmp: mf.mp3_tagged(tmp, "v2.3"),
+    "mp3-id3v2.4": lambda tmp: mf.mp3_tagged(tmp, "v2.4"),
+    "mp3-larger-old-tag": mp3_with_a_large_tag,
+}
+
+
+def copied(source: Path, out_path: Path, tags: EpisodeTags, **options: Any) -> tuple[int, str]:
+    with open_media(source) as media, out_path.open("wb+") as out:
+        return copy_tagged(media, out, tags, **options)
+
+
+@pytest.mark.parametrize("id3_version", [3, 4])
+@pytest.mark.parametrize("name", COPY_SOURCES)
+def test_a_tagged_copy_is_the_file_tagging_in_place_gives(
+    tmp_path: Path, name: str, id3_version: int, cover: bytes
+) -> None:
+    source = COPY_SOURCES[name](tmp_path)
+    before = source.read_bytes()
+    expected = tmp_path / "in-place"
+    expected.write_bytes(before)
+    write_tags(expected, episode_tags(cover), id3_version=id3_version)
+    copy = tmp_path / "copy"
+    length, sha256 = copied(source, copy, episode_tags(cover), id3_version=id3_version)
+    assert copy.read_bytes() == expected.read_bytes()
+    assert (length, sha256) == (copy.stat().st_size, sha256_file(copy))
+    assert source.read_bytes() == before, "the source is only read"
+
+
+@pytest.mark.parametrize("name", ["mp3-cbr", "mp3-id3v1", "m4a", "opus"])
+def test_the_observer_sees_every_byte_of_the_audio_in_order(
+    tmp_path: Path, name: str, cover: bytes
+) -> None:
+    source = COPY_SOURCES[name](tmp_path)
+    seen: list[tuple[int, bytes]] = []
+    copied(source, tmp_path / "copy", episode_tags(cover),
+           observe=lambda offset, block: seen.append((offset, bytes(block))))  # fmt: skip
+    data = source.read_bytes()
+    first = seen[0][0]
+    assert b"".join(block for _, block in seen) == data[first:]
+    assert [offset for offset, _ in seen] == list(
+        itertools.accumulate((len(block) for _, block in seen[:-1]), initial=first)
+    )
+    assert first == (id3_size(source) if name.startswith("mp3") else 0), "all the audio is seen"
+
+
+def id3_size(path: Path) -> int:
+    try:
+        return int(ID3(path).size)
+    except ID3NoHeaderError:
+        return 0
+
+
+def test_a_copy_of_what_cannot_hold_tags_names_the_source(tmp_path: Path, cover: bytes) -> None:
+    source = mf.aac_adts(tmp_path)
+    with pytest.raises(TagError) as caught:
+        copied(source, tmp_path / "copy", episode_tags(cover))
+    assert caught.value.path == str(source)

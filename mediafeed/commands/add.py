@@ -1,14 +1,17 @@
 """Adding episodes and re-applying their tags: the producer's edits to the show folder.
 
-`add` is all or nothing: the media copy is probed and tagged under a temporary name, the
-episode file is written last, and any failure removes everything this call created.
+`add` is all or nothing: the media copy is written, tagged, under a temporary name, the
+episode file is written last, and any failure removes everything this call created. It
+opens the producer's file once, read-only, and reads it once: mutagen parses the headers
+through that handle, then one pass copies it (see `tags.copy_tagged`): an MP3 is hashed
+and its frames walked on the way; other formats are copied in the kernel, tagged in
+place, and the copy is hashed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, replace
@@ -26,10 +29,22 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media.probe import extension_for, extension_matches, probe
-from mediafeed.media.tags import EpisodeTags, read_tags, write_tags
+from mediafeed.media.probe import (
+    MediaFile,
+    extension_for,
+    extension_matches,
+    facts,
+    frame_walk,
+    open_media,
+    probe,
+)
+from mediafeed.media.tags import EpisodeTags, copy_tagged, existing_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.render.notes import plain_text
+
+# The facts of a copy still to be written. Tags carry none of them, so the episode's tags
+# are made before the copy, which yields the facts; the episode is made whole with them.
+_NOT_YET = MediaInfo(duration=0.0, length=0, mime_type="", sha256="")
 
 
 @dataclass(frozen=True)
@@ -50,11 +65,15 @@ class NewEpisode:
 
 
 def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Links) -> Episode:
-    source = request.media
-    if not source.is_file():
-        raise MediaError("file not found", path=source)
-    info = probe(source)
-    title = (request.title or _title_in(source) or source.stem.replace("_", " ")).strip()
+    with open_media(request.media) as media:
+        return _add(show, request, media, now=now, links=links)
+
+
+def _add(
+    show: Show, request: NewEpisode, media: MediaFile, *, now: dt.datetime, links: Links
+) -> Episode:
+    source = media.path
+    title = (request.title or _title_in(media) or source.stem.replace("_", " ")).strip()
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
@@ -66,7 +85,7 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
         raise EpisodeError("an episode with this slug exists; pass --slug to choose another",
                            path=target_file)  # fmt: skip
     # An honest name keeps its ending (an audiobook stays .m4b); a lying one is corrected.
-    suffix = source.suffix.lower() if extension_matches(source, info) else extension_for(info)
+    suffix = source.suffix.lower() if extension_matches(source, media) else extension_for(media)
     media_name = f"{slug}{suffix}"
     media_target = show.media_dir / media_name
     if media_target.exists():
@@ -74,20 +93,25 @@ def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Lin
 
     show.media_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{slug}.", suffix=".part", dir=show.media_dir)
-    os.close(fd)
     tmp = Path(tmp_name)
     placed = False
     try:
-        shutil.copyfile(source, tmp)
-        published = request.published or now.replace(microsecond=0)
-        episode = Episode(
-            slug=slug, source_file=str(target_file), title=title, guid=str(uuid.uuid4()),
-            published=published, audio=f"media/{media_name}", media=info, notes=request.notes,
-            summary=request.summary, season=request.season, episode=request.episode,
-            episode_type=request.episode_type, explicit=request.explicit, draft=request.draft,
-        )  # fmt: skip
-        write_tags(tmp, episode_tags(show, episode, links=links))
-        episode = replace(episode, media=_refreshed(tmp, info))
+        with os.fdopen(fd, "wb+") as out:
+            published = request.published or now.replace(microsecond=0)
+            episode = Episode(
+                slug=slug, source_file=str(target_file), title=title, guid=str(uuid.uuid4()),
+                published=published, audio=f"media/{media_name}", media=_NOT_YET,
+                notes=request.notes, summary=request.summary, season=request.season,
+                episode=request.episode, episode_type=request.episode_type,
+                explicit=request.explicit, draft=request.draft,
+            )  # fmt: skip
+            walk = frame_walk(media)
+            length, sha256 = copy_tagged(media, out, episode_tags(show, episode, links=links),
+                                         observe=walk.feed if walk else None)  # fmt: skip
+            # The audio facts are the producer's file's; length and hash are of the copy.
+            episode = replace(episode, media=facts(media, walk, length=length, sha256=sha256))
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, media_target)
         placed = True
         write_text_atomic(target_file, render_episode_file(episode_fields(episode), request.notes),
@@ -116,11 +140,11 @@ def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     return refreshed
 
 
-def _title_in(source: Path) -> str:
+def _title_in(media: MediaFile) -> str:
     """The title the producer's editor already wrote into the file, if any."""
     try:
-        return read_tags(source).title
-    except MediaError:
+        return existing_tags(media.audio).title
+    except Exception:  # noqa: BLE001  # tags we cannot read hold no title we can use
         return ""
 
 

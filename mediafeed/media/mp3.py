@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +79,85 @@ def decode_header(data: bytes) -> FrameHeader | None:
     return FrameHeader(version, layer, bitrate, sample_rate, padding, length, samples)
 
 
+class FrameWalk:
+    """Counts whole frames back to back from `start` as the file's bytes go by.
+
+    Fed the file in order, in blocks of any size, each with the offset it starts at (bytes
+    before `start` are skipped), so the walk can share one read of the file with hashing or
+    copying. It stops at the first byte that is not a frame header, or at a frame the file
+    (its first `size` bytes) holds only part of. `count` and `end` (the byte after the last
+    whole frame) are the walk so far; `elsewhere` means the stream holds a frame this
+    module leaves to mutagen, and the walk must be done there.
+    """
+
+    def __init__(self, start: int, size: int) -> None:
+        self.count = 0
+        self.end = start
+        self.size = size
+        self.elsewhere = False
+        self._stopped = False
+        self._head = b""  # the first bytes of a header cut by the end of the last block
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the walk has ended: later bytes cannot change it."""
+        return self._stopped
+
+    def feed(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        """Walk on through `data`, the file's bytes from `offset`, which follow the last."""
+        if self._stopped:
+            return
+        position = self.end - offset
+        if self._head:
+            # A header needs three bytes; the last block ended inside one.
+            head = self._head + bytes(data[: 3 - len(self._head)])
+            if len(head) < 3:
+                self._head = head
+                return
+            self._head = b""
+            if not self._step(head):
+                return
+            position = self.end - offset
+        elif position < 0:
+            raise ValueError(f"bytes from {offset} fed, but the walk is at {self.end}")
+        if isinstance(data, memoryview) and position < len(data):
+            data = data.tobytes()  # indexed twice as fast; the copy costs a few per cent of that
+        lengths = _length_table()
+        count, limit, stop = self.count, self.size - offset, len(data) - 2
+        while position < stop:
+            second = data[position + 1]
+            if data[position] != 0xFF or second & 0xE0 != 0xE0:
+                return self._stop(count, offset + position)
+            length = lengths[(second & 0x1E) << 6 | data[position + 2] >> 1]
+            if length <= _INVALID or position + length > limit:
+                self.elsewhere = length == _ELSEWHERE
+                return self._stop(count, offset + position)
+            position += length
+            count += 1
+        self.count, self.end = count, offset + position
+        if position < len(data):
+            self._head = bytes(data[position:])
+
+    def _step(self, head: bytes) -> bool:
+        """One frame on, from the first three bytes of its header; False when the walk ends."""
+        at, second = self.end, head[1]
+        if head[0] != 0xFF or second & 0xE0 != 0xE0:
+            self._stop(self.count, at)
+            return False
+        length = _length_table()[(second & 0x1E) << 6 | head[2] >> 1]
+        if length <= _INVALID or at + length > self.size:
+            self.elsewhere = length == _ELSEWHERE
+            self._stop(self.count, at)
+            return False
+        self.count, self.end = self.count + 1, at + length
+        return True
+
+    def _stop(self, count: int, end: int) -> None:
+        self.count, self.end, self._stopped = count, end, True
+
+
 def walk_frames(
-    path: Path, start: int, size: int, *, block: int = _BLOCK
+    path: Path | io.BufferedIOBase, start: int, size: int, *, block: int = _BLOCK
 ) -> tuple[int, int] | None:
     """Count whole frames back to back from `start`; return the count and the end byte.
 
@@ -86,29 +165,16 @@ def walk_frames(
     holds only part of (the first `size` bytes count). None means the stream holds a frame
     this module leaves to mutagen, and the walk must be done there.
     """
-    lengths = _length_table()
-    buffer = bytearray(max(block, 4))
-    view = memoryview(buffer)
-    count, offset = 0, start
-    with open(path, "rb") as handle:
-        while True:
-            # Refill from the current frame on: a frame may straddle two blocks.
-            handle.seek(offset)
-            filled = handle.readinto(view)
-            base, position, limit = offset, 0, size - offset
-            while position + 4 <= filled:
-                if buffer[position] != 0xFF or buffer[position + 1] & 0xE0 != 0xE0:
-                    return count, base + position
-                length = lengths[(buffer[position + 1] & 0x1E) << 6 | buffer[position + 2] >> 1]
-                if length <= _INVALID:
-                    return (count, base + position) if length == _INVALID else None
-                if position + length > limit:
-                    return count, base + position
-                position += length
-                count += 1
-            if filled < len(buffer):  # the file ended inside this block
-                return count, base + position
-            offset = base + position
+    walk = FrameWalk(start, size)
+    with contextlib.ExitStack() as stack:
+        handle = path if not isinstance(path, Path) else stack.enter_context(open(path, "rb"))
+        handle.seek(start)
+        buffer = bytearray(max(block, 1))
+        view, offset = memoryview(buffer), start
+        while not walk.stopped and (filled := handle.readinto(view)):
+            walk.feed(offset, view[:filled] if filled < len(buffer) else buffer)
+            offset += filled
+    return None if walk.elsewhere else (walk.count, walk.end)
 
 
 def _valid(second: int, third: int) -> bool:

@@ -1,10 +1,19 @@
-"""Probe media files with mutagen: duration, size, enclosure MIME type and content hash."""
+"""Probe media files with mutagen: duration, size, enclosure MIME type and content hash.
+
+A probe opens the file once and reads it once: mutagen parses the headers through that one
+handle, and a single pass in large blocks both hashes the file and walks its MPEG frames.
+Nothing is remembered between calls: file in, facts out.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import math
 import os
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +29,6 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from mediafeed.errors import MediaError
-from mediafeed.manifest import sha256_file
 from mediafeed.media import mp3 as mpeg
 from mediafeed.model import MediaInfo
 
@@ -68,26 +76,115 @@ _MIN_COVERAGE = 0.9
 _TRUNCATION_SLACK = 0.5
 
 
+# Reads this large cost few system calls; the buffer is reused, so size never costs memory.
+_BLOCK = 1 << 20
+
+# What is shown a file's bytes as they are read: each block, with the offset it starts at.
+Observer = Callable[[int, memoryview], None]
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A media file opened once, with mutagen's reading of its headers.
+
+    `path` is the name the caller gave: every error names it, whatever copy is being made.
+    """
+
+    path: Path
+    handle: io.BufferedIOBase
+    size: int
+    audio: FileType
+    kind: _Kind
+
+    @property
+    def mime_type(self) -> str:
+        return self.kind.mime_type
+
+    @property
+    def codec(self) -> str:
+        return self.kind.codec
+
+
 def probe(path: Path) -> MediaInfo:
     """Read the facts a feed needs from the file's content; the extension plays no part."""
+    with open_media(path) as media:
+        walk = frame_walk(media)
+        digest = hashlib.sha256()
+        for offset, block in read_blocks(media, 0, media.size):
+            digest.update(block)
+            if walk is not None:
+                walk.feed(offset, block)
+        return facts(media, walk, length=media.size, sha256=digest.hexdigest())
+
+
+@contextlib.contextmanager
+def open_media(path: Path) -> Iterator[MediaFile]:
+    """Open the file, refuse what is not audio or video, and parse its headers.
+
+    Everything else is done through the one handle this opens, while the block lasts.
+    """
     path = Path(path)
-    size = _size(path)
-    audio = _parse(path)
-    duration, bitrate, kind = _check(path, audio, size)
+    _size(path)  # before opening: a named pipe would block an open for reading
+    try:
+        handle = open(path, "rb")  # noqa: SIM115  # closed by the with below
+    except OSError as exc:
+        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            raise MediaError("file is empty", path=path)
+        audio = _parse(handle, path, size)
+        yield MediaFile(path, handle, size, audio, _kind_of(handle, path, audio, size))
+
+
+def frame_walk(media: MediaFile) -> mpeg.FrameWalk | None:
+    """For an MP3, the frame walk `facts` needs: feed it the file's bytes from its first frame."""
+    if not isinstance(media.audio, MP3):
+        return None
+    info: Any = media.audio.info
+    return mpeg.FrameWalk(int(info.frame_offset), media.size)
+
+
+def facts(media: MediaFile, walk: mpeg.FrameWalk | None, *, length: int, sha256: str) -> MediaInfo:
+    """The facts of the file's audio, checked, for a file of `length` bytes and this hash.
+
+    `walk` is `frame_walk(media)` after it was fed the whole file. `length` and `sha256`
+    may be those of a tagged copy: tags change neither the audio nor the facts about it.
+    """
+    duration, bitrate, kind = _check(media, walk)
     return MediaInfo(
         duration=round(duration, 3),
-        length=size,
+        length=length,
         mime_type=kind.mime_type,
-        sha256=sha256_file(path),
+        sha256=sha256,
         codec=kind.codec,
         bitrate=int(bitrate),
-        sample_rate=_sample_rate(audio),
-        channels=_channels(path, audio),
+        sample_rate=_sample_rate(media.audio),
+        channels=_channels(media),
         is_video=kind is _MP4_VIDEO,
     )
 
 
-def extension_for(info: MediaInfo) -> str:
+def read_blocks(media: MediaFile, start: int, stop: int) -> Iterator[tuple[int, memoryview]]:
+    """The file's bytes from `start` to `stop`, with the offset of each block.
+
+    One buffer serves every block: use each before asking for the next.
+    """
+    handle, buffer = media.handle, bytearray(_BLOCK)
+    view, offset = memoryview(buffer), start
+    handle.seek(start)
+    try:
+        while offset < stop:
+            filled = handle.readinto(view[: min(_BLOCK, stop - offset)])
+            if not filled:
+                raise MediaError("the file shrank while it was read", path=media.path)
+            yield offset, view[:filled]
+            offset += filled
+    except OSError as exc:
+        raise MediaError(f"cannot read: {exc.strerror or exc}", path=media.path) from exc
+
+
+def extension_for(info: MediaInfo | MediaFile) -> str:
     """The extension a file with this content should carry, with its dot."""
     if info.mime_type == "audio/ogg":
         return _OPUS.extension if info.codec == "opus" else _VORBIS.extension
@@ -97,7 +194,7 @@ def extension_for(info: MediaInfo) -> str:
     raise MediaError(f"no known extension for {info.mime_type}", field="mime_type")
 
 
-def extension_matches(path: Path, info: MediaInfo) -> bool:
+def extension_matches(path: Path, info: MediaInfo | MediaFile) -> bool:
     """Whether the file's name already tells the truth about its content."""
     expected = extension_for(info)
     suffix = Path(path).suffix.lower()
@@ -105,18 +202,19 @@ def extension_matches(path: Path, info: MediaInfo) -> bool:
 
 
 def _size(path: Path) -> int:
-    stat = _stat(path)
-    if not path.is_file():
+    found = _stat(path)
+    if not stat.S_ISREG(found.st_mode):
         raise MediaError("not a regular file", path=path)
-    if stat.st_size == 0:
+    if found.st_size == 0:
         raise MediaError("file is empty", path=path)
-    return stat.st_size
+    return found.st_size
 
 
-def _parse(path: Path) -> FileType:
-    for parser in _MPEG_FIRST if _opens_with_mpeg_frame(path) else _PARSERS:
+def _parse(handle: io.BufferedIOBase, path: Path, size: int) -> FileType:
+    for parser in _MPEG_FIRST if _opens_with_mpeg_frame(handle) else _PARSERS:
         try:
-            audio = parser(path)
+            handle.seek(0)
+            audio = parser(handle)
         except OSError as exc:
             raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
         except Exception:  # noqa: BLE001
@@ -125,17 +223,17 @@ def _parse(path: Path) -> FileType:
             continue
         if audio.info is not None:
             return audio
-    raise MediaError(_diagnose(path), path=path)
+    raise MediaError(_diagnose(handle, size), path=path)
 
 
-def _opens_with_mpeg_frame(path: Path) -> bool:
+def _opens_with_mpeg_frame(handle: io.BufferedIOBase) -> bool:
     """Whether the first bytes after any ID3v2 tag are an MPEG audio frame header."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(10)
-            if head.startswith(b"ID3") and len(head) == 10:
-                handle.seek(_id3_size(head))
-                head = handle.read(4)
+        handle.seek(0)
+        head = handle.read(10)
+        if head.startswith(b"ID3") and len(head) == 10:
+            handle.seek(_id3_size(head))
+            head = handle.read(4)
     except OSError:
         return False  # the parsers say why the file cannot be read
     return mpeg.decode_header(head) is not None
@@ -147,11 +245,10 @@ def _id3_size(head: bytes) -> int:
     return 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9])
 
 
-def _diagnose(path: Path) -> str:
+def _diagnose(handle: io.BufferedIOBase, size: int) -> str:
     """Say why no parser took the file, in terms the producer can act on."""
-    with open(path, "rb") as handle:
-        head = handle.read(12)
-        size = os.fstat(handle.fileno()).st_size
+    handle.seek(0)
+    head = handle.read(12)
     if head.startswith(b"ID3") and len(head) >= 10:
         declared = _id3_size(head)
         if declared >= size:
@@ -163,20 +260,21 @@ def _diagnose(path: Path) -> str:
     return "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 
 
-def _check(path: Path, audio: FileType, size: int) -> tuple[float, float, _Kind]:
+def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float, _Kind]:
     """Refuse results no real file gives; return duration, bitrate and kind."""
+    audio, path = media.audio, media.path
     info: Any = audio.info
     if isinstance(audio, MP3):
-        duration, bitrate = _mp3_length(path, audio, size)
-        kind = _MP3
+        if walk is None:
+            raise ValueError("an MP3 needs its frame walk")
+        duration, bitrate = _mp3_length(media, walk)
     else:
         duration, bitrate = float(info.length), float(getattr(info, "bitrate", 0) or 0)
-        kind = _kind_of(path, audio, size)
     if not math.isfinite(duration) or duration <= 0:
         raise MediaError("no audio in file (duration is zero)", path=path)
     if not _sample_rate(audio) or not getattr(info, "channels", 0):
         raise MediaError("no audio stream found", path=path)
-    return duration, bitrate, kind
+    return duration, bitrate, media.kind
 
 
 def _sample_rate(audio: FileType) -> int:
@@ -184,23 +282,24 @@ def _sample_rate(audio: FileType) -> int:
     return 48000 if isinstance(audio, OggOpus) else int(getattr(audio.info, "sample_rate", 0))
 
 
-def _channels(path: Path, audio: FileType) -> int:
+def _channels(media: MediaFile) -> int:
+    audio = media.audio
     info: Any = audio.info
     channels = int(getattr(info, "channels", 0) or 0)
     # For one-channel AAC, mutagen cannot rule out HE-AAC v2's hidden stereo and falls back
     # to the MP4 sample entry, which encoders fill with 2. Plain AAC-LC has no such
     # extension, so its decoder configuration is the truth.
     if isinstance(audio, MP4) and info.codec == "mp4a.40.2" and channels == 2:
-        return 1 if _aac_lc_channel_config(path) == 1 else channels
+        return 1 if _aac_lc_channel_config(media.handle) == 1 else channels
     return channels
 
 
-def _aac_lc_channel_config(path: Path) -> int | None:
+def _aac_lc_channel_config(handle: io.BufferedIOBase) -> int | None:
     """channelConfiguration of the first AAC-LC track, from its esds decoder config."""
-    with open(path, "rb") as handle:
-        atoms = Atoms(handle)
-        stsds = atoms[b"moov"].findall(b"stsd", True) if b"moov" in atoms else ()
-        entries = [stsd.read(handle)[1][8:] for stsd in stsds]  # after version, flags, count
+    handle.seek(0)
+    atoms = Atoms(handle)
+    stsds = atoms[b"moov"].findall(b"stsd", True) if b"moov" in atoms else ()
+    entries = [stsd.read(handle)[1][8:] for stsd in stsds]  # after version, flags, count
     for entry in entries:
         # An ISO mp4a sample entry: box header, 28 bytes of fields, then its esds child box.
         if entry[4:8] != b"mp4a" or entry[40:44] != b"esds" or entry[48:49] != b"\x03":
@@ -215,10 +314,12 @@ def _aac_lc_channel_config(path: Path) -> int | None:
     return None
 
 
-def _kind_of(path: Path, audio: FileType, size: int) -> _Kind:
+def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) -> _Kind:
     info: Any = audio.info
+    if isinstance(audio, MP3):
+        return _MP3
     if isinstance(audio, MP4):
-        has_video, end = _mp4_layout(path)
+        has_video, end = _mp4_layout(handle)
         if end > size:
             raise MediaError(f"file is truncated ({size} of {end} bytes present)", path=path)
         if has_video:
@@ -236,30 +337,30 @@ def _kind_of(path: Path, audio: FileType, size: int) -> _Kind:
     return kinds[type(audio)]
 
 
-def _mp4_layout(path: Path) -> tuple[bool, int]:
+def _mp4_layout(handle: io.BufferedIOBase) -> tuple[bool, int]:
     """Whether any track is video, and where the last top-level box ends."""
-    with open(path, "rb") as handle:
-        atoms = Atoms(handle)
-        end = max((atom.offset + atom.length for atom in atoms.atoms), default=0)
-        handlers = (
-            atoms[b"moov"].findall(b"hdlr", True) if b"moov" in atoms else ()
-        )  # fmt: skip
-        # hdlr payload: version and flags, pre_defined, then the handler type.
-        has_video = any(hdlr.read(handle)[1][8:12] == b"vide" for hdlr in handlers)
+    handle.seek(0)
+    atoms = Atoms(handle)
+    end = max((atom.offset + atom.length for atom in atoms.atoms), default=0)
+    handlers = atoms[b"moov"].findall(b"hdlr", True) if b"moov" in atoms else ()
+    # hdlr payload: version and flags, pre_defined, then the handler type.
+    has_video = any(hdlr.read(handle)[1][8:12] == b"vide" for hdlr in handlers)
     return has_video, end
 
 
-def _mp3_length(path: Path, audio: MP3, size: int) -> tuple[float, float]:
+def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
     """Check the MPEG frames back to back; length from them unless a header states it.
 
     mutagen locks onto four plausible frame headers, which random bytes (a PNG, a damaged
     file) sometimes provide; a real stream's frames chain through the whole file.
     """
-    info: Any = audio.info
+    path, size = media.path, media.size
+    info: Any = media.audio.info
     start = int(info.frame_offset)
-    frames, end = mpeg.walk_frames(path, start, size) or _walk_frames_with_mutagen(
-        path, start, size
-    )
+    if walk.elsewhere:
+        frames, end = _walk_frames_with_mutagen(media.handle, start, size)
+    else:
+        frames, end = walk.count, walk.end
     tail = size - end
     if frames < _MIN_FRAMES or (end - start) < _MIN_COVERAGE * (size - start - min(tail, 128)):
         raise MediaError(
@@ -277,22 +378,21 @@ def _mp3_length(path: Path, audio: MP3, size: int) -> tuple[float, float]:
     return float(info.length), float(info.bitrate)
 
 
-def _walk_frames_with_mutagen(path: Path, start: int, size: int) -> tuple[int, int]:
-    """Count whole frames as mpeg.walk_frames does, for the frames it leaves to mutagen.
+def _walk_frames_with_mutagen(handle: io.BufferedIOBase, start: int, size: int) -> tuple[int, int]:
+    """Count whole frames as mpeg.FrameWalk does, for the frames it leaves to mutagen.
 
     Slow (one MPEGFrame per frame), so only Layer I streams come this way.
     """
     count, end = 0, start
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        while True:
-            try:
-                MPEGFrame(handle)  # type: ignore[no-untyped-call]  # reads one, seeks past
-            except HeaderNotFoundError:
-                break
-            if handle.tell() > size:
-                break
-            count, end = count + 1, handle.tell()
+    handle.seek(start)
+    while True:
+        try:
+            MPEGFrame(handle)  # type: ignore[no-untyped-call]  # reads one, seeks past
+        except HeaderNotFoundError:
+            break
+        if handle.tell() > size:
+            break
+        count, end = count + 1, handle.tell()
     return count, end
 
 

@@ -1,4 +1,8 @@
-"""Write episode tags into media files: into a copy beside the original, then one rename."""
+"""Write episode tags into media files: into a copy beside the original, then one rename.
+
+`write_tags` re-tags a file where it lies; `copy_tagged` writes a tagged copy of a file
+opened with `probe.open_media`, reading that file once.
+"""
 
 # mutagen's frame and file classes have no annotations on their constructors and methods.
 # mypy: disallow-untyped-calls=False
@@ -7,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import io
 import itertools
 import os
 import shutil
@@ -24,7 +30,8 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from mediafeed.errors import TagError
+from mediafeed.errors import MediaError, TagError
+from mediafeed.media.probe import MediaFile, Observer, read_blocks
 from mediafeed.model import Chapter
 
 
@@ -54,6 +61,12 @@ class EpisodeTags:
 # A fixed amount of padding makes the tag's size depend on its content alone, so writing
 # the same tags twice gives the same bytes, whatever padding the file had before.
 _PADDING = 1024
+# mutagen looks for an ID3v1 tag in a file's last 131 bytes (128, and the "APE" of an APEv2
+# tag that would end with "TAG" there).
+_ID3V1_ZONE = 128 + 3
+# Bytes per copy_file_range call: large, so a big file costs few calls.
+_COPY_CHUNK = 1 << 30
+_UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 # Order matters: strict parsers first, MPEG audio last since it syncs on anything.
 _PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
 _ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
@@ -92,20 +105,134 @@ def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
         raise TagError(f"cannot write beside the file: {exc.strerror or exc}", path=path) from exc
     temp = Path(temp_name)
     try:
-        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
-            shutil.copyfileobj(source, out)
-        shutil.copymode(path, temp)
-        _tag(temp, tags, id3_version)
-        with open(temp, "rb+") as synced:
-            os.fsync(synced.fileno())
+        with os.fdopen(fd, "wb+") as out:
+            with open(path, "rb") as source:
+                _copy(source, out)
+            shutil.copymode(path, temp)
+            _tag(out, _open(out), tags, id3_version)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temp, path)
     except Exception as exc:
         temp.unlink(missing_ok=True)
-        if isinstance(exc, TagError):
-            raise TagError(exc.message, path=path) from exc
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TagError(f"cannot write tags: {reason or type(exc).__name__}", path=path) from exc
+        raise _tag_error(exc, path) from exc
     _sync_directory(path.parent)
+
+
+def copy_tagged(
+    media: MediaFile,
+    out: io.BufferedIOBase,
+    tags: EpisodeTags,
+    *,
+    id3_version: int = 4,
+    observe: Observer | None = None,
+) -> tuple[int, str]:
+    """Write `media` with `tags` into `out`, an empty file open for reading and writing;
+    return the length and sha256 of what was written. Errors name `media`, never `out`.
+
+    The source is read once, through its open handle, and never written. An MP3's ID3
+    tags lead the file, and mutagen would move all of its audio to make room for them: its
+    new tags are made first, then written with the audio after them, hashed on the way.
+    Other formats are copied in the kernel, tagged in place (mutagen moves data only when
+    a tag outgrows its room), then hashed in one read. `observe`, when given, is handed
+    every byte of the source, in order, with its offset, so a frame walk shares the read.
+    """
+    if id3_version not in (3, 4):
+        raise TagError(f"ID3 version must be 3 or 4, not {id3_version}", path=media.path)
+    try:
+        if isinstance(media.audio, MP3):
+            return _copy_mp3(media, out, tags, id3_version, observe)
+        if not isinstance(media.audio, _PARSERS):
+            raise TagError(_UNTAGGABLE)
+        if observe is None:
+            _copy(media.handle, out)
+        else:
+            for offset, block in read_blocks(media, 0, media.size):
+                out.write(block)
+                observe(offset, block)
+        _tag(out, media.audio, tags, id3_version)
+        out.seek(0)
+        digest = hashlib.file_digest(out, "sha256")
+        return out.seek(0, os.SEEK_END), digest.hexdigest()
+    except Exception as exc:
+        raise _tag_error(exc, media.path) from exc
+
+
+def _copy_mp3(
+    media: MediaFile,
+    out: io.BufferedIOBase,
+    tags: EpisodeTags,
+    id3_version: int,
+    observe: Observer | None,
+) -> tuple[int, str]:
+    """The new tag, the audio after the old one, and any ID3v1 tag at the end, updated.
+
+    mutagen edits only the file's two ends: the ID3v2 tag, resized, and an ID3v1 tag in
+    its last 131 bytes. Saved into a stand-in holding just those ends, its result is what
+    saving into the whole file gives, and the middle is copied untouched.
+    """
+    audio: Any = media.audio
+    if audio.tags is None:
+        audio.add_tags()
+    id3_tags: id3.ID3 = audio.tags
+    old_head = id3_tags.size  # 0 when there is no ID3v2 tag
+    tail_size = min(_ID3V1_ZONE, media.size - old_head)
+    tail_start = media.size - tail_size
+    head, tail = _read_at(media, 0, old_head), _read_at(media, tail_start, tail_size)
+    _fill_id3(id3_tags, tags, float(audio.info.length))
+    stand_in = io.BytesIO(head + tail)
+    id3_tags.save(stand_in, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=id3_version,
+                  padding=_padding)  # fmt: skip
+    edited = stand_in.getvalue()
+    new_head = _id3_size(edited)
+    digest = hashlib.sha256(edited[:new_head])
+    out.write(edited[:new_head])
+    for offset, block in read_blocks(media, old_head, tail_start):
+        digest.update(block)
+        out.write(block)
+        if observe is not None:
+            observe(offset, block)
+    if observe is not None:
+        observe(tail_start, memoryview(tail))
+    digest.update(edited[new_head:])
+    out.write(edited[new_head:])
+    return out.tell(), digest.hexdigest()
+
+
+def _read_at(media: MediaFile, offset: int, count: int) -> bytes:
+    media.handle.seek(offset)
+    data = media.handle.read(count)
+    if len(data) != count:
+        raise TagError("the file shrank while it was read")
+    return data
+
+
+def _id3_size(data: bytes) -> int:
+    """Bytes the ID3v2 tag at the start of `data` takes, its 10-byte header included."""
+    if data[:3] != b"ID3" or len(data) < 10:
+        raise TagError("mutagen wrote no ID3v2 tag")
+    return 10 + sum((data[6 + index] & 0x7F) << (21 - 7 * index) for index in range(4))
+
+
+def _copy(source: io.BufferedIOBase, out: io.BufferedIOBase) -> None:
+    """All of `source` into the empty `out`: in the kernel where it can, else through here."""
+    src, dst, offset = source.fileno(), out.fileno(), 0
+    try:
+        while copied := os.copy_file_range(src, dst, _COPY_CHUNK, offset, offset):
+            offset += copied
+    except (AttributeError, OSError):  # not Linux, or not between these two files
+        source.seek(offset)
+        out.seek(offset)
+        shutil.copyfileobj(source, out, _COPY_CHUNK)
+        out.flush()
+
+
+def _tag_error(exc: Exception, path: Path) -> TagError:
+    """`exc` as the one TagError the user sees, naming `path`."""
+    if isinstance(exc, MediaError):  # a TagError, or a read of the source that failed
+        return TagError(exc.message, path=path)
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return TagError(f"cannot write tags: {reason or type(exc).__name__}", path=path)
 
 
 def read_tags(path: Path) -> EpisodeTags:
@@ -113,9 +240,16 @@ def read_tags(path: Path) -> EpisodeTags:
     a new episode from what the producer's editor wrote."""
     path = Path(path)
     try:
-        audio = _open(path)
+        with open(path, "rb") as handle:
+            return existing_tags(_open(handle))
+    except OSError as exc:
+        raise TagError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     except TagError as exc:
         raise TagError(exc.message, path=path) from exc
+
+
+def existing_tags(audio: FileType) -> EpisodeTags:
+    """The tags mutagen's reading of a file found (see `read_tags`)."""
     found: Any = audio.tags if audio.tags is not None else {}
     family = (
         "mp4" if isinstance(audio, MP4) else "id3" if isinstance(audio, MP3 | WAVE) else "vorbis"
@@ -169,35 +303,47 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _tag(path: Path, tags: EpisodeTags, id3_version: int) -> None:
-    audio = _open(path)
+def _tag(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_version: int) -> None:
+    """Tag the file `out` holds, which `audio` is mutagen's reading of (or of its copy)."""
     duration = float(getattr(audio.info, "length", 0) or 0)
+    out.seek(0)  # mutagen's savers expect a file as it opens one: at its start (FLAC reads)
     if isinstance(audio, MP3 | WAVE):
-        _write_id3(audio, tags, id3_version, duration)
+        _write_id3(audio, out, tags, id3_version, duration)
     elif isinstance(audio, MP4):
-        _write_mp4(audio, tags)
+        _write_mp4(audio, out, tags)
     else:
-        _write_vorbis(audio, tags, duration)
+        _write_vorbis(audio, out, tags, duration)
 
 
-def _open(path: Path) -> FileType:
+def _open(handle: io.BufferedIOBase) -> FileType:
     for parser in _PARSERS:
         try:
-            return parser(path)
+            handle.seek(0)
+            return parser(handle)
         except Exception:  # noqa: BLE001
             # Any parser error only means "not this format"; the next one gets a try.
             continue
-    raise TagError("not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)")
+    raise TagError(_UNTAGGABLE)
 
 
 def _padding(info: PaddingInfo) -> int:
     return _PADDING
 
 
-def _write_id3(audio: MP3 | WAVE, tags: EpisodeTags, version: int, duration: float) -> None:
+def _write_id3(
+    audio: MP3 | WAVE, out: io.BufferedIOBase, tags: EpisodeTags, version: int, duration: float
+) -> None:
     if audio.tags is None:
         audio.add_tags()
-    existing: Any = audio.tags
+    _fill_id3(audio.tags, tags, duration)
+    if isinstance(audio, MP3):
+        audio.save(out, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=version, padding=_padding)
+    else:
+        audio.save(out, v2_version=version, padding=_padding)
+
+
+def _fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:
+    """Replace our frames in an ID3 tag, keeping every other tool's."""
     for frame_id in _ID3_OWNED + _ID3_OWNED_MORE:
         existing.delall(frame_id)
     # Only the plain comment is ours; iTunes and encoders keep their own described ones.
@@ -206,10 +352,6 @@ def _write_id3(audio: MP3 | WAVE, tags: EpisodeTags, version: int, duration: flo
             del existing[key]
     for frame in _id3_frames(tags, duration):
         existing.add(frame)
-    if isinstance(audio, MP3):
-        audio.save(v1=id3.ID3v1SaveOptions.UPDATE, v2_version=version, padding=_padding)
-    else:
-        audio.save(v2_version=version, padding=_padding)
 
 
 def _id3_frames(tags: EpisodeTags, duration: float) -> Iterator[id3.Frame]:
@@ -277,7 +419,7 @@ def _spans(
         yield chapter, chapter.start, max(end, chapter.start)
 
 
-def _write_mp4(audio: MP4, tags: EpisodeTags) -> None:
+def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
     if audio.tags is None:
         audio.add_tags()
     mp4: Any = audio.tags
@@ -313,10 +455,12 @@ def _write_mp4(audio: MP4, tags: EpisodeTags) -> None:
         png = tags.cover_mime == "image/png"
         image_format = MP4Cover.FORMAT_PNG if png else MP4Cover.FORMAT_JPEG
         mp4["covr"] = [MP4Cover(tags.cover, imageformat=image_format)]
-    audio.save(padding=_padding)
+    audio.save(out, padding=_padding)
 
 
-def _write_vorbis(audio: FileType, tags: EpisodeTags, duration: float) -> None:
+def _write_vorbis(
+    audio: FileType, out: io.BufferedIOBase, tags: EpisodeTags, duration: float
+) -> None:
     if audio.tags is None:
         audio.add_tags()
     comments: Any = audio.tags
@@ -355,7 +499,7 @@ def _write_vorbis(audio: FileType, tags: EpisodeTags, duration: float) -> None:
         encoded = base64.b64encode(picture.write()).decode("ascii")
         comments["METADATA_BLOCK_PICTURE"] = [encoded]
     save: Callable[..., None] = audio.save
-    save(padding=_padding)
+    save(out, padding=_padding)
 
 
 def _picture(tags: EpisodeTags) -> Picture:

@@ -1,0 +1,142 @@
+"""`mediafeed add`: the producer's file is opened once, read-only, and nothing half-done stays."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mediafeed.cli import cli
+from mediafeed.episodes import load_episode
+from mediafeed.manifest import sha256_file
+from mediafeed.media.probe import probe
+from tests import mediafactory as mf
+
+Maker = Callable[[Path], Path]
+FORMATS: dict[str, Maker] = {
+    "mp3-cbr": mf.mp3_cbr,
+    "mp3-vbr": mf.mp3_vbr,
+    "mp3-id3v2.4": lambda tmp: mf.mp3_tagged(tmp, "v2.4"),
+    "m4a": mf.m4a,
+    "opus": mf.opus,
+    "flac": mf.flac,
+    "wav": mf.wav,
+}
+
+# Python reports every open of a file by name (builtins.open, io.open, os.open) as an
+# "open" audit event. A hook cannot be removed, so one hook serves every test, and watches
+# only while a test has put a file in `_WATCHED`.
+_WATCHED: dict[str, list[str]] = {}
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        name = os.path.realpath(os.fsdecode(args[0]))
+        if name in _WATCHED:
+            _WATCHED[name].append(str(args[1]))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def opens() -> Iterator[Callable[[Path], list[str]]]:
+    """Watch a file: the list fills with the mode of each open of it."""
+
+    def watch(path: Path) -> list[str]:
+        return _WATCHED.setdefault(os.path.realpath(path), [])
+
+    yield watch
+    _WATCHED.clear()
+
+
+def add(show: Path, media: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(show), "add", str(media), *args])
+
+
+def media_files(show: Path) -> list[str]:
+    return sorted(path.name for path in (show / "media").iterdir())
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_add_opens_the_producers_file_once_and_only_to_read(
+    show_dir: Path, tmp_path: Path, name: str, opens: Callable[[Path], list[str]]
+) -> None:
+    source = FORMATS[name](tmp_path)
+    modes = opens(source)
+    result = add(show_dir, source, "--title", "Eén keer")
+    assert result.exit_code == 0, result.output
+    assert modes == ["r"], "one open, read-only"  # the mode as the file's raw stream has it
+
+
+def bytes_read() -> int:
+    """Bytes this process has read from files so far (copy_file_range and sendfile count)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's /proc/self/io")
+def test_add_reads_a_large_mp3_once(show_dir: Path, tmp_path: Path) -> None:
+    # Whole frames repeated stay one valid stream: 8 MB, so every other read is noise.
+    segment_file = mf.mp3_no_xing(tmp_path, "segment.mp3", seconds=6.0)
+    segment = segment_file.read_bytes()
+    source = tmp_path / "lang.mp3"
+    source.write_bytes(segment * (8_000_000 // len(segment)))
+    size = source.stat().st_size
+    warm_up = add(show_dir, segment_file, "--title", "Eerst")  # modules imported on first use
+    assert warm_up.exit_code == 0, warm_up.output
+    before = bytes_read()
+    result = add(show_dir, source, "--title", "Lang")
+    assert result.exit_code == 0, result.output
+    # The copy is written from that one read, hashed and walked on the way; the copy in
+    # media/ is not read back. (add once read nine times the size: probes, copies, hashes.)
+    assert bytes_read() - before < size * 1.1
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_add_records_the_sources_audio_facts_and_the_copys_length_and_hash(
+    show_dir: Path, tmp_path: Path, name: str
+) -> None:
+    source = FORMATS[name](tmp_path)
+    before = source.read_bytes()
+    result = add(show_dir, source, "--title", "Feiten")
+    assert result.exit_code == 0, result.output
+    episode = load_episode(show_dir / "episodes" / "feiten.md")
+    media = show_dir / episode.audio
+    assert source.read_bytes() == before, "the producer's file must not change"
+    assert (episode.media.length, episode.media.sha256) == (
+        media.stat().st_size, sha256_file(media)
+    )  # fmt: skip
+    info = probe(source)  # the episode file keeps these of the facts
+    assert (episode.media.duration, episode.media.mime_type) == (info.duration, info.mime_type)
+    assert media_files(show_dir) == [media.name], "no temporary file is left"
+
+
+def test_a_stream_found_broken_while_copying_names_the_producers_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    # A Xing header promises six seconds; the frames stop at three. Only the frame walk,
+    # which shares the copy's read, can tell.
+    source = mf.mp3_vbr(tmp_path, "kapot.mp3", seconds=6.0)
+    source.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    result = add(show_dir, source, "--title", "Kapot")
+    assert result.exit_code == 1
+    assert "truncated" in result.output and str(source) in result.output
+    assert ".part" not in result.output
+    assert media_files(show_dir) == [] and list((show_dir / "episodes").iterdir()) == []
+
+
+def test_media_that_cannot_hold_tags_names_the_producers_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    source = mf.aac_adts(tmp_path)
+    result = add(show_dir, source, "--title", "Rauw")
+    assert result.exit_code == 1
+    assert str(source) in result.output and ".part" not in result.output
+    assert media_files(show_dir) == [] and list((show_dir / "episodes").iterdir()) == []
