@@ -69,7 +69,7 @@ def memo_key(*parts: object) -> str:
     return hashlib.sha256(f"{code_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _signature(stat: os.stat_result) -> str:
+def signature(stat: os.stat_result) -> str:
     # ctime cannot be set by a user: a file replaced by an older one (cp -p, unzip,
     # rsync -a) keeps neither its change time nor, mostly, its inode.
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
@@ -120,9 +120,9 @@ class Cache:
         if not os.path.isabs(name):
             name = os.path.abspath(name)
         stat = stat or os.stat(name)
-        signature = _signature(stat)
+        current = signature(stat)
         known = self._known_files().get(name)
-        if known is not None and known[0] == signature:
+        if known is not None and known[0] == current:
             return known[1]
         checked = time.time_ns()
         digest = sha256_file(name)
@@ -132,7 +132,7 @@ class Cache:
     def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
         known = self._known_files().get(os.path.abspath(path))
-        return known[1] if known is not None and known[0] == _signature(stat) else None
+        return known[1] if known is not None and known[0] == signature(stat) else None
 
     def remember_sha256(self, path: str | os.PathLike[str], stat: os.stat_result, digest: str,
                         *, checked_ns: int | None = None, written: bool = False) -> None:  # fmt: skip
@@ -143,11 +143,11 @@ class Cache:
         # A file read while it may still change within the same timestamp tick is not
         # trusted by its stat. What the build itself wrote, it knows.
         trusted = written or stat.st_mtime_ns < checked - RACY_NS
-        signature = _signature(stat) if trusted else "racy"
+        entry = (signature(stat) if trusted else "racy", digest)
         files = self._known_files()
-        if files.get(name) == (signature, digest):
+        if files.get(name) == entry:
             return
-        files[name] = self._new_files[name] = (signature, digest)
+        files[name] = self._new_files[name] = entry
 
     def _known_files(self) -> dict[str, tuple[str, str]]:
         if self._files is None:

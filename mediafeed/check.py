@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from PIL import Image, UnidentifiedImageError
 
 from mediafeed.build import read_show_episodes
-from mediafeed.cache import Cache, memo_key
+from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.episodes import episode_record
@@ -251,7 +251,7 @@ class _Checker:
                     return MediaInfo(**known)
         started = time.time_ns()
         info = probe(path)
-        if path.stat() == stat and info.length == stat.st_size:
+        if signature(path.stat()) == signature(stat) and info.length == stat.st_size:
             self.cache.remember_sha256(path, stat, info.sha256, checked_ns=started)
             self.cache.put("probe", memo_key("probe", info.sha256), asdict(info))
         return info

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,34 @@ def published_show(show_dir: Path, s3_target: tuple[Any, Target], seaweed: Local
     monkeypatch.setenv("AWS_CONFIG_FILE", str(show_dir.parent / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(show_dir.parent / "no-aws-creds"))
     return show_dir, target
+
+
+# ---------------------------------------------------------------------------------------
+# Files opened: what a command reads, seen as Python reports it.
+# ---------------------------------------------------------------------------------------
+
+# Python reports every open of a file by name (builtins.open, io.open, os.open) as an
+# "open" audit event. A hook cannot be removed, so one hook serves every test, and watches
+# only while a test has put a file in `_WATCHED`.
+_WATCHED: dict[str, list[str]] = {}
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        name = os.path.realpath(os.fsdecode(args[0]))
+        if name in _WATCHED:
+            _WATCHED[name].append(str(args[1]))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def opens() -> Iterator[Callable[[Path], list[str]]]:
+    """Watch a file: the list fills with the mode of each open of it."""
+
+    def watch(path: Path) -> list[str]:
+        return _WATCHED.setdefault(os.path.realpath(path), [])
+
+    yield watch
+    _WATCHED.clear()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,33 +24,6 @@ FORMATS: dict[str, Maker] = {
     "flac": mf.flac,
     "wav": mf.wav,
 }
-
-# Python reports every open of a file by name (builtins.open, io.open, os.open) as an
-# "open" audit event. A hook cannot be removed, so one hook serves every test, and watches
-# only while a test has put a file in `_WATCHED`.
-_WATCHED: dict[str, list[str]] = {}
-
-
-def _audit(event: str, args: tuple[object, ...]) -> None:
-    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
-        name = os.path.realpath(os.fsdecode(args[0]))
-        if name in _WATCHED:
-            _WATCHED[name].append(str(args[1]))
-
-
-sys.addaudithook(_audit)
-
-
-@pytest.fixture
-def opens() -> Iterator[Callable[[Path], list[str]]]:
-    """Watch a file: the list fills with the mode of each open of it."""
-
-    def watch(path: Path) -> list[str]:
-        return _WATCHED.setdefault(os.path.realpath(path), [])
-
-    yield watch
-    _WATCHED.clear()
-
 
 def add(show: Path, media: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(show), "add", str(media), *args])
