@@ -107,8 +107,7 @@ def load_show_episodes(show: Show, cache: Cache) -> list[Episode]:
     return ordered_episodes(read_show_episodes(show.episodes_dir, cache))
 
 
-def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None
-          ) -> BuildResult:  # fmt: skip
+def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None) -> BuildResult:
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open."""
     if cache is None:
@@ -124,11 +123,16 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     planned = [
         *_artwork(show, cache),
         *_episode_files(show, public, links, base, cache),
-        *(Planned(keys.episode_page_key(ep.slug), memo_key(base, "gone", ep.slug),
-                  partial(_page, render_gone_page, show, ep.slug, links=links))
-          for ep in gone),
+        *(
+            Planned(
+                keys.episode_page_key(ep.slug),
+                memo_key(base, "gone", ep.slug),
+                partial(_page, render_gone_page, show, ep.slug, links=links),
+            )
+            for ep in gone
+        ),
         *_listings(show, public, links, base, cache),
-    ]  # fmt: skip
+    ]
     objects = _place(out, planned, cache)
     objects.update(_linked(show, public, cache))
     last = cache.get(BUILT, str(out))
@@ -139,8 +143,9 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         cache.keep_only(kind, cache.used(kind))
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
-    return BuildResult(out, episodes, public, links.feed, gone,
-                       Manifest(tuple(ordered), permalinks=permalinks))  # fmt: skip
+    return BuildResult(
+        out, episodes, public, links.feed, gone, Manifest(tuple(ordered), permalinks=permalinks)
+    )
 
 
 def _show_record(show: Show) -> dict[str, object]:
@@ -154,8 +159,11 @@ def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
     own = show.root / "templates"
     if not own.is_dir():
         return []
-    return sorted((path.relative_to(own).as_posix(), cache.sha256(path))
-                  for path in own.rglob("*") if path.is_file())  # fmt: skip
+    return sorted(
+        (path.relative_to(own).as_posix(), cache.sha256(path))
+        for path in own.rglob("*")
+        if path.is_file()
+    )
 
 
 def _artwork(show: Show, cache: Cache) -> list[Planned]:
@@ -163,11 +171,19 @@ def _artwork(show: Show, cache: Cache) -> list[Planned]:
     try:
         digest = cache.sha256(source)
     except OSError:
-        raise MediafeedError(f"artwork {show.artwork!r} not found", path=show.root / "mediafeed.toml",
-                             field="artwork") from None  # fmt: skip
-    return [Planned(keys.artwork_variant_key(width), memo_key("artwork", digest, width),
-                    partial(resized_jpeg, source, width))
-            for width in keys.ARTWORK_WIDTHS]  # fmt: skip
+        raise MediafeedError(
+            f"artwork {show.artwork!r} not found",
+            path=show.root / "mediafeed.toml",
+            field="artwork",
+        ) from None
+    return [
+        Planned(
+            keys.artwork_variant_key(width),
+            memo_key("artwork", digest, width),
+            partial(resized_jpeg, source, width),
+        )
+        for width in keys.ARTWORK_WIDTHS
+    ]
 
 
 def _inputs(ep: Episode) -> object:
@@ -176,17 +192,27 @@ def _inputs(ep: Episode) -> object:
     return ep.revision or episode_record(ep)
 
 
-def _episode_files(show: Show, public: Sequence[Episode], links: Links, base: str,
-                   cache: Cache) -> list[Planned]:  # fmt: skip
+def _episode_files(
+    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
+) -> list[Planned]:
     planned = []
     for ep in public:
         transcript = _named_file(show, ep, "transcript", ep.transcript, cache)
-        planned.append(Planned(keys.episode_page_key(ep.slug),
-                               memo_key(base, "page", _inputs(ep), transcript),
-                               partial(_page, render_episode_page, show, ep, links=links)))  # fmt: skip
+        planned.append(
+            Planned(
+                keys.episode_page_key(ep.slug),
+                memo_key(base, "page", _inputs(ep), transcript),
+                partial(_page, render_episode_page, show, ep, links=links),
+            )
+        )
         if ep.chapters:
-            planned.append(Planned(keys.chapters_key(ep.slug), memo_key(base, "chapters", _inputs(ep)),
-                                   partial(chapters_json, ep, links=links)))  # fmt: skip
+            planned.append(
+                Planned(
+                    keys.chapters_key(ep.slug),
+                    memo_key(base, "chapters", _inputs(ep)),
+                    partial(chapters_json, ep, links=links),
+                )
+            )
     return planned
 
 
@@ -194,39 +220,61 @@ def _page(render: Callable[..., str], *args: object, **kwargs: object) -> bytes:
     return render(*args, **kwargs).encode("utf-8")
 
 
-def _listings(show: Show, public: Sequence[Episode], links: Links, base: str,
-              cache: Cache) -> list[Planned]:  # fmt: skip
+def _listings(
+    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
+) -> list[Planned]:
     """The feed and its archive pages, the show page, the year pages and the stylesheet."""
     items = partial(_feed_items, show, links=links, base=base, cache=cache)
     planned = []
     for page in feed_pages(show, public, links=links):
-        made_from = memo_key(base, page.key, page.self_url, page.paging, page.archive,
-                             [_inputs(ep) for ep in page.episodes])  # fmt: skip
+        made_from = memo_key(
+            base,
+            page.key,
+            page.self_url,
+            page.paging,
+            page.archive,
+            [_inputs(ep) for ep in page.episodes],
+        )
         planned.append(Planned(page.key, made_from, partial(_feed_page, show, page, links, items)))
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
-    planned.append(Planned(keys.SHOW_PAGE_KEY,
-                           memo_key(base, "show", years, [_inputs(ep) for ep in newest]),
-                           partial(_page, render_show_page, show, newest, links=links, years=years)))  # fmt: skip
+    planned.append(
+        Planned(
+            keys.SHOW_PAGE_KEY,
+            memo_key(base, "show", years, [_inputs(ep) for ep in newest]),
+            partial(_page, render_show_page, show, newest, links=links, years=years),
+        )
+    )
     for year, episodes in by_year.items():
-        planned.append(Planned(keys.year_page_key(year),
-                               memo_key(base, "year", year, years, [_inputs(ep) for ep in episodes]),
-                               partial(_page, render_year_page, show, year, episodes, links=links,
-                                       years=years)))  # fmt: skip
+        planned.append(
+            Planned(
+                keys.year_page_key(year),
+                memo_key(base, "year", year, years, [_inputs(ep) for ep in episodes]),
+                partial(_page, render_year_page, show, year, episodes, links=links, years=years),
+            )
+        )
     planned.append(Planned(keys.STYLESHEET_KEY, memo_key(base, "css"), partial(stylesheet, show)))
     return planned
 
 
-def _feed_page(show: Show, page: FeedPage, links: Links,
-               items: Callable[[Sequence[Episode]], list[bytes]]) -> bytes:  # fmt: skip
-    xml = render_feed(show, page.episodes, links=links, self_url=page.self_url,
-                      paging=page.paging, items=items(page.episodes))  # fmt: skip
+def _feed_page(
+    show: Show, page: FeedPage, links: Links, items: Callable[[Sequence[Episode]], list[bytes]]
+) -> bytes:
+    xml = render_feed(
+        show,
+        page.episodes,
+        links=links,
+        self_url=page.self_url,
+        paging=page.paging,
+        items=items(page.episodes),
+    )
     return mark_archive(xml) if page.archive else xml
 
 
-def _feed_items(show: Show, episodes: Sequence[Episode], *, links: Links, base: str,
-                cache: Cache) -> list[bytes]:  # fmt: skip
+def _feed_items(
+    show: Show, episodes: Sequence[Episode], *, links: Links, base: str, cache: Cache
+) -> list[bytes]:
     """Each episode's `<item>`, rendered once per content: adding an episode to a show of
     thousands renders one item, not the feed's every item."""
     item_keys = [memo_key(base, "item", _inputs(ep)) for ep in episodes]
@@ -254,9 +302,14 @@ def _place(out: Path, planned: Sequence[Planned], cache: Cache) -> dict[str, Out
             cache.remember_sha256(path, stat, digest, written=True)
             cache.put("output", plan.made_from, digest)
             size = stat.st_size
-        objects[plan.key] = OutputObject(key=plan.key, path=path, size=size, sha256=str(digest),
-                                         content_type=content_type(plan.key),
-                                         cache_control=cache_control(plan.key))  # fmt: skip
+        objects[plan.key] = OutputObject(
+            key=plan.key,
+            path=path,
+            size=size,
+            sha256=str(digest),
+            content_type=content_type(plan.key),
+            cache_control=cache_control(plan.key),
+        )
     return objects
 
 
@@ -285,16 +338,26 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
             path = os.path.join(out, key)
             stat = _link(verify_media(show, ep, cache), path, ep.media.sha256, cache)
             # The facts the build just verified: no second read of a large file.
-            objects[key] = OutputObject(key=key, path=path, size=stat.st_size, sha256=ep.media.sha256,
-                                        content_type=ep.media.mime_type,
-                                        cache_control=cache_control(key))  # fmt: skip
+            objects[key] = OutputObject(
+                key=key,
+                path=path,
+                size=stat.st_size,
+                sha256=ep.media.sha256,
+                content_type=ep.media.mime_type,
+                cache_control=cache_control(key),
+            )
     for key, source in files.items():
         path = os.path.join(out, key)
         found = Linkable(source, os.stat(source))
         stat = _link(found, path, cache.sha256(source, found.stat), cache)
-        objects[key] = OutputObject(key=key, path=path, size=stat.st_size,
-                                    sha256=cache.sha256(path, stat), content_type=content_type(key),
-                                    cache_control=cache_control(key))  # fmt: skip
+        objects[key] = OutputObject(
+            key=key,
+            path=path,
+            size=stat.st_size,
+            sha256=cache.sha256(path, stat),
+            content_type=content_type(key),
+            cache_control=cache_control(key),
+        )
     return objects
 
 
@@ -308,8 +371,7 @@ def _link(source: Linkable, target: str, digest: str, cache: Cache) -> os.stat_r
     return stat
 
 
-def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache
-                ) -> str | None:  # fmt: skip
+def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache) -> str | None:
     """The content hash of a file the episode names, None if it names none."""
     if not name:
         return None
@@ -331,9 +393,15 @@ def verify_media(show: Show, ep: Episode, cache: Cache) -> Linkable:
     if stat is None or not S_ISREG(stat.st_mode):
         raise MediaError("media file not found", path=path)
     if stat.st_size != ep.media.length:
-        raise MediaError(f"is {stat.st_size} bytes but {ep.source.name} says {ep.media.length}: "
-                         f"run 'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
+        raise MediaError(
+            f"is {stat.st_size} bytes but {ep.source.name} says {ep.media.length}: "
+            f"run 'mediafeed tag {ep.slug}' to refresh",
+            path=path,
+        )
     if cache.sha256(path, stat) != ep.media.sha256:
-        raise MediaError(f"content differs from the sha256 in {ep.source.name}: run "
-                         f"'mediafeed tag {ep.slug}' to refresh", path=path)  # fmt: skip
+        raise MediaError(
+            f"content differs from the sha256 in {ep.source.name}: run "
+            f"'mediafeed tag {ep.slug}' to refresh",
+            path=path,
+        )
     return Linkable(path, stat)

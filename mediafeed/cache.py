@@ -39,8 +39,7 @@ RACY_NS = 2_000_000_000
 # How long a command waits for another one working on the same show.
 LOCK_WAIT_SECONDS = 600
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
-LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml",
-             "babel")  # fmt: skip
+LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml", "babel")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +49,11 @@ def code_fingerprint() -> str:
     package = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix not in (".pyc", ".pyo") and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix not in (".pyc", ".pyo")
+            and "__pycache__" not in path.parts
+        ):
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(b"\0")
             digest.update(path.read_bytes())
@@ -66,7 +69,9 @@ def code_fingerprint() -> str:
 def memo_key(*parts: object) -> str:
     """A key for values made from `parts` (plain data) by this code."""
     text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(f"{code_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(
+        f"{code_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")
+    ).hexdigest()
 
 
 def signature(stat: os.stat_result) -> str:
@@ -134,8 +139,15 @@ class Cache:
         known = self._known_files().get(os.path.abspath(path))
         return known[1] if known is not None and known[0] == signature(stat) else None
 
-    def remember_sha256(self, path: str | os.PathLike[str], stat: os.stat_result, digest: str,
-                        *, checked_ns: int | None = None, written: bool = False) -> None:  # fmt: skip
+    def remember_sha256(
+        self,
+        path: str | os.PathLike[str],
+        stat: os.stat_result,
+        digest: str,
+        *,
+        checked_ns: int | None = None,
+        written: bool = False,
+    ) -> None:
         """Note the hash of bytes just read (`checked_ns`: when reading began) or just
         `written` by this build into its own output folder (`stat` taken after)."""
         name = os.path.abspath(path)
@@ -168,8 +180,9 @@ class Cache:
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
-            rows = self._query(f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})",
-                               (kind, *part))  # fmt: skip
+            rows = self._query(
+                f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})", (kind, *part)
+            )
             for key, value in rows:
                 with contextlib.suppress(TypeError, ValueError):
                     found[key] = json.loads(value)
@@ -269,9 +282,11 @@ def show_locked(root: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None
     try:
         lock.acquire(timeout=wait)
     except Timeout:
-        raise ShowBusy(f"another mediafeed command has been working on this show for over "
-                       f"{wait:.0f} s; try again when it has finished",
-                       path=folder / LOCK_FILE) from None  # fmt: skip
+        raise ShowBusy(
+            f"another mediafeed command has been working on this show for over "
+            f"{wait:.0f} s; try again when it has finished",
+            path=folder / LOCK_FILE,
+        ) from None
     try:
         yield
     finally:

@@ -46,8 +46,9 @@ class CheckFailed(MediafeedError):
     """The show breaks rules that would get it refused or shown wrongly."""
 
 
-def check_show(root: Path, *, now: dt.datetime, verify: bool = False,
-               cache: Cache | None = None) -> tuple[Finding, ...]:  # fmt: skip
+def check_show(
+    root: Path, *, now: dt.datetime, verify: bool = False, cache: Cache | None = None
+) -> tuple[Finding, ...]:
     """Every finding for the show folder, errors first, in a stable order.
 
     An episode's findings, and the facts probed from its media, are remembered for the
@@ -75,8 +76,17 @@ def _findings(items: object) -> list[Finding] | None:
     if not isinstance(items, list):
         return None
     try:
-        return [Finding(str(i["severity"]), str(i["rule"]), str(i["path"]), i["field"],
-                        str(i["message"]), str(i["fix"])) for i in items]  # fmt: skip
+        return [
+            Finding(
+                str(i["severity"]),
+                str(i["rule"]),
+                str(i["path"]),
+                i["field"],
+                str(i["message"]),
+                str(i["fix"]),
+            )
+            for i in items
+        ]
     except (KeyError, TypeError):
         return None
 
@@ -89,8 +99,10 @@ def require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
     found = errors(check_show(root, now=now, cache=cache))
     if found:
-        raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
-                          "'mediafeed check' to see them, or publish with --force")  # fmt: skip
+        raise CheckFailed(
+            f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
+            "'mediafeed check' to see them, or publish with --force"
+        )
 
 
 class _Checker:
@@ -100,14 +112,16 @@ class _Checker:
         self.verify = verify
         self.cache = cache
 
-    def add(self, rule: str, path: Path | str, field: str | None, message: str,
-            fix: str | None = None) -> None:  # fmt: skip
+    def add(
+        self, rule: str, path: Path | str, field: str | None, message: str, fix: str | None = None
+    ) -> None:
         severity, default_fix = RULES[rule]
         shown = Path(path)
         if shown.is_absolute() and shown.is_relative_to(self.root):
             shown = shown.relative_to(self.root)
-        self.findings.append(Finding(severity, rule, str(shown), field, message,
-                                     fix or default_fix))  # fmt: skip
+        self.findings.append(
+            Finding(severity, rule, str(shown), field, message, fix or default_fix)
+        )
 
     # ---- mediafeed.toml ---------------------------------------------------------------
 
@@ -132,26 +146,42 @@ class _Checker:
         self.artwork(show.root / show.artwork, config, "artwork")
         if len(show.description) > MAX_DESCRIPTION:
             count = len(show.description)
-            self.add("description-length", config, "description",
-                     f"{count} characters; Apple allows {MAX_DESCRIPTION}")  # fmt: skip
+            self.add(
+                "description-length",
+                config,
+                "description",
+                f"{count} characters; Apple allows {MAX_DESCRIPTION}",
+            )
         if show.guid and not is_uuid(show.guid):
             self.add("podcast-guid", config, "guid", f"{show.guid!r} is not a UUID")
         public_url = show.publish.public_url
         if public_url and urlsplit(public_url).scheme != "https":
             if is_loopback(public_url):
-                self.add("https-link", config, "publish.public_url",
-                         "plain http on this computer; listeners need https://")  # fmt: skip
+                self.add(
+                    "https-link",
+                    config,
+                    "publish.public_url",
+                    "plain http on this computer; listeners need https://",
+                )
             else:
-                self.add("https", config, "publish.public_url",
-                         f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS")  # fmt: skip
+                self.add(
+                    "https",
+                    config,
+                    "publish.public_url",
+                    f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS",
+                )
         links = [("link", show.link), ("new_feed_url", show.new_feed_url)]
         links += [(f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)]
         links += person_links("persons", show.persons)
         for field, url in links:
             self.plain_http(config, field, url)
         if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
-            self.add("owner-verify", config, "owner.hide_email",
-                     "Spotify and others verify ownership by the owner email")  # fmt: skip
+            self.add(
+                "owner-verify",
+                config,
+                "owner.hide_email",
+                "Spotify and others verify ownership by the owner email",
+            )
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
         for ep in episodes:
@@ -169,8 +199,12 @@ class _Checker:
 
     def artwork(self, path: Path, where: Path | str, field: str) -> None:
         if PurePosixPath(path.name).suffix.lower() not in (".jpg", ".jpeg", ".png"):
-            self.add("artwork-format", where, field,
-                     f"{path.name!r}: Apple needs a URL ending in .jpg or .png")  # fmt: skip
+            self.add(
+                "artwork-format",
+                where,
+                field,
+                f"{path.name!r}: Apple needs a URL ending in .jpg or .png",
+            )
         try:
             with Image.open(path) as image:
                 kind, mode, (width, height) = image.format, image.mode, image.size
@@ -186,12 +220,19 @@ class _Checker:
         if width != height:
             self.add("artwork-square", where, field, f"{width}x{height} pixels is not square")
         if not ARTWORK_MIN <= max(width, height) <= ARTWORK_MAX or min(width, height) < ARTWORK_MIN:
-            self.add("artwork-size", where, field, f"{width}x{height} pixels; Apple needs "
-                     f"{ARTWORK_MIN} to {ARTWORK_MAX} on each side")  # fmt: skip
+            self.add(
+                "artwork-size",
+                where,
+                field,
+                f"{width}x{height} pixels; Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} on each side",
+            )
         if mode != "RGB" or transparent:
-            self.add("artwork-color", where, field,
-                     f"colour mode {mode}{' with transparency' if transparent else ''}; "
-                     "Apple needs RGB")  # fmt: skip
+            self.add(
+                "artwork-color",
+                where,
+                field,
+                f"colour mode {mode}{' with transparency' if transparent else ''}; Apple needs RGB",
+            )
 
     # ---- episodes ----------------------------------------------------------------------
 
@@ -199,8 +240,9 @@ class _Checker:
         found: list[Episode] = []
         for loaded in read_show_episodes(root / "episodes", self.cache):
             if isinstance(loaded, EpisodeError):
-                self.add("episode-file", loaded.path or root / "episodes", loaded.field,
-                         loaded.message)  # fmt: skip
+                self.add(
+                    "episode-file", loaded.path or root / "episodes", loaded.field, loaded.message
+                )
             else:
                 found.append(loaded)
         return found
@@ -265,9 +307,13 @@ class _Checker:
         if not html and not (ep.summary or "").strip():
             self.add("description-missing", ep.source, "notes", "no show notes and no summary")
         if len(html) > MAX_DESCRIPTION:
-            self.add("description-length", ep.source, "notes",
-                     f"{len(html)} characters of HTML; Apple shows {MAX_DESCRIPTION}",
-                     "shorten the notes; the full text stays in content:encoded")  # fmt: skip
+            self.add(
+                "description-length",
+                ep.source,
+                "notes",
+                f"{len(html)} characters of HTML; Apple shows {MAX_DESCRIPTION}",
+                "shorten the notes; the full text stays in content:encoded",
+            )
         if ep.transcript:
             self.transcript(self.root / ep.transcript, ep)
         duration = ep.media.duration
@@ -291,17 +337,30 @@ class _Checker:
             self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
             return
         if info.length != ep.media.length:
-            self.add("enclosure-length", ep.source, "length",
-                     f"says {ep.media.length} bytes, the file has {info.length}", fix)  # fmt: skip
+            self.add(
+                "enclosure-length",
+                ep.source,
+                "length",
+                f"says {ep.media.length} bytes, the file has {info.length}",
+                fix,
+            )
         elif info.sha256 != ep.media.sha256:
             self.add("enclosure-length", ep.source, "sha256", "the media file changed", fix)
         if info.mime_type != ep.media.mime_type:
-            self.add("enclosure-type", ep.source, "mime_type",
-                     f"says {ep.media.mime_type}, the file is {info.mime_type}",
-                     RULES["enclosure-type"][1].replace("SLUG", ep.slug))  # fmt: skip
+            self.add(
+                "enclosure-type",
+                ep.source,
+                "mime_type",
+                f"says {ep.media.mime_type}, the file is {info.mime_type}",
+                RULES["enclosure-type"][1].replace("SLUG", ep.slug),
+            )
         if ep.media.mime_type not in APPLE_TYPES:
-            self.add("enclosure-apple", ep.source, "mime_type",
-                     f"Apple Podcasts does not play {ep.media.mime_type}")  # fmt: skip
+            self.add(
+                "enclosure-apple",
+                ep.source,
+                "mime_type",
+                f"Apple Podcasts does not play {ep.media.mime_type}",
+            )
 
     def transcript(self, path: Path, ep: Episode) -> None:
         try:
@@ -345,9 +404,17 @@ class _Checker:
             label = f"season {season}" if season is not None else "the show"
             missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
             if missing:
-                self.add("numbering", "episodes", "episode",
-                         f"{label} has no episode {', '.join(map(str, missing))}")  # fmt: skip
+                self.add(
+                    "numbering",
+                    "episodes",
+                    "episode",
+                    f"{label} has no episode {', '.join(map(str, missing))}",
+                )
             counts = Counter(numbers)
             for number in sorted(n for n, times in counts.items() if times > 1):
-                self.add("numbering", "episodes", "episode",
-                         f"{label} has episode {number} more than once")  # fmt: skip
+                self.add(
+                    "numbering",
+                    "episodes",
+                    "episode",
+                    f"{label} has episode {number} more than once",
+                )

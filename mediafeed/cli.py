@@ -36,8 +36,9 @@ def parse_when(value: str | None) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date, e.g. "
-                                 "2021-11-02T09:00:00+01:00") from None  # fmt: skip
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 date, e.g. 2021-11-02T09:00:00+01:00"
+        ) from None
     return moment if moment.tzinfo else moment.astimezone()
 
 
@@ -66,9 +67,15 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="mediafeed")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
-@click.option("-C", "--show-dir", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), help="The show folder (default: the current folder or the "
-              "nearest parent with a mediafeed.toml).")  # fmt: skip
+@click.option(
+    "-C",
+    "--show-dir",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="The show folder (default: the current folder or the "
+    "nearest parent with a mediafeed.toml).",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     """Publish a podcast: tag media, build an RSS feed and episode pages, upload to S3.
@@ -102,21 +109,45 @@ def init(directory: Path, title: str, language: str) -> None:
 @click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", help="Episode title (default: the file name).")
 @click.option("--slug", help="Permanent URL name (default: made from the title).")
-@click.option("--date", "published", help="Publication time, ISO 8601 (default: now). A "
-              "future time schedules the episode.")  # fmt: skip
-@click.option("--notes", "notes_file", type=click.File("r", encoding="utf-8"),
-              help="Markdown show notes from a file, or - for standard input.")  # fmt: skip
+@click.option(
+    "--date",
+    "published",
+    help="Publication time, ISO 8601 (default: now). A future time schedules the episode.",
+)
+@click.option(
+    "--notes",
+    "notes_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Markdown show notes from a file, or - for standard input.",
+)
 @click.option("--summary", help="A one or two sentence summary.")
 @click.option("--season", type=click.IntRange(min=0), help="Season number.")
 @click.option("--episode", "number", type=click.IntRange(min=0), help="Episode number.")
-@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
-              default="full", show_default=True, help="Apple episode type.")  # fmt: skip
+@click.option(
+    "--type",
+    "episode_type",
+    type=click.Choice(["full", "trailer", "bonus"]),
+    default="full",
+    show_default=True,
+    help="Apple episode type.",
+)
 @click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
 @click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
 @click.pass_context
-def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
-        published: str | None, notes_file: Any, summary: str | None, season: int | None,
-        number: int | None, episode_type: str, explicit: bool | None, draft: bool) -> None:  # fmt: skip
+def add(
+    ctx: click.Context,
+    media: Path,
+    title: str | None,
+    slug: str | None,
+    published: str | None,
+    notes_file: Any,
+    summary: str | None,
+    season: int | None,
+    number: int | None,
+    episode_type: str,
+    explicit: bool | None,
+    draft: bool,
+) -> None:
     """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
 
     The source file is never changed; the show gets a tagged copy in media/.
@@ -126,13 +157,23 @@ def add(ctx: click.Context, media: Path, title: str | None, slug: str | None,
 
     show = _show(ctx)
     request = NewEpisode(
-        media=media, title=title, slug=slug, published=parse_when(published),
-        notes=notes_file.read() if notes_file else "", summary=summary, season=season,
-        episode=number, episode_type=episode_type, explicit=explicit, draft=draft,
-    )  # fmt: skip
+        media=media,
+        title=title,
+        slug=slug,
+        published=parse_when(published),
+        notes=notes_file.read() if notes_file else "",
+        summary=summary,
+        season=season,
+        episode=number,
+        episode_type=episode_type,
+        explicit=explicit,
+        draft=draft,
+    )
     episode = add_episode(show, request, now=now(), links=public_links(show))
-    click.echo(f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
-               f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}")  # fmt: skip
+    click.echo(
+        f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
+        f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}"
+    )
 
 
 @cli.command("list", context_settings=CONTEXT)
@@ -150,19 +191,27 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
-        click.echo(f"{row['status']:<11} {row['published'][:16]:<16}  {row['duration']:>8}  "
-                   f"{row['size_mb']:>7.1f} MB  {row['slug']}  {row['title']}")  # fmt: skip
+        click.echo(
+            f"{row['status']:<11} {row['published'][:16]:<16}  {row['duration']:>8}  "
+            f"{row['size_mb']:>7.1f} MB  {row['slug']}  {row['title']}"
+        )
     if not rows:
         click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
 
 
 def _row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
     return {
-        "slug": ep.slug, "title": ep.title, "guid": ep.guid, "status": ep.status(moment).value,
-        "published": ep.published.isoformat(), "duration": _duration(ep.media.duration),
-        "duration_seconds": ep.media.duration, "length": ep.media.length,
-        "size_mb": ep.media.length / 1e6, "mime_type": ep.media.mime_type,
-    }  # fmt: skip
+        "slug": ep.slug,
+        "title": ep.title,
+        "guid": ep.guid,
+        "status": ep.status(moment).value,
+        "published": ep.published.isoformat(),
+        "duration": _duration(ep.media.duration),
+        "duration_seconds": ep.media.duration,
+        "length": ep.media.length,
+        "size_mb": ep.media.length / 1e6,
+        "mime_type": ep.media.mime_type,
+    }
 
 
 def _duration(seconds: float) -> str:
@@ -194,14 +243,20 @@ def build(ctx: click.Context) -> None:
 
     result = build_show(_show(ctx), now=now())
     withheld = len(result.episodes) - len(result.public)
-    click.echo(f"Built {result.output_dir}: {len(result.public)} episodes in the feed"
-               + (f", {withheld} not public yet" if withheld else ""))  # fmt: skip
+    click.echo(
+        f"Built {result.output_dir}: {len(result.public)} episodes in the feed"
+        + (f", {withheld} not public yet" if withheld else "")
+    )
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slug")
-@click.option("--prune", is_flag=True, help="Publish right away and delete the episode's "
-              "media (and anything else the show no longer needs) from the store.")  # fmt: skip
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Publish right away and delete the episode's "
+    "media (and anything else the show no longer needs) from the store.",
+)
 @click.pass_context
 def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     """Take episode SLUG down: out of the feed, its page becomes a short "no longer
@@ -230,8 +285,12 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
 @cli.command("import", context_settings=CONTEXT)
 @click.argument("feed")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--download-media", is_flag=True, help="Also fetch the media, artwork, chapters "
-              "and transcripts from the old host (resumes where a previous run stopped).")  # fmt: skip
+@click.option(
+    "--download-media",
+    is_flag=True,
+    help="Also fetch the media, artwork, chapters "
+    "and transcripts from the old host (resumes where a previous run stopped).",
+)
 def import_(feed: str, directory: Path, download_media: bool) -> None:
     """Create a show in DIRECTORY from an existing podcast's FEED (URL or file).
 
@@ -246,25 +305,34 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
         report = import_feed(feed, directory, download_media=download_media, progress=bar)
     for line in (*report.problems, *report.failed):
         click.echo(f"Note: {line}", err=True)
-    click.echo(f"Imported {len(report.imported)} episodes into {report.root}"
-               + (f"; media of {len(report.downloaded)} downloaded" if download_media else ""))  # fmt: skip
+    click.echo(
+        f"Imported {len(report.imported)} episodes into {report.root}"
+        + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
+    )
     if report.failed:
-        raise click.ClickException(f"{len(report.failed)} downloads failed; run the same "
-                                   "command again to resume")  # fmt: skip
+        raise click.ClickException(
+            f"{len(report.failed)} downloads failed; run the same command again to resume"
+        )
 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
-@click.option("--prune", is_flag=True, help="Delete objects this show published earlier and "
-              "no longer needs.")  # fmt: skip
+@click.option(
+    "--prune", is_flag=True, help="Delete objects this show published earlier and no longer needs."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--force", is_flag=True, help="Publish even when 'mediafeed check' finds errors.")
-@click.option("--verify", is_flag=True, help="List the store and compare it object by object, "
-              "rather than trust the record of the last publish (after editing the bucket "
-              "by hand).")  # fmt: skip
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="List the store and compare it object by object, "
+    "rather than trust the record of the last publish (after editing the bucket "
+    "by hand).",
+)
 @click.pass_context
-def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool,
-            verify: bool) -> None:  # fmt: skip
+def publish(
+    ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool
+) -> None:
     """Build, then upload what changed: media and pages first, feed.xml last.
 
     Without a [publish] target in mediafeed.toml, publishes to the embedded local store.
@@ -278,15 +346,24 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
 
     show = _show(ctx)
     with progress_bar(enabled=not as_json) as bar:
-        in_feed, report = publish_show(show, now=now(), dry_run=dry_run, prune=prune,
-                                       force=force, verify=verify, progress=bar)  # fmt: skip
+        in_feed, report = publish_show(
+            show, now=now(), dry_run=dry_run, prune=prune, force=force, verify=verify, progress=bar
+        )
     if as_json:
-        click.echo(json.dumps({
-            "dry_run": report.dry_run, "feed_url": report.feed_url,
-            "uploaded": list(report.uploaded), "unchanged": list(report.unchanged),
-            "deleted": list(report.deleted), "bytes_sent": report.bytes_sent,
-            "plan": [step.as_dict() for step in report.steps],
-        }, indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "dry_run": report.dry_run,
+                    "feed_url": report.feed_url,
+                    "uploaded": list(report.uploaded),
+                    "unchanged": list(report.unchanged),
+                    "deleted": list(report.deleted),
+                    "bytes_sent": report.bytes_sent,
+                    "plan": [step.as_dict() for step in report.steps],
+                },
+                indent=2,
+            )
+        )
         return
     verb = "Would upload" if dry_run else "Uploaded"
     if dry_run:
@@ -301,17 +378,27 @@ def publish(ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force
             click.echo(f"Deleted {key}")
     planned = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
     sent = planned if dry_run else report.bytes_sent
-    click.echo(f"{verb} {len(report.uploaded)} objects ({sent / 1e6:.1f} MB), "
-               f"{len(report.unchanged)} unchanged"
-               + (f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
-                  if report.deleted else "")
-               + f"; {in_feed} episodes in the feed.")  # fmt: skip
+    click.echo(
+        f"{verb} {len(report.uploaded)} objects ({sent / 1e6:.1f} MB), "
+        f"{len(report.unchanged)} unchanged"
+        + (
+            f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
+            if report.deleted
+            else ""
+        )
+        + f"; {in_feed} episodes in the feed."
+    )
     click.echo(f"Feed: {report.feed_url}")
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")  # fmt: skip
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""
@@ -333,8 +420,14 @@ def serve(ctx: click.Context, port: int) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slug", required=False)
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "text"]),
-              default="html", show_default=True, help="Output format.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "text"]),
+    default="html",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--no-image", is_flag=True, help="Leave the cover image out.")
 @click.pass_context
 def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -> None:
@@ -349,8 +442,12 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
-@click.option("--verify", is_flag=True, help="Hash every media file again instead of trusting "
-              "the probe cache for files whose size and time are unchanged.")  # fmt: skip
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Hash every media file again instead of trusting "
+    "the probe cache for files whose size and time are unchanged.",
+)
 @click.pass_context
 def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
     """Check config, episodes, media and artwork against the rules of Apple Podcasts,

@@ -18,11 +18,34 @@ MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 _KNOWN_KEYS = {
-    "title", "description", "author", "language", "categories", "explicit", "type",
-    "artwork", "link", "copyright", "guid", "locked", "block", "complete", "new_feed_url",
-    "keywords", "medium", "update_frequency", "update_rrule", "location", "feed_limit", "owner", "funding",
-    "persons", "txt", "subscribe", "publish",
-}  # fmt: skip
+    "title",
+    "description",
+    "author",
+    "language",
+    "categories",
+    "explicit",
+    "type",
+    "artwork",
+    "link",
+    "copyright",
+    "guid",
+    "locked",
+    "block",
+    "complete",
+    "new_feed_url",
+    "keywords",
+    "medium",
+    "update_frequency",
+    "update_rrule",
+    "location",
+    "feed_limit",
+    "owner",
+    "funding",
+    "persons",
+    "txt",
+    "subscribe",
+    "publish",
+}
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
 
@@ -37,8 +60,16 @@ class _Reader:
         self.data = data
         self.problems: list[str] = []
 
-    def get(self, table: dict[str, Any], key: str, kind: type[T], default: T | None = None,
-            *, where: str = "", required: bool = False) -> T | None:  # fmt: skip
+    def get(
+        self,
+        table: dict[str, Any],
+        key: str,
+        kind: type[T],
+        default: T | None = None,
+        *,
+        where: str = "",
+        required: bool = False,
+    ) -> T | None:
         name = f"{where}{key}"
         if key not in table:
             if required:
@@ -70,8 +101,9 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
-    raise ConfigError(f"no {CONFIG_NAME} here or in any parent folder (run 'mediafeed init')",
-                      path=start)  # fmt: skip
+    raise ConfigError(
+        f"no {CONFIG_NAME} here or in any parent folder (run 'mediafeed init')", path=start
+    )
 
 
 def load_show(root: Path) -> Show:
@@ -96,28 +128,36 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         email=r.get(owner_table, "email", str, "", where="owner.", required=True) or "",
         hide_email=bool(r.get(owner_table, "hide_email", bool, False, where="owner.")),
     )
-    r.check(not owner.email or bool(EMAIL.match(owner.email)),
-            f"owner.email: {owner.email!r} is not an email address")  # fmt: skip
+    r.check(
+        not owner.email or bool(EMAIL.match(owner.email)),
+        f"owner.email: {owner.email!r} is not an email address",
+    )
 
     show_type = text("type", "episodic")
     r.check(show_type in SHOW_TYPES, f"type: must be one of {', '.join(SHOW_TYPES)}")
     medium = text("medium", "podcast")
     r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
     language = text("language", required=True)
-    r.check(not language or bool(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language)),
-            f"language: {language!r} is not a language code like 'nl' or 'en-US'")  # fmt: skip
+    r.check(
+        not language or bool(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language)),
+        f"language: {language!r} is not a language code like 'nl' or 'en-US'",
+    )
     feed_limit = r.get(data, "feed_limit", int)
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
     publish_table = r.get(data, "publish", dict, {}) or {}
     r.unknown(publish_table, _PUBLISH_KEYS, "publish.")
-    publish = PublishSettings(**{
-        key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)
-    })  # fmt: skip
-    r.check(publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
-            "publish.target: must look like s3://bucket/prefix")  # fmt: skip
-    r.check(publish.target is None or bool(publish.public_url),
-            "publish.public_url: required with publish.target (the URL listeners fetch from)")  # fmt: skip
+    publish = PublishSettings(
+        **{key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)}
+    )
+    r.check(
+        publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
+        "publish.target: must look like s3://bucket/prefix",
+    )
+    r.check(
+        publish.target is None or bool(publish.public_url),
+        "publish.public_url: required with publish.target (the URL listeners fetch from)",
+    )
 
     show = Show(
         root=root,
@@ -173,10 +213,13 @@ def _location(r: _Reader, data: dict[str, Any]) -> Location | None:
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         r.unknown(value, {"name", "geo", "osm"}, "location.")
         geo = r.get(value, "geo", str, where="location.")
-        r.check(geo is None or geo.startswith("geo:"),
-                "location.geo: must be a geo URI like 'geo:52.08,4.31'")  # fmt: skip
-        return Location(name=value["name"], geo=geo,
-                        osm=r.get(value, "osm", str, where="location."))  # fmt: skip
+        r.check(
+            geo is None or geo.startswith("geo:"),
+            "location.geo: must be a geo URI like 'geo:52.08,4.31'",
+        )
+        return Location(
+            name=value["name"], geo=geo, osm=r.get(value, "osm", str, where="location.")
+        )
     r.problems.append("location: a place name, or a table with name, geo and osm")
     return None
 
@@ -195,8 +238,9 @@ def _categories(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, ...], ...]
     return tuple(result)
 
 
-def _list_of(r: _Reader, data: dict[str, Any], key: str, make: Callable[[dict[str, Any]], T]
-             ) -> tuple[T, ...]:  # fmt: skip
+def _list_of(
+    r: _Reader, data: dict[str, Any], key: str, make: Callable[[dict[str, Any]], T]
+) -> tuple[T, ...]:
     items: list[T] = []
     for index, table in enumerate(r.get(data, key, list, []) or []):
         try:

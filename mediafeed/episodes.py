@@ -23,11 +23,32 @@ LOCATION_KEYS = {"name", "geo", "osm"}
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
 FIELD_ORDER = (
-    "title", "guid", "published", "draft", "summary", "season", "season_name", "episode",
-    "episode_display", "episode_type",
-    "explicit", "block", "unpublished", "image", "persons", "chapters", "transcript",
-    "keywords", "location", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
-)  # fmt: skip
+    "title",
+    "guid",
+    "published",
+    "draft",
+    "summary",
+    "season",
+    "season_name",
+    "episode",
+    "episode_display",
+    "episode_type",
+    "explicit",
+    "block",
+    "unpublished",
+    "image",
+    "persons",
+    "chapters",
+    "transcript",
+    "keywords",
+    "location",
+    "enclosure_url",
+    "audio",
+    "duration",
+    "length",
+    "mime_type",
+    "sha256",
+)
 REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
 # Media still on the old host is described by the source feed, not probed here.
 REQUIRED_REMOTE = ("title", "guid", "published", "enclosure_url", "length", "mime_type")
@@ -69,8 +90,11 @@ def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
     guids: dict[str, Episode] = {}
     for ep in episodes:
         if ep.guid in guids:
-            raise EpisodeError(f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].source.name}",
-                               path=ep.source, field="guid")  # fmt: skip
+            raise EpisodeError(
+                f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].source.name}",
+                path=ep.source,
+                field="guid",
+            )
         guids[ep.guid] = ep
     return sorted(episodes, key=lambda ep: (ep.published, ep.slug), reverse=True)
 
@@ -166,12 +190,12 @@ _FIELDS: dict[type, set[str]] = {
 }
 
 
-def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = ""
-                  ) -> Episode:  # fmt: skip
+def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = "") -> Episode:
     slug = path.stem
     if not SLUG.match(slug):
-        raise EpisodeError("file name must be a slug: lower-case ASCII letters, digits and "
-                           "hyphens", path=path)  # fmt: skip
+        raise EpisodeError(
+            "file name must be a slug: lower-case ASCII letters, digits and hyphens", path=path
+        )
     unknown = sorted(set(data) - set(FIELD_ORDER))
     if unknown:
         raise EpisodeError("unknown field (check the spelling)", path=path, field=unknown[0])
@@ -187,14 +211,16 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise EpisodeError(f"expected {getattr(kind, '__name__', kind)}, got {value!r}",
-                               path=path, field=key)  # fmt: skip
+            raise EpisodeError(
+                f"expected {getattr(kind, '__name__', kind)}, got {value!r}", path=path, field=key
+            )
         return value
 
     episode_type = get("episode_type", str, "full")
     if episode_type not in EPISODE_TYPES:
-        raise EpisodeError(f"must be one of {', '.join(EPISODE_TYPES)}", path=path,
-                           field="episode_type")  # fmt: skip
+        raise EpisodeError(
+            f"must be one of {', '.join(EPISODE_TYPES)}", path=path, field="episode_type"
+        )
     for key in ("season", "episode"):
         if get(key, int) is not None and data[key] < 0:
             raise EpisodeError("must not be negative", path=path, field=key)
@@ -206,12 +232,14 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
         is_video=str(data["mime_type"]).startswith("video/"),
     )
     if media.length <= 0 or media.duration < 0 or (media.duration == 0 and not remote):
-        raise EpisodeError("must be positive", path=path,
-                           field="length" if media.length <= 0 else "duration")  # fmt: skip
+        raise EpisodeError(
+            "must be positive", path=path, field="length" if media.length <= 0 else "duration"
+        )
     enclosure_url = get("enclosure_url", str)
     if remote and not re.fullmatch(r"https?://[!-~]+", enclosure_url):
-        raise EpisodeError(f"{enclosure_url!r} must be an http(s) URL in ASCII", path=path,
-                           field="enclosure_url")  # fmt: skip
+        raise EpisodeError(
+            f"{enclosure_url!r} must be an http(s) URL in ASCII", path=path, field="enclosure_url"
+        )
     return Episode(
         slug=slug,
         source_file=str(path),
@@ -247,11 +275,15 @@ def _published(path: Path, value: Any) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise EpisodeError(f"{value!r} is not an ISO 8601 date and time", path=path,
-                               field="published") from None  # fmt: skip
+            raise EpisodeError(
+                f"{value!r} is not an ISO 8601 date and time", path=path, field="published"
+            ) from None
     if not isinstance(value, dt.datetime):
-        raise EpisodeError("needs a date, a time and a time zone, e.g. "
-                           "2021-11-02T09:00:00+01:00", path=path, field="published")  # fmt: skip
+        raise EpisodeError(
+            "needs a date, a time and a time zone, e.g. 2021-11-02T09:00:00+01:00",
+            path=path,
+            field="published",
+        )
     if value.tzinfo is None:
         raise EpisodeError("needs a time zone, e.g. +01:00 or Z", path=path, field="published")
     return value
@@ -261,11 +293,15 @@ def _relative_path(path: Path, field: str, value: str) -> str:
     """A path inside the show folder: no absolute paths, no '..', no backslashes."""
     pure = PurePosixPath(value)
     if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
-        raise EpisodeError(f"{value!r} must be a path inside the show folder", path=path,
-                           field=field)  # fmt: skip
+        raise EpisodeError(
+            f"{value!r} must be a path inside the show folder", path=path, field=field
+        )
     if not value.isascii() or any(ch.isspace() for ch in value):
-        raise EpisodeError(f"{value!r} must be an ASCII file name without spaces (it becomes "
-                           "a URL)", path=path, field=field)  # fmt: skip
+        raise EpisodeError(
+            f"{value!r} must be an ASCII file name without spaces (it becomes a URL)",
+            path=path,
+            field=field,
+        )
     return str(pure)
 
 
@@ -279,16 +315,27 @@ def parse_location(value: Any, *, path: Path) -> Location | None:
         return None
     if isinstance(value, str) and value.strip():
         return Location(name=value.strip())
-    if (isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip()
-            and not set(value) - LOCATION_KEYS):  # fmt: skip
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and value["name"].strip()
+        and not set(value) - LOCATION_KEYS
+    ):
         geo, osm = value.get("geo"), value.get("osm")
         if geo is not None and not str(geo).startswith("geo:"):
-            raise EpisodeError(f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
-                               path=path, field="location")  # fmt: skip
-        return Location(name=value["name"].strip(), geo=None if geo is None else str(geo),
-                        osm=None if osm is None else str(osm))  # fmt: skip
-    raise EpisodeError("a place name, or name with optional geo and osm", path=path,
-                       field="location")  # fmt: skip
+            raise EpisodeError(
+                f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
+                path=path,
+                field="location",
+            )
+        return Location(
+            name=value["name"].strip(),
+            geo=None if geo is None else str(geo),
+            osm=None if osm is None else str(osm),
+        )
+    raise EpisodeError(
+        "a place name, or name with optional geo and osm", path=path, field="location"
+    )
 
 
 def location_field(location: Location | None) -> str | dict[str, str] | None:
@@ -301,8 +348,9 @@ def location_field(location: Location | None) -> str | dict[str, str] | None:
 
 def _person(path: Path, item: Any) -> Person:
     if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
-        raise EpisodeError(f"each person needs a name and only {sorted(PERSON_KEYS)}",
-                           path=path, field="persons")  # fmt: skip
+        raise EpisodeError(
+            f"each person needs a name and only {sorted(PERSON_KEYS)}", path=path, field="persons"
+        )
     return Person(**{k: str(v) for k, v in item.items()})
 
 
@@ -314,11 +362,19 @@ def _chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
             or not {"start", "title"} <= set(item)
             or (set(item) - CHAPTER_KEYS)
         ):
-            raise EpisodeError("each chapter needs start and title (url, img optional)",
-                               path=path, field="chapters")  # fmt: skip
-        chapters.append(Chapter(start=parse_timestamp(path, item["start"]),
-                                title=str(item["title"]), url=item.get("url"),
-                                img=item.get("img")))  # fmt: skip
+            raise EpisodeError(
+                "each chapter needs start and title (url, img optional)",
+                path=path,
+                field="chapters",
+            )
+        chapters.append(
+            Chapter(
+                start=parse_timestamp(path, item["start"]),
+                title=str(item["title"]),
+                url=item.get("url"),
+                img=item.get("img"),
+            )
+        )
     starts = [c.start for c in chapters]
     if starts != sorted(starts):
         raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
@@ -366,19 +422,32 @@ def write_text_atomic(path: Path, text: str, *, exclusive: bool = False) -> None
 def episode_fields(ep: Episode) -> dict[str, Any]:
     """The front matter of an episode, for rewriting a file after an edit."""
     return {
-        "title": ep.title, "guid": ep.guid, "published": ep.published, "draft": ep.draft or None,
-        "summary": ep.summary, "season": ep.season, "season_name": ep.season_name,
-        "episode": ep.episode, "episode_display": ep.episode_display,
+        "title": ep.title,
+        "guid": ep.guid,
+        "published": ep.published,
+        "draft": ep.draft or None,
+        "summary": ep.summary,
+        "season": ep.season,
+        "season_name": ep.season_name,
+        "episode": ep.episode,
+        "episode_display": ep.episode_display,
         "episode_type": None if ep.episode_type == "full" else ep.episode_type,
-        "explicit": ep.explicit, "block": ep.block or None,
-        "unpublished": ep.unpublished or None, "image": ep.image,
+        "explicit": ep.explicit,
+        "block": ep.block or None,
+        "unpublished": ep.unpublished or None,
+        "image": ep.image,
         "persons": [_compact(vars(p)) for p in ep.persons],
-        "chapters": [_compact(vars(c)) for c in ep.chapters], "transcript": ep.transcript,
-        "keywords": list(ep.keywords), "location": location_field(ep.location),
-        "enclosure_url": ep.enclosure_url, "audio": ep.audio or None,
-        "duration": round(ep.media.duration, 3) or None, "length": ep.media.length,
-        "mime_type": ep.media.mime_type, "sha256": ep.media.sha256 or None,
-    }  # fmt: skip
+        "chapters": [_compact(vars(c)) for c in ep.chapters],
+        "transcript": ep.transcript,
+        "keywords": list(ep.keywords),
+        "location": location_field(ep.location),
+        "enclosure_url": ep.enclosure_url,
+        "audio": ep.audio or None,
+        "duration": round(ep.media.duration, 3) or None,
+        "length": ep.media.length,
+        "mime_type": ep.media.mime_type,
+        "sha256": ep.media.sha256 or None,
+    }
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:

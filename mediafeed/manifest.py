@@ -43,7 +43,6 @@ def cache_control(key: str) -> str:
     return CACHE_PAGES
 
 
-
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of the file, read in chunks so size never costs memory."""
     try:

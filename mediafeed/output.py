@@ -17,8 +17,9 @@ def _temp_beside(path: str) -> str:
     return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, exclusive: bool = False,
-                 durable: bool = False) -> os.stat_result:  # fmt: skip
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes, *, exclusive: bool = False, durable: bool = False
+) -> os.stat_result:
     """Replace the file with `data` so that a reader, or a crash, sees the old bytes or the
     new, never half. `exclusive`: fail with FileExistsError rather than replace a file.
     `durable`: on disk before the rename (for the producer's own files). Files are made

@@ -26,8 +26,9 @@ class UploadBar:
 
     def start(self, total_bytes: int, total_files: int) -> None:
         if self._progress is not None and total_bytes:
-            self._task = self._progress.add_task(f"Uploading {total_files} files",
-                                                 total=total_bytes)  # fmt: skip
+            self._task = self._progress.add_task(
+                f"Uploading {total_files} files", total=total_bytes
+            )
 
     def advance(self, nbytes: int) -> None:
         # Negative when a retried request rewinds: the bar goes back rather than lie.
@@ -47,7 +48,12 @@ def progress_bar(*, enabled: bool = True, console: Console | None = None) -> Ite
     if not enabled or not console.is_terminal:
         yield UploadBar(None)
         return
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
-               DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         yield UploadBar(bar)

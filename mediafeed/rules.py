@@ -45,11 +45,19 @@ RULES: dict[str, tuple[str, str]] = {
     "chapters": (ERROR, "start every chapter within the episode's duration"),
     "podcast-guid": (ERROR, "set guid to a UUID, or remove it to derive one from the feed URL"),
     "no-episodes": (WARNING, "publish at least one episode; directories refuse empty feeds"),
-    "owner-verify": (WARNING, "show the email, or add a [[txt]] purpose = \"verify\" token"),
+    "owner-verify": (WARNING, 'show the email, or add a [[txt]] purpose = "verify" token'),
 }
 
-APPLE_TYPES = {"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac", "video/mp4",
-               "video/quicktime", "video/x-m4v", "application/pdf"}  # fmt: skip
+APPLE_TYPES = {
+    "audio/mpeg",
+    "audio/x-m4a",
+    "audio/mp4",
+    "audio/aac",
+    "video/mp4",
+    "video/quicktime",
+    "video/x-m4v",
+    "application/pdf",
+}
 MAX_DESCRIPTION = 4000
 ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
 _VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"

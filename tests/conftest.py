@@ -96,8 +96,12 @@ def publish_table(target: Target) -> str:
 
 
 @pytest.fixture
-def published_show(show_dir: Path, s3_target: tuple[Any, Target], seaweed: LocalStore,
-                   monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Target]:  # fmt: skip
+def published_show(
+    show_dir: Path,
+    s3_target: tuple[Any, Target],
+    seaweed: LocalStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Path, Target]:
     """A show whose [publish] target is a fresh bucket; write credentials come from the
     environment, the standard AWS chain, as a producer's would."""
     _, target = s3_target

@@ -21,10 +21,13 @@ from types import TracebackType
 
 KINDS = ("reset", "drop", "500", "503", "stall")
 _ERRORS = {
-    "500": (b"500 Internal Server Error", b"InternalError",
-            b"We encountered an internal error. Please try again."),
+    "500": (
+        b"500 Internal Server Error",
+        b"InternalError",
+        b"We encountered an internal error. Please try again.",
+    ),
     "503": (b"503 Slow Down", b"SlowDown", b"Please reduce your request rate."),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -37,8 +40,11 @@ class Fault:
     path: str | None = None  # a substring of the request target, query included
 
     def matches(self, method: str, target: str) -> bool:
-        return (self.times > 0 and (self.method is None or self.method == method)
-                and (self.path is None or self.path in target))  # fmt: skip
+        return (
+            self.times > 0
+            and (self.method is None or self.method == method)
+            and (self.path is None or self.path in target)
+        )
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,15 @@ class Seen:
 
 
 class FaultProxy:
-    def __init__(self, upstream_url: str, *, lifetime: float = 120.0, stall: float = 30.0,
-                 latency: float = 0.0, rate: float | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        upstream_url: str,
+        *,
+        lifetime: float = 120.0,
+        stall: float = 30.0,
+        latency: float = 0.0,
+        rate: float | None = None,
+    ) -> None:
         parts = urllib.parse.urlsplit(upstream_url)
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.lifetime = lifetime
@@ -72,8 +85,9 @@ class FaultProxy:
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def inject(self, kind: str, times: int = 1, *, method: str | None = None,
-               path: str | None = None) -> Fault:  # fmt: skip
+    def inject(
+        self, kind: str, times: int = 1, *, method: str | None = None, path: str | None = None
+    ) -> Fault:
         assert kind in KINDS, kind
         fault = Fault(kind, times, method, path)
         with self._lock:
@@ -105,8 +119,9 @@ class FaultProxy:
     def __enter__(self) -> FaultProxy:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- connections -------------------------------------------------------------------
@@ -192,8 +207,13 @@ class FaultProxy:
             self.seen.append(Seen(method, target, outcome, time.monotonic()))
             return outcome
 
-    def _copy_body(self, reader: io.BufferedReader, upstream: socket.socket,
-                   headers: dict[str, str], limit: int | None) -> bool:  # fmt: skip
+    def _copy_body(
+        self,
+        reader: io.BufferedReader,
+        upstream: socket.socket,
+        headers: dict[str, str],
+        limit: int | None,
+    ) -> bool:
         """Pass the body on; False when `limit` bytes went through and the rest must not."""
         sent = 0
         for chunk in _body_chunks(reader, headers):
@@ -272,10 +292,20 @@ def _discard(reader: io.BufferedReader) -> None:
 
 def _answer_error(client: socket.socket, kind: str, method: str) -> None:
     status, code, message = _ERRORS[kind]
-    body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' + code + b"</Code><Message>"
-            + message + b"</Message><RequestId>faultproxy</RequestId></Error>")  # fmt: skip
-    head = (b"HTTP/1.1 " + status + b"\r\nContent-Type: application/xml\r\nContent-Length: "
-            + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n")  # fmt: skip
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
+        + code
+        + b"</Code><Message>"
+        + message
+        + b"</Message><RequestId>faultproxy</RequestId></Error>"
+    )
+    head = (
+        b"HTTP/1.1 "
+        + status
+        + b"\r\nContent-Type: application/xml\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+    )
     client.sendall(head if method == "HEAD" else head + body)
     _shut(client)
 

@@ -50,9 +50,21 @@ def _speech(text: str, seconds: float, sample_rate: int, channels: int) -> Path:
         _run("espeak-ng", "-w", raw, text)
     out = _cache_dir() / f"speech-{_digest(text)}-{seconds}-{sample_rate}-{channels}.wav"
     _run(
-        *_FFMPEG, "-i", raw, "-af", "apad", "-t", f"{seconds:.3f}",
-        "-ar", str(sample_rate), "-ac", str(channels), "-c:a", "pcm_s16le", out,
-    )  # fmt: skip
+        *_FFMPEG,
+        "-i",
+        raw,
+        "-af",
+        "apad",
+        "-t",
+        f"{seconds:.3f}",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        str(channels),
+        "-c:a",
+        "pcm_s16le",
+        out,
+    )
     return out
 
 
@@ -115,14 +127,37 @@ _FLAC = _ffmpeg("-c:a", "flac", "-f", "flac")
 def _video(source: Path, out: Path) -> None:
     seconds = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", source],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     _run(
-        *_FFMPEG, "-f", "lavfi", "-i", f"testsrc=size=64x48:rate=5:duration={seconds}",
-        "-i", source, "-map", "0:v", "-map", "1:a",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "48k", "-shortest", "-f", "mp4", out,
-    )  # fmt: skip
+        *_FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size=64x48:rate=5:duration={seconds}",
+        "-i",
+        source,
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "48k",
+        "-shortest",
+        "-f",
+        "mp4",
+        out,
+    )
 
 
 def mp3_cbr(tmp_dir: Path, name: str = "speech.mp3", seconds: float = 2.0) -> Path:
@@ -174,8 +209,20 @@ def png(tmp_dir: Path, name: str = "cover.png", size: int = 64) -> Path:
     """A real PNG picture made by ffmpeg, for cover art and for files that are not audio."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = tmp_dir / name
-    _run(*_FFMPEG, "-f", "lavfi", "-i", f"testsrc=size={size}x{size}", "-frames:v", "1",
-         "-f", "image2", "-c:v", "png", out)  # fmt: skip
+    _run(
+        *_FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}x{size}",
+        "-frames:v",
+        "1",
+        "-f",
+        "image2",
+        "-c:v",
+        "png",
+        out,
+    )
     return out
 
 
@@ -183,8 +230,20 @@ def jpeg(tmp_dir: Path, name: str = "cover.jpg", size: int = 64) -> Path:
     """A real JPEG picture made by ffmpeg."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = tmp_dir / name
-    _run(*_FFMPEG, "-f", "lavfi", "-i", f"testsrc=size={size}x{size}", "-frames:v", "1",
-         "-f", "image2", "-c:v", "mjpeg", out)  # fmt: skip
+    _run(
+        *_FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}x{size}",
+        "-frames:v",
+        "1",
+        "-f",
+        "image2",
+        "-c:v",
+        "mjpeg",
+        out,
+    )
     return out
 
 
@@ -194,8 +253,22 @@ def mp3_tagged(tmp_dir: Path, version: str, name: str = "tagged.mp3", seconds: f
     source = _speech(SPEECH, seconds, 44100, 1)
     out = tmp_dir / name
     if version == "v2.4":
-        _run(*_FFMPEG, "-i", source, "-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version",
-             "4", "-metadata", "title=Tagged elsewhere", "-f", "mp3", out)  # fmt: skip
+        _run(
+            *_FFMPEG,
+            "-i",
+            source,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            "-id3v2_version",
+            "4",
+            "-metadata",
+            "title=Tagged elsewhere",
+            "-f",
+            "mp3",
+            out,
+        )
     else:
         only = {"v1": "--id3v1-only", "v2.3": "--id3v2-only"}[version]
         _run("lame", "--quiet", "-b", "64", only, "--tt", "Tagged elsewhere", source, out)
@@ -207,6 +280,20 @@ def noise_png(tmp_dir: Path, name: str = "noise.png", size: int = 1450) -> Path:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = tmp_dir / name
     noise = "geq=random(1)*255:random(2)*255:random(3)*255"
-    _run(*_FFMPEG, "-f", "lavfi", "-i", f"nullsrc=s={size}x{size},{noise}",
-         "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "image2", "-c:v", "png", out)  # fmt: skip
+    _run(
+        *_FFMPEG,
+        "-f",
+        "lavfi",
+        "-i",
+        f"nullsrc=s={size}x{size},{noise}",
+        "-frames:v",
+        "1",
+        "-pix_fmt",
+        "rgb24",
+        "-f",
+        "image2",
+        "-c:v",
+        "png",
+        out,
+    )
     return out

@@ -25,6 +25,7 @@ FORMATS: dict[str, Maker] = {
     "wav": mf.wav,
 }
 
+
 def add(show: Path, media: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(show), "add", str(media), *args])
 
@@ -82,8 +83,9 @@ def test_add_records_the_sources_audio_facts_and_the_copys_length_and_hash(
     media = show_dir / episode.audio
     assert source.read_bytes() == before, "the producer's file must not change"
     assert (episode.media.length, episode.media.sha256) == (
-        media.stat().st_size, sha256_file(media)
-    )  # fmt: skip
+        media.stat().st_size,
+        sha256_file(media),
+    )
     info = probe(source)  # the episode file keeps these of the facts
     assert (episode.media.duration, episode.media.mime_type) == (info.duration, info.mime_type)
     assert media_files(show_dir) == [media.name], "no temporary file is left"

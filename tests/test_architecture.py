@@ -52,8 +52,9 @@ MAX_PACKAGE_LINES = 7000
 
 def modules() -> list[str]:
     """Every module, dotted below the package: `cli`, `render.feed`, ..."""
-    return sorted(".".join(path.relative_to(PACKAGE).with_suffix("").parts)
-                  for path in PACKAGE.rglob("*.py"))  # fmt: skip
+    return sorted(
+        ".".join(path.relative_to(PACKAGE).with_suffix("").parts) for path in PACKAGE.rglob("*.py")
+    )
 
 
 def source(module: str) -> str:
@@ -76,8 +77,11 @@ def imports_of(module: str) -> set[str]:
 
 def ours(module: str) -> set[str]:
     """The modules (or folders) of ours that `module` imports, dotted below the package."""
-    return {name.removeprefix("mediafeed.") for name in imports_of(module)
-            if name.startswith("mediafeed.")}  # fmt: skip
+    return {
+        name.removeprefix("mediafeed.")
+        for name in imports_of(module)
+        if name.startswith("mediafeed.")
+    }
 
 
 def folder(module: str) -> str:

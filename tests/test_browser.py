@@ -123,8 +123,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     # A long show's page of one year, with the links between years.
     year = out / year_page_key(2021)
     year.parent.mkdir(parents=True, exist_ok=True)
-    year.write_text(render_year_page(show, 2021, [episode], links=links, years=[2021, 2020]),
-                    encoding="utf-8")  # fmt: skip
+    year.write_text(
+        render_year_page(show, 2021, [episode], links=links, years=[2021, 2020]), encoding="utf-8"
+    )
     block = newsletter_block(show, episode, links=links, fmt="html")
     (out / "newsletter.html").write_text(
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Nieuwsbrief</title>'

@@ -52,7 +52,10 @@ def test_editing_one_episode_rerenders_its_page_the_show_page_and_the_feed(
     path.write_text(path.read_text().replace("title: Aflevering 3", "title: Nieuwe titel"))
     build(load_show(show), links=LINKS, now=NOW)
     assert rendered_since(show / "feed", before) == {
-        "feed.xml", "index.html", f"episodes/{slugs[2]}/index.html"}  # fmt: skip
+        "feed.xml",
+        "index.html",
+        f"episodes/{slugs[2]}/index.html",
+    }
     assert "Nieuwe titel" in (show / "feed" / "episodes" / slugs[2] / "index.html").read_text()
 
 
@@ -60,8 +63,10 @@ def test_a_changed_base_url_rerenders_everything(built: tuple[Path, list[str]]) 
     show, slugs = built
     build(load_show(show), links=Links("https://elders.example.org"), now=NOW)
     for slug in slugs:
-        assert "https://elders.example.org/" in (show / "feed" / "episodes" / slug /
-                                                 "index.html").read_text()  # fmt: skip
+        assert (
+            "https://elders.example.org/"
+            in (show / "feed" / "episodes" / slug / "index.html").read_text()
+        )
     assert b"https://elders.example.org/feed.xml" in (show / "feed" / "feed.xml").read_bytes()
 
 
@@ -69,9 +74,12 @@ def test_a_show_template_override_rerenders_the_pages(built: tuple[Path, list[st
     show, slugs = built
     templates = show / "templates"
     templates.mkdir()
-    packaged = Path(__file__).resolve().parent.parent / "mediafeed" / "render" / "templates" / "base.html"
-    (templates / "base.html").write_text(packaged.read_text().replace("</body>",
-                                         "<p>eigen sjabloon</p></body>"))  # fmt: skip
+    packaged = (
+        Path(__file__).resolve().parent.parent / "mediafeed" / "render" / "templates" / "base.html"
+    )
+    (templates / "base.html").write_text(
+        packaged.read_text().replace("</body>", "<p>eigen sjabloon</p></body>")
+    )
     build(load_show(show), links=LINKS, now=NOW)
     assert "eigen sjabloon" in (show / "feed" / "episodes" / slugs[0] / "index.html").read_text()
 
@@ -139,11 +147,16 @@ def test_every_episode_of_a_long_show_is_on_the_page_of_its_year(
     long_show: tuple[Path, list[str]],
 ) -> None:
     show, slugs = long_show
-    years = {year: (show / "feed" / "years" / str(year) / "index.html").read_text()
-             for year in (2020, 2021)}  # fmt: skip
+    years = {
+        year: (show / "feed" / "years" / str(year) / "index.html").read_text()
+        for year in (2020, 2021)
+    }
     for slug in slugs:
-        on = [year for year, page in years.items()
-              if f'href="../../episodes/{slug}/index.html"' in page]  # fmt: skip
+        on = [
+            year
+            for year, page in years.items()
+            if f'href="../../episodes/{slug}/index.html"' in page
+        ]
         assert len(on) == 1, slug
     assert "Afleveringen uit 2020" in years[2020]
 
@@ -159,16 +172,25 @@ def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_t
     media = {key for key in rendered if key.startswith("media/aflevering-00061-")}
     assert len(media) == 1
     assert rendered - media == {
-        "feed.xml", "index.html", "years/2021/index.html", "episodes/aflevering-00061/index.html"}
+        "feed.xml",
+        "index.html",
+        "years/2021/index.html",
+        "episodes/aflevering-00061/index.html",
+    }
 
 
 def add_61st(show: Path, slugs: list[str]) -> None:
     newest = show / "episodes" / f"{slugs[-1]}.md"
-    added = newest.read_text().replace("Aflevering 60", "Aflevering 61").replace(
-        "guid: ep-60", "guid: ep-61").replace("2021-02-", "2021-03-")  # fmt: skip
+    added = (
+        newest.read_text()
+        .replace("Aflevering 60", "Aflevering 61")
+        .replace("guid: ep-60", "guid: ep-61")
+        .replace("2021-02-", "2021-03-")
+    )
     os.link(show / "media" / f"{slugs[-1]}.mp3", show / "media" / "aflevering-00061.mp3")
     (show / "episodes" / "aflevering-00061.md").write_text(
-        added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3"))  # fmt: skip
+        added.replace(f"media/{slugs[-1]}.mp3", "media/aflevering-00061.mp3")
+    )
 
 
 def test_list_pages_made_without_a_cache_are_the_pages_made_with_one(
@@ -179,8 +201,10 @@ def test_list_pages_made_without_a_cache_are_the_pages_made_with_one(
     edited = show / "episodes" / f"{slugs[-3]}.md"
     edited.write_text(edited.read_text().replace("Aflevering 58", "Aflevering <58> & meer"))
     build(load_show(show), links=LINKS, now=NOW)
-    kept = {page: (show / "feed" / page).read_bytes()
-            for page in ("index.html", "years/2020/index.html", "years/2021/index.html")}
+    kept = {
+        page: (show / "feed" / page).read_bytes()
+        for page in ("index.html", "years/2020/index.html", "years/2021/index.html")
+    }
     (show / ".mediafeed" / "cache.db").unlink()
     build(load_show(show), links=LINKS, now=NOW)
     assert {page: (show / "feed" / page).read_bytes() for page in kept} == kept

@@ -43,14 +43,21 @@ def picture(path: Path, colour: tuple[int, int, int]) -> None:
     Image.new("RGB", (1400, 1400), colour).save(path, "JPEG")
 
 
-def mediafeed_cli(show: Path, *args: str, pythonpath: Path | None = None
-                  ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def mediafeed_cli(
+    show: Path, *args: str, pythonpath: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run([sys.executable, "-m", "mediafeed", "-C", str(show), *args],
-                          capture_output=True, text=True, env=env, timeout=120, check=False,
-                          cwd=show.parent)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "mediafeed", "-C", str(show), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        cwd=show.parent,
+    )
 
 
 def edited_package(tmp_path: Path, module: str, old: str, new: str) -> Path:
@@ -67,8 +74,9 @@ def edited_package(tmp_path: Path, module: str, old: str, new: str) -> Path:
 
 def pages(show: Path) -> dict[str, str]:
     out = show / "feed"
-    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
-            for p in out.rglob("*.html")}  # fmt: skip
+    return {
+        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*.html")
+    }
 
 
 def test_artwork_replaced_by_an_older_picture_changes_every_size(
@@ -88,8 +96,9 @@ def test_artwork_replaced_by_an_older_picture_changes_every_size(
     assert (show / "feed" / "images" / "artwork.jpg").read_bytes() == replacement.read_bytes()
 
 
-def test_switching_the_artwork_and_back_makes_the_sizes_of_each(built: tuple[Path, list[str]]
-                                                                ) -> None:  # fmt: skip
+def test_switching_the_artwork_and_back_makes_the_sizes_of_each(
+    built: tuple[Path, list[str]],
+) -> None:
     show, _ = built
     first = variants(show)
     picture(show / "photo.jpg", (200, 30, 30))
@@ -103,10 +112,13 @@ def test_switching_the_artwork_and_back_makes_the_sizes_of_each(built: tuple[Pat
     assert variants(show) == first
 
 
-@pytest.mark.parametrize(("module", "old", "new", "where"), [
-    ("render/i18n.py", "Direct naar de inhoud", "Meteen naar de inhoud", "pages"),
-    ("render/feed.py", 'fg.generator("mediafeed"', 'fg.generator("mediafeed-bewerkt"', "feed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("module", "old", "new", "where"),
+    [
+        ("render/i18n.py", "Direct naar de inhoud", "Meteen naar de inhoud", "pages"),
+        ("render/feed.py", 'fg.generator("mediafeed"', 'fg.generator("mediafeed-bewerkt"', "feed"),
+    ],
+)
 def test_a_changed_copy_of_the_package_reaches_every_output(
     built: tuple[Path, list[str]], tmp_path: Path, module: str, old: str, new: str, where: str
 ) -> None:
@@ -127,21 +139,27 @@ def test_a_changed_copy_of_the_package_reaches_every_output(
     assert all("Direct naar de inhoud" in text for text in pages(show).values())
 
 
-def test_a_changed_episode_parser_reaches_the_listing(built: tuple[Path, list[str]],
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_a_changed_episode_parser_reaches_the_listing(
+    built: tuple[Path, list[str]], tmp_path: Path
+) -> None:
     show, _ = built
     before = mediafeed_cli(show, "list", "--json")
     assert '"Aflevering 1"' in before.stdout
-    edited = edited_package(tmp_path, "episodes.py", 'title=get("title", str).strip()',
-                            'title=get("title", str).strip().upper()')  # fmt: skip
+    edited = edited_package(
+        tmp_path,
+        "episodes.py",
+        'title=get("title", str).strip()',
+        'title=get("title", str).strip().upper()',
+    )
     after = mediafeed_cli(show, "list", "--json", pythonpath=edited)
     assert after.returncode == 0, after.stderr
     assert '"AFLEVERING 1"' in after.stdout
 
 
 @pytest.mark.parametrize("damage", ["truncated", "random bytes", "empty", "a folder"])
-def test_a_damaged_cache_file_is_ignored_and_rebuilt(built: tuple[Path, list[str]],
-                                                    damage: str) -> None:  # fmt: skip
+def test_a_damaged_cache_file_is_ignored_and_rebuilt(
+    built: tuple[Path, list[str]], damage: str
+) -> None:
     show, _ = built
     path = show / FOLDER / CACHE_FILE
     assert mediafeed_cli(show, "build").returncode == 0

@@ -59,7 +59,7 @@ def picture(size: tuple[int, int], mode: str, name: str) -> Callable[[Path], Non
 
     def make(root: Path) -> None:
         Image.new(mode, size, "white").save(root / name)
-        edit(root / "mediafeed.toml", r'^artwork = .*$', f'artwork = "{name}"')
+        edit(root / "mediafeed.toml", r"^artwork = .*$", f'artwork = "{name}"')
 
     return make
 
@@ -101,42 +101,75 @@ PUBLIC_HTTP = '\n[publish]\ntarget = "s3://b/x"\npublic_url = "http://podcast.ex
 BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
     "config": (config(r"^explicit = false$", 'explicit = "nee"'), "mediafeed.toml", "explicit"),
     "required": (config(r"^author = .*\n", ""), "mediafeed.toml", "author"),
-    "owner-email": (config(r'^email = .*$', 'email = "podcast at example"'), "mediafeed.toml",
-                    "owner.email"),
-    "category": (config(r'\["Government"\]', '["Science & Medicine"]'), "mediafeed.toml",
-                 "categories[1]"),
+    "owner-email": (
+        config(r"^email = .*$", 'email = "podcast at example"'),
+        "mediafeed.toml",
+        "owner.email",
+    ),
+    "category": (
+        config(r'\["Government"\]', '["Science & Medicine"]'),
+        "mediafeed.toml",
+        "categories[1]",
+    ),
     "artwork-format": (picture((1400, 1400), "RGB", "cover.gif"), "mediafeed.toml", "artwork"),
     "artwork-size": (small_artwork, "mediafeed.toml", "artwork"),
     "artwork-square": (picture((1400, 1600), "RGB", "cover.jpg"), "mediafeed.toml", "artwork"),
     "artwork-color": (picture((1400, 1400), "RGBA", "cover.png"), "mediafeed.toml", "artwork"),
     "episode-file": (episode(ONTMOETING, "^title:", "titel:"), ONTMOETING, "titel"),
-    "duplicate-guid": (episode(SIGNALEN, r"^guid: .*$",
-                               "guid: 29e6eedd-3461-465d-a327-dd631a9f491e"), SIGNALEN, "guid"),
-    "duplicate-title": (episode(SIGNALEN, r"^title: .*$",
-                                "title: Ontmoeting in het fysieke domein"), SIGNALEN, "title"),
+    "duplicate-guid": (
+        episode(SIGNALEN, r"^guid: .*$", "guid: 29e6eedd-3461-465d-a327-dd631a9f491e"),
+        SIGNALEN,
+        "guid",
+    ),
+    "duplicate-title": (
+        episode(SIGNALEN, r"^title: .*$", "title: Ontmoeting in het fysieke domein"),
+        SIGNALEN,
+        "title",
+    ),
     "media-missing": (remove_media, ONTMOETING, "audio"),
     "media-unreadable": (garbage_media, ONTMOETING, "audio"),
-    "enclosure-length": (episode(ONTMOETING, r"^length: .*$", "length: 120000"), ONTMOETING,
-                         "length"),
-    "enclosure-type": (episode(ONTMOETING, r"^mime_type: .*$", "mime_type: audio/x-m4a"),
-                       ONTMOETING, "mime_type"),
+    "enclosure-length": (
+        episode(ONTMOETING, r"^length: .*$", "length: 120000"),
+        ONTMOETING,
+        "length",
+    ),
+    "enclosure-type": (
+        episode(ONTMOETING, r"^mime_type: .*$", "mime_type: audio/x-m4a"),
+        ONTMOETING,
+        "mime_type",
+    ),
     "enclosure-apple": (ogg_media, ONTMOETING, "mime_type"),
-    "https": (lambda root: (root / "mediafeed.toml").open("a").write(PUBLIC_HTTP),
-              "mediafeed.toml", "publish.public_url"),
+    "https": (
+        lambda root: (root / "mediafeed.toml").open("a").write(PUBLIC_HTTP),
+        "mediafeed.toml",
+        "publish.public_url",
+    ),
     "https-link": (config(r'^link = "https:', 'link = "http:'), "mediafeed.toml", "link"),
-    "description-length": (config(r'^description = """\\$', 'description = """' + "x" * 4001),
-                           "mediafeed.toml", "description"),
+    "description-length": (
+        config(r'^description = """\\$', 'description = """' + "x" * 4001),
+        "mediafeed.toml",
+        "description",
+    ),
     "description-missing": (no_notes, SIGNALEN, "notes"),
     "numbering": (episode(ONTMOETING, r"^episode: 2$", "episode: 3"), "episodes", "episode"),
     "transcript": (bad_transcript, ONTMOETING, "transcript"),
     "chapters": (episode(ONTMOETING, r"start: 3\.5", "start: 30"), ONTMOETING, "chapters[1]"),
-    "podcast-guid": (config(r"^guid = .*$", 'guid = "een-tegen-eenzaamheid"'), "mediafeed.toml",
-                     "guid"),
-    "no-episodes": (lambda root: [p.unlink() for p in (root / "episodes").glob("*.md")],
-                    "episodes", None),
-    "owner-verify": (config(r"^hide_email = false$", "hide_email = true"), "mediafeed.toml",
-                     "owner.hide_email"),
-}  # fmt: skip
+    "podcast-guid": (
+        config(r"^guid = .*$", 'guid = "een-tegen-eenzaamheid"'),
+        "mediafeed.toml",
+        "guid",
+    ),
+    "no-episodes": (
+        lambda root: [p.unlink() for p in (root / "episodes").glob("*.md")],
+        "episodes",
+        None,
+    ),
+    "owner-verify": (
+        config(r"^hide_email = false$", "hide_email = true"),
+        "mediafeed.toml",
+        "owner.hide_email",
+    ),
+}
 
 
 def test_every_rule_has_a_bad_fixture() -> None:
@@ -211,8 +244,9 @@ def test_publish_refuses_a_show_with_errors(demo: Path, private_state_dir: Path)
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert "2 errors" in lines[0] and "mediafeed check" in lines[0] and "--force" in lines[0]
-    started = [name for name in ("data", "store.json", "s3.json")
-               if (private_state_dir / name).exists()]  # fmt: skip
+    started = [
+        name for name in ("data", "store.json", "s3.json") if (private_state_dir / name).exists()
+    ]
     assert not started, "a refused publish starts no store"
 
 
@@ -221,8 +255,9 @@ def test_publish_refuses_a_show_with_errors(demo: Path, private_state_dir: Path)
 # ---------------------------------------------------------------------------------------
 
 
-def test_a_second_check_reads_no_unchanged_media(demo: Path,
-                                                 opens: Callable[[Path], list[str]]) -> None:  # fmt: skip
+def test_a_second_check_reads_no_unchanged_media(
+    demo: Path, opens: Callable[[Path], list[str]]
+) -> None:
     hour_ago = time.time_ns() - 3600 * 10**9
     for media in (demo / "media").iterdir():  # older than the window a write may still move in
         os.utime(media, ns=(hour_ago, hour_ago))

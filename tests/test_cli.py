@@ -38,11 +38,14 @@ def test_init_refuses_an_existing_show(show_dir: Path) -> None:
     assert result.exit_code == 1 and "already exists" in result.output
 
 
-def test_newsletter_defaults_to_the_newest_published_episode(show_dir: Path,
-                                                             tmp_path: Path) -> None:  # fmt: skip
+def test_newsletter_defaults_to_the_newest_published_episode(
+    show_dir: Path, tmp_path: Path
+) -> None:
     runner = CliRunner()
-    for title, date in (("Oud", "2021-10-05T09:00:00+02:00"),
-                        ("Ontmoeting", "2021-11-02T09:00:00+01:00")):  # fmt: skip
+    for title, date in (
+        ("Oud", "2021-10-05T09:00:00+02:00"),
+        ("Ontmoeting", "2021-11-02T09:00:00+01:00"),
+    ):
         media = mp3_cbr(tmp_path, f"{title}.mp3")
         args = ["-C", str(show_dir), "add", str(media), "--title", title, "--date", date]
         assert runner.invoke(cli, args).exit_code == 0
@@ -54,8 +57,15 @@ def test_newsletter_defaults_to_the_newest_published_episode(show_dir: Path,
 
 def test_newsletter_refuses_a_draft(show_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    args = ["-C", str(show_dir), "add", str(mp3_cbr(tmp_path, "d.mp3")), "--title", "Geheim",
-            "--draft"]  # fmt: skip
+    args = [
+        "-C",
+        str(show_dir),
+        "add",
+        str(mp3_cbr(tmp_path, "d.mp3")),
+        "--title",
+        "Geheim",
+        "--draft",
+    ]
     assert runner.invoke(cli, args).exit_code == 0
     result = runner.invoke(cli, ["-C", str(show_dir), "newsletter", "geheim"])
     assert result.exit_code == 1 and "draft" in result.output
@@ -64,8 +74,10 @@ def test_newsletter_refuses_a_draft(show_dir: Path, tmp_path: Path) -> None:
 def test_console_script_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "mediafeed", "-C", str(tmp_path), "build"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     assert completed.stderr.strip().count("\n") == 0 and "mediafeed.toml" in completed.stderr
@@ -83,15 +95,21 @@ def long_listing(show_dir: Path, tmp_path: Path) -> Path:
 def test_the_command_line_exits_with_all_its_output_written(long_listing: Path) -> None:
     import json
 
-    done = subprocess.run([sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list",
-                           "--json"], capture_output=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list", "--json"],
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 1000
 
 
 def test_a_reader_that_goes_away_gets_no_error_message(long_listing: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediafeed", "-C", str(long_listing), "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()
     proc.stdout.close()  # as `| head -1` does

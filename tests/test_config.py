@@ -40,9 +40,12 @@ def test_broken_toml_names_the_file(show_dir: Path) -> None:
 
 
 def test_location_table_with_geo_and_osm(show_dir: Path) -> None:
-    text = SHOW_CONFIG + '\n[location]\nname = "Den Haag"\ngeo = "geo:52.08,4.31"\nosm = "R192736"\n'
-    assert load_show(write(show_dir, text)).location == Location("Den Haag", "geo:52.08,4.31",
-                                                                 "R192736")  # fmt: skip
+    text = (
+        SHOW_CONFIG + '\n[location]\nname = "Den Haag"\ngeo = "geo:52.08,4.31"\nosm = "R192736"\n'
+    )
+    assert load_show(write(show_dir, text)).location == Location(
+        "Den Haag", "geo:52.08,4.31", "R192736"
+    )
 
 
 def test_location_geo_must_be_a_geo_uri(show_dir: Path) -> None:

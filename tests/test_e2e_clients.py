@@ -132,8 +132,11 @@ def same_site_links(site: DemoSite) -> set[str]:
         found |= set(absolute.findall(html))
         document = lxml.html.fromstring(html, base_url=page)
         document.make_links_absolute(page)
-        found |= {link.split("#")[0] for _, attribute, link, _ in document.iterlinks()
-                  if attribute != "srcset"}  # fmt: skip
+        found |= {
+            link.split("#")[0]
+            for _, attribute, link, _ in document.iterlinks()
+            if attribute != "srcset"
+        }
     return {url for url in found if url.startswith(base)}
 
 
@@ -162,8 +165,11 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def cue_texts(vtt: Path) -> list[str]:
     """The spoken lines of a WebVTT file: what a reader of the page should find."""
     blocks = vtt.read_text(encoding="utf-8").split("\n\n")[1:]
-    return [" ".join(line for line in block.splitlines() if "-->" not in line)
-            for block in blocks if block.strip()]  # fmt: skip
+    return [
+        " ".join(line for line in block.splitlines() if "-->" not in line)
+        for block in blocks
+        if block.strip()
+    ]
 
 
 @pytest.mark.slow
@@ -182,8 +188,9 @@ def test_store_episode_page_loads_everything_from_127_0_0_1(driver: Any, demo: D
 @pytest.mark.browser
 @needs_chromium
 @same_worker
-def test_store_episode_page_player_reaches_the_episode_duration(driver: Any, demo: DemoSite
-                                                                ) -> None:  # fmt: skip
+def test_store_episode_page_player_reaches_the_episode_duration(
+    driver: Any, demo: DemoSite
+) -> None:
     episode = load_episode(demo.root / "episodes" / f"{SLUG}.md")
     open_page(driver, demo.links.episode_page(SLUG))
     state = wait_for(driver, AUDIO_READY)
@@ -207,8 +214,7 @@ audio.play().catch(error => done({error: String(error)}));
 @pytest.mark.browser
 @needs_chromium
 @same_worker
-def test_store_episode_page_player_seeks_and_plays_to_the_end(driver: Any, demo: DemoSite
-                                                              ) -> None:  # fmt: skip
+def test_store_episode_page_player_seeks_and_plays_to_the_end(driver: Any, demo: DemoSite) -> None:
     episode = load_episode(demo.root / "episodes" / f"{SLUG}.md")
     open_page(driver, demo.links.episode_page(SLUG))
     wait_for(driver, AUDIO_READY)
@@ -239,8 +245,9 @@ def test_store_episode_page_shows_dutch_date_and_transcript(driver: Any, demo: D
 @needs_chromium
 @same_worker
 @pytest.mark.parametrize("page", ["show", "episode"])
-def test_store_pages_have_no_accessibility_violations(driver: Any, demo: DemoSite, page: str
-                                                      ) -> None:  # fmt: skip
+def test_store_pages_have_no_accessibility_violations(
+    driver: Any, demo: DemoSite, page: str
+) -> None:
     url = demo.links.episode_page(SLUG) if page == "episode" else demo.links.show_page
     violations, report = axe_violations(driver, url)
     assert violations == [], report
@@ -266,8 +273,14 @@ def gpo(home: Path, *args: str) -> str:
         PYTHONIOENCODING="utf-8",
     )
     assert GPO is not None
-    done = subprocess.run([GPO, *args], env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, stdin=subprocess.DEVNULL)  # fmt: skip
+    done = subprocess.run(
+        [GPO, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
     # gpo reports most failures on stderr with exit code 0, so the output is checked too.
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -308,8 +321,9 @@ def test_gpodder_finds_the_feed_from_the_show_page(demo: DemoSite, tmp_path: Pat
 
 @pytest.mark.slow
 @pytest.mark.skipif(GPO is None, reason="gPodder's gpo is not installed (apt install gpodder)")
-def test_gpodder_keeps_a_retitled_episode_as_the_same_episode(seaweed: LocalStore,
-                                                              tmp_path: Path) -> None:  # fmt: skip
+def test_gpodder_keeps_a_retitled_episode_as_the_same_episode(
+    seaweed: LocalStore, tmp_path: Path
+) -> None:
     site = demo_site(seaweed, tmp_path / "site")
     site.publish()
     feed_url = site.links.feed
@@ -320,8 +334,10 @@ def test_gpodder_keeps_a_retitled_episode_as_the_same_episode(seaweed: LocalStor
     path = site.root / "episodes" / f"{SLUG}.md"
     old = "title: Ontmoeting in het fysieke domein\n"
     assert old in path.read_text(encoding="utf-8")
-    path.write_text(path.read_text(encoding="utf-8").replace(old, "title: Ontmoeten in de buurt\n"),
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(old, "title: Ontmoeten in de buurt\n"),
+        encoding="utf-8",
+    )
     site.publish()
 
     assert "0 new episodes" in gpo(tmp_path, "update")
@@ -356,9 +372,15 @@ def mediafeed(show: Path, state_dir: Path, *args: str) -> subprocess.CompletedPr
     store folder so the user's store is never touched."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env["MEDIAFEED_STATE_DIR"] = str(state_dir)
-    return subprocess.run([sys.executable, "-m", "mediafeed", *args], cwd=show, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT,
-                          stdin=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "mediafeed", *args],
+        cwd=show,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow

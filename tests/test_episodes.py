@@ -47,18 +47,27 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     assert ep.published == dt.datetime.fromisoformat("2021-11-02T09:00:00+01:00")
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (("title: Ontmoeting\n", ""), "title"),
-    (("published: '2021-11-02T09:00:00+01:00'", "published: '2021-11-02T09:00:00'"), "published"),
-    (("published: '2021-11-02T09:00:00+01:00'", "published: 2021-11-02"), "published"),
-    (("audio: media/ontmoeting.mp3", "audio: ../../etc/passwd"), "audio"),
-    (("audio: media/ontmoeting.mp3", "audio: /etc/passwd"), "audio"),
-    (("audio: media/ontmoeting.mp3", "audio: media/één.mp3"), "audio"),
-    (("duration: 1500.5", "duration: lang"), "duration"),
-    (("title: Ontmoeting\n", "title: Ontmoeting\nseasn: 2\n"), "seasn"),
-    (("title: Ontmoeting\n", "title: Ontmoeting\nepisode_type: extra\n"), "episode_type"),
-    (("title: Ontmoeting\n", "title: Ontmoeting\nlocation: {name: X, geo: '1,2'}\n"), "location"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("title: Ontmoeting\n", ""), "title"),
+        (
+            ("published: '2021-11-02T09:00:00+01:00'", "published: '2021-11-02T09:00:00'"),
+            "published",
+        ),
+        (("published: '2021-11-02T09:00:00+01:00'", "published: 2021-11-02"), "published"),
+        (("audio: media/ontmoeting.mp3", "audio: ../../etc/passwd"), "audio"),
+        (("audio: media/ontmoeting.mp3", "audio: /etc/passwd"), "audio"),
+        (("audio: media/ontmoeting.mp3", "audio: media/één.mp3"), "audio"),
+        (("duration: 1500.5", "duration: lang"), "duration"),
+        (("title: Ontmoeting\n", "title: Ontmoeting\nseasn: 2\n"), "seasn"),
+        (("title: Ontmoeting\n", "title: Ontmoeting\nepisode_type: extra\n"), "episode_type"),
+        (
+            ("title: Ontmoeting\n", "title: Ontmoeting\nlocation: {name: X, geo: '1,2'}\n"),
+            "location",
+        ),
+    ],
+)
 def test_bad_fields_are_named(tmp_path: Path, change: tuple[str, str], field: str) -> None:
     with pytest.raises(EpisodeError) as caught:
         load_episode(episode_file(tmp_path, VALID.replace(*change)))
@@ -80,14 +89,18 @@ def test_file_name_must_be_a_slug(tmp_path: Path) -> None:
 
 
 def test_location_as_mapping(tmp_path: Path) -> None:
-    text = VALID.replace("title: Ontmoeting\n",
-                         "title: Ontmoeting\nlocation: {name: Utrecht, geo: 'geo:52.09,5.12'}\n")  # fmt: skip
-    assert load_episode(episode_file(tmp_path, text)).location == Location("Utrecht",
-                                                                           "geo:52.09,5.12")  # fmt: skip
+    text = VALID.replace(
+        "title: Ontmoeting\n",
+        "title: Ontmoeting\nlocation: {name: Utrecht, geo: 'geo:52.09,5.12'}\n",
+    )
+    assert load_episode(episode_file(tmp_path, text)).location == Location(
+        "Utrecht", "geo:52.09,5.12"
+    )
 
 
-@pytest.mark.parametrize(("value", "seconds"), [(90, 90.0), ("1:30", 90.0),
-                                                ("01:01:30.5", 3690.5), (0, 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(90, 90.0), ("1:30", 90.0), ("01:01:30.5", 3690.5), (0, 0.0)]
+)
 def test_chapter_timestamps(value: object, seconds: float) -> None:
     assert parse_timestamp(Path("x.md"), value) == seconds
 
@@ -95,8 +108,9 @@ def test_chapter_timestamps(value: object, seconds: float) -> None:
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
 @example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
 @example(title="a\u2028b: c", notes="---\nnot front matter\n")
-def test_rewriting_a_file_keeps_every_field(tmp_path_factory: pytest.TempPathFactory,
-                                            title: str, notes: str) -> None:  # fmt: skip
+def test_rewriting_a_file_keeps_every_field(
+    tmp_path_factory: pytest.TempPathFactory, title: str, notes: str
+) -> None:
     folder = tmp_path_factory.mktemp("ep")
     original = load_episode(episode_file(folder, VALID))
     fields = episode_fields(original) | {"title": title}

@@ -111,8 +111,10 @@ def test_demo_channel_attributes(demo_xml: bytes) -> None:
     assert one(channel, "itunes:image/@href") == f"{BASE}/images/artwork.jpg"
     assert one(channel, "podcast:locked/@owner") == "podcast@example.org"
     assert one(channel, "atom:link[@rel='self']/@href") == f"{BASE}/feed.xml"
-    categories = [(c.get("text"), [s.get("text") for s in c])
-                  for c in channel.xpath("itunes:category", namespaces=NS)]  # fmt: skip
+    categories = [
+        (c.get("text"), [s.get("text") for s in c])
+        for c in channel.xpath("itunes:category", namespaces=NS)
+    ]
     assert categories == [("Health & Fitness", ["Mental Health"]), ("Government", [])]
     trailer = one(channel, "podcast:trailer")
     assert trailer.get("length") == "117009" and trailer.get("type") == "audio/mpeg"
@@ -121,8 +123,14 @@ def test_demo_channel_attributes(demo_xml: bytes) -> None:
 
 def test_demo_channel_leaves_out_tags_without_data(demo_xml: bytes) -> None:
     channel = one(parse(demo_xml), "/rss/channel")
-    for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:location",
-                "podcast:txt", "podcast:updateFrequency"):  # fmt: skip
+    for tag in (
+        "itunes:block",
+        "itunes:complete",
+        "itunes:new-feed-url",
+        "podcast:location",
+        "podcast:txt",
+        "podcast:updateFrequency",
+    ):
         none(channel, tag)
 
 
@@ -158,9 +166,11 @@ def test_demo_item_carries_podcast_namespace_tags(demo_xml: bytes) -> None:
     assert one(entry, "podcast:episode").text == "2"
     transcript = one(entry, "podcast:transcript")
     assert dict(transcript.attrib) == {
-        "url": f"{BASE}/episodes/{slug}/transcript.vtt", "type": "text/vtt", "language": "nl",
+        "url": f"{BASE}/episodes/{slug}/transcript.vtt",
+        "type": "text/vtt",
+        "language": "nl",
         "rel": "captions",
-    }  # fmt: skip
+    }
     chapters = one(entry, "podcast:chapters")
     assert chapters.get("url") == f"{BASE}/episodes/{slug}/chapters.json"
     assert chapters.get("type") == "application/json+chapters"
@@ -174,8 +184,15 @@ def test_demo_items_leave_out_tags_without_data(demo_xml: bytes) -> None:
     root = parse(demo_xml)
     trailer = item(root, "23d279d9-934e-4654-add5-40ea1cb0a16c")
     assert one(trailer, "itunes:episodeType").text == "trailer"
-    for tag in ("itunes:episode", "podcast:episode", "podcast:chapters", "podcast:transcript",
-                "podcast:person", "itunes:block", "itunes:image"):  # fmt: skip
+    for tag in (
+        "itunes:episode",
+        "podcast:episode",
+        "podcast:chapters",
+        "podcast:transcript",
+        "podcast:person",
+        "itunes:block",
+        "itunes:image",
+    ):
         none(trailer, tag)
 
 
@@ -215,21 +232,36 @@ def test_feedparser_reads_the_demo_feed_without_complaint(demo_xml: bytes) -> No
 def full_show() -> tuple[Show, list[Episode]]:
     show, episodes = demo()
     show = replace(
-        show, block=True, complete=True, explicit=True, type="serial",
-        new_feed_url="https://new.example.org/feed.xml", artwork="cover.jpeg",
+        show,
+        block=True,
+        complete=True,
+        explicit=True,
+        type="serial",
+        new_feed_url="https://new.example.org/feed.xml",
+        artwork="cover.jpeg",
         owner=Owner("Eigenaar", "eigenaar@example.org", hide_email=True),
         location=Location("Utrecht", geo="geo:52.0907,5.1214", osm="R47798"),
-        txt=(("verify", "S6lpp-7ZCn8"),), update_frequency="Maandelijks",
+        txt=(("verify", "S6lpp-7ZCn8"),),
+        update_frequency="Maandelijks",
         update_rrule="FREQ=MONTHLY",
         funding=(Funding("https://steun.example.org/", "Steun ons"),),
         persons=(Person("Anna", role="host", img="https://example.org/anna.jpg"),),
         categories=(("Arts", "Books"), ("Arts", "Design"), ("Government",)),
         guid="",
-    )  # fmt: skip
+    )
     chapters = (Chapter(0, "Begin"), Chapter(2.5, "Midden", img="c.jpg"))
-    first = replace(episodes[0], block=True, explicit=True, image="art/ep.png",
-                    location=Location("Amsterdam"), season=0, episode=0, chapters=chapters,
-                    season_name="Buurten", episode_display="Aflevering nul")  # fmt: skip
+    first = replace(
+        episodes[0],
+        block=True,
+        explicit=True,
+        image="art/ep.png",
+        location=Location("Amsterdam"),
+        season=0,
+        episode=0,
+        chapters=chapters,
+        season_name="Buurten",
+        episode_display="Aflevering nul",
+    )
     return show, [first, *episodes[1:]]
 
 
@@ -296,10 +328,13 @@ def test_artwork_sizes_are_offered_as_podcast_images(full_xml: bytes) -> None:
     assert srcset.endswith(f"{BASE}/images/artwork-150.jpg 150w")
 
 
-@pytest.mark.parametrize(("url", "guid"), [
-    ("https://podnews.net/rss", "9b024349-ccf0-5f69-a609-6b82873eab3c"),
-    ("http://mp3s.nashownotes.com/pc20rss.xml/", "917393e3-1b1e-5cef-ace4-edaa54e1f810"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("url", "guid"),
+    [
+        ("https://podnews.net/rss", "9b024349-ccf0-5f69-a609-6b82873eab3c"),
+        ("http://mp3s.nashownotes.com/pc20rss.xml/", "917393e3-1b1e-5cef-ace4-edaa54e1f810"),
+    ],
+)
 def test_podcast_guid_matches_the_namespace_examples(url: str, guid: str) -> None:
     assert podcast_guid(url) == guid
 

@@ -24,21 +24,41 @@ from mediafeed.render.notes import plain_text, xml_safe
 
 REPO = Path(__file__).resolve().parent.parent
 LINKS = Links("https://podcast.example.org/show")
-NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-      "podcast": "https://podcastindex.org/namespace/1.0",
-      "content": "http://purl.org/rss/1.0/modules/content/"}  # fmt: skip
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+}
 SHOW = load_show(REPO)
-EPISODE = [ep for ep in load_episodes(SHOW.episodes_dir)
-           if ep.slug == "ontmoeting-in-het-fysieke-domein"][0]  # fmt: skip
+EPISODE = [
+    ep for ep in load_episodes(SHOW.episodes_dir) if ep.slug == "ontmoeting-in-het-fysieke-domein"
+][0]
 
 # Every code point, surrogates and C0/C1 controls included, with markup mixed in.
 ANY_CHAR = st.one_of(st.characters(exclude_categories=()), st.characters(categories=["Cs"]))
-MARKUP = st.sampled_from(["<b>", "</p>", "<script>alert(1)</script>", "]]>", "&amp;", "&",
-                          "<![CDATA[", "\x00", "\x0b", "\ufffe", "\ud800", "**", "\n\n",
-                          '"', "'", "<a href='javascript:x'>", "\r\n"])  # fmt: skip
+MARKUP = st.sampled_from(
+    [
+        "<b>",
+        "</p>",
+        "<script>alert(1)</script>",
+        "]]>",
+        "&amp;",
+        "&",
+        "<![CDATA[",
+        "\x00",
+        "\x0b",
+        "\ufffe",
+        "\ud800",
+        "**",
+        "\n\n",
+        '"',
+        "'",
+        "<a href='javascript:x'>",
+        "\r\n",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(ANY_CHAR, max_size=8), MARKUP), max_size=8).map("".join)
-SETTINGS = settings(max_examples=80, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def visible(value: str) -> str:
@@ -56,17 +76,42 @@ def texts(root: Any, path: str) -> list[str]:
 
 
 @SETTINGS
-@given(title=TEXT, description=TEXT, author=TEXT, owner=TEXT, person=TEXT, funding=TEXT,
-       location=TEXT, copyright=TEXT, category=TEXT)  # fmt: skip
-def test_any_channel_text_gives_well_formed_xml(title: str, description: str, author: str,
-                                                owner: str, person: str, funding: str,
-                                                location: str, copyright: str,
-                                                category: str) -> None:  # fmt: skip
-    show = replace(SHOW, title=title, description=description, author=author,
-                   owner=Owner(owner, owner), persons=(Person(person, img=person),),
-                   funding=(Funding(funding, funding),), location=Location(location),
-                   copyright=copyright, categories=((category, category),),
-                   txt=((person, funding),), update_frequency=location)  # fmt: skip
+@given(
+    title=TEXT,
+    description=TEXT,
+    author=TEXT,
+    owner=TEXT,
+    person=TEXT,
+    funding=TEXT,
+    location=TEXT,
+    copyright=TEXT,
+    category=TEXT,
+)
+def test_any_channel_text_gives_well_formed_xml(
+    title: str,
+    description: str,
+    author: str,
+    owner: str,
+    person: str,
+    funding: str,
+    location: str,
+    copyright: str,
+    category: str,
+) -> None:
+    show = replace(
+        SHOW,
+        title=title,
+        description=description,
+        author=author,
+        owner=Owner(owner, owner),
+        persons=(Person(person, img=person),),
+        funding=(Funding(funding, funding),),
+        location=Location(location),
+        copyright=copyright,
+        categories=((category, category),),
+        txt=((person, funding),),
+        update_frequency=location,
+    )
     root = render(show, EPISODE)
     channel = root.find("channel")
     if visible(title):
@@ -83,10 +128,17 @@ def test_any_channel_text_gives_well_formed_xml(title: str, description: str, au
 
 @SETTINGS
 @given(title=TEXT, summary=TEXT, notes=TEXT, guest=TEXT, chapter=TEXT)
-def test_any_episode_text_gives_well_formed_xml(title: str, summary: str, notes: str,
-                                                guest: str, chapter: str) -> None:  # fmt: skip
-    episode = replace(EPISODE, title=title, summary=summary, notes=notes,
-                      persons=(Person(guest, role=guest, href=guest),), location=Location(guest))  # fmt: skip
+def test_any_episode_text_gives_well_formed_xml(
+    title: str, summary: str, notes: str, guest: str, chapter: str
+) -> None:
+    episode = replace(
+        EPISODE,
+        title=title,
+        summary=summary,
+        notes=notes,
+        persons=(Person(guest, role=guest, href=guest),),
+        location=Location(guest),
+    )
     root = render(SHOW, episode)
     [item] = root.iter("item")
     if visible(title):
@@ -99,10 +151,35 @@ def test_any_episode_text_gives_well_formed_xml(title: str, summary: str, notes:
 
 
 WORD = st.text("abcdefghijklmnopqrstuvwxyzÀéßøЖж中文ABC", min_size=1, max_size=10)
-SEPARATOR = st.sampled_from([" ", " **", "** ", " _", "_ ", " <b>", "</b> ", " <em>", "</i> ",
-                             "\n\n", "\n- ", "\n# ", " `", "` ", "\n> ", " <br> ", " \x00 ",
-                             " \x0b", "\ufffe ", " & ", " [", "] ", " <span>",
-                             " <script></script> ", " <p onclick='x'>"])  # fmt: skip
+SEPARATOR = st.sampled_from(
+    [
+        " ",
+        " **",
+        "** ",
+        " _",
+        "_ ",
+        " <b>",
+        "</b> ",
+        " <em>",
+        "</i> ",
+        "\n\n",
+        "\n- ",
+        "\n# ",
+        " `",
+        "` ",
+        "\n> ",
+        " <br> ",
+        " \x00 ",
+        " \x0b",
+        "\ufffe ",
+        " & ",
+        " [",
+        "] ",
+        " <span>",
+        " <script></script> ",
+        " <p onclick='x'>",
+    ]
+)
 
 
 @SETTINGS

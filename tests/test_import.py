@@ -22,8 +22,13 @@ from tests.mediafactory import m4a, mp3_cbr
 from tests.test_pipeline import assert_clean_failure, ok, run
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
-PLATFORMS = ["buzzsprout.xml", "anchor.xml", "libsyn-latin1.xml", "podbean-cp1252.xml",
-             "powerpress-messy.xml"]  # fmt: skip
+PLATFORMS = [
+    "buzzsprout.xml",
+    "anchor.xml",
+    "libsyn-latin1.xml",
+    "podbean-cp1252.xml",
+    "powerpress-messy.xml",
+]
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 LINKS = Links("https://nieuw.example.org/show")
 
@@ -65,8 +70,10 @@ def test_imported_show_builds_to_the_same_episodes(tmp_path: Path, name: str) ->
     for guid, item in built.items():
         source = sources[guid]
         assert not source.get("title") or item["title"] == source.title
-        assert item["published"] == dt.datetime(*source.published_parsed[:6],
-                                                 tzinfo=dt.UTC).timestamp()  # fmt: skip
+        assert (
+            item["published"]
+            == dt.datetime(*source.published_parsed[:6], tzinfo=dt.UTC).timestamp()
+        )
         [enclosure] = item["enclosures"]
         assert enclosure["url"] == source.enclosures[0].href
         assert enclosure["file_size"] == int(source.enclosures[0].length)
@@ -75,8 +82,10 @@ def test_imported_show_builds_to_the_same_episodes(tmp_path: Path, name: str) ->
 def test_guids_are_kept_exactly_even_permalinks_and_plain_numbers(tmp_path: Path) -> None:
     root, _ = import_file(tmp_path, "libsyn-latin1.xml")
     guids = {ep.guid for ep in load_episodes(root / "episodes")}
-    assert guids == {"a1b2c3d4-0000-4000-8000-00000000ca02",
-                     "https://cafesociaal.libsyn.com/episode-1"}  # fmt: skip
+    assert guids == {
+        "a1b2c3d4-0000-4000-8000-00000000ca02",
+        "https://cafesociaal.libsyn.com/episode-1",
+    }
     root, _ = import_file(tmp_path / "messy", "powerpress-messy.xml")
     assert "34" in {ep.guid for ep in load_episodes(root / "episodes")}
 
@@ -86,8 +95,10 @@ def test_itunes_and_podcasting_20_tags_are_kept(tmp_path: Path) -> None:
     [episode, trailer] = load_episodes(root / "episodes")
     assert (episode.slug, episode.guid) == ("koffie-met-de-buren", "Buzzsprout-12345678")
     assert (episode.season, episode.episode, episode.explicit) == (2, 4, False)
-    assert [(p.name, p.role) for p in episode.persons] == [("Marja de Vries", "host"),
-                                                           ("Ahmed El Amrani", "guest")]  # fmt: skip
+    assert [(p.name, p.role) for p in episode.persons] == [
+        ("Marja de Vries", "host"),
+        ("Ahmed El Amrani", "guest"),
+    ]
     assert episode.location == Location("Utrecht", geo="geo:52.0907,5.1214", osm="R47798")
     assert episode.media.duration == 1532
     assert "<em>koffieochtend</em>" in episode.notes
@@ -102,16 +113,21 @@ def test_podlove_chapters_and_old_podcast_namespace(tmp_path: Path) -> None:
     root, _ = import_file(tmp_path, "podbean-cp1252.xml")
     [episode] = load_episodes(root / "episodes")
     assert [(c.start, c.title, c.url) for c in episode.chapters] == [
-        (0.0, "Intro", None), (135.0, "The phone", "https://example.org/phones"),
-        (1800.0, "What helps", None)]  # fmt: skip
+        (0.0, "Intro", None),
+        (135.0, "The phone", "https://example.org/phones"),
+        (1800.0, "What helps", None),
+    ]
     assert load_show(root).locked is False
 
 
-@pytest.mark.parametrize(("name", "title"), [
-    ("libsyn-latin1.xml", "Épisode 2 : le café du coin"),
-    ("podbean-cp1252.xml", "“Nobody calls” – with Dr. O’Neil"),
-    ("anchor.xml", 'Ep. 12 – "Table for one" 🍝'),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("libsyn-latin1.xml", "Épisode 2 : le café du coin"),
+        ("podbean-cp1252.xml", "“Nobody calls” – with Dr. O’Neil"),
+        ("anchor.xml", 'Ep. 12 – "Table for one" 🍝'),
+    ],
+)
 def test_odd_encodings_read_correctly(tmp_path: Path, name: str, title: str) -> None:
     root, _ = import_file(tmp_path, name)
     assert title in {ep.title for ep in load_episodes(root / "episodes")}
@@ -123,8 +139,10 @@ def test_utf16_feed_reads_correctly(tmp_path: Path) -> None:
     utf16.write_bytes(text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
     root = tmp_path / "imported"
     ok(tmp_path, "import", str(utf16), str(root))
-    assert {ep.title for ep in load_episodes(root / "episodes")} == {"Koffie met de buren",
-                                                                     "Trailer: welkom"}  # fmt: skip
+    assert {ep.title for ep in load_episodes(root / "episodes")} == {
+        "Koffie met de buren",
+        "Trailer: welkom",
+    }
 
 
 def test_messy_feed_reports_each_problem_by_item(tmp_path: Path) -> None:
@@ -136,20 +154,29 @@ def test_messy_feed_reports_each_problem_by_item(tmp_path: Path) -> None:
     assert "item 3 ('Uitzending 38: de bibliotheek'): no guid" in output
     assert "item 6: no title" in output and "season 'S4'" in output
     episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
-    assert set(episodes) == {"uitzending-40-de-markt", "uitzending-38-de-bibliotheek",
-                             "uitzending-36", "uitzending-34-de-bibliotheek"}  # fmt: skip
+    assert set(episodes) == {
+        "uitzending-40-de-markt",
+        "uitzending-38-de-bibliotheek",
+        "uitzending-36",
+        "uitzending-34-de-bibliotheek",
+    }
     no_guid = episodes["uitzending-38-de-bibliotheek"]
     assert no_guid.guid == no_guid.enclosure_url and no_guid.media.mime_type == "audio/mpeg"
 
 
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
-    (tmp_path / "feed.xml").write_text((FEEDS / "anchor.xml").read_text().replace(
-        "Ep. 12 – &quot;Table for one&quot; 🍝", "Ep. 11 – Table for one").replace(
-        'Ep. 12 – "Table for one" 🍝', "Ep. 11 – Table for one"))  # fmt: skip
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml")
+        .read_text()
+        .replace("Ep. 12 – &quot;Table for one&quot; 🍝", "Ep. 11 – Table for one")
+        .replace('Ep. 12 – "Table for one" 🍝', "Ep. 11 – Table for one")
+    )
     root = tmp_path / "imported"
     ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
     assert sorted(ep.slug for ep in load_episodes(root / "episodes")) == [
-        "ep-11-table-for-one", "ep-11-table-for-one-2"]  # fmt: skip
+        "ep-11-table-for-one",
+        "ep-11-table-for-one-2",
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,13 +195,16 @@ EXTERNAL = """<?xml version="1.0"?>
 HTML = "<!DOCTYPE html><html><head><title>Our podcast</title></head><body><p>Hi<br></body></html>"
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    ("just some text, not a feed\n", "not XML"),
-    (HTML, "web page"),
-    (BOMB, "XML bomb"),
-    ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>', "not an RSS"),
-    ("", "empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("just some text, not a feed\n", "not XML"),
+        (HTML, "web page"),
+        (BOMB, "XML bomb"),
+        ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>', "not an RSS"),
+        ("", "empty"),
+    ],
+)
 def test_bad_feed_fails_cleanly_and_writes_nothing(tmp_path: Path, content: str, says: str) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(content, encoding="utf-8")
@@ -220,8 +250,9 @@ def test_import_into_a_non_empty_folder_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "show"
     target.mkdir()
     (target / "notes.txt").write_text("mine")
-    assert_clean_failure(run(tmp_path, "import", str(FEEDS / "anchor.xml"), str(target)),
-                         "not empty")  # fmt: skip
+    assert_clean_failure(
+        run(tmp_path, "import", str(FEEDS / "anchor.xml"), str(target)), "not empty"
+    )
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
 
 
@@ -280,18 +311,26 @@ def old_host(tmp_path: Path) -> Iterator[OldHost]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     feed = (FEEDS / "buzzsprout.xml").read_text(encoding="utf-8")
-    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678-koffie-met-de-buren.mp3",
-                        f"{server.base}/ep1.mp3")  # fmt: skip
-    feed = feed.replace("https://www.buzzsprout.com/1234567/11111111-trailer.mp3",
-                        f"{server.base}/ep2.m4a")  # fmt: skip
-    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678/chapters.json",
-                        f"{server.base}/chapters.json")  # fmt: skip
-    feed = feed.replace("https://www.buzzsprout.com/1234567/12345678/transcript.srt",
-                        f"{server.base}/transcript.srt")  # fmt: skip
+    feed = feed.replace(
+        "https://www.buzzsprout.com/1234567/12345678-koffie-met-de-buren.mp3",
+        f"{server.base}/ep1.mp3",
+    )
+    feed = feed.replace(
+        "https://www.buzzsprout.com/1234567/11111111-trailer.mp3", f"{server.base}/ep2.m4a"
+    )
+    feed = feed.replace(
+        "https://www.buzzsprout.com/1234567/12345678/chapters.json", f"{server.base}/chapters.json"
+    )
+    feed = feed.replace(
+        "https://www.buzzsprout.com/1234567/12345678/transcript.srt",
+        f"{server.base}/transcript.srt",
+    )
     (root / "feed.xml").write_text(feed, encoding="utf-8")
-    (root / "chapters.json").write_text('{"version": "1.2.0", "chapters": ['
-                                        '{"startTime": 0, "title": "Begin"},'
-                                        '{"startTime": 1.5, "title": "Koffie"}]}')  # fmt: skip
+    (root / "chapters.json").write_text(
+        '{"version": "1.2.0", "chapters": ['
+        '{"startTime": 0, "title": "Begin"},'
+        '{"startTime": 1.5, "title": "Koffie"}]}'
+    )
     (root / "transcript.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nGoedemorgen.\n")
     try:
         yield server
@@ -300,8 +339,9 @@ def old_host(tmp_path: Path) -> Iterator[OldHost]:
         server.server_close()
 
 
-def test_import_from_a_url_without_media_keeps_remote_enclosures(tmp_path: Path,
-                                                                 old_host: OldHost) -> None:  # fmt: skip
+def test_import_from_a_url_without_media_keeps_remote_enclosures(
+    tmp_path: Path, old_host: OldHost
+) -> None:
     root = tmp_path / "show"
     ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root))
     remote = {ep.enclosure_url for ep in load_episodes(root / "episodes")}
@@ -309,11 +349,13 @@ def test_import_from_a_url_without_media_keeps_remote_enclosures(tmp_path: Path,
     assert list((root / "media").iterdir()) == []
 
 
-def test_download_media_moves_media_chapters_and_transcripts(tmp_path: Path,
-                                                             old_host: OldHost) -> None:  # fmt: skip
+def test_download_media_moves_media_chapters_and_transcripts(
+    tmp_path: Path, old_host: OldHost
+) -> None:
     root = tmp_path / "show"
-    output = ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root),
-                "--download-media").output  # fmt: skip
+    output = ok(
+        tmp_path, "import", f"{old_host.base}/feed.xml", str(root), "--download-media"
+    ).output
     assert "media of 2 downloaded" in output
     episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
     koffie = episodes["koffie-met-de-buren"]
@@ -326,11 +368,14 @@ def test_download_media_moves_media_chapters_and_transcripts(tmp_path: Path,
     assert episodes["trailer-welkom"].audio == "media/trailer-welkom.m4a"
     result = build(load_show(root), links=LINKS, now=NOW)
     assert {obj.key for obj in result.manifest.objects} >= {
-        "episodes/koffie-met-de-buren/chapters.json", "episodes/koffie-met-de-buren/transcript.srt"}  # fmt: skip
+        "episodes/koffie-met-de-buren/chapters.json",
+        "episodes/koffie-met-de-buren/transcript.srt",
+    }
 
 
-def test_interrupted_download_resumes_and_checks_the_size(tmp_path: Path,
-                                                          old_host: OldHost) -> None:  # fmt: skip
+def test_interrupted_download_resumes_and_checks_the_size(
+    tmp_path: Path, old_host: OldHost
+) -> None:
     root = tmp_path / "show"
     size = (old_host.root / "ep1.mp3").stat().st_size
     old_host.cut["ep1.mp3"] = size // 2

@@ -23,8 +23,9 @@ def publish(show: Path, *args: str, env: dict[str, str] | None = None) -> Result
 
 def add(show: Path, tmp_path: Path, title: str, date: str) -> None:
     media = mp3_cbr(tmp_path, f"{title}.mp3")
-    result = CliRunner().invoke(cli, ["-C", str(show), "add", str(media), "--title", title,
-                                      "--date", date])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["-C", str(show), "add", str(media), "--title", title, "--date", date]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -33,13 +34,16 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every build that publish starts."""
     calls: list[Any] = []
     real = mediafeed.commands.show.build
-    monkeypatch.setattr(mediafeed.commands.show, "build", lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(
+        mediafeed.commands.show, "build", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
     return calls
 
 
 @pytest.fixture
-def once(published_show: tuple[Path, Target], tmp_path: Path,
-         builds: list[Any]) -> tuple[Path, Target]:  # fmt: skip
+def once(
+    published_show: tuple[Path, Target], tmp_path: Path, builds: list[Any]
+) -> tuple[Path, Target]:
     show, target = published_show
     add(show, tmp_path, "Eerste", "2021-11-02T09:00:00+01:00")
     publish(show)
@@ -48,16 +52,18 @@ def once(published_show: tuple[Path, Target], tmp_path: Path,
 
 
 @pytest.mark.slow
-def test_an_unchanged_show_is_confirmed_without_a_build(once: tuple[Path, Target],
-                                                        builds: list[Any]) -> None:  # fmt: skip
+def test_an_unchanged_show_is_confirmed_without_a_build(
+    once: tuple[Path, Target], builds: list[Any]
+) -> None:
     result = publish(once[0])
     assert builds == []
     assert "Uploaded 0 objects" in result.output and "1 episodes in the feed" in result.output
 
 
 @pytest.mark.slow
-def test_an_edited_episode_file_means_a_full_publish(once: tuple[Path, Target],
-                                                     builds: list[Any]) -> None:  # fmt: skip
+def test_an_edited_episode_file_means_a_full_publish(
+    once: tuple[Path, Target], builds: list[Any]
+) -> None:
     show, _ = once
     path = next((show / "episodes").glob("*.md"))
     path.write_text(path.read_text().replace("title: Eerste", "title: Eerste, herzien"))
@@ -107,9 +113,9 @@ def test_a_scheduled_episode_falling_due_means_a_full_publish(
 
 
 @pytest.mark.slow
-def test_an_object_deleted_from_the_store_is_sent_again(once: tuple[Path, Target],
-                                                         builds: list[Any],
-                                                         s3_target: tuple[Any, Target]) -> None:  # fmt: skip
+def test_an_object_deleted_from_the_store_is_sent_again(
+    once: tuple[Path, Target], builds: list[Any], s3_target: tuple[Any, Target]
+) -> None:
     show, target = once
     client, _ = s3_target
     client.delete_object(Bucket=target.bucket, Key=f"{target.prefix}/index.html")
@@ -118,8 +124,9 @@ def test_an_object_deleted_from_the_store_is_sent_again(once: tuple[Path, Target
 
 
 @pytest.mark.slow
-def test_dry_run_and_prune_always_look_at_everything(once: tuple[Path, Target],
-                                                     builds: list[Any]) -> None:  # fmt: skip
+def test_dry_run_and_prune_always_look_at_everything(
+    once: tuple[Path, Target], builds: list[Any]
+) -> None:
     publish(once[0], "--dry-run")
     publish(once[0], "--prune")
     assert len(builds) == 2

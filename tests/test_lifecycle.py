@@ -24,8 +24,11 @@ from tests.test_pipeline import fetch, ok
 
 LINKS = Links("https://podcast.example.org/show")
 DUE = dt.datetime(2021, 11, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "atom": "http://www.w3.org/2005/Atom",
-      "fh": HISTORY_NS}  # fmt: skip
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "atom": "http://www.w3.org/2005/Atom",
+    "fh": HISTORY_NS,
+}
 
 
 def build_at(show: Path, now: dt.datetime) -> BuildResult:
@@ -68,8 +71,9 @@ def test_scheduled_episode_appears_exactly_when_due(show_dir: Path, tmp_path: Pa
     assert any(key.startswith("media/later-") for key in keys(at))
 
 
-def test_draft_stays_out_of_feed_pages_and_media_whatever_the_date(show_dir: Path,
-                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_draft_stays_out_of_feed_pages_and_media_whatever_the_date(
+    show_dir: Path, tmp_path: Path
+) -> None:
     media = add_media(show_dir, tmp_path, "concept.mp3")
     write_episode(show_dir, "concept", media, published=DUE, draft=True)
     result = build_at(show_dir, DUE + dt.timedelta(days=3650))
@@ -83,8 +87,12 @@ def test_publish_from_cron_releases_what_is_due_and_nothing_else(
 ) -> None:
     show, target = published_show
     for slug, days in (("eerste", 0), ("tweede", 7)):
-        write_episode(show, slug, add_media(show, tmp_path, f"{slug}.mp3"),
-                      published=DUE + dt.timedelta(days=days))  # fmt: skip
+        write_episode(
+            show,
+            slug,
+            add_media(show, tmp_path, f"{slug}.mp3"),
+            published=DUE + dt.timedelta(days=days),
+        )
     monkeypatch.setenv("MEDIAFEED_NOW", (DUE + dt.timedelta(days=1)).isoformat())
     ok(show, "publish")
     body = fetch(f"{target.base_url()}/feed.xml").read()
@@ -102,26 +110,44 @@ def test_publish_from_cron_releases_what_is_due_and_nothing_else(
 # ---------------------------------------------------------------------------------------
 
 
-def test_editing_title_and_notes_keeps_guid_slug_and_enclosure(show_dir: Path,
-                                                               tmp_path: Path) -> None:  # fmt: skip
-    path = write_episode(show_dir, "gesprek", add_media(show_dir, tmp_path, "gesprek.mp3"),
-                         published=DUE, notes="Eerste versie.")  # fmt: skip
+def test_editing_title_and_notes_keeps_guid_slug_and_enclosure(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    path = write_episode(
+        show_dir,
+        "gesprek",
+        add_media(show_dir, tmp_path, "gesprek.mp3"),
+        published=DUE,
+        notes="Eerste versie.",
+    )
     build_at(show_dir, DUE)
     [before] = feed_items(show_dir)
-    text = path.read_text(encoding="utf-8").replace("title: Aflevering gesprek",
-                                                    "title: Een betere titel")  # fmt: skip
+    text = path.read_text(encoding="utf-8").replace(
+        "title: Aflevering gesprek", "title: Een betere titel"
+    )
     path.write_text(text.replace("Eerste versie.", "Tweede versie, met hoofdstukken."))
     build_at(show_dir, DUE)
     [after] = feed_items(show_dir)
     assert after["title"] == "Een betere titel" and "Tweede versie" in after["description"]
     assert (after["guid"], after["link"], after["enclosures"]) == (
-        before["guid"], before["link"], before["enclosures"])  # fmt: skip
+        before["guid"],
+        before["link"],
+        before["enclosures"],
+    )
 
 
-def test_replacing_the_audio_changes_the_enclosure_and_keeps_the_guid(show_dir: Path,
-                                                                       tmp_path: Path) -> None:  # fmt: skip
-    ok(show_dir, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Gesprek",
-       "--date", DUE.isoformat())  # fmt: skip
+def test_replacing_the_audio_changes_the_enclosure_and_keeps_the_guid(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    ok(
+        show_dir,
+        "add",
+        str(mp3_cbr(tmp_path, "a.mp3")),
+        "--title",
+        "Gesprek",
+        "--date",
+        DUE.isoformat(),
+    )
     episode = load_episode(show_dir / "episodes" / "gesprek.md")
     build_at(show_dir, DUE)
     [before] = feed_items(show_dir)
@@ -140,8 +166,9 @@ def test_replacing_the_audio_changes_the_enclosure_and_keeps_the_guid(show_dir: 
 
 
 def test_unpublish_keeps_guid_and_slug_and_marks_the_file(show_dir: Path, tmp_path: Path) -> None:
-    path = write_episode(show_dir, "weg", add_media(show_dir, tmp_path, "weg.mp3"),
-                         published=DUE, notes="Tekst.")  # fmt: skip
+    path = write_episode(
+        show_dir, "weg", add_media(show_dir, tmp_path, "weg.mp3"), published=DUE, notes="Tekst."
+    )
     before = load_episode(path)
     ok(show_dir, "unpublish", "weg")
     after = load_episode(path)
@@ -149,10 +176,12 @@ def test_unpublish_keeps_guid_and_slug_and_marks_the_file(show_dir: Path, tmp_pa
     assert after.notes == before.notes and after.media == before.media
 
 
-def test_unpublished_episode_leaves_the_feed_and_keeps_a_notice_page(show_dir: Path,
-                                                                     tmp_path: Path) -> None:  # fmt: skip
-    write_episode(show_dir, "weg", add_media(show_dir, tmp_path, "weg.mp3"), published=DUE,
-                  unpublished=True)  # fmt: skip
+def test_unpublished_episode_leaves_the_feed_and_keeps_a_notice_page(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    write_episode(
+        show_dir, "weg", add_media(show_dir, tmp_path, "weg.mp3"), published=DUE, unpublished=True
+    )
     result = build_at(show_dir, DUE)
     assert feed_items(show_dir) == []
     assert not any(key.startswith("media/") for key in keys(result))
@@ -189,26 +218,36 @@ def test_unpublish_then_publish_prune_deletes_media_and_keeps_the_page(
 
 def test_itunes_block_per_episode(show_dir: Path, tmp_path: Path) -> None:
     write_episode(show_dir, "open", add_media(show_dir, tmp_path, "open.mp3"), published=DUE)
-    write_episode(show_dir, "dicht", add_media(show_dir, tmp_path, "dicht.mp3"),
-                  published=DUE + dt.timedelta(hours=1), block=True)  # fmt: skip
+    write_episode(
+        show_dir,
+        "dicht",
+        add_media(show_dir, tmp_path, "dicht.mp3"),
+        published=DUE + dt.timedelta(hours=1),
+        block=True,
+    )
     build_at(show_dir, DUE + dt.timedelta(days=1))
     tree = feed_tree(show_dir)
     blocked = tree.xpath("//item[itunes:block]/title/text()", namespaces=NS)
     assert blocked == ["Aflevering dicht"]
-    assert tree.xpath("//item[title='Aflevering dicht']/itunes:block/text()", namespaces=NS) \
-        == ["Yes"]  # fmt: skip
+    assert tree.xpath("//item[title='Aflevering dicht']/itunes:block/text()", namespaces=NS) == [
+        "Yes"
+    ]
     assert tree.xpath("/rss/channel/itunes:block", namespaces=NS) == []
 
 
 def test_itunes_block_and_new_feed_url_for_the_show(show_dir: Path, tmp_path: Path) -> None:
     config = show_dir / "mediafeed.toml"
-    config.write_text(config.read_text().replace(
-        'guid =', 'block = true\nnew_feed_url = "https://nieuw.example.org/feed.xml"\nguid ='))  # fmt: skip
+    config.write_text(
+        config.read_text().replace(
+            "guid =", 'block = true\nnew_feed_url = "https://nieuw.example.org/feed.xml"\nguid ='
+        )
+    )
     build_at(show_dir, DUE)
     tree = feed_tree(show_dir)
     assert tree.xpath("/rss/channel/itunes:block/text()", namespaces=NS) == ["Yes"]
     assert tree.xpath("/rss/channel/itunes:new-feed-url/text()", namespaces=NS) == [
-        "https://nieuw.example.org/feed.xml"]  # fmt: skip
+        "https://nieuw.example.org/feed.xml"
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,9 +267,11 @@ def test_feed_limit_keeps_the_newest_and_pages_the_rest(show_dir: Path, tmp_path
     current = [item["guid"] for item in feed_items(show_dir)]
     assert current == [f"ep-{n}" for n in range(25, 15, -1)]
     assert [item["guid"] for item in feed_items(show_dir, "feed-archive-1.xml")] == [
-        f"ep-{n}" for n in range(10, 0, -1)]  # fmt: skip
+        f"ep-{n}" for n in range(10, 0, -1)
+    ]
     assert [item["guid"] for item in feed_items(show_dir, "feed-archive-2.xml")] == [
-        f"ep-{n}" for n in range(15, 10, -1)]  # fmt: skip
+        f"ep-{n}" for n in range(15, 10, -1)
+    ]
     assert {f"episodes/{slug}/index.html" for slug in slugs} <= keys(result)
 
 
@@ -245,12 +286,16 @@ def test_archive_pages_link_per_rfc_5005(show_dir: Path, tmp_path: Path) -> None
 
     url = LINKS.url
     assert rels("feed.xml") == {"self": url("feed.xml"), "prev-archive": url("feed-archive-2.xml")}
-    assert rels("feed-archive-2.xml") == {"self": url("feed-archive-2.xml"),
-                                          "current": url("feed.xml"),
-                                          "prev-archive": url("feed-archive-1.xml")}  # fmt: skip
-    assert rels("feed-archive-1.xml") == {"self": url("feed-archive-1.xml"),
-                                          "current": url("feed.xml"),
-                                          "next-archive": url("feed-archive-2.xml")}  # fmt: skip
+    assert rels("feed-archive-2.xml") == {
+        "self": url("feed-archive-2.xml"),
+        "current": url("feed.xml"),
+        "prev-archive": url("feed-archive-1.xml"),
+    }
+    assert rels("feed-archive-1.xml") == {
+        "self": url("feed-archive-1.xml"),
+        "current": url("feed.xml"),
+        "next-archive": url("feed-archive-2.xml"),
+    }
     assert feed_tree(show_dir, "feed-archive-1.xml").xpath("//fh:archive", namespaces=NS)
     assert not feed_tree(show_dir, "feed.xml").xpath("//fh:archive", namespaces=NS)
 
@@ -260,8 +305,12 @@ def test_a_full_archive_page_never_changes(show_dir: Path, tmp_path: Path) -> No
     limit_feed(show_dir, 10)
     build_at(show_dir, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     first = (show_dir / "feed" / "feed-archive-1.xml").read_bytes()
-    write_episode(show_dir, "nieuw", add_media(show_dir, tmp_path, "nieuw.mp3"),
-                  published=dt.datetime(2029, 1, 1, tzinfo=dt.UTC))  # fmt: skip
+    write_episode(
+        show_dir,
+        "nieuw",
+        add_media(show_dir, tmp_path, "nieuw.mp3"),
+        published=dt.datetime(2029, 1, 1, tzinfo=dt.UTC),
+    )
     build_at(show_dir, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     assert (show_dir / "feed" / "feed-archive-1.xml").read_bytes() == first
     assert len(feed_items(show_dir, "feed-archive-2.xml")) == 6
@@ -285,8 +334,7 @@ def test_ten_thousand_episodes_build(show_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_thousand_episodes_publish(published_show: tuple[Path, Target],
-                                     tmp_path: Path) -> None:  # fmt: skip
+def test_a_thousand_episodes_publish(published_show: tuple[Path, Target], tmp_path: Path) -> None:
     show, target = published_show
     many_episodes(show, tmp_path, 1_000)
     limit_feed(show, 300)

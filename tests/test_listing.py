@@ -26,8 +26,12 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _put(client: Any, bucket: str, keys: list[str]) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x" * (len(key) % 7)),
-                      keys))  # fmt: skip
+        list(
+            pool.map(
+                lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x" * (len(key) % 7)),
+                keys,
+            )
+        )
 
 
 def _plain(client: Any, bucket: str, prefix: str) -> dict[str, int]:
@@ -63,8 +67,12 @@ def test_ranges_add_up_to_the_plain_listing(s3_target: tuple[Any, Target], prefi
     # the store does not hold.
     ghosts = [f"{head}episodes/aflevering-{n:04d}x/index.html" for n in range(0, EPISODES, 3)]
     # Not in the record: before the first range, between ranges, after the last one.
-    foreign = [f"{head}.aaa", f"{head}episodes/aflevering-0350/extra.txt",
-               f"{head}media/aflevering-0500.mp3.part", f"{head}zz/late.txt"]  # fmt: skip
+    foreign = [
+        f"{head}.aaa",
+        f"{head}episodes/aflevering-0350/extra.txt",
+        f"{head}media/aflevering-0500.mp3.part",
+        f"{head}zz/late.txt",
+    ]
     outside = ["other/feed.xml", "showcase.txt"] if prefix else []
     _put(client, target.bucket, [*ours, *foreign, *outside])
     sample = [*ours, *ghosts]
@@ -129,16 +137,24 @@ def test_record_body_is_compact_and_the_same_for_the_same_record() -> None:
 
 def test_record_round_trips_through_the_store(s3_target: tuple[Any, Target]) -> None:
     client, target = s3_target
-    record = Record({"feed.xml": {"sha256": "ab" * 32, "size": 12}}, frozenset({"media/x.mp3"}),
-                    {"guid-1": "episodes/x/index.html"})  # fmt: skip
+    record = Record(
+        {"feed.xml": {"sha256": "ab" * 32, "size": 12}},
+        frozenset({"media/x.mp3"}),
+        {"guid-1": "episodes/x/index.html"},
+    )
     client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=record.body())
     assert _read_record(client, target) == record
 
 
 def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any, Target]) -> None:
     client, target = s3_target
-    earlier = {"generator": "mediafeed 0.1", "objects": {"feed.xml": {"sha256": "ab" * 32,
-               "size": 12}}, "pending": [], "permalinks": {}}  # fmt: skip
-    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}",
-                      Body=json.dumps(earlier, indent=1).encode())  # fmt: skip
+    earlier = {
+        "generator": "mediafeed 0.1",
+        "objects": {"feed.xml": {"sha256": "ab" * 32, "size": 12}},
+        "pending": [],
+        "permalinks": {},
+    }
+    client.put_object(
+        Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(earlier, indent=1).encode()
+    )
     assert _read_record(client, target).objects == earlier["objects"]

@@ -86,8 +86,11 @@ def hold_lock(tmp_path: Path) -> Iterator[Callable[[float], subprocess.Popen[str
 
     def hold(seconds: float) -> subprocess.Popen[str]:
         lock = tmp_path / localstore.LOCK_FILE
-        proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock), str(seconds)],
-                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(lock), str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         holders.append(proc)
         assert proc.stdout is not None and proc.stdout.readline() == "held\n"
         return proc

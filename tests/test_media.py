@@ -22,8 +22,11 @@ from tests import mediafactory as mf
 def ffprobe(path: Path, entries: str) -> dict[str, object]:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", entries, "-of", "json", str(path)],
-        check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     result: dict[str, object] = json.loads(out.stdout)
     return result
 
@@ -35,10 +38,26 @@ def ffprobe_duration(path: Path) -> float:
 def decoded_duration(path: Path) -> float:
     """Duration of the samples a decoder actually produces (for streams without an index)."""
     out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "s16le", "-ac", "1",
-         "-ar", "48000", "-"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return len(out.stdout) / 2 / 48000
 
 
@@ -105,8 +124,9 @@ def test_stereo_m4a_has_two_channels(tmp_path: Path) -> None:
     path = tmp_path / "stereo.m4a"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(source), "-c:a", "aac", "-f", "ipod", str(path)],
-        check=True, timeout=60,
-    )  # fmt: skip
+        check=True,
+        timeout=60,
+    )
     assert probe(path).channels == 2
 
 
@@ -122,9 +142,15 @@ def test_mp3_with_existing_id3_tag_is_probed(tmp_path: Path, version: str) -> No
 
 @pytest.mark.parametrize(
     ("maker", "extension"),
-    [(mf.m4a, ".m4a"), (mf.flac, ".flac"), (mf.ogg_vorbis, ".ogg"), (mf.opus, ".opus"),
-     (mf.wav, ".wav"), (mf.mp4_video, ".mp4")],
-)  # fmt: skip
+    [
+        (mf.m4a, ".m4a"),
+        (mf.flac, ".flac"),
+        (mf.ogg_vorbis, ".ogg"),
+        (mf.opus, ".opus"),
+        (mf.wav, ".wav"),
+        (mf.mp4_video, ".mp4"),
+    ],
+)
 def test_content_decides_not_the_extension(tmp_path: Path, maker: Maker, extension: str) -> None:
     path = maker(tmp_path)
     lying = path.rename(tmp_path / "episode.mp3")
@@ -287,8 +313,18 @@ def test_vbr_mp3_larger_than_a_read_block_without_xing(tmp_path: Path) -> None:
 
 
 def test_adts_aac_behind_an_id3_tag_stays_aac(tmp_path: Path) -> None:
-    path = encoded(tmp_path, "tagged.aac", "-c:a", "aac", "-f", "adts", "-write_id3v2", "1",
-                   "-metadata", "title=Tagged AAC")  # fmt: skip
+    path = encoded(
+        tmp_path,
+        "tagged.aac",
+        "-c:a",
+        "aac",
+        "-f",
+        "adts",
+        "-write_id3v2",
+        "1",
+        "-metadata",
+        "title=Tagged AAC",
+    )
     assert path.read_bytes().startswith(b"ID3")
     info = probe(path)
     assert (info.mime_type, info.codec) == ("audio/aac", "aac")
@@ -309,10 +345,14 @@ def test_mp3_is_not_read_as_aac_first(
             tried.append(str(path))
             super().__init__(path)
 
-    monkeypatch.setattr(media, "_PARSERS", tuple(
-        Watched if parser is media.AAC else parser for parser in media._PARSERS
-    ))  # fmt: skip
-    monkeypatch.setattr(media, "_MPEG_FIRST", tuple(
-        Watched if parser is media.AAC else parser for parser in media._MPEG_FIRST
-    ))  # fmt: skip
+    monkeypatch.setattr(
+        media,
+        "_PARSERS",
+        tuple(Watched if parser is media.AAC else parser for parser in media._PARSERS),
+    )
+    monkeypatch.setattr(
+        media,
+        "_MPEG_FIRST",
+        tuple(Watched if parser is media.AAC else parser for parser in media._MPEG_FIRST),
+    )
     assert (probe(maker(tmp_path)).codec, tried) == ("mp3", [])

@@ -41,8 +41,12 @@ def assert_agrees(header: bytes) -> None:
     frame, length = theirs
     assert ours is not None
     assert (ours.version, ours.layer, ours.bitrate, ours.sample_rate, ours.padding) == (
-        frame.version, frame.layer, frame.bitrate, frame.sample_rate, frame.padding
-    )  # fmt: skip
+        frame.version,
+        frame.layer,
+        frame.bitrate,
+        frame.sample_rate,
+        frame.padding,
+    )
     assert (ours.length, ours.samples) == (length, SAMPLES[(frame.version, frame.layer)])
 
 
@@ -86,8 +90,12 @@ def encode(source: Path, out: Path, *args: str) -> Path:
     if args[0] == "lame":
         subprocess.run([*args, source, out], check=True, capture_output=True, timeout=120)
     else:
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", source, *args, out],
-                       check=True, capture_output=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", source, *args, out],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     return out
 
 
@@ -106,8 +114,7 @@ ENCODINGS = {
 def encoded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("mpeg")
     source = mf.wav(folder, seconds=3.0)
-    return {name: encode(source, folder / f"{name}.mp3", *args)
-            for name, args in ENCODINGS.items()}  # fmt: skip
+    return {name: encode(source, folder / f"{name}.mp3", *args) for name, args in ENCODINGS.items()}
 
 
 def stream_start(path: Path) -> int:

@@ -13,10 +13,16 @@ def test_markdown_becomes_the_html_apps_accept() -> None:
     assert 'href="https://example.org/rick"' in html
 
 
-@pytest.mark.parametrize("hostile", [
-    "<script>alert(1)</script>", "[x](javascript:alert(1))", '<img src=x onerror="alert(1)">',
-    "<iframe src='https://evil.example'></iframe>", "<style>body{}</style>",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        '<img src=x onerror="alert(1)">',
+        "<iframe src='https://evil.example'></iframe>",
+        "<style>body{}</style>",
+    ],
+)
 def test_hostile_markup_is_removed(hostile: str) -> None:
     html = render_notes(f"Tekst {hostile} eind")
     for bad in ("<script", "javascript:", "onerror", "<iframe", "<style", "<img"):
@@ -24,7 +30,9 @@ def test_hostile_markup_is_removed(hostile: str) -> None:
 
 
 def test_plain_text_keeps_words_and_drops_markup() -> None:
-    assert plain_text("Een **gesprek** &amp; meer\n\n- een\n- twee") == "Een gesprek & meer\neen\ntwee"
+    assert (
+        plain_text("Een **gesprek** &amp; meer\n\n- een\n- twee") == "Een gesprek & meer\neen\ntwee"
+    )
 
 
 def test_control_characters_never_reach_the_output() -> None:

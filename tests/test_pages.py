@@ -250,8 +250,12 @@ def test_guests_are_listed_with_their_role(show: Show, episode: Episode) -> None
 
 
 def test_show_page_lists_episodes_newest_first(show: Show, tmp_path: Path) -> None:
-    older = make_episode(tmp_path, slug="eerste", title="Eerste", published=dt.datetime(
-        2021, 10, 5, 9, 0, tzinfo=CET))  # fmt: skip
+    older = make_episode(
+        tmp_path,
+        slug="eerste",
+        title="Eerste",
+        published=dt.datetime(2021, 10, 5, 9, 0, tzinfo=CET),
+    )
     newer = make_episode(tmp_path)
     doc = lxml.html.fromstring(render_site(show, [newer, older], links=LINKS)["index.html"])
     hrefs = doc.xpath("//ol[@class='episode-list']//h3/a/@href")
@@ -330,7 +334,7 @@ HOSTILE_TEXT = st.lists(
                 "&",
                 "\n\n",
             ]
-        ),  # fmt: skip
+        ),
     ),
     max_size=30,
 ).map("".join)
@@ -384,5 +388,3 @@ def test_an_edited_show_template_is_used_at_once(show: Show, episode: Episode) -
     render_site(show, [episode], links=LINKS)
     own.write_text("<p>echt weg</p>\n")
     assert pages.render_gone_page(show, episode.slug, links=LINKS) == "<p>echt weg</p>\n"
-
-

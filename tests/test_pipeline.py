@@ -34,22 +34,35 @@ def ok(show: Path, *args: str, input: str | None = None) -> Result:
 
 
 def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Any:
-    return urllib.request.urlopen(urllib.request.Request(url, method=method,
-                                                         headers=headers or {}), timeout=10)  # fmt: skip
+    return urllib.request.urlopen(
+        urllib.request.Request(url, method=method, headers=headers or {}), timeout=10
+    )
 
 
 def add_ontmoeting(show: Path, tmp_path: Path) -> Result:
     notes = tmp_path / "notes.md"
     notes.write_text(NOTES, encoding="utf-8")
-    return ok(show, "add", str(mp3_cbr(tmp_path, "opname.mp3", seconds=3.0)),
-              "--title", "Ontmoeting in het fysieke domein",
-              "--date", "2021-11-02T10:00:00+01:00", "--notes", str(notes),
-              "--season", "1", "--episode", "3")  # fmt: skip
+    return ok(
+        show,
+        "add",
+        str(mp3_cbr(tmp_path, "opname.mp3", seconds=3.0)),
+        "--title",
+        "Ontmoeting in het fysieke domein",
+        "--date",
+        "2021-11-02T10:00:00+01:00",
+        "--notes",
+        str(notes),
+        "--season",
+        "1",
+        "--episode",
+        "3",
+    )
 
 
 @pytest.mark.slow
-def test_published_feed_parses_back_to_what_was_added(published_show: tuple[Path, Target],
-                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_published_feed_parses_back_to_what_was_added(
+    published_show: tuple[Path, Target], tmp_path: Path
+) -> None:
     show, target = published_show
     add_ontmoeting(show, tmp_path)
     episode = load_episode(show / "episodes" / "ontmoeting-in-het-fysieke-domein.md")
@@ -80,12 +93,20 @@ def test_published_feed_parses_back_to_what_was_added(published_show: tuple[Path
 
 
 @pytest.mark.slow
-def test_every_enclosure_answers_head_and_range(published_show: tuple[Path, Target],
-                                                tmp_path: Path) -> None:  # fmt: skip
+def test_every_enclosure_answers_head_and_range(
+    published_show: tuple[Path, Target], tmp_path: Path
+) -> None:
     show, target = published_show
     add_ontmoeting(show, tmp_path)
-    ok(show, "add", str(m4a(tmp_path, "tweede.m4a")), "--title", "Tweede aflevering",
-       "--date", "2021-11-09T10:00:00+01:00")  # fmt: skip
+    ok(
+        show,
+        "add",
+        str(m4a(tmp_path, "tweede.m4a")),
+        "--title",
+        "Tweede aflevering",
+        "--date",
+        "2021-11-09T10:00:00+01:00",
+    )
     ok(show, "publish")
     fp = feedparser.parse(fetch(f"{target.base_url()}/feed.xml").read())
     assert len(fp.entries) == 2
@@ -112,22 +133,53 @@ def test_second_publish_with_nothing_changed_uploads_nothing(
 def test_items_are_newest_first_and_drafts_and_future_episodes_absent(
     show_dir: Path, tmp_path: Path
 ) -> None:
-    ok(show_dir, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Oud",
-       "--date", "2021-01-01T09:00:00Z")  # fmt: skip
-    ok(show_dir, "add", str(mp3_cbr(tmp_path, "b.mp3")), "--title", "Nieuw",
-       "--date", "2021-02-01T09:00:00Z")  # fmt: skip
-    ok(show_dir, "add", str(mp3_cbr(tmp_path, "c.mp3")), "--title", "Concept", "--draft",
-       "--date", "2021-03-01T09:00:00Z")  # fmt: skip
-    ok(show_dir, "add", str(mp3_cbr(tmp_path, "d.mp3")), "--title", "Later",
-       "--date", "2999-01-01T09:00:00Z")  # fmt: skip
+    ok(
+        show_dir,
+        "add",
+        str(mp3_cbr(tmp_path, "a.mp3")),
+        "--title",
+        "Oud",
+        "--date",
+        "2021-01-01T09:00:00Z",
+    )
+    ok(
+        show_dir,
+        "add",
+        str(mp3_cbr(tmp_path, "b.mp3")),
+        "--title",
+        "Nieuw",
+        "--date",
+        "2021-02-01T09:00:00Z",
+    )
+    ok(
+        show_dir,
+        "add",
+        str(mp3_cbr(tmp_path, "c.mp3")),
+        "--title",
+        "Concept",
+        "--draft",
+        "--date",
+        "2021-03-01T09:00:00Z",
+    )
+    ok(
+        show_dir,
+        "add",
+        str(mp3_cbr(tmp_path, "d.mp3")),
+        "--title",
+        "Later",
+        "--date",
+        "2999-01-01T09:00:00Z",
+    )
     ok(show_dir, "build")
     parsed = podcastparser.parse("f", (show_dir / "feed" / "feed.xml").open("rb"))
     assert [e["title"] for e in parsed["episodes"]] == ["Nieuw", "Oud"]
     rows = json.loads(ok(show_dir, "list", "--json").output)
     assert [(row["title"], row["status"]) for row in rows] == [
-        ("Later", "scheduled"), ("Concept", "draft"), ("Nieuw", "published"),
+        ("Later", "scheduled"),
+        ("Concept", "draft"),
+        ("Nieuw", "published"),
         ("Oud", "published"),
-    ]  # fmt: skip
+    ]
 
 
 def test_build_is_byte_identical_when_nothing_changed(show_dir: Path, tmp_path: Path) -> None:
@@ -186,8 +238,9 @@ def assert_nothing_added(show: Path) -> None:
 
 
 @pytest.mark.parametrize("make", ["text", "empty", "truncated", "png"])
-def test_add_refuses_bad_media_and_leaves_nothing(show_dir: Path, tmp_path: Path,
-                                                  make: str) -> None:  # fmt: skip
+def test_add_refuses_bad_media_and_leaves_nothing(
+    show_dir: Path, tmp_path: Path, make: str
+) -> None:
     bad = tmp_path / "bad.mp3"
     if make == "text":
         bad.write_text("dit is geen audio\n" * 200)
@@ -222,13 +275,14 @@ def test_unknown_front_matter_field_is_named(show_dir: Path, tmp_path: Path) -> 
 
 def test_missing_required_config_field_is_named(show_dir: Path) -> None:
     config = show_dir / "mediafeed.toml"
-    config.write_text(re.sub(r'(?m)^author = .*\n', "", config.read_text()))
+    config.write_text(re.sub(r"(?m)^author = .*\n", "", config.read_text()))
     assert_clean_failure(run(show_dir, "build"), "mediafeed.toml", "author")
 
 
 @pytest.mark.slow
-def test_publish_to_a_missing_bucket_names_the_bucket(published_show: tuple[Path, Target],
-                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_publish_to_a_missing_bucket_names_the_bucket(
+    published_show: tuple[Path, Target], tmp_path: Path
+) -> None:
     show, target = published_show
     add_ontmoeting(show, tmp_path)
     config = show / "mediafeed.toml"
@@ -283,19 +337,20 @@ def test_a_published_page_never_moves_renaming_the_episode_file_is_refused(
     assert "Uploaded 0 objects" in ok(show, "publish").output
 
 
-def test_add_takes_the_title_the_editor_wrote_into_the_file(show_dir: Path,
-                                                            tmp_path: Path) -> None:  # fmt: skip
+def test_add_takes_the_title_the_editor_wrote_into_the_file(show_dir: Path, tmp_path: Path) -> None:
     from mediafeed.media.tags import EpisodeTags, write_tags
 
     source = mp3_cbr(tmp_path, "export-0042.mp3")
     write_tags(source, EpisodeTags(title="Buurtkamers die werken"))
     ok(show_dir, "add", str(source), "--date", "2021-05-05T12:00:00+02:00")
     assert load_episode(show_dir / "episodes" / "buurtkamers-die-werken.md").title == (
-        "Buurtkamers die werken")
+        "Buurtkamers die werken"
+    )
 
 
-def test_add_keeps_an_honest_m4b_name_and_corrects_a_lying_one(show_dir: Path,
-                                                               tmp_path: Path) -> None:  # fmt: skip
+def test_add_keeps_an_honest_m4b_name_and_corrects_a_lying_one(
+    show_dir: Path, tmp_path: Path
+) -> None:
     ok(show_dir, "add", str(m4a(tmp_path, "boek.m4b")), "--title", "Boek")
     ok(show_dir, "add", str(m4a(tmp_path, "vermomd.mp3")), "--title", "Vermomd")
     assert load_episode(show_dir / "episodes" / "boek.md").audio == "media/boek.m4b"

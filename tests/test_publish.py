@@ -329,8 +329,9 @@ def test_a_trusted_record_plans_a_change_without_listing_the_store(
     publish(_manifest(show), client, target)
     build_object(show, "episodes/second/index.html", b"<!doctype html><title>second</title>")
     calls = _count_calls(client)
-    report = publish(_manifest(show, "episodes/second/index.html", "feed.xml"), client, target,
-                     trust_record=True)  # fmt: skip
+    report = publish(
+        _manifest(show, "episodes/second/index.html", "feed.xml"), client, target, trust_record=True
+    )
     assert report.uploaded == ("episodes/second/index.html",)
     assert "ListObjectsV2" not in calls
 
@@ -361,8 +362,9 @@ def test_rerun_after_a_stopped_run_asks_only_about_pending_names(
     client, target = s3_target
     _published_then_stopped(show, client, target)
     heads: list[str] = []
-    client.meta.events.register("before-parameter-build.s3.HeadObject",
-                                lambda params, **_: heads.append(params["Key"]))  # fmt: skip
+    client.meta.events.register(
+        "before-parameter-build.s3.HeadObject", lambda params, **_: heads.append(params["Key"])
+    )
     assert plan(_manifest(show), client, target).uploads == ()
     assert heads == ["show/feed.xml"]
 
@@ -394,12 +396,17 @@ def test_plan_steps_carry_key_hash_size_type_and_cache_control(
     (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>edited</title>")
     steps = {s.key: s for s in plan(_manifest(show), client, target).steps()}
     feed = build_object(show, "feed.xml")
-    assert [steps[k].action for k in ("media/first.mp3", "episodes/first/index.html", "feed.xml")
-            ] == ["unchanged", "changed", "new"]  # fmt: skip
+    assert [
+        steps[k].action for k in ("media/first.mp3", "episodes/first/index.html", "feed.xml")
+    ] == ["unchanged", "changed", "new"]
     assert steps["feed.xml"].as_dict() == {
-        "key": "feed.xml", "action": "new", "size": feed.size, "sha256": feed.sha256,
-        "content_type": "application/rss+xml; charset=utf-8", "cache_control": CACHE_FEED,
-    }  # fmt: skip
+        "key": "feed.xml",
+        "action": "new",
+        "size": feed.size,
+        "sha256": feed.sha256,
+        "content_type": "application/rss+xml; charset=utf-8",
+        "cache_control": CACHE_FEED,
+    }
 
 
 def test_stale_steps_say_delete_with_prune_and_keep_without(
@@ -409,8 +416,11 @@ def test_stale_steps_say_delete_with_prune_and_keep_without(
     publish(_manifest(show), client, target)
     smaller = _manifest(show, "media/first.mp3", "feed.xml")
     kept = [s.action for s in plan(smaller, client, target).steps() if s.key.endswith(".html")]
-    pruned = [s.action for s in plan(smaller, client, target, prune=True).steps()
-              if s.key.endswith(".html")]  # fmt: skip
+    pruned = [
+        s.action
+        for s in plan(smaller, client, target, prune=True).steps()
+        if s.key.endswith(".html")
+    ]
     assert (kept, pruned) == (["keep"], ["delete"])
 
 
@@ -445,12 +455,15 @@ def test_json_plan_is_machine_readable(published_show: tuple[Path, Target]) -> N
     _cli(show_dir)
     report = json.loads(_cli(show_dir, "--dry-run", "--json").stdout)
     feed = next(step for step in report["plan"] if step["key"] == "feed.xml")
-    assert (report["uploaded"], feed["action"], feed["cache_control"]) == ([], "unchanged",
-                                                                           CACHE_FEED)  # fmt: skip
+    assert (report["uploaded"], feed["action"], feed["cache_control"]) == (
+        [],
+        "unchanged",
+        CACHE_FEED,
+    )
 
 
 def test_no_progress_bar_or_colour_codes_when_output_is_not_a_terminal(
-    published_show: tuple[Path, Target]
+    published_show: tuple[Path, Target],
 ) -> None:
     show_dir, _ = published_show
     result = _cli(show_dir)
@@ -473,8 +486,9 @@ def test_progress_bar_shows_bytes_on_a_terminal() -> None:
 
 
 @pytest.fixture
-def lost_artwork(published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
-                 ) -> tuple[Path, Target, str]:  # fmt: skip
+def lost_artwork(
+    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+) -> tuple[Path, Target, str]:
     """A published show whose artwork was then deleted behind the record's back, as a
     hand edit of the bucket does; the name of the lost object."""
     show_dir, target = published_show
@@ -487,8 +501,9 @@ def lost_artwork(published_show: tuple[Path, Target], s3_target: tuple[Any, Targ
 
 def _edit_description(show_dir: Path, text: str) -> None:
     config = show_dir / "mediafeed.toml"
-    config.write_text(re.sub(r'(?m)^description = ".*"$', f'description = "{text}"',
-                             config.read_text()))  # fmt: skip
+    config.write_text(
+        re.sub(r'(?m)^description = ".*"$', f'description = "{text}"', config.read_text())
+    )
 
 
 def test_an_unchanged_publish_restores_what_went_missing_behind_the_record(

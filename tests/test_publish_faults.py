@@ -77,15 +77,17 @@ def proxy(seaweed: LocalStore) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def faulty(seaweed: LocalStore, s3_target: tuple[Any, Target], proxy: FaultProxy
-           ) -> tuple[Any, Target]:  # fmt: skip
+def faulty(
+    seaweed: LocalStore, s3_target: tuple[Any, Target], proxy: FaultProxy
+) -> tuple[Any, Target]:
     """A client that writes through the proxy (short read timeout); anonymous reads and the
     public URL still go straight to the store."""
     return _through(seaweed, s3_target[1], proxy, read_timeout=1.5)
 
 
-def _through(seaweed: LocalStore, target: Target, proxy: FaultProxy, **options: Any
-             ) -> tuple[Any, Target]:  # fmt: skip
+def _through(
+    seaweed: LocalStore, target: Target, proxy: FaultProxy, **options: Any
+) -> tuple[Any, Target]:
     through = replace(target, endpoint_url=proxy.endpoint_url)
     credentials = (seaweed.access_key, seaweed.secret_key)
     return make_client(through, credentials=credentials, **options), through
@@ -199,8 +201,9 @@ def test_prune_never_deletes_a_pending_name_without_our_hash(
 ) -> None:
     client, target = s3_target
     client.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
-    client.put_object(Bucket=target.bucket, Key="show/media/ours.mp3", Body=b"ours",
-                      Metadata={"sha256": "0" * 64})  # fmt: skip
+    client.put_object(
+        Bucket=target.bucket, Key="show/media/ours.mp3", Body=b"ours", Metadata={"sha256": "0" * 64}
+    )
     record = Record({}, frozenset({"media/foreign.mp3", "media/ours.mp3"}))
     client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=record.body())
     report = publish(_manifest(build), client, target, prune=True)
@@ -231,7 +234,6 @@ def test_store_that_never_answers_gives_one_clear_line(
     assert seaweed.secret_key not in str(caught.value)
 
 
-
 # ---------------------------------------------------------------------------------------
 # `mediafeed publish` killed at random moments: the public feed is always whole
 # ---------------------------------------------------------------------------------------
@@ -246,13 +248,18 @@ def _add_episode(show: Path, source: Path, number: int) -> str:
     os.link(source, media)
     info = probe(media)
     fields = {
-        "title": f"Aflevering {number}", "guid": f"urn:test:{slug}",
-        "published": dt.datetime(2024, 1, number, 9, tzinfo=dt.UTC), "audio": f"media/{slug}.mp3",
-        "duration": round(info.duration, 3), "length": info.length,
-        "mime_type": info.mime_type, "sha256": info.sha256,
-    }  # fmt: skip
-    (show / "episodes" / f"{slug}.md").write_text(render_episode_file(fields, "Gesprek."),
-                                                  encoding="utf-8")  # fmt: skip
+        "title": f"Aflevering {number}",
+        "guid": f"urn:test:{slug}",
+        "published": dt.datetime(2024, 1, number, 9, tzinfo=dt.UTC),
+        "audio": f"media/{slug}.mp3",
+        "duration": round(info.duration, 3),
+        "length": info.length,
+        "mime_type": info.mime_type,
+        "sha256": info.sha256,
+    }
+    (show / "episodes" / f"{slug}.md").write_text(
+        render_episode_file(fields, "Gesprek."), encoding="utf-8"
+    )
     return slug
 
 
@@ -261,7 +268,9 @@ def _enclosures_answer(feed: bytes) -> None:
     for enclosure in ElementTree.fromstring(feed).iter("enclosure"):
         response = _head(enclosure.attrib["url"])
         assert (response.status, response.getheader("Content-Length")) == (
-            200, enclosure.attrib["length"]), enclosure.attrib["url"]  # fmt: skip
+            200,
+            enclosure.attrib["length"],
+        ), enclosure.attrib["url"]
 
 
 def _holdings(admin: Any, target: Target) -> dict[str, tuple[int, str | None]]:
@@ -281,11 +290,15 @@ def test_publish_killed_at_random_moments_keeps_the_feed_whole_and_converges(
     rng = random.Random(20211102)
     source = mediafactory.mp3_cbr(tmp_path, "opname.mp3", seconds=30.0)
     admin.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": seaweed.access_key,
-           "AWS_SECRET_ACCESS_KEY": seaweed.secret_key, "MEDIAFEED_NOW": NOW,
-           "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-           "MEDIAFEED_STATE_DIR": str(tmp_path / "state")}  # fmt: skip
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": seaweed.access_key,
+        "AWS_SECRET_ACCESS_KEY": seaweed.secret_key,
+        "MEDIAFEED_NOW": NOW,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "MEDIAFEED_STATE_DIR": str(tmp_path / "state"),
+    }
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(name, None)
     slugs = [_add_episode(show_dir, source, n) for n in (1, 2)]
@@ -296,8 +309,7 @@ def test_publish_killed_at_random_moments_keeps_the_feed_whole_and_converges(
 
     with FaultProxy(seaweed.endpoint_url, lifetime=110, latency=0.03, rate=200_000) as proxy:
         with (show_dir / "mediafeed.toml").open("a", encoding="utf-8") as handle:
-            handle.write(publish_table(target).replace(seaweed.endpoint_url,
-                                                       proxy.endpoint_url, 1))  # fmt: skip
+            handle.write(publish_table(target).replace(seaweed.endpoint_url, proxy.endpoint_url, 1))
         for trial in range(TRIALS):
             prune = trial % 2 == 0 and trial > 0
             if prune:
@@ -305,12 +317,22 @@ def test_publish_killed_at_random_moments_keeps_the_feed_whole_and_converges(
                 (show_dir / "episodes" / f"{dropped}.md").unlink()
             elif trial:
                 slugs.append(_add_episode(show_dir, source, len(slugs) + trial + 1))
-            command = [sys.executable, "-m", "mediafeed", "-C", str(show_dir), "publish",
-                       "--force", "--json", *(["--prune"] if prune else [])]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "mediafeed",
+                "-C",
+                str(show_dir),
+                "publish",
+                "--force",
+                "--json",
+                *(["--prune"] if prune else []),
+            ]
 
             seen = len(proxy.seen)
-            killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)  # fmt: skip
+            killed = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             deadline = time.monotonic() + 30
             while len(proxy.seen) == seen and killed.poll() is None:
                 assert time.monotonic() < deadline
@@ -341,8 +363,9 @@ def test_publish_killed_at_random_moments_keeps_the_feed_whole_and_converges(
             resent = [key for key in report["uploaded"] if landed.get(key) == wanted[key]]
             assert resent == [], f"trial {trial}: sent twice"
 
-            again = subprocess.run([*command, "--dry-run"], env=env, capture_output=True,
-                                   timeout=60)  # fmt: skip
+            again = subprocess.run(
+                [*command, "--dry-run"], env=env, capture_output=True, timeout=60
+            )
             plan_after = json.loads(again.stdout)
             assert (plan_after["uploaded"], plan_after["deleted"]) == ([], [])
             if prune:
@@ -398,10 +421,20 @@ def test_memory_stays_bounded_whatever_the_file_size(
         out.write(os.urandom(1 << 20))
         out.truncate(size)
     done = subprocess.run(
-        [sys.executable, "-c", _UPLOAD_ONE, str(tmp_path), target.bucket,
-         seaweed.endpoint_url, seaweed.access_key, seaweed.secret_key],
-        capture_output=True, timeout=300, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            _UPLOAD_ONE,
+            str(tmp_path),
+            target.bucket,
+            seaweed.endpoint_url,
+            seaweed.access_key,
+            seaweed.secret_key,
+        ],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
     peak_mb = int(done.stdout.split()[-1]) / 1024  # KiB
     head = admin.head_object(Bucket=target.bucket, Key="show/media/large.bin")
     assert head["ContentLength"] == size

@@ -14,8 +14,19 @@ from tests.mediafactory import m4a, mp3_cbr
 
 
 def add(show: Path, media: Path, title: str) -> Path:
-    result = CliRunner().invoke(cli, ["-C", str(show), "add", str(media), "--title", title,
-                                      "--date", "2021-11-02T09:00:00+01:00"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-C",
+            str(show),
+            "add",
+            str(media),
+            "--title",
+            title,
+            "--date",
+            "2021-11-02T09:00:00+01:00",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return next((show / "episodes").glob("*.md"))
 
@@ -26,8 +37,9 @@ def tag(show: Path) -> None:
 
 
 def retitle(path: Path, old: str, new: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8").replace(f"title: {old}", f"title: {new}"),
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(f"title: {old}", f"title: {new}"), encoding="utf-8"
+    )
 
 
 def test_tag_writes_an_edited_title_into_the_mp3_and_records_the_new_bytes(

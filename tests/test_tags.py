@@ -88,25 +88,47 @@ def read_back(path: Path) -> dict[str, object]:
     t = audio.tags
     if isinstance(t, ID3):
         return {
-            "title": str(t["TIT2"]), "show": str(t["TALB"]), "author": str(t["TPE1"]),
-            "date": str(t["TDRC"]), "comment": str(t["COMM::XXX"]),
-            "description": str(t["TDES"]), "season": str(t["TPOS"]),
-            "episode": str(t["TRCK"]), "genre": str(t["TCON"]), "feed": t["WFED"].url,
-            "guid": str(t["TGID"]), "podcast": t["PCST"].value, "category": str(t["TCAT"]),
-        }  # fmt: skip
+            "title": str(t["TIT2"]),
+            "show": str(t["TALB"]),
+            "author": str(t["TPE1"]),
+            "date": str(t["TDRC"]),
+            "comment": str(t["COMM::XXX"]),
+            "description": str(t["TDES"]),
+            "season": str(t["TPOS"]),
+            "episode": str(t["TRCK"]),
+            "genre": str(t["TCON"]),
+            "feed": t["WFED"].url,
+            "guid": str(t["TGID"]),
+            "podcast": t["PCST"].value,
+            "category": str(t["TCAT"]),
+        }
     if isinstance(audio, MP4):
         return {
-            "title": t["\xa9nam"][0], "show": t["\xa9alb"][0], "author": t["\xa9ART"][0],
-            "date": t["\xa9day"][0], "comment": t["\xa9cmt"][0], "description": t["ldes"][0],
-            "season": t["disk"][0][0], "episode": t["trkn"][0][0], "genre": t["\xa9gen"][0],
-            "feed": t["purl"][0], "guid": t["egid"][0], "podcast": t["pcst"],
+            "title": t["\xa9nam"][0],
+            "show": t["\xa9alb"][0],
+            "author": t["\xa9ART"][0],
+            "date": t["\xa9day"][0],
+            "comment": t["\xa9cmt"][0],
+            "description": t["ldes"][0],
+            "season": t["disk"][0][0],
+            "episode": t["trkn"][0][0],
+            "genre": t["\xa9gen"][0],
+            "feed": t["purl"][0],
+            "guid": t["egid"][0],
+            "podcast": t["pcst"],
             "category": t["catg"][0],
-        }  # fmt: skip
+        }
     return {
-        "title": t["title"][0], "show": t["album"][0], "author": t["artist"][0],
-        "date": t["date"][0], "comment": t["comment"][0], "description": t["description"][0],
-        "season": t["discnumber"][0], "episode": t["tracknumber"][0], "genre": t["genre"][0],
-    }  # fmt: skip
+        "title": t["title"][0],
+        "show": t["album"][0],
+        "author": t["artist"][0],
+        "date": t["date"][0],
+        "comment": t["comment"][0],
+        "description": t["description"][0],
+        "season": t["discnumber"][0],
+        "episode": t["tracknumber"][0],
+        "genre": t["genre"][0],
+    }
 
 
 def cover_back(path: Path) -> bytes:
@@ -136,8 +158,11 @@ def comments_back(path: Path) -> list[str]:
 def ffprobe_json(path: Path, *args: str) -> dict[str, Any]:
     out = subprocess.run(
         ["ffprobe", "-v", "error", *args, "-of", "json", str(path)],
-        check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -157,8 +182,11 @@ def audio_fingerprint(path: Path) -> tuple[str, str]:
     def md5(*options: str) -> str:
         out = subprocess.run(
             ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", *options, "-f", "md5", "-"],
-            check=True, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return out.stdout.strip()
 
     return md5("-c", "copy"), md5()
@@ -200,8 +228,10 @@ def test_tags_read_back_by_ffprobe(tmp_path: Path, name: str, cover: bytes) -> N
     found = ffprobe_tags(tagged(tmp_path, name, cover))
     wanted = {key: EXPECTED_READ_BACK[key] for key in ("title", "author", "genre")}
     assert {
-        "title": found.get("title"), "author": found.get("artist"), "genre": found.get("genre")
-    } == wanted  # fmt: skip
+        "title": found.get("title"),
+        "author": found.get("artist"),
+        "genre": found.get("genre"),
+    } == wanted
     assert found.get("album") == "Een tegen eenzaamheid"
 
 
@@ -511,8 +541,12 @@ def test_the_observer_sees_every_byte_of_the_audio_in_order(
 ) -> None:
     source = COPY_SOURCES[name](tmp_path)
     seen: list[tuple[int, bytes]] = []
-    copied(source, tmp_path / "copy", episode_tags(cover),
-           observe=lambda offset, block: seen.append((offset, bytes(block))))  # fmt: skip
+    copied(
+        source,
+        tmp_path / "copy",
+        episode_tags(cover),
+        observe=lambda offset, block: seen.append((offset, bytes(block))),
+    )
     data = source.read_bytes()
     first = seen[0][0]
     assert b"".join(block for _, block in seen) == data[first:]

@@ -78,12 +78,16 @@ def _add(
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
     if not SLUG.match(slug):
-        raise EpisodeError(f"{slug!r} is not a slug (lower-case ASCII letters, digits and "
-                           "hyphens)", path=source, field="slug")  # fmt: skip
+        raise EpisodeError(
+            f"{slug!r} is not a slug (lower-case ASCII letters, digits and hyphens)",
+            path=source,
+            field="slug",
+        )
     target_file = episode_path(show.episodes_dir, slug)
     if target_file.exists():
-        raise EpisodeError("an episode with this slug exists; pass --slug to choose another",
-                           path=target_file)  # fmt: skip
+        raise EpisodeError(
+            "an episode with this slug exists; pass --slug to choose another", path=target_file
+        )
     # An honest name keeps its ending (an audiobook stays .m4b); a lying one is corrected.
     suffix = source.suffix.lower() if extension_matches(source, media) else extension_for(media)
     media_name = f"{slug}{suffix}"
@@ -99,23 +103,37 @@ def _add(
         with os.fdopen(fd, "wb+") as out:
             published = request.published or now.replace(microsecond=0)
             episode = Episode(
-                slug=slug, source_file=str(target_file), title=title, guid=str(uuid.uuid4()),
-                published=published, audio=f"media/{media_name}", media=_NOT_YET,
-                notes=request.notes, summary=request.summary, season=request.season,
-                episode=request.episode, episode_type=request.episode_type,
-                explicit=request.explicit, draft=request.draft,
-            )  # fmt: skip
+                slug=slug,
+                source_file=str(target_file),
+                title=title,
+                guid=str(uuid.uuid4()),
+                published=published,
+                audio=f"media/{media_name}",
+                media=_NOT_YET,
+                notes=request.notes,
+                summary=request.summary,
+                season=request.season,
+                episode=request.episode,
+                episode_type=request.episode_type,
+                explicit=request.explicit,
+                draft=request.draft,
+            )
             walk = frame_walk(media)
-            length, sha256 = copy_tagged(media, out, episode_tags(show, episode, links=links),
-                                         observe=walk.feed if walk else None)  # fmt: skip
+            length, sha256 = copy_tagged(
+                media,
+                out,
+                episode_tags(show, episode, links=links),
+                observe=walk.feed if walk else None,
+            )
             # The audio facts are the producer's file's; length and hash are of the copy.
             episode = replace(episode, media=facts(media, walk, length=length, sha256=sha256))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, media_target)
         placed = True
-        write_text_atomic(target_file, render_episode_file(episode_fields(episode), request.notes),
-                          exclusive=True)  # fmt: skip
+        write_text_atomic(
+            target_file, render_episode_file(episode_fields(episode), request.notes), exclusive=True
+        )
         return episode
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -57,8 +57,12 @@ def init_show(root: Path, *, title: str, language: str = "en") -> Path:
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     make_artwork(root / ARTWORK_NAME, title)
-    text = CONFIG_TEMPLATE.format(title=_toml_string(title), language=_toml_string(language),
-                                  artwork=ARTWORK_NAME, guid=uuid.uuid4())  # fmt: skip
+    text = CONFIG_TEMPLATE.format(
+        title=_toml_string(title),
+        language=_toml_string(language),
+        artwork=ARTWORK_NAME,
+        guid=uuid.uuid4(),
+    )
     write_text_atomic(config, text, exclusive=True)
     return config
 

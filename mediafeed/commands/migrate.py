@@ -39,8 +39,20 @@ from mediafeed.migrate.download import (
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
 from mediafeed.render.feed import podcast_guid
 
-AUDIO_SUFFIXES = {".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".ogg", ".opus", ".oga", ".flac",
-                  ".wav", ".mov", ".webm"}  # fmt: skip
+AUDIO_SUFFIXES = {
+    ".mp3",
+    ".m4a",
+    ".m4b",
+    ".mp4",
+    ".aac",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".flac",
+    ".wav",
+    ".mov",
+    ".webm",
+}
 
 
 @dataclass(frozen=True)
@@ -52,15 +64,18 @@ class ImportReport:
     failed: tuple[str, ...] = ()  # downloads that did not complete
 
 
-def import_feed(source: str, root: Path, *, download_media: bool = False,
-                progress: Progress | None = None) -> ImportReport:  # fmt: skip
+def import_feed(
+    source: str, root: Path, *, download_media: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Import FEED (URL or file) into `root`; with `download_media`, also move the media,
     artwork, chapters and transcripts. On an already imported show, finish the downloads."""
     feed = parse_feed(read_limited(source), source)
     if (root / CONFIG_NAME).exists():
         if not download_media:
-            raise ConfigError("a show already exists here (add --download-media to finish "
-                              "moving its media)", path=root / CONFIG_NAME)  # fmt: skip
+            raise ConfigError(
+                "a show already exists here (add --download-media to finish moving its media)",
+                path=root / CONFIG_NAME,
+            )
         return _download_all(root, feed, [], progress)
     if root.exists() and any(root.iterdir()):
         raise ConfigError("folder is not empty; import into a new folder", path=root)
@@ -84,8 +99,10 @@ def _place(root: Path, feed: ImportedFeed, source: str) -> None:
             show["guid"] = podcast_guid(source)
         write_text_atomic(stage / CONFIG_NAME, config_text(show))
         for episode in feed.episodes:
-            write_text_atomic(episode_path(stage / "episodes", episode.slug),
-                              render_episode_file(episode.fields, episode.notes))  # fmt: skip
+            write_text_atomic(
+                episode_path(stage / "episodes", episode.slug),
+                render_episode_file(episode.fields, episode.notes),
+            )
         load_show(stage)  # everything written must read back, or nothing is kept
         load_episodes(stage / "episodes")
         if root.exists():
@@ -102,25 +119,37 @@ def config_text(show: dict[str, Any]) -> str:
     def q(value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    lines = ["# Imported from an existing feed. Check every value before publishing.",
-             f"title = {q(show['title'])}", f"description = {q(show['description'])}",
-             f"author = {q(show['author'])}", f"language = {q(show['language'])}",
-             f"categories = {q(show['categories'])}",
-             f"explicit = {str(show['explicit']).lower()}", f"type = {q(show['type'])}",
-             f'artwork = "{show.get("artwork", ARTWORK_NAME)}"', f"link = {q(show['link'])}"]  # fmt: skip
+    lines = [
+        "# Imported from an existing feed. Check every value before publishing.",
+        f"title = {q(show['title'])}",
+        f"description = {q(show['description'])}",
+        f"author = {q(show['author'])}",
+        f"language = {q(show['language'])}",
+        f"categories = {q(show['categories'])}",
+        f"explicit = {str(show['explicit']).lower()}",
+        f"type = {q(show['type'])}",
+        f'artwork = "{show.get("artwork", ARTWORK_NAME)}"',
+        f"link = {q(show['link'])}",
+    ]
     if show.get("copyright"):
         lines.append(f"copyright = {q(show['copyright'])}")
     if show.get("guid"):
         lines.append("# podcast:guid stays the same on every host: never change it.")
         lines.append(f"guid = {q(show['guid'])}")
     lines.append(f"locked = {str(show['locked']).lower()}")
-    lines += ["", "[owner]", f"name = {q(show['owner']['name'])}",
-              f"email = {q(show['owner']['email'])}", ""]  # fmt: skip
+    lines += [
+        "",
+        "[owner]",
+        f"name = {q(show['owner']['name'])}",
+        f"email = {q(show['owner']['email'])}",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def _download_all(root: Path, feed: ImportedFeed, problems: list[str],
-                  progress: Progress | None) -> ImportReport:  # fmt: skip
+def _download_all(
+    root: Path, feed: ImportedFeed, problems: list[str], progress: Progress | None
+) -> ImportReport:
     by_guid = {ep.fields["guid"]: ep for ep in feed.episodes}
     episodes = load_episodes(root / "episodes")
     remote = [ep for ep in episodes if ep.enclosure_url]
@@ -141,12 +170,23 @@ def _download_all(root: Path, feed: ImportedFeed, problems: list[str],
             proper = target.with_suffix(extension_for(info))
             if proper != target:
                 os.replace(target, proper)
-            _rewrite(ep.source, {"enclosure_url": None, "audio": f"media/{proper.name}",
-                                 "duration": round(info.duration, 3), "length": info.length,
-                                 "mime_type": info.mime_type, "sha256": info.sha256, **extra})  # fmt: skip
+            _rewrite(
+                ep.source,
+                {
+                    "enclosure_url": None,
+                    "audio": f"media/{proper.name}",
+                    "duration": round(info.duration, 3),
+                    "length": info.length,
+                    "mime_type": info.mime_type,
+                    "sha256": info.sha256,
+                    **extra,
+                },
+            )
             if info.length != ep.media.length:
-                problems.append(f"{ep.slug}: the feed said {ep.media.length} bytes, the file has "
-                                f"{info.length}; the new feed tells the truth")  # fmt: skip
+                problems.append(
+                    f"{ep.slug}: the feed said {ep.media.length} bytes, the file has "
+                    f"{info.length}; the new feed tells the truth"
+                )
             downloaded.append(ep.slug)
         except MediafeedError as exc:
             failed.append(f"{ep.slug}: {exc}")
@@ -180,16 +220,20 @@ def _artwork(root: Path, url: str, problems: list[str]) -> None:
     name = f"artwork{suffix}"
     (root / name).write_bytes(data)
     config = root / CONFIG_NAME
-    text = config.read_text(encoding="utf-8").replace(f'artwork = "{ARTWORK_NAME}"',
-                                                      f'artwork = "{name}"')  # fmt: skip
+    text = config.read_text(encoding="utf-8").replace(
+        f'artwork = "{ARTWORK_NAME}"', f'artwork = "{name}"'
+    )
     write_text_atomic(config, text)
 
 
 def _side_files(root: Path, source: ImportedEpisode, problems: list[str]) -> dict[str, Any]:
     """Episode art, JSON chapters and a transcript, fetched into the show."""
     extra: dict[str, Any] = {}
-    for kind, url in (("image", source.image_url), ("chapters", source.chapters_url),
-                      ("transcript", source.transcript_url)):  # fmt: skip
+    for kind, url in (
+        ("image", source.image_url),
+        ("chapters", source.chapters_url),
+        ("transcript", source.transcript_url),
+    ):
         if not url:
             continue
         try:

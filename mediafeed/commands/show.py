@@ -76,8 +76,9 @@ def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
         return Destination(Target.from_settings(show.publish), None)
     from mediafeed.store import local as localstore
 
-    store = localstore.ensure_running(state_dir or localstore.default_state_dir(),
-                                      bucket=LOCAL_BUCKET)  # fmt: skip
+    store = localstore.ensure_running(
+        state_dir or localstore.default_state_dir(), bucket=LOCAL_BUCKET
+    )
     from mediafeed.store.target import local_target
 
     target, credentials = local_target(store, local_prefix(show))
@@ -122,8 +123,9 @@ def publish_show(
         last = _last_publish(cache, show)
         # Taken before the build reads anything: an edit made while it runs counts next time.
         inputs_before = input_digest(show, cache, last.referenced) if last else None
-        unchanged = (last is not None and not dry_run and not prune
-                     and last.current(inputs_before, now))  # fmt: skip
+        unchanged = (
+            last is not None and not dry_run and not prune and last.current(inputs_before, now)
+        )
         if not force and not unchanged:
             # Before any store is started or touched: the embedded store must not start
             # for a show the check refuses.
@@ -140,18 +142,33 @@ def publish_show(
             require_publishable(show.root, now=now, cache=cache)
         result = build(show, links=where.links, now=now, cache=cache)
         referenced = _referenced(show, result)
-        inputs = (inputs_before if last and inputs_before and referenced == last.referenced
-                  else input_digest(show, cache, referenced))  # fmt: skip
+        inputs = (
+            inputs_before
+            if last and inputs_before and referenced == last.referenced
+            else input_digest(show, cache, referenced)
+        )
         if not dry_run:
             # A publish cut short must leave no record saying it finished.
             cache.put(PUBLISHED, str(show.root), None)
             cache.commit()
-        report = publish(result.manifest, client, where.target, dry_run=dry_run, prune=prune,
-                         progress=progress, trust_record=not verify)  # fmt: skip
+        report = publish(
+            result.manifest,
+            client,
+            where.target,
+            dry_run=dry_run,
+            prune=prune,
+            progress=progress,
+            trust_record=not verify,
+        )
         if not dry_run:
             due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
-            done = LastPublish(inputs, referenced, min(due).isoformat() if due else None,
-                               len(result.public), destination_id)  # fmt: skip
+            done = LastPublish(
+                inputs,
+                referenced,
+                min(due).isoformat() if due else None,
+                len(result.public),
+                destination_id,
+            )
             cache.put(PUBLISHED, str(show.root), asdict(done))
         return len(result.public), report
 
@@ -179,9 +196,13 @@ class LastPublish:
 def _last_publish(cache: Cache, show: Show) -> LastPublish | None:
     data = cache.get(PUBLISHED, str(show.root))
     try:
-        return LastPublish(str(data["inputs"]), tuple(str(n) for n in data["referenced"]),
-                           None if data["next_due"] is None else str(data["next_due"]),
-                           int(data["episodes"]), str(data["destination"]))  # fmt: skip
+        return LastPublish(
+            str(data["inputs"]),
+            tuple(str(n) for n in data["referenced"]),
+            None if data["next_due"] is None else str(data["next_due"]),
+            int(data["episodes"]),
+            str(data["destination"]),
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -191,8 +212,11 @@ def input_digest(show: Show, cache: Cache, referenced: tuple[str, ...]) -> str:
     templates and the files the episodes name (their hashes from the cache while their
     stat holds); with the code, through `memo_key`."""
     root = show.root
-    names = [path.relative_to(root).as_posix() for folder in ("episodes", "templates")
-             for path in files_below(root / folder)]  # fmt: skip
+    names = [
+        path.relative_to(root).as_posix()
+        for folder in ("episodes", "templates")
+        for path in files_below(root / folder)
+    ]
     contents: list[tuple[str, str | None]] = []
     for name in sorted({CONFIG_NAME, *names, *referenced}):
         try:
@@ -209,8 +233,7 @@ def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime
-                   ) -> str:  # fmt: skip
+def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime) -> str:
     """The newsletter block for SLUG, or for the newest published episode."""
     episodes = load_episodes(show.episodes_dir)
     if slug is None:
@@ -223,7 +246,13 @@ def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: 
             raise EpisodeError("no such episode", path=episode_path(show.episodes_dir, slug))
         episode = found[0]
         if not episode.is_public(now):
-            raise EpisodeError(f"is {episode.status(now).value}: its link would not work yet",
-                               path=episode.source)  # fmt: skip
-    return newsletter_block(show, episode, links=public_links(show), fmt=fmt,  # type: ignore[arg-type]
-                            image=image)  # fmt: skip
+            raise EpisodeError(
+                f"is {episode.status(now).value}: its link would not work yet", path=episode.source
+            )
+    return newsletter_block(
+        show,
+        episode,
+        links=public_links(show),
+        fmt=fmt,  # type: ignore[arg-type]
+        image=image,
+    )

@@ -332,8 +332,11 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
             raise MediaError(f"file is truncated ({size} of {int(needed)} bytes)", path=path)
         return _WAV
     kinds: dict[type[FileType], _Kind] = {
-        FLAC: _FLAC, OggOpus: _OPUS, OggVorbis: _VORBIS, AAC: _ADTS
-    }  # fmt: skip
+        FLAC: _FLAC,
+        OggOpus: _OPUS,
+        OggVorbis: _VORBIS,
+        AAC: _ADTS,
+    }
     return kinds[type(audio)]
 
 

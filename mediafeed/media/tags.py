@@ -72,9 +72,25 @@ _PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3
 _ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
 _ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
 _MP4_OWNED = (
-    "\xa9nam", "\xa9alb", "\xa9ART", "aART", "\xa9day", "desc", "ldes", "\xa9cmt", "trkn",
-    "disk", "tvsn", "tves", "\xa9gen", "covr", "pcst", "purl", "egid", "catg",
-)  # fmt: skip
+    "\xa9nam",
+    "\xa9alb",
+    "\xa9ART",
+    "aART",
+    "\xa9day",
+    "desc",
+    "ldes",
+    "\xa9cmt",
+    "trkn",
+    "disk",
+    "tvsn",
+    "tves",
+    "\xa9gen",
+    "covr",
+    "pcst",
+    "purl",
+    "egid",
+    "catg",
+)
 # Title, show, author, genre, episode and season, as each tag format names them.
 _READ_KEYS = {
     "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS"),
@@ -82,9 +98,19 @@ _READ_KEYS = {
     "vorbis": ("title", "album", "artist", "genre", "tracknumber", "discnumber"),
 }
 _VORBIS_OWNED = (
-    "TITLE", "ALBUM", "ARTIST", "ALBUMARTIST", "DATE", "DESCRIPTION", "COMMENT",
-    "TRACKNUMBER", "DISCNUMBER", "GENRE", "LANGUAGE", "METADATA_BLOCK_PICTURE",
-)  # fmt: skip
+    "TITLE",
+    "ALBUM",
+    "ARTIST",
+    "ALBUMARTIST",
+    "DATE",
+    "DESCRIPTION",
+    "COMMENT",
+    "TRACKNUMBER",
+    "DISCNUMBER",
+    "GENRE",
+    "LANGUAGE",
+    "METADATA_BLOCK_PICTURE",
+)
 
 
 def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
@@ -181,8 +207,9 @@ def _copy_mp3(
     head, tail = _read_at(media, 0, old_head), _read_at(media, tail_start, tail_size)
     _fill_id3(id3_tags, tags, float(audio.info.length))
     stand_in = io.BytesIO(head + tail)
-    id3_tags.save(stand_in, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=id3_version,
-                  padding=_padding)  # fmt: skip
+    id3_tags.save(
+        stand_in, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=id3_version, padding=_padding
+    )
     edited = stand_in.getvalue()
     new_head = _id3_size(edited)
     digest = hashlib.sha256(edited[:new_head])
@@ -258,9 +285,15 @@ def existing_tags(audio: FileType) -> EpisodeTags:
     title, show, author, genre, episode, season = (str((found.get(key) or [""])[0]) for key in keys)
     cover, mime = _existing_cover(audio)
     return EpisodeTags(
-        title=title, show=show, author=author, genre=genre, episode=_leading_int(episode),
-        season=_leading_int(season), cover=cover, cover_mime=mime,
-    )  # fmt: skip
+        title=title,
+        show=show,
+        author=author,
+        genre=genre,
+        episode=_leading_int(episode),
+        season=_leading_int(season),
+        cover=cover,
+        cover_mime=mime,
+    )
 
 
 def _existing_cover(audio: FileType) -> tuple[bytes | None, str]:

@@ -54,8 +54,9 @@ def _open(url: str, *, headers: dict[str, str] | None = None, timeout: float = T
         raise FeedError(f"cannot reach the server: {reason}", path=url) from None
 
 
-def read_limited(source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT
-                 ) -> bytes:  # fmt: skip
+def read_limited(
+    source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT
+) -> bytes:
     """The bytes of a URL or local file, refusing anything larger than `max_bytes` before
     holding it in memory."""
     if not is_url(source):
@@ -63,16 +64,22 @@ def read_limited(source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                raise FeedError(f"is {size / 1e6:.0f} MB; a feed larger than "
-                                f"{max_bytes / 1e6:.0f} MB is refused", path=path)  # fmt: skip
+                raise FeedError(
+                    f"is {size / 1e6:.0f} MB; a feed larger than "
+                    f"{max_bytes / 1e6:.0f} MB is refused",
+                    path=path,
+                )
             return path.read_bytes()
         except OSError as exc:
             raise FeedError(exc.strerror or "cannot read", path=path) from None
     with _open(source, timeout=timeout) as response:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FeedError(f"is {int(declared) / 1e6:.0f} MB; a feed larger than "
-                            f"{max_bytes / 1e6:.0f} MB is refused", path=source)  # fmt: skip
+            raise FeedError(
+                f"is {int(declared) / 1e6:.0f} MB; a feed larger than "
+                f"{max_bytes / 1e6:.0f} MB is refused",
+                path=source,
+            )
         try:
             data: bytes = response.read(max_bytes + 1)
         except OSError as exc:
@@ -82,9 +89,15 @@ def read_limited(source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float
     return data
 
 
-def download(url: str, target: Path, *, expected: int | None = None,
-             advance: Callable[[int], None] = lambda n: None,
-             max_bytes: int = MAX_MEDIA_BYTES, timeout: float = TIMEOUT) -> Path:  # fmt: skip
+def download(
+    url: str,
+    target: Path,
+    *,
+    expected: int | None = None,
+    advance: Callable[[int], None] = lambda n: None,
+    max_bytes: int = MAX_MEDIA_BYTES,
+    timeout: float = TIMEOUT,
+) -> Path:
     """Fetch `url` into `target`, resuming a partial `<target>.part` with a Range request;
     the file appears under its name only once it is complete and its size checks out."""
     if target.is_file() and (expected is None or target.stat().st_size == expected):
@@ -118,11 +131,15 @@ def download(url: str, target: Path, *, expected: int | None = None,
                         if have > max_bytes:
                             raise MediaError("larger than the media size limit", path=url)
                 except OSError as exc:
-                    raise MediaError(f"the download broke off at {have} bytes ({exc}); run "
-                                     "the import again to resume", path=url) from None  # fmt: skip
+                    raise MediaError(
+                        f"the download broke off at {have} bytes ({exc}); run "
+                        "the import again to resume",
+                        path=url,
+                    ) from None
         if total is not None and have != total:
-            raise MediaError(f"got {have} of {total} bytes; run the import again to resume",
-                             path=url)  # fmt: skip
+            raise MediaError(
+                f"got {have} of {total} bytes; run the import again to resume", path=url
+            )
     os.replace(partial, target)
     return target
 

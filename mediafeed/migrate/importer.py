@@ -33,8 +33,13 @@ PODCAST = (
     "https://podcastindex.org/namespace/1.0",
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
 )
-MIME_FIXES = {"audio/mp3": "audio/mpeg", "audio/x-mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg",
-              "audio/x-mpeg": "audio/mpeg", "audio/m4a": "audio/x-m4a"}  # fmt: skip
+MIME_FIXES = {
+    "audio/mp3": "audio/mpeg",
+    "audio/x-mp3": "audio/mpeg",
+    "audio/mpeg3": "audio/mpeg",
+    "audio/x-mpeg": "audio/mpeg",
+    "audio/m4a": "audio/x-m4a",
+}
 TRUE = {"yes", "true", "explicit"}
 FALSE = {"no", "false", "clean"}
 
@@ -81,8 +86,10 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
             continue
         guid = episode.fields["guid"]
         if guid in guids:
-            problems.append(f"item {number} ({episode.fields['title']!r}): duplicate guid "
-                            f"{guid!r}, same as item {guids[guid]} (skipped)")  # fmt: skip
+            problems.append(
+                f"item {number} ({episode.fields['title']!r}): duplicate guid "
+                f"{guid!r}, same as item {guids[guid]} (skipped)"
+            )
             continue
         guids[guid] = number
         taken.add(episode.slug)
@@ -98,24 +105,24 @@ def _screen(data: bytes, source: str) -> Element:
     if not data.strip():
         raise FeedError("is empty, not a feed", path=source)
     try:
-        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True,
-                                 forbid_external=True)  # fmt: skip
+        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden:
-        raise FeedError("declares XML entities (a possible 'XML bomb'); refused", path=source
-                        ) from None  # fmt: skip
+        raise FeedError(
+            "declares XML entities (a possible 'XML bomb'); refused", path=source
+        ) from None
     except (defusedxml.ExternalReferenceForbidden, defusedxml.NotSupportedError):
         raise FeedError("refers to external XML entities; refused", path=source) from None
     except ParseError as exc:
         if b"<html" in data[:4096].lower():
-            raise FeedError("is a web page, not a feed: use the address of the RSS feed",
-                            path=source) from None  # fmt: skip
+            raise FeedError(
+                "is a web page, not a feed: use the address of the RSS feed", path=source
+            ) from None
         raise FeedError(f"not XML: {exc}", path=source) from None
     if root.tag == "html" or root.tag.endswith("}html"):
         raise FeedError("is a web page, not a feed: use the address of the RSS feed", path=source)
     channel: Element | None = root.find("channel") if root.tag == "rss" else None
     if channel is None:
-        raise FeedError(f"not an RSS podcast feed (its root element is <{root.tag}>)",
-                        path=source)  # fmt: skip
+        raise FeedError(f"not an RSS podcast feed (its root element is <{root.tag}>)", path=source)
     return channel
 
 
@@ -152,7 +159,9 @@ def _episode(item: Element, number: int, taken: set[str], problems: list[str]) -
 
     duration = podcastparser.parse_time(_text(item, f"{{{ITUNES}}}duration") or "0")
     fields: dict[str, Any] = {
-        "title": title, "guid": guid, "published": published,
+        "title": title,
+        "guid": guid,
+        "published": published,
         "summary": _text(item, f"{{{ITUNES}}}subtitle") or None,
         "season": _number(item, "season", label, problems),
         "episode": _number(item, "episode", label, problems),
@@ -161,14 +170,20 @@ def _episode(item: Element, number: int, taken: set[str], problems: list[str]) -
         "block": _text(item, f"{{{ITUNES}}}block").lower() == "yes" or None,
         "persons": _persons(item),
         "chapters": _psc_chapters(item),
-        "keywords": [k.strip() for k in _text(item, f"{{{ITUNES}}}keywords").split(",")
-                     if k.strip()],  # fmt: skip
+        "keywords": [
+            k.strip() for k in _text(item, f"{{{ITUNES}}}keywords").split(",") if k.strip()
+        ],
         "location": _location(item),
-        "enclosure_url": url, "duration": float(duration) or None, "length": length,
+        "enclosure_url": url,
+        "duration": float(duration) or None,
+        "length": length,
         "mime_type": mime,
-    }  # fmt: skip
-    notes = _text(item, f"{{{CONTENT}}}encoded") or _text(item, "description") or _text(
-        item, f"{{{ITUNES}}}summary")  # fmt: skip
+    }
+    notes = (
+        _text(item, f"{{{CONTENT}}}encoded")
+        or _text(item, "description")
+        or _text(item, f"{{{ITUNES}}}summary")
+    )
     image = item.find(f"{{{ITUNES}}}image")
     return ImportedEpisode(
         slug=_slug(title, number, taken),
@@ -194,8 +209,9 @@ def _location(item: Element) -> str | dict[str, str] | None:
     name = _podcast_text(item, "location")
     if not name:
         return None
-    extra = {attr: value for attr in ("geo", "osm")
-             if (value := _podcast_attr(item, "location", attr))}  # fmt: skip
+    extra = {
+        attr: value for attr in ("geo", "osm") if (value := _podcast_attr(item, "location", attr))
+    }
     return {"name": name, **extra} if extra else name
 
 
@@ -271,8 +287,10 @@ def _psc_chapters(item: Element) -> list[dict[str, Any]]:
     for chapter in item.findall(f"{{{PSC}}}chapters/{{{PSC}}}chapter"):
         start, title = chapter.get("start"), (chapter.get("title") or "").strip()
         if start and title:
-            entry: dict[str, Any] = {"start": float(podcastparser.parse_time(start.split(".")[0])),
-                                     "title": title}  # fmt: skip
+            entry: dict[str, Any] = {
+                "start": float(podcastparser.parse_time(start.split(".")[0])),
+                "title": title,
+            }
             if (chapter.get("href") or "").startswith(("http://", "https://")):
                 entry["url"] = chapter.get("href")
             chapters.append(entry)
@@ -287,8 +305,9 @@ def _slug(title: str, number: int, taken: set[str]) -> str:
     return slug
 
 
-def _show_settings(parsed: dict[str, Any], channel: Element, source: str,
-                   problems: list[str]) -> dict[str, Any]:  # fmt: skip
+def _show_settings(
+    parsed: dict[str, Any], channel: Element, source: str, problems: list[str]
+) -> dict[str, Any]:
     """mediafeed.toml values; required ones the feed lacks get a placeholder and a note."""
     title = parsed.get("title") or _text(channel, "title")
     owner = parsed.get("itunes_owner") or {}

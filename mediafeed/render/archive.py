@@ -44,8 +44,14 @@ def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[F
         return [FeedPage(FEED_KEY, tuple(public), links.feed)]
     pages = archive_pages(public, limit)
     newest = len(pages)
-    documents = [FeedPage(FEED_KEY, tuple(public[:limit]), links.feed,
-                          (("prev-archive", links.url(archive_key(newest))),))]  # fmt: skip
+    documents = [
+        FeedPage(
+            FEED_KEY,
+            tuple(public[:limit]),
+            links.feed,
+            (("prev-archive", links.url(archive_key(newest))),),
+        )
+    ]
     for number, page in enumerate(pages, start=1):
         paging = [("current", links.feed)]
         if number > 1:
@@ -58,8 +64,7 @@ def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[F
 
 
 def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
-    xml = render_feed(show, page.episodes, links=links, self_url=page.self_url,
-                      paging=page.paging)  # fmt: skip
+    xml = render_feed(show, page.episodes, links=links, self_url=page.self_url, paging=page.paging)
     return mark_archive(xml) if page.archive else xml
 
 

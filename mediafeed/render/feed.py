@@ -94,8 +94,13 @@ def render_feed(
     return _serialize(fg)
 
 
-def _generator(show: Show, episodes: Sequence[Episode], links: Links, self_url: str,
-               paging: Sequence[tuple[str, str]]) -> FeedGenerator:  # fmt: skip
+def _generator(
+    show: Show,
+    episodes: Sequence[Episode],
+    links: Links,
+    self_url: str,
+    paging: Sequence[tuple[str, str]],
+) -> FeedGenerator:
     """The channel with its extensions, ready for items."""
     fg = FeedGenerator()
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
@@ -156,8 +161,9 @@ def _text(value: str | None) -> str:
     return xml_safe(value or "").strip()
 
 
-def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links,
-             self_url: str) -> None:  # fmt: skip
+def _channel(
+    fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: Links, self_url: str
+) -> None:
     text = _text
     title = text(show.title) or "Untitled"
     fg.title(title)
@@ -203,24 +209,36 @@ def _channel(fg: FeedGenerator, show: Show, episodes: Sequence[Episode], links: 
         _person(p20, person)
     p20.podcast_medium(show.medium)
     _location(p20, show.location)
-    p20.podcast_images(", ".join(f"{links.url(artwork_variant_key(width))} {width}w"
-                                 for width in ARTWORK_WIDTHS))  # fmt: skip
+    p20.podcast_images(
+        ", ".join(f"{links.url(artwork_variant_key(width))} {width}w" for width in ARTWORK_WIDTHS)
+    )
     for purpose, value in show.txt:
         p20.podcast_txt(text(value), purpose=text(purpose) or None)
     if show.update_frequency and text(show.update_frequency):
-        p20.podcast_update_frequency(text(show.update_frequency),
-                                     rrule=text(show.update_rrule or "") or None,
-                                     complete=True if show.complete else None)  # fmt: skip
+        p20.podcast_update_frequency(
+            text(show.update_frequency),
+            rrule=text(show.update_rrule or "") or None,
+            complete=True if show.complete else None,
+        )
     for trailer in (ep for ep in episodes if ep.episode_type == "trailer"):
-        p20.podcast_trailer(text(trailer.title) or trailer.slug, url=links.media(trailer),
-                            pubdate=_rfc822(trailer.published), length=trailer.media.length,
-                            type_=trailer.media.mime_type, season=trailer.season)  # fmt: skip
+        p20.podcast_trailer(
+            text(trailer.title) or trailer.slug,
+            url=links.media(trailer),
+            pubdate=_rfc822(trailer.published),
+            length=trailer.media.length,
+            type_=trailer.media.mime_type,
+            season=trailer.season,
+        )
 
 
 def _person(p20: Any, person: Person) -> None:
-    p20.podcast_person(_text(person.name) or "?", role=_text(person.role) or None,
-                       group=_text(person.group) or None, img=_text(person.img) or None,
-                       href=_text(person.href) or None)  # fmt: skip
+    p20.podcast_person(
+        _text(person.name) or "?",
+        role=_text(person.role) or None,
+        group=_text(person.group) or None,
+        img=_text(person.img) or None,
+        href=_text(person.href) or None,
+    )
 
 
 def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
@@ -261,8 +279,12 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         p20.podcast_episode(ep.episode, display=text(ep.episode_display or "") or None)
     if ep.transcript:
         kind = transcript_type(ep.transcript)
-        p20.podcast_transcript(links.transcript(ep), type_=kind, language=show.language,
-                               rel="captions" if kind in CAPTION_TYPES else None)  # fmt: skip
+        p20.podcast_transcript(
+            links.transcript(ep),
+            type_=kind,
+            language=show.language,
+            rel="captions" if kind in CAPTION_TYPES else None,
+        )
     if ep.chapters:
         p20.podcast_chapters(links.chapters(ep.slug))
     # Item persons replace the channel's (namespace rule): restate the regular cast first.

@@ -25,7 +25,7 @@ _MONTHS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "October",
             "November",
             "December",
-        ),  # fmt: skip
+        ),
         "nl": (
             "januari",
             "februari",
@@ -39,7 +39,7 @@ _MONTHS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "oktober",
             "november",
             "december",
-        ),  # fmt: skip
+        ),
     }
 )
 

@@ -12,9 +12,22 @@ import nh3
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = {
-    "p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i", "blockquote", "code",
-    "h2", "h3", "h4",
-}  # fmt: skip
+    "p",
+    "br",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "blockquote",
+    "code",
+    "h2",
+    "h3",
+    "h4",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 

@@ -45,10 +45,33 @@ _MEDIA_KINDS = {
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 # Titles and abbreviations that end in a full stop without ending the sentence.
-_ABBREVIATIONS = frozenset({
-    "prof", "dr", "drs", "mr", "mevr", "dhr", "ir", "ing", "st", "mrs", "ms", "jr", "sr",
-    "vs", "bijv", "bv", "ca", "resp", "nr", "etc", "e.g", "i.e", "o.a",
-})  # fmt: skip
+_ABBREVIATIONS = frozenset(
+    {
+        "prof",
+        "dr",
+        "drs",
+        "mr",
+        "mevr",
+        "dhr",
+        "ir",
+        "ing",
+        "st",
+        "mrs",
+        "ms",
+        "jr",
+        "sr",
+        "vs",
+        "bijv",
+        "bv",
+        "ca",
+        "resp",
+        "nr",
+        "etc",
+        "e.g",
+        "i.e",
+        "o.a",
+    }
+)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -131,8 +154,9 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
     }
 
 
-def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key: str, *,
-                  level: int) -> list[Markup]:  # fmt: skip
+def _episode_rows(
+    show: Show, loc: Locale, episodes: Sequence[Episode], page_key: str, *, level: int
+) -> list[Markup]:
     """Each episode's `<li>` in a page's list of episodes."""
     template = find_template(show, ROW_TEMPLATE)
 
@@ -143,8 +167,9 @@ def _episode_rows(show: Show, loc: Locale, episodes: Sequence[Episode], page_key
             "label": _episode_label(loc, episode),
             "summary": summary_text(episode, sentences=2, max_chars=240),
         }
-        return render_template(show, ROW_TEMPLATE, {"row": row, "loc": loc, "level": level},
-                               template=template)  # fmt: skip
+        return render_template(
+            show, ROW_TEMPLATE, {"row": row, "loc": loc, "level": level}, template=template
+        )
 
     return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
 
@@ -169,10 +194,10 @@ def episodes_by_year(episodes: Sequence[Episode]) -> dict[int, list[Episode]]:
     return dict(sorted(years.items(), reverse=True))
 
 
-def year_links(years: Sequence[int], page_key: str, current: int | None = None
-               ) -> list[YearLink]:  # fmt: skip
-    return [YearLink(year, _relative(page_key, year_page_key(year)), year == current)
-            for year in years]  # fmt: skip
+def year_links(years: Sequence[int], page_key: str, current: int | None = None) -> list[YearLink]:
+    return [
+        YearLink(year, _relative(page_key, year_page_key(year)), year == current) for year in years
+    ]
 
 
 def render_show_page(

@@ -42,12 +42,26 @@ class _Tags:
             if text is not None:
                 element.text = text
 
-    def podcast_person(self, name: str, *, role: str | None = None, group: str | None = None,
-                       img: str | None = None, href: str | None = None) -> None:  # fmt: skip
+    def podcast_person(
+        self,
+        name: str,
+        *,
+        role: str | None = None,
+        group: str | None = None,
+        img: str | None = None,
+        href: str | None = None,
+    ) -> None:
         self._add("person", _attrs(role=role, group=group, img=img, href=href), name)
 
-    def podcast_location(self, name: str, *, geo: str | None = None, osm: str | None = None,
-                         rel: str | None = None, country: str | None = None) -> None:  # fmt: skip
+    def podcast_location(
+        self,
+        name: str,
+        *,
+        geo: str | None = None,
+        osm: str | None = None,
+        rel: str | None = None,
+        country: str | None = None,
+    ) -> None:
         self._add("location", _attrs(rel=rel, geo=geo, osm=osm, country=country), name)
 
     def podcast_images(self, srcset: str) -> None:
@@ -71,16 +85,32 @@ class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
     def podcast_medium(self, medium: str) -> None:
         self._add("medium", {}, medium)
 
-    def podcast_update_frequency(self, text: str, *, rrule: str | None = None,
-                                 complete: bool | None = None, dtstart: str | None = None
-                                 ) -> None:  # fmt: skip
+    def podcast_update_frequency(
+        self,
+        text: str,
+        *,
+        rrule: str | None = None,
+        complete: bool | None = None,
+        dtstart: str | None = None,
+    ) -> None:
         flag = None if complete is None else str(complete).lower()
         self._add("updateFrequency", _attrs(complete=flag, dtstart=dtstart, rrule=rrule), text)
 
-    def podcast_trailer(self, title: str, *, url: str, pubdate: str, length: int | None = None,
-                        type_: str | None = None, season: int | None = None) -> None:  # fmt: skip
-        self._add("trailer", _attrs(url=url, pubdate=pubdate, length=length, type_=type_,
-                                    season=season), title)  # fmt: skip
+    def podcast_trailer(
+        self,
+        title: str,
+        *,
+        url: str,
+        pubdate: str,
+        length: int | None = None,
+        type_: str | None = None,
+        season: int | None = None,
+    ) -> None:
+        self._add(
+            "trailer",
+            _attrs(url=url, pubdate=pubdate, length=length, type_=type_, season=season),
+            title,
+        )
 
     def extend_rss(self, rss_feed: Any) -> Any:
         self._write(rss_feed[0])
@@ -88,8 +118,9 @@ class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
 
 
 class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
-    def podcast_transcript(self, url: str, *, type_: str, language: str | None = None,
-                           rel: str | None = None) -> None:  # fmt: skip
+    def podcast_transcript(
+        self, url: str, *, type_: str, language: str | None = None, rel: str | None = None
+    ) -> None:
         self._add("transcript", _attrs(url=url, type_=type_, language=language, rel=rel))
 
     def podcast_chapters(self, url: str, *, type_: str = "application/json+chapters") -> None:

@@ -18,8 +18,11 @@ PACKAGED_TEMPLATES = Path(__file__).parent / "templates"
 
 def _environment(show: Show) -> jinja2.Environment:
     own = show.root / "templates"
-    overrides = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*")
-                             if p.is_file())) if own.is_dir() else ()  # fmt: skip
+    overrides = (
+        tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*") if p.is_file()))
+        if own.is_dir()
+        else ()
+    )
     return _environment_for(show.root, overrides)
 
 
@@ -52,8 +55,9 @@ def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinj
     return env
 
 
-def render_template(show: Show, name: str, context: dict[str, object], *,
-                    template: jinja2.Template | None = None) -> str:  # fmt: skip
+def render_template(
+    show: Show, name: str, context: dict[str, object], *, template: jinja2.Template | None = None
+) -> str:
     """Render one (possibly show-overridden) template; HTML templates autoescape.
     `template`: the one by this name, looked up once (see `find_template`) for many
     renders."""

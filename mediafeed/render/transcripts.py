@@ -86,12 +86,16 @@ def read_transcript(show: Show, episode: Episode) -> tuple[TranscriptParagraph, 
     root = show.root.resolve()
     path = (root / episode.transcript).resolve()
     if not path.is_relative_to(root):
-        raise EpisodeError("transcript must be inside the show folder", path=episode.source,
-                           field="transcript")  # fmt: skip
+        raise EpisodeError(
+            "transcript must be inside the show folder", path=episode.source, field="transcript"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise EpisodeError(f"cannot read transcript {episode.transcript}: {reason}",
-                           path=episode.source, field="transcript") from exc  # fmt: skip
+        raise EpisodeError(
+            f"cannot read transcript {episode.transcript}: {reason}",
+            path=episode.source,
+            field="transcript",
+        ) from exc
     return parse_transcript(text, PurePosixPath(episode.transcript).suffix)

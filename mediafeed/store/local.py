@@ -52,6 +52,7 @@ _PLAIN_PORTS = (
     "s3.port.grpc",
 )
 
+
 @dataclass(frozen=True)
 class LocalStore:
     """A running local store and the write credentials that belong to it alone."""

@@ -50,6 +50,7 @@ BATCH = 500
 # checks few objects by HEAD.
 CHECKPOINT_SECONDS = 10.0
 
+
 @dataclass(frozen=True)
 class Step:
     """One line of a plan, as --dry-run and --json show it."""
@@ -62,8 +63,14 @@ class Step:
     cache_control: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "action": self.action, "size": self.size, "sha256": self.sha256,
-                "content_type": self.content_type, "cache_control": self.cache_control}  # fmt: skip
+        return {
+            "key": self.key,
+            "action": self.action,
+            "size": self.size,
+            "sha256": self.sha256,
+            "content_type": self.content_type,
+            "cache_control": self.cache_control,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,7 @@ class Plan:
 
     def steps(self) -> tuple[Step, ...]:
         def step(obj: OutputObject, action: str) -> Step:
-            return Step(obj.key, action, obj.size, obj.sha256, obj.content_type,
-                        obj.cache_control)  # fmt: skip
+            return Step(obj.key, action, obj.size, obj.sha256, obj.content_type, obj.cache_control)
 
         rows = [step(o, "new" if o.key in self.new else "changed") for o in self.uploads]
         rows += [step(o, "unchanged") for o in self.unchanged]
@@ -98,8 +104,11 @@ class Plan:
         objects.update({o.key: entry(o) for o in self.unchanged})
         confirmed = {o.key for o in self.unchanged}
         pending = {n for n in self.record.pending if n in keep and n not in confirmed}
-        return Record(objects, frozenset(pending | {o.key for o in self.uploads}),
-                      {**self.record.permalinks, **self.permalinks})  # fmt: skip
+        return Record(
+            objects,
+            frozenset(pending | {o.key for o in self.uploads}),
+            {**self.record.permalinks, **self.permalinks},
+        )
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,7 @@ class PublishReport:
     dry_run: bool = False
     # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
     # making for every publish.
-    make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False,
-                                                        compare=False)  # fmt: skip
+    make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False, compare=False)
 
     @functools.cached_property
     def steps(self) -> tuple[Step, ...]:
@@ -121,8 +129,14 @@ class PublishReport:
         return self.make_steps()
 
 
-def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = False,
-         trust_record: bool = False) -> Plan:  # fmt: skip
+def plan(
+    manifest: Manifest,
+    client: S3Client,
+    target: Target,
+    *,
+    prune: bool = False,
+    trust_record: bool = False,
+) -> Plan:
     """Compare the build with the store, by sha256, never by ETag.
 
     With a consistent record this costs one GET and one listing, whatever the show's
@@ -154,8 +168,9 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
                 # Sent by a run stopped before its record was written, or not ours.
                 unsure.append(obj)
         built = {obj.key for obj in manifest.objects}
-        stale = [n for n in sorted(set(record.objects) | record.pending)
-                 if n not in built and n in sizes]  # fmt: skip
+        stale = [
+            n for n in sorted(set(record.objects) | record.pending) if n not in built and n in sizes
+        ]
         guesses = [n for n in stale if n not in record.objects]
         asked = [target.key(n) for n in [o.key for o in unsure] + guesses]
         found = transfer.remote_sha256s(client, target.bucket, asked)
@@ -178,8 +193,11 @@ def plan(manifest: Manifest, client: S3Client, target: Target, *, prune: bool = 
 
 def _record_sizes(record: Record) -> dict[str, int]:
     """The sizes the record says the store holds: what the last complete run verified."""
-    return {name: held["size"] for name, held in record.objects.items()
-            if isinstance(held.get("size"), int)}  # fmt: skip
+    return {
+        name: held["size"]
+        for name, held in record.objects.items()
+        if isinstance(held.get("size"), int)
+    }
 
 
 def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:
@@ -191,8 +209,9 @@ def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> 
             raise PermalinkError(
                 f"this episode (guid {guid}) was published as '{old}', and its page "
                 f"{before} is linked from newsletters; rename the file back to {old}.md",
-                path=f"episodes/{new}.md", field="slug",
-            )  # fmt: skip
+                path=f"episodes/{new}.md",
+                field="slug",
+            )
 
 
 def publish(
@@ -235,8 +254,12 @@ def publish(
             claims = _write_claims(client, target, record.pending | claims)
         if the_plan.record.pending:
             # The run that left names pending may also have left multipart uploads open.
-            transfer.abort_unfinished(client, target.bucket, _folder(target),
-                                      {target.key(n) for n in the_plan.record.pending})  # fmt: skip
+            transfer.abort_unfinished(
+                client,
+                target.bucket,
+                _folder(target),
+                {target.key(n) for n in the_plan.record.pending},
+            )
         last_save = time.monotonic()
         if the_plan.uploads:
             with transfer.transfers(client) as manager:
@@ -252,8 +275,11 @@ def publish(
             # while a listener may still follow the link.
             transfer.delete(client, target.bucket, [target.key(n) for n in the_plan.deletions])
             gone = set(the_plan.deletions)
-            record = replace(record, objects={n: e for n, e in record.objects.items()
-                                              if n not in gone}, pending=record.pending - gone)  # fmt: skip
+            record = replace(
+                record,
+                objects={n: e for n, e in record.objects.items() if n not in gone},
+                pending=record.pending - gone,
+            )
         if record != saved:
             _write_record(client, target, record)
         if claims:
@@ -264,8 +290,9 @@ def publish(
     return replace(report, bytes_sent=sink.sent)
 
 
-def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
-                    ) -> PublishReport | None:  # fmt: skip
+def still_published(
+    client: S3Client, target: Target, feed_key: str = FEED_KEY
+) -> PublishReport | None:
     """The report of a publish with nothing to send, if the store still holds everything the
     record says it does; None if anything is missing, resized or left pending."""
     with store_errors(target):
@@ -280,11 +307,16 @@ def still_published(client: S3Client, target: Target, feed_key: str = FEED_KEY
     names = tuple(sorted(record.objects))
 
     def steps() -> tuple[Step, ...]:
-        return tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256"))
-                     for n in names)  # fmt: skip
+        return tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256")) for n in names)
 
-    return PublishReport(uploaded=(), unchanged=names, deleted=(), bytes_sent=0,
-                         feed_url=f"{target.base_url()}/{feed_key}", make_steps=steps)  # fmt: skip
+    return PublishReport(
+        uploaded=(),
+        unchanged=names,
+        deleted=(),
+        bytes_sent=0,
+        feed_url=f"{target.base_url()}/{feed_key}",
+        make_steps=steps,
+    )
 
 
 def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
@@ -310,8 +342,13 @@ def _write_claims(client: S3Client, target: Target, names: frozenset[str]) -> fr
 
 
 def _put_json(client: S3Client, target: Target, name: str, body: bytes) -> None:
-    client.put_object(Bucket=target.bucket, Key=target.key(name), Body=body,
-                      ContentType="application/json", CacheControl="no-cache")  # fmt: skip
+    client.put_object(
+        Bucket=target.bucket,
+        Key=target.key(name),
+        Body=body,
+        ContentType="application/json",
+        CacheControl="no-cache",
+    )
 
 
 def _get_json(client: S3Client, target: Target, name: str) -> Any:
@@ -334,8 +371,7 @@ def _read_record(client: S3Client, target: Target) -> Record:
     return replace(record, pending=record.pending | claimed, claimed=claimed)
 
 
-def _list_sizes(client: S3Client, target: Target, record: Record | None = None
-                ) -> dict[str, int]:  # fmt: skip
+def _list_sizes(client: S3Client, target: Target, record: Record | None = None) -> dict[str, int]:
     """Size of every object under the prefix, by name relative to the prefix; the record's
     names tell how to split the listing into ranges listed at once."""
     head = _folder(target)

@@ -44,12 +44,16 @@ class Record:
         # Compact, with keys sorted by the encoder: the same record gives the same bytes,
         # and without indentation json uses its C encoder, several times faster on the
         # megabytes a large show's record takes.
-        return json.dumps({
-            "generator": f"mediafeed {__version__}",
-            "objects": dict(self.objects),
-            "pending": sorted(self.pending),
-            "permalinks": dict(self.permalinks),
-        }, sort_keys=True, separators=(",", ":")).encode()  # fmt: skip
+        return json.dumps(
+            {
+                "generator": f"mediafeed {__version__}",
+                "objects": dict(self.objects),
+                "pending": sorted(self.pending),
+                "permalinks": dict(self.permalinks),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
 
 
 def record_from_json(data: Any) -> Record:
@@ -67,9 +71,11 @@ def record_from_json(data: Any) -> Record:
         return Record()
     if not isinstance(permalinks, dict):
         permalinks = {}
-    return Record({str(k): v for k, v in objects.items() if isinstance(v, dict)},
-                  frozenset(str(n) for n in pending),
-                  {str(k): str(v) for k, v in permalinks.items()})  # fmt: skip
+    return Record(
+        {str(k): v for k, v in objects.items() if isinstance(v, dict)},
+        frozenset(str(n) for n in pending),
+        {str(k): str(v) for k, v in permalinks.items()},
+    )
 
 
 def claims_body(names: frozenset[str]) -> bytes:
@@ -90,5 +96,8 @@ def entry(obj: OutputObject) -> dict[str, Any]:
 def landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:
     """The record once these objects are confirmed in the store."""
     names = {o.key for o in objects}
-    return replace(record, objects={**record.objects, **{o.key: entry(o) for o in objects}},
-                   pending=record.pending - names)  # fmt: skip
+    return replace(
+        record,
+        objects={**record.objects, **{o.key: entry(o) for o in objects}},
+        pending=record.pending - names,
+    )

@@ -84,9 +84,13 @@ def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str
     return target, (store.access_key, store.secret_key)
 
 
-def make_client(target: Target, *, credentials: tuple[str, str] | None = None,
-                read_timeout: float = transfer.READ_TIMEOUT,
-                max_attempts: int = transfer.MAX_ATTEMPTS) -> S3Client:  # fmt: skip
+def make_client(
+    target: Target,
+    *,
+    credentials: tuple[str, str] | None = None,
+    read_timeout: float = transfer.READ_TIMEOUT,
+    max_attempts: int = transfer.MAX_ATTEMPTS,
+) -> S3Client:
     """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
     access, secret = credentials if credentials else (None, None)
     config = transfer.client_config(
@@ -111,7 +115,6 @@ def check_key(key: str, label: str) -> None:
         raise StoreError(f"{label} must be relative, with '/' separators", path=key)
     if any(part in ("", ".", "..") for part in key.split("/")):
         raise StoreError(f"{label} must stay under the prefix (no '..' or empty parts)", path=key)
-
 
 
 def store_errors(target: Target) -> contextlib.AbstractContextManager[None]:

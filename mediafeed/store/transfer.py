@@ -71,8 +71,9 @@ class Progress(Protocol):
     def done(self) -> None: ...
 
 
-def client_config(*, path_style: bool, read_timeout: float = READ_TIMEOUT,
-                  max_attempts: int = MAX_ATTEMPTS) -> Config:  # fmt: skip
+def client_config(
+    *, path_style: bool, read_timeout: float = READ_TIMEOUT, max_attempts: int = MAX_ATTEMPTS
+) -> Config:
     return Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=read_timeout,
@@ -96,8 +97,9 @@ def transfers(client: S3Client) -> Iterator[TransferManager]:
         yield manager
 
 
-def upload(manager: TransferManager, bucket: str, items: Sequence[tuple[str, OutputObject]],
-           sink: Sink) -> None:  # fmt: skip
+def upload(
+    manager: TransferManager, bucket: str, items: Sequence[tuple[str, OutputObject]], sink: Sink
+) -> None:
     """Send (store key, object) pairs in parallel; return once every one has landed."""
     futures = [
         manager.upload(
@@ -128,8 +130,9 @@ def verify(client: S3Client, bucket: str, items: Sequence[tuple[str, OutputObjec
             raise StoreError("the store holds other bytes than were sent", path=key)
 
 
-def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str], *, with_size: bool = False
-                   ) -> dict[str, Any]:  # fmt: skip
+def remote_sha256s(
+    client: S3Client, bucket: str, keys: Iterable[str], *, with_size: bool = False
+) -> dict[str, Any]:
     """The sha256 our uploads put in each object's metadata (None if absent), by HEAD."""
 
     def head(key: str) -> Any:
@@ -149,8 +152,9 @@ def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str], *, with_s
         return dict(zip(keys, pool.map(head, keys), strict=True))
 
 
-def list_sizes(client: S3Client, bucket: str, prefix: str, sample: Sequence[str] = ()
-               ) -> dict[str, int]:  # fmt: skip
+def list_sizes(
+    client: S3Client, bucket: str, prefix: str, sample: Sequence[str] = ()
+) -> dict[str, int]:
     """Size of every object whose key starts with `prefix`, by full key.
 
     `sample`, keys the store is expected to hold (in any order), splits the key space into
@@ -164,8 +168,12 @@ def list_sizes(client: S3Client, bucket: str, prefix: str, sample: Sequence[str]
         spans = list(zip([None, *bounds], [*bounds, None], strict=True))
         expected = len(sample) // len(spans)
         with ThreadPoolExecutor(max_workers=min(LISTERS, len(spans))) as pool:
-            runs = list(pool.map(lambda span: _list_range(client, bucket, prefix, *span,
-                                                          expected=expected), spans))  # fmt: skip
+            runs = list(
+                pool.map(
+                    lambda span: _list_range(client, bucket, prefix, *span, expected=expected),
+                    spans,
+                )
+            )
         if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
             sizes = {key: size for run in runs for key, size in run.sizes.items()}
             if len(sizes) == sum(len(run.sizes) for run in runs):
@@ -192,8 +200,15 @@ def _bounds(sample: Sequence[str]) -> list[str]:
     return sorted({ordered[int(step * i)] for i in range(1, count)})
 
 
-def _list_range(client: S3Client, bucket: str, prefix: str, after: str | None,
-                upto: str | None, *, expected: int = 0) -> _Run:  # fmt: skip
+def _list_range(
+    client: S3Client,
+    bucket: str,
+    prefix: str,
+    after: str | None,
+    upto: str | None,
+    *,
+    expected: int = 0,
+) -> _Run:
     """Keys after `after` up to and including `upto`, by ListObjectsV2, which has no end key:
     paging stops at the first key past `upto`."""
     args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
@@ -236,13 +251,15 @@ def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str])
     """Abort multipart uploads a killed run left behind for `keys`; they hold storage."""
     aborted = 0
     try:
-        pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket,
-                                                                        Prefix=prefix)  # fmt: skip
+        pages = client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=bucket, Prefix=prefix
+        )
         for page in pages:
             for upload in page.get("Uploads", []):
                 if upload["Key"] in keys:
-                    client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
-                                                  UploadId=upload["UploadId"])  # fmt: skip
+                    client.abort_multipart_upload(
+                        Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
                     aborted += 1
     except ClientError as exc:
         # Some S3-compatible stores do not list uploads; leftovers then wait for the
@@ -305,17 +322,15 @@ def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]
             "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
         ) from None
     except ProfileNotFound:
-        raise StoreError(
-            f"AWS profile '{profile}' not found", field="publish.profile"
-        ) from None
+        raise StoreError(f"AWS profile '{profile}' not found", field="publish.profile") from None
     except EndpointConnectionError:
         raise StoreError(f"cannot reach the store at {where}") from None
     except (ReadTimeoutError, ConnectionClosedError) as exc:
-        raise StoreError(f"the store at {where} kept dropping the connection "
-                         f"({type(exc).__name__}); {resume}") from None  # fmt: skip
+        raise StoreError(
+            f"the store at {where} kept dropping the connection ({type(exc).__name__}); {resume}"
+        ) from None
     except (BotoCoreError, RetriesExceededError) as exc:
-        raise StoreError(f"store error at {where}: {type(exc).__name__}; {resume}"
-                         ) from None  # fmt: skip
+        raise StoreError(f"store error at {where}: {type(exc).__name__}; {resume}") from None
     except OSError as exc:
         raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
 
