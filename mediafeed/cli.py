@@ -13,7 +13,6 @@ import click
 
 from mediafeed import __version__
 from mediafeed.errors import MediafeedError
-from mediafeed.model import Episode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -67,15 +66,8 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="mediafeed")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
-@click.option(
-    "-C",
-    "--show-dir",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    help="The show folder (default: the current folder or the "
-    "nearest parent with a mediafeed.toml).",
-)
+@click.option("-C", "--show-dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The show folder (default: the nearest with a mediafeed.toml).")  # fmt: skip
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     """Publish a podcast: tag media, build an RSS feed and episode pages, upload to S3.
@@ -84,7 +76,7 @@ def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     and media/. Start with 'mediafeed init', add episodes with 'mediafeed add', then
     'mediafeed publish'.
     """
-    ctx.obj = {"debug": debug, "show_dir": show_dir}
+    ctx.obj = {"debug": debug, "show_dir": Path(show_dir)}
 
 
 def _show(ctx: click.Context) -> Any:
@@ -122,56 +114,29 @@ def init(directory: Path, title: str, language: str) -> None:
 )
 @click.option("--summary", help="A one or two sentence summary.")
 @click.option("--season", type=click.IntRange(min=0), help="Season number.")
-@click.option("--episode", "number", type=click.IntRange(min=0), help="Episode number.")
-@click.option(
-    "--type",
-    "episode_type",
-    type=click.Choice(["full", "trailer", "bonus"]),
-    default="full",
-    show_default=True,
-    help="Apple episode type.",
-)
+@click.option("--episode", type=click.IntRange(min=0), help="Episode number.")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
+              default="full", show_default=True, help="Apple episode type.")  # fmt: skip
 @click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
 @click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
 @click.pass_context
 def add(
-    ctx: click.Context,
-    media: Path,
-    title: str | None,
-    slug: str | None,
-    published: str | None,
-    notes_file: Any,
-    summary: str | None,
-    season: int | None,
-    number: int | None,
-    episode_type: str,
-    explicit: bool | None,
-    draft: bool,
+    ctx: click.Context, /, media: Path, published: str | None, notes_file: Any, **fields: Any
 ) -> None:
     """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
 
     The source file is never changed; the show gets a tagged copy in media/.
     """
     from mediafeed.commands.add import NewEpisode, add_episode
+    from mediafeed.commands.report import clock
     from mediafeed.commands.show import public_links
 
     show = _show(ctx)
-    request = NewEpisode(
-        media=media,
-        title=title,
-        slug=slug,
-        published=parse_when(published),
-        notes=notes_file.read() if notes_file else "",
-        summary=summary,
-        season=season,
-        episode=number,
-        episode_type=episode_type,
-        explicit=explicit,
-        draft=draft,
-    )
+    notes = notes_file.read() if notes_file else ""
+    request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
     episode = add_episode(show, request, now=now(), links=public_links(show))
     click.echo(
-        f"Added {episode.slug}: {episode.title} ({_duration(episode.media.duration)}, "
+        f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
         f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}"
     )
 
@@ -181,12 +146,13 @@ def add(
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Episodes with status (draft / scheduled / published), date, duration and size."""
+    from mediafeed.commands.report import episode_row
     from mediafeed.commands.show import show_episodes
 
     show = _show(ctx)
     moment = now()
     episodes = show_episodes(show)
-    rows = [_row(ep, moment) for ep in episodes]
+    rows = [episode_row(ep, moment) for ep in episodes]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -197,26 +163,6 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         )
     if not rows:
         click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
-
-
-def _row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
-    return {
-        "slug": ep.slug,
-        "title": ep.title,
-        "guid": ep.guid,
-        "status": ep.status(moment).value,
-        "published": ep.published.isoformat(),
-        "duration": _duration(ep.media.duration),
-        "duration_seconds": ep.media.duration,
-        "length": ep.media.length,
-        "size_mb": ep.media.length / 1e6,
-        "mime_type": ep.media.mime_type,
-    }
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 @cli.command(context_settings=CONTEXT)
@@ -251,12 +197,7 @@ def build(ctx: click.Context) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slug")
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Publish right away and delete the episode's "
-    "media (and anything else the show no longer needs) from the store.",
-)
+@click.option("--prune", is_flag=True, help="Publish now; delete its media from the store.")
 @click.pass_context
 def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     """Take episode SLUG down: out of the feed, its page becomes a short "no longer
@@ -285,12 +226,8 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
 @cli.command("import", context_settings=CONTEXT)
 @click.argument("feed")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option(
-    "--download-media",
-    is_flag=True,
-    help="Also fetch the media, artwork, chapters "
-    "and transcripts from the old host (resumes where a previous run stopped).",
-)
+@click.option("--download-media", is_flag=True,
+              help="Also fetch media, artwork, chapters and transcripts (resumable).")  # fmt: skip
 def import_(feed: str, directory: Path, download_media: bool) -> None:
     """Create a show in DIRECTORY from an existing podcast's FEED (URL or file).
 
@@ -317,18 +254,11 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
-@click.option(
-    "--prune", is_flag=True, help="Delete objects this show published earlier and no longer needs."
-)
+@click.option("--prune", is_flag=True, help="Delete objects published earlier, no longer needed.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--force", is_flag=True, help="Publish even when 'mediafeed check' finds errors.")
-@click.option(
-    "--verify",
-    is_flag=True,
-    help="List the store and compare it object by object, "
-    "rather than trust the record of the last publish (after editing the bucket "
-    "by hand).",
-)
+@click.option("--verify", is_flag=True,
+              help="Compare the store object by object, not by the record of the last publish.")  # fmt: skip
 @click.pass_context
 def publish(
     ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool
@@ -349,56 +279,18 @@ def publish(
         in_feed, report = publish_show(
             show, now=now(), dry_run=dry_run, prune=prune, force=force, verify=verify, progress=bar
         )
+    from mediafeed.commands.report import publish_lines, publish_summary
+
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "dry_run": report.dry_run,
-                    "feed_url": report.feed_url,
-                    "uploaded": list(report.uploaded),
-                    "unchanged": list(report.unchanged),
-                    "deleted": list(report.deleted),
-                    "bytes_sent": report.bytes_sent,
-                    "plan": [step.as_dict() for step in report.steps],
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(publish_summary(report), indent=2))
         return
-    verb = "Would upload" if dry_run else "Uploaded"
-    if dry_run:
-        for step in report.steps:
-            if step.action != "unchanged":
-                size = "" if step.size is None else f"{step.size / 1e6:.2f} MB"
-                click.echo(f"{step.action:<9} {size:>11}  {step.key}")
-    else:
-        for key in report.uploaded:
-            click.echo(f"{verb} {key}")
-        for key in report.deleted:
-            click.echo(f"Deleted {key}")
-    planned = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
-    sent = planned if dry_run else report.bytes_sent
-    click.echo(
-        f"{verb} {len(report.uploaded)} objects ({sent / 1e6:.1f} MB), "
-        f"{len(report.unchanged)} unchanged"
-        + (
-            f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
-            if report.deleted
-            else ""
-        )
-        + f"; {in_feed} episodes in the feed."
-    )
-    click.echo(f"Feed: {report.feed_url}")
+    for line in publish_lines(report, in_feed=in_feed):
+        click.echo(line)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="Port on 127.0.0.1 (0 picks a free one).",
-)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")  # fmt: skip
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""
@@ -420,14 +312,8 @@ def serve(ctx: click.Context, port: int) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("slug", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["html", "markdown", "text"]),
-    default="html",
-    show_default=True,
-    help="Output format.",
-)
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "text"]),
+              default="html", show_default=True, help="Output format.")  # fmt: skip
 @click.option("--no-image", is_flag=True, help="Leave the cover image out.")
 @click.pass_context
 def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -> None:
@@ -442,12 +328,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
-@click.option(
-    "--verify",
-    is_flag=True,
-    help="Hash every media file again instead of trusting "
-    "the probe cache for files whose size and time are unchanged.",
-)
+@click.option("--verify", is_flag=True, help="Probe and hash every media file again.")
 @click.pass_context
 def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
     """Check config, episodes, media and artwork against the rules of Apple Podcasts,
