@@ -23,18 +23,20 @@ from stat import S_ISREG
 
 from mediafeed import links as keys
 from mediafeed.cache import Cache, memo_key
-from mediafeed.episodes import (
-    episode_files,
-    episode_from_record,
-    episode_record,
-    ordered_episodes,
-    parse_episode_file,
-)
+from mediafeed.episodes import episode_files, ordered_episodes, parse_episode_file
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
 from mediafeed.manifest import cache_control, content_type, upload_rank
 from mediafeed.media.artwork import resized_jpeg
-from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
+from mediafeed.model import (
+    Episode,
+    Manifest,
+    OutputObject,
+    Show,
+    Status,
+    episode_from_record,
+    episode_record,
+)
 from mediafeed.output import Linkable, files_under, link_or_copy, remove_files, write_if_changed
 from mediafeed.render.archive import FeedPage, feed_pages, mark_archive
 from mediafeed.render.feed import chapters_json, render_feed, render_items
@@ -119,7 +121,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     out = show.output_dir
-    base = memo_key("show", _show_record(show), links.base_url, _own_templates(show, cache))
+    record = {**dataclasses.asdict(show), "root": str(show.root)}
+    base = memo_key("show", record, links.base_url, _own_templates(show, cache))
     planned = [
         *_artwork(show, cache),
         *_episode_files(show, public, links, base, cache),
@@ -146,12 +149,6 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     return BuildResult(
         out, episodes, public, links.feed, gone, Manifest(tuple(ordered), permalinks=permalinks)
     )
-
-
-def _show_record(show: Show) -> dict[str, object]:
-    record = dataclasses.asdict(show)
-    record["root"] = str(show.root)
-    return record
 
 
 def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
@@ -186,12 +183,6 @@ def _artwork(show: Show, cache: Cache) -> list[Planned]:
     ]
 
 
-def _inputs(ep: Episode) -> object:
-    """What an episode is made from: its file's content hash, or every field of an
-    episode made in memory."""
-    return ep.revision or episode_record(ep)
-
-
 def _episode_files(
     show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
 ) -> list[Planned]:
@@ -201,7 +192,7 @@ def _episode_files(
         planned.append(
             Planned(
                 keys.episode_page_key(ep.slug),
-                memo_key(base, "page", _inputs(ep), transcript),
+                memo_key(base, "page", ep.made_from, transcript),
                 partial(_page, render_episode_page, show, ep, links=links),
             )
         )
@@ -209,7 +200,7 @@ def _episode_files(
             planned.append(
                 Planned(
                     keys.chapters_key(ep.slug),
-                    memo_key(base, "chapters", _inputs(ep)),
+                    memo_key(base, "chapters", ep.made_from),
                     partial(chapters_json, ep, links=links),
                 )
             )
@@ -233,7 +224,7 @@ def _listings(
             page.self_url,
             page.paging,
             page.archive,
-            [_inputs(ep) for ep in page.episodes],
+            [ep.made_from for ep in page.episodes],
         )
         planned.append(Planned(page.key, made_from, partial(_feed_page, show, page, links, items)))
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
@@ -242,7 +233,7 @@ def _listings(
     planned.append(
         Planned(
             keys.SHOW_PAGE_KEY,
-            memo_key(base, "show", years, [_inputs(ep) for ep in newest]),
+            memo_key(base, "show", years, [ep.made_from for ep in newest]),
             partial(_page, render_show_page, show, newest, links=links, years=years),
         )
     )
@@ -250,7 +241,7 @@ def _listings(
         planned.append(
             Planned(
                 keys.year_page_key(year),
-                memo_key(base, "year", year, years, [_inputs(ep) for ep in episodes]),
+                memo_key(base, "year", year, years, [ep.made_from for ep in episodes]),
                 partial(_page, render_year_page, show, year, episodes, links=links, years=years),
             )
         )
@@ -277,7 +268,7 @@ def _feed_items(
 ) -> list[bytes]:
     """Each episode's `<item>`, rendered once per content: adding an episode to a show of
     thousands renders one item, not the feed's every item."""
-    item_keys = [memo_key(base, "item", _inputs(ep)) for ep in episodes]
+    item_keys = [memo_key(base, "item", ep.made_from) for ep in episodes]
     known = cache.get_many("item", item_keys)
     missing = [index for index, key in enumerate(item_keys) if key not in known]
     rendered = render_items(show, [episodes[index] for index in missing], links=links)

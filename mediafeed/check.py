@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,6 @@ from mediafeed.build import read_show_episodes
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
-from mediafeed.episodes import episode_record
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.media.probe import probe
 from mediafeed.model import Episode, MediaInfo, Show, Status
@@ -35,8 +33,10 @@ from mediafeed.rules import (
     RULES,
     Finding,
     chapters_problem,
+    duplicates,
     is_loopback,
     is_uuid,
+    numbering,
     person_links,
     transcript_problem,
 )
@@ -186,8 +186,8 @@ class _Checker:
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
         for ep in episodes:
             self.remembered_episode_rules(ep)
-        self.duplicates(episodes)
-        self.numbering(episodes)
+        for rule, path, field, message in (*duplicates(episodes), *numbering(episodes)):
+            self.add(rule, path, field, message)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
             self.add("no-episodes", "episodes", None, "no published episode yet")
 
@@ -266,7 +266,7 @@ class _Checker:
                     return None  # probing it tells, where hashing would read it twice
                 digest = self.cache.sha256(path, stat)
             named.append((name, digest))
-        return memo_key("check", ep.revision or episode_record(ep), named)
+        return memo_key("check", ep.made_from, named)
 
     def remembered_episode_rules(self, ep: Episode) -> None:
         """An episode whose inputs are unchanged since the last check gets its earlier
@@ -383,38 +383,3 @@ class _Checker:
         problem = chapters_problem(path.read_bytes())
         if problem:
             self.add("chapters", path, None, problem, "run 'mediafeed build' to rewrite it")
-
-    def duplicates(self, episodes: list[Episode]) -> None:
-        for rule, key in (("duplicate-guid", "guid"), ("duplicate-title", "title")):
-            seen: dict[str, Episode] = {}
-            for ep in episodes:
-                value = getattr(ep, key).strip().casefold()
-                if value in seen:
-                    self.add(rule, ep.source, key, f"same {key} as {seen[value].source.name}")
-                else:
-                    seen[value] = ep
-
-    def numbering(self, episodes: list[Episode]) -> None:
-        seasons: dict[int | None, list[Episode]] = defaultdict(list)
-        for ep in episodes:
-            if ep.episode is not None and ep.episode_type == "full" and not ep.unpublished:
-                seasons[ep.season].append(ep)
-        for season, members in sorted(seasons.items(), key=lambda item: item[0] or 0):
-            numbers = sorted(ep.episode for ep in members if ep.episode is not None)
-            label = f"season {season}" if season is not None else "the show"
-            missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
-            if missing:
-                self.add(
-                    "numbering",
-                    "episodes",
-                    "episode",
-                    f"{label} has no episode {', '.join(map(str, missing))}",
-                )
-            counts = Counter(numbers)
-            for number in sorted(n for n, times in counts.items() if times > 1):
-                self.add(
-                    "numbering",
-                    "episodes",
-                    "episode",
-                    f"{label} has episode {number} more than once",
-                )

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
 from mediafeed.output import write_atomic
 
-_T = TypeVar("_T")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "href", "img"}
@@ -23,32 +21,11 @@ LOCATION_KEYS = {"name", "geo", "osm"}
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
 FIELD_ORDER = (
-    "title",
-    "guid",
-    "published",
-    "draft",
-    "summary",
-    "season",
-    "season_name",
-    "episode",
-    "episode_display",
-    "episode_type",
-    "explicit",
-    "block",
-    "unpublished",
-    "image",
-    "persons",
-    "chapters",
-    "transcript",
-    "keywords",
-    "location",
-    "enclosure_url",
-    "audio",
-    "duration",
-    "length",
-    "mime_type",
-    "sha256",
-)
+    "title", "guid", "published", "draft", "summary", "season", "season_name", "episode",
+    "episode_display", "episode_type", "explicit", "block", "unpublished", "image", "persons",
+    "chapters", "transcript", "keywords", "location", "enclosure_url",
+    "audio", "duration", "length", "mime_type", "sha256",
+)  # fmt: skip
 REQUIRED = ("title", "guid", "published", "audio", "duration", "length", "mime_type", "sha256")
 # Media still on the old host is described by the source feed, not probed here.
 REQUIRED_REMOTE = ("title", "guid", "published", "enclosure_url", "length", "mime_type")
@@ -146,48 +123,6 @@ def parse_episode_file(path: Path, raw: bytes) -> Episode:
         raise EpisodeError("not UTF-8 text", path=path) from None
     data, notes = split_front_matter(text, path)
     return parse_episode(path, data, notes.strip("\n"), revision=hashlib.sha256(raw).hexdigest())
-
-
-def episode_record(ep: Episode) -> dict[str, Any]:
-    """The episode as plain data, for the cache; `episode_from_record` reads it back."""
-    return {
-        **vars(ep),
-        "published": ep.published.isoformat(),
-        "media": vars(ep.media),
-        "persons": [vars(person) for person in ep.persons],
-        "chapters": [vars(chapter) for chapter in ep.chapters],
-        "keywords": list(ep.keywords),
-        "location": vars(ep.location) if ep.location else None,
-    }
-
-
-def episode_from_record(record: dict[str, Any]) -> Episode:
-    """The episode `episode_record` made plain. Filled in without `__init__`: the fields were
-    validated when the file was parsed, and a large show reads thousands of records, where
-    a frozen dataclass's `__init__` costs more than reading the record."""
-    fields = dict(record)
-    fields["published"] = dt.datetime.fromisoformat(record["published"])
-    fields["media"] = _filled(MediaInfo, record["media"])
-    fields["persons"] = tuple(_filled(Person, person) for person in record["persons"])
-    fields["chapters"] = tuple(_filled(Chapter, chapter) for chapter in record["chapters"])
-    fields["keywords"] = tuple(record["keywords"])
-    location = record["location"]
-    fields["location"] = _filled(Location, location) if location else None
-    return _filled(Episode, fields)
-
-
-def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
-    if fields.keys() != _FIELDS[cls]:
-        raise ValueError(f"not a record of {cls.__name__}")
-    made = object.__new__(cls)
-    made.__dict__.update(fields)
-    return made
-
-
-_FIELDS: dict[type, set[str]] = {
-    cls: {f.name for f in dataclasses.fields(cls)}
-    for cls in (Episode, MediaInfo, Person, Chapter, Location)
-}
 
 
 def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = "") -> Episode:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 class Status(StrEnum):
@@ -179,6 +183,12 @@ class Episode:
         return Path(self.source_file)
 
     @property
+    def made_from(self) -> object:
+        """What the outputs made from the episode are remembered by: its file's content
+        hash, or every field of an episode made in memory."""
+        return self.revision or episode_record(self)
+
+    @property
     def named_files(self) -> tuple[str, ...]:
         """The files of the show folder the episode names, relative to it."""
         return tuple(name for name in (self.audio, self.image, self.transcript) if name)
@@ -216,3 +226,45 @@ class Manifest:
     feed_key: str = "feed.xml"
     # (episode guid, page key) of every episode with a page: a published link is forever.
     permalinks: tuple[tuple[str, str], ...] = ()
+
+
+def episode_record(ep: Episode) -> dict[str, Any]:
+    """The episode as plain data, for the cache; `episode_from_record` reads it back."""
+    return {
+        **vars(ep),
+        "published": ep.published.isoformat(),
+        "media": vars(ep.media),
+        "persons": [vars(person) for person in ep.persons],
+        "chapters": [vars(chapter) for chapter in ep.chapters],
+        "keywords": list(ep.keywords),
+        "location": vars(ep.location) if ep.location else None,
+    }
+
+
+def episode_from_record(record: dict[str, Any]) -> Episode:
+    """The episode `episode_record` made plain. Filled in without `__init__`: the fields were
+    validated when the file was parsed, and a large show reads thousands of records, where
+    a frozen dataclass's `__init__` costs more than reading the record."""
+    fields = dict(record)
+    fields["published"] = dt.datetime.fromisoformat(record["published"])
+    fields["media"] = _filled(MediaInfo, record["media"])
+    fields["persons"] = tuple(_filled(Person, person) for person in record["persons"])
+    fields["chapters"] = tuple(_filled(Chapter, chapter) for chapter in record["chapters"])
+    fields["keywords"] = tuple(record["keywords"])
+    location = record["location"]
+    fields["location"] = _filled(Location, location) if location else None
+    return _filled(Episode, fields)
+
+
+def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
+    if fields.keys() != _FIELDS[cls]:
+        raise ValueError(f"not a record of {cls.__name__}")
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
+_FIELDS: dict[type, set[str]] = {
+    cls: {f.name for f in dataclasses.fields(cls)}
+    for cls in (Episode, MediaInfo, Person, Chapter, Location)
+}

@@ -7,10 +7,12 @@ import ipaddress
 import json
 import re
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
+from mediafeed.model import Episode
 from mediafeed.render.notes import plain_text
 
 ERROR = "error"
@@ -144,3 +146,39 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# A finding of a rule over all episodes: rule id, path, field and message.
+SetFinding = tuple[str, str, str, str]
+
+
+def duplicates(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
+    """Episodes sharing a guid (apps merge them) or a title (listeners mix them up)."""
+    for rule, key in (("duplicate-guid", "guid"), ("duplicate-title", "title")):
+        seen: dict[str, Episode] = {}
+        for ep in episodes:
+            value = getattr(ep, key).strip().casefold()
+            if value in seen:
+                yield rule, str(ep.source), key, f"same {key} as {seen[value].source.name}"
+            else:
+                seen[value] = ep
+
+
+def numbering(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
+    """Gaps and repeats in each season's episode numbers."""
+    seasons: dict[int | None, list[int]] = defaultdict(list)
+    for ep in episodes:
+        if ep.episode is not None and ep.episode_type == "full" and not ep.unpublished:
+            seasons[ep.season].append(ep.episode)
+    for season, numbers in sorted(seasons.items(), key=lambda item: item[0] or 0):
+        label = f"season {season}" if season is not None else "the show"
+        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        if missing:
+            yield (
+                "numbering",
+                "episodes",
+                "episode",
+                f"{label} has no episode {', '.join(map(str, missing))}",
+            )
+        for number in sorted(n for n, times in Counter(numbers).items() if times > 1):
+            yield "numbering", "episodes", "episode", f"{label} has episode {number} more than once"
