@@ -249,7 +249,8 @@ def test_id3_header_with_garbage_size(tmp_path: Path) -> None:
 
 
 def test_five_megabyte_cover_does_not_disturb_probe(tmp_path: Path) -> None:
-    from mediafeed.media.tags import EpisodeTags, write_tags
+    from mediafeed.media.frames import EpisodeTags
+    from mediafeed.media.tags import write_tags
 
     path = mf.mp3_vbr(tmp_path)
     expected = probe(path).duration

@@ -338,7 +338,8 @@ def test_a_published_page_never_moves_renaming_the_episode_file_is_refused(
 
 
 def test_add_takes_the_title_the_editor_wrote_into_the_file(show_dir: Path, tmp_path: Path) -> None:
-    from mediafeed.media.tags import EpisodeTags, write_tags
+    from mediafeed.media.frames import EpisodeTags
+    from mediafeed.media.tags import write_tags
 
     source = mp3_cbr(tmp_path, "export-0042.mp3")
     write_tags(source, EpisodeTags(title="Buurtkamers die werken"))

@@ -23,8 +23,9 @@ from mutagen.mp4 import MP4
 from mediafeed.errors import TagError
 from mediafeed.manifest import sha256_file
 from mediafeed.media import tags as tags_module
+from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import open_media
-from mediafeed.media.tags import EpisodeTags, copy_tagged, read_tags, write_tags
+from mediafeed.media.tags import copy_tagged, read_tags, write_tags
 from mediafeed.model import Chapter
 from tests import mediafactory as mf
 

@@ -29,6 +29,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
+from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import (
     MediaFile,
     extension_for,
@@ -38,7 +39,7 @@ from mediafeed.media.probe import (
     open_media,
     probe,
 )
-from mediafeed.media.tags import EpisodeTags, copy_tagged, existing_tags, write_tags
+from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.render.notes import plain_text
 

@@ -1,0 +1,294 @@
+"""What an episode's tags are, and the frames each tag format (ID3, MP4, Vorbis comments)
+gets for them."""
+
+# mutagen's frame and file classes have no annotations on their constructors and methods.
+# mypy: disallow-untyped-calls=False
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mutagen import FileType, PaddingInfo, id3
+from mutagen.flac import FLAC, Picture
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+from mediafeed.errors import TagError
+from mediafeed.model import Chapter
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    """Everything written into a file. It is the whole truth for the fields it covers:
+    an empty field removes what an earlier write put there."""
+
+    title: str
+    show: str = ""
+    author: str = ""
+    date: dt.datetime | None = None
+    description: str = ""
+    comment: str = ""
+    season: int | None = None
+    episode: int | None = None
+    genre: str = "Podcast"
+    cover: bytes | None = None
+    cover_mime: str = "image/jpeg"
+    feed_url: str | None = None
+    guid: str | None = None
+    category: str | None = None
+    chapters: tuple[Chapter, ...] = ()
+    language: str | None = None
+
+
+# A fixed amount of padding makes the tag's size depend on its content alone, so writing
+# the same tags twice gives the same bytes, whatever padding the file had before.
+_PADDING = 1024
+UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
+# Order matters: strict parsers first, MPEG audio last since it syncs on anything.
+PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
+_ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
+_ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
+_MP4_OWNED = (
+    "\xa9nam", "\xa9alb", "\xa9ART", "aART", "\xa9day", "desc", "ldes", "\xa9cmt", "trkn", "disk",
+    "tvsn", "tves", "\xa9gen", "covr", "pcst", "purl", "egid", "catg",
+)  # fmt: skip
+_VORBIS_OWNED = (
+    "TITLE", "ALBUM", "ARTIST", "ALBUMARTIST", "DATE", "DESCRIPTION", "COMMENT", "TRACKNUMBER",
+    "DISCNUMBER", "GENRE", "LANGUAGE", "METADATA_BLOCK_PICTURE",
+)  # fmt: skip
+
+
+def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_version: int) -> None:
+    """Tag the file `out` holds, which `audio` is mutagen's reading of (or of its copy)."""
+    duration = float(getattr(audio.info, "length", 0) or 0)
+    out.seek(0)  # mutagen's savers expect a file as it opens one: at its start (FLAC reads)
+    if isinstance(audio, MP3 | WAVE):
+        _write_id3(audio, out, tags, id3_version, duration)
+    elif isinstance(audio, MP4):
+        _write_mp4(audio, out, tags)
+    else:
+        _write_vorbis(audio, out, tags, duration)
+
+
+def open_taggable(handle: io.BufferedIOBase) -> FileType:
+    for parser in PARSERS:
+        try:
+            handle.seek(0)
+            return parser(handle)
+        except Exception:  # noqa: BLE001
+            # Any parser error only means "not this format"; the next one gets a try.
+            continue
+    raise TagError(UNTAGGABLE)
+
+
+def padding(info: PaddingInfo) -> int:
+    return _PADDING
+
+
+def _write_id3(
+    audio: MP3 | WAVE, out: io.BufferedIOBase, tags: EpisodeTags, version: int, duration: float
+) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    fill_id3(audio.tags, tags, duration)
+    if isinstance(audio, MP3):
+        audio.save(out, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=version, padding=padding)
+    else:
+        audio.save(out, v2_version=version, padding=padding)
+
+
+def fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:
+    """Replace our frames in an ID3 tag, keeping every other tool's."""
+    for frame_id in _ID3_OWNED + _ID3_OWNED_MORE:
+        existing.delall(frame_id)
+    # Only the plain comment is ours; iTunes and encoders keep their own described ones.
+    for key, frame in list(existing.items()):
+        if key.startswith("COMM") and not frame.desc:
+            del existing[key]
+    for frame in _id3_frames(tags, duration):
+        existing.add(frame)
+
+
+def _id3_frames(tags: EpisodeTags, duration: float) -> Iterator[id3.Frame]:
+    utf8 = id3.Encoding.UTF8
+    texts: list[tuple[type[id3.Frame], str | None]] = [
+        (id3.TIT2, tags.title),
+        (id3.TALB, tags.show),
+        (id3.TPE1, tags.author),
+        (id3.TCON, tags.genre),
+        (id3.TDES, tags.description),
+        (id3.TGID, tags.guid),
+        (id3.TCAT, tags.category),
+        (id3.TLAN, tags.language),
+        (id3.TRCK, _number(tags.episode)),
+        (id3.TPOS, _number(tags.season)),
+    ]
+    for kind, text in texts:
+        if text:
+            yield kind(encoding=utf8, text=[text])
+    if tags.date is not None:
+        yield id3.TDRC(encoding=utf8, text=[_utc(tags.date).strftime("%Y-%m-%dT%H:%M:%S")])
+    if tags.comment:
+        yield id3.COMM(encoding=utf8, lang="XXX", desc="", text=[tags.comment])
+    if tags.feed_url:
+        yield id3.WFED(url=tags.feed_url)
+    yield id3.PCST(value=1)
+    if tags.cover:
+        yield id3.APIC(encoding=utf8, mime=tags.cover_mime, type=3, desc="", data=tags.cover)
+    yield from _id3_chapters(tags.chapters, duration)
+
+
+def _id3_chapters(chapters: tuple[Chapter, ...], duration: float) -> Iterator[id3.Frame]:
+    """CHAP frames (with title and link) under one ordered top-level table of contents."""
+    spans = list(_spans(chapters, duration))
+    ids = [f"chp{index}" for index in range(len(spans))]
+    for element_id, (chapter, start, end) in zip(ids, spans, strict=True):
+        sub_frames: list[id3.Frame] = [id3.TIT2(encoding=id3.Encoding.UTF8, text=[chapter.title])]
+        if chapter.url:
+            sub_frames.append(id3.WXXX(encoding=id3.Encoding.UTF8, desc="", url=chapter.url))
+        yield id3.CHAP(
+            element_id=element_id,
+            start_time=round(start * 1000),
+            end_time=round(end * 1000),
+            # "offsets unknown": players seek by time, which survives re-encoding.
+            start_offset=0xFFFFFFFF,
+            end_offset=0xFFFFFFFF,
+            sub_frames=sub_frames,
+        )
+    if ids:
+        yield id3.CTOC(
+            element_id="toc",
+            flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[],
+        )
+
+
+def _spans(
+    chapters: tuple[Chapter, ...], duration: float
+) -> Iterator[tuple[Chapter, float, float]]:
+    """Each chapter with its start and end: the next chapter's start, or the file's end."""
+    ordered = sorted(chapters, key=lambda chapter: chapter.start)
+    for index, chapter in enumerate(ordered):
+        end = ordered[index + 1].start if index + 1 < len(ordered) else duration
+        yield chapter, chapter.start, max(end, chapter.start)
+
+
+def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    mp4: Any = audio.tags
+    for key in _MP4_OWNED:
+        mp4.pop(key, None)
+    texts = {
+        "\xa9nam": tags.title,
+        "\xa9alb": tags.show,
+        "\xa9ART": tags.author,
+        "aART": tags.author,
+        "\xa9gen": tags.genre,
+        # iTunes shows `desc` in lists and cuts it at 255 characters; `ldes` is the full text.
+        "desc": tags.description[:255],
+        "ldes": tags.description,
+        "\xa9cmt": tags.comment,
+        "purl": tags.feed_url,
+        "egid": tags.guid,
+        "catg": tags.category,
+    }
+    for key, text in texts.items():
+        if text:
+            mp4[key] = [text]
+    if tags.date is not None:
+        mp4["\xa9day"] = [_utc(tags.date).strftime("%Y-%m-%dT%H:%M:%SZ")]
+    if tags.episode is not None:
+        mp4["trkn"] = [(tags.episode, 0)]
+        mp4["tves"] = [tags.episode]
+    if tags.season is not None:
+        mp4["disk"] = [(tags.season, 0)]
+        mp4["tvsn"] = [tags.season]
+    mp4["pcst"] = True
+    if tags.cover:
+        png = tags.cover_mime == "image/png"
+        image_format = MP4Cover.FORMAT_PNG if png else MP4Cover.FORMAT_JPEG
+        mp4["covr"] = [MP4Cover(tags.cover, imageformat=image_format)]
+    audio.save(out, padding=padding)
+
+
+def _write_vorbis(
+    audio: FileType, out: io.BufferedIOBase, tags: EpisodeTags, duration: float
+) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    comments: Any = audio.tags
+    owned = set(_VORBIS_OWNED)
+    for key in list(comments.keys()):
+        if key.upper() in owned or _is_chapter_key(key):
+            del comments[key]
+    texts = [
+        ("TITLE", tags.title),
+        ("ALBUM", tags.show),
+        ("ARTIST", tags.author),
+        ("ALBUMARTIST", tags.author),
+        ("DATE", tags.date and _utc(tags.date).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("DESCRIPTION", tags.description),
+        ("COMMENT", tags.comment),
+        ("TRACKNUMBER", _number(tags.episode)),
+        ("DISCNUMBER", _number(tags.season)),
+        ("GENRE", tags.genre),
+        ("LANGUAGE", tags.language),
+    ]
+    for key, text in texts:
+        if text:
+            comments[key] = [text]
+    for index, (chapter, start, _end) in enumerate(_spans(tags.chapters, duration), start=1):
+        # The Vorbis chapter extension, which ffmpeg and several players read.
+        comments[f"CHAPTER{index:03d}"] = [_timestamp(start)]
+        comments[f"CHAPTER{index:03d}NAME"] = [chapter.title]
+        if chapter.url:
+            comments[f"CHAPTER{index:03d}URL"] = [chapter.url]
+    picture = _picture(tags) if tags.cover else None
+    if isinstance(audio, FLAC):
+        audio.clear_pictures()
+        if picture is not None:
+            audio.add_picture(picture)
+    elif picture is not None:
+        encoded = base64.b64encode(picture.write()).decode("ascii")
+        comments["METADATA_BLOCK_PICTURE"] = [encoded]
+    save: Callable[..., None] = audio.save
+    save(out, padding=padding)
+
+
+def _picture(tags: EpisodeTags) -> Picture:
+    picture = Picture()
+    picture.type = 3  # front cover
+    picture.mime = tags.cover_mime
+    picture.data = tags.cover or b""
+    return picture
+
+
+def _is_chapter_key(key: str) -> bool:
+    upper = key.upper()
+    return upper.startswith("CHAPTER") and upper[7:10].isdigit()
+
+
+def _timestamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def _number(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # Tag formats carry no time zone; UTC is the one reading that is the same everywhere.
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
