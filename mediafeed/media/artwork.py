@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 from mediafeed.errors import MediafeedError
@@ -27,14 +26,3 @@ def resized_jpeg(source: Path, width: int) -> bytes:
     out = io.BytesIO()
     resized.save(out, "JPEG", quality=88, optimize=True, progressive=True)
     return out.getvalue()
-
-
-def write_variant(source: Path, target: Path, width: int) -> Path:
-    """Make the variant unless it is newer than the artwork: rebuilds read no image."""
-    if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(resized_jpeg(source, width))
-    os.replace(tmp, target)
-    return target

@@ -42,11 +42,9 @@ class _Kind:
     extension: str
 
 
-# The one map from content to enclosure MIME type. Apple Podcasts documents audio/mpeg,
-# audio/x-m4a and video/mp4 (and only accepts those three of these formats); the others
-# are what Podcast Index and open-source apps expect. Ogg Opus is audio/ogg, not
-# audio/opus: RFC 7845 registers Ogg files as audio/ogg and audio/opus names bare RTP
-# payloads, which some apps refuse to download as an enclosure.
+# The one map from content to enclosure MIME type: Apple documents audio/mpeg, audio/x-m4a
+# and video/mp4; the others are what Podcast Index and open-source apps expect. Ogg Opus
+# is audio/ogg (RFC 7845); audio/opus names bare RTP payloads, which some apps refuse.
 _MP3 = _Kind("mp3", "audio/mpeg", ".mp3")
 _M4A = _Kind("aac", "audio/x-m4a", ".m4a")
 _M4A_ALAC = _Kind("alac", "audio/x-m4a", ".m4a")
@@ -74,8 +72,6 @@ _MIN_FRAMES = 4
 _MIN_COVERAGE = 0.9
 # A header that promises more audio than the file holds means a cut-off download or copy.
 _TRUNCATION_SLACK = 0.5
-
-
 # Reads this large cost few system calls; the buffer is reused, so size never costs memory.
 _BLOCK = 1 << 20
 
@@ -202,7 +198,12 @@ def extension_matches(path: Path, info: MediaInfo | MediaFile) -> bool:
 
 
 def _size(path: Path) -> int:
-    found = _stat(path)
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        raise MediaError("file not found", path=path) from None
+    except OSError as exc:
+        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     if not stat.S_ISREG(found.st_mode):
         raise MediaError("not a regular file", path=path)
     if found.st_size == 0:
@@ -397,12 +398,3 @@ def _walk_frames_with_mutagen(handle: io.BufferedIOBase, start: int, size: int) 
             break
         count, end = count + 1, handle.tell()
     return count, end
-
-
-def _stat(path: Path) -> os.stat_result:
-    try:
-        return path.stat()
-    except FileNotFoundError:
-        raise MediaError("file not found", path=path) from None
-    except OSError as exc:
-        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc

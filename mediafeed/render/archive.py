@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from mediafeed.links import FEED_KEY, Links
 from mediafeed.model import Episode, Show
-from mediafeed.render.feed import render_feed
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 ARCHIVE_MARK = f'<fh:archive xmlns:fh="{HISTORY_NS}"/>'.encode()
@@ -61,11 +60,6 @@ def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[F
         key = archive_key(number)
         documents.append(FeedPage(key, tuple(page), links.url(key), tuple(paging), archive=True))
     return documents
-
-
-def render_page(show: Show, page: FeedPage, *, links: Links) -> bytes:
-    xml = render_feed(show, page.episodes, links=links, self_url=page.self_url, paging=page.paging)
-    return mark_archive(xml) if page.archive else xml
 
 
 def mark_archive(xml: bytes) -> bytes:
