@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +38,15 @@ from mediafeed.model import (
     episode_from_record,
     episode_record,
 )
-from mediafeed.output import Linkable, files_under, link_or_copy, remove_files, write_if_changed
+from mediafeed.output import (
+    Folders,
+    Linkable,
+    files_under,
+    link_or_copy,
+    remove_files,
+    write_if_changed,
+    write_new,
+)
 from mediafeed.render.archive import FeedPage, feed_pages, mark_archive
 from mediafeed.render.feed import chapters_json, render_feed, render_items
 from mediafeed.render.pages import (
@@ -45,6 +54,7 @@ from mediafeed.render.pages import (
     episodes_by_year,
     render_episode_page,
     render_gone_page,
+    render_rows,
     render_show_page,
     render_year_page,
 )
@@ -75,23 +85,34 @@ class Planned:
 def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | EpisodeError]:
     """Each episode file with what it holds or what is wrong with it, by name. A file is
     parsed once per content and code; its hash comes from the cache while its stat holds."""
-    files = [str(path) for path in episode_files(episodes_dir)]
-    made_from = {}
-    for path in files:
+    paths = [str(path) for path in episode_files(episodes_dir)]
+    read: dict[str, bytes] = {}
+    made_from: dict[str, str] = {}
+    for path in paths:
         with contextlib.suppress(OSError):  # vanished or unreadable: parsing it says so
-            made_from[path] = memo_key("episode", path, cache.sha256(path))
+            stat = os.stat(path)
+            digest = cache.known_sha256(path, stat)
+            if digest is None:
+                started = time.time_ns()
+                with open(path, "rb") as handle:
+                    read[path] = handle.read()
+                digest = hashlib.sha256(read[path]).hexdigest()
+                cache.remember_sha256(path, stat, digest, checked_ns=started)
+            made_from[path] = memo_key("episode", path, digest)
     known = cache.get_many("episode", list(made_from.values()))
     found: list[Episode | EpisodeError] = []
-    for path in files:
-        key = made_from.get(path)
-        record = known.get(key) if key else None
-        if record is not None:
+    for path in paths:
+        key = made_from.get(path, "")
+        if key in known:
             with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
-                found.append(episode_from_record(record))
+                found.append(episode_from_record(known[key]))
                 continue
         try:
-            with open(path, "rb") as handle:
-                episode = parse_episode_file(Path(path), handle.read())
+            raw = read.get(path)
+            if raw is None:
+                with open(path, "rb") as handle:
+                    raw = handle.read()
+            episode = parse_episode_file(Path(path), raw)
         except OSError as exc:
             found.append(EpisodeError(exc.strerror or "cannot read", path=path))
             continue
@@ -126,23 +147,18 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     planned = [
         *_artwork(show, cache),
         *_episode_files(show, public, links, base, cache),
-        *(
-            Planned(
-                keys.episode_page_key(ep.slug),
-                memo_key(base, "gone", ep.slug),
-                partial(_page, render_gone_page, show, ep.slug, links=links),
-            )
-            for ep in gone
-        ),
+        *(_plan(keys.episode_page_key(ep.slug), partial(_page, render_gone_page, show, ep.slug,
+                links=links), base, "gone", ep.slug) for ep in gone),
         *_listings(show, public, links, base, cache),
-    ]
-    objects = _place(out, planned, cache)
-    objects.update(_linked(show, public, cache))
+    ]  # fmt: skip
     last = cache.get(BUILT, str(out))
     before = set(last) if isinstance(last, list) else files_under(out)
+    objects = _place(out, planned, cache)
+    objects.update(_linked(show, public, cache))
     remove_files(out, before - objects.keys())
-    cache.put(BUILT, str(out), sorted(objects))
-    for kind in ("episode", "output", "item"):
+    if not isinstance(last, list) or before != objects.keys():
+        cache.put(BUILT, str(out), sorted(objects))
+    for kind in ("episode", "output", "item", "row"):
         cache.keep_only(kind, cache.used(kind))
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
@@ -163,24 +179,23 @@ def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
     )
 
 
+def _plan(key: str, render: Callable[[], bytes], *made_from: object) -> Planned:
+    return Planned(key, memo_key(*made_from), render)
+
+
+def _page(render: Callable[..., str], *args: object, **kwargs: object) -> bytes:
+    return render(*args, **kwargs).encode("utf-8")
+
+
 def _artwork(show: Show, cache: Cache) -> list[Planned]:
     source = show.root / show.artwork
     try:
         digest = cache.sha256(source)
     except OSError:
-        raise MediafeedError(
-            f"artwork {show.artwork!r} not found",
-            path=show.root / "mediafeed.toml",
-            field="artwork",
-        ) from None
-    return [
-        Planned(
-            keys.artwork_variant_key(width),
-            memo_key("artwork", digest, width),
-            partial(resized_jpeg, source, width),
-        )
-        for width in keys.ARTWORK_WIDTHS
-    ]
+        raise MediafeedError(f"artwork {show.artwork!r} not found",
+                             path=show.root / "mediafeed.toml", field="artwork") from None  # fmt: skip
+    return [_plan(keys.artwork_variant_key(width), partial(resized_jpeg, source, width),
+                  "artwork", digest, width) for width in keys.ARTWORK_WIDTHS]  # fmt: skip
 
 
 def _episode_files(
@@ -189,128 +204,104 @@ def _episode_files(
     planned = []
     for ep in public:
         transcript = _named_file(show, ep, "transcript", ep.transcript, cache)
-        planned.append(
-            Planned(
-                keys.episode_page_key(ep.slug),
-                memo_key(base, "page", ep.made_from, transcript),
-                partial(_page, render_episode_page, show, ep, links=links),
-            )
-        )
+        page = partial(_page, render_episode_page, show, ep, links=links)
+        planned.append(_plan(keys.episode_page_key(ep.slug), page, base, "page", ep.made_from,
+                             transcript))  # fmt: skip
         if ep.chapters:
-            planned.append(
-                Planned(
-                    keys.chapters_key(ep.slug),
-                    memo_key(base, "chapters", ep.made_from),
-                    partial(chapters_json, ep, links=links),
-                )
-            )
+            chapters = partial(chapters_json, ep, links=links)
+            planned.append(_plan(keys.chapters_key(ep.slug), chapters, base, "chapters",
+                                 ep.made_from))  # fmt: skip
     return planned
-
-
-def _page(render: Callable[..., str], *args: object, **kwargs: object) -> bytes:
-    return render(*args, **kwargs).encode("utf-8")
 
 
 def _listings(
     show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
 ) -> list[Planned]:
     """The feed and its archive pages, the show page, the year pages and the stylesheet."""
-    items = partial(_feed_items, show, links=links, base=base, cache=cache)
     planned = []
     for page in feed_pages(show, public, links=links):
-        made_from = memo_key(
-            base,
-            page.key,
-            page.self_url,
-            page.paging,
-            page.archive,
-            [ep.made_from for ep in page.episodes],
-        )
-        planned.append(Planned(page.key, made_from, partial(_feed_page, show, page, links, items)))
+        render = partial(_feed_page, show, page, links=links, base=base, cache=cache)
+        planned.append(_plan(page.key, render, base, page.key, page.self_url, page.paging,
+                             page.archive, [ep.made_from for ep in page.episodes]))  # fmt: skip
+    rows = partial(_list_rows, show, base=base, cache=cache)
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
-    planned.append(
-        Planned(
-            keys.SHOW_PAGE_KEY,
-            memo_key(base, "show", years, [ep.made_from for ep in newest]),
-            partial(_page, render_show_page, show, newest, links=links, years=years),
-        )
-    )
+    render = partial(_page, render_show_page, show, newest, links=links, years=years, rows=rows)
+    planned.append(_plan(keys.SHOW_PAGE_KEY, render, base, "show", years,
+                         [ep.made_from for ep in newest]))  # fmt: skip
     for year, episodes in by_year.items():
-        planned.append(
-            Planned(
-                keys.year_page_key(year),
-                memo_key(base, "year", year, years, [ep.made_from for ep in episodes]),
-                partial(_page, render_year_page, show, year, episodes, links=links, years=years),
-            )
-        )
-    planned.append(Planned(keys.STYLESHEET_KEY, memo_key(base, "css"), partial(stylesheet, show)))
+        render = partial(_page, render_year_page, show, year, episodes, links=links, years=years,
+                         rows=rows)  # fmt: skip
+        planned.append(_plan(keys.year_page_key(year), render, base, "year", year, years,
+                             [ep.made_from for ep in episodes]))  # fmt: skip
+    planned.append(_plan(keys.STYLESHEET_KEY, partial(stylesheet, show), base, "css"))
     return planned
 
 
-def _feed_page(
-    show: Show, page: FeedPage, links: Links, items: Callable[[Sequence[Episode]], list[bytes]]
-) -> bytes:
-    xml = render_feed(
-        show,
-        page.episodes,
-        links=links,
-        self_url=page.self_url,
-        paging=page.paging,
-        items=items(page.episodes),
-    )
+def _feed_page(show: Show, page: FeedPage, *, links: Links, base: str, cache: Cache) -> bytes:
+    """A feed document whose items are each rendered once per content: adding an episode
+    to a show of thousands renders one item, not the feed's every item."""
+    episodes = page.episodes
+    items = _remembered(cache, "item", [memo_key(base, "item", ep.made_from) for ep in episodes],
+                        lambda todo: [item.decode() for item in render_items(
+                            show, [episodes[index] for index in todo], links=links)])  # fmt: skip
+    xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
+                      items=[item.encode() for item in items])  # fmt: skip
     return mark_archive(xml) if page.archive else xml
 
 
-def _feed_items(
-    show: Show, episodes: Sequence[Episode], *, links: Links, base: str, cache: Cache
-) -> list[bytes]:
-    """Each episode's `<item>`, rendered once per content: adding an episode to a show of
-    thousands renders one item, not the feed's every item."""
-    item_keys = [memo_key(base, "item", ep.made_from) for ep in episodes]
-    known = cache.get_many("item", item_keys)
-    missing = [index for index, key in enumerate(item_keys) if key not in known]
-    rendered = render_items(show, [episodes[index] for index in missing], links=links)
-    for index, item in zip(missing, rendered, strict=True):
-        known[item_keys[index]] = item.decode("utf-8")
-        cache.put("item", item_keys[index], known[item_keys[index]])
-    return [known[key].encode("utf-8") for key in item_keys]
+def _list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int, *,
+               base: str, cache: Cache) -> list[str]:  # fmt: skip
+    """The rows of a page's list of episodes, each rendered once per content: adding an
+    episode to a year of hundreds renders its row, not the year's."""
+    row_keys = [memo_key(base, "row", page_key, level, ep.made_from) for ep in episodes]
+    return _remembered(cache, "row", row_keys, lambda todo: render_rows(
+        show, [episodes[index] for index in todo], page_key, level))  # fmt: skip
+
+
+def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
+                render: Callable[[list[int]], Sequence[str]]) -> list[str]:  # fmt: skip
+    """Fragments by key from the cache; `render` makes those missing, by their index."""
+    known = cache.get_many(kind, fragment_keys)
+    missing = [index for index, key in enumerate(fragment_keys) if key not in known]
+    for index, made in zip(missing, render(missing), strict=True):
+        known[fragment_keys[index]] = made
+        cache.put(kind, fragment_keys[index], made)
+    return [str(known[key]) for key in fragment_keys]
 
 
 def _place(out: Path, planned: Sequence[Planned], cache: Cache) -> dict[str, OutputObject]:
     """Write each planned file whose bytes on disk are not those its inputs make."""
     made = cache.get_many("output", [plan.made_from for plan in planned])
+    folders = Folders()
     objects = {}
     for plan in planned:
         path = os.path.join(out, plan.key)
         digest = made.get(plan.made_from)
-        size = _intact_size(path, digest, cache) if isinstance(digest, str) else None
-        if size is None:
+        try:
+            stat: os.stat_result | None = os.stat(path)
+        except FileNotFoundError:
+            stat = None
+        if stat is None or not isinstance(digest, str) or cache.sha256(path, stat) != digest:
             data = plan.render()
             digest = hashlib.sha256(data).hexdigest()
-            stat = write_if_changed(path, data)
+            if stat is None:
+                folders.make(os.path.dirname(path))
+                stat = write_new(path, data)
+            else:
+                stat = write_if_changed(path, data)
             cache.remember_sha256(path, stat, digest, written=True)
             cache.put("output", plan.made_from, digest)
-            size = stat.st_size
         objects[plan.key] = OutputObject(
             key=plan.key,
             path=path,
-            size=size,
-            sha256=str(digest),
+            size=stat.st_size,
+            sha256=digest,
             content_type=content_type(plan.key),
             cache_control=cache_control(plan.key),
         )
     return objects
-
-
-def _intact_size(path: str, digest: str, cache: Cache) -> int | None:
-    """The file's size if it holds the bytes with this hash, else None."""
-    try:
-        stat = os.stat(path)
-        return stat.st_size if cache.sha256(path, stat) == digest else None
-    except OSError:
-        return None
 
 
 def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, OutputObject]:
@@ -327,7 +318,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
         if not ep.enclosure_url:
             key = keys.media_key(ep)
             path = os.path.join(out, key)
-            stat = _link(verify_media(show, ep, cache), path, ep.media.sha256, cache)
+            stat = link_or_copy(verify_media(show, ep, cache), path)
             # The facts the build just verified: no second read of a large file.
             objects[key] = OutputObject(
                 key=key,
@@ -339,8 +330,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
             )
     for key, source in files.items():
         path = os.path.join(out, key)
-        found = Linkable(source, os.stat(source))
-        stat = _link(found, path, cache.sha256(source, found.stat), cache)
+        stat = link_or_copy(Linkable(source, os.stat(source)), path)
         objects[key] = OutputObject(
             key=key,
             path=path,
@@ -350,16 +340,6 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
             cache_control=cache_control(key),
         )
     return objects
-
-
-def _link(source: Linkable, target: str, digest: str, cache: Cache) -> os.stat_result:
-    """Link a file whose content hash is known into feed/. A new link changes the file's
-    change time, not its bytes: the hash is noted for both names as they are now."""
-    stat = link_or_copy(source, target)
-    if stat.st_ino == source.stat.st_ino and stat.st_ctime_ns != source.stat.st_ctime_ns:
-        cache.remember_sha256(source.path, stat, digest)
-        cache.remember_sha256(target, stat, digest)
-    return stat
 
 
 def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache) -> str | None:

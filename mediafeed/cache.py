@@ -1,7 +1,7 @@
 """Everything mediafeed remembers locally between runs: one SQLite file, `.mediafeed/cache.db`.
 
 Two tables. `files` holds the SHA-256 of files by path, trusted while the file's stat
-signature (size, modification and change time, inode) is what it was when hashed, and only
+signature (size, modification time, inode) is what it was when hashed, and only
 once the file was older than a racy window at that moment, so a file rewritten within one
 timestamp tick is hashed again. `memo` holds plain JSON values under keys made from the
 content of their inputs and the fingerprint of the code that made them: an edit, an
@@ -75,9 +75,9 @@ def memo_key(*parts: object) -> str:
 
 
 def signature(stat: os.stat_result) -> str:
-    # ctime cannot be set by a user: a file replaced by an older one (cp -p, unzip,
-    # rsync -a) keeps neither its change time nor, mostly, its inode.
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+    # A file replaced by an older one (cp -p, unzip, rsync -a) comes with another time or
+    # another inode; one rewritten within the same tick is caught by the racy window.
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
 class Cache:
@@ -177,6 +177,13 @@ class Cache:
         """Stored values by key, for those of `keys` there are."""
         found: dict[str, Any] = {}
         wanted = [key for key in dict.fromkeys(keys) if (kind, key) not in self._new_values]
+        if len(wanted) > 500:  # most of a kind: one pass over it beats many look-ups
+            wanted_set = set(wanted)
+            for key, value in self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,)):
+                if key in wanted_set:
+                    with contextlib.suppress(TypeError, ValueError):
+                        found[key] = json.loads(value)
+            wanted = []
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -202,7 +209,10 @@ class Cache:
         return self._used.get(kind, set())
 
     def keep_only(self, kind: str, keys: set[str]) -> None:
-        """Forget the values of `kind` not under `keys`: what the last run used stays."""
+        """Forget the values of `kind` not under `keys`: what the last run used stays. Only
+        a run that stored values of the kind looks: the others leave as many as they found."""
+        if not any(entry[0] == kind for entry in self._new_values):
+            return
         rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
         gone = [(kind, key) for (key,) in rows if key not in keys]
         for entry in list(self._new_values):

@@ -48,9 +48,9 @@ def write_atomic(
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
     """Leave the file alone when it holds these bytes, else replace it whole. A file that
-    is not there yet is written straight, a third of the calls of a temp file and a rename:
-    the build trusts an output only after checking its content hash, so a file half
-    written by a build that was stopped is made again by the next."""
+    is not there yet is written straight (`write_new`), a third of the calls of a temp file
+    and a rename: the build trusts an output only after checking its content hash, so a
+    file half written by a build that was stopped is made again by the next."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as handle:
@@ -58,13 +58,14 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_resul
             if stat.st_size == len(data) and handle.read() == data:
                 return stat
     except FileNotFoundError:
-        return _write_new(path, data)
+        return write_new(path, data)
     except OSError:
         pass
     return write_atomic(path, data)
 
 
-def _write_new(path: str, data: bytes) -> os.stat_result:
+def write_new(path: str, data: bytes) -> os.stat_result:
+    """Write a file that is not there yet, in a folder that is."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags, 0o666)
@@ -77,6 +78,19 @@ def _write_new(path: str, data: bytes) -> os.stat_result:
         handle.write(data)
         handle.flush()
         return os.fstat(handle.fileno())
+
+
+class Folders:
+    """The folders a build has made sure of, so each is made once: a full build of a large
+    show writes into ten thousand new ones."""
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+
+    def make(self, folder: str) -> None:
+        if folder not in self.known:
+            os.makedirs(folder, exist_ok=True)
+            self.known.add(folder)
 
 
 @dataclass(frozen=True)

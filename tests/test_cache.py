@@ -221,7 +221,7 @@ def test_a_transcript_edited_with_an_old_time_stamp_reaches_the_page(
     path.write_text(path.read_text().replace("audio:", "transcript: transcripts/t.txt\naudio:"))
     build(load_show(show), links=LINKS, now=NOW)
     transcript.write_text("Tweede versie van de tekst.\n")
-    os.utime(transcript, ns=OLD)
+    os.utime(transcript, ns=(OLD[0] + 10**9, OLD[1] + 10**9))  # older than the build still
     build(load_show(show), links=LINKS, now=NOW)
     page = (show / "feed" / "episodes" / slugs[0] / "index.html").read_text()
     assert "Tweede versie" in page and "Eerste versie" not in page

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -154,10 +155,14 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
     }
 
 
-def _episode_rows(
-    show: Show, loc: Locale, episodes: Sequence[Episode], page_key: str, *, level: int
-) -> list[Markup]:
-    """Each episode's `<li>` in a page's list of episodes."""
+# Makes the rows of a page's list of episodes: given the episodes, the page's key and the
+# heading level, each row's HTML. The build hands one in that remembers rows it made.
+RowMaker = Callable[[Sequence[Episode], str, int], Sequence[str]]
+
+
+def render_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int) -> list[str]:
+    """Each episode's `<li>` in the list of episodes on the page at `page_key`."""
+    loc = Locale.for_language(show.language)
     template = find_template(show, ROW_TEMPLATE)
 
     def render(episode: Episode) -> str:
@@ -171,7 +176,13 @@ def _episode_rows(
             show, ROW_TEMPLATE, {"row": row, "loc": loc, "level": level}, template=template
         )
 
-    return [Markup(render(episode)) for episode in episodes]  # noqa: S704 (rendered autoescaped)
+    return [render(episode) for episode in episodes]
+
+
+def _rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int,
+          rows: RowMaker | None) -> list[Markup]:  # fmt: skip
+    made = (rows or partial(render_rows, show))(episodes, page_key, level)
+    return [Markup(row) for row in made]  # noqa: S704 (rendered autoescaped)
 
 
 # A long show's home page lists its latest episodes and links a page per year for the rest:
@@ -207,6 +218,7 @@ def render_show_page(
     links: Links,
     years: Sequence[int] = (),
     stylesheet_key: str = STYLESHEET_KEY,
+    rows: RowMaker | None = None,
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
@@ -217,7 +229,7 @@ def render_show_page(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
         og_image=links.image(show.artwork),
-        rows=_episode_rows(show, loc, episodes, SHOW_PAGE_KEY, level=3),
+        rows=_rows(show, episodes, SHOW_PAGE_KEY, 3, rows),
         years=year_links(years, SHOW_PAGE_KEY),
     )
     return render_template(show, "show.html", context)
@@ -231,6 +243,7 @@ def render_year_page(
     links: Links,
     years: Sequence[int],
     stylesheet_key: str = STYLESHEET_KEY,
+    rows: RowMaker | None = None,
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
@@ -243,7 +256,7 @@ def render_year_page(
         heading=heading,
         description=f"{heading}: {' '.join(show.description.split())}",
         og_image=links.image(show.artwork),
-        rows=_episode_rows(show, loc, episodes, page_key, level=2),
+        rows=_rows(show, episodes, page_key, 2, rows),
         years=year_links(years, page_key, current=year),
     )
     return render_template(show, "year.html", context)
