@@ -206,7 +206,7 @@ def _episode_files(
         transcript = _named_file(show, ep, "transcript", ep.transcript, cache)
         page = partial(_page, render_episode_page, show, ep, links=links)
         planned.append(_plan(keys.episode_page_key(ep.slug), page, base, "page", ep.made_from,
-                             transcript))  # fmt: skip
+                             transcript or ""))  # fmt: skip
         if ep.chapters:
             chapters = partial(chapters_json, ep, links=links)
             planned.append(_plan(keys.chapters_key(ep.slug), chapters, base, "chapters",
