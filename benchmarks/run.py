@@ -15,6 +15,7 @@ import json
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,7 @@ class Bench:
         self.code_env = {tag: tools.code_env(env, code, work / f"home-{tag}")
                          for tag, code in codes.items()}  # fmt: skip
         self.runs: list[dict[str, Any]] = []
-        self.pairs: list[dict[str, Any]] = []
+        self.comparisons: dict[tuple[str, str, str], float | None] = {}
         self.peak_rss_mb = 0.0
         self.this_first = True
         self.failures: list[dict[str, Any]] = []
@@ -87,32 +88,58 @@ class Bench:
         return result
 
     def pair(self, scenario: str, label: str, args: Callable[[str], list[str]], *,
-             budget: float | None = BUDGET) -> dict[str, Run | None]:  # fmt: skip
+             budget: float | None = BUDGET) -> None:  # fmt: skip
         """The same command of both versions, one after the other, the one going first
-        alternating from pair to pair so that the machine's noise falls on both."""
+        alternating from pair to pair so that the machine's noise falls on both. Pairs of
+        the same scenario and label are repeats: the comparison takes the median of each."""
         order = ["this", "base"] if self.this_first else ["base", "this"]
         self.this_first = not self.this_first
-        done = {tag: self.time(scenario, label, args(tag), code=tag) for tag in order}
-        self.compare(scenario, label, done["this"], done["base"], budget=budget)
-        return done
+        for tag in order:
+            self.time(scenario, label, args(tag), code=tag)
+        self.compare(scenario, label, budget=budget)
 
-    def compare(self, scenario: str, label: str, this: Run | None, base: Run | None, *,
-                budget: float | None, against: str = "") -> None:  # fmt: skip
-        ratio = this.seconds / base.seconds if this and base else None
-        self.pairs.append({
-            "scenario": scenario, "what": label, "against": against or BASE_COMMIT,
-            "this_seconds": this and round(this.seconds, 3),
-            "this_cpu": this and round(this.cpu_seconds, 3),
-            "base_seconds": base and round(base.seconds, 3),
-            "base_cpu": base and round(base.cpu_seconds, 3),
-            "ratio": None if ratio is None else round(ratio, 3), "budget": budget,
-            "within": None if budget is None or ratio is None else ratio <= budget,
-        })  # fmt: skip
+    def compare(self, scenario: str, label: str, *, budget: float | None,
+                against: str = BASE_COMMIT) -> None:  # fmt: skip
+        """A row of the comparison: this code's median run next to `against`'s (d0b6d18
+        under a terminal, unless told otherwise), the ratio of the two and the budget."""
+        key = (scenario, label, against)
+        if key not in self.comparisons:
+            self.comparisons[key] = budget
+
+    def comparison_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for (scenario, label, against), budget in self.comparisons.items():
+            this = self.median(scenario, label, self.codes["this"].name)
+            # Against a version (d0b6d18, with or without a terminal), or another tool.
+            base = (self.median(scenario, label, against) if against.startswith(BASE_COMMIT)
+                    else self.median(scenario, against))  # fmt: skip
+            ratio = this["seconds"] / base["seconds"] if this and base else None
+            cpu = this["cpu"] / base["cpu"] if this and base and base["cpu"] else None
+            rows.append({
+                "scenario": scenario, "what": label, "against": against,
+                "runs": (this or base or {"runs": 0})["runs"],
+                "this_seconds": this and this["seconds"], "this_cpu": this and this["cpu"],
+                "base_seconds": base and base["seconds"], "base_cpu": base and base["cpu"],
+                "ratio": None if ratio is None else round(ratio, 3),
+                "cpu_ratio": None if cpu is None else round(cpu, 3), "budget": budget,
+                "within": None if budget is None or ratio is None else ratio <= budget,
+            })  # fmt: skip
+        return rows
+
+    def median(self, scenario: str, label: str, code: str = "") -> dict[str, Any] | None:
+        """Median wall and CPU seconds of the runs of one tool or version; None when one of
+        them failed (or none ran)."""
+        rows = [r for r in self.runs
+                if r["scenario"] == scenario and r["tool"] == label and r["code"] == code]  # fmt: skip
+        if not rows or any(r["seconds"] is None for r in rows):
+            return None
+        return {"seconds": round(statistics.median(r["seconds"] for r in rows), 3),
+                "cpu": round(statistics.median(r["cpu_seconds"] for r in rows), 3),
+                "runs": len(rows)}  # fmt: skip
 
     def seconds(self, scenario: str, label: str, code: str = "") -> float | None:
-        return next(r["seconds"] for r in self.runs
-                    if r["scenario"] == scenario and r["tool"] == label
-                    and r["code"] == code)  # fmt: skip
+        found = self.median(scenario, label, code)
+        return found and found["seconds"]
 
 
 def ratio(top: float | None, bottom: float | None) -> float | None:
@@ -133,8 +160,8 @@ def extract_base(target: Path) -> Code:
     return Code(BASE_COMMIT, target)
 
 
-def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int]
-                  ) -> dict[str, Any]:  # fmt: skip
+def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int],
+                  repeat: int) -> dict[str, Any]:  # fmt: skip
     """(a) the first publish of a show with large media, next to plain copy tools."""
     name = "a: first publish"
     url = bucket_store.endpoint_url
@@ -142,16 +169,18 @@ def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dic
     total = showgen.large_media_show(source, work / "encode", files=size["media_files"],
                                      megabytes_each=size["media_mb_each"], bucket="unused",
                                      endpoint=url)  # fmt: skip
+    # Each run publishes its own copy (media hard-linked) to a bucket of its own.
     shows: dict[str, Path] = {}
-    for variant in ("", "force-"):
-        for tag in bench.codes:
-            key = f"{variant}{tag}"
-            shows[key] = work / f"show-a-{key}"
-            showgen.copy_show(source, shows[key], bucket=f"mf-a-{key}", endpoint=url)
+    keys = [f"{tag}-{attempt}" for attempt in range(repeat) for tag in bench.codes]
+    for key in [*keys, *(f"force-{tag}" for tag in bench.codes)]:
+        shows[key] = work / f"show-a-{key}"
+        showgen.copy_show(source, shows[key], bucket=f"mf-a-{key}", endpoint=url)
     bucket_store.make_buckets([f"mf-a-{key}" for key in shows]
                               + ["s5-a", "rc-a", "awscp-a", "awssync-a"])  # fmt: skip
     media = str(source / "media")
-    bench.pair(name, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
+    for attempt in range(repeat):
+        bench.pair(name, "mediafeed publish",
+                   lambda tag, n=attempt: tools.mediafeed(shows[f"{tag}-{n}"], "publish"))  # fmt: skip
     bench.pair(name, "mediafeed publish --force (no check)",
                lambda tag: tools.mediafeed(shows[f"force-{tag}"], "publish", "--force"))  # fmt: skip
     bench.time(name, "s5cmd cp", tools.s5cmd(url, "cp", f"{media}/*", "s3://s5-a/show/media/"))
@@ -161,7 +190,7 @@ def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dic
     bench.time(name, "aws s3 sync",
                tools.aws(url, "s3", "sync", media, "s3://awssync-a/show/media"))  # fmt: skip
     others = ["s5cmd cp", "rclone copy", "aws s3 cp --recursive", "aws s3 sync"]
-    fastest = min(others, key=lambda label: bench.seconds(name, label))
+    fastest = min(others, key=lambda label: bench.seconds(name, label) or 0)
     best = bench.seconds(name, fastest)
     this = bench.seconds(name, "mediafeed publish", bench.codes["this"].name)
     base = bench.seconds(name, "mediafeed publish", BASE_COMMIT)
@@ -176,14 +205,14 @@ def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dic
     }
 
 
-def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int]
-               ) -> dict[str, Any]:  # fmt: skip
+def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int],
+               repeat: int) -> dict[str, Any]:  # fmt: skip
     """(b), (c), (d): a show of many episodes: build, unchanged re-publish, one added."""
     count = size["episodes"]
     url = bucket_store.endpoint_url
     bucket_store.make_buckets(["mf-b-this", "mf-b-base", "s5-b", "rc-b"])
     shows, sources = {}, {}
-    for tag in ("this", "base", "base-no-terminal"):
+    for tag in ("this", "base"):
         shows[tag] = work / f"show-b-{tag}"
         items, sources[tag] = showgen.many_episode_show(shows[tag], work / "encode", count=count,
                                                         bucket=f"mf-b-{tag}", endpoint=url)  # fmt: skip
@@ -197,74 +226,102 @@ def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[s
 
     d = "d: build"
     full = f"mediafeed build (full, {count})"
-    this_full = bench.time(d, full, build("this"), code="this")
-    base_full = bench.time(d, full, build("base"), code="base")
-    base_plain = bench.time(d, full, build("base-no-terminal"), code="base", terminal=False)
-    bench.compare(d, full, this_full, base_full, budget=None)
-    bench.compare(d, full, this_full, base_plain, budget=BUDGET_FULL_BUILD,
-                  against=f"{BASE_COMMIT}, no terminal")  # fmt: skip
-    # What the syncs and the bare writes copy: this code's built folder, or d0b6d18's
-    # where this code failed (the two differ in a few bytes of markup at most).
-    out = str(shows["this" if this_full else "base"] / "feed")
-    rclone_sync = tools.rclone("sync", "--checksum", out, "store:rc-b/show")
-
-    def s5_sync() -> list[str]:
-        return tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/")
-
+    plain = f"{BASE_COMMIT}, no terminal"
+    # Each full build needs a show never built: the first repeat builds the shows that
+    # (b) and (c) go on with, the others fresh ones, generated the same way. The order of
+    # the three runs turns round from repeat to repeat.
+    variants = [("this", True), ("base", True), ("base", False)]
+    for attempt in range(repeat):
+        turn = variants[attempt % 3 :] + variants[: attempt % 3]
+        fresh = {}
+        for tag, terminal in turn:  # all made before the first timed run of the repeat
+            if attempt == 0 and terminal:
+                fresh[tag, terminal] = shows[tag]
+                continue
+            show = fresh[tag, terminal] = work / f"show-b-{tag}-{terminal:d}-{attempt}"
+            showgen.many_episode_show(show, work / "encode", count=count, bucket="unused",
+                                      endpoint=url)  # fmt: skip
+        for tag, terminal in turn:
+            show = fresh[tag, terminal]
+            bench.time(d, full, tools.mediafeed(show, "build"), code=tag, terminal=terminal)
+        for show in fresh.values():
+            if show not in shows.values():
+                shutil.rmtree(show)
+                (work / "encode" / f"short-{show.name}.mp3").unlink()
+    bench.compare(d, full, budget=None)
+    bench.compare(d, full, budget=BUDGET_FULL_BUILD, against=plain)
     site = work / "hugo-site"
     hugosite.convert(shows["this"], site)
-    hugo = [f"hugo, the same {count} pages", f"hugo, the same {count} pages (again)"]
-    for attempt, label in enumerate(hugo):
-        bench.time(d, label, [tools.binary("hugo"), "--quiet", "--source", str(site),
-                              "--destination", str(work / f"hugo-out-{attempt}")])  # fmt: skip
-    bench.time(d, f"feedgen feed alone ({count})", raw)
-    floor = [sys.executable, str(Path(__file__).parent / "writefloor.py"), out,
-             str(work / "floor")]  # fmt: skip
-    bench.time(d, "bare writes of the same files", floor)
-    bench.pair(d, "mediafeed build (unchanged)", build)
+    hugo = f"hugo, the same {count} pages"
+    for attempt in range(repeat):
+        bench.time(d, hugo, [tools.binary("hugo"), "--quiet", "--source", str(site),
+                             "--destination", str(work / f"hugo-out-{attempt}")])  # fmt: skip
+    for _ in range(repeat):
+        bench.time(d, f"feedgen feed alone ({count})", raw)
+    # What the syncs and the bare writes copy: this code's built folder, or d0b6d18's
+    # where this code failed (the two differ in a few bytes of markup at most).
+    built = shows["this" if (shows["this"] / "feed" / "feed.xml").is_file() else "base"] / "feed"
+    out = str(built)
+    for attempt in range(repeat):
+        bench.time(d, "bare writes of the same files", [
+            sys.executable, str(Path(__file__).parent / "writefloor.py"), out,
+            str(work / f"floor-{attempt}")])  # fmt: skip
+        shutil.rmtree(work / f"floor-{attempt}")
+    for _ in range(repeat):
+        bench.pair(d, "mediafeed build (unchanged)", build)
 
+    rclone_sync = tools.rclone("sync", "--checksum", out, "store:rc-b/show")
+    s5_sync = tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/")
     b = "b: re-publish unchanged"
     bench.pair(b, "mediafeed publish (first, setup)",
                lambda tag: tools.mediafeed(shows[tag], "publish"), budget=None)  # fmt: skip
     bench.time(b, "rclone sync --checksum (first, setup)", rclone_sync)
-    bench.time(b, "s5cmd sync (first, setup)", s5_sync())
+    bench.time(b, "s5cmd sync (first, setup)", s5_sync)
     opens: dict[str, Any] = {}
     for tag in ("this", "base"):
         opens[f"publish_dry_run_{tag}"] = probing.media_opens(
             tools.mediafeed(shows[tag], "publish", "--dry-run"), env=bench.code_env[tag],
             show=shows[tag], trace=work / f"publish-{tag}.strace", cwd=work)  # fmt: skip
-    bench.pair(b, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
-    bench.pair(b, "mediafeed publish --force (no check)",
-               lambda tag: tools.mediafeed(shows[tag], "publish", "--force"))  # fmt: skip
-    bench.time(b, "rclone sync --checksum", rclone_sync)
-    bench.time(b, "s5cmd sync", s5_sync())
+    for _ in range(repeat):
+        bench.pair(b, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
+        bench.pair(b, "mediafeed publish --force (no check)",
+                   lambda tag: tools.mediafeed(shows[tag], "publish", "--force"))  # fmt: skip
+        bench.time(b, "rclone sync --checksum", rclone_sync)
+        bench.time(b, "s5cmd sync", s5_sync)
 
     c = "c: re-publish, one added"
     first = items[0]
+    added: list[showgen.Item] = []
+    number = count
 
-    def add_to_both(number: int) -> showgen.Item:
+    def add_to_both() -> None:
+        nonlocal number
+        number += 1
         for tag in ("this", "base"):
             item = showgen.add_episode(shows[tag], sources[tag], number, first.duration,
                                        first.length, _sha(shows[tag], first.slug), endpoint=url,
                                        bucket=f"mf-b-{tag}")  # fmt: skip
-        return item
+        added.insert(0, item)
 
-    added = [add_to_both(count + 1)]
-    bench.pair(c, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
-    bench.time(c, "rclone sync --checksum", rclone_sync)
-    bench.time(c, "s5cmd sync", s5_sync())
+    for _ in range(repeat):
+        add_to_both()
+        bench.pair(c, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
+        bench.time(c, "rclone sync --checksum", rclone_sync)
+        bench.time(c, "s5cmd sync", s5_sync)
 
-    # (d) continued: one more episode, then an incremental build against bare feedgen.
-    added.insert(0, add_to_both(count + 2))
-    bench.pair(d, "mediafeed build (one added)", build)
+    # (d) continued: one more episode at a time, then an incremental build.
+    for _ in range(repeat):
+        add_to_both()
+        bench.pair(d, "mediafeed build (one added)", build)
     showgen.write_items(items_json, [*added, *items])
-    bench.time(d, f"feedgen feed alone ({count + 2})", raw)
+    for _ in range(repeat):
+        bench.time(d, f"feedgen feed alone ({number})", raw)
     for tag in ("this", "base"):
         opens[f"rebuild_{tag}"] = probing.media_opens(
             build(tag), env=bench.code_env[tag], show=shows[tag],
             trace=work / f"build-{tag}.strace", cwd=work)  # fmt: skip
 
-    def faster(scenario: str) -> dict[str, Any]:
+    def to_syncs(scenario: str) -> dict[str, Any]:
         best = min(
             bench.seconds(scenario, t) or 0 for t in ("rclone sync --checksum", "s5cmd sync")
         )
@@ -272,50 +329,60 @@ def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[s
                 for tag in ("this", "base")}  # fmt: skip
 
     feedgen = bench.seconds(d, f"feedgen feed alone ({count})")
-    mine = this_full.seconds if this_full else None
+    this_full = bench.seconds(d, full, bench.codes["this"].name)
     return {
         "episodes": count,
-        "b_to_fastest_sync": faster(b),
-        "c_to_fastest_sync": faster(c),
-        "d_full_to_feedgen": ratio(mine, feedgen),
+        "b_to_fastest_sync": to_syncs(b),
+        "c_to_fastest_sync": to_syncs(c),
+        "d_full_to_feedgen": ratio(this_full, feedgen),
         "d_full_to_feedgen_plus_writes": ratio(
-            mine, (feedgen or 0) + (bench.seconds(d, "bare writes of the same files") or 0)
+            this_full, (feedgen or 0) + (bench.seconds(d, "bare writes of the same files") or 0)
         ),
-        "d_full_to_hugo": ratio(mine, min(bench.seconds(d, label) or 0 for label in hugo)),
+        "d_full_to_hugo": ratio(this_full, bench.seconds(d, hugo)),
         "d_one_added_to_feedgen": ratio(
             bench.seconds(d, "mediafeed build (one added)", bench.codes["this"].name),
-            bench.seconds(d, f"feedgen feed alone ({count + 2})"),
+            bench.seconds(d, f"feedgen feed alone ({number})"),
         ),
         "media_opens": opens,
     }
 
 
-def add_large(bench: Bench, work: Path, size: dict[str, int]) -> dict[str, Any]:
+def add_large(bench: Bench, work: Path, size: dict[str, int], repeat: int) -> dict[str, Any]:
     """(f) `mediafeed add` of one large MP3 into a new show, next to cp and sha256sum."""
     f = "f: add a large file"
     source = showgen.large_mp3(work / "encode", "large", megabytes=size["add_mb"])
-    shows = {tag: work / f"show-f-{tag}" for tag in bench.codes}
-    bench.pair(f, "mediafeed init", lambda tag: [sys.executable, "-m", "mediafeed", "init",
-               str(shows[tag]), "--title", "Een tegen eenzaamheid", "--language", "nl"],
-               budget=None)  # fmt: skip
+    label = f"mediafeed add ({source.stat().st_size / 1e6:.0f} MB)"
+    copy_label = "cp FILE DEST && sha256sum DEST"
 
-    def copy(folder: str) -> list[str]:
-        target = work / "copied" / folder
+    def copy(attempt: int) -> None:
+        target = work / "copied" / str(attempt)
         target.mkdir(parents=True)
         file, dest = shlex.quote(str(source)), shlex.quote(str(target / source.name))
-        return ["sh", "-c", f"cp {file} {dest} && sha256sum {dest}"]
+        bench.time(f, copy_label, ["sh", "-c", f"cp {file} {dest} && sha256sum {dest}"])
+        shutil.rmtree(target)
 
-    label = f"mediafeed add ({source.stat().st_size / 1e6:.0f} MB)"
-    bench.time(f, "cp FILE DEST && sha256sum DEST", copy("1"))
-    bench.pair(f, label, lambda tag: tools.mediafeed(shows[tag], "add", str(source), "--title",
-                                                     "Groot", "--slug", "groot"))  # fmt: skip
-    bench.time(f, "cp FILE DEST && sha256sum DEST (again)", copy("2"))
-    cp = ((bench.seconds(f, "cp FILE DEST && sha256sum DEST") or 0)
-          + (bench.seconds(f, "cp FILE DEST && sha256sum DEST (again)") or 0)) / 2  # fmt: skip
-    ratios = {tag: ratio(bench.seconds(f, label, bench.codes[tag].name), cp)
-              for tag in bench.codes}  # fmt: skip
-    return {"bytes": source.stat().st_size, "cp_sha256_seconds_mean": cp,
-            "add_to_cp_sha256": ratios, "target": f"<= {BUDGET_ADD}"}  # fmt: skip
+    copy(0)
+    for attempt in range(repeat):
+        shows = {tag: work / f"show-f-{tag}-{attempt}" for tag in bench.codes}
+
+        def init(tag: str, shows: dict[str, Path] = shows) -> list[str]:
+            return [sys.executable, "-m", "mediafeed", "init", str(shows[tag]), "--title",
+                    "Een tegen eenzaamheid", "--language", "nl"]  # fmt: skip
+
+        def add(tag: str, shows: dict[str, Path] = shows) -> list[str]:
+            return tools.mediafeed(shows[tag], "add", str(source), "--title", "Groot",
+                                   "--slug", "groot")  # fmt: skip
+
+        bench.pair(f, "mediafeed init", init, budget=None)
+        bench.pair(f, label, add)
+        for show in shows.values():
+            shutil.rmtree(show, ignore_errors=True)
+        copy(attempt + 1)
+    cp = bench.seconds(f, copy_label)
+    bench.comparisons[(f, label, copy_label)] = BUDGET_ADD
+    return {"bytes": source.stat().st_size, "cp_sha256_seconds": cp,
+            "add_to_cp_sha256": {tag: ratio(bench.seconds(f, label, bench.codes[tag].name), cp)
+                                 for tag in bench.codes}, "target": f"<= {BUDGET_ADD}"}  # fmt: skip
 
 
 def _sha(show: Path, slug: str) -> str:
@@ -331,16 +398,18 @@ def _shown(seconds: float | None, cpu: float | None = None) -> str:
 
 def print_tables(bench: Bench, summary: dict[str, Any]) -> None:
     this = bench.codes["this"].name
-    print(f"\n| scenario | what | {this} s (CPU) | {BASE_COMMIT} s (CPU) | {this} / {BASE_COMMIT} "
-          "| budget |\n|---|---|---:|---:|---:|---:|")  # fmt: skip
-    for row in bench.pairs:
+    print(f"\n| scenario | what | runs | {this} s (CPU) | {BASE_COMMIT} s (CPU) | "
+          f"{this} / {BASE_COMMIT} | CPU ratio | budget |\n|---|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    for row in bench.comparison_rows():
         budget = "" if row["budget"] is None else f"<= {row['budget']}"
         against = "" if row["against"] == BASE_COMMIT else f" (vs {row['against']})"
         mark = {True: " ok", False: " OVER", None: ""}[row["within"]]
         shown = "-" if row["ratio"] is None else f"{row['ratio']:.2f}{mark}"
-        print(f"| {row['scenario']} | {row['what']}{against} | "
+        print(f"| {row['scenario']} | {row['what']}{against} | {row['runs']} | "
               f"{_shown(row['this_seconds'], row['this_cpu'])} | "
-              f"{_shown(row['base_seconds'], row['base_cpu'])} | {shown} | {budget} |")  # fmt: skip
+              f"{_shown(row['base_seconds'], row['base_cpu'])} | {shown} | "
+              f"{'-' if row['cpu_ratio'] is None else format(row['cpu_ratio'], '.2f')} | "
+              f"{budget} |")  # fmt: skip
     print("\n| scenario | tool | version | seconds | CPU seconds | max RSS MB |"
           "\n|---|---|---|---:|---:|---:|")  # fmt: skip
     for row in bench.runs:
@@ -361,8 +430,11 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="the folder whose mediafeed package to measure against "
                         f"{BASE_COMMIT} (default: this checkout)")  # fmt: skip
+    parser.add_argument("--repeat", type=int, help="runs of each comparison, the median "
+                        "counting (default: 3, or 1 with --quick)")  # fmt: skip
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
+    repeat = options.repeat or (1 if options.quick else 3)
     work = Path(tempfile.mkdtemp(prefix="mediafeed-bench-"))
     started = time.perf_counter()
     this = options.code.resolve()
@@ -382,6 +454,7 @@ def main() -> None:
         summary: dict[str, Any] = {
             "mode": "quick" if options.quick else "full",
             "sizes": size,
+            "repeat": repeat,
             "machine": tools.machine(),
             "versions": {
                 **tools.versions(env),
@@ -392,9 +465,9 @@ def main() -> None:
             "load_average_start": os.getloadavg(),
         }
         print(json.dumps(summary["machine"]), flush=True)
-        summary["a"] = first_publish(bench, work, bucket_store, size)
-        summary["bcd"] = large_show(bench, work, bucket_store, size)
-        summary["f"] = add_large(bench, work, size)
+        summary["a"] = first_publish(bench, work, bucket_store, size, repeat)
+        summary["bcd"] = large_show(bench, work, bucket_store, size, repeat)
+        summary["f"] = add_large(bench, work, size, repeat)
         summary["peak_rss_mb"] = round(bench.peak_rss_mb, 1)
         summary["rss_target_mb"] = RSS_LIMIT_MB
         summary["load_average_end"] = os.getloadavg()
@@ -405,7 +478,7 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     print_tables(bench, summary)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "comparisons": bench.pairs,
+    RESULTS.write_text(json.dumps({"summary": summary, "comparisons": bench.comparison_rows(),
                                    "runs": bench.runs, "failures": bench.failures},
                                   indent=2) + "\n")  # fmt: skip
     print(f"\nWrote {RESULTS}")
