@@ -52,7 +52,7 @@ class Bench:
         self.runs: list[dict[str, Any]] = []
         self.comparisons: dict[tuple[str, str, str], float | None] = {}
         self.peak_rss_mb = 0.0
-        self.this_first = True
+        self.repeats: dict[tuple[str, str], int] = {}
         self.failures: list[dict[str, Any]] = []
 
     def time(self, scenario: str, label: str, args: list[str], *, code: str | None = None,
@@ -90,10 +90,14 @@ class Bench:
     def pair(self, scenario: str, label: str, args: Callable[[str], list[str]], *,
              budget: float | None = BUDGET) -> None:  # fmt: skip
         """The same command of both versions, one after the other, the one going first
-        alternating from pair to pair so that the machine's noise falls on both. Pairs of
-        the same scenario and label are repeats: the comparison takes the median of each."""
-        order = ["this", "base"] if self.this_first else ["base", "this"]
-        self.this_first = not self.this_first
+        alternating from repeat to repeat so that the machine's noise (and what the one
+        before leaves, such as dirty pages still being written) falls on both. Pairs of the
+        same scenario and label are repeats: the comparison takes the median of each."""
+        # The first run of each comparison starts with the other version than the last
+        # new comparison did; its repeats then alternate.
+        done = self.repeats.setdefault((scenario, label), len(self.repeats) % 2)
+        self.repeats[scenario, label] = done + 1
+        order = ["this", "base"] if done % 2 == 0 else ["base", "this"]
         for tag in order:
             self.time(scenario, label, args(tag), code=tag)
         self.compare(scenario, label, budget=budget)
