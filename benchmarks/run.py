@@ -422,9 +422,14 @@ def print_tables(bench: Bench, summary: dict[str, Any]) -> None:
         print(f"| {row['scenario']} | {row['tool']} | {row['code']} | {_shown(row['seconds'])} "
               f"| {cpu} | {rss} |")  # fmt: skip
     print("\n" + json.dumps(summary, indent=2))
+    # Each distinct error once (a broken version fails every command the same way).
+    errors: dict[str, list[dict[str, Any]]] = {}
     for failure in bench.failures:
-        print(f"\nFAILED: {failure['scenario']}, {failure['tool']} [{failure['code']}]:\n"
-              f"{failure['error'][-1500:]}")  # fmt: skip
+        errors.setdefault(failure["note"], []).append(failure)
+    for failures in errors.values():
+        print(f"\nFAILED in {len(failures)} runs, first {failures[0]['scenario']}, "
+              f"{failures[0]['tool']} [{failures[0]['code']}]:\n"
+              f"{failures[0]['error'][-1500:]}")  # fmt: skip
 
 
 def main() -> None:
