@@ -1,9 +1,11 @@
-"""Speed of mediafeed next to s5cmd, rclone, the AWS CLI and bare feedgen, in one run.
+"""Speed of this code next to commit d0b6d18, s5cmd, rclone, the AWS CLI, bare feedgen and
+Hugo, in one run.
 
 Usage: python benchmarks/run.py [--quick] [--keep]
 
 Starts its own SeaweedFS store on free loopback ports, runs every scenario against it
-(one bucket per tool), stops it, prints a table and writes benchmarks/results/latest.json.
+(one bucket per tool and per version), stops it, prints a table and writes
+benchmarks/results/latest.json. Every mediafeed command runs under a pseudo-terminal.
 """
 
 from __future__ import annotations
@@ -11,185 +13,380 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from benchmarks import probing, showgen, tools  # noqa: E402
-from benchmarks.tools import Run, run  # noqa: E402
-from mediafeed.store import local as localstore  # noqa: E402
-from mediafeed.store.target import local_target, make_client  # noqa: E402
+from benchmarks import hugosite, probing, showgen, store, tools  # noqa: E402
+from benchmarks.tools import Code, Run, run  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-FULL = {"media_files": 10, "media_mb_each": 100, "episodes": 10_000, "probe_files": 1_000}
-QUICK = {"media_files": 5, "media_mb_each": 20, "episodes": 1_000, "probe_files": 100}
+BASE_COMMIT = "d0b6d18"
+FULL = {"media_files": 10, "media_mb_each": 100, "episodes": 10_000, "add_mb": 500}
+QUICK = {"media_files": 3, "media_mb_each": 20, "episodes": 1_000, "add_mb": 50}
 RSS_LIMIT_MB = 300
+BUDGET = 1.2  # this code's time over d0b6d18's, in every scenario
+BUDGET_FULL_BUILD = 1.5  # the full build, over d0b6d18's own full build without a terminal
+BUDGET_ADD = 1.5  # mediafeed add, over cp and sha256sum of the same file
 
 
 class Bench:
-    """The rows of the table, and the peak memory of every mediafeed process."""
+    """Every timed run, and the rows that set this code beside d0b6d18."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], codes: dict[str, Code], work: Path) -> None:
         self.env = env
-        self.rows: list[dict[str, Any]] = []
+        self.codes = codes
+        self.work = work
+        self.code_env = {tag: tools.code_env(env, code, work / f"home-{tag}")
+                         for tag, code in codes.items()}  # fmt: skip
+        self.runs: list[dict[str, Any]] = []
+        self.comparisons: dict[tuple[str, str, str], float | None] = {}
         self.peak_rss_mb = 0.0
+        self.repeats: dict[tuple[str, str], int] = {}
+        self.failures: list[dict[str, Any]] = []
 
-    def time(self, scenario: str, label: str, args: list[str], *, cwd: Path | None = None,
-             mediafeed: bool = False) -> Run:  # fmt: skip
-        result = run(args, env=self.env, cwd=cwd)
-        if mediafeed:
+    def time(self, scenario: str, label: str, args: list[str], *, code: str | None = None,
+             terminal: bool | None = None) -> Run | None:  # fmt: skip
+        """One run: of a mediafeed version (`code`, under a terminal unless told otherwise)
+        or of another tool (on a pipe, as before). A mediafeed version that fails is
+        recorded as failed (None), and the benchmark goes on with the other."""
+        terminal = code is not None if terminal is None else terminal
+        env = self.code_env[code] if code else self.env
+        where = f"{self.codes[code].name}{'' if terminal else ', no terminal'}" if code else ""
+        shown = f"{label} [{where}]" if where else label
+        row: dict[str, Any] = {"scenario": scenario, "tool": label, "code": where,
+                               "terminal": terminal}  # fmt: skip
+        self.runs.append(row)
+        try:
+            result = run(args, env=env, cwd=self.work, terminal=terminal)
+        except RuntimeError as exc:
+            if not code:
+                raise
+            last = [line for line in str(exc).splitlines() if line.strip()][-1]
+            row.update(seconds=None, cpu_seconds=None, max_rss_mb=None, note=f"FAILED: {last}")
+            self.failures.append({**row, "error": str(exc)[-3000:]})
+            print(f"  {scenario:<22} {shown:<52} FAILED: {last[:90]}", flush=True)
+            return None
+        if code:
             self.peak_rss_mb = max(self.peak_rss_mb, result.max_rss_mb)
         # What mediafeed says it sent, so a row that uploaded nothing cannot pass unseen.
-        said = [line for line in result.output.splitlines() if " objects (" in line]
-        self.rows.append({"scenario": scenario, "tool": label, "seconds": result.seconds,
-                          "cpu_seconds": result.cpu_seconds,
-                          "max_rss_mb": round(result.max_rss_mb, 1),
-                          "note": said[-1] if said else ""})  # fmt: skip
-        print(f"  {scenario:<26} {label:<38} {result.seconds:8.2f} s {result.cpu_seconds:7.2f} "
-              f"s CPU {result.max_rss_mb:5.0f} MB  {self.rows[-1]['note'][:60]}",
-              flush=True)  # fmt: skip
+        said = [line.strip() for line in result.output.splitlines() if " objects (" in line]
+        row.update(seconds=round(result.seconds, 3), cpu_seconds=round(result.cpu_seconds, 3),
+                   max_rss_mb=round(result.max_rss_mb, 1), note=said[-1] if said else "")  # fmt: skip
+        print(f"  {scenario:<22} {shown:<52} {result.seconds:8.2f} s {result.cpu_seconds:7.2f} "
+              f"s CPU {result.max_rss_mb:5.0f} MB  {row['note'][:50]}", flush=True)  # fmt: skip
         return result
 
-    def seconds(self, scenario: str, label: str) -> float:
-        return next(r["seconds"] for r in self.rows
-                    if r["scenario"] == scenario and r["tool"] == label)  # fmt: skip
+    def pair(self, scenario: str, label: str, args: Callable[[str], list[str]], *,
+             budget: float | None = BUDGET) -> None:  # fmt: skip
+        """The same command of both versions, one after the other, the one going first
+        alternating from repeat to repeat so that the machine's noise (and what the one
+        before leaves, such as dirty pages still being written) falls on both. Pairs of the
+        same scenario and label are repeats: the comparison takes the median of each."""
+        # The first run of each comparison starts with the other version than the last
+        # new comparison did; its repeats then alternate.
+        done = self.repeats.setdefault((scenario, label), len(self.repeats) % 2)
+        self.repeats[scenario, label] = done + 1
+        order = ["this", "base"] if done % 2 == 0 else ["base", "this"]
+        for tag in order:
+            self.time(scenario, label, args(tag), code=tag)
+        self.compare(scenario, label, budget=budget)
+
+    def compare(self, scenario: str, label: str, *, budget: float | None,
+                against: str = BASE_COMMIT) -> None:  # fmt: skip
+        """A row of the comparison: this code's median run next to `against`'s (d0b6d18
+        under a terminal, unless told otherwise), the ratio of the two and the budget."""
+        key = (scenario, label, against)
+        if key not in self.comparisons:
+            self.comparisons[key] = budget
+
+    def comparison_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for (scenario, label, against), budget in self.comparisons.items():
+            this = self.median(scenario, label, self.codes["this"].name)
+            # Against a version (d0b6d18, with or without a terminal), or another tool.
+            base = (self.median(scenario, label, against) if against.startswith(BASE_COMMIT)
+                    else self.median(scenario, against))  # fmt: skip
+            ratio = this["seconds"] / base["seconds"] if this and base else None
+            cpu = this["cpu"] / base["cpu"] if this and base and base["cpu"] else None
+            rows.append({
+                "scenario": scenario, "what": label, "against": against,
+                "runs": (this or base or {"runs": 0})["runs"],
+                "this_seconds": this and this["seconds"], "this_cpu": this and this["cpu"],
+                "base_seconds": base and base["seconds"], "base_cpu": base and base["cpu"],
+                "ratio": None if ratio is None else round(ratio, 3),
+                "cpu_ratio": None if cpu is None else round(cpu, 3), "budget": budget,
+                "within": None if budget is None or ratio is None else ratio <= budget,
+            })  # fmt: skip
+        return rows
+
+    def median(self, scenario: str, label: str, code: str = "") -> dict[str, Any] | None:
+        """Median wall and CPU seconds of the runs of one tool or version; None when one of
+        them failed (or none ran)."""
+        rows = [r for r in self.runs
+                if r["scenario"] == scenario and r["tool"] == label and r["code"] == code]  # fmt: skip
+        if not rows or any(r["seconds"] is None for r in rows):
+            return None
+        return {"seconds": round(statistics.median(r["seconds"] for r in rows), 3),
+                "cpu": round(statistics.median(r["cpu_seconds"] for r in rows), 3),
+                "runs": len(rows)}  # fmt: skip
+
+    def seconds(self, scenario: str, label: str, code: str = "") -> float | None:
+        found = self.median(scenario, label, code)
+        return found and found["seconds"]
 
 
-def make_buckets(store: localstore.LocalStore, names: list[str]) -> None:
-    target, credentials = local_target(store)
-    client = make_client(target, credentials=credentials)
-    for name in names:
-        client.create_bucket(Bucket=name)
+def ratio(top: float | None, bottom: float | None) -> float | None:
+    """top / bottom, or None where a run failed."""
+    return None if top is None or bottom is None else round(top / bottom, 3)
 
 
-def first_publish(bench: Bench, work: Path, store: localstore.LocalStore, size: dict[str, int]
-                  ) -> dict[str, Any]:  # fmt: skip
+def extract_base(target: Path) -> Code:
+    """Commit d0b6d18's files, once, from this checkout's repository."""
+    target.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "-C", str(ROOT), "archive", BASE_COMMIT],
+                               stdout=subprocess.PIPE)  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout, check=True)
+    assert archive.stdout is not None
+    archive.stdout.close()
+    if archive.wait() != 0:
+        raise SystemExit(f"git archive {BASE_COMMIT} failed")
+    return Code(BASE_COMMIT, target)
+
+
+def first_publish(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int],
+                  repeat: int) -> dict[str, Any]:  # fmt: skip
     """(a) the first publish of a show with large media, next to plain copy tools."""
     name = "a: first publish"
-    make_buckets(store, ["mf-a", "mf-a-force", "s5-a", "rc-a", "awscp-a", "awssync-a"])
-    show = work / "show-a"
-    total = showgen.large_media_show(show, work / "encode", files=size["media_files"],
-                                     megabytes_each=size["media_mb_each"], bucket="mf-a",
-                                     endpoint=store.endpoint_url)  # fmt: skip
-    # The same show again for a --force run: other paths, so no hash is cached for it.
-    forced = work / "show-a-force"
-    shutil.copytree(show, forced, copy_function=os.link)
-    config = forced / "mediafeed.toml"
-    text = config.read_text().replace("mf-a", "mf-a-force")
-    config.unlink()  # a hard link to the first show's config: write a file of its own
-    config.write_text(text)
-    media, url = str(show / "media"), store.endpoint_url
-    bench.time(name, "mediafeed publish", tools.mediafeed(show, "publish"), mediafeed=True)
-    bench.time(name, "mediafeed publish --force (no check)",
-               tools.mediafeed(forced, "publish", "--force"), mediafeed=True)  # fmt: skip
+    url = bucket_store.endpoint_url
+    source = work / "show-a"
+    total = showgen.large_media_show(source, work / "encode", files=size["media_files"],
+                                     megabytes_each=size["media_mb_each"], bucket="unused",
+                                     endpoint=url)  # fmt: skip
+    # Each run publishes its own copy (media hard-linked) to a bucket of its own.
+    shows: dict[str, Path] = {}
+    keys = [f"{tag}-{attempt}" for attempt in range(repeat) for tag in bench.codes]
+    for key in [*keys, *(f"force-{tag}" for tag in bench.codes)]:
+        shows[key] = work / f"show-a-{key}"
+        showgen.copy_show(source, shows[key], bucket=f"mf-a-{key}", endpoint=url)
+    bucket_store.make_buckets([f"mf-a-{key}" for key in shows]
+                              + ["s5-a", "rc-a", "awscp-a", "awssync-a"])  # fmt: skip
+    media = str(source / "media")
+    for attempt in range(repeat):
+        bench.pair(name, "mediafeed publish",
+                   lambda tag, n=attempt: tools.mediafeed(shows[f"{tag}-{n}"], "publish"))  # fmt: skip
+    bench.pair(name, "mediafeed publish --force (no check)",
+               lambda tag: tools.mediafeed(shows[f"force-{tag}"], "publish", "--force"))  # fmt: skip
     bench.time(name, "s5cmd cp", tools.s5cmd(url, "cp", f"{media}/*", "s3://s5-a/show/media/"))
     bench.time(name, "rclone copy", tools.rclone("copy", media, "store:rc-a/show/media"))
-    bench.time(
-        name,
-        "aws s3 cp --recursive",
-        tools.aws(url, "s3", "cp", "--recursive", media, "s3://awscp-a/show/media"),
-    )
-    bench.time(
-        name, "aws s3 sync", tools.aws(url, "s3", "sync", media, "s3://awssync-a/show/media")
-    )
+    bench.time(name, "aws s3 cp --recursive",
+               tools.aws(url, "s3", "cp", "--recursive", media, "s3://awscp-a/show/media"))  # fmt: skip
+    bench.time(name, "aws s3 sync",
+               tools.aws(url, "s3", "sync", media, "s3://awssync-a/show/media"))  # fmt: skip
     others = ["s5cmd cp", "rclone copy", "aws s3 cp --recursive", "aws s3 sync"]
-    fastest = min(others, key=lambda label: bench.seconds(name, label))
-    mine = bench.seconds(name, "mediafeed publish")
+    fastest = min(others, key=lambda label: bench.seconds(name, label) or 0)
+    best = bench.seconds(name, fastest)
+    this = bench.seconds(name, "mediafeed publish", bench.codes["this"].name)
+    base = bench.seconds(name, "mediafeed publish", BASE_COMMIT)
     return {
         "bytes": total,
         "fastest_other": fastest,
-        "mediafeed_mb_s": total / 1e6 / mine,
-        "fastest_mb_s": total / 1e6 / bench.seconds(name, fastest),
-        "ratio_throughput": bench.seconds(name, fastest) / mine,
-        "target": ">= 0.8",
+        "this_mb_s": ratio(total / 1e6, this),
+        "base_mb_s": ratio(total / 1e6, base),
+        "fastest_mb_s": ratio(total / 1e6, best),
+        "this_throughput_to_fastest": ratio(best, this),
+        "base_throughput_to_fastest": ratio(best, base),
     }
 
 
-def large_show(bench: Bench, work: Path, store: localstore.LocalStore, size: dict[str, int]
-               ) -> dict[str, Any]:  # fmt: skip
+def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[str, int],
+               repeat: int) -> dict[str, Any]:  # fmt: skip
     """(b), (c), (d): a show of many episodes: build, unchanged re-publish, one added."""
     count = size["episodes"]
-    make_buckets(store, ["mf-b", "s5-b", "rc-b"])
-    show = work / "show-b"
-    items = showgen.many_episode_show(show, work / "encode", count=count, bucket="mf-b",
-                                      endpoint=store.endpoint_url)  # fmt: skip
+    url = bucket_store.endpoint_url
+    bucket_store.make_buckets(["mf-b-this", "mf-b-base", "s5-b", "rc-b"])
+    shows, sources = {}, {}
+    for tag in ("this", "base"):
+        shows[tag] = work / f"show-b-{tag}"
+        items, sources[tag] = showgen.many_episode_show(shows[tag], work / "encode", count=count,
+                                                        bucket=f"mf-b-{tag}", endpoint=url)  # fmt: skip
     items_json = work / "items.json"
     showgen.write_items(items_json, items)
     raw = [sys.executable, str(Path(__file__).parent / "rawfeed.py"), str(items_json),
            str(work / "raw-feed.xml")]  # fmt: skip
-    build = tools.mediafeed(show, "build")
-    out = str(show / "feed")
-    url = store.endpoint_url
-    rclone_sync = tools.rclone("sync", "--checksum", out, "store:rc-b/show")
+
+    def build(tag: str) -> list[str]:
+        return tools.mediafeed(shows[tag], "build")
 
     d = "d: build"
-    bench.time(d, f"mediafeed build (full, {count})", build, mediafeed=True)
-    bench.time(d, f"feedgen feed alone ({count})", raw)
-    floor = [sys.executable, str(Path(__file__).parent / "writefloor.py"), out,
-             str(work / "floor")]  # fmt: skip
-    bench.time(d, "bare writes of the same files", floor)
-    bench.time(d, "mediafeed build (unchanged)", build, mediafeed=True)
+    full = f"mediafeed build (full, {count})"
+    plain = f"{BASE_COMMIT}, no terminal"
+    # Each full build needs a show never built: the first repeat builds the shows that
+    # (b) and (c) go on with, the others fresh ones, generated the same way. The order of
+    # the three runs turns round from repeat to repeat.
+    variants = [("this", True), ("base", True), ("base", False)]
+    for attempt in range(repeat):
+        turn = variants[attempt % 3 :] + variants[: attempt % 3]
+        fresh = {}
+        for tag, terminal in turn:  # all made before the first timed run of the repeat
+            if attempt == 0 and terminal:
+                fresh[tag, terminal] = shows[tag]
+                continue
+            show = fresh[tag, terminal] = work / f"show-b-{tag}-{terminal:d}-{attempt}"
+            showgen.many_episode_show(show, work / "encode", count=count, bucket="unused",
+                                      endpoint=url)  # fmt: skip
+        for tag, terminal in turn:
+            show = fresh[tag, terminal]
+            bench.time(d, full, tools.mediafeed(show, "build"), code=tag, terminal=terminal)
+        for show in fresh.values():
+            if show not in shows.values():
+                shutil.rmtree(show)
+                (work / "encode" / f"short-{show.name}.mp3").unlink()
+    bench.compare(d, full, budget=None)
+    bench.compare(d, full, budget=BUDGET_FULL_BUILD, against=plain)
+    site = work / "hugo-site"
+    hugosite.convert(shows["this"], site)
+    hugo = f"hugo, the same {count} pages"
+    for attempt in range(repeat):
+        bench.time(d, hugo, [tools.binary("hugo"), "--quiet", "--source", str(site),
+                             "--destination", str(work / f"hugo-out-{attempt}")])  # fmt: skip
+    for _ in range(repeat):
+        bench.time(d, f"feedgen feed alone ({count})", raw)
+    # What the syncs and the bare writes copy: this code's built folder, or d0b6d18's
+    # where this code failed (the two differ in a few bytes of markup at most).
+    built = shows["this" if (shows["this"] / "feed" / "feed.xml").is_file() else "base"] / "feed"
+    out = str(built)
+    for attempt in range(repeat):
+        bench.time(d, "bare writes of the same files", [
+            sys.executable, str(Path(__file__).parent / "writefloor.py"), out,
+            str(work / f"floor-{attempt}")])  # fmt: skip
+        shutil.rmtree(work / f"floor-{attempt}")
+    for _ in range(repeat):
+        bench.pair(d, "mediafeed build (unchanged)", build)
 
+    rclone_sync = tools.rclone("sync", "--checksum", out, "store:rc-b/show")
+    s5_sync = tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/")
     b = "b: re-publish unchanged"
-    bench.time(b, "mediafeed publish (first, setup)", tools.mediafeed(show, "publish"),
-               mediafeed=True)  # fmt: skip
+    bench.pair(b, "mediafeed publish (first, setup)",
+               lambda tag: tools.mediafeed(shows[tag], "publish"), budget=None)  # fmt: skip
     bench.time(b, "rclone sync --checksum (first, setup)", rclone_sync)
-    bench.time(
-        b, "s5cmd sync (first, setup)", tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/")
-    )
-    probe_opens = probing.media_opens(tools.mediafeed(show, "publish", "--dry-run"), env=bench.env,
-                                      show=show, trace=work / "publish.strace")  # fmt: skip
-    bench.time(b, "mediafeed publish", tools.mediafeed(show, "publish"), mediafeed=True)
-    bench.time(b, "mediafeed publish --force (no check)",
-               tools.mediafeed(show, "publish", "--force"), mediafeed=True)  # fmt: skip
-    bench.time(b, "rclone sync --checksum", rclone_sync)
-    bench.time(b, "s5cmd sync", tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/"))
+    bench.time(b, "s5cmd sync (first, setup)", s5_sync)
+    opens: dict[str, Any] = {}
+    for tag in ("this", "base"):
+        opens[f"publish_dry_run_{tag}"] = probing.media_opens(
+            tools.mediafeed(shows[tag], "publish", "--dry-run"), env=bench.code_env[tag],
+            show=shows[tag], trace=work / f"publish-{tag}.strace", cwd=work)  # fmt: skip
+    for _ in range(repeat):
+        bench.pair(b, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
+        bench.pair(b, "mediafeed publish --force (no check)",
+                   lambda tag: tools.mediafeed(shows[tag], "publish", "--force"))  # fmt: skip
+        bench.time(b, "rclone sync --checksum", rclone_sync)
+        bench.time(b, "s5cmd sync", s5_sync)
 
     c = "c: re-publish, one added"
-    source = work / "encode" / "short.mp3"
     first = items[0]
-    added = showgen.add_episode(show, source, count + 1, first.duration, first.length,
-                                _sha(show, first.slug), endpoint=url, bucket="mf-b")  # fmt: skip
-    bench.time(c, "mediafeed publish", tools.mediafeed(show, "publish"), mediafeed=True)
-    bench.time(c, "rclone sync --checksum", rclone_sync)
-    bench.time(c, "s5cmd sync", tools.s5cmd(url, "sync", f"{out}/", "s3://s5-b/show/"))
+    added: list[showgen.Item] = []
+    number = count
 
-    # (d) continued: one more episode, then an incremental build against bare feedgen.
-    showgen.add_episode(show, source, count + 2, first.duration, first.length,
-                        _sha(show, first.slug), endpoint=url, bucket="mf-b")  # fmt: skip
-    bench.time(d, "mediafeed build (one added)", build, mediafeed=True)
-    showgen.write_items(items_json, [added, *items])
-    bench.time(d, f"feedgen feed alone ({count + 1})", raw)
-    build_opens = probing.media_opens(build, env=bench.env, show=show,
-                                      trace=work / "build.strace")  # fmt: skip
+    def add_to_both() -> None:
+        nonlocal number
+        number += 1
+        for tag in ("this", "base"):
+            item = showgen.add_episode(shows[tag], sources[tag], number, first.duration,
+                                       first.length, _sha(shows[tag], first.slug), endpoint=url,
+                                       bucket=f"mf-b-{tag}")  # fmt: skip
+        added.insert(0, item)
 
-    def faster(scenario: str) -> dict[str, Any]:
-        mine = bench.seconds(scenario, "mediafeed publish")
-        best = min(bench.seconds(scenario, t) for t in ("rclone sync --checksum", "s5cmd sync"))
-        return {"ratio_time": mine / best, "target": "< 1 (faster than both)"}
+    for _ in range(repeat):
+        add_to_both()
+        bench.pair(c, "mediafeed publish", lambda tag: tools.mediafeed(shows[tag], "publish"))
+        bench.time(c, "rclone sync --checksum", rclone_sync)
+        bench.time(c, "s5cmd sync", s5_sync)
 
+    # (d) continued: one more episode at a time, then an incremental build.
+    for _ in range(repeat):
+        add_to_both()
+        bench.pair(d, "mediafeed build (one added)", build)
+    showgen.write_items(items_json, [*added, *items])
+    for _ in range(repeat):
+        bench.time(d, f"feedgen feed alone ({number})", raw)
+    for tag in ("this", "base"):
+        opens[f"rebuild_{tag}"] = probing.media_opens(
+            build(tag), env=bench.code_env[tag], show=shows[tag],
+            trace=work / f"build-{tag}.strace", cwd=work)  # fmt: skip
+
+    def to_syncs(scenario: str) -> dict[str, Any]:
+        best = min(
+            bench.seconds(scenario, t) or 0 for t in ("rclone sync --checksum", "s5cmd sync")
+        )
+        return {tag: ratio(bench.seconds(scenario, "mediafeed publish", bench.codes[tag].name), best)
+                for tag in ("this", "base")}  # fmt: skip
+
+    feedgen = bench.seconds(d, f"feedgen feed alone ({count})")
+    this_full = bench.seconds(d, full, bench.codes["this"].name)
     return {
         "episodes": count,
-        "b": faster(b),
-        "c": faster(c),
-        "d_full_ratio": bench.seconds(d, f"mediafeed build (full, {count})")
-        / bench.seconds(d, f"feedgen feed alone ({count})"),
-        "d_incremental_ratio": bench.seconds(d, "mediafeed build (one added)")
-        / bench.seconds(d, f"feedgen feed alone ({count + 1})"),
-        "d_targets": "full <= 3, incremental <= 1.5",
-        # The full build writes 10,000 pages that feedgen alone does not: next to feedgen
-        # plus the bare writing of the same files, what rendering itself costs.
-        "d_full_ratio_to_feedgen_plus_writes": bench.seconds(d, f"mediafeed build (full, {count})")
-        / (bench.seconds(d, f"feedgen feed alone ({count})")
-           + bench.seconds(d, "bare writes of the same files")),
-        "media_opens_rebuild": build_opens,
-        "media_opens_publish_dry_run": probe_opens,
+        "b_to_fastest_sync": to_syncs(b),
+        "c_to_fastest_sync": to_syncs(c),
+        "d_full_to_feedgen": ratio(this_full, feedgen),
+        "d_full_to_feedgen_plus_writes": ratio(
+            this_full, (feedgen or 0) + (bench.seconds(d, "bare writes of the same files") or 0)
+        ),
+        "d_full_to_hugo": ratio(this_full, bench.seconds(d, hugo)),
+        "d_one_added_to_feedgen": ratio(
+            bench.seconds(d, "mediafeed build (one added)", bench.codes["this"].name),
+            bench.seconds(d, f"feedgen feed alone ({number})"),
+        ),
+        "media_opens": opens,
     }
+
+
+def add_large(bench: Bench, work: Path, size: dict[str, int], repeat: int) -> dict[str, Any]:
+    """(f) `mediafeed add` of one large MP3 into a new show, next to cp and sha256sum."""
+    f = "f: add a large file"
+    source = showgen.large_mp3(work / "encode", "large", megabytes=size["add_mb"])
+    label = f"mediafeed add ({source.stat().st_size / 1e6:.0f} MB)"
+    copy_label = "cp FILE DEST && sha256sum DEST"
+
+    def copy(attempt: int) -> None:
+        target = work / "copied" / str(attempt)
+        target.mkdir(parents=True)
+        file, dest = shlex.quote(str(source)), shlex.quote(str(target / source.name))
+        bench.time(f, copy_label, ["sh", "-c", f"cp {file} {dest} && sha256sum {dest}"])
+        shutil.rmtree(target)
+
+    copy(0)
+    for attempt in range(repeat):
+        shows = {tag: work / f"show-f-{tag}-{attempt}" for tag in bench.codes}
+
+        def init(tag: str, shows: dict[str, Path] = shows) -> list[str]:
+            return [sys.executable, "-m", "mediafeed", "init", str(shows[tag]), "--title",
+                    "Een tegen eenzaamheid", "--language", "nl"]  # fmt: skip
+
+        def add(tag: str, shows: dict[str, Path] = shows) -> list[str]:
+            return tools.mediafeed(shows[tag], "add", str(source), "--title", "Groot",
+                                   "--slug", "groot")  # fmt: skip
+
+        bench.pair(f, "mediafeed init", init, budget=None)
+        bench.pair(f, label, add)
+        for show in shows.values():
+            shutil.rmtree(show, ignore_errors=True)
+        copy(attempt + 1)
+    cp = bench.seconds(f, copy_label)
+    bench.comparisons[(f, label, copy_label)] = BUDGET_ADD
+    return {"bytes": source.stat().st_size, "cp_sha256_seconds": cp,
+            "add_to_cp_sha256": {tag: ratio(bench.seconds(f, label, bench.codes[tag].name), cp)
+                                 for tag in bench.codes}, "target": f"<= {BUDGET_ADD}"}  # fmt: skip
 
 
 def _sha(show: Path, slug: str) -> str:
@@ -197,51 +394,102 @@ def _sha(show: Path, slug: str) -> str:
     return text.split("sha256: ", 1)[1].split("\n", 1)[0]
 
 
-def print_table(bench: Bench, summary: dict[str, Any]) -> None:
-    print("\n| scenario | tool | seconds | CPU seconds | max RSS MB |\n|---|---|---:|---:|---:|")
-    for row in bench.rows:
-        print(f"| {row['scenario']} | {row['tool']} | {row['seconds']:.2f} | "
-              f"{row['cpu_seconds']:.2f} | {row['max_rss_mb']:.0f} |")  # fmt: skip
+def _shown(seconds: float | None, cpu: float | None = None) -> str:
+    if seconds is None:
+        return "failed"
+    return f"{seconds:.2f}" if cpu is None else f"{seconds:.2f} ({cpu:.2f})"
+
+
+def print_tables(bench: Bench, summary: dict[str, Any]) -> None:
+    this = bench.codes["this"].name
+    print(f"\n| scenario | what | runs | {this} s (CPU) | {BASE_COMMIT} s (CPU) | "
+          f"{this} / {BASE_COMMIT} | CPU ratio | budget |\n|---|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    for row in bench.comparison_rows():
+        budget = "" if row["budget"] is None else f"<= {row['budget']}"
+        against = "" if row["against"] == BASE_COMMIT else f" (vs {row['against']})"
+        mark = {True: " ok", False: " OVER", None: ""}[row["within"]]
+        shown = "-" if row["ratio"] is None else f"{row['ratio']:.2f}{mark}"
+        print(f"| {row['scenario']} | {row['what']}{against} | {row['runs']} | "
+              f"{_shown(row['this_seconds'], row['this_cpu'])} | "
+              f"{_shown(row['base_seconds'], row['base_cpu'])} | {shown} | "
+              f"{'-' if row['cpu_ratio'] is None else format(row['cpu_ratio'], '.2f')} | "
+              f"{budget} |")  # fmt: skip
+    print("\n| scenario | tool | version | seconds | CPU seconds | max RSS MB |"
+          "\n|---|---|---|---:|---:|---:|")  # fmt: skip
+    for row in bench.runs:
+        rss = "" if row["max_rss_mb"] is None else f"{row['max_rss_mb']:.0f}"
+        cpu = "" if row["cpu_seconds"] is None else f"{row['cpu_seconds']:.2f}"
+        print(f"| {row['scenario']} | {row['tool']} | {row['code']} | {_shown(row['seconds'])} "
+              f"| {cpu} | {rss} |")  # fmt: skip
     print("\n" + json.dumps(summary, indent=2))
+    # Each distinct error once (a broken version fails every command the same way).
+    errors: dict[str, list[dict[str, Any]]] = {}
+    for failure in bench.failures:
+        errors.setdefault(failure["note"], []).append(failure)
+    for failures in errors.values():
+        print(f"\nFAILED in {len(failures)} runs, first {failures[0]['scenario']}, "
+              f"{failures[0]['tool']} [{failures[0]['code']}]:\n"
+              f"{failures[0]['error'][-1500:]}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a sanity check")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="the folder whose mediafeed package to measure against "
+                        f"{BASE_COMMIT} (default: this checkout)")  # fmt: skip
+    parser.add_argument("--repeat", type=int, help="runs of each comparison, the median "
+                        "counting (default: 3, or 1 with --quick)")  # fmt: skip
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
+    repeat = options.repeat or (1 if options.quick else 3)
     work = Path(tempfile.mkdtemp(prefix="mediafeed-bench-"))
-    state = work / "store"
     started = time.perf_counter()
-    tools.compile_mediafeed()
-    store = localstore.ensure_running(state, preferred_s3_port=None)
+    this = options.code.resolve()
+    name = "this" if this == ROOT else f"code in {this.name}"
+    codes = {"this": Code(name, this), "base": extract_base(work / BASE_COMMIT)}
+    for code in codes.values():
+        tools.compile_code(code)
+    bucket_store = store.start(work / "store")
     try:
-        env = tools.tool_env(store, work / "home")
-        bench = Bench(env)
+        env = tools.tool_env(bucket_store.endpoint_url, bucket_store.access_key,
+                             bucket_store.secret_key, work / "home")  # fmt: skip
+        bench = Bench(env, codes, work)
+        found = {tag: tools.which_package(bench.code_env[tag], work) for tag in codes}
+        for tag, code in codes.items():
+            if str(code.root / "mediafeed") not in found[tag]:
+                raise SystemExit(f"{code.name}: python -m mediafeed would run {found[tag]}")
         summary: dict[str, Any] = {
             "mode": "quick" if options.quick else "full",
             "sizes": size,
+            "repeat": repeat,
             "machine": tools.machine(),
-            "versions": tools.versions(env),
+            "versions": {
+                **tools.versions(env),
+                "this": f"{tools.describe(this)} at {this}",
+                "base": BASE_COMMIT,
+            },  # fmt: skip
+            "packages": found,
+            "load_average_start": os.getloadavg(),
         }
-        summary["load_average_start"] = os.getloadavg()
         print(json.dumps(summary["machine"]), flush=True)
-        summary["a"] = first_publish(bench, work, store, size)
-        summary["bcd"] = large_show(bench, work, store, size)
-        files = probing.probe_files(work / "encode", size["probe_files"])
-        summary["e"] = probing.time_probes(files, work / "probe-cache.json")
+        summary["a"] = first_publish(bench, work, bucket_store, size, repeat)
+        summary["bcd"] = large_show(bench, work, bucket_store, size, repeat)
+        summary["f"] = add_large(bench, work, size, repeat)
         summary["peak_rss_mb"] = round(bench.peak_rss_mb, 1)
         summary["rss_target_mb"] = RSS_LIMIT_MB
         summary["load_average_end"] = os.getloadavg()
         summary["total_seconds"] = round(time.perf_counter() - started, 1)
     finally:
-        localstore.stop(state)
+        store.stop(bucket_store)
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print_table(bench, summary)
+    print_tables(bench, summary)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "rows": bench.rows}, indent=2) + "\n")
+    RESULTS.write_text(json.dumps({"summary": summary, "comparisons": bench.comparison_rows(),
+                                   "runs": bench.runs, "failures": bench.failures},
+                                  indent=2) + "\n")  # fmt: skip
     print(f"\nWrote {RESULTS}")
 
 

@@ -6,13 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediafeed.commands.init import init_show
-from mediafeed.media.probe import probe
+from mutagen.mp3 import MP3
+from PIL import Image
 
 START = dt.datetime(2020, 1, 6, 9, 0, tzinfo=dt.UTC)  # hourly from here: all in the past
 SEGMENT_SECONDS = 60
@@ -68,11 +69,53 @@ def encode_mp3(folder: Path, name: str, *, frequency: int, seconds: float) -> Pa
     return mp3
 
 
+def seconds_of(mp3: Path) -> float:
+    """The playing time of a constant-bitrate MP3 with no header frame, from its size."""
+    return float(MP3(mp3).info.length)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def new_show(root: Path, *, bucket: str, endpoint: str) -> Path:
-    init_show(root, title="Een tegen eenzaamheid", language="nl")
-    text = SHOW_CONFIG.format(bucket=bucket, endpoint=endpoint)
-    (root / "mediafeed.toml").write_text(text, encoding="utf-8")
+    """The folders, a square cover and the config that `mediafeed init` would start with,
+    written here so that the show's files do not depend on either version's code."""
+    for folder in ("episodes", "media"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1400, 1400), (22, 58, 89)).save(root / "artwork.jpg", "JPEG", quality=85)
+    set_target(root, bucket=bucket, endpoint=endpoint)
     return root
+
+
+def set_target(root: Path, *, bucket: str, endpoint: str) -> None:
+    """Point the show at `bucket` (a file of its own, never a hard link shared with another)."""
+    config = root / "mediafeed.toml"
+    config.unlink(missing_ok=True)
+    config.write_text(SHOW_CONFIG.format(bucket=bucket, endpoint=endpoint), encoding="utf-8")
+
+
+def copy_show(source: Path, target: Path, *, bucket: str, endpoint: str) -> None:
+    """The same show in another folder: media hard-linked (the same bytes, read from the
+    same page cache), every other file copied, and its own bucket."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("media"))
+    shutil.copytree(source / "media", target / "media", copy_function=os.link)
+    set_target(target, bucket=bucket, endpoint=endpoint)
+
+
+def large_mp3(work: Path, name: str, *, megabytes: int, frequency: int = 440) -> Path:
+    """One MP3 of about `megabytes` MB: a 60-second tone's whole frames, repeated."""
+    segment = encode_mp3(work, f"{name}-segment", frequency=frequency, seconds=SEGMENT_SECONDS)
+    chunk = segment.read_bytes()
+    target = work / f"{name}.mp3"
+    with target.open("wb") as out:
+        for _ in range(max(1, round(megabytes * 1_000_000 / len(chunk)))):
+            out.write(chunk)
+    return target
 
 
 def episode_text(number: int, slug: str, *, audio: str, duration: float, length: int,
@@ -101,7 +144,7 @@ def large_media_show(root: Path, work: Path, *, files: int, megabytes_each: int,
             for _ in range(repeats):
                 out.write(chunk)
                 digest.update(chunk)
-        duration = round(probe(segment).duration * repeats, 3)
+        duration = round(seconds_of(segment) * repeats, 3)
         text = episode_text(number, slug, audio=f"media/{slug}.mp3", duration=duration,
                             length=len(chunk) * repeats, sha256=digest.hexdigest())  # fmt: skip
         (root / "episodes" / f"{slug}.md").write_text(text, encoding="utf-8")
@@ -110,16 +153,25 @@ def large_media_show(root: Path, work: Path, *, files: int, megabytes_each: int,
 
 
 def many_episode_show(root: Path, work: Path, *, count: int, bucket: str, endpoint: str
-                      ) -> list[Item]:  # fmt: skip
+                      ) -> tuple[list[Item], Path]:  # fmt: skip
     """`count` episodes, each media file a hard link of one short real MP3 under its own
-    name (so its own media key); returns the items in feed order, newest first."""
+    name (so its own media key); returns the items in feed order, newest first, and the
+    MP3 they link to (a copy of the show's own: a file system allows only so many links
+    to one file, and several such shows are built).
+
+    The same arguments give the same files, so two calls give two identical shows."""
     new_show(root, bucket=bucket, endpoint=endpoint)
-    source = encode_mp3(work, "short", frequency=330, seconds=1)
-    info = probe(source)
-    items = [add_episode(root, source, number, info.duration, info.length, info.sha256,
+    short = work / "short.mp3"
+    if not short.exists():
+        encode_mp3(work, "short", frequency=330, seconds=1)
+    source = work / f"short-{root.name}.mp3"
+    shutil.copyfile(short, source)
+    duration, length = round(seconds_of(source), 3), source.stat().st_size
+    digest = sha256_of(source)
+    items = [add_episode(root, source, number, duration, length, digest,
                          endpoint=endpoint, bucket=bucket)
              for number in range(1, count + 1)]  # fmt: skip
-    return items[::-1]
+    return items[::-1], source
 
 
 def add_episode(root: Path, source: Path, number: int, duration: float, length: int,

