@@ -10,12 +10,10 @@ the renderers and the media readers get plain values.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -24,8 +22,8 @@ from stat import S_ISREG
 
 from mediafeed import links as keys
 from mediafeed.cache import Cache, memo_key
-from mediafeed.episodes import episode_files, ordered_episodes, parse_episode_file
-from mediafeed.errors import EpisodeError, MediaError, MediafeedError
+from mediafeed.catalog import load_show_episodes
+from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.links import Links
 from mediafeed.manifest import cache_control, content_type, upload_rank
 from mediafeed.media.artwork import resized_jpeg
@@ -35,8 +33,6 @@ from mediafeed.model import (
     OutputObject,
     Show,
     Status,
-    episode_from_record,
-    episode_record,
 )
 from mediafeed.output import (
     Folders,
@@ -80,54 +76,6 @@ class Planned:
     key: str
     made_from: str  # a memo key
     render: Callable[[], bytes]
-
-
-def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | EpisodeError]:
-    """Each episode file with what it holds or what is wrong with it, by name. A file is
-    parsed once per content and code; its hash comes from the cache while its stat holds."""
-    paths = [str(path) for path in episode_files(episodes_dir)]
-    read: dict[str, bytes] = {}
-    made_from: dict[str, str] = {}
-    for path in paths:
-        with contextlib.suppress(OSError):  # vanished or unreadable: parsing it says so
-            stat = os.stat(path)
-            digest = cache.known_sha256(path, stat)
-            if digest is None:
-                started = time.time_ns()
-                with open(path, "rb") as handle:
-                    read[path] = handle.read()
-                digest = hashlib.sha256(read[path]).hexdigest()
-                cache.remember_sha256(path, stat, digest, checked_ns=started)
-            made_from[path] = memo_key("episode", path, digest)
-    known = cache.get_many("episode", list(made_from.values()))
-    found: list[Episode | EpisodeError] = []
-    for path in paths:
-        key = made_from.get(path, "")
-        if key in known:
-            with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
-                found.append(episode_from_record(known[key]))
-                continue
-        try:
-            raw = read.get(path)
-            if raw is None:
-                with open(path, "rb") as handle:
-                    raw = handle.read()
-            episode = parse_episode_file(Path(path), raw)
-        except OSError as exc:
-            found.append(EpisodeError(exc.strerror or "cannot read", path=path))
-            continue
-        except EpisodeError as exc:
-            found.append(exc)
-            continue
-        if key:
-            cache.put("episode", key, episode_record(episode))
-        found.append(episode)
-    return found
-
-
-def load_show_episodes(show: Show, cache: Cache) -> list[Episode]:
-    """Every episode, newest first; the first broken file is an error."""
-    return ordered_episodes(read_show_episodes(show.episodes_dir, cache))
 
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None) -> BuildResult:

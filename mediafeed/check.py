@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from mediafeed.build import read_show_episodes
 from mediafeed.cache import Cache, memo_key, signature
+from mediafeed.catalog import read_show_episodes
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError

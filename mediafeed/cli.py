@@ -321,7 +321,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
     The HTML block uses inline styles and absolute links only, so mail clients keep it.
     """
-    from mediafeed.commands.show import newsletter_for
+    from mediafeed.commands.newsletter import newsletter_for
 
     click.echo(newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now()), nl=False)
 

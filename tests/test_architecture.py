@@ -35,8 +35,9 @@ OWNERS = {
 # What the pure stages may lean on besides their own folder: model in, bytes or facts out.
 PURE = {"render", "media"}
 PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "__version__"}
-# Only the orchestrators ask the cache; the stages get plain values from them.
-CACHE_USERS = {"build", "check", "commands"}
+# Only the orchestrators (and the catalog they read episodes through) ask the cache; the
+# stages get plain values from them.
+CACHE_USERS = {"build", "check", "commands", "catalog"}
 # Nothing a command runs may be Linux-only (producers work on macOS and Windows too), and
 # nothing read from disk is ever executed.
 FORBIDDEN = {

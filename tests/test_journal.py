@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import mediafeed.commands.show
+import mediafeed.build
 from mediafeed.cli import cli
 from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
@@ -33,9 +33,9 @@ def add(show: Path, tmp_path: Path, title: str, date: str) -> None:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every build that publish starts."""
     calls: list[Any] = []
-    real = mediafeed.commands.show.build
+    real = mediafeed.build.build
     monkeypatch.setattr(
-        mediafeed.commands.show, "build", lambda *a, **k: calls.append(a) or real(*a, **k)
+        mediafeed.build, "build", lambda *a, **k: calls.append(a) or real(*a, **k)
     )
     return calls
 

@@ -4,10 +4,12 @@ as data for --json."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediafeed.model import Episode
-from mediafeed.store.publish import PublishReport
+
+if TYPE_CHECKING:  # boto3 loads only for commands that talk to a store
+    from mediafeed.store.publish import PublishReport
 
 
 def clock(seconds: float) -> str:

@@ -7,17 +7,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediafeed.build import BuildResult, build, load_show_episodes
 from mediafeed.cache import Cache, memo_key, show_locked
+from mediafeed.catalog import load_show_episodes
 from mediafeed.config import CONFIG_NAME, find_root, load_show
-from mediafeed.episodes import episode_path, load_episodes
-from mediafeed.errors import EpisodeError
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
 from mediafeed.output import files_below
-from mediafeed.render.newsletter import newest_public, newsletter_block
 
-if TYPE_CHECKING:  # boto3 is imported only by commands that talk to a store
+if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
+    from mediafeed.build import BuildResult
     from mediafeed.store.publish import Progress, PublishReport
     from mediafeed.store.target import Target
 
@@ -92,6 +90,8 @@ def show_episodes(show: Show) -> list[Episode]:
 
 
 def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
+    from mediafeed.build import build
+
     with show_locked(show.root), Cache(show.root) as cache:
         return build(show, links=links or public_links(show), now=now, cache=cache)
 
@@ -114,8 +114,6 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
-    # Pillow and the rules load only where the check runs.
-    from mediafeed.check import require_publishable
     from mediafeed.store.publish import publish, still_published
     from mediafeed.store.target import make_client
 
@@ -129,7 +127,7 @@ def publish_show(
         if not force and not unchanged:
             # Before any store is started or touched: the embedded store must not start
             # for a show the check refuses.
-            require_publishable(show.root, now=now, cache=cache)
+            _require_publishable(show.root, now=now, cache=cache)
         where = destination(show, state_dir=state_dir)
         client = make_client(where.target, credentials=where.credentials)
         destination_id = repr((where.target, where.links.base_url))
@@ -139,7 +137,9 @@ def publish_show(
                 return last.episodes, report
             verify = True  # the store lost something behind the record's back: list, repair
         if unchanged and not force:
-            require_publishable(show.root, now=now, cache=cache)
+            _require_publishable(show.root, now=now, cache=cache)
+        from mediafeed.build import build  # the renderers load only where a build runs
+
         result = build(show, links=where.links, now=now, cache=cache)
         referenced = _referenced(show, result)
         inputs = (
@@ -171,6 +171,12 @@ def publish_show(
             )
             cache.put(PUBLISHED, str(show.root), asdict(done))
         return len(result.public), report
+
+
+def _require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
+    from mediafeed.check import require_publishable  # Pillow and the rules, where they run
+
+    require_publishable(root, now=now, cache=cache)
 
 
 PUBLISHED = "published"  # the cache's record of the last finished publish
@@ -231,28 +237,3 @@ def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
     for ep in (*result.public, *result.unpublished):
         names.update(ep.named_files)
     return tuple(sorted(names))
-
-
-def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime) -> str:
-    """The newsletter block for SLUG, or for the newest published episode."""
-    episodes = load_episodes(show.episodes_dir)
-    if slug is None:
-        episode = newest_public(episodes, now)
-        if episode is None:
-            raise EpisodeError("no published episode to announce yet", path=show.episodes_dir)
-    else:
-        found = [ep for ep in episodes if ep.slug == slug]
-        if not found:
-            raise EpisodeError("no such episode", path=episode_path(show.episodes_dir, slug))
-        episode = found[0]
-        if not episode.is_public(now):
-            raise EpisodeError(
-                f"is {episode.status(now).value}: its link would not work yet", path=episode.source
-            )
-    return newsletter_block(
-        show,
-        episode,
-        links=public_links(show),
-        fmt=fmt,  # type: ignore[arg-type]
-        image=image,
-    )
