@@ -68,7 +68,20 @@ def check_show(
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
     checker.episode_set_rules(episodes, now)
+    for kind in ("check", "probe"):
+        cache.keep_only(kind, cache.used(kind))
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
+
+
+def _problems(error: MediafeedError) -> list[tuple[str | None, str]]:
+    """The (field, message) of each problem one error reports."""
+    if error.field:
+        return [(error.field, error.message)]
+    found: list[tuple[str | None, str]] = []
+    for problem in error.message.split("; "):
+        field, _, message = problem.partition(": ")
+        found.append((field, message) if message and " " not in field else (None, problem))
+    return found
 
 
 def _findings(items: object) -> list[Finding] | None:
@@ -240,9 +253,8 @@ class _Checker:
         found: list[Episode] = []
         for loaded in read_show_episodes(root / "episodes", self.cache):
             if isinstance(loaded, EpisodeError):
-                self.add(
-                    "episode-file", loaded.path or root / "episodes", loaded.field, loaded.message
-                )
+                for field, message in _problems(loaded):
+                    self.add("episode-file", loaded.path or root / "episodes", field, message)
             else:
                 found.append(loaded)
         return found

@@ -126,18 +126,15 @@ def parse_episode_file(path: Path, raw: bytes) -> Episode:
 
 
 def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = "") -> Episode:
-    slug = path.stem
-    if not SLUG.match(slug):
-        raise EpisodeError(
-            "file name must be a slug: lower-case ASCII letters, digits and hyphens", path=path
-        )
-    unknown = sorted(set(data) - set(FIELD_ORDER))
-    if unknown:
-        raise EpisodeError("unknown field (check the spelling)", path=path, field=unknown[0])
-    remote = data.get("enclosure_url") is not None
-    for key in REQUIRED_REMOTE if remote else REQUIRED:
-        if data.get(key) in (None, ""):
-            raise EpisodeError("required field is missing", path=path, field=key)
+    """The episode the front matter describes; every problem with it is reported at once,
+    as one error naming each field."""
+    problems: list[EpisodeError] = []
+
+    def fail(message: str, field: str | None = None) -> None:
+        problems.append(EpisodeError(message, path=path, field=field))
+
+    def fine(field: str) -> bool:
+        return field in data and all(p.field != field for p in problems)
 
     def get(key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
         value = data.get(key, default)
@@ -146,42 +143,72 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise EpisodeError(
-                f"expected {getattr(kind, '__name__', kind)}, got {value!r}", path=path, field=key
-            )
+            fail(f"expected {getattr(kind, '__name__', kind)}, got {value!r}", key)
+            return default
         return value
 
+    def attempt(read: Any, *args: Any, default: Any = None) -> Any:
+        try:
+            return read(*args)
+        except EpisodeError as exc:
+            problems.append(exc)
+            return default
+
+    if not SLUG.match(path.stem):
+        fail("file name must be a slug: lower-case ASCII letters, digits and hyphens")
+    for key in sorted(set(data) - set(FIELD_ORDER)):
+        fail("unknown field (check the spelling)", key)
+    remote = data.get("enclosure_url") is not None
+    for key in REQUIRED_REMOTE if remote else REQUIRED:
+        if data.get(key) in (None, ""):
+            fail("required field is missing", key)
     episode_type = get("episode_type", str, "full")
     if episode_type not in EPISODE_TYPES:
-        raise EpisodeError(
-            f"must be one of {', '.join(EPISODE_TYPES)}", path=path, field="episode_type"
-        )
+        fail(f"must be one of {', '.join(EPISODE_TYPES)}", "episode_type")
     for key in ("season", "episode"):
-        if get(key, int) is not None and data[key] < 0:
-            raise EpisodeError("must not be negative", path=path, field=key)
+        number = get(key, int)
+        if number is not None and number < 0:
+            fail("must not be negative", key)
     media = MediaInfo(
         duration=get("duration", float, 0.0),
-        length=get("length", int),
-        mime_type=get("mime_type", str),
+        length=get("length", int, 0),
+        mime_type=get("mime_type", str, ""),
         sha256=get("sha256", str, ""),
-        is_video=str(data["mime_type"]).startswith("video/"),
+        is_video=str(data.get("mime_type")).startswith("video/"),
     )
-    if media.length <= 0 or media.duration < 0 or (media.duration == 0 and not remote):
-        raise EpisodeError(
-            "must be positive", path=path, field="length" if media.length <= 0 else "duration"
-        )
+    if fine("length") and media.length <= 0:
+        fail("must be positive", "length")
+    if fine("duration") and (media.duration < 0 or (media.duration == 0 and not remote)):
+        fail("must be positive", "duration")
     enclosure_url = get("enclosure_url", str)
-    if remote and not re.fullmatch(r"https?://[!-~]+", enclosure_url):
-        raise EpisodeError(
-            f"{enclosure_url!r} must be an http(s) URL in ASCII", path=path, field="enclosure_url"
+    if remote and enclosure_url and not re.fullmatch(r"https?://[!-~]+", enclosure_url):
+        fail(f"{enclosure_url!r} must be an http(s) URL in ASCII", "enclosure_url")
+    published = data.get("published")
+    fields = {
+        "published": attempt(_published, path, published) if published is not None else None,
+        "audio": attempt(_relative_path, path, "audio", get("audio", str), default="")
+        if data.get("audio")
+        else "",
+        "image": attempt(_optional_path, path, "image", get("image", str)),
+        "persons": tuple(attempt(_person, path, item) for item in get("persons", list, [])),
+        "chapters": attempt(_chapters, path, get("chapters", list, []), default=()),
+        "transcript": attempt(_optional_path, path, "transcript", get("transcript", str)),
+        "location": attempt(lambda: parse_location(data.get("location"), path=path)),
+    }
+    if problems:
+        raise (
+            problems[0]
+            if len(problems) == 1
+            else EpisodeError(
+                "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems),
+                path=path,
+            )
         )
     return Episode(
-        slug=slug,
+        slug=path.stem,
         source_file=str(path),
-        title=get("title", str).strip(),
+        title=get("title", str, "").strip(),
         guid=str(get("guid", (str, int))),
-        published=_published(path, data["published"]),
-        audio=_relative_path(path, "audio", get("audio", str)) if data.get("audio") else "",
         media=media,
         notes=notes,
         summary=get("summary", str),
@@ -191,17 +218,13 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
         season_name=get("season_name", str),
         episode_display=get("episode_display", str),
         explicit=get("explicit", bool),
-        image=_optional_path(path, "image", get("image", str)),
-        persons=tuple(_person(path, item) for item in get("persons", list, [])),
-        chapters=_chapters(path, get("chapters", list, [])),
-        transcript=_optional_path(path, "transcript", get("transcript", str)),
         keywords=tuple(str(k) for k in get("keywords", list, [])),
         draft=get("draft", bool, False),
         block=get("block", bool, False),
         unpublished=get("unpublished", bool, False),
-        location=parse_location(data.get("location"), path=path),
         enclosure_url=enclosure_url,
         revision=revision,
+        **fields,
     )
 
 

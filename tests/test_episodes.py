@@ -119,3 +119,26 @@ def test_rewriting_a_file_keeps_every_field(
     again = load_episode(path)
     assert again.title == title.strip() and again.guid == original.guid
     assert again.notes == notes.strip() and again.media == original.media
+
+
+def test_every_problem_of_an_episode_file_is_named_at_once(tmp_path: Path) -> None:
+    text = VALID.replace("title: Ontmoeting", "titel: Ontmoeting").replace(
+        "duration: 1500.5", "duration: lang\nseason: -1"
+    )
+    with pytest.raises(EpisodeError) as found:
+        load_episode(episode_file(tmp_path, text))
+    message = str(found.value)
+    for field in ("titel: unknown field", "title: required field", "duration: expected float",
+                  "season: must not be negative"):  # fmt: skip
+        assert field in message, message
+    assert message.count("\n") == 0
+
+
+def test_check_lists_each_problem_of_an_episode_file(show_dir: Path) -> None:
+    from mediafeed.check import check_show
+
+    text = VALID.replace("title: Ontmoeting\n", "").replace("length: 24000000", "length: veel")
+    (show_dir / "episodes" / "ontmoeting.md").write_text(text, encoding="utf-8")
+    findings = check_show(show_dir, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    fields = {f.field for f in findings if f.rule == "episode-file"}
+    assert {"title", "length"} <= fields

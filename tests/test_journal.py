@@ -34,9 +34,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every build that publish starts."""
     calls: list[Any] = []
     real = mediafeed.build.build
-    monkeypatch.setattr(
-        mediafeed.build, "build", lambda *a, **k: calls.append(a) or real(*a, **k)
-    )
+    monkeypatch.setattr(mediafeed.build, "build", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls
 
 
