@@ -63,7 +63,8 @@ def code_fingerprint() -> str:
 
 def _installed_versions() -> dict[str, str]:
     """Each installed distribution's version, from the names of its `.dist-info` folders:
-    a look at a few folders, where `importlib.metadata` costs every command 18 ms."""
+    a look at a few folders, where `importlib.metadata` would load an email parser into
+    every command."""
     found: dict[str, str] = {}
     for entry in sys.path:
         try:
@@ -302,7 +303,7 @@ def show_locked(root: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None
     except OSError:
         yield  # a read-only show: nothing here to keep apart
         return
-    import filelock  # here: 13 ms of start-up that only building and publishing need
+    import filelock  # here: only building and publishing need it
 
     lock = filelock.FileLock(str(folder / LOCK_FILE))
     try:

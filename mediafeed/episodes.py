@@ -77,7 +77,7 @@ def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
-    import yaml  # here: 7 ms of start-up that a command reading only kept episodes never needs
+    import yaml  # here: a command that reads only remembered episodes never needs it
 
     if text.startswith("\ufeff"):
         text = text[1:]

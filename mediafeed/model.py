@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 _T = TypeVar("_T")
 
@@ -19,6 +19,20 @@ class Status(StrEnum):
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
     UNPUBLISHED = "unpublished"
+
+
+class Progress(Protocol):
+    """Where long work (uploads, downloads) reports how far it is; the CLI draws a bar.
+
+    Calls are serialized, so an implementation needs no locking of its own. `advance` may
+    be negative when a retried request rewinds what it had sent.
+    """
+
+    def start(self, total_bytes: int, total_files: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def done(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from rich.progress import (
 
 
 class UploadBar:
-    """Implements publish.Progress on top of a rich bar (bytes, rate, ETA)."""
+    """Implements model.Progress on top of a rich bar (bytes, rate, ETA)."""
 
     def __init__(self, progress: Progress | None):
         self._progress = progress

@@ -31,12 +31,12 @@ from mediafeed.errors import ConfigError, FeedError, MediafeedError
 from mediafeed.media.probe import extension_for, probe
 from mediafeed.migrate.download import (
     MAX_SIDECAR_BYTES,
-    Progress,
     check_url,
     download,
     read_limited,
 )
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
+from mediafeed.model import Progress
 from mediafeed.render.feed import podcast_guid
 
 AUDIO_SUFFIXES = {

@@ -16,7 +16,8 @@ from mediafeed.output import files_below
 
 if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
     from mediafeed.build import BuildResult
-    from mediafeed.store.publish import Progress, PublishReport
+    from mediafeed.model import Progress
+    from mediafeed.store.publish import PublishReport
     from mediafeed.store.target import Target
 
 LOCAL_BUCKET = "podcast"
@@ -37,7 +38,7 @@ def open_show(start: Path) -> Show:
 
 
 def local_prefix(show: Show) -> str:
-    from slugify import slugify  # here: 4 ms of start-up that only the local store needs
+    from slugify import slugify  # here: only the local store needs it
 
     return slugify(show.title, max_length=60) or "show"
 

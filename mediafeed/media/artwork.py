@@ -10,7 +10,7 @@ from mediafeed.errors import MediafeedError
 
 def resized_jpeg(source: Path, width: int) -> bytes:
     """A square JPEG `width` pixels wide, in RGB (Apple refuses CMYK and alpha)."""
-    # Imported here: Pillow costs 7 ms of start-up, and a rebuild reuses its variants.
+    # Imported here: a build that reuses its variants never needs Pillow.
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -7,7 +7,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from mediafeed import __version__
@@ -19,16 +18,6 @@ MAX_MEDIA_BYTES = 8 * 1024**3
 TIMEOUT = 30.0
 CHUNK = 1 << 16
 USER_AGENT = f"mediafeed/{__version__} (podcast import)"
-
-
-class Progress(Protocol):
-    """Where download progress goes; the CLI supplies a bar."""
-
-    def start(self, total_bytes: int, total_files: int) -> None: ...
-
-    def advance(self, nbytes: int) -> None: ...
-
-    def done(self) -> None: ...
 
 
 def is_url(source: str) -> bool:

@@ -304,7 +304,7 @@ def _bucket_exists(record: dict[str, Any], bucket: str) -> bool:
 
 
 def _status(port: int, method: str, path: str) -> int | None:
-    import http.client  # here: 14 ms of start-up that only store commands need
+    import http.client  # here: only commands that talk to the store need it
 
     conn = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
@@ -320,7 +320,7 @@ def _status(port: int, method: str, path: str) -> int | None:
 def _locked(state_dir: Path) -> Iterator[None]:
     """One start or stop at a time per state folder, across processes."""
     # filelock and psutil are imported where used, like http.client: publish imports this
-    # module for LocalStore, and together they cost some 40 ms of start-up.
+    # module for LocalStore, and most publishes never start or stop the store.
     import filelock
 
     lock = filelock.FileLock(state_dir / LOCK_FILE, timeout=LOCK_TIMEOUT, mode=0o600)

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.links import FEED_KEY
 from mediafeed.manifest import upload_rank
-from mediafeed.model import Manifest, OutputObject
+from mediafeed.model import Manifest, OutputObject, Progress
 from mediafeed.store import transfer
 from mediafeed.store.record import (
     CLAIMS_KEY,
@@ -35,7 +35,6 @@ from mediafeed.store.record import (
     record_from_json,
 )
 from mediafeed.store.target import Target, store_errors
-from mediafeed.store.transfer import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

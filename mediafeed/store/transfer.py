@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
@@ -26,7 +26,7 @@ from s3transfer.manager import TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from mediafeed.errors import StoreError
-from mediafeed.model import OutputObject
+from mediafeed.model import OutputObject, Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -55,20 +55,6 @@ MAX_ATTEMPTS = 8
 _DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "Forbidden"}
 _MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
 _BUSY = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
-
-
-class Progress(Protocol):
-    """Where upload progress goes; the CLI supplies a bar, tests a recorder.
-
-    Calls are serialized, so an implementation needs no locking of its own. `advance`
-    may be negative when a retried request rewinds what it had sent.
-    """
-
-    def start(self, total_bytes: int, total_files: int) -> None: ...
-
-    def advance(self, nbytes: int) -> None: ...
-
-    def done(self) -> None: ...
 
 
 def client_config(
