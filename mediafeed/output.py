@@ -138,21 +138,15 @@ def _link_new(source: Linkable, target: str) -> os.stat_result:
     return os.stat(target)  # a new link changes the file's change time
 
 
-def files_below(folder: Path) -> list[Path]:
-    """Every file below `folder`, in no particular order; none if it is not there."""
-    found: list[Path] = []
-    for base, _subfolders, files in os.walk(folder):
-        found.extend(Path(base, name) for name in files)
-    return found
-
-
-def files_under(root: Path) -> set[str]:
-    """Every file below `root`, by its key (a relative path with forward slashes)."""
+def files_under(root: Path, *, prefix: str = "") -> set[str]:
+    """Every file below `root`, by its key (a relative path with forward slashes), each
+    after `prefix/` when one is given; none if `root` is not there."""
     found: set[str] = set()
     base = str(root)
     for folder, _subfolders, files in os.walk(base):
-        prefix = folder[len(base) + 1 :].replace(os.sep, "/")
-        found.update(f"{prefix}/{name}" if prefix else name for name in files)
+        below = folder[len(base) + 1 :].replace(os.sep, "/")
+        below = "/".join(part for part in (prefix, below) if part)
+        found.update(f"{below}/{name}" if below else name for name in files)
     return found
 
 

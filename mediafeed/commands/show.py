@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from mediafeed.catalog import load_show_episodes
 from mediafeed.config import CONFIG_NAME, find_root, load_show
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
-from mediafeed.output import files_below
+from mediafeed.output import files_under
 
 if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
     from mediafeed.build import BuildResult
@@ -218,19 +219,17 @@ def input_digest(show: Show, cache: Cache, referenced: tuple[str, ...]) -> str:
     """Everything a build reads, by content: mediafeed.toml, the episode files, the show's
     templates and the files the episodes name (their hashes from the cache while their
     stat holds); with the code, through `memo_key`."""
-    root = show.root
-    names = [
-        path.relative_to(root).as_posix()
-        for folder in ("episodes", "templates")
-        for path in files_below(root / folder)
-    ]
-    contents: list[tuple[str, str | None]] = []
-    for name in sorted({CONFIG_NAME, *names, *referenced}):
+    root = str(show.root)
+    names = {CONFIG_NAME, *referenced}
+    for folder in ("episodes", "templates"):
+        names.update(files_under(show.root / folder, prefix=folder))
+    contents: list[str] = []
+    for name in sorted(names):
         try:
-            contents.append((name, cache.sha256(root / name)))
+            contents.append(f"{name}\0{cache.sha256(os.path.join(root, name))}")
         except OSError:
-            contents.append((name, None))
-    return memo_key("inputs", contents)
+            contents.append(f"{name}\0-")
+    return memo_key("inputs", "\n".join(contents))
 
 
 def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:

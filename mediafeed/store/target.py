@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 
 from mediafeed.errors import StoreError
 from mediafeed.model import PublishSettings
@@ -97,7 +98,12 @@ def make_client(
         path_style=bool(target.endpoint_url), read_timeout=read_timeout, max_attempts=max_attempts
     )
     with store_errors(target):
+        core = botocore.session.Session()
+        # Timestamps stay strings: nothing here reads them, and parsing the LastModified of
+        # every listed object is much of what listing a large show costs.
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
         session = boto3.session.Session(
+            botocore_session=core,
             profile_name=target.profile,
             aws_access_key_id=access,
             aws_secret_access_key=secret,
