@@ -315,24 +315,11 @@ def _person(path: Path, item: Any) -> Person:
 def _chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
     chapters = []
     for item in items:
-        if (
-            not isinstance(item, dict)
-            or not {"start", "title"} <= set(item)
-            or (set(item) - CHAPTER_KEYS)
-        ):
-            raise EpisodeError(
-                "each chapter needs start and title (url, img optional)",
-                path=path,
-                field="chapters",
-            )
-        chapters.append(
-            Chapter(
-                start=parse_timestamp(path, item["start"]),
-                title=str(item["title"]),
-                url=item.get("url"),
-                img=item.get("img"),
-            )
-        )
+        if not isinstance(item, dict) or not {"start", "title"} <= set(item) <= CHAPTER_KEYS:
+            message = "each chapter needs start and title (url, img optional)"
+            raise EpisodeError(message, path=path, field="chapters")
+        start = parse_timestamp(path, item["start"])
+        chapters.append(Chapter(start, str(item["title"]), item.get("url"), item.get("img")))
     starts = [c.start for c in chapters]
     if starts != sorted(starts):
         raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
