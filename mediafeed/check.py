@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
@@ -136,8 +138,6 @@ class _Checker:
             Finding(severity, rule, str(shown), field, message, fix or default_fix)
         )
 
-    # ---- mediafeed.toml ---------------------------------------------------------------
-
     def config_problems(self, exc: ConfigError) -> None:
         for problem in exc.message.split("; "):
             field, _, message = problem.partition(": ")
@@ -197,8 +197,10 @@ class _Checker:
             )
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
+        keys = {ep.slug: None if self.verify else self.memo_key(ep) for ep in episodes}
+        known = self.cache.get_many("check", [key for key in keys.values() if key])
         for ep in episodes:
-            self.remembered_episode_rules(ep)
+            self.remembered_episode_rules(ep, keys[ep.slug], known)
         for rule, path, field, message in (*duplicates(episodes), *numbering(episodes)):
             self.add(rule, path, field, message)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
@@ -207,8 +209,6 @@ class _Checker:
     def plain_http(self, path: Path | str, field: str, url: str | None) -> None:
         if url and urlsplit(url).scheme == "http":
             self.add("https-link", path, field, f"{url!r} is plain HTTP")
-
-    # ---- artwork -----------------------------------------------------------------------
 
     def artwork(self, path: Path, where: Path | str, field: str) -> None:
         if PurePosixPath(path.name).suffix.lower() not in (".jpg", ".jpeg", ".png"):
@@ -247,8 +247,6 @@ class _Checker:
                 f"colour mode {mode}{' with transparency' if transparent else ''}; Apple needs RGB",
             )
 
-    # ---- episodes ----------------------------------------------------------------------
-
     def episodes(self, root: Path) -> list[Episode]:
         found: list[Episode] = []
         for loaded in read_show_episodes(root / "episodes", self.cache):
@@ -263,12 +261,13 @@ class _Checker:
         """An episode's own rules depend on its file and the content of the files it
         names; None while one of them is not known by its content yet."""
         named: list[tuple[str, str | None]] = []
-        for name in (ep.audio, ep.image, ep.transcript, f"feed/episodes/{ep.slug}/chapters.json"):
+        chapters = f"feed/episodes/{ep.slug}/chapters.json" if ep.chapters else ""
+        for name in (ep.audio, ep.image, ep.transcript, chapters):
             if not name:
                 continue
-            path = self.root / name
+            path = os.path.join(self.root, name)
             try:
-                stat = path.stat()
+                stat = os.stat(path)
             except OSError:
                 named.append((name, None))
                 continue
@@ -280,11 +279,11 @@ class _Checker:
             named.append((name, digest))
         return memo_key("check", ep.made_from, named)
 
-    def remembered_episode_rules(self, ep: Episode) -> None:
+    def remembered_episode_rules(self, ep: Episode, key: str | None, known: dict[str, Any]
+                                 ) -> None:  # fmt: skip
         """An episode whose inputs are unchanged since the last check gets its earlier
         findings back."""
-        key = None if self.verify else self.memo_key(ep)
-        remembered = _findings(self.cache.get("check", key)) if key else None
+        remembered = _findings(known.get(key)) if key else None
         if remembered is not None:
             self.findings.extend(remembered)
             return
