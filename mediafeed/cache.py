@@ -37,7 +37,7 @@ RACY_NS = 2_000_000_000
 # How long a command waits for another one working on the same show.
 LOCK_WAIT_SECONDS = 600
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
-LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml", "babel")
+LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml")
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +80,7 @@ def _installed_versions() -> dict[str, str]:
 
 def memo_key(*parts: object) -> str:
     """A key for values made from `parts` (plain data) by this code."""
-    if all(type(part) is str for part in parts):  # the common case, five times cheaper
+    if all(type(part) is str for part in parts):  # the common case needs no JSON pass
         text = "s\0" + "\0".join(parts)  # type: ignore[arg-type]
     else:
         text = "j\0" + json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
@@ -104,8 +104,8 @@ class Cache:
         self.db = _open(self.path)
         self._files: dict[str, tuple[str, str]] | None = None
         self._used: dict[str, set[str]] = {}
-        # Written in one go: an INSERT each costs more than the work a build of
-        # thousands of small files does for each.
+        # Written in one go at the end: an INSERT each would cost a large show's build
+        # more than the work it does for most of its files.
         self._new_files: dict[str, tuple[str, str]] = {}
         self._new_values: dict[tuple[str, str], str] = {}
 
