@@ -108,6 +108,8 @@ class Cache:
         # more than the work it does for most of its files.
         self._new_files: dict[str, tuple[str, str]] = {}
         self._new_values: dict[tuple[str, str], str] = {}
+        # Values read once per command: a publish checks, then builds, the same episodes.
+        self._read: dict[tuple[str, str], Any] = {}
 
     def commit(self) -> None:
         """Make what was stored so far last, whatever happens to this process next."""
@@ -189,29 +191,32 @@ class Cache:
         return self.get_many(kind, [key]).get(key)
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
-        """Stored values by key, for those of `keys` there are."""
+        """Stored values by key, for those of `keys` there are. Callers must not change
+        what they get: a command that asks again gets the same objects."""
         found: dict[str, Any] = {}
-        wanted = [key for key in dict.fromkeys(keys) if (kind, key) not in self._new_values]
+        wanted = []
+        for key in dict.fromkeys(keys):
+            if (kind, key) in self._new_values:
+                found[key] = json.loads(self._new_values[kind, key])
+            elif (kind, key) in self._read:
+                found[key] = self._read[kind, key]
+            else:
+                wanted.append(key)
+        rows: list[Any] = []
         if len(wanted) > 500:  # most of a kind: one pass over it beats many look-ups
             wanted_set = set(wanted)
-            for key, value in self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,)):
-                if key in wanted_set:
-                    with contextlib.suppress(TypeError, ValueError):
-                        found[key] = json.loads(value)
+            rows = [row for row in self._query("SELECT key, value FROM memo WHERE kind = ?",
+                                               (kind,)) if row[0] in wanted_set]  # fmt: skip
             wanted = []
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
-            rows = self._query(
+            rows += self._query(
                 f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})", (kind, *part)
             )
-            for key, value in rows:
-                with contextlib.suppress(TypeError, ValueError):
-                    found[key] = json.loads(value)
-        for key in keys:
-            value = self._new_values.get((kind, key))
-            if value is not None:
-                found[key] = json.loads(value)
+        for key, value in rows:
+            with contextlib.suppress(TypeError, ValueError):
+                found[key] = self._read[kind, key] = json.loads(value)
         self._used.setdefault(kind, set()).update(found)
         return found
 
@@ -255,6 +260,7 @@ class Cache:
         self.db = _open(self.path)
         self._files = None
         self._used.clear()
+        self._read.clear()
 
 
 def _open(path: Path) -> sqlite3.Connection:

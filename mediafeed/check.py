@@ -260,7 +260,7 @@ class _Checker:
     def memo_key(self, ep: Episode) -> str | None:
         """An episode's own rules depend on its file and the content of the files it
         names; None while one of them is not known by its content yet."""
-        named: list[tuple[str, str | None]] = []
+        named: list[str] = []
         chapters = f"feed/episodes/{ep.slug}/chapters.json" if ep.chapters else ""
         for name in (ep.audio, ep.image, ep.transcript, chapters):
             if not name:
@@ -269,15 +269,15 @@ class _Checker:
             try:
                 stat = os.stat(path)
             except OSError:
-                named.append((name, None))
+                named.append(f"{name}\0-")
                 continue
             digest = self.cache.known_sha256(path, stat)
             if digest is None:
                 if name == ep.audio:
                     return None  # probing it tells, where hashing would read it twice
                 digest = self.cache.sha256(path, stat)
-            named.append((name, digest))
-        return memo_key("check", ep.made_from, named)
+            named.append(f"{name}\0{digest}")
+        return memo_key("check", ep.made_from, *named)
 
     def remembered_episode_rules(self, ep: Episode, key: str | None, known: dict[str, Any]
                                  ) -> None:  # fmt: skip

@@ -122,7 +122,9 @@ def publish_show(
     with show_locked(show.root), Cache(show.root) as cache:
         last = _last_publish(cache, show)
         # Taken before the build reads anything: an edit made while it runs counts next time.
-        inputs_before = input_digest(show, cache, last.referenced) if last else None
+        walked = _walked_inputs(show)
+        before = input_contents(show, cache, walked | set(last.referenced)) if last else {}
+        inputs_before = input_digest(before) if last else None
         unchanged = (
             last is not None and not dry_run and not prune and last.current(inputs_before, now)
         )
@@ -144,11 +146,7 @@ def publish_show(
 
         result = build(show, links=where.links, now=now, cache=cache)
         referenced = _referenced(show, result)
-        inputs = (
-            inputs_before
-            if last and inputs_before and referenced == last.referenced
-            else input_digest(show, cache, referenced)
-        )
+        inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
         if not dry_run:
             # A publish cut short must leave no record saying it finished.
             cache.put(PUBLISHED, str(show.root), None)
@@ -215,21 +213,35 @@ def _last_publish(cache: Cache, show: Show) -> LastPublish | None:
         return None
 
 
-def input_digest(show: Show, cache: Cache, referenced: tuple[str, ...]) -> str:
-    """Everything a build reads, by content: mediafeed.toml, the episode files, the show's
-    templates and the files the episodes name (their hashes from the cache while their
-    stat holds); with the code, through `memo_key`."""
-    root = str(show.root)
-    names = {CONFIG_NAME, *referenced}
+def _walked_inputs(show: Show) -> set[str]:
+    """The files every build reads, besides those the episodes name: the config, the
+    episode files and the show's templates, relative to the show folder."""
+    names = {CONFIG_NAME}
     for folder in ("episodes", "templates"):
         names.update(files_under(show.root / folder, prefix=folder))
-    contents: list[str] = []
-    for name in sorted(names):
-        try:
-            contents.append(f"{name}\0{cache.sha256(os.path.join(root, name))}")
-        except OSError:
-            contents.append(f"{name}\0-")
-    return memo_key("inputs", "\n".join(contents))
+    return names
+
+
+def input_contents(show: Show, cache: Cache, names: set[str], *,
+                   known: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """Each input file's content hash (from the cache while its stat holds), "-" for one
+    that is missing; `known`: hashes this command took already, kept as they were then."""
+    root = str(show.root)
+    contents = {}
+    for name in names:
+        found = (known or {}).get(name)
+        if found is None:
+            try:
+                found = cache.sha256(os.path.join(root, name))
+            except OSError:
+                found = "-"
+        contents[name] = found
+    return contents
+
+
+def input_digest(contents: dict[str, str]) -> str:
+    """Everything a build reads, by content; with the code, through `memo_key`."""
+    return memo_key("inputs", "\n".join(f"{name}\0{contents[name]}" for name in sorted(contents)))
 
 
 def _referenced(show: Show, result: BuildResult) -> tuple[str, ...]:
