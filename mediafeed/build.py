@@ -92,12 +92,13 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
+    listings, fragments = _listings(show, public, links, base, cache)
     planned = [
         *_artwork(show, cache),
         *_episode_files(show, public, links, base, cache),
         *(_plan(keys.episode_page_key(ep.slug), partial(_page, render_gone_page, show, ep.slug,
                 links=links), base, "gone", ep.slug) for ep in gone),
-        *_listings(show, public, links, base, cache),
+        *listings,
     ]  # fmt: skip
     last = cache.get(BUILT, str(out))
     before = set(last) if isinstance(last, list) else files_under(out)
@@ -106,8 +107,11 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     remove_files(out, before - objects.keys())
     if not isinstance(last, list) or before != objects.keys():
         cache.put(BUILT, str(out), sorted(objects))
-    for kind in ("episode", "output", "item", "row"):
+    for kind in ("episode", "output"):
         cache.keep_only(kind, cache.used(kind))
+    if cache.stored("item") or cache.stored("row"):
+        for kind, wanted in fragments().items():
+            cache.keep_only(kind, wanted)
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     return BuildResult(
@@ -164,8 +168,10 @@ def _episode_files(
 
 def _listings(
     show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
-) -> list[Planned]:
-    """The feed and its archive pages, the show page, the year pages and the stylesheet."""
+) -> tuple[list[Planned], Callable[[], dict[str, set[str]]]]:
+    """The feed and its archive pages, the show page, the year pages and the stylesheet;
+    and the keys of every feed item and list row they are made of, rendered this time or
+    not (what the cache keeps of those)."""
     planned = []
     for page in feed_pages(show, public, links=links):
         render = partial(_feed_page, show, page, links=links, base=base, cache=cache)
@@ -184,14 +190,29 @@ def _listings(
         planned.append(_plan(keys.year_page_key(year), render, base, "year", year, years,
                              [ep.made_from for ep in episodes]))  # fmt: skip
     planned.append(_plan(keys.STYLESHEET_KEY, partial(stylesheet, show), base, "css"))
-    return planned
+
+    def fragments() -> dict[str, set[str]]:
+        rows = {_row_key(base, keys.SHOW_PAGE_KEY, ep) for ep in newest}
+        for year, episodes in by_year.items():
+            rows.update(_row_key(base, keys.year_page_key(year), ep) for ep in episodes)
+        return {"item": {_item_key(base, ep) for ep in public}, "row": rows}
+
+    return planned, fragments
+
+
+def _item_key(base: str, ep: Episode) -> str:
+    return memo_key(base, "item", ep.made_from)
+
+
+def _row_key(base: str, page_key: str, ep: Episode) -> str:
+    return memo_key(base, "row", page_key, ep.made_from)  # the page decides the row's level
 
 
 def _feed_page(show: Show, page: FeedPage, *, links: Links, base: str, cache: Cache) -> bytes:
     """A feed document whose items are each rendered once per content: adding an episode
     to a show of thousands renders one item, not the feed's every item."""
     episodes = page.episodes
-    items = _remembered(cache, "item", [memo_key(base, "item", ep.made_from) for ep in episodes],
+    items = _remembered(cache, "item", [_item_key(base, ep) for ep in episodes],
                         lambda todo: [item.decode() for item in render_items(
                             show, [episodes[index] for index in todo], links=links)])  # fmt: skip
     xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
@@ -203,7 +224,7 @@ def _list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: in
                base: str, cache: Cache) -> list[str]:  # fmt: skip
     """The rows of a page's list of episodes, each rendered once per content: adding an
     episode to a year of hundreds renders its row, not the year's."""
-    row_keys = [memo_key(base, "row", page_key, level, ep.made_from) for ep in episodes]
+    row_keys = [_row_key(base, page_key, ep) for ep in episodes]
     return _remembered(cache, "row", row_keys, lambda todo: render_rows(
         show, [episodes[index] for index in todo], page_key, level))  # fmt: skip
 

@@ -224,6 +224,10 @@ class Cache:
         self._used.setdefault(kind, set()).add(key)
         self._new_values[kind, key] = json.dumps(value, ensure_ascii=False)
 
+    def stored(self, kind: str) -> bool:
+        """Whether this command stored values of `kind`."""
+        return any(entry[0] == kind for entry in self._new_values)
+
     def used(self, kind: str) -> set[str]:
         """The keys of `kind` this command read or stored."""
         return self._used.get(kind, set())
@@ -231,7 +235,7 @@ class Cache:
     def keep_only(self, kind: str, keys: set[str]) -> None:
         """Forget the values of `kind` not under `keys`: what the last run used stays. Only
         a run that stored values of the kind looks: the others leave as many as they found."""
-        if not any(entry[0] == kind for entry in self._new_values):
+        if not self.stored(kind):
             return
         rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
         gone = [(kind, key) for (key,) in rows if key not in keys]

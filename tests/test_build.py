@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from mediafeed.build import build
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.links import Links
+from mediafeed.render import pages
 from mediafeed.render.pages import SHOW_PAGE_EPISODES
 from tests.showmaker import many_episodes
 
@@ -274,3 +276,41 @@ def test_a_build_without_a_writable_state_folder_still_builds(
     path.write_text(path.read_text().replace("title: Aflevering 3", "title: Nieuwe titel"))
     build(load_show(show), links=LINKS, now=NOW)
     assert "Nieuwe titel" in (show / "feed" / "feed.xml").read_text()
+
+
+def count_row_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the rows of episode lists rendered from now on."""
+    calls: list[str] = []
+    real = pages.render_template
+
+    def counting(show: Any, name: str, context: dict[str, Any], **kwargs: Any) -> str:
+        if name == "_episode_row.html":
+            calls.append(context["row"]["episode"].slug)
+        return real(show, name, context, **kwargs)
+
+    monkeypatch.setattr(pages, "render_template", counting)
+    return calls
+
+
+def test_adding_an_episode_renders_its_rows_only(
+    long_show: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show, slugs = long_show
+    add_61st(show, slugs)
+    rows = count_row_renders(monkeypatch)
+    build(load_show(show), links=LINKS, now=NOW)
+    assert rows == ["aflevering-00061", "aflevering-00061"], "on the show page and its year's"
+
+
+def test_the_rows_of_a_year_not_rendered_stay_remembered(
+    long_show: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show, slugs = long_show
+    add_61st(show, slugs)
+    build(load_show(show), links=LINKS, now=NOW)  # renders 2021's page, not 2020's
+    edited = show / "episodes" / f"{slugs[1]}.md"
+    edited.write_text(edited.read_text().replace("Aflevering 2\n", "Aflevering twee\n"))
+    rows = count_row_renders(monkeypatch)
+    build(load_show(show), links=LINKS, now=NOW)
+    assert rows == [slugs[1]]
+    assert "Aflevering twee" in (show / "feed" / "years" / "2020" / "index.html").read_text()
