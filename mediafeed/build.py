@@ -299,12 +299,13 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
             )
     for key, source in files.items():
         path = os.path.join(out, key)
-        stat = link_or_copy(Linkable(source, os.stat(source)), path)
+        found = Linkable(source, os.stat(source))
+        stat = link_or_copy(found, path)
         objects[key] = OutputObject(
             key=key,
             path=path,
             size=stat.st_size,
-            sha256=cache.sha256(path, stat),
+            sha256=cache.sha256(source, found.stat),  # a link's bytes: the source's
             content_type=content_type(key),
             cache_control=cache_control(key),
         )

@@ -76,7 +76,8 @@ def check_show(
 
 
 def _problems(error: MediafeedError) -> list[tuple[str | None, str]]:
-    """The (field, message) of each problem one error reports."""
+    """The (field, message) of each problem one error reports: mediafeed.toml and episode
+    files name all of theirs in one error, "field: message" joined by "; "."""
     if error.field:
         return [(error.field, error.message)]
     found: list[tuple[str | None, str]] = []
@@ -139,16 +140,13 @@ class _Checker:
         )
 
     def config_problems(self, exc: ConfigError) -> None:
-        for problem in exc.message.split("; "):
-            field, _, message = problem.partition(": ")
-            if not message:
-                field, message = "", problem
+        for field, message in _problems(exc):
             rule = "config"
             if field == "owner.email":
                 rule = "owner-email"
             elif "required" in message or "must not be empty" in message:
                 rule = "required"
-            self.add(rule, CONFIG_NAME, field or None, message)
+            self.add(rule, CONFIG_NAME, field, message)
 
     def show_rules(self, show: Show) -> None:
         config = CONFIG_NAME
@@ -261,10 +259,8 @@ class _Checker:
         """An episode's own rules depend on its file and the content of the files it
         names; None while one of them is not known by its content yet."""
         named: list[str] = []
-        chapters = f"feed/episodes/{ep.slug}/chapters.json" if ep.chapters else ""
-        for name in (ep.audio, ep.image, ep.transcript, chapters):
-            if not name:
-                continue
+        chapters = (f"feed/episodes/{ep.slug}/chapters.json",) if ep.chapters else ()
+        for name in (*ep.named_files, *chapters):
             path = os.path.join(self.root, name)
             try:
                 stat = os.stat(path)

@@ -7,42 +7,48 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 
-def _temp_beside(path: str) -> str:
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+def _made_beside(target: str, make: Callable[[str], None], *, exclusive: bool = False) -> None:
+    """Make the file whole under a temp name beside `target` (`make(temp)`), then put it
+    in place in one step: a reader, or a crash, sees the old file or the new, never half.
+    `exclusive`: fail with FileExistsError rather than replace a file."""
+    folder, name = os.path.split(target)
+    os.makedirs(folder or ".", exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+    try:
+        make(tmp)
+        if exclusive:
+            os.link(tmp, target)  # never replaces a file made meanwhile
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_atomic(
     path: str | os.PathLike[str], data: bytes, *, exclusive: bool = False, durable: bool = False
 ) -> os.stat_result:
-    """Replace the file with `data` so that a reader, or a crash, sees the old bytes or the
-    new, never half. `exclusive`: fail with FileExistsError rather than replace a file.
-    `durable`: on disk before the rename (for the producer's own files). Files are made
-    with the usual permissions, so a web server running as another user can read them."""
+    """Replace the file with `data`, whole or not at all (see `_made_beside`). `durable`:
+    on disk before the rename (for the producer's own files). Files are made with the
+    usual permissions, so a web server running as another user can read them."""
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = _temp_beside(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
+
+    def write(tmp: str) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        if exclusive:
-            os.link(tmp, path)  # never replaces a file made meanwhile
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    _made_beside(path, write, exclusive=exclusive)
     return os.stat(path)
 
 
@@ -114,18 +120,14 @@ def link_or_copy(source: Linkable, target: str | os.PathLike[str]) -> os.stat_re
     else:
         if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
             return made
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = _temp_beside(target)
-    try:
+
+    def link_or_copy_to(tmp: str) -> None:
         try:
             os.link(source.path, tmp)
         except OSError:
             shutil.copy2(source.path, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    _made_beside(target, link_or_copy_to)
     return os.stat(target)
 
 
@@ -135,7 +137,7 @@ def _link_new(source: Linkable, target: str) -> os.stat_result:
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.link(source.path, target)
-    return os.stat(target)  # a new link changes the file's change time
+    return source.stat
 
 
 def files_under(root: Path, *, prefix: str = "") -> set[str]:

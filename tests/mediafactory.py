@@ -205,46 +205,22 @@ def flac(tmp_dir: Path, name: str = "speech.flac", seconds: float = 2.0) -> Path
     return _copy(_encoded("flac.flac", seconds, _FLAC), tmp_dir, name)
 
 
-def png(tmp_dir: Path, name: str = "cover.png", size: int = 64) -> Path:
-    """A real PNG picture made by ffmpeg, for cover art and for files that are not audio."""
+def _picture(tmp_dir: Path, name: str, size: int, codec: str) -> Path:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = tmp_dir / name
-    _run(
-        *_FFMPEG,
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc=size={size}x{size}",
-        "-frames:v",
-        "1",
-        "-f",
-        "image2",
-        "-c:v",
-        "png",
-        out,
-    )
+    _run(*_FFMPEG, "-f", "lavfi", "-i", f"testsrc=size={size}x{size}", "-frames:v", "1",
+         "-f", "image2", "-c:v", codec, out)  # fmt: skip
     return out
+
+
+def png(tmp_dir: Path, name: str = "cover.png", size: int = 64) -> Path:
+    """A real PNG picture made by ffmpeg, for cover art and for files that are not audio."""
+    return _picture(tmp_dir, name, size, "png")
 
 
 def jpeg(tmp_dir: Path, name: str = "cover.jpg", size: int = 64) -> Path:
     """A real JPEG picture made by ffmpeg."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    out = tmp_dir / name
-    _run(
-        *_FFMPEG,
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc=size={size}x{size}",
-        "-frames:v",
-        "1",
-        "-f",
-        "image2",
-        "-c:v",
-        "mjpeg",
-        out,
-    )
-    return out
+    return _picture(tmp_dir, name, size, "mjpeg")
 
 
 def mp3_tagged(tmp_dir: Path, version: str, name: str = "tagged.mp3", seconds: float = 2.0) -> Path:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -196,17 +197,35 @@ def test_a_cache_copied_in_from_another_show_changes_nothing(
     assert "Een andere titel" not in {episode["title"] for episode in feed["episodes"]}
 
 
-def test_an_episode_rewritten_with_its_old_size_and_time_is_read_again(
+def test_an_episode_rewritten_within_the_same_tick_is_read_again(
     built: tuple[Path, list[str]],
 ) -> None:
     show, slugs = built
     path = show / "episodes" / f"{slugs[1]}.md"
+    path.write_text(path.read_text().replace("Aflevering 2", "Aflevering Y"))
+    build(load_show(show), links=LINKS, now=NOW)  # reads it while a rewrite keeps its stat
     stamp = path.stat()
-    path.write_text(path.read_text().replace("Aflevering 2", "Aflevering X"))
+    path.write_text(path.read_text().replace("Aflevering Y", "Aflevering X"))
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    assert path.stat().st_size == stamp.st_size
+    assert (path.stat().st_size, path.stat().st_ino) == (stamp.st_size, stamp.st_ino)
     build(load_show(show), links=LINKS, now=NOW)
     assert "Aflevering X" in (show / "feed" / "feed.xml").read_text()
+
+
+def test_an_episode_replaced_by_an_older_copy_is_read_again(
+    built: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    show, slugs = built
+    path = show / "episodes" / f"{slugs[1]}.md"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))
+    build(load_show(show), links=LINKS, now=NOW)  # trusted by its stat from now on
+    older = tmp_path / "older.md"
+    older.write_text(path.read_text().replace("Aflevering 2", "Aflevering Z"))
+    os.utime(older, ns=OLD)
+    shutil.copy2(older, path)  # cp -p: same file, another (older) time
+    build(load_show(show), links=LINKS, now=NOW)
+    assert "Aflevering Z" in (show / "feed" / "feed.xml").read_text()
 
 
 def test_a_transcript_edited_with_an_old_time_stamp_reaches_the_page(
