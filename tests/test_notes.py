@@ -37,3 +37,8 @@ def test_plain_text_keeps_words_and_drops_markup() -> None:
 
 def test_control_characters_never_reach_the_output() -> None:
     assert render_notes("a\x00b\x0bc\ufffe") == "<p>abc</p>"
+
+
+def test_feed_notes_keep_their_headings_as_written() -> None:
+    """Apps show the notes on their own, under no heading of the page: no shift there."""
+    assert render_notes("## Gasten\n\n### Rick") == "<h2>Gasten</h2>\n<h3>Rick</h3>"

@@ -388,3 +388,26 @@ def test_an_edited_show_template_is_used_at_once(show: Show, episode: Episode) -
     render_site(show, [episode], links=LINKS)
     own.write_text("<p>echt weg</p>\n")
     assert pages.render_gone_page(show, episode.slug, links=LINKS) == "<p>echt weg</p>\n"
+
+
+def _outline(doc: lxml.html.HtmlElement) -> list[tuple[int, str]]:
+    """Every heading of the page, in order, with its level."""
+    headings = doc.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")
+    return [(int(h.tag[1]), " ".join(h.text_content().split())) for h in headings]
+
+
+def test_note_headings_sit_below_the_notes_heading(show: Show, tmp_path: Path) -> None:
+    notes = "Inleiding.\n\n## Wie praat er mee\n\nRick.\n\n### Zijn boek\n\nTitel.\n\n## Links\n"
+    outline = _outline(episode_doc(show, make_episode(tmp_path, notes=notes)))
+    levels = [level for level, _ in outline]
+    # A whole outline: one h1, and no heading more than one level below the one before.
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(now <= before + 1 for before, now in zip(levels, levels[1:], strict=False))
+    at = outline.index((2, "Over deze aflevering"))
+    assert outline[at + 1 : at + 4] == [(3, "Wie praat er mee"), (4, "Zijn boek"), (3, "Links")]
+
+
+def test_deep_note_headings_move_up_to_the_next_level(show: Show, tmp_path: Path) -> None:
+    outline = _outline(episode_doc(show, make_episode(tmp_path, notes="#### Alleen diep\n\nx")))
+    at = outline.index((2, "Over deze aflevering"))
+    assert outline[at + 1] == (3, "Alleen diep")

@@ -73,6 +73,23 @@ def _sanitize(rendered: str) -> str:
     return xml_safe(cleaned).strip()
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+@lru_cache(maxsize=32768)
+def page_notes(source: str, *, top: int = 3) -> str:
+    """The notes for a page that puts them under a heading of level `top - 1`: their
+    headings shifted so the highest becomes `h<top>` and deeper ones keep their steps (down
+    to h6), so the page's outline stays whole. The feed keeps the notes as written: apps
+    show them on their own, with no heading of ours above them."""
+    html = render_notes(source)
+    levels = [int(level) for level in re.findall(r"<h([1-6])>", html)]
+    if not levels:
+        return html
+    shift = top - min(levels)
+    return _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + shift)}>", html)
+
+
 @lru_cache(maxsize=32768)
 def plain_text(source: str) -> str:
     """The notes as plain text, for apps and fields that show no HTML."""

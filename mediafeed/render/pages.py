@@ -22,7 +22,7 @@ from mediafeed.links import (
 )
 from mediafeed.model import Episode, Show
 from mediafeed.render.i18n import Locale
-from mediafeed.render.notes import plain_text, render_notes
+from mediafeed.render.notes import page_notes, plain_text
 from mediafeed.render.templating import find_template, render_template, stylesheet
 from mediafeed.render.transcripts import read_transcript
 
@@ -289,7 +289,7 @@ def render_episode_page(
         media=media,
         media_url=links.media(episode),
         media_kind=media_kind(episode.media.mime_type),
-        notes=Markup(render_notes(episode.notes)),  # noqa: S704 - sanitized by nh3
+        notes=Markup(page_notes(episode.notes)),  # noqa: S704 - sanitized by nh3
         chapters=chapters,
         people=people,
         transcript=read_transcript(show, episode),
