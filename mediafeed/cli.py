@@ -320,10 +320,15 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
     """A ready-to-paste newsletter block linking episode SLUG (default: the newest one).
 
     The HTML block uses inline styles and absolute links only, so mail clients keep it.
+    A scheduled episode gets its block too, so the mail can be ready before the release;
+    a note on stderr says from when its link works.
     """
     from mediafeed.commands.newsletter import newsletter_for
 
-    click.echo(newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now()), nl=False)
+    made = newsletter_for(_show(ctx), slug, fmt=fmt, image=not no_image, now=now())
+    if made.note:
+        click.echo(f"Note: {made.note}", err=True)
+    click.echo(made.block, nl=False)
 
 
 @cli.command(context_settings=CONTEXT)

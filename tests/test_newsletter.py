@@ -122,3 +122,48 @@ def test_newest_public_skips_drafts_and_scheduled(tmp_path: Path) -> None:
     later = replace(base, slug="later", published=now + dt.timedelta(days=1))
     assert newest_public([old, draft, later, current], now) is current
     assert newest_public([later], now) is None
+
+
+def _add(show_dir: Path, tmp_path: Path, *args: str) -> None:
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+    from tests.mediafactory import mp3_cbr
+
+    media = mp3_cbr(tmp_path, "ontmoeting.mp3")
+    added = CliRunner().invoke(cli, ["-C", str(show_dir), "add", str(media), *args])
+    assert added.exit_code == 0, added.output
+
+
+def test_a_scheduled_episode_gets_its_block_and_a_note_of_when_its_link_works(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    _add(show_dir, tmp_path, "--title", "Ontmoeting", "--date", "2026-12-24T09:00:00+01:00")
+    result = CliRunner(env={"MEDIAFEED_NOW": "2026-12-01T10:00:00+00:00"}).invoke(
+        cli, ["-C", str(show_dir), "newsletter", "ontmoeting", "--format", "text"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Hier vindt u de podcast: " in result.stdout
+    assert result.stdout.rstrip().endswith("/episodes/ontmoeting/index.html")
+    note = result.stderr.strip()
+    assert note.count("\n") == 0 and "scheduled" in note and "2026-12-24 09:00+01:00" in note
+
+
+def test_an_unpublished_episode_gets_its_block_and_a_note_on_the_notice(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    _add(show_dir, tmp_path, "--title", "Ontmoeting", "--date", "2021-11-02T09:00:00+01:00")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(show_dir), "unpublish", "ontmoeting"]).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(show_dir), "newsletter", "ontmoeting"])
+    assert result.exit_code == 0, result.output
+    assert "/episodes/ontmoeting/index.html" in result.stdout
+    assert "no longer available" in result.stderr

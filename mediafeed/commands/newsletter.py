@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from mediafeed.commands.show import public_links
 from mediafeed.episodes import episode_path, load_episodes
 from mediafeed.errors import EpisodeError
-from mediafeed.model import Show
+from mediafeed.model import Episode, Show, Status
 from mediafeed.render.newsletter import newest_public, newsletter_block
 
 
-def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime) -> str:
-    """The newsletter block for SLUG, or for the newest published episode."""
+@dataclass(frozen=True)
+class Newsletter:
+    block: str
+    note: str | None = None  # for the producer: when the link does not lead to the episode
+
+
+def newsletter_for(
+    show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime
+) -> Newsletter:
+    """The newsletter block for SLUG, or for the newest published episode. A scheduled
+    episode gets its block, so the mail can be ready before the release, with a note of
+    when its link starts to work; a draft has no date to promise and is refused."""
     episodes = load_episodes(show.episodes_dir)
     if slug is None:
         episode = newest_public(episodes, now)
@@ -23,14 +34,29 @@ def newsletter_for(show: Show, slug: str | None, *, fmt: str, image: bool, now: 
         if not found:
             raise EpisodeError("no such episode", path=episode_path(show.episodes_dir, slug))
         episode = found[0]
-        if not episode.is_public(now):
+        if episode.status(now) is Status.DRAFT:
             raise EpisodeError(
-                f"is {episode.status(now).value}: its link would not work yet", path=episode.source
+                "is a draft: its link would not work; remove 'draft' and give it a date first",
+                path=episode.source,
             )
-    return newsletter_block(
+    block = newsletter_block(
         show,
         episode,
         links=public_links(show),
         fmt=fmt,  # type: ignore[arg-type]
         image=image,
     )
+    return Newsletter(block, _note(episode, now))
+
+
+def _note(episode: Episode, now: dt.datetime) -> str | None:
+    status = episode.status(now)
+    if status is Status.SCHEDULED:
+        when = episode.published.isoformat(sep=" ", timespec="minutes")
+        return (
+            f"{episode.slug} is scheduled: its link works from {when}, once 'mediafeed "
+            "publish' has run after that time"
+        )
+    if status is Status.UNPUBLISHED:
+        return f"{episode.slug} is unpublished: its link shows the 'no longer available' notice"
+    return None
