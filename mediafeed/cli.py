@@ -128,7 +128,7 @@ def add(
     The source file is never changed; the show gets a tagged copy in media/.
     """
     from mediafeed.commands.add import NewEpisode, add_episode
-    from mediafeed.commands.report import clock
+    from mediafeed.commands.report import clock, status_word
     from mediafeed.commands.show import public_links
 
     show = _show(ctx)
@@ -137,7 +137,7 @@ def add(
     episode = add_episode(show, request, now=now(), links=public_links(show))
     click.echo(
         f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
-        f"{episode.status(now()).value}) -> {episode.source.relative_to(show.root)}"
+        f"{status_word(episode, now(), frozenset())}) -> {episode.source.relative_to(show.root)}"
     )
 
 
@@ -145,24 +145,30 @@ def add(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
-    """Episodes with status (draft / scheduled / published), date, duration and size."""
-    from mediafeed.commands.report import episode_row
-    from mediafeed.commands.show import show_episodes
+    """Episodes, newest first, with status, date, duration, size, slug and title.
 
-    show = _show(ctx)
-    moment = now()
-    episodes = show_episodes(show)
-    rows = [episode_row(ep, moment) for ep in episodes]
+    \b
+    Status:
+      draft        'draft: true' in its file: private, never uploaded
+      scheduled    dated in the future: the first publish after that time releases it
+      ready        due, but not in the feed yet: run 'mediafeed publish'
+      published    in the feed, as the last publish from this folder left it
+      unpublished  taken down: out of the feed, its page a "no longer available" notice
+
+    --json gives each row's fields; "in_feed" says whether the last publish put it in the
+    feed and "file_status" what the episode file alone says.
+    """
+    from mediafeed.commands.report import listing, listing_lines
+
+    rows = listing(_show(ctx), now())
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    for row in rows:
-        click.echo(
-            f"{row['status']:<11} {row['published'][:16]:<16}  {row['duration']:>8}  "
-            f"{row['size_mb']:>7.1f} MB  {row['slug']}  {row['title']}"
-        )
     if not rows:
         click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
+        return
+    for line in listing_lines(rows):
+        click.echo(line)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -185,14 +191,11 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
+    from mediafeed.commands.report import build_line
     from mediafeed.commands.show import build_show
 
-    result = build_show(_show(ctx), now=now())
-    withheld = len(result.episodes) - len(result.public)
-    click.echo(
-        f"Built {result.output_dir}: {len(result.public)} episodes in the feed"
-        + (f", {withheld} not public yet" if withheld else "")
-    )
+    moment = now()
+    click.echo(build_line(build_show(_show(ctx), now=moment), moment))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -209,8 +212,11 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     from mediafeed.commands.unpublish import unpublish_episode
 
     show = _show(ctx)
-    episode = unpublish_episode(show, slug)
-    click.echo(f"Unpublished {episode.slug}: {episode.title}")
+    episode, changed = unpublish_episode(show, slug)
+    if changed:
+        click.echo(f"Unpublished {episode.slug}: {episode.title}")
+    else:
+        click.echo(f"{episode.slug} was unpublished already; nothing changed.")
     if not prune:
         click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
         return
@@ -242,13 +248,16 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
         report = import_feed(feed, directory, download_media=download_media, progress=bar)
     for line in (*report.problems, *report.failed):
         click.echo(f"Note: {line}", err=True)
+    from mediafeed.commands.report import counted
+
     click.echo(
-        f"Imported {len(report.imported)} episodes into {report.root}"
+        f"Imported {counted(len(report.imported), 'episode')} into {report.root}"
         + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
     )
     if report.failed:
         raise click.ClickException(
-            f"{len(report.failed)} downloads failed; run the same command again to resume"
+            f"{counted(len(report.failed), 'download')} failed; run the same command again "
+            "to resume"
         )
 
 
@@ -294,6 +303,7 @@ def publish(
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""
+    from mediafeed.commands.report import counted
     from mediafeed.commands.serve import make_server
     from mediafeed.commands.show import build_show
     from mediafeed.links import Links
@@ -302,10 +312,12 @@ def serve(ctx: click.Context, port: int) -> None:
     server = make_server(show.output_dir, port=port)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     result = build_show(show, now=now(), links=Links(base))
-    click.echo(f"Serving {len(result.public)} episodes at {base}/index.html")
+    click.echo(f"Serving {counted(len(result.public), 'episode')} at {base}/index.html")
     click.echo(f"Feed: {base}/feed.xml  (Ctrl+C stops)")
     try:
         server.serve_forever()
+    except KeyboardInterrupt:
+        pass  # the way out this command names: no "Aborted!", exit 0
     finally:
         server.server_close()
 
@@ -348,7 +360,9 @@ def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
         for finding in findings:
             click.echo(finding.line())
         problems = len(errors(findings))
-        click.echo(f"{problems} errors, {len(findings) - problems} warnings.")
+        from mediafeed.commands.report import counted
+
+        click.echo(f"{counted(problems, 'error')}, {counted(len(findings) - problems, 'warning')}.")
     ctx.exit(1 if errors(findings) else 0)
 
 

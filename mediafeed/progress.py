@@ -27,7 +27,7 @@ class UploadBar:
     def start(self, total_bytes: int, total_files: int) -> None:
         if self._progress is not None and total_bytes:
             self._task = self._progress.add_task(
-                f"Uploading {total_files} files", total=total_bytes
+                f"Uploading {total_files} file{'s' * (total_files != 1)}", total=total_bytes
             )
 
     def advance(self, nbytes: int) -> None:

@@ -224,7 +224,7 @@ def test_cli_check_prints_one_line_per_finding_and_exits_1(demo: Path) -> None:
     assert lines[0].startswith(f"error: {ONTMOETING}: length: says 120000 bytes")
     assert "[enclosure-length]" in lines[0] and "mediafeed tag ontmoeting" in lines[0]
     assert lines[1].startswith(f"warning: {SIGNALEN}: title:")
-    assert lines[-1] == "1 errors, 1 warnings."
+    assert lines[-1] == "1 error, 1 warning."
 
 
 def test_cli_check_json_is_for_scripts(demo: Path) -> None:

@@ -55,7 +55,7 @@ def test_an_unchanged_show_is_confirmed_without_a_build(
 ) -> None:
     result = publish(once[0])
     assert builds == []
-    assert "Uploaded 0 objects" in result.output and "1 episodes in the feed" in result.output
+    assert "Uploaded 0 objects" in result.output and "1 episode in the feed" in result.output
 
 
 @pytest.mark.slow

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -59,3 +62,40 @@ def test_range_past_the_end_is_416(served: tuple[str, bytes]) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request(url, Range=f"bytes={len(data) + 10}-"))
     assert caught.value.code == 416
+
+
+def test_a_taken_port_names_the_port_and_the_way_out(show_dir: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["-C", str(show_dir), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert f"port {port} on 127.0.0.1 is in use" in line and "--port 0" in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how Ctrl+C arrives on POSIX")
+def test_ctrl_c_stops_serving_quietly_with_exit_0(show_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediafeed", "-C", str(show_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert "(Ctrl+C stops)" in lines[1], lines
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert err == "" and out == ""

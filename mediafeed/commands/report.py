@@ -4,12 +4,46 @@ as data for --json."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mediafeed.model import Episode
+from mediafeed.cache import Cache
+from mediafeed.catalog import load_show_episodes
+from mediafeed.model import Episode, Show, Status
 
 if TYPE_CHECKING:  # boto3 loads only for commands that talk to a store
+    from mediafeed.build import BuildResult
     from mediafeed.store.publish import PublishReport
+
+LIVE = "live"  # the cache's record of the episodes the last finished publish put in the feed
+READY = "ready"  # due, but no publish has put it in the feed yet
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`1 episode`, `2 episodes`: the noun as the count takes it."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def record_live(cache: Cache, root: str, episodes: Iterable[Episode]) -> None:
+    """After a publish finished: these episodes are what listeners now see in the feed."""
+    cache.put(LIVE, root, sorted(ep.guid for ep in episodes))
+
+
+def live_guids(cache: Cache, root: str) -> frozenset[str]:
+    """The episodes the last finished publish from this folder put in the feed; none when
+    it never published (a publish from elsewhere is not known here)."""
+    found = cache.get(LIVE, root)
+    return frozenset(str(g) for g in found) if isinstance(found, list) else frozenset()
+
+
+def status_word(ep: Episode, moment: dt.datetime, live: frozenset[str]) -> str:
+    """What `list` calls the episode: its file's status, except that a due episode is
+    `published` only once a publish has put it in the feed, and `ready` until then."""
+    status = ep.status(moment)
+    if status is Status.PUBLISHED and ep.guid not in live:
+        return READY
+    return status.value
 
 
 def clock(seconds: float) -> str:
@@ -18,13 +52,15 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def episode_row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
+def episode_row(ep: Episode, moment: dt.datetime, live: frozenset[str]) -> dict[str, Any]:
     """One line of `mediafeed list`."""
     return {
         "slug": ep.slug,
         "title": ep.title,
         "guid": ep.guid,
-        "status": ep.status(moment).value,
+        "status": status_word(ep, moment, live),
+        "file_status": ep.status(moment).value,  # what the episode file alone says
+        "in_feed": ep.guid in live,
         "published": ep.published.isoformat(),
         "duration": clock(ep.media.duration),
         "duration_seconds": ep.media.duration,
@@ -32,6 +68,48 @@ def episode_row(ep: Episode, moment: dt.datetime) -> dict[str, Any]:
         "size_mb": ep.media.length / 1e6,
         "mime_type": ep.media.mime_type,
     }
+
+
+def listing(show: Show, moment: dt.datetime) -> list[dict[str, Any]]:
+    """`mediafeed list`'s rows: every episode, newest first, with what it is at `moment`."""
+    with Cache(show.root) as cache:
+        episodes = load_show_episodes(show, cache)
+        live = live_guids(cache, str(show.root))
+    return [episode_row(ep, moment, live) for ep in episodes]
+
+
+def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """`mediafeed list` as aligned columns, widths from the rows (no terminal needed, so a
+    pipe gets the same); the title comes last and is never cut."""
+    head = ("STATUS", "DATE", "DURATION", "SIZE", "SLUG", "TITLE")
+    cells = [head] + [
+        (r["status"], r["published"][:16].replace("T", " "), r["duration"],
+         f"{r['size_mb']:.1f} MB", r["slug"], r["title"]) for r in rows
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in cells) for i in range(len(head) - 1)]
+    right = {2, 3}  # numbers line up on their last digit
+
+    def line(row: tuple[str, ...]) -> str:
+        padded = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in
+                  enumerate(zip(row, widths, strict=False))]  # fmt: skip
+        return "  ".join([*padded, row[-1]]).rstrip()
+
+    return [line(row) for row in cells]
+
+
+def build_line(result: BuildResult, moment: dt.datetime) -> str:
+    """What a build made: the episodes in the feed, then those held back, by why."""
+    statuses = Counter(ep.status(moment) for ep in result.episodes)
+    held = [
+        counted(statuses[Status.DRAFT], "draft") if statuses[Status.DRAFT] else "",
+        f"{statuses[Status.SCHEDULED]} scheduled" if statuses[Status.SCHEDULED] else "",
+    ]
+    line = f"Built {result.output_dir}: {counted(len(result.public), 'episode')} in the feed"
+    if any(held):
+        line += f"; not public yet: {' and '.join(h for h in held if h)}"
+    if statuses[Status.UNPUBLISHED]:
+        line += f"; {statuses[Status.UNPUBLISHED]} unpublished (a notice page each)"
+    return line
 
 
 def publish_summary(report: PublishReport) -> dict[str, Any]:
@@ -66,8 +144,8 @@ def publish_lines(report: PublishReport, *, in_feed: int) -> list[str]:
     if report.deleted:
         deleted = f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
     lines.append(
-        f"{verb} {len(report.uploaded)} objects ({sent / 1e6:.1f} MB), "
-        f"{len(report.unchanged)} unchanged{deleted}; {in_feed} episodes in the feed."
+        f"{verb} {counted(len(report.uploaded), 'object')} ({sent / 1e6:.1f} MB), "
+        f"{len(report.unchanged)} unchanged{deleted}; {counted(in_feed, 'episode')} in the feed."
     )
     lines.append(f"Feed: {report.feed_url}")
     return lines

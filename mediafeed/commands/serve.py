@@ -6,6 +6,7 @@ browsers use to seek and to read durations; the small handler below adds single 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from mediafeed.errors import MediafeedError
 from mediafeed.manifest import content_type
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -82,4 +84,12 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
 
 def make_server(directory: Path, *, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     handler = partial(RangeRequestHandler, directory=str(directory))
-    return ThreadingHTTPServer((host, port), handler)
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise MediafeedError(
+            f"port {port} on {host} is in use: stop what serves there, or pick another port "
+            "with --port N (--port 0 picks a free one)"
+        ) from None

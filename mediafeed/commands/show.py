@@ -170,6 +170,9 @@ def publish_show(
                 destination_id,
             )
             cache.put(PUBLISHED, str(show.root), asdict(done))
+            from mediafeed.commands.report import record_live
+
+            record_live(cache, str(show.root), result.public)  # what `list` calls published
         return len(result.public), report
 
 

@@ -13,18 +13,26 @@ from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show
 
 
-def unpublish_episode(show: Show, slug: str) -> Episode:
+def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
     """Mark the episode unpublished in its file: the next publish drops it from the feed and
-    replaces its page with a notice; GUID, slug and media stay so it can come back."""
+    replaces its page with a notice; GUID, slug and media stay so it can come back. Says
+    whether the file changed: an episode unpublished already stays as it is."""
     path = episode_path(show.episodes_dir, slug)
     if not path.is_file():
         raise EpisodeError("no such episode", path=path)
     episode = load_episode(path)
     if episode.unpublished:
-        return episode
+        return episode, False
+    if episode.draft:
+        # A notice page would appear at a URL no listener was ever given.
+        raise EpisodeError(
+            "is a draft, not public: nothing to take down, nothing changed (if it was "
+            "published before, remove 'draft' first)",
+            path=path,
+        )
     # Rewrite from the file's own fields, so the producer's spelling of every other value
     # (chapter times, dates) survives untouched.
     fields, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
     fields["unpublished"] = True
     write_text_atomic(path, render_episode_file(fields, episode.notes))
-    return load_episode(path)
+    return load_episode(path), True
