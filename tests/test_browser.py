@@ -15,15 +15,18 @@ from typing import Any
 import pytest
 
 from mediafeed.links import (
+    ARTWORK_WIDTHS,
     Links,
+    artwork_variant_key,
     episode_page_key,
     image_key,
     media_key,
     transcript_key,
     year_page_key,
 )
+from mediafeed.media.artwork import resized_jpeg
 from mediafeed.media.probe import probe
-from mediafeed.model import Episode, Show
+from mediafeed.model import Chapter, Episode, Show
 from mediafeed.render.newsletter import newsletter_block
 from mediafeed.render.pages import render_site, render_year_page
 from tests import mediafactory
@@ -96,6 +99,7 @@ class Published:
     show: Show
     episode: Episode
     newsletter_url: str
+    video: Episode
 
 
 @pytest.fixture(scope="module")
@@ -106,18 +110,30 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     audio = mediafactory.mp3_cbr(root / "media", "ontmoeting.mp3", seconds=3.0)
     mediafactory.png(root, "cover.png", size=256)
     show = make_show(root)
-    episode = replace(make_episode(root), audio="media/ontmoeting.mp3", media=probe(audio))
+    episode = replace(
+        make_episode(root),
+        audio="media/ontmoeting.mp3",
+        media=probe(audio),
+        chapters=(Chapter(0, "Introductie"), Chapter(2, "Afsluiting")),
+    )
+    film = mediafactory.mp4_video(root / "media", "beeld.mp4", seconds=2.0)
+    video = replace(
+        episode, slug="beeld", guid="urn:uuid:beeld", audio="media/beeld.mp4", media=probe(film)
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler, directory=str(out)))
     links = Links(f"http://127.0.0.1:{server.server_address[1]}")
     files = {
         media_key(episode): audio,
+        media_key(video): film,
         image_key(show.artwork): root / "cover.png",
         transcript_key(episode): root / "transcripts" / "ontmoeting.vtt",
     }
     for key, source in files.items():
         (out / key).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, out / key)
-    for key, body in render_site(show, [episode], links=links).items():
+    for width in ARTWORK_WIDTHS:  # the sized copies the build makes, which pages show
+        (out / artwork_variant_key(width)).write_bytes(resized_jpeg(root / "cover.png", width))
+    for key, body in render_site(show, [episode, video], links=links).items():
         (out / key).parent.mkdir(parents=True, exist_ok=True)
         (out / key).write_bytes(body)
     # A long show's page of one year, with the links between years.
@@ -135,7 +151,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Published(links, show, episode, links.url("newsletter.html"))
+        yield Published(links, show, episode, links.url("newsletter.html"), video)
     finally:
         server.shutdown()
         server.server_close()
@@ -172,13 +188,14 @@ def test_episode_page_requests_only_its_own_host(driver: Any, published: Publish
     assert driver.get_cookies() == []
 
 
-@pytest.mark.parametrize("page", ["show", "episode", "year"])
+@pytest.mark.parametrize("page", ["show", "episode", "video", "year"])
 def test_pages_have_no_accessibility_violations(
     driver: Any, published: Published, page: str
 ) -> None:
     url = {
         "show": published.links.show_page,
         "episode": published.links.episode_page(published.episode.slug),
+        "video": published.links.episode_page(published.video.slug),
         "year": published.links.url(year_page_key(2021)),
     }[page]
     violations, report = axe_violations(driver, url)
@@ -197,3 +214,45 @@ def test_newsletter_link_lands_on_the_episode(driver: Any, published: Published)
     assert driver.find_element(By.TAG_NAME, "h1").text == published.episode.title
     key = episode_page_key(published.episode.slug)
     assert driver.current_url.endswith(key)
+
+
+def test_a_chapter_time_seeks_the_page_player_and_stays_on_the_page(
+    driver: Any, published: Published
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = published.links.episode_page(published.episode.slug)
+    open_page(driver, page)
+    wait_for(driver, AUDIO_READY)
+    (link,) = [
+        a for a in driver.find_elements(By.CSS_SELECTOR, ".chapters a.time") if a.text == "0:02"
+    ]
+    link.click()
+    position = wait_for(
+        driver,
+        "const a = document.querySelector('audio'); return a.currentTime >= 2 && a.currentTime;",
+    )
+    assert 2 <= position <= published.episode.media.duration + 0.1
+    assert driver.current_url == page
+    assert driver.execute_script("return document.querySelector('audio').currentSrc") == (
+        published.links.media(published.episode)
+    )
+
+
+def test_a_video_keeps_16_9_whatever_its_poster_and_picture(
+    driver: Any, published: Published
+) -> None:
+    open_page(driver, published.links.episode_page(published.video.slug))
+    wait_for(driver, "return document.readyState === 'complete'")
+    width, height = driver.execute_script(
+        "const r = document.querySelector('video').getBoundingClientRect();"
+        " return [r.width, r.height];"
+    )
+    assert width > 0 and height == pytest.approx(width * 9 / 16, abs=1)
+
+
+def test_pages_show_the_sized_artwork(driver: Any, published: Published) -> None:
+    open_page(driver, published.links.show_page)
+    wait_for(driver, "const i = document.querySelector('img.artwork'); return i.complete;")
+    shown = driver.execute_script("return document.querySelector('img.artwork').currentSrc")
+    assert shown.startswith(published.links.url("images/artwork-")), shown

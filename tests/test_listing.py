@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
-
 from mediafeed.store import transfer
 from mediafeed.store.publish import _read_record
 from mediafeed.store.record import RECORD_KEY, Record

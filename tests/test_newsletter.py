@@ -63,7 +63,8 @@ def test_html_has_inline_styles_only(show: Show, episode: Episode) -> None:
 def test_html_links_and_images_are_absolute(show: Show, episode: Episode) -> None:
     doc = lxml.html.fragment_fromstring(newsletter_block(show, episode, links=LINKS, fmt="html"))
     urls = doc.xpath("//@href | //@src")
-    assert urls == [f"{BASE}/images/cover.png", PERMALINK]
+    assert urls == [f"{BASE}/images/artwork-300.jpg", PERMALINK]  # sized, not the original
+    assert doc.xpath("//img/@width") == doc.xpath("//img/@height") == ["160"]
     assert doc.xpath("//img/@alt") == ["Omslagafbeelding van Een tegen eenzaamheid"]
 
 
@@ -91,7 +92,7 @@ def test_summary_falls_back_to_notes(show: Show, episode: Episode) -> None:
 
 def test_cover_image_can_be_left_out(show: Show, episode: Episode) -> None:
     block = newsletter_block(show, episode, links=LINKS, fmt="markdown", image=False)
-    assert "cover.png" not in block
+    assert "images/" not in block
     assert f"[Hier vindt u de podcast]({PERMALINK})" in block
 
 

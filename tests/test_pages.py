@@ -154,7 +154,7 @@ def test_open_graph_and_twitter_tags(show: Show, episode: Episode) -> None:
     doc = episode_doc(show, episode)
     assert meta(doc, "og:title") == "Ontmoeting in het fysieke domein"
     assert meta(doc, "og:description").startswith("Met prof. Rick Kwekkeboom.")
-    assert meta(doc, "og:image") == f"{BASE}/images/cover.png"
+    assert meta(doc, "og:image") == f"{BASE}/images/artwork-1400.jpg"
     assert meta(doc, "og:type") == "article"
     assert meta(doc, "og:audio") == LINKS.media(episode)
     assert meta(doc, "twitter:card") == "summary"
@@ -302,7 +302,8 @@ def test_pages_load_nothing_from_other_hosts(show: Show, episode: Episode) -> No
         assert loaded, key
         for url in loaded:
             assert urljoin(base, url).startswith(BASE + "/"), (key, url)
-        assert not doc.xpath("//script | //iframe | //style"), key
+        assert not doc.xpath("//script[@src] | //iframe | //style"), key
+        assert [script.text.strip() for script in doc.xpath("//script")] in ([], [SEEK_SCRIPT]), key
 
 
 HOSTILE_NOTES = """Hallo <script>alert(1)</script>
@@ -343,8 +344,19 @@ HOSTILE_TEXT = st.lists(
 URL_ATTRIBUTES = frozenset({"href", "src", "poster", "action", "formaction", "data"})
 
 
+# The one script a page may carry: ours, inline, that makes chapter times seek the player.
+SEEK_SCRIPT = (
+    (Path(pages.__file__).parent / "templates" / "episode.html")
+    .read_text(encoding="utf-8")
+    .partition("<script>\n")[2]
+    .partition("</script>")[0]
+    .strip()
+)
+
+
 def assert_inert(doc: lxml.html.HtmlElement) -> None:
-    assert not doc.xpath("//script"), "a <script> element got through"
+    scripts = [script.text.strip() for script in doc.xpath("//script")]
+    assert scripts in ([], [SEEK_SCRIPT]), "a <script> element got through"
     for element in doc.iter():
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), f"{element.tag} has {name}"
@@ -411,3 +423,64 @@ def test_deep_note_headings_move_up_to_the_next_level(show: Show, tmp_path: Path
     outline = _outline(episode_doc(show, make_episode(tmp_path, notes="#### Alleen diep\n\nx")))
     at = outline.index((2, "Over deze aflevering"))
     assert outline[at + 1] == (3, "Alleen diep")
+
+
+def test_pages_use_the_sized_artwork_never_the_original(show: Show, episode: Episode) -> None:
+    site = render_site(show, [episode], links=LINKS)
+    for key, picture in (("index.html", "240px"), (episode_page_key(episode.slug), "160px")):
+        doc = lxml.html.fromstring(site[key])
+        page = LINKS.url(key)
+        assert "cover.png" not in site[key].decode(), key
+        (img,) = doc.xpath("//img[@class='artwork']")
+        assert img.get("sizes") == picture
+        offered = [part.split() for part in img.get("srcset").split(", ")]
+        assert [(urljoin(page, url), w) for url, w in offered] == [
+            (f"{BASE}/images/artwork-{width}.jpg", f"{width}w") for width in (150, 300, 600)
+        ]
+        assert urljoin(page, img.get("src")) == f"{BASE}/images/artwork-300.jpg"
+        (icon,) = doc.xpath("//link[@rel='icon']/@href")
+        assert urljoin(page, icon) == f"{BASE}/images/artwork-150.jpg"
+        assert (
+            meta(doc, "og:image")
+            == meta(doc, "twitter:image")
+            == (f"{BASE}/images/artwork-1400.jpg")
+        )
+        assert meta(doc, "og:image:width") == meta(doc, "og:image:height") == "1400"
+
+
+def test_an_episode_image_of_its_own_is_shown_as_it_is(show: Show, tmp_path: Path) -> None:
+    doc = episode_doc(show, make_episode(tmp_path, image="art/ep.jpg"))
+    (img,) = doc.xpath("//img[@class='artwork']")
+    assert img.get("src") == "../../images/ep.jpg" and img.get("srcset") is None
+    assert meta(doc, "og:image") == f"{BASE}/images/ep.jpg"
+    assert not doc.xpath('//meta[@property="og:image:width"]')
+
+
+def test_a_built_show_links_small_pictures_that_are_there(show_dir: Path, tmp_path: Path) -> None:
+    """A 3000 px cover of megabytes: the pages link the build's sized copies, which exist."""
+    import os
+
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from mediafeed.cli import cli
+    from tests.mediafactory import mp3_cbr
+
+    noise = Image.frombytes("RGB", (3000, 3000), os.urandom(3000 * 3000 * 3))
+    noise.save(show_dir / "artwork.jpg", quality=95)
+    original = (show_dir / "artwork.jpg").stat().st_size
+    runner = CliRunner()
+    media = mp3_cbr(tmp_path, "o.mp3")
+    assert (
+        runner.invoke(cli, ["-C", str(show_dir), "add", str(media), "--title", "O"]).exit_code == 0
+    )
+    assert runner.invoke(cli, ["-C", str(show_dir), "build"]).exit_code == 0
+    out = show_dir / "feed"
+    for key in ("index.html", "episodes/o/index.html"):
+        doc = lxml.html.fromstring((out / key).read_bytes())
+        named = doc.xpath("//img/@src | //link[@rel='icon' or @rel='apple-touch-icon']/@href")
+        named += [p.split()[0] for s in doc.xpath("//img/@srcset") for p in s.split(", ")]
+        for href in named:
+            picture = (out / key).parent / href
+            assert picture.is_file(), (key, href)
+            assert picture.stat().st_size * 20 < original, (key, href)

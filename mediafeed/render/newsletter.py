@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Literal, get_args
 
 from mediafeed.errors import MediafeedError
-from mediafeed.links import Links
+from mediafeed.links import Links, artwork_variant_key
 from mediafeed.model import Episode, Show
 from mediafeed.render.i18n import Locale
 from mediafeed.render.pages import summary_text
@@ -43,7 +43,9 @@ def newsletter_block(
         choices = ", ".join(FORMATS)
         raise MediafeedError(f"unknown newsletter format {fmt!r}; choose one of {choices}")
     loc = Locale.for_language(show.language)
-    cover = episode.image or show.artwork
+    # The build's 300 px copy of the show's artwork (twice the 160 px it is shown at,
+    # nearly), never the original of megabytes; an episode's own image is not sized.
+    cover = links.image(episode.image) if episode.image else links.url(artwork_variant_key(300))
     context: dict[str, object] = {
         "show": show,
         "episode": episode,
@@ -54,7 +56,7 @@ def newsletter_block(
         "summary": summary_text(episode),
         "date": loc.date(episode.published),
         "duration": loc.duration(episode.media.duration) if episode.media.duration else "",
-        "image_url": links.image(cover) if image and cover else None,
+        "image_url": cover if image else None,
         "image_alt": loc.text("cover_of", title=show.title),
     }
     return render_template(show, _TEMPLATES[fmt], context).strip() + "\n"

@@ -14,6 +14,7 @@ from mediafeed.links import (
     SHOW_PAGE_KEY,
     STYLESHEET_KEY,
     Links,
+    artwork_variant_key,
     episode_page_key,
     image_key,
     media_key,
@@ -139,15 +140,30 @@ def _episode_label(loc: Locale, episode: Episode) -> str:
     return " · ".join(parts)
 
 
+# The artwork sizes the build makes that pages pick from for their 160 and 240 px pictures
+# (on screens of two and three pixels a point too); link previews get the largest.
+PICTURE_WIDTHS = (150, 300, 600)
+PREVIEW_WIDTH = 1400
+
+
 def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dict[str, object]:
     loc = Locale.for_language(show.language)
+
+    def sized(width: int) -> str:
+        return _relative(page_key, artwork_variant_key(width))
+
     return {
         "show": show,
         "loc": loc,
         "lang": show.language or loc.code,
         "stylesheet": _relative(page_key, stylesheet_key),
         "home": _relative(page_key, SHOW_PAGE_KEY),
-        "artwork": _relative(page_key, image_key(show.artwork)),
+        # The sized copies, never the original: that may be a 3000 px JPEG of megabytes.
+        "artwork": sized(300),
+        "artwork_srcset": ", ".join(f"{sized(width)} {width}w" for width in PICTURE_WIDTHS),
+        "icon": sized(150),
+        "og_image": links.url(artwork_variant_key(PREVIEW_WIDTH)),
+        "og_image_width": PREVIEW_WIDTH,
         "feed_url": links.feed,
         "show_url": links.show_page,
         "website": safe_url(show.link),
@@ -228,7 +244,6 @@ def render_show_page(
     context.update(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
-        og_image=links.image(show.artwork),
         rows=_rows(show, episodes, SHOW_PAGE_KEY, 3, rows),
         years=year_links(years, SHOW_PAGE_KEY),
     )
@@ -255,7 +270,6 @@ def render_year_page(
         canonical=links.url(page_key),
         heading=heading,
         description=f"{heading}: {' '.join(show.description.split())}",
-        og_image=links.image(show.artwork),
         rows=_rows(show, episodes, page_key, 2, rows),
         years=year_links(years, page_key, current=year),
     )
@@ -271,7 +285,6 @@ def render_episode_page(
     loc = context["loc"]
     assert isinstance(loc, Locale)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
-    image = episode.image or show.artwork
     chapters = [
         {"start": c.start, "title": c.title, "url": safe_url(c.url)} for c in episode.chapters
     ]
@@ -284,8 +297,7 @@ def render_episode_page(
         canonical=links.episode_page(episode.slug),
         description=summary_text(episode, max_chars=300),
         label=_episode_label(loc, episode),
-        og_image=links.image(image),
-        image=_relative(page_key, image_key(image)),
+        poster=_relative(page_key, artwork_variant_key(600)),  # a video is up to 736 px wide
         media=media,
         media_url=links.media(episode),
         media_kind=media_kind(episode.media.mime_type),
@@ -298,6 +310,10 @@ def render_episode_page(
         ),
         transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
     )
+    if episode.image:  # an episode's own image is not sized by the build: shown as it is
+        own = _relative(page_key, image_key(episode.image))
+        context.update(artwork=own, artwork_srcset=None, poster=own,
+                       og_image=links.image(episode.image), og_image_width=None)  # fmt: skip
     return render_template(show, "episode.html", context)
 
 
@@ -310,7 +326,6 @@ def render_gone_page(
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),
-        og_image=links.image(show.artwork),
     )
     return render_template(show, "gone.html", context)
 
