@@ -155,8 +155,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
       published    in the feed, as the last publish from this folder left it
       unpublished  taken down: out of the feed, its page a "no longer available" notice
 
-    --json gives each row's fields; "in_feed" says whether the last publish put it in the
-    feed and "file_status" what the episode file alone says.
+    --json adds "in_feed" (put in the feed by the last publish) and "file_status".
     """
     from mediafeed.commands.report import listing, listing_lines
 
@@ -213,10 +212,8 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
 
     show = _show(ctx)
     episode, changed = unpublish_episode(show, slug)
-    if changed:
-        click.echo(f"Unpublished {episode.slug}: {episode.title}")
-    else:
-        click.echo(f"{episode.slug} was unpublished already; nothing changed.")
+    done = f"Unpublished {episode.slug}: {episode.title}"
+    click.echo(done if changed else f"{episode.slug} was unpublished already; nothing changed.")
     if not prune:
         click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
         return
@@ -255,10 +252,8 @@ def import_(feed: str, directory: Path, download_media: bool) -> None:
         + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
     )
     if report.failed:
-        raise click.ClickException(
-            f"{counted(len(report.failed), 'download')} failed; run the same command again "
-            "to resume"
-        )
+        failed = counted(len(report.failed), "download")
+        raise click.ClickException(f"{failed} failed; run the same command again to resume")
 
 
 @cli.command(context_settings=CONTEXT)
