@@ -307,9 +307,9 @@ def serve(ctx: click.Context, port: int) -> None:
     server = make_server(show.output_dir, port=port)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     result = build_show(show, now=now(), links=Links(base))
-    click.echo(f"Serving {counted(len(result.public), 'episode')} at {base}/index.html")
-    click.echo(f"Feed: {base}/feed.xml  (Ctrl+C stops)")
-    try:
+    try:  # from the moment the message below names Ctrl+C
+        click.echo(f"Serving {counted(len(result.public), 'episode')} at {base}/index.html")
+        click.echo(f"Feed: {base}/feed.xml  (Ctrl+C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
         pass  # the way out this command names: no "Aborted!", exit 0

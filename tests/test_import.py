@@ -54,7 +54,7 @@ def test_every_item_is_imported_or_reported(tmp_path: Path, name: str) -> None:
     skipped = [line for line in output.splitlines() if line.endswith("(skipped)")]
     imported = load_episodes(root / "episodes")
     assert len(imported) + len(skipped) == len(source_entries(name))
-    assert f"Imported {len(imported)} episodes" in output
+    assert f"Imported {len(imported)} episode{'s' * (len(imported) != 1)} " in output
 
 
 @pytest.mark.parametrize("name", PLATFORMS)
