@@ -231,26 +231,35 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--download-media", is_flag=True,
               help="Also fetch media, artwork, chapters and transcripts (resumable).")  # fmt: skip
-def import_(feed: str, directory: Path, download_media: bool) -> None:
-    """Create a show in DIRECTORY from an existing podcast's FEED (URL or file).
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> None:
+    """Write the show of an existing podcast's FEED (URL or file) into DIRECTORY (default:
+    the current folder), which must be empty, absent, or a show imported from that feed.
 
-    Keeps every GUID, date and title, so subscribers see no duplicates after the move.
-    Items that cannot be imported are listed with the reason. Without --download-media the
-    episodes keep linking their media on the old host.
+    Keeps every GUID, date and title, so subscribers see no duplicates after the move, and
+    each old episode page's name as the new page's slug. Prints one line per value it had
+    to guess and per item it left out. Run it again on the show to add the feed's new items
+    or, with --download-media, to finish moving the media; without it, episodes keep
+    linking their media on the old host. See docs/import.md for redirecting the old feed.
     """
     from mediafeed.commands.migrate import import_feed
     from mediafeed.progress import progress_bar
 
-    with progress_bar(enabled=download_media) as bar:
+    with progress_bar(enabled=download_media and not as_json) as bar:
         report = import_feed(feed, directory, download_media=download_media, progress=bar)
-    for line in (*report.problems, *report.failed):
-        click.echo(f"Note: {line}", err=True)
-    from mediafeed.commands.report import counted
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        from mediafeed.commands.report import counted
 
-    click.echo(
-        f"Imported {counted(len(report.imported), 'episode')} into {report.root}"
-        + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
-    )
+        click.echo(
+            f"Imported {counted(len(report.imported), 'episode')} into {report.root}"
+            + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
+        )
+        for line in report.report:
+            click.echo(f"- {line}")
+        for line in report.failed:
+            click.echo(f"Note: {line}", err=True)
     if report.failed:
         failed = counted(len(report.failed), "download")
         raise click.ClickException(f"{failed} failed; run the same command again to resume")

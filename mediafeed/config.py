@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError
-from mediafeed.model import Funding, Location, Owner, Person, PublishSettings, Show
+from mediafeed.model import Funding, Location, Origin, Owner, Person, PublishSettings, Show
 
 CONFIG_NAME = "mediafeed.toml"
 
@@ -45,6 +45,7 @@ _KNOWN_KEYS = {
     "txt",
     "subscribe",
     "publish",
+    "import",
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
@@ -188,6 +189,7 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         feed_limit=feed_limit,
         subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
         publish=publish,
+        origin=_origin(r, data),
     )
     if show.artwork:
         r.check((root / show.artwork).is_file(), f"artwork: file {show.artwork!r} not found")
@@ -201,6 +203,17 @@ def _text_getter(r: _Reader, data: dict[str, Any]) -> Callable[..., str]:
         return r.get(data, key, str, default, required=required) or default
 
     return text
+
+
+def _origin(r: _Reader, data: dict[str, Any]) -> Origin | None:
+    """The [import] table `mediafeed import` writes: the feed the show was moved from."""
+    table = r.get(data, "import", dict)
+    if table is None:
+        return None
+    r.unknown(table, {"feed", "title", "guid"}, "import.")
+    feed = r.get(table, "feed", str, "", where="import.", required=True) or ""
+    title = r.get(table, "title", str, "", where="import.") or ""
+    return Origin(feed=feed, title=title, guid=r.get(table, "guid", str, where="import."))
 
 
 def _location(r: _Reader, data: dict[str, Any]) -> Location | None:

@@ -75,6 +75,15 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The feed an imported show came from, so a later import can tell it is the same."""
+
+    feed: str  # its URL, or the absolute path of the file it was read from
+    title: str
+    guid: str | None = None  # its podcast:guid
+
+
+@dataclass(frozen=True)
 class PublishSettings:
     """Where the show goes. No target means the embedded local store."""
 
@@ -128,6 +137,7 @@ class Show:
     feed_limit: int | None = None
     subscribe: tuple[tuple[str, str], ...] = ()
     publish: PublishSettings = field(default_factory=PublishSettings)
+    origin: Origin | None = None  # the [import] table
 
     @property
     def episodes_dir(self) -> Path:
@@ -188,6 +198,12 @@ class Episode:
     # Media still on another host (an imported show before its media moved): the feed
     # links this URL instead of an uploaded copy.
     enclosure_url: str | None = None
+    # An imported episode: its page on the old site (for the redirect map), and its art,
+    # chapters and transcript while they are still on the old host.
+    old_page: str | None = None
+    image_url: str | None = None
+    chapters_url: str | None = None
+    transcript_url: str | None = None
     # sha256 of the episode file it was read from ("" if made in memory): what the
     # outputs made from the episode are remembered by.
     revision: str = ""

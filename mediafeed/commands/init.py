@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PIL import Image, ImageDraw
 from mediafeed.config import CONFIG_NAME
 from mediafeed.episodes import write_text_atomic
 from mediafeed.errors import ConfigError
+from mediafeed.output import write_atomic
 
 ARTWORK_NAME = "artwork.jpg"
 ARTWORK_SIZE = 1400  # Apple's minimum; 3000 is its maximum
@@ -75,4 +77,6 @@ def make_artwork(path: Path, title: str) -> None:
     draw = ImageDraw.Draw(image)
     draw.rectangle((80, 80, ARTWORK_SIZE - 80, ARTWORK_SIZE - 80), outline=(240, 200, 90), width=12)
     draw.text((140, ARTWORK_SIZE // 2), title[:40], fill=(255, 255, 255), font_size=72)
-    image.save(path, "JPEG", quality=85)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    write_atomic(path, buffer.getvalue(), durable=True)  # never a half cover left behind

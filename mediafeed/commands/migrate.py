@@ -1,265 +1,332 @@
-"""Moving a show to mediafeed: write the imported feed as a show folder, then fetch its media.
+"""`mediafeed import`: write an imported feed into a show folder in place, then move its media.
 
-The show folder is assembled in a hidden sibling folder, validated as a whole, and only then
-moved into place, so a failed import leaves nothing behind. Media downloads come after and
-each one updates its own episode file, so an interrupted download resumes on the next run.
+The folder is written in place, never swapped for another, so a shell standing in it keeps
+working. First `mediafeed.import.toml` says which feed is being imported, then each episode
+file and the artwork are written whole (a temp file, then a rename), `mediafeed.toml` comes
+last and the marker goes. A run stopped anywhere leaves a folder that a re-run of the same
+import recognises, by the marker or by the config's [import] table, and finishes; any other
+folder that is not empty is refused before anything is written. Later runs on the show add
+the feed's new items and, with --download-media, move what is still on the old host.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import mimetypes
 import os
-import shutil
-import tempfile
-from collections.abc import Iterable
+import re
+import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from mediafeed.commands.init import ARTWORK_NAME, make_artwork
-from mediafeed.config import CONFIG_NAME, load_show
+from mediafeed.config import CONFIG_NAME, load_show, parse_show
 from mediafeed.episodes import (
     episode_path,
     load_episodes,
+    parse_episode_file,
     render_episode_file,
-    split_front_matter,
     write_text_atomic,
 )
-from mediafeed.errors import ConfigError, FeedError, MediafeedError
-from mediafeed.media.probe import extension_for, probe
-from mediafeed.migrate.download import (
-    MAX_SIDECAR_BYTES,
-    check_url,
-    download,
-    read_limited,
-)
+from mediafeed.errors import ConfigError, FeedError
+from mediafeed.migrate.download import MAX_SIDECAR_BYTES, head_length, read_limited
+from mediafeed.migrate.fetch import move_media
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
-from mediafeed.model import Progress
+from mediafeed.model import Origin, Progress
+from mediafeed.output import write_atomic
 from mediafeed.render.feed import podcast_guid
+from mediafeed.render.notes import ALLOWED_TAGS
 
-AUDIO_SUFFIXES = {
-    ".mp3",
-    ".m4a",
-    ".m4b",
-    ".mp4",
-    ".aac",
-    ".ogg",
-    ".opus",
-    ".oga",
-    ".flac",
-    ".wav",
-    ".mov",
-    ".webm",
-}
+MARKER = "mediafeed.import.toml"  # an import under way: which feed it is
+COVER = "cover"  # the downloaded artwork's name; the placeholder is ARTWORK_NAME
 
 
 @dataclass(frozen=True)
 class ImportReport:
     root: Path
-    imported: tuple[str, ...]  # slugs written
-    downloaded: tuple[str, ...]  # slugs whose media now lives in the show
-    problems: tuple[str, ...]  # items skipped or changed, one line each
+    imported: tuple[str, ...]  # slugs of every episode of the show
+    added: tuple[str, ...]  # episode files this run wrote
+    downloaded: tuple[str, ...]  # slugs whose media moved into the show this run
+    report: tuple[str, ...]  # one line per value guessed or changed, per item left out
     failed: tuple[str, ...] = ()  # downloads that did not complete
+
+    def as_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "root": str(self.root)}
 
 
 def import_feed(
-    source: str, root: Path, *, download_media: bool = False, progress: Progress | None = None
+    source: str,
+    root: Path,
+    *,
+    download_media: bool = False,
+    progress: Progress | None = None,
+    lengths: Callable[[str], int | None] = head_length,
 ) -> ImportReport:
-    """Import FEED (URL or file) into `root`; with `download_media`, also move the media,
-    artwork, chapters and transcripts. On an already imported show, finish the downloads."""
+    """Import FEED (URL or file) into `root`, or finish an import of the same feed there;
+    with `download_media`, also move the media, artwork, chapters and transcripts.
+    `lengths`: the size a server gives for a URL, for enclosures the feed gave none."""
     feed = parse_feed(read_limited(source), source)
-    if (root / CONFIG_NAME).exists():
-        if not download_media:
-            raise ConfigError(
-                "a show already exists here (add --download-media to finish moving its media)",
-                path=root / CONFIG_NAME,
-            )
-        return _download_all(root, feed, [], progress)
-    if root.exists() and any(root.iterdir()):
-        raise ConfigError("folder is not empty; import into a new folder", path=root)
-    problems = list(feed.problems)
-    _place(root, feed, source)
+    origin = Origin(feed=_address(source), title=feed.show["title"], guid=feed.show["guid"])
+    state = _state(root, origin)
+    if state != "new":
+        _remove_stale_temp_files(root)
+    lines = list(feed.report)
+    known = {} if state == "new" else {ep.guid: ep.slug for ep in load_episodes(root / "episodes")}
+    new = _unclash([ep for ep in feed.episodes if ep.fields["guid"] not in known], known, lines)
     if not download_media:
-        problems.append("media stay on the old host until you import with --download-media")
-        return ImportReport(root, tuple(ep.slug for ep in feed.episodes), (), tuple(problems))
-    return _download_all(root, feed, problems, progress)
+        _lengths(new, lengths, lines)
+    lines += [line for ep in new if (line := _sanitized(ep))]
+    texts = {
+        episode_path(root / "episodes", ep.slug): render_episode_file(ep.fields, ep.notes)
+        for ep in new
+    }
+    for path, text in texts.items():  # each must read back before any is written
+        parse_episode_file(path, text.encode("utf-8"))
+    _write(root, state, feed, origin, texts, source)
+    report = ImportReport(root, (), tuple(ep.slug for ep in new), (), ())
+    if download_media:
+        report = _download(root, feed, progress, report)
+    elif any(ep.fields["enclosure_url"] for ep in new):
+        lines.append("media stay on the old host until you import with --download-media")
+    imported = tuple(ep.slug for ep in load_episodes(root / "episodes"))
+    return dataclasses.replace(
+        report, imported=imported, report=(*lines, *report.report), root=root
+    )
 
 
-def _place(root: Path, feed: ImportedFeed, source: str) -> None:
-    root.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{root.name}.import-", dir=root.parent))
-    try:
-        (stage / "episodes").mkdir()
-        (stage / "media").mkdir()
-        make_artwork(stage / ARTWORK_NAME, feed.show["title"])
-        show = dict(feed.show)
-        if not show["guid"] and "://" in source:
-            show["guid"] = podcast_guid(source)
-        write_text_atomic(stage / CONFIG_NAME, config_text(show))
-        for episode in feed.episodes:
-            write_text_atomic(
-                episode_path(stage / "episodes", episode.slug),
-                render_episode_file(episode.fields, episode.notes),
+def _address(source: str) -> str:
+    return source if "://" in source else str(Path(source).resolve())
+
+
+def _remove_stale_temp_files(root: Path) -> None:
+    """Temp files a stopped run left beside the files it was writing (see `write_atomic`)."""
+    for folder in (root, *(root / name for name in ("episodes", "media", "images", "transcripts"))):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def _state(root: Path, origin: Origin) -> str:
+    """"new" (empty or absent), "partial" (a stopped import of this feed) or "show" (a
+    show imported from this feed); anything else is refused, with nothing changed."""
+    shown = Path(os.path.abspath(root))
+    if not root.exists():
+        return "new"
+    if not root.is_dir():
+        raise ConfigError("is not a folder", path=shown)
+    if (root / CONFIG_NAME).is_file():
+        recorded = load_show(root).origin
+        if recorded is None:
+            raise ConfigError(
+                "holds a show that was not imported ('mediafeed import' made no [import] "
+                "table); nothing was changed",
+                path=shown / CONFIG_NAME,
             )
-        load_show(stage)  # everything written must read back, or nothing is kept
-        load_episodes(stage / "episodes")
-        if root.exists():
-            root.rmdir()
-        os.replace(stage, root)
+        _same(recorded, origin, shown / CONFIG_NAME)
+        return "show"
+    if (root / MARKER).is_file():
+        _same(_marker_origin(root / MARKER), origin, shown / MARKER)
+        return "partial"
+    names = sorted(os.listdir(root))
+    if names:
+        listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise ConfigError(
+            f"is not empty ({listed}); import into an empty or a new folder. Nothing was "
+            "changed",
+            path=shown,
+        )
+    return "new"
+
+
+def _same(recorded: Origin, origin: Origin, where: Path) -> None:
+    """The same feed: the same podcast:guid when both have one, else the same address
+    and the same title."""
+    if recorded.guid and origin.guid:
+        same = recorded.guid == origin.guid
+    else:
+        same = recorded.feed == origin.feed and recorded.title == origin.title
+    if not same:
+        raise ConfigError(
+            f"holds the show imported from {recorded.feed} ({recorded.title!r}), not from "
+            f"this feed ({origin.title!r}); nothing was changed",
+            path=where,
+        )
+
+
+def _marker_origin(path: Path) -> Origin:
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))["import"]
+        return Origin(feed=table["feed"], title=table["title"], guid=table.get("guid"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        raise ConfigError("is damaged; delete it to import again", path=path) from None
+
+
+def _unclash(
+    new: list[ImportedEpisode], known: dict[str, str], lines: list[str]
+) -> list[ImportedEpisode]:
+    """New items whose slug an episode already in the show has get a suffix."""
+    taken = set(known.values())
+    result = []
+    for ep in new:
+        slug, suffix = ep.slug, 2
+        while slug in taken:
+            slug, suffix = f"{ep.slug}-{suffix}", suffix + 1
+        if slug != ep.slug:
+            lines.append(f"{ep.label}: slug {ep.slug!r} is taken in this show; {slug!r}")
+        taken.add(slug)
+        result.append(dataclasses.replace(ep, slug=slug))
+    return result
+
+
+def _lengths(
+    new: Sequence[ImportedEpisode], lengths: Callable[[str], int | None], lines: list[str]
+) -> None:
+    """Enclosures the feed gave no length get the server's (HEAD requests, a few at once)."""
+    missing = [ep for ep in new if not ep.fields["length"]]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lengths, [ep.fields["enclosure_url"] for ep in missing]))
+    for ep, length in zip(missing, found, strict=True):
+        if length:
+            ep.fields["length"] = length
+            lines.append(f"{ep.label}: no enclosure length; {length} taken from the server")
+        else:
+            lines.append(
+                f"{ep.label}: no enclosure length and the server gives none; written as 0 "
+                "until --download-media measures the file"
+            )
+
+
+def _sanitized(ep: ImportedEpisode) -> str | None:
+    """The report line for notes whose HTML the feed and pages will not carry."""
+    tags = [tag.lower() for tag in re.findall(r"<([A-Za-z][A-Za-z0-9]*)", ep.notes)]
+    removed = [tag for tag in tags if tag not in ALLOWED_TAGS]
+    if not removed:
+        return None
+    names = ", ".join(sorted(set(removed)))
+    return f"{ep.label}: HTML in notes sanitized: {len(removed)} tags removed ({names})"
+
+
+def _write(
+    root: Path,
+    state: str,
+    feed: ImportedFeed,
+    origin: Origin,
+    texts: dict[Path, str],
+    source: str,
+) -> None:
+    """The episode files, and for a new show the marker, artwork and config (last)."""
+    made: list[Path] = []
+    try:
+        if state == "new":
+            write_atomic(root / MARKER, _import_table(origin).encode("utf-8"), durable=True)
+            made.append(root / MARKER)
+        for folder in ("episodes", "media"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        if state != "show" and not (root / ARTWORK_NAME).exists():
+            make_artwork(root / ARTWORK_NAME, feed.show["title"])
+            made.append(root / ARTWORK_NAME)
+        for path, text in texts.items():
+            write_text_atomic(path, text)
+            made.append(path)
+        if state != "show":
+            show = dict(feed.show)
+            if not show["guid"] and "://" in source:
+                show["guid"] = podcast_guid(source)
+            text = config_text(show, origin)
+            parse_show(root, root / CONFIG_NAME, tomllib.loads(text))
+            write_text_atomic(root / CONFIG_NAME, text)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if state == "new":  # a failure, not a stop: leave the folder as it was
+            for path in reversed(made):
+                path.unlink(missing_ok=True)
+            for folder in ("episodes", "media"):
+                if (root / folder).is_dir() and not any((root / folder).iterdir()):
+                    (root / folder).rmdir()
         raise
+    (root / MARKER).unlink(missing_ok=True)
 
 
-def config_text(show: dict[str, Any]) -> str:
-    """mediafeed.toml for an imported show. JSON strings are valid TOML basic strings."""
+def _q(value: object) -> str:
+    """A TOML value: JSON strings and arrays of strings are valid TOML."""
+    return json.dumps(value, ensure_ascii=False)
 
-    def q(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False)
 
+def _import_table(origin: Origin) -> str:
+    lines = ["[import]", f"feed = {_q(origin.feed)}", f"title = {_q(origin.title)}"]
+    if origin.guid:
+        lines.append(f"guid = {_q(origin.guid)}")
+    return "\n".join(lines) + "\n"
+
+
+def _inline(table: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{key} = {_q(value)}" for key, value in table.items()) + "}"
+
+
+def config_text(show: dict[str, Any], origin: Origin) -> str:
+    """mediafeed.toml for an imported show, with the [import] table that names its feed."""
     lines = [
         "# Imported from an existing feed. Check every value before publishing.",
-        f"title = {q(show['title'])}",
-        f"description = {q(show['description'])}",
-        f"author = {q(show['author'])}",
-        f"language = {q(show['language'])}",
-        f"categories = {q(show['categories'])}",
+        f"title = {_q(show['title'])}",
+        f"description = {_q(show['description'])}",
+        f"author = {_q(show['author'])}",
+        f"language = {_q(show['language'])}",
+        f"categories = {_q(show['categories'])}",
         f"explicit = {str(show['explicit']).lower()}",
-        f"type = {q(show['type'])}",
-        f'artwork = "{show.get("artwork", ARTWORK_NAME)}"',
-        f"link = {q(show['link'])}",
+        f"type = {_q(show['type'])}",
+        f"artwork = {_q(ARTWORK_NAME)}",
+        f"link = {_q(show['link'])}",
     ]
     if show.get("copyright"):
-        lines.append(f"copyright = {q(show['copyright'])}")
+        lines.append(f"copyright = {_q(show['copyright'])}")
     if show.get("guid"):
         lines.append("# podcast:guid stays the same on every host: never change it.")
-        lines.append(f"guid = {q(show['guid'])}")
+        lines.append(f"guid = {_q(show['guid'])}")
     lines.append(f"locked = {str(show['locked']).lower()}")
-    lines += [
-        "",
-        "[owner]",
-        f"name = {q(show['owner']['name'])}",
-        f"email = {q(show['owner']['email'])}",
-        "",
-    ]
-    return "\n".join(lines)
+    if show.get("medium"):
+        lines.append(f"medium = {_q(show['medium'])}")
+    if show.get("keywords"):
+        lines.append(f"keywords = {_q(show['keywords'])}")
+    for key in ("funding", "persons"):
+        if show.get(key):
+            lines.append(f"{key} = [{', '.join(_inline(table) for table in show[key])}]")
+    lines += ["", "[owner]", f"name = {_q(show['owner']['name'])}"]
+    lines += [f"email = {_q(show['owner']['email'])}", ""]
+    lines += ["# The feed this show was imported from: a later import checks it is the same."]
+    return "\n".join(lines) + "\n" + _import_table(origin)
 
 
-def _download_all(
-    root: Path, feed: ImportedFeed, problems: list[str], progress: Progress | None
+def _download(
+    root: Path, feed: ImportedFeed, progress: Progress | None, report: ImportReport
 ) -> ImportReport:
-    by_guid = {ep.fields["guid"]: ep for ep in feed.episodes}
-    episodes = load_episodes(root / "episodes")
-    remote = [ep for ep in episodes if ep.enclosure_url]
+    lines: list[str] = []
+    if feed.artwork_url:
+        _cover(root, feed.artwork_url, lines)
+    remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
     if progress:
         progress.start(sum(ep.media.length for ep in remote), len(remote))
-    advance = progress.advance if progress else (lambda n: None)
-    if feed.artwork_url:
-        _artwork(root, feed.artwork_url, problems)
-    downloaded, failed = [], []
-    for ep in remote:
-        assert ep.enclosure_url is not None
-        try:
-            source = by_guid.get(ep.guid)
-            extra = _side_files(root, source, problems) if source else {}
-            target = root / "media" / f"{ep.slug}{_suffix(ep.enclosure_url, ep.media.mime_type)}"
-            download(ep.enclosure_url, target, advance=advance)
-            info = probe(target)
-            proper = target.with_suffix(extension_for(info))
-            if proper != target:
-                os.replace(target, proper)
-            _rewrite(
-                ep.source,
-                {
-                    "enclosure_url": None,
-                    "audio": f"media/{proper.name}",
-                    "duration": round(info.duration, 3),
-                    "length": info.length,
-                    "mime_type": info.mime_type,
-                    "sha256": info.sha256,
-                    **extra,
-                },
-            )
-            if info.length != ep.media.length:
-                problems.append(
-                    f"{ep.slug}: the feed said {ep.media.length} bytes, the file has "
-                    f"{info.length}; the new feed tells the truth"
-                )
-            downloaded.append(ep.slug)
-        except MediafeedError as exc:
-            failed.append(f"{ep.slug}: {exc}")
+    moved = move_media(root, remote, progress.advance if progress else lambda n: None)
     if progress:
         progress.done()
-    imported = tuple(ep.slug for ep in episodes)
-    return ImportReport(root, imported, tuple(downloaded), tuple(problems), tuple(failed))
+    return dataclasses.replace(
+        report, downloaded=moved.downloaded, report=(*lines, *moved.report), failed=moved.failed
+    )
 
 
-def _suffix(url: str, mime: str) -> str:
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
-    if suffix in AUDIO_SUFFIXES:
-        return suffix
-    return mimetypes.guess_extension(mime) or ".bin"
-
-
-def _rewrite(path: Path, changes: dict[str, Any]) -> None:
-    fields, notes = split_front_matter(path.read_text(encoding="utf-8"), path)
-    fields.update(changes)
-    write_text_atomic(path, render_episode_file(fields, notes.strip("\n")))
-
-
-def _artwork(root: Path, url: str, problems: list[str]) -> None:
-    suffix = ".png" if urlsplit(url).path.lower().endswith(".png") else ".jpg"
+def _cover(root: Path, url: str, lines: list[str]) -> None:
+    """The feed's cover replaces the placeholder, once: a show whose config names other
+    artwork keeps it."""
+    config = root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    placeholder = f"artwork = {_q(ARTWORK_NAME)}"
+    if placeholder not in text.splitlines():
+        return
+    suffix = ".png" if url.lower().split("?")[0].endswith(".png") else ".jpg"
     try:
-        check_url(url)
         data = read_limited(url, max_bytes=MAX_SIDECAR_BYTES * 4)
     except FeedError as exc:
-        problems.append(f"artwork not downloaded ({exc}); a placeholder is in its place")
+        lines.append(f"artwork not downloaded ({exc}); the placeholder stays")
         return
-    name = f"artwork{suffix}"
-    (root / name).write_bytes(data)
-    config = root / CONFIG_NAME
-    text = config.read_text(encoding="utf-8").replace(
-        f'artwork = "{ARTWORK_NAME}"', f'artwork = "{name}"'
-    )
-    write_text_atomic(config, text)
-
-
-def _side_files(root: Path, source: ImportedEpisode, problems: list[str]) -> dict[str, Any]:
-    """Episode art, JSON chapters and a transcript, fetched into the show."""
-    extra: dict[str, Any] = {}
-    for kind, url in (
-        ("image", source.image_url),
-        ("chapters", source.chapters_url),
-        ("transcript", source.transcript_url),
-    ):
-        if not url:
-            continue
-        try:
-            check_url(url)
-            data = read_limited(url, max_bytes=MAX_SIDECAR_BYTES)
-            if kind == "chapters":
-                extra["chapters"] = list(_json_chapters(data))
-                continue
-            suffix = PurePosixPath(urlsplit(url).path).suffix.lower() or ".txt"
-            folder = "images" if kind == "image" else "transcripts"
-            path = root / folder / f"{source.slug}{suffix}"
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(data)
-            extra[kind] = f"{folder}/{path.name}"
-        except (FeedError, ValueError, KeyError, TypeError) as exc:
-            problems.append(f"{source.slug}: {kind} not kept ({exc})")
-    return extra
-
-
-def _json_chapters(data: bytes) -> Iterable[dict[str, Any]]:
-    """Podcast Index JSON chapters into episode-file chapters (titled ones; the rest are
-    table-of-contents markers the format marks with toc: false)."""
-    document = json.loads(data.decode("utf-8"))
-    for chapter in document["chapters"]:
-        if chapter.get("title") and chapter.get("toc", True):
-            entry = {"start": float(chapter["startTime"]), "title": str(chapter["title"])}
-            if str(chapter.get("url", "")).startswith(("http://", "https://")):
-                entry["url"] = chapter["url"]
-            yield entry
+    write_atomic(root / f"{COVER}{suffix}", data, durable=True)
+    write_text_atomic(config, text.replace(placeholder, f"artwork = {_q(COVER + suffix)}", 1))

@@ -31,9 +31,13 @@ def check_url(url: str) -> None:
         raise FeedError(f"{url!r} is not an http(s) URL", path=url)
 
 
-def _open(url: str, *, headers: dict[str, str] | None = None, timeout: float = TIMEOUT):  # type: ignore[no-untyped-def]
+def _open(  # type: ignore[no-untyped-def]
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = TIMEOUT, method: str = "GET"
+):
     check_url(url)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, **(headers or {})}, method=method
+    )
     try:
         return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked
     except urllib.error.HTTPError as exc:
@@ -76,6 +80,16 @@ def read_limited(
     if len(data) > max_bytes:
         raise FeedError(f"is larger than {max_bytes / 1e6:.0f} MB; refused", path=source)
     return data
+
+
+def head_length(url: str, *, timeout: float = 10.0) -> int | None:
+    """The size the server gives for `url` (HEAD, redirects followed), None if it gives none."""
+    try:
+        with _open(url, timeout=timeout, method="HEAD") as response:
+            declared = response.headers.get("Content-Length") or ""
+    except FeedError:
+        return None
+    return int(declared) if declared.isdigit() and int(declared) > 0 else None
 
 
 def download(

@@ -1,10 +1,10 @@
-"""`mediafeed import`: an existing podcast's RSS feed becomes a show folder, GUIDs intact.
+"""`mediafeed import`: an existing podcast's RSS feed becomes episode files, GUIDs intact.
 
-The feed is screened with defusedxml first (no entity declarations, no external entities),
-so neither a billion-laughs bomb nor a file-stealing entity reaches any parser. Channel
-facts come from podcastparser, the parser podcast apps use; item facts come from the raw
-XML, because podcastparser rewrites GUIDs (it resolves permalink GUIDs against the feed
-URL) and drops items it cannot play. Nothing is written until the whole feed has parsed.
+Channel facts come from podcastparser, the parser podcast apps use, and from the raw XML
+for what it does not expose; item facts come from the raw XML, because podcastparser
+rewrites GUIDs (it resolves permalink GUIDs against the feed URL) and drops items it
+cannot play. Every value the import had to guess, and everything it could not keep, is one
+line of the report. Nothing is written here: the caller writes once the whole feed parsed.
 """
 
 from __future__ import annotations
@@ -12,27 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import io
+import logging
 import mimetypes
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, ParseError
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import podcastparser
 from slugify import slugify
 
+from mediafeed.episodes import SLUG
 from mediafeed.errors import FeedError
+from mediafeed.migrate import feedxml as x
+from mediafeed.migrate.channel import show_settings
 
-ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-CONTENT = "http://purl.org/rss/1.0/modules/content/"
-PSC = "http://podlove.org/simple-chapters"
-PODCAST = (
-    "https://podcastindex.org/namespace/1.0",
-    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
-)
 MIME_FIXES = {
     "audio/mp3": "audio/mpeg",
     "audio/x-mp3": "audio/mpeg",
@@ -42,199 +40,229 @@ MIME_FIXES = {
 }
 TRUE = {"yes", "true", "explicit"}
 FALSE = {"no", "false", "clean"}
+PAGE_SUFFIXES = (".html", ".htm", ".php", ".aspx")
 
 
 @dataclass(frozen=True)
 class ImportedEpisode:
-    """One feed item as an episode file to write, with the links of its side files."""
+    """One feed item as an episode file to write; `fields` is its front matter, with its
+    media and side files still on the old host. `length` 0: the feed gave none."""
 
     slug: str
-    fields: dict[str, Any]  # front matter, enclosure still remote
+    fields: dict[str, Any]
     notes: str
-    image_url: str | None = None
-    chapters_url: str | None = None
-    transcript_url: str | None = None
+    label: str  # how the report names the item: "item 3 ('Title')"
 
 
 @dataclass(frozen=True)
 class ImportedFeed:
-    """A whole feed: the show's settings, its episodes (newest first) and what was skipped."""
+    """A whole feed: the show's settings, its episodes (newest first), the report."""
 
     show: dict[str, Any]
     artwork_url: str | None
     episodes: tuple[ImportedEpisode, ...]
-    problems: tuple[str, ...] = field(default=())
+    report: tuple[str, ...] = field(default=())
 
 
 def parse_feed(data: bytes, source: str) -> ImportedFeed:
-    """Every item becomes an episode or a line in `problems`; unsafe or non-feed input
-    raises FeedError."""
-    channel = _screen(data, source)
-    try:
-        parsed = podcastparser.parse(source, io.BytesIO(data))
-    except (podcastparser.FeedParseError, ValueError) as exc:
-        raise FeedError(f"not a feed podcast apps can read: {exc}", path=source) from None
-    problems: list[str] = []
+    """Every item with audio or video becomes an episode, or a line in the report that
+    says why not; unsafe or non-feed input raises FeedError."""
+    channel = x.screen(data, source)
+    report: list[str] = []
+    with _captured(report):
+        try:
+            parsed = podcastparser.parse(source, io.BytesIO(data))
+        except (podcastparser.FeedParseError, ValueError) as exc:
+            raise FeedError(f"not a feed podcast apps can read: {exc}", path=source) from None
+    base = source if "://" in source else ""
+    show = show_settings(parsed, channel, base, report)
+    site = show["link"] if "://" in show["link"] else base
+    fallback = _date(x.text(channel, "pubDate")) or _date(x.text(channel, "lastBuildDate"))
+    items = channel.findall("item")
+    links = Counter(x.text(item, "link") for item in items)
     episodes: list[ImportedEpisode] = []
     guids: dict[str, int] = {}
     taken: set[str] = set()
-    for number, item in enumerate(channel.findall("item"), start=1):
-        try:
-            episode = _episode(item, number, taken, problems)
-        except _Skip as skip:
-            problems.append(f"item {number}: {skip} (skipped)")
-            continue
-        guid = episode.fields["guid"]
-        if guid in guids:
-            problems.append(
-                f"item {number} ({episode.fields['title']!r}): duplicate guid "
-                f"{guid!r}, same as item {guids[guid]} (skipped)"
+    show_persons = show["persons"]
+    for number, item in enumerate(items, start=1):
+        with _captured(report, f"item {number}: "):
+            try:
+                episode = _episode(item, number, base, site, fallback, report)
+            except _Skip as skip:
+                report.append(f"item {number}: {skip} (skipped)")
+                continue
+        fields = episode.fields
+        if fields["guid"] in guids:
+            report.append(
+                f"{episode.label}: duplicate guid {fields['guid']!r}, same as item "
+                f"{guids[fields['guid']]}, which apps see as the same episode (skipped)"
             )
             continue
-        guids[guid] = number
-        taken.add(episode.slug)
-        episodes.append(episode)
+        guids[fields["guid"]] = number
+        # Item persons replace the channel's (namespace rule): the show's own cast is in
+        # mediafeed.toml once, and the build restates it in items that name others.
+        fields["persons"] = [p for p in fields["persons"] if p not in show_persons]
+        if fields["image_url"] == parsed.get("cover_url"):
+            fields["image_url"] = None
+        slug = _slug(item, episode, site, links, taken, report)
+        taken.add(slug)
+        episodes.append(ImportedEpisode(slug, fields, episode.notes, episode.label))
     episodes.sort(key=lambda ep: ep.fields["published"], reverse=True)
-    show = _show_settings(parsed, channel, source, problems)
-    return ImportedFeed(show, parsed.get("cover_url") or None, tuple(episodes), tuple(problems))
-
-
-def _screen(data: bytes, source: str) -> Element:
-    """The RSS <channel>, from a parse that refuses entity declarations and external
-    references; HTML pages and other XML get an error that says what they are."""
-    if not data.strip():
-        raise FeedError("is empty, not a feed", path=source)
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except defusedxml.EntitiesForbidden:
-        raise FeedError(
-            "declares XML entities (a possible 'XML bomb'); refused", path=source
-        ) from None
-    except (defusedxml.ExternalReferenceForbidden, defusedxml.NotSupportedError):
-        raise FeedError("refers to external XML entities; refused", path=source) from None
-    except ParseError as exc:
-        if b"<html" in data[:4096].lower():
-            raise FeedError(
-                "is a web page, not a feed: use the address of the RSS feed", path=source
-            ) from None
-        raise FeedError(f"not XML: {exc}", path=source) from None
-    if root.tag == "html" or root.tag.endswith("}html"):
-        raise FeedError("is a web page, not a feed: use the address of the RSS feed", path=source)
-    channel: Element | None = root.find("channel") if root.tag == "rss" else None
-    if channel is None:
-        raise FeedError(f"not an RSS podcast feed (its root element is <{root.tag}>)", path=source)
-    return channel
+    cover = x.absolute(parsed.get("cover_url") or "", base)
+    return ImportedFeed(show, cover, tuple(episodes), tuple(report))
 
 
 class _Skip(Exception):
     """An item that cannot become an episode; the message says why."""
 
 
-def _episode(item: Element, number: int, taken: set[str], problems: list[str]) -> ImportedEpisode:
+class _Lines(logging.Handler):
+    def __init__(self, report: list[str], prefix: str):
+        super().__init__(logging.WARNING)
+        self.report, self.prefix = report, prefix
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.report.append(f"{self.prefix}the feed parser says: {record.getMessage()}")
+
+
+@contextmanager
+def _captured(report: list[str], prefix: str = "channel: ") -> Iterator[None]:
+    """podcastparser's warnings become report lines instead of raw lines on stderr."""
+    logger = logging.getLogger("podcastparser")
+    handler, propagate = _Lines(report, prefix), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _episode(
+    item: Element,
+    number: int,
+    base: str,
+    site: str,
+    fallback: dt.datetime | None,
+    report: list[str],
+) -> ImportedEpisode:
     enclosure = item.find("enclosure")
-    url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
-    if not url:
+    raw_url = (enclosure.get("url") or "") if enclosure is not None else ""
+    if enclosure is None or not raw_url.strip():
         raise _Skip("no enclosure (no media to publish)")
-    if urlsplit(url).scheme.lower() not in {"http", "https"} or not url.isascii():
-        raise _Skip(f"enclosure URL {url!r} is not an ASCII http(s) URL")
-    title = _text(item, "title") or _text(item, f"{{{ITUNES}}}title")
+    url = x.absolute(raw_url, base or site)
+    if url is None:
+        raise _Skip(f"enclosure URL {raw_url.strip()!r} is not an http(s) URL")
+    title = x.text(item, "title") or x.itunes(item, "title")
     if not title:
-        title = PurePosixPath(urlsplit(url).path).stem or f"Episode {number}"
-        problems.append(f"item {number}: no title; named {title!r} after its media file")
+        title = PurePosixPath(unquote(urlsplit(url).path)).stem or f"Episode {number}"
+        report.append(f"item {number}: no title; named {title!r} after its media file")
     label = f"item {number} ({title!r})"
-    guid = _text(item, "guid")
-    if not guid:
-        guid = url  # what podcast apps fall back to, so listeners' played marks survive
-        problems.append(f"{label}: no guid; its enclosure URL becomes the guid, as apps do")
-    published = _date(_text(item, "pubDate"))
-    if published is None:
-        raise _Skip(f"{label}: no readable pubDate")
-    length = _int(enclosure.get("length") if enclosure is not None else None)
-    if not length:
-        raise _Skip(f"{label}: the enclosure has no length in bytes")
-    mime = (enclosure.get("type") or "").strip().lower() if enclosure is not None else ""
-    mime = MIME_FIXES.get(mime, mime) or mimetypes.guess_type(urlsplit(url).path)[0] or ""
+    if url != raw_url.strip():
+        report.append(f"{label}: enclosure URL {raw_url.strip()!r} written as {url}")
+    mime = (enclosure.get("type") or "").strip().lower()
+    guessed = mimetypes.guess_type(urlsplit(url).path)[0] or ""
+    mime = MIME_FIXES.get(mime, mime) or MIME_FIXES.get(guessed, guessed)
     if not mime.startswith(("audio/", "video/")):
         raise _Skip(f"{label}: enclosure type {mime or 'unknown'!r} is not audio or video")
-
-    duration = podcastparser.parse_time(_text(item, f"{{{ITUNES}}}duration") or "0")
+    if not (enclosure.get("type") or "").strip():
+        report.append(f"{label}: no enclosure type; {mime} from the file name")
+    guid = x.text(item, "guid")
+    if not guid:
+        guid = url  # what podcast apps fall back to, so listeners' played marks survive
+        report.append(f"{label}: no guid; used the enclosure URL, as podcast apps do")
+    published = _date(x.text(item, "pubDate"))
+    if published is None:
+        published = fallback or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        report.append(f"{label}: no readable pubDate; dated {published.isoformat()}")
+    length = (enclosure.get("length") or "").strip()
+    duration = podcastparser.parse_time(x.itunes(item, "duration") or "0")
+    notes = x.text(item, f"{{{x.CONTENT}}}encoded") or x.text(item, "description")
+    summary = x.itunes(item, "subtitle") or x.itunes(item, "summary")
+    if not notes and summary:
+        notes, summary = summary, x.itunes(item, "subtitle")
+    image = item.find(f"{{{x.ITUNES}}}image")
     fields: dict[str, Any] = {
         "title": title,
         "guid": guid,
         "published": published,
-        "summary": _text(item, f"{{{ITUNES}}}subtitle") or None,
-        "season": _number(item, "season", label, problems),
-        "episode": _number(item, "episode", label, problems),
-        "episode_type": _choice(_text(item, f"{{{ITUNES}}}episodeType"), ("trailer", "bonus")),
-        "explicit": _flag(_text(item, f"{{{ITUNES}}}explicit")),
-        "block": _text(item, f"{{{ITUNES}}}block").lower() == "yes" or None,
-        "persons": _persons(item),
+        "summary": summary if summary and summary != notes else None,
+        "season": _number(item, "season", label, report),
+        "episode": _number(item, "episode", label, report),
+        "episode_type": _choice(x.itunes(item, "episodeType"), ("trailer", "bonus")),
+        "explicit": _flag(x.itunes(item, "explicit")),
+        "block": x.itunes(item, "block").lower() == "yes" or None,
+        "persons": x.persons(item),
         "chapters": _psc_chapters(item),
-        "keywords": [
-            k.strip() for k in _text(item, f"{{{ITUNES}}}keywords").split(",") if k.strip()
-        ],
+        "keywords": x.keywords(item),
         "location": _location(item),
+        "image_url": x.absolute(image.get("href") or "", base) if image is not None else None,
+        "chapters_url": x.absolute(x.podcast_attr(item, "chapters", "url") or "", base),
+        "transcript_url": _transcript_url(item, base),
         "enclosure_url": url,
         "duration": float(duration) or None,
-        "length": length,
+        "length": int(length) if length.isdigit() else 0,
         "mime_type": mime,
     }
-    notes = (
-        _text(item, f"{{{CONTENT}}}encoded")
-        or _text(item, "description")
-        or _text(item, f"{{{ITUNES}}}summary")
-    )
-    image = item.find(f"{{{ITUNES}}}image")
-    return ImportedEpisode(
-        slug=_slug(title, number, taken),
-        fields=fields,
-        notes=notes,
-        image_url=(image.get("href") or "").strip() or None if image is not None else None,
-        chapters_url=_podcast_attr(item, "chapters", "url"),
-        transcript_url=_transcript_url(item),
-    )
+    return ImportedEpisode("", fields, notes, label)
 
 
-def _text(element: Element, path: str) -> str:
-    found = element.find(path)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _podcast(element: Element, name: str) -> list[Element]:
-    return [found for ns in PODCAST for found in element.findall(f"{{{ns}}}{name}")]
+def _slug(
+    item: Element,
+    episode: ImportedEpisode,
+    site: str,
+    links: Counter[str],
+    taken: set[str],
+    report: list[str],
+) -> str:
+    """The last segment of the item's old page address when it is a valid slug, so the
+    new page's address keeps the old one's name; else one made from the title. The old
+    page is remembered for the redirect map."""
+    raw = x.text(item, "link")
+    page = x.absolute(raw, site) if raw else None
+    segment = ""
+    if page and links[raw] == 1 and page != episode.fields["enclosure_url"]:
+        episode.fields["old_page"] = page
+        parts = [p for p in unquote(urlsplit(page).path).split("/") if p]
+        if parts and parts[-1].lower().startswith("index."):
+            parts.pop()
+        segment = parts[-1] if parts else ""
+        for suffix in PAGE_SUFFIXES:
+            segment = segment.removesuffix(suffix)
+    if SLUG.match(segment) and segment not in taken:
+        return segment
+    title = episode.fields["title"]
+    base = slugify(title, max_length=80, word_boundary=True) or "episode"
+    slug, suffix = base, 2
+    while slug in taken:
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    if episode.fields.get("old_page"):
+        why = "is taken" if SLUG.match(segment) else "is not a slug"
+        report.append(f"{episode.label}: its old page name {segment!r} {why}; slug {slug!r}")
+    return slug
 
 
 def _location(item: Element) -> str | dict[str, str] | None:
     """podcast:location as the episode file writes it: a name, or name with geo and osm."""
-    name = _podcast_text(item, "location")
+    name = x.podcast_text(item, "location")
     if not name:
         return None
     extra = {
-        attr: value for attr in ("geo", "osm") if (value := _podcast_attr(item, "location", attr))
+        attr: value for attr in ("geo", "osm") if (value := x.podcast_attr(item, "location", attr))
     }
     return {"name": name, **extra} if extra else name
 
 
-def _podcast_text(element: Element, name: str) -> str:
-    found = _podcast(element, name)
-    return (found[0].text or "").strip() if found else ""
-
-
-def _podcast_attr(element: Element, name: str, attr: str) -> str | None:
-    found = _podcast(element, name)
-    return (found[0].get(attr) or "").strip() or None if found else None
-
-
-def _transcript_url(item: Element) -> str | None:
+def _transcript_url(item: Element, base: str) -> str | None:
     """The transcript a page can show best: WebVTT, then SRT, then any."""
-    found = _podcast(item, "transcript")
-    links = [(t.get("type") or "", (t.get("url") or "").strip()) for t in found]
-    links = [(kind, url) for kind, url in links if url]
-    for wanted in ("text/vtt", "application/x-subrip", "application/srt", "text/plain"):
-        for kind, url in links:
-            if kind == wanted:
-                return url
-    return links[0][1] if links else None
+    links = [(t.get("type") or "", t.get("url") or "") for t in x.podcast(item, "transcript")]
+    ranked = sorted(
+        (kind not in ("text/vtt", "application/x-subrip", "application/srt"), kind != "text/vtt", u)
+        for kind, u in links
+        if u.strip()
+    )
+    return x.absolute(ranked[0][2], base) if ranked else None
 
 
 def _date(text: str) -> dt.datetime | None:
@@ -248,18 +276,13 @@ def _date(text: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-def _number(item: Element, name: str, label: str, problems: list[str]) -> int | None:
-    raw = _text(item, f"{{{ITUNES}}}{name}") or _podcast_text(item, name)
+def _number(item: Element, name: str, label: str, report: list[str]) -> int | None:
+    raw = x.itunes(item, name) or x.podcast_text(item, name)
     if not raw:
         return None
     if raw.isdigit():
         return int(raw)
-    problems.append(f"{label}: {name} {raw!r} is not a whole number; left out")
+    report.append(f"{label}: {name} {raw!r} is not a whole number; left out")
     return None
 
 
@@ -272,19 +295,9 @@ def _flag(value: str) -> bool | None:
     return True if lowered in TRUE else False if lowered in FALSE else None
 
 
-def _persons(item: Element) -> list[dict[str, str]]:
-    persons = []
-    for person in _podcast(item, "person"):
-        name = (person.text or "").strip()
-        if name:
-            extra = {k: (person.get(k) or "").strip() for k in ("role", "group", "href", "img")}
-            persons.append({"name": name, **{k: v for k, v in extra.items() if v}})
-    return persons
-
-
 def _psc_chapters(item: Element) -> list[dict[str, Any]]:
     chapters = []
-    for chapter in item.findall(f"{{{PSC}}}chapters/{{{PSC}}}chapter"):
+    for chapter in item.findall(f"{{{x.PSC}}}chapters/{{{x.PSC}}}chapter"):
         start, title = chapter.get("start"), (chapter.get("title") or "").strip()
         if start and title:
             entry: dict[str, Any] = {
@@ -295,51 +308,3 @@ def _psc_chapters(item: Element) -> list[dict[str, Any]]:
                 entry["url"] = chapter.get("href")
             chapters.append(entry)
     return sorted(chapters, key=lambda c: c["start"])
-
-
-def _slug(title: str, number: int, taken: set[str]) -> str:
-    base = slugify(title, max_length=80, word_boundary=True) or f"episode-{number}"
-    slug, suffix = base, 2
-    while slug in taken:
-        slug, suffix = f"{base}-{suffix}", suffix + 1
-    return slug
-
-
-def _show_settings(
-    parsed: dict[str, Any], channel: Element, source: str, problems: list[str]
-) -> dict[str, Any]:
-    """mediafeed.toml values; required ones the feed lacks get a placeholder and a note."""
-    title = parsed.get("title") or _text(channel, "title")
-    owner = parsed.get("itunes_owner") or {}
-    author = parsed.get("itunes_author") or owner.get("name") or title
-    language = (parsed.get("language") or "").strip().lower().replace("_", "-")
-    if not language or not all(part.isalpha() for part in language.split("-")):
-        problems.append("channel: no usable <language>; set to 'en', correct it in mediafeed.toml")
-        language = "en"
-    email_address = owner.get("email") or ""
-    if "@" not in email_address:
-        problems.append("channel: no itunes:owner email; set a placeholder in mediafeed.toml")
-        email_address = "owner@example.org"
-    categories = [c[:2] for c in parsed.get("itunes_categories") or [] if c]
-    if not categories:
-        problems.append("channel: no itunes:category; set to 'Society & Culture'")
-        categories = [["Society & Culture"]]
-    if parsed.get("new_url"):
-        problems.append(f"channel: the feed says it moved to {parsed['new_url']}")
-    show_type = parsed.get("type") if parsed.get("type") in ("episodic", "serial") else None
-    return {
-        "title": title or "Imported podcast",
-        "description": (parsed.get("description") or title or "").strip(),
-        "author": author,
-        "language": language,
-        "categories": categories,
-        "explicit": bool(parsed.get("explicit")),
-        "type": show_type or "episodic",
-        "link": parsed.get("link") or (source if "://" in source else "https://example.org/"),
-        "copyright": _text(channel, "copyright") or None,
-        # podcast:guid stays with the show across hosts: keep it, or derive it from the
-        # old feed URL as the namespace says, before the URL changes.
-        "guid": _podcast_text(channel, "guid") or None,
-        "locked": _podcast_text(channel, "locked").lower() != "no",
-        "owner": {"name": owner.get("name") or author, "email": email_address},
-    }

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
@@ -198,6 +199,7 @@ def _channel(
         apple.itunes_new_feed_url(text(show.new_feed_url))
     apple.apple_block(show.block)
     apple.apple_complete(show.complete)
+    apple.apple_keywords([text(word) for word in show.keywords if text(word)])
 
     p20 = fg.podcast20
     p20.podcast_guid(text(show.guid) or podcast_guid(links.feed))
@@ -250,8 +252,10 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     fe.pubDate(ep.published)
     fe.link(href=links.episode_page(ep.slug))
     html = render_notes(ep.notes)
-    # Apple reads HTML in <description>; apps that show no HTML take itunes:summary.
-    fe.description(html or text(ep.summary) or title)
+    # Apple reads HTML in <description>; apps that show no HTML take itunes:summary. An
+    # episode without notes has none: its title is no description.
+    if html or text(ep.summary):
+        fe.description(html or text(ep.summary))
     if html:
         fe.content(html, type="CDATA")
     fe.enclosure(links.media(ep), str(ep.media.length), ep.media.mime_type)
@@ -268,25 +272,27 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         apple.apple_season(ep.season)
     if ep.episode is not None:
         apple.apple_episode(ep.episode)
-    if ep.image:
-        apple.apple_image(links.image(ep.image))
+    if ep.image or ep.image_url:
+        apple.apple_image(links.image(ep.image) if ep.image else text(ep.image_url))
     apple.apple_block(ep.block)
+    apple.apple_keywords([text(word) for word in ep.keywords if text(word)])
 
     p20 = fe.podcast20
     if ep.season is not None:
         p20.podcast_season(ep.season, name=text(ep.season_name or "") or None)
     if ep.episode is not None:
         p20.podcast_episode(ep.episode, display=text(ep.episode_display or "") or None)
-    if ep.transcript:
-        kind = transcript_type(ep.transcript)
+    # Side files still on the old host (an imported show) are linked where they are.
+    if ep.transcript or ep.transcript_url:
+        kind = transcript_type(ep.transcript or urlsplit(ep.transcript_url or "").path)
         p20.podcast_transcript(
-            links.transcript(ep),
+            links.transcript(ep) if ep.transcript else text(ep.transcript_url),
             type_=kind,
             language=show.language,
             rel="captions" if kind in CAPTION_TYPES else None,
         )
-    if ep.chapters:
-        p20.podcast_chapters(links.chapters(ep.slug))
+    if ep.chapters or ep.chapters_url:
+        p20.podcast_chapters(links.chapters(ep.slug) if ep.chapters else text(ep.chapters_url))
     # Item persons replace the channel's (namespace rule): restate the regular cast first.
     if ep.persons:
         named = {person.name for person in ep.persons}

@@ -30,6 +30,19 @@ def _set_text(parent: Any, name: str, text: str) -> None:
     element.text = text
 
 
+class _Keywords:
+    """itunes:keywords, which Apple no longer reads but other directories still search."""
+
+    _keywords: Sequence[str] = ()
+
+    def apple_keywords(self, keywords: Sequence[str]) -> None:
+        self._keywords = tuple(keywords)
+
+    def _write_keywords(self, parent: Any) -> None:
+        if self._keywords:
+            _set_text(parent, "keywords", ",".join(self._keywords))
+
+
 def _write_common(parent: Any, *, explicit: bool | None, image: str | None, block: bool) -> None:
     if image:
         xml_elem(_tag("image"), parent).attrib["href"] = image
@@ -40,7 +53,7 @@ def _write_common(parent: Any, *, explicit: bool | None, image: str | None, bloc
         _set_text(parent, "block", "Yes")
 
 
-class AppleExtension(PodcastExtension):  # type: ignore[misc]
+class AppleExtension(_Keywords, PodcastExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._explicit: bool | None = None
@@ -92,6 +105,7 @@ class AppleExtension(PodcastExtension):  # type: ignore[misc]
             _set_text(channel, "title", self._title)
         if self._complete:
             _set_text(channel, "complete", "Yes")
+        self._write_keywords(channel)
         owner = channel.find(_tag("owner"))
         if owner is not None and self._owner_email_hidden:
             email = owner.find(_tag("email"))
@@ -100,7 +114,7 @@ class AppleExtension(PodcastExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class AppleEntryExtension(PodcastEntryExtension):  # type: ignore[misc]
+class AppleEntryExtension(_Keywords, PodcastEntryExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._explicit: bool | None = None
@@ -128,4 +142,5 @@ class AppleEntryExtension(PodcastEntryExtension):  # type: ignore[misc]
         for name, number in self._numbers:
             _set_text(entry, name, str(number))
         _write_common(entry, explicit=self._explicit, image=self._image, block=self._block)
+        self._write_keywords(entry)
         return entry

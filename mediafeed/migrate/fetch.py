@@ -1,0 +1,141 @@
+"""Moving an imported show's media and side files from the old host into the show folder.
+
+Each episode is finished on its own: its media is fetched into `<name>.part` (resumed with
+a Range request after an interruption) and appears under its name only when whole, then
+its side files, then its episode file is rewritten in one step to point at them. A run
+that is stopped anywhere leaves each episode either still remote or moved, and the next
+run fetches only what is still missing: a finished media file is never fetched again.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from mediafeed.episodes import render_episode_file, split_front_matter, write_text_atomic
+from mediafeed.errors import FeedError, MediafeedError
+from mediafeed.media.probe import extension_for, probe
+from mediafeed.migrate.download import MAX_SIDECAR_BYTES, download, read_limited
+from mediafeed.model import Episode
+from mediafeed.output import write_atomic
+
+AUDIO_SUFFIXES = {
+    ".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".ogg", ".opus", ".oga", ".flac", ".wav",
+    ".mov", ".webm",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What one run moved: slugs now local, the report's lines, downloads that failed."""
+
+    downloaded: tuple[str, ...]
+    report: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def move_media(root: Path, episodes: Iterable[Episode], advance: Callable[[int], None]) -> Moved:
+    """Fetch the media and side files of every episode still on the old host."""
+    downloaded, report, failed = [], [], []
+    for ep in episodes:
+        if not ep.enclosure_url:
+            continue
+        try:
+            media = _media(root, ep, advance)
+            info = probe(media)
+            proper = media.with_suffix(extension_for(info))
+            if proper != media:
+                os.replace(media, proper)
+            changes = {
+                "enclosure_url": None,
+                "audio": f"media/{proper.name}",
+                "duration": round(info.duration, 3),
+                "length": info.length,
+                "mime_type": info.mime_type,
+                "sha256": info.sha256,
+                **_side_files(root, ep, report),
+            }
+            _rewrite(ep.source, changes)
+        except MediafeedError as exc:
+            failed.append(f"{ep.slug}: {exc}")
+            continue
+        if not ep.media.length:
+            report.append(f"{ep.slug}: length {info.length} taken from the downloaded file")
+        elif info.length != ep.media.length:
+            report.append(
+                f"{ep.slug}: the feed said {ep.media.length} bytes, the file has "
+                f"{info.length}; the new feed tells the truth"
+            )
+        downloaded.append(ep.slug)
+    return Moved(tuple(downloaded), tuple(report), tuple(failed))
+
+
+def _media(root: Path, ep: Episode, advance: Callable[[int], None]) -> Path:
+    """The episode's media in media/: one a stopped run already finished, or fetched now."""
+    folder = root / "media"
+    for suffix in sorted(AUDIO_SUFFIXES):  # finished and renamed, but not yet recorded
+        if (folder / f"{ep.slug}{suffix}").is_file():
+            return folder / f"{ep.slug}{suffix}"
+    assert ep.enclosure_url is not None
+    target = folder / f"{ep.slug}{_suffix(ep.enclosure_url, ep.media.mime_type)}"
+    return download(ep.enclosure_url, target, advance=advance)
+
+
+def _suffix(url: str, mime: str) -> str:
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        return suffix
+    return mimetypes.guess_extension(mime) or ".bin"
+
+
+def _rewrite(path: Path, changes: dict[str, Any]) -> None:
+    fields, notes = split_front_matter(path.read_text(encoding="utf-8"), path)
+    fields.update(changes)
+    write_text_atomic(path, render_episode_file(fields, notes.strip("\n")))
+
+
+def _side_files(root: Path, ep: Episode, report: list[str]) -> dict[str, Any]:
+    """Episode art, JSON chapters and a transcript, fetched into the show; one that cannot
+    be fetched keeps its link to the old host, and the report says so."""
+    extra: dict[str, Any] = {}
+    for kind, url in (
+        ("image", ep.image_url),
+        ("chapters", ep.chapters_url),
+        ("transcript", ep.transcript_url),
+    ):
+        if not url:
+            continue
+        try:
+            if kind == "chapters":
+                if not ep.chapters:
+                    data = read_limited(url, max_bytes=MAX_SIDECAR_BYTES)
+                    extra["chapters"] = sorted(json_chapters(data), key=lambda c: c["start"])
+                extra["chapters_url"] = None
+                continue
+            suffix = PurePosixPath(urlsplit(url).path).suffix.lower() or ".txt"
+            folder = "images" if kind == "image" else "transcripts"
+            path = root / folder / f"{ep.slug}{suffix}"
+            if not path.is_file():
+                write_atomic(path, read_limited(url, max_bytes=MAX_SIDECAR_BYTES), durable=True)
+            extra[kind], extra[f"{kind}_url"] = f"{folder}/{path.name}", None
+        except (FeedError, ValueError, KeyError, TypeError) as exc:
+            report.append(f"{ep.slug}: {kind} stays on the old host ({exc})")
+    return extra
+
+
+def json_chapters(data: bytes) -> Iterable[dict[str, Any]]:
+    """Podcast Index JSON chapters into episode-file chapters (titled ones; the rest are
+    table-of-contents markers the format marks with toc: false)."""
+    document = json.loads(data.decode("utf-8"))
+    for chapter in document["chapters"]:
+        if chapter.get("title") and chapter.get("toc", True):
+            entry = {"start": float(chapter["startTime"]), "title": str(chapter["title"])}
+            if str(chapter.get("url", "")).startswith(("http://", "https://")):
+                entry["url"] = chapter["url"]
+            yield entry
