@@ -54,9 +54,11 @@ from mediafeed.render.pages import (
     render_show_page,
     render_year_page,
 )
+from mediafeed.render.redirects import render_redirects
 from mediafeed.render.templating import stylesheet
 
 BUILT = "built"  # the cache's record of which files the last build wrote
+REDIRECTS_NAME = "redirects.txt"  # old pages to new ones, for an imported show's old host
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     if cache.stored("item") or cache.stored("row"):
         for kind, wanted in fragments().items():
             cache.keep_only(kind, wanted)
+    redirects = render_redirects(show, (*public, *gone), links=links)
+    if redirects is not None:  # for the old host: beside feed/, so it is never published
+        write_if_changed(show.root / REDIRECTS_NAME, redirects)
     ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     return BuildResult(

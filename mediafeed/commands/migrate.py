@@ -109,7 +109,7 @@ def _remove_stale_temp_files(root: Path) -> None:
 
 
 def _state(root: Path, origin: Origin) -> str:
-    """"new" (empty or absent), "partial" (a stopped import of this feed) or "show" (a
+    """ "new" (empty or absent), "partial" (a stopped import of this feed) or "show" (a
     show imported from this feed); anything else is refused, with nothing changed."""
     shown = Path(os.path.abspath(root))
     if not root.exists():
@@ -129,12 +129,14 @@ def _state(root: Path, origin: Origin) -> str:
     if (root / MARKER).is_file():
         _same(_marker_origin(root / MARKER), origin, shown / MARKER)
         return "partial"
-    names = sorted(os.listdir(root))
+    # The marker's temp file alone: a run stopped before the marker was in place.
+    names = sorted(
+        n for n in os.listdir(root) if not re.fullmatch(rf"\.{re.escape(MARKER)}\.\w+\.tmp", n)
+    )
     if names:
         listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
         raise ConfigError(
-            f"is not empty ({listed}); import into an empty or a new folder. Nothing was "
-            "changed",
+            f"is not empty ({listed}); import into an empty or a new folder. Nothing was changed",
             path=shown,
         )
     return "new"
@@ -323,10 +325,11 @@ def _cover(root: Path, url: str, lines: list[str]) -> None:
     if placeholder not in text.splitlines():
         return
     suffix = ".png" if url.lower().split("?")[0].endswith(".png") else ".jpg"
-    try:
-        data = read_limited(url, max_bytes=MAX_SIDECAR_BYTES * 4)
-    except FeedError as exc:
-        lines.append(f"artwork not downloaded ({exc}); the placeholder stays")
-        return
-    write_atomic(root / f"{COVER}{suffix}", data, durable=True)
+    if not (root / f"{COVER}{suffix}").is_file():  # else fetched by a run stopped after
+        try:
+            data = read_limited(url, max_bytes=MAX_SIDECAR_BYTES * 4)
+        except FeedError as exc:
+            lines.append(f"artwork not downloaded ({exc}); the placeholder stays")
+            return
+        write_atomic(root / f"{COVER}{suffix}", data, durable=True)
     write_text_atomic(config, text.replace(placeholder, f"artwork = {_q(COVER + suffix)}", 1))

@@ -32,7 +32,11 @@ def check_url(url: str) -> None:
 
 
 def _open(  # type: ignore[no-untyped-def]
-    url: str, *, headers: dict[str, str] | None = None, timeout: float = TIMEOUT, method: str = "GET"
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    method: str = "GET",
 ):
     check_url(url)
     request = urllib.request.Request(

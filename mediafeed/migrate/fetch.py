@@ -42,7 +42,9 @@ class Moved:
 
 def move_media(root: Path, episodes: Iterable[Episode], advance: Callable[[int], None]) -> Moved:
     """Fetch the media and side files of every episode still on the old host."""
-    downloaded, report, failed = [], [], []
+    downloaded: list[str] = []
+    report: list[str] = []
+    failed: list[str] = []
     for ep in episodes:
         if not ep.enclosure_url:
             continue

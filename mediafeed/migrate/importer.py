@@ -228,8 +228,8 @@ def _slug(
         if parts and parts[-1].lower().startswith("index."):
             parts.pop()
         segment = parts[-1] if parts else ""
-        for suffix in PAGE_SUFFIXES:
-            segment = segment.removesuffix(suffix)
+        for ending in PAGE_SUFFIXES:
+            segment = segment.removesuffix(ending)
     if SLUG.match(segment) and segment not in taken:
         return segment
     title = episode.fields["title"]
