@@ -33,12 +33,11 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import ConfigError, FeedError
 from mediafeed.migrate.download import MAX_SIDECAR_BYTES, head_length, read_limited
-from mediafeed.migrate.fetch import move_media
+from mediafeed.migrate.fetch import Moved, move_media
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
 from mediafeed.model import Origin, Progress
 from mediafeed.output import write_atomic
 from mediafeed.render.feed import podcast_guid
-from mediafeed.render.notes import ALLOWED_TAGS
 
 MARKER = "mediafeed.import.toml"  # an import under way: which feed it is
 COVER = "cover"  # the downloaded artwork's name; the placeholder is ARTWORK_NAME
@@ -78,7 +77,6 @@ def import_feed(
     new = _unclash([ep for ep in feed.episodes if ep.fields["guid"] not in known], known, lines)
     if not download_media:
         _lengths(new, lengths, lines)
-    lines += [line for ep in new if (line := _sanitized(ep))]
     texts = {
         episode_path(root / "episodes", ep.slug): render_episode_file(ep.fields, ep.notes)
         for ep in new
@@ -86,14 +84,16 @@ def import_feed(
     for path, text in texts.items():  # each must read back before any is written
         parse_episode_file(path, text.encode("utf-8"))
     _write(root, state, feed, origin, texts, source)
-    report = ImportReport(root, (), tuple(ep.slug for ep in new), (), ())
-    if download_media:
-        report = _download(root, feed, progress, report)
-    elif any(ep.fields["enclosure_url"] for ep in new):
+    moved = _download(root, feed, progress, lines) if download_media else None
+    if moved is None and any(ep.fields["enclosure_url"] for ep in new):
         lines.append("media stay on the old host until you import with --download-media")
-    imported = tuple(ep.slug for ep in load_episodes(root / "episodes"))
-    return dataclasses.replace(
-        report, imported=imported, report=(*lines, *report.report), root=root
+    return ImportReport(
+        root,
+        imported=tuple(ep.slug for ep in load_episodes(root / "episodes")),
+        added=tuple(ep.slug for ep in new),
+        downloaded=moved.downloaded if moved else (),
+        report=tuple(lines),
+        failed=moved.failed if moved else (),
     )
 
 
@@ -200,16 +200,6 @@ def _lengths(
             )
 
 
-def _sanitized(ep: ImportedEpisode) -> str | None:
-    """The report line for notes whose HTML the feed and pages will not carry."""
-    tags = [tag.lower() for tag in re.findall(r"<([A-Za-z][A-Za-z0-9]*)", ep.notes)]
-    removed = [tag for tag in tags if tag not in ALLOWED_TAGS]
-    if not removed:
-        return None
-    names = ", ".join(sorted(set(removed)))
-    return f"{ep.label}: HTML in notes sanitized: {len(removed)} tags removed ({names})"
-
-
 def _write(
     root: Path,
     state: str,
@@ -299,10 +289,7 @@ def config_text(show: dict[str, Any], origin: Origin) -> str:
     return "\n".join(lines) + "\n" + _import_table(origin)
 
 
-def _download(
-    root: Path, feed: ImportedFeed, progress: Progress | None, report: ImportReport
-) -> ImportReport:
-    lines: list[str] = []
+def _download(root: Path, feed: ImportedFeed, progress: Progress | None, lines: list[str]) -> Moved:
     if feed.artwork_url:
         _cover(root, feed.artwork_url, lines)
     remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
@@ -311,9 +298,8 @@ def _download(
     moved = move_media(root, remote, progress.advance if progress else lambda n: None)
     if progress:
         progress.done()
-    return dataclasses.replace(
-        report, downloaded=moved.downloaded, report=(*lines, *moved.report), failed=moved.failed
-    )
+    lines.extend(moved.report)
+    return moved
 
 
 def _cover(root: Path, url: str, lines: list[str]) -> None:

@@ -14,6 +14,7 @@ import email.utils
 import io
 import logging
 import mimetypes
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from mediafeed.episodes import SLUG
 from mediafeed.errors import FeedError
 from mediafeed.migrate import feedxml as x
 from mediafeed.migrate.channel import show_settings
+from mediafeed.render.notes import ALLOWED_TAGS
 
 MIME_FIXES = {
     "audio/mp3": "audio/mpeg",
@@ -182,6 +184,7 @@ def _episode(
     summary = x.itunes(item, "subtitle") or x.itunes(item, "summary")
     if not notes and summary:
         notes, summary = summary, x.itunes(item, "subtitle")
+    _sanitized(notes, label, report)
     image = item.find(f"{{{x.ITUNES}}}image")
     fields: dict[str, Any] = {
         "title": title,
@@ -241,6 +244,16 @@ def _slug(
         why = "is taken" if SLUG.match(segment) else "is not a slug"
         report.append(f"{episode.label}: its old page name {segment!r} {why}; slug {slug!r}")
     return slug
+
+
+def _sanitized(notes: str, label: str, report: list[str]) -> None:
+    """Tags the new feed and pages will not carry: notes stay as published, the report
+    says what the build will strip."""
+    tags = [tag.lower() for tag in re.findall(r"<([A-Za-z][A-Za-z0-9]*)", notes)]
+    removed = [tag for tag in tags if tag not in ALLOWED_TAGS]
+    if removed:
+        names = ", ".join(sorted(set(removed)))
+        report.append(f"{label}: HTML in notes sanitized: {len(removed)} tags removed ({names})")
 
 
 def _location(item: Element) -> str | dict[str, str] | None:
