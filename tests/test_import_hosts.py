@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import podcastparser
@@ -21,6 +22,9 @@ from mediafeed.cli import cli
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
+from mediafeed.store.local import LocalStore
+from mediafeed.store.target import Target
+from tests.conftest import publish_table
 from tests.mediafactory import m4a, mp3_cbr
 from tests.oldhost import OldHost, old_host
 
@@ -555,3 +559,31 @@ def test_a_feed_imported_from_its_url_redirects_to_the_new_feed(
     text = (show / "redirects.txt").read_text()
     assert f"# on {host.base}\n/castopod.xml {LINKS.feed} 301\n" in text
     assert "\n/@buurtkamer/episodes/eerste-bezoek " in text  # the relative link, resolved
+
+
+@pytest.mark.slow
+def test_a_reimport_after_the_old_host_renamed_an_episode_publishes_to_the_same_pages(
+    tmp_path: Path,
+    host: OldHost,
+    monkeypatch: pytest.MonkeyPatch,
+    s3_target: tuple[Any, Target],
+    seaweed: LocalStore,
+) -> None:
+    client, target = s3_target
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    feed = feed_file(tmp_path, host, "libsyn")
+    for name in ("first", "second"):
+        show = tmp_path / name
+        assert in_folder(tmp_path, monkeypatch, "import", str(feed), str(show)).exit_code == 0
+        with (show / "mediafeed.toml").open("a", encoding="utf-8") as handle:
+            handle.write(publish_table(target))
+        published = in_folder(show, monkeypatch, "publish")
+        assert published.exit_code == 0, published.output
+        feed.write_bytes(feed.read_bytes().replace(b"bonjour", b"salut tout le monde"))
+    keys = {
+        obj["Key"]
+        for obj in client.list_objects_v2(Bucket=target.bucket)["Contents"]  # type: ignore[index]
+    }
+    assert f"{target.prefix}/episodes/episode-1/index.html" in keys
+    assert not [key for key in keys if "redirect" in key or "import" in key]
