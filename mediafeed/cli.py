@@ -240,7 +240,8 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
     each old episode page's name as the new page's slug. Prints one line per value it had
     to guess and per item it left out. Run it again on the show to add the feed's new items
     or, with --download-media, to finish moving the media; without it, episodes keep
-    linking their media on the old host. See docs/import.md for redirecting the old feed.
+    linking their media on the old host. docs/lifecycle.md tells how to redirect the old
+    feed and pages.
     """
     from mediafeed.commands.migrate import import_feed
     from mediafeed.progress import progress_bar

@@ -17,7 +17,7 @@ from mediafeed.model import Episode, Show
 HEADER = """\
 # Redirects from the old site to the new one, in the _redirects format of Netlify and
 # Cloudflare Pages. Made by 'mediafeed build' from the old_page of each episode file:
-# install it on the old host (see docs/import.md); it is never published.
+# install it on the old host (see docs/lifecycle.md); it is never published.
 """
 
 
