@@ -15,9 +15,12 @@ from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show, episode_from_record, episode_record
 
 
-def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | EpisodeError]:
+def read_show_episodes(
+    episodes_dir: Path, cache: Cache, timezone: str | None = None
+) -> list[Episode | EpisodeError]:
     """Each episode file with what it holds or what is wrong with it, by name. A file is
-    parsed once per content and code; its hash comes from the cache while its stat holds."""
+    parsed once per content, code and the show's time zone (the zone of its dates written
+    without one); its hash comes from the cache while its stat holds."""
     paths = [str(path) for path in episode_files(episodes_dir)]
     read: dict[str, bytes] = {}
     made_from: dict[str, str] = {}
@@ -31,7 +34,7 @@ def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | Episo
                     read[path] = handle.read()
                 digest = hashlib.sha256(read[path]).hexdigest()
                 cache.remember_sha256(path, stat, digest, checked_ns=started)
-            made_from[path] = memo_key("episode", path, digest)
+            made_from[path] = memo_key("episode", path, digest, timezone or "")
     known = cache.get_many("episode", list(made_from.values()))
     found: list[Episode | EpisodeError] = []
     for path in paths:
@@ -45,7 +48,7 @@ def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | Episo
             if raw is None:
                 with open(path, "rb") as handle:
                     raw = handle.read()
-            episode = parse_episode_file(Path(path), raw)
+            episode = parse_episode_file(Path(path), raw, timezone)
         except OSError as exc:
             found.append(EpisodeError(exc.strerror or "cannot read", path=path))
             continue
@@ -60,4 +63,4 @@ def read_show_episodes(episodes_dir: Path, cache: Cache) -> list[Episode | Episo
 
 def load_show_episodes(show: Show, cache: Cache) -> list[Episode]:
     """Every episode, newest first; the first broken file is an error."""
-    return ordered_episodes(read_show_episodes(show.episodes_dir, cache))
+    return ordered_episodes(read_show_episodes(show.episodes_dir, cache, show.timezone))

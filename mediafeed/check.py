@@ -12,36 +12,42 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-from PIL import Image, UnidentifiedImageError
 
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import read_show_episodes
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
+from mediafeed.links import Links
+from mediafeed.media.artwork import picture_problems
 from mediafeed.media.probe import probe
+from mediafeed.media.tags import read_tags
 from mediafeed.model import Episode, MediaInfo, Show, Status
 from mediafeed.render.notes import render_notes
 from mediafeed.rules import (
     APPLE_TYPES,
-    ARTWORK_MAX,
-    ARTWORK_MIN,
     ERROR,
     MAX_DESCRIPTION,
     RULES,
     Finding,
     chapters_problem,
+    description_bytes,
     duplicates,
     is_loopback,
     is_uuid,
     numbering,
     person_links,
+    placeholders,
+    problems_of,
+    remembered_findings,
+    show_lengths,
+    titles,
     transcript_problem,
 )
+from mediafeed.tagging import episode_tags, stale_tags
 
 
 class CheckFailed(MediafeedError):
@@ -49,62 +55,43 @@ class CheckFailed(MediafeedError):
 
 
 def check_show(
-    root: Path, *, now: dt.datetime, verify: bool = False, cache: Cache | None = None
+    root: Path,
+    *,
+    now: dt.datetime,
+    verify: bool = False,
+    cache: Cache | None = None,
+    links: Links | None = None,
+    compare_tags: bool = True,
 ) -> tuple[Finding, ...]:
     """Every finding for the show folder, errors first, in a stable order.
 
     An episode's findings, and the facts probed from its media, are remembered for the
     content of its file and of the files it names; `verify` probes every file again.
+    `links` are where listeners find the show now: the media's tags are compared with
+    them (with the public URL when not given; no URLs for the embedded store then).
     """
     if cache is None:
         with Cache(root) as own:
-            return check_show(root, now=now, verify=verify, cache=own)
+            return check_show(
+                root, now=now, verify=verify, cache=own, links=links, compare_tags=compare_tags
+            )
     checker = _Checker(root, verify=verify, cache=cache)
     try:
         show = load_show(root)
     except ConfigError as exc:
-        checker.config_problems(exc)
+        checker.configproblems_of(exc)
         show = None
-    episodes = checker.episodes(root)
+    episodes = checker.episodes(root, show.timezone if show else None)
     if show is not None:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
-    checker.episode_set_rules(episodes, now)
-    for kind in ("check", "probe"):
+    checker.episode_set_rules(episodes, now, show)
+    if show is not None and compare_tags:
+        public = Links(show.publish.public_url) if show.publish.public_url else None
+        checker.media_tags(show, episodes, links or public)
+    for kind in ("check", "probe", "tags"):
         cache.keep_only(kind, cache.used(kind))
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
-
-
-def _problems(error: MediafeedError) -> list[tuple[str | None, str]]:
-    """The (field, message) of each problem one error reports: mediafeed.toml and episode
-    files name all of theirs in one error, "field: message" joined by "; "."""
-    if error.field:
-        return [(error.field, error.message)]
-    found: list[tuple[str | None, str]] = []
-    for problem in error.message.split("; "):
-        field, _, message = problem.partition(": ")
-        found.append((field, message) if message and " " not in field else (None, problem))
-    return found
-
-
-def _findings(items: object) -> list[Finding] | None:
-    """Findings as remembered, or None if the entry is not a list of them."""
-    if not isinstance(items, list):
-        return None
-    try:
-        return [
-            Finding(
-                str(i["severity"]),
-                str(i["rule"]),
-                str(i["path"]),
-                i["field"],
-                str(i["message"]),
-                str(i["fix"]),
-            )
-            for i in items
-        ]
-    except (KeyError, TypeError):
-        return None
 
 
 def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -113,7 +100,7 @@ def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 def require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
-    found = errors(check_show(root, now=now, cache=cache))
+    found = errors(check_show(root, now=now, cache=cache, compare_tags=False))
     if found:
         raise CheckFailed(
             f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
@@ -139,11 +126,13 @@ class _Checker:
             Finding(severity, rule, str(shown), field, message, fix or default_fix)
         )
 
-    def config_problems(self, exc: ConfigError) -> None:
-        for field, message in _problems(exc):
+    def configproblems_of(self, exc: ConfigError) -> None:
+        for field, message in problems_of(exc):
             rule = "config"
             if field == "owner.email":
                 rule = "owner-email"
+            elif "is not a web address" in message:
+                rule = "url"
             elif "required" in message or "must not be empty" in message:
                 rule = "required"
             self.add(rule, CONFIG_NAME, field, message)
@@ -154,15 +143,13 @@ class _Checker:
             problem = category_problem(parts)
             if problem:
                 self.add("category", config, f"categories[{index}]", problem)
-        self.artwork(show.root / show.artwork, config, "artwork")
-        if len(show.description) > MAX_DESCRIPTION:
-            count = len(show.description)
-            self.add(
-                "description-length",
-                config,
-                "description",
-                f"{count} characters; Apple allows {MAX_DESCRIPTION}",
-            )
+        comment = self.artwork(show.root / show.artwork, config, "artwork")
+        for rule, field, message in (*placeholders(show, comment), *show_lengths(show)):
+            self.add(rule, config, field, message)
+        size = description_bytes(show.description)
+        if size:
+            message = f"{size} bytes of UTF-8; Apple allows {MAX_DESCRIPTION}"
+            self.add("description-length", config, "description", message)
         if show.guid and not is_uuid(show.guid):
             self.add("podcast-guid", config, "guid", f"{show.guid!r} is not a UUID")
         public_url = show.publish.public_url
@@ -194,62 +181,82 @@ class _Checker:
                 "Spotify and others verify ownership by the owner email",
             )
 
-    def episode_set_rules(self, episodes: list[Episode], now: dt.datetime) -> None:
+    def episode_set_rules(self, episodes: list[Episode], now: dt.datetime, show: Show | None
+                          ) -> None:  # fmt: skip
         keys = {ep.slug: None if self.verify else self.memo_key(ep) for ep in episodes}
         known = self.cache.get_many("check", [key for key in keys.values() if key])
         for ep in episodes:
             self.remembered_episode_rules(ep, keys[ep.slug], known)
-        for rule, path, field, message in (*duplicates(episodes), *numbering(episodes)):
+        title = show.title if show else None
+        for rule, path, field, message in (
+            *duplicates(episodes), *numbering(episodes), *titles(episodes, title)
+        ):  # fmt: skip
             self.add(rule, path, field, message)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
             self.add("no-episodes", "episodes", None, "no published episode yet")
+
+    def media_tags(self, show: Show, episodes: list[Episode], links: Links | None) -> None:
+        """Media whose tags no longer say what `tag` would write: a title edited after
+        `add`, a renamed show, a feed that moved. The tags of a media file are read once
+        per content of it, of its episode file, of the show and of the code."""
+        artwork = self.root / show.artwork
+        shown = (
+            show.title,
+            show.author,
+            show.language,
+            show.categories[:1],
+            links and links.base_url,
+        )
+        context = memo_key("show-tags", repr(shown), self.digest(artwork) or "")
+        keys: dict[str, tuple[Episode, Path]] = {}
+        for ep in episodes:
+            path = self.root / ep.audio
+            media = self.digest(path) if ep.audio and not ep.enclosure_url else None
+            if media:  # a missing file is the media rules' finding
+                cover = self.digest(self.root / ep.image) if ep.image else ""
+                keys[memo_key("tags", media, ep.made_from, cover or "", context)] = (ep, path)
+        known = self.cache.get_many("tags", list(keys))
+        covers: dict[Path, bytes | None] = {}
+        for key, (ep, path) in keys.items():
+            stale = known.get(key)
+            if not isinstance(stale, list):
+                picture = self.root / (ep.image or show.artwork)
+                if picture not in covers:
+                    covers[picture] = picture.read_bytes() if picture.is_file() else None
+                expected = episode_tags(show, ep, links=links or Links(""), cover=covers[picture])
+                try:
+                    stale = stale_tags(read_tags(path), expected, urls=links is not None)
+                except MediaError:
+                    continue  # unreadable media: the media rules say so
+                self.cache.put("tags", key, stale)
+            if stale:
+                fix = RULES["stale-tags"][1].replace("SLUG", ep.slug)
+                message = f"the tags in {ep.audio} have an older {', '.join(map(str, stale))}"
+                self.add("stale-tags", ep.source, "audio", message, fix)
+
+    def digest(self, path: Path) -> str | None:
+        """A file's content hash through the cache, or None if it is not there."""
+        try:
+            return self.cache.sha256(path)
+        except OSError:
+            return None
 
     def plain_http(self, path: Path | str, field: str, url: str | None) -> None:
         if url and urlsplit(url).scheme == "http":
             self.add("https-link", path, field, f"{url!r} is plain HTTP")
 
-    def artwork(self, path: Path, where: Path | str, field: str) -> None:
-        if PurePosixPath(path.name).suffix.lower() not in (".jpg", ".jpeg", ".png"):
-            self.add(
-                "artwork-format",
-                where,
-                field,
-                f"{path.name!r}: Apple needs a URL ending in .jpg or .png",
-            )
-        try:
-            with Image.open(path) as image:
-                kind, mode, (width, height) = image.format, image.mode, image.size
-                transparent = "transparency" in image.info
-        except FileNotFoundError:
-            self.add("artwork-format", where, field, f"{path.name!r} not found")
-            return
-        except (UnidentifiedImageError, OSError) as exc:
-            self.add("artwork-format", where, field, f"{path.name!r} is not a picture ({exc})")
-            return
-        if kind not in ("JPEG", "PNG"):
-            self.add("artwork-format", where, field, f"{path.name!r} is {kind}, not JPEG or PNG")
-        if width != height:
-            self.add("artwork-square", where, field, f"{width}x{height} pixels is not square")
-        if not ARTWORK_MIN <= max(width, height) <= ARTWORK_MAX or min(width, height) < ARTWORK_MIN:
-            self.add(
-                "artwork-size",
-                where,
-                field,
-                f"{width}x{height} pixels; Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} on each side",
-            )
-        if mode != "RGB" or transparent:
-            self.add(
-                "artwork-color",
-                where,
-                field,
-                f"colour mode {mode}{' with transparency' if transparent else ''}; Apple needs RGB",
-            )
+    def artwork(self, path: Path, where: Path | str, field: str) -> bytes | None:
+        """Check a picture; return the comment in it (init marks its placeholder so)."""
+        problems, comment = picture_problems(path)
+        for rule, message in problems:
+            self.add(rule, where, field, message)
+        return comment
 
-    def episodes(self, root: Path) -> list[Episode]:
+    def episodes(self, root: Path, timezone: str | None) -> list[Episode]:
         found: list[Episode] = []
-        for loaded in read_show_episodes(root / "episodes", self.cache):
+        for loaded in read_show_episodes(root / "episodes", self.cache, timezone):
             if isinstance(loaded, EpisodeError):
-                for field, message in _problems(loaded):
+                for field, message in problems_of(loaded):
                     self.add("episode-file", loaded.path or root / "episodes", field, message)
             else:
                 found.append(loaded)
@@ -279,7 +286,7 @@ class _Checker:
                                  ) -> None:  # fmt: skip
         """An episode whose inputs are unchanged since the last check gets its earlier
         findings back."""
-        remembered = _findings(known.get(key)) if key else None
+        remembered = remembered_findings(known.get(key)) if key else None
         if remembered is not None:
             self.findings.extend(remembered)
             return
@@ -313,12 +320,13 @@ class _Checker:
         html = render_notes(ep.notes)
         if not html and not (ep.summary or "").strip():
             self.add("description-missing", ep.source, "notes", "no show notes and no summary")
-        if len(html) > MAX_DESCRIPTION:
+        size = description_bytes(html)
+        if size:
             self.add(
                 "description-length",
                 ep.source,
                 "notes",
-                f"{len(html)} characters of HTML; Apple shows {MAX_DESCRIPTION}",
+                f"{size} bytes of HTML; Apple shows {MAX_DESCRIPTION}",
                 "shorten the notes; the full text stays in content:encoded",
             )
         if ep.transcript:

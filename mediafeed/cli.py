@@ -38,7 +38,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 date, e.g. 2021-11-02T09:00:00+01:00"
         ) from None
-    return moment if moment.tzinfo else moment.astimezone()
+    return moment  # one without a zone is in the show's timezone (see `add_episode`)
 
 
 class Group(click.Group):
@@ -89,11 +89,13 @@ def _show(ctx: click.Context) -> Any:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--title", default="My podcast", show_default=True, help="The show's title.")
 @click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
-def init(directory: Path, title: str, language: str) -> None:
+@click.option("--timezone", help="Zone of dates given without one, e.g. Europe/Amsterdam "
+              "(default: from the language, Europe/Amsterdam for nl; else UTC).")  # fmt: skip
+def init(directory: Path, title: str, language: str, timezone: str | None) -> None:
     """Create a new show in DIRECTORY: mediafeed.toml, episodes/, media/ and artwork."""
     from mediafeed.commands.init import init_show
 
-    config = init_show(directory, title=title, language=language)
+    config = init_show(directory, title=title, language=language, timezone=timezone)
     click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
 
 
@@ -104,7 +106,8 @@ def init(directory: Path, title: str, language: str) -> None:
 @click.option(
     "--date",
     "published",
-    help="Publication time, ISO 8601 (default: now). A future time schedules the episode.",
+    help="Publication time, ISO 8601 (default: now). A future time schedules the episode; "
+    "one without a zone is in the show's timezone.",
 )
 @click.option(
     "--notes",
@@ -113,8 +116,8 @@ def init(directory: Path, title: str, language: str) -> None:
     help="Markdown show notes from a file, or - for standard input.",
 )
 @click.option("--summary", help="A one or two sentence summary.")
-@click.option("--season", type=click.IntRange(min=0), help="Season number.")
-@click.option("--episode", type=click.IntRange(min=0), help="Episode number.")
+@click.option("--season", type=click.IntRange(min=1), help="Season number.")
+@click.option("--episode", type=click.IntRange(min=1), help="Episode number.")
 @click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
               default="full", show_default=True, help="Apple episode type.")  # fmt: skip
 @click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
@@ -180,7 +183,7 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
     from mediafeed.episodes import load_episodes
 
     show = _show(ctx)
-    targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir)]
+    targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir, show.timezone)]
     for slug in targets:
         episode = retag_episode(show, slug, links=public_links(show))
         click.echo(f"Tagged {episode.audio}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mediafeed.errors import ConfigError
+from mediafeed.errors import ConfigError, unknown_field
+from mediafeed.links import url_problem
 from mediafeed.model import Funding, Location, Origin, Owner, Person, PublishSettings, Show
 
 CONFIG_NAME = "mediafeed.toml"
@@ -16,6 +18,7 @@ CONFIG_NAME = "mediafeed.toml"
 SHOW_TYPES = ("episodic", "serial")
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
 
 _KNOWN_KEYS = {
     "title",
@@ -46,6 +49,7 @@ _KNOWN_KEYS = {
     "subscribe",
     "publish",
     "import",
+    "timezone",
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
@@ -89,11 +93,33 @@ class _Reader:
 
     def unknown(self, table: dict[str, Any], known: set[str], where: str = "") -> None:
         for key in sorted(set(table) - known):
-            self.problems.append(f"{where}{key}: unknown field")
+            self.problems.append(f"{where}{key}: {unknown_field(key, known)}")
 
     def check(self, ok: bool, message: str) -> None:
         if not ok:
             self.problems.append(message)
+
+    def urls(self, *named: tuple[str, str | None]) -> None:
+        for field, value in named:
+            problem = url_problem(value) if value is not None else None
+            if problem:
+                self.problems.append(f"{field}: {problem}")
+
+
+def language_problem(value: str) -> str | None:
+    """Why `value` is not a language code a feed can carry, or None."""
+    if LANGUAGE.fullmatch(value):
+        return None
+    return f"{value!r} is not a language code like 'nl' or 'en-US'"
+
+
+def timezone_problem(value: str) -> str | None:
+    """Why `value` is not a time zone name zoneinfo knows, or None."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not a time zone name like 'Europe/Amsterdam' or 'UTC'"
+    return None
 
 
 def find_root(start: Path) -> Path:
@@ -139,10 +165,11 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     medium = text("medium", "podcast")
     r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
     language = text("language", required=True)
-    r.check(
-        not language or bool(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language)),
-        f"language: {language!r} is not a language code like 'nl' or 'en-US'",
-    )
+    r.check(not language or not language_problem(language),
+            f"language: {language_problem(language)}")  # fmt: skip
+    timezone = r.get(data, "timezone", str)
+    r.check(timezone is None or not timezone_problem(timezone),
+            f"timezone: {timezone_problem(timezone or '')}")  # fmt: skip
     feed_limit = r.get(data, "feed_limit", int)
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
@@ -190,7 +217,14 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
         publish=publish,
         origin=_origin(r, data),
+        timezone=timezone,
     )
+    r.urls(("link", show.link), ("new_feed_url", show.new_feed_url),
+           ("publish.public_url", publish.public_url))  # fmt: skip
+    r.urls(*((f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)))
+    r.urls(*((f"subscribe[{i}].url", url) for i, (_, url) in enumerate(show.subscribe)))
+    for i, person in enumerate(show.persons):
+        r.urls((f"persons[{i}].href", person.href), (f"persons[{i}].img", person.img))
     if show.artwork:
         r.check((root / show.artwork).is_file(), f"artwork: file {show.artwork!r} not found")
     if r.problems:

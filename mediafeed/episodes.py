@@ -6,18 +6,23 @@ import datetime as dt
 import hashlib
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from mediafeed.errors import EpisodeError
-from mediafeed.model import Chapter, Episode, Location, MediaInfo, Person
+from mediafeed.errors import EpisodeError, unknown_field
+from mediafeed.frontmatter import (
+    chapters,
+    optional_path,
+    parse_location,
+    person,
+    published_at,
+    relative_path,
+)
+from mediafeed.model import Episode, Location, MediaInfo
 from mediafeed.output import write_atomic
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
-PERSON_KEYS = {"name", "role", "group", "href", "img"}
-CHAPTER_KEYS = {"start", "title", "url", "img"}
-LOCATION_KEYS = {"name", "geo", "osm"}
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
 FIELD_ORDER = (
@@ -44,9 +49,9 @@ def _safe_loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_episodes(episodes_dir: Path) -> list[Episode]:
+def load_episodes(episodes_dir: Path, timezone: str | None = None) -> list[Episode]:
     """Every episode file, sorted newest first (then by slug, for stable output)."""
-    return ordered_episodes(read_episodes(episodes_dir))
+    return ordered_episodes(read_episodes(episodes_dir, timezone))
 
 
 def episode_files(episodes_dir: Path) -> list[Path]:
@@ -84,6 +89,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         text = text[1:]
     match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", text, re.S | re.M)
     if not match:
+        if re.match(r"---[ \t]*\r?\n", text):
+            raise EpisodeError("front matter not closed: add a '---' line after it", path=path)
         raise EpisodeError("no front matter: the file must start with a '---' block", path=path)
     try:
         data = yaml.load(match.group(1), Loader=_safe_loader())  # noqa: S506 (a safe loader)
@@ -97,38 +104,41 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return data, match.group(2)
 
 
-def read_episodes(episodes_dir: Path) -> list[Episode | EpisodeError]:
+def read_episodes(episodes_dir: Path, timezone: str | None = None) -> list[Episode | EpisodeError]:
     """Each episode file, by name, with what it holds or what is wrong with it."""
     found: list[Episode | EpisodeError] = []
     for path in episode_files(episodes_dir):
         try:
-            found.append(load_episode(path))
+            found.append(load_episode(path, timezone))
         except EpisodeError as exc:
             found.append(exc)
     return found
 
 
-def load_episode(path: Path) -> Episode:
+def load_episode(path: Path, timezone: str | None = None) -> Episode:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise EpisodeError(exc.strerror or "cannot read", path=path) from None
-    return parse_episode_file(path, raw)
+    return parse_episode_file(path, raw, timezone)
 
 
-def parse_episode_file(path: Path, raw: bytes) -> Episode:
+def parse_episode_file(path: Path, raw: bytes, timezone: str | None = None) -> Episode:
     """The episode an episode file's bytes describe; its revision is their SHA-256."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise EpisodeError("not UTF-8 text", path=path) from None
     data, notes = split_front_matter(text, path)
-    return parse_episode(path, data, notes.strip("\n"), revision=hashlib.sha256(raw).hexdigest())
+    revision = hashlib.sha256(raw).hexdigest()
+    return parse_episode(path, data, notes.strip("\n"), revision=revision, timezone=timezone)
 
 
-def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str = "") -> Episode:
+def parse_episode(
+    path: Path, data: dict[str, Any], notes: str, *, revision: str = "", timezone: str | None = None
+) -> Episode:
     """The episode the front matter describes; every problem with it is reported at once,
-    as one error naming each field."""
+    as one error naming each field. Dates without a zone are in `timezone` (the show's)."""
     problems: list[EpisodeError] = []
 
     def fail(message: str, field: str | None = None) -> None:
@@ -158,7 +168,7 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
     if not SLUG.match(path.stem):
         fail("file name must be a slug: lower-case ASCII letters, digits and hyphens")
     for key in sorted(set(data) - set(FIELD_ORDER)):
-        fail("unknown field (check the spelling)", key)
+        fail(unknown_field(key, FIELD_ORDER), key)
     remote = data.get("enclosure_url") is not None
     for key in REQUIRED_REMOTE if remote else REQUIRED:
         if data.get(key) in (None, ""):
@@ -167,8 +177,10 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
     if episode_type not in EPISODE_TYPES:
         fail(f"must be one of {', '.join(EPISODE_TYPES)}", "episode_type")
     for key in ("season", "episode"):
-        if (number := get(key, int)) is not None and number < 0:
-            fail("must not be negative", key)
+        number = get(key, int)
+        if number is not None and number < 1:
+            # Apple: "a non-zero integer (1, 2, 3, etc.)"; unnumbered episodes leave it out.
+            fail("must be 1 or more (Apple counts from 1), or left out", key)
     media = MediaInfo(
         duration=get("duration", float, 0.0),
         length=get("length", int, 0),
@@ -186,14 +198,16 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
             fail(f"{url!r} must be an http(s) URL in ASCII", key)
     published = data.get("published")
     fields = {
-        "published": attempt(_published, path, published) if published is not None else None,
-        "audio": attempt(_relative_path, path, "audio", get("audio", str), default="")
+        "published": attempt(published_at, path, published, timezone)
+        if published is not None
+        else None,
+        "audio": attempt(relative_path, path, "audio", get("audio", str), default="")
         if data.get("audio")
         else "",
-        "image": attempt(_optional_path, path, "image", get("image", str)),
-        "persons": tuple(attempt(_person, path, item) for item in get("persons", list, [])),
-        "chapters": attempt(_chapters, path, get("chapters", list, []), default=()),
-        "transcript": attempt(_optional_path, path, "transcript", get("transcript", str)),
+        "image": attempt(optional_path, path, "image", get("image", str)),
+        "persons": tuple(attempt(person, path, item) for item in get("persons", list, [])),
+        "chapters": attempt(chapters, path, get("chapters", list, []), default=()),
+        "transcript": attempt(optional_path, path, "transcript", get("transcript", str)),
         "location": attempt(lambda: parse_location(data.get("location"), path=path)),
     }
     if problems:
@@ -229,114 +243,12 @@ def parse_episode(path: Path, data: dict[str, Any], notes: str, *, revision: str
     )
 
 
-def _published(path: Path, value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise EpisodeError(
-                f"{value!r} is not an ISO 8601 date and time", path=path, field="published"
-            ) from None
-    if not isinstance(value, dt.datetime):
-        raise EpisodeError(
-            "needs a date, a time and a time zone, e.g. 2021-11-02T09:00:00+01:00",
-            path=path,
-            field="published",
-        )
-    if value.tzinfo is None:
-        raise EpisodeError("needs a time zone, e.g. +01:00 or Z", path=path, field="published")
-    return value
-
-
-def _relative_path(path: Path, field: str, value: str) -> str:
-    """A path inside the show folder: no absolute paths, no '..', no backslashes."""
-    pure = PurePosixPath(value)
-    if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
-        raise EpisodeError(
-            f"{value!r} must be a path inside the show folder", path=path, field=field
-        )
-    if not value.isascii() or any(ch.isspace() for ch in value):
-        raise EpisodeError(
-            f"{value!r} must be an ASCII file name without spaces (it becomes a URL)",
-            path=path,
-            field=field,
-        )
-    return str(pure)
-
-
-def _optional_path(path: Path, field: str, value: str | None) -> str | None:
-    return None if value is None else _relative_path(path, field, value)
-
-
-def parse_location(value: Any, *, path: Path) -> Location | None:
-    """A place name, or a mapping with name and optional geo URI and OSM id."""
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip():
-        return Location(name=value.strip())
-    if (
-        isinstance(value, dict)
-        and isinstance(value.get("name"), str)
-        and value["name"].strip()
-        and not set(value) - LOCATION_KEYS
-    ):
-        geo, osm = value.get("geo"), value.get("osm")
-        if geo is not None and not str(geo).startswith("geo:"):
-            raise EpisodeError(
-                f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
-                path=path,
-                field="location",
-            )
-        return Location(
-            name=value["name"].strip(),
-            geo=None if geo is None else str(geo),
-            osm=None if osm is None else str(osm),
-        )
-    raise EpisodeError(
-        "a place name, or name with optional geo and osm", path=path, field="location"
-    )
-
-
 def location_field(location: Location | None) -> str | dict[str, str] | None:
     if location is None:
         return None
     if location.geo is None and location.osm is None:
         return location.name
     return _compact(vars(location))
-
-
-def _person(path: Path, item: Any) -> Person:
-    if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
-        raise EpisodeError(
-            f"each person needs a name and only {sorted(PERSON_KEYS)}", path=path, field="persons"
-        )
-    return Person(**{k: str(v) for k, v in item.items()})
-
-
-def _chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
-    chapters = []
-    for item in items:
-        if not isinstance(item, dict) or not {"start", "title"} <= set(item) <= CHAPTER_KEYS:
-            message = "each chapter needs start and title (url, img optional)"
-            raise EpisodeError(message, path=path, field="chapters")
-        start = parse_timestamp(path, item["start"])
-        chapters.append(Chapter(start, str(item["title"]), item.get("url"), item.get("img")))
-    starts = [c.start for c in chapters]
-    if starts != sorted(starts):
-        raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
-    return tuple(chapters)
-
-
-def parse_timestamp(path: Path, value: Any) -> float:
-    """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", value):
-        seconds = 0.0
-        for part in value.split(":"):
-            seconds = seconds * 60 + float(part)
-        return seconds
-    raise EpisodeError(f"{value!r} is not a time like 90 or 1:30", path=path, field="chapters")
 
 
 def front_matter(fields: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -45,3 +47,10 @@ class StoreError(MediafeedError):
 
 class FeedError(MediafeedError):
     """A feed given to import is unreadable or unsafe."""
+
+
+def unknown_field(key: str, known: Iterable[str]) -> str:
+    """The message for a key no table has: a typo gets the field it most looks like."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    # No "; " in it: that separates the problems of one file.
+    return f"unknown field (did you mean {close[0]!r}?)" if close else "unknown field"

@@ -7,6 +7,7 @@ from the slug and file names only, never from titles or dates.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -20,6 +21,15 @@ MEDIA_FOLDER = "media"
 
 # Artwork sizes made by the build for podcast:images and page thumbnails.
 ARTWORK_WIDTHS = (1400, 600, 300, 150)
+
+
+def url_problem(value: str) -> str | None:
+    """Why a URL the producer gave cannot go into a feed or page, or None. Only http(s)
+    with a host: "www.example.nl" would be read as a relative path, and "javascript:" runs
+    in the listener's browser."""
+    if not re.fullmatch(r"(?i)https?://[^/?#\s]+[^\s]*", value):
+        return f"{value!r} is not a web address; give one like https://www.example.nl/"
+    return None
 
 
 def artwork_variant_key(width: int) -> str:

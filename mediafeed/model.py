@@ -138,6 +138,7 @@ class Show:
     subscribe: tuple[tuple[str, str], ...] = ()
     publish: PublishSettings = field(default_factory=PublishSettings)
     origin: Origin | None = None  # the [import] table
+    timezone: str | None = None  # IANA name; dates written without a zone are in it
 
     @property
     def episodes_dir(self) -> Path:

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-from mediafeed.model import Episode
+from mediafeed.errors import MediafeedError
+from mediafeed.model import Episode, Show
 from mediafeed.render.notes import plain_text
 
 ERROR = "error"
@@ -40,7 +41,7 @@ RULES: dict[str, tuple[str, str]] = {
     "enclosure-apple": (WARNING, "Apple Podcasts plays MP3, AAC (M4A) and MP4 video only"),
     "https": (ERROR, "serve the show over HTTPS and use an https:// URL"),
     "https-link": (WARNING, "use an https:// URL"),
-    "description-length": (ERROR, "shorten it to 4000 characters at most"),
+    "description-length": (ERROR, "shorten it to 4000 bytes (UTF-8: an accented letter is 2)"),
     "description-missing": (WARNING, "write show notes or a summary"),
     "numbering": (WARNING, "number the episodes of each season 1, 2, 3, ... without gaps"),
     "transcript": (ERROR, "fix the transcript file (WebVTT, SRT, JSON, HTML or text)"),
@@ -48,7 +49,24 @@ RULES: dict[str, tuple[str, str]] = {
     "podcast-guid": (ERROR, "set guid to a UUID, or remove it to derive one from the feed URL"),
     "no-episodes": (WARNING, "publish at least one episode; directories refuse empty feeds"),
     "owner-verify": (WARNING, 'show the email, or add a [[txt]] purpose = "verify" token'),
+    "placeholder": (ERROR, "replace what 'mediafeed init' wrote with the show's own"),
+    "placeholder-preview": (WARNING, "replace what 'mediafeed init' wrote before publishing"),
+    "url": (ERROR, "give an http:// or https:// address"),
+    "tag-length": (ERROR, "shorten it to 255 characters; Apple limits tag values to that"),
+    "episode-title": (WARNING, "leave the number and the show's name out of the title"),
+    "stale-tags": (WARNING, "run 'mediafeed tag SLUG' to write the episode's tags again"),
 }
+
+# What `mediafeed init` writes for the producer to replace, by field; check recognizes them.
+PLACEHOLDERS = {
+    "description": "What the show is about, in two or three sentences.",
+    "author": "Your name or organisation",
+    "link": "https://example.org/",
+    "owner.name": "Your name",
+    "owner.email": "you@example.org",
+}
+# The comment in the JPEG cover `init` draws, so check knows it was never replaced.
+PLACEHOLDER_COVER = b"mediafeed init: replace this cover"
 
 APPLE_TYPES = {
     "audio/mpeg",
@@ -60,8 +78,8 @@ APPLE_TYPES = {
     "video/x-m4v",
     "application/pdf",
 }
-MAX_DESCRIPTION = 4000
-ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
+MAX_DESCRIPTION = 4000  # bytes of UTF-8, as Apple counts them
+MAX_TAG = 255  # characters of a tag value ("A podcaster's guide to RSS")
 _VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
 _SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 
@@ -81,6 +99,30 @@ class Finding:
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
+
+
+def remembered_findings(items: object) -> list[Finding] | None:
+    """Findings as the cache holds them, or None if the entry is not a list of them."""
+    if not isinstance(items, list):
+        return None
+    try:
+        return [
+            Finding(**{key: item[key] for key in Finding.__dataclass_fields__}) for item in items
+        ]
+    except (KeyError, TypeError):
+        return None
+
+
+def problems_of(error: MediafeedError) -> list[tuple[str | None, str]]:
+    """The (field, message) of each problem one error reports: mediafeed.toml and episode
+    files name all of theirs in one error, "field: message" joined by "; "."""
+    if error.field:
+        return [(error.field, error.message)]
+    found: list[tuple[str | None, str]] = []
+    for problem in error.message.split("; "):
+        field, _, message = problem.partition(": ")
+        found.append((field, message) if message and " " not in field else (None, problem))
+    return found
 
 
 def transcript_problem(suffix: str, text: str) -> str | None:
@@ -182,3 +224,55 @@ def numbering(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
             )
         for number in sorted(n for n, times in Counter(numbers).items() if times > 1):
             yield "numbering", "episodes", "episode", f"{label} has episode {number} more than once"
+
+
+# A finding about mediafeed.toml: rule id, field and message.
+ShowFinding = tuple[str, str, str]
+
+
+def placeholders(show: Show, cover_comment: bytes | None) -> Iterator[ShowFinding]:
+    """What `init` wrote and the producer never replaced: listeners and directories would
+    see it, so it stops a publish to a real target; on this computer it is only a reminder."""
+    rule = "placeholder" if show.publish.target else "placeholder-preview"
+    values = {"description": show.description, "author": show.author, "link": show.link,
+              "owner.name": show.owner.name, "owner.email": show.owner.email}  # fmt: skip
+    for field, value in values.items():
+        if value.strip() == PLACEHOLDERS[field]:
+            yield rule, field, f"still {value!r}, as 'mediafeed init' wrote it"
+    if cover_comment == PLACEHOLDER_COVER:
+        yield rule, "artwork", "still the cover 'mediafeed init' drew"
+
+
+def description_bytes(text: str) -> int | None:
+    """The UTF-8 length of a description over Apple's limit, or None."""
+    size = len(text.encode("utf-8"))
+    return size if size > MAX_DESCRIPTION else None
+
+
+def show_lengths(show: Show) -> Iterator[ShowFinding]:
+    values = {"title": show.title, "author": show.author, "owner.name": show.owner.name,
+              "copyright": show.copyright or ""}  # fmt: skip
+    for field, value in values.items():
+        if len(value) > MAX_TAG:
+            yield "tag-length", field, f"{len(value)} characters; Apple allows {MAX_TAG}"
+
+
+def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetFinding]:
+    """Titles too long for Apple, or carrying what apps already show beside them: the
+    episode number (itunes:episode) and the show's name."""
+    show = (show_title or "").strip().casefold()
+    for ep in episodes:
+        title, where = ep.title.casefold(), str(ep.source)
+        if len(ep.title) > MAX_TAG:
+            yield (
+                "tag-length",
+                where,
+                "title",
+                f"{len(ep.title)} characters; Apple allows {MAX_TAG}",
+            )
+        if show and show in title and ep.episode_type != "trailer":  # a trailer presents it
+            yield "episode-title", where, "title", f"repeats the show's name {show_title!r}"
+        number = ep.episode
+        pattern = rf"^\W*0*{number}\b|(?:\b(?:ep|episode|afl|aflevering)|#)\W*0*{number}\b"
+        if number is not None and re.search(pattern, title):
+            yield "episode-title", where, "title", f"carries its episode number {number}"

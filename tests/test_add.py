@@ -113,3 +113,18 @@ def test_media_that_cannot_hold_tags_names_the_producers_file(
     assert result.exit_code == 1
     assert str(source) in result.output and ".part" not in result.output
     assert media_files(show_dir) == [] and list((show_dir / "episodes").iterdir()) == []
+
+
+def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    source = mf.mp3_cbr(tmp_path)
+    refused = add(show_dir, source, "--title", "Kerst", "--date", "2026-12-24T09:00")
+    assert refused.exit_code == 1 and "timezone" in refused.output
+    assert media_files(show_dir) == [] and not list((show_dir / "episodes").iterdir())
+    config = show_dir / "mediafeed.toml"
+    config.write_text('timezone = "Europe/Amsterdam"\n' + config.read_text(encoding="utf-8"))
+    result = add(show_dir, source, "--title", "Kerst", "--date", "2026-12-24T09:00")
+    assert result.exit_code == 0, result.output
+    episode = load_episode(show_dir / "episodes" / "kerst.md")
+    assert episode.published.isoformat() == "2026-12-24T09:00:00+01:00"

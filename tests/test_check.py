@@ -96,6 +96,14 @@ def bad_transcript(root: Path) -> None:
 
 
 PUBLIC_HTTP = '\n[publish]\ntarget = "s3://b/x"\npublic_url = "http://podcast.example.org/x"\n'
+PUBLIC = '\n[publish]\ntarget = "s3://b/x"\npublic_url = "https://podcast.example.org/x"\n'
+
+
+def placeholder_for_a_target(root: Path) -> None:
+    config(r"^author = .*$", 'author = "Your name or organisation"')(root)
+    with (root / "mediafeed.toml").open("a") as handle:
+        handle.write(PUBLIC)
+
 
 # rule -> (how to break the demo show, the file and field the finding must name)
 BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
@@ -169,6 +177,24 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         "mediafeed.toml",
         "owner.hide_email",
     ),
+    "placeholder": (placeholder_for_a_target, "mediafeed.toml", "author"),
+    "placeholder-preview": (
+        config(r"^email = .*$", 'email = "you@example.org"'),
+        "mediafeed.toml",
+        "owner.email",
+    ),
+    "url": (config(r"^link = .*$", 'link = "www.example.nl"'), "mediafeed.toml", "link"),
+    "tag-length": (episode(SIGNALEN, r"^title: .*$", "title: " + "lang " * 60), SIGNALEN, "title"),
+    "episode-title": (
+        episode(ONTMOETING, r"^title: .*$", "title: 'Aflevering 2: Ontmoeting'"),
+        ONTMOETING,
+        "title",
+    ),
+    "stale-tags": (
+        episode(ONTMOETING, r"^title: .*$", "title: Ontmoeten in de wijk"),
+        ONTMOETING,
+        "audio",
+    ),
 }
 
 
@@ -194,7 +220,7 @@ def test_each_rule_finds_its_violation(demo: Path, rule: str) -> None:
 def test_a_loopback_public_url_is_only_a_warning(demo: Path) -> None:
     with (demo / "mediafeed.toml").open("a") as handle:
         handle.write('\n[publish]\ntarget = "s3://b/x"\npublic_url = "http://127.0.0.1:8333/b/x"\n')
-    [finding] = check_show(demo, now=NOW)
+    [finding] = [f for f in check_show(demo, now=NOW) if f.field == "publish.public_url"]
     assert (finding.rule, finding.severity) == ("https-link", "warning")
 
 
@@ -224,7 +250,8 @@ def test_cli_check_prints_one_line_per_finding_and_exits_1(demo: Path) -> None:
     assert lines[0].startswith(f"error: {ONTMOETING}: length: says 120000 bytes")
     assert "[enclosure-length]" in lines[0] and "mediafeed tag ontmoeting" in lines[0]
     assert lines[1].startswith(f"warning: {SIGNALEN}: title:")
-    assert lines[-1] == "1 error, 1 warning."
+    assert lines[2].startswith(f"warning: {SIGNALEN}: audio:")  # its tags carry the old title
+    assert lines[-1] == "1 error, 2 warnings."
 
 
 def test_cli_check_json_is_for_scripts(demo: Path) -> None:
@@ -290,3 +317,71 @@ def test_remembered_findings_come_back_until_fixed(demo: Path) -> None:
     bad_transcript(demo)
     first = check_show(demo, now=NOW)
     assert check_show(demo, now=NOW) == first
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 13: what check says before the wrong thing is published.
+# ---------------------------------------------------------------------------------------
+
+
+def test_what_init_wrote_is_a_reminder_locally_and_an_error_for_a_real_target(
+    tmp_path: Path,
+) -> None:
+    from mediafeed.commands.init import init_show
+
+    root = tmp_path / "nieuw"
+    init_show(root, title="Nieuw", language="nl")
+    fields = {"description", "author", "link", "owner.name", "owner.email", "artwork"}
+    local = [f for f in check_show(root, now=NOW) if f.rule.startswith("placeholder")]
+    assert {f.field for f in local} == fields and {f.severity for f in local} == {"warning"}
+    with (root / "mediafeed.toml").open("a") as handle:
+        handle.write(PUBLIC)
+    remote = [f for f in check_show(root, now=NOW) if f.rule.startswith("placeholder")]
+    assert {f.field for f in remote} == fields and {f.severity for f in remote} == {"error"}
+
+
+def test_a_script_link_is_refused_by_check_and_by_build(demo: Path) -> None:
+    config(r"^link = .*$", 'link = "javascript:alert(1)"')(demo)
+    [finding] = [f for f in check_show(demo, now=NOW) if f.field == "link"]
+    assert (finding.rule, finding.severity) == ("url", "error")
+    result = CliRunner().invoke(cli, ["-C", str(demo), "build"])
+    assert result.exit_code == 1 and "link: 'javascript:alert(1)'" in result.output
+    assert not (demo / "feed" / "feed.xml").exists()
+
+
+def test_the_description_limit_counts_bytes_as_apple_does(demo: Path) -> None:
+    # 2,100 characters, 4,200 bytes of UTF-8: every é takes two.
+    config(r'^description = """\\$', 'description = """' + "é" * 2100)(demo)
+    [finding] = [f for f in check_show(demo, now=NOW) if f.rule == "description-length"]
+    assert finding.field == "description" and "bytes of UTF-8" in finding.message
+
+
+def test_an_edited_title_leaves_the_media_stale_until_tag_runs(demo: Path) -> None:
+    slug = "ontmoeting-in-het-fysieke-domein"
+    BREAKAGES["stale-tags"][0](demo)
+    [stale] = [f for f in check_show(demo, now=NOW) if f.rule == "stale-tags"]
+    assert "title" in stale.message and f"mediafeed tag {slug}" in stale.fix
+    assert run(demo, "tag", slug).exit_code == 0
+    assert check_show(demo, now=NOW) == ()
+
+
+def test_media_tagged_for_another_address_are_stale_once_the_show_has_its_own(
+    demo: Path,
+) -> None:
+    with (demo / "mediafeed.toml").open("a") as handle:
+        handle.write(PUBLIC)
+    found = [f for f in check_show(demo, now=NOW) if f.rule == "stale-tags"]
+    assert len(found) == 3 and all("feed URL" in f.message for f in found)
+
+
+def test_stale_tags_are_remembered_without_reading_the_media_again(
+    demo: Path, opens: Callable[[Path], list[str]]
+) -> None:
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for media in (demo / "media").iterdir():
+        os.utime(media, ns=(hour_ago, hour_ago))
+    BREAKAGES["stale-tags"][0](demo)
+    first = check_show(demo, now=NOW)
+    watched = [opens(media) for media in sorted((demo / "media").iterdir())]
+    assert check_show(demo, now=NOW) == first
+    assert any(f.rule == "stale-tags" for f in first) and all(seen == [] for seen in watched)

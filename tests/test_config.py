@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,54 @@ def test_missing_artwork_file_is_named(show_dir: Path) -> None:
     (show_dir / "artwork.jpg").unlink()
     with pytest.raises(ConfigError, match="artwork: file 'artwork.jpg' not found"):
         load_show(show_dir)
+
+
+def test_a_misspelt_publish_key_gets_the_key_it_looks_like(show_dir: Path) -> None:
+    text = SHOW_CONFIG + '\n[publish]\ntarget = "s3://b/x"\nendpoint = "https://s3.example.org"\n'
+    with pytest.raises(ConfigError, match=r"publish\.endpoint: unknown field \(did you mean "
+                       r"'endpoint_url'\?\)"):  # fmt: skip
+        load_show(write(show_dir, text))
+
+
+@pytest.mark.parametrize(
+    ("field", "line"),
+    [
+        ("link", 'link = "www.example.nl"'),
+        ("link", 'link = "javascript:alert(1)"'),
+        ("funding[0].url", '[[funding]]\nurl = "ftp://example.org/"\ntext = "Steun"'),
+        ("persons[0].href", '[[persons]]\nname = "Rick"\nhref = "javascript:x()"'),
+        ("publish.public_url", '[publish]\ntarget = "s3://b/x"\npublic_url = "podcast.nl/x"'),
+    ],
+)
+def test_only_web_addresses_go_into_the_feed(show_dir: Path, field: str, line: str) -> None:
+    if line.startswith("link"):
+        text = re.sub(r"^link = .*$", line, SHOW_CONFIG, count=1, flags=re.M)
+    else:
+        text = SHOW_CONFIG + "\n" + line + "\n"
+    with pytest.raises(ConfigError) as caught:
+        load_show(write(show_dir, text))
+    assert f"{field}: " in caught.value.message and "web address" in caught.value.message
+
+
+def test_timezone_must_be_a_zone_name(show_dir: Path) -> None:
+    zoned = load_show(write(show_dir, 'timezone = "Europe/Amsterdam"\n' + SHOW_CONFIG))
+    assert zoned.timezone == "Europe/Amsterdam"
+    with pytest.raises(ConfigError, match="timezone: 'CET\\+1' is not a time zone name"):
+        load_show(write(show_dir, 'timezone = "CET+1"\n' + SHOW_CONFIG))
+
+
+def test_init_refuses_a_language_name_and_says_what_a_code_looks_like(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--language", "Nederlands"])
+    assert result.exit_code == 1 and "--language" in result.output and "'nl'" in result.output
+    assert not (tmp_path / "s").exists(), "nothing written for a config no command would read"
+
+
+def test_init_gives_a_dutch_show_the_dutch_clock(tmp_path: Path) -> None:
+    from mediafeed.commands.init import init_show
+
+    init_show(tmp_path / "s", title="Een tegen eenzaamheid", language="nl")
+    assert load_show(tmp_path / "s").timezone == "Europe/Amsterdam"

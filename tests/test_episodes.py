@@ -13,10 +13,10 @@ from mediafeed.episodes import (
     episode_fields,
     load_episode,
     load_episodes,
-    parse_timestamp,
     render_episode_file,
 )
 from mediafeed.errors import EpisodeError
+from mediafeed.frontmatter import parse_timestamp
 from mediafeed.model import Location
 
 VALID = """\
@@ -129,7 +129,7 @@ def test_every_problem_of_an_episode_file_is_named_at_once(tmp_path: Path) -> No
         load_episode(episode_file(tmp_path, text))
     message = str(found.value)
     for field in ("titel: unknown field", "title: required field", "duration: expected float",
-                  "season: must not be negative"):  # fmt: skip
+                  "season: must be 1 or more"):  # fmt: skip
         assert field in message, message
     assert message.count("\n") == 0
 
@@ -142,3 +142,41 @@ def test_check_lists_each_problem_of_an_episode_file(show_dir: Path) -> None:
     findings = check_show(show_dir, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     fields = {f.field for f in findings if f.rule == "episode-file"}
     assert {"title", "length"} <= fields
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 13: what the errors say, Apple's numbering, one rule for dates without a zone.
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_front_matter_without_its_closing_line_is_called_unclosed(tmp_path: Path) -> None:
+    text = VALID.replace("\n---\n\nNotities.", "\n\nNotities.")
+    assert text.startswith("---\n") and text.count("---") == 1
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert "not closed" in caught.value.message and "start" not in caught.value.message
+
+
+def test_a_misspelt_field_gets_the_field_it_looks_like(tmp_path: Path) -> None:
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, VALID.replace("title:", "titel:")))
+    assert "did you mean 'title'?" in str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["season", "episode"])
+def test_episode_and_season_zero_are_refused_as_apple_counts_from_one(
+    tmp_path: Path, field: str
+) -> None:
+    text = VALID.replace("title: Ontmoeting\n", f"title: Ontmoeting\n{field}: 0\n")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == field and "1 or more" in caught.value.message
+
+
+def test_a_date_without_zone_is_in_the_shows_timezone(tmp_path: Path) -> None:
+    text = VALID.replace("'2021-11-02T09:00:00+01:00'", "'2021-11-02T09:00:00'")
+    path = episode_file(tmp_path, text)
+    with pytest.raises(EpisodeError, match="timezone in mediafeed.toml"):
+        load_episode(path)
+    published = load_episode(path, "Europe/Amsterdam").published
+    assert published == dt.datetime(2021, 11, 2, 8, 0, tzinfo=dt.UTC)  # CET, UTC+1

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import tempfile
 import uuid
+import zoneinfo
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,9 +28,8 @@ from mediafeed.episodes import (
     render_episode_file,
     write_text_atomic,
 )
-from mediafeed.errors import EpisodeError, MediaError, MediafeedError
+from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.links import Links
-from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import (
     MediaFile,
     extension_for,
@@ -41,7 +41,7 @@ from mediafeed.media.probe import (
 )
 from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
-from mediafeed.render.notes import plain_text
+from mediafeed.tagging import episode_tags
 
 # The facts of a copy still to be written. Tags carry none of them, so the episode's tags
 # are made before the copy, which yields the facts; the episode is made whole with them.
@@ -102,7 +102,7 @@ def _add(
     placed = False
     try:
         with os.fdopen(fd, "wb+") as out:
-            published = request.published or now.replace(microsecond=0)
+            published = _when(show, request.published, now.replace(microsecond=0), source)
             episode = Episode(
                 slug=slug,
                 source_file=str(target_file),
@@ -143,12 +143,29 @@ def _add(
         raise
 
 
+def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path) -> dt.datetime:
+    """A date without a zone is in the show's timezone, as in an episode file; the default,
+    now, is written in that zone too, so the file shows the producer's own clock."""
+    zone = zoneinfo.ZoneInfo(show.timezone) if show.timezone else None
+    if moment is None:
+        return now.astimezone(zone) if zone else now
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None:
+        raise EpisodeError(
+            "--date needs a time zone, e.g. +01:00, or set timezone in mediafeed.toml",
+            path=source,
+            field="published",
+        )
+    return moment.replace(tzinfo=zone)
+
+
 def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     """Write the episode file's facts into its media, then record the new size and hash."""
     path = episode_path(show.episodes_dir, slug)
     if not path.is_file():
         raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path)
+    episode = load_episode(path, show.timezone)
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)
@@ -171,28 +188,3 @@ def _refreshed(path: Path, before: MediaInfo) -> MediaInfo:
     """Tags change the size and hash, never the audio: keep the probed audio facts."""
     after = probe(path)
     return replace(before, length=after.length, sha256=after.sha256)
-
-
-def episode_tags(show: Show, episode: Episode, *, links: Links) -> EpisodeTags:
-    cover_path = show.root / (episode.image or show.artwork)
-    try:
-        cover = cover_path.read_bytes() if cover_path.is_file() else None
-    except OSError as exc:
-        raise MediafeedError(exc.strerror or "cannot read", path=cover_path) from None
-    return EpisodeTags(
-        title=episode.title,
-        show=show.title,
-        author=show.author,
-        date=episode.published,
-        description=episode.summary or plain_text(episode.notes),
-        comment=links.episode_page(episode.slug),
-        season=episode.season,
-        episode=episode.episode,
-        cover=cover,
-        cover_mime="image/png" if cover_path.suffix.lower() == ".png" else "image/jpeg",
-        feed_url=links.feed,
-        guid=episode.guid,
-        category=show.categories[0][0] if show.categories else None,
-        chapters=episode.chapters,
-        language=show.language,
-    )

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from mediafeed.config import CONFIG_NAME
+from mediafeed.config import CONFIG_NAME, language_problem, timezone_problem
 from mediafeed.episodes import write_text_atomic
 from mediafeed.errors import ConfigError
 from mediafeed.output import write_atomic
+from mediafeed.rules import PLACEHOLDER_COVER, PLACEHOLDERS
 
 ARTWORK_NAME = "artwork.jpg"
 ARTWORK_SIZE = 1400  # Apple's minimum; 3000 is its maximum
@@ -19,21 +20,23 @@ ARTWORK_SIZE = 1400  # Apple's minimum; 3000 is its maximum
 CONFIG_TEMPLATE = """\
 # The show. Every field is documented in the README ("Configuration").
 title = {title}
-description = "What the show is about, in two or three sentences."
-author = "Your name or organisation"
+description = "{description}"
+author = "{author}"
 language = {language}
+# Dates written without a time zone (in episode files, `add --date`) are in this one.
+timezone = "{timezone}"
 categories = [["Society & Culture"]]
 explicit = false
 type = "episodic"
 artwork = "{artwork}"
-link = "https://example.org/"
+link = "{link}"
 # podcast:guid, generated once; never change it after the first publish.
 guid = "{guid}"
 locked = true
 
 [owner]
-name = "Your name"
-email = "you@example.org"
+name = "{owner_name}"
+email = "{owner_email}"
 hide_email = false
 
 # Where `mediafeed publish` uploads. Leave this table out to publish to the embedded
@@ -51,17 +54,30 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def init_show(root: Path, *, title: str, language: str = "en") -> Path:
-    """Create the show folder; refuse to touch an existing show."""
+# The zone a show in this language most likely keeps its clock in; UTC for the others.
+ZONES = {"nl": "Europe/Amsterdam", "nl-BE": "Europe/Brussels", "fr": "Europe/Paris",
+         "de": "Europe/Berlin", "en-GB": "Europe/London", "en-IE": "Europe/Dublin"}  # fmt: skip
+
+
+def init_show(root: Path, *, title: str, language: str = "en", timezone: str | None = None) -> Path:
+    """Create the show folder; refuse to touch an existing show or write a config that
+    every later command would refuse."""
     config = root / CONFIG_NAME
     if config.exists():
         raise ConfigError("a show already exists here", path=config)
+    timezone = timezone or ZONES.get(language) or ZONES.get(language[:2].lower(), "UTC")
+    for field, problem in (("language", language_problem(language)),
+                           ("timezone", timezone_problem(timezone))):  # fmt: skip
+        if problem:
+            raise ConfigError(problem, field=f"--{field}")
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     make_artwork(root / ARTWORK_NAME, title)
     text = CONFIG_TEMPLATE.format(
         title=_toml_string(title),
         language=_toml_string(language),
+        timezone=timezone,
+        **{key.replace(".", "_"): value for key, value in PLACEHOLDERS.items()},
         artwork=ARTWORK_NAME,
         guid=uuid.uuid4(),
     )
@@ -78,5 +94,5 @@ def make_artwork(path: Path, title: str) -> None:
     draw.rectangle((80, 80, ARTWORK_SIZE - 80, ARTWORK_SIZE - 80), outline=(240, 200, 90), width=12)
     draw.text((140, ARTWORK_SIZE // 2), title[:40], fill=(255, 255, 255), font_size=72)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
+    image.save(buffer, "JPEG", quality=85, comment=PLACEHOLDER_COVER)
     write_atomic(path, buffer.getvalue(), durable=True)  # never a half cover left behind

@@ -24,7 +24,7 @@ def newsletter_for(
     """The newsletter block for SLUG, or for the newest published episode. A scheduled
     episode gets its block, so the mail can be ready before the release, with a note of
     when its link starts to work; a draft has no date to promise and is refused."""
-    episodes = load_episodes(show.episodes_dir)
+    episodes = load_episodes(show.episodes_dir, show.timezone)
     if slug is None:
         episode = newest_public(episodes, now)
         if episode is None:

@@ -20,7 +20,7 @@ def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
     path = episode_path(show.episodes_dir, slug)
     if not path.is_file():
         raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path)
+    episode = load_episode(path, show.timezone)
     if episode.unpublished:
         return episode, False
     if episode.draft:
@@ -35,4 +35,4 @@ def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
     fields, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
     fields["unpublished"] = True
     write_text_atomic(path, render_episode_file(fields, episode.notes))
-    return load_episode(path), True
+    return load_episode(path, show.timezone), True

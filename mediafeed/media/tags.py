@@ -10,6 +10,7 @@ opened with `probe.open_media`, reading that file once.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -42,12 +43,15 @@ from mediafeed.media.probe import MediaFile, Observer, read_blocks
 _ID3V1_ZONE = 128 + 3
 # Bytes per copy_file_range call: large, so a big file costs few calls.
 _COPY_CHUNK = 1 << 30
-# Title, show, author, genre, episode and season, as each tag format names them.
+# Title, show, author, genre, episode, season, description, comment, guid and date, as
+# each tag format names them ("" where a format has no such tag).
 _READ_KEYS = {
-    "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS"),
-    "mp4": ("\xa9nam", "\xa9alb", "\xa9ART", "\xa9gen", "trkn", "disk"),
-    "vorbis": ("title", "album", "artist", "genre", "tracknumber", "discnumber"),
-}
+    "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS", "TDES", "COMM::XXX", "TGID", "TDRC"),
+    "mp4": ("\xa9nam", "\xa9alb", "\xa9ART", "\xa9gen", "trkn", "disk", "ldes", "\xa9cmt", "egid",
+            "\xa9day"),
+    "vorbis": ("title", "album", "artist", "genre", "tracknumber", "discnumber", "description",
+               "comment", "", "date"),
+}  # fmt: skip
 
 
 def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
@@ -216,9 +220,11 @@ def existing_tags(audio: FileType) -> EpisodeTags:
     family = (
         "mp4" if isinstance(audio, MP4) else "id3" if isinstance(audio, MP3 | WAVE) else "vorbis"
     )
-    keys = _READ_KEYS[family]
-    title, show, author, genre, episode, season = (str((found.get(key) or [""])[0]) for key in keys)
+    title, show, author, genre, episode, season, description, comment, guid, date = (
+        str((found.get(key) or [""])[0]) if key else "" for key in _READ_KEYS[family]
+    )
     cover, mime = _existing_cover(audio)
+    feed: Any = found.get("WFED") if family == "id3" else found.get("purl")
     return EpisodeTags(
         title=title,
         show=show,
@@ -228,7 +234,21 @@ def existing_tags(audio: FileType) -> EpisodeTags:
         season=_leading_int(season),
         cover=cover,
         cover_mime=mime,
+        description=description,
+        comment=comment,
+        guid=guid or None,
+        feed_url=str(getattr(feed, "url", None) or (feed or [""])[0]) or None,
+        date=_moment(date),
     )
+
+
+def _moment(text: str) -> dt.datetime | None:
+    """A tag's date as written (see frames._utc), or None if it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(text.rstrip("Z"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _existing_cover(audio: FileType) -> tuple[bytes | None, str]:

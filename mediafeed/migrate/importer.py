@@ -293,9 +293,9 @@ def _number(item: Element, name: str, label: str, report: list[str]) -> int | No
     raw = x.itunes(item, name) or x.podcast_text(item, name)
     if not raw:
         return None
-    if raw.isdigit():
+    if raw.isdigit() and int(raw) > 0:
         return int(raw)
-    report.append(f"{label}: {name} {raw!r} is not a whole number; left out")
+    report.append(f"{label}: {name} {raw!r} is not a whole number from 1; left out")
     return None
 
 

@@ -1,0 +1,139 @@
+"""The values of an episode file's front matter, each read and checked: the date, paths
+inside the show, persons, chapters and places."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mediafeed.errors import EpisodeError
+from mediafeed.links import url_problem
+from mediafeed.model import Chapter, Location, Person
+
+PERSON_KEYS = {"name", "role", "group", "href", "img"}
+CHAPTER_KEYS = {"start", "title", "url", "img"}
+LOCATION_KEYS = {"name", "geo", "osm"}
+
+
+def published_at(path: Path, value: Any, timezone: str | None = None) -> dt.datetime:
+    """The publication time; one written without a zone is in the show's `timezone`, the
+    same rule `add --date` follows, so a date means the same wherever it is written."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise EpisodeError(
+                f"{value!r} is not an ISO 8601 date and time", path=path, field="published"
+            ) from None
+    if not isinstance(value, dt.datetime):
+        raise EpisodeError(
+            "needs a date, a time and a time zone, e.g. 2021-11-02T09:00:00+01:00",
+            path=path,
+            field="published",
+        )
+    if value.tzinfo is None:
+        if timezone is None:
+            raise EpisodeError(
+                "needs a time zone, e.g. +01:00 or Z, or set timezone in mediafeed.toml",
+                path=path,
+                field="published",
+            )
+        return value.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+    return value
+
+
+def relative_path(path: Path, field: str, value: str) -> str:
+    """A path inside the show folder: no absolute paths, no '..', no backslashes."""
+    pure = PurePosixPath(value)
+    if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
+        raise EpisodeError(
+            f"{value!r} must be a path inside the show folder", path=path, field=field
+        )
+    if not value.isascii() or any(ch.isspace() for ch in value):
+        raise EpisodeError(
+            f"{value!r} must be an ASCII file name without spaces (it becomes a URL)",
+            path=path,
+            field=field,
+        )
+    return str(pure)
+
+
+def optional_path(path: Path, field: str, value: str | None) -> str | None:
+    return None if value is None else relative_path(path, field, value)
+
+
+def parse_location(value: Any, *, path: Path) -> Location | None:
+    """A place name, or a mapping with name and optional geo URI and OSM id."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return Location(name=value.strip())
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and value["name"].strip()
+        and not set(value) - LOCATION_KEYS
+    ):
+        geo, osm = value.get("geo"), value.get("osm")
+        if geo is not None and not str(geo).startswith("geo:"):
+            raise EpisodeError(
+                f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
+                path=path,
+                field="location",
+            )
+        return Location(
+            name=value["name"].strip(),
+            geo=None if geo is None else str(geo),
+            osm=None if osm is None else str(osm),
+        )
+    raise EpisodeError(
+        "a place name, or name with optional geo and osm", path=path, field="location"
+    )
+
+
+def person(path: Path, item: Any) -> Person:
+    if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
+        raise EpisodeError(
+            f"each person needs a name and only {sorted(PERSON_KEYS)}", path=path, field="persons"
+        )
+    found = Person(**{k: str(v) for k, v in item.items()})
+    web_addresses(path, "persons", found.href, found.img)
+    return found
+
+
+def chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
+    chapters = []
+    for item in items:
+        if not isinstance(item, dict) or not {"start", "title"} <= set(item) <= CHAPTER_KEYS:
+            message = "each chapter needs start and title (url, img optional)"
+            raise EpisodeError(message, path=path, field="chapters")
+        start = parse_timestamp(path, item["start"])
+        chapters.append(Chapter(start, str(item["title"]), item.get("url"), item.get("img")))
+        web_addresses(path, "chapters", item.get("url"), item.get("img"))
+    starts = [c.start for c in chapters]
+    if starts != sorted(starts):
+        raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
+    return tuple(chapters)
+
+
+def web_addresses(path: Path, field: str, *values: Any) -> None:
+    """Links that land in the feed and pages are http(s) addresses, nothing else."""
+    for value in values:
+        problem = url_problem(str(value)) if value is not None else None
+        if problem:
+            raise EpisodeError(problem, path=path, field=field)
+
+
+def parse_timestamp(path: Path, value: Any) -> float:
+    """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", value):
+        seconds = 0.0
+        for part in value.split(":"):
+            seconds = seconds * 60 + float(part)
+        return seconds
+    raise EpisodeError(f"{value!r} is not a time like 90 or 1:30", path=path, field="chapters")
