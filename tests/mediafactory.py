@@ -118,6 +118,9 @@ _LAME_VBR = _lame("-V", "6")
 _LAME_CBR_BARE = _lame("-t", "-b", "64")
 _LAME_VBR_BARE = _lame("-t", "-V", "6")
 _AAC_M4A = _ffmpeg("-c:a", "aac", "-b:a", "48k", "-f", "ipod")
+# Fragmented MP4 as live and streaming encoders write it: an empty moov, then moof boxes.
+_AAC_FRAGMENTED = _ffmpeg("-c:a", "aac", "-b:a", "48k", "-movflags", "frag_keyframe+empty_moov",
+                          "-frag_duration", "1000000", "-f", "ipod")  # fmt: skip
 _AAC_ADTS = _ffmpeg("-c:a", "aac", "-b:a", "48k", "-f", "adts")
 _VORBIS = _ffmpeg("-c:a", "libvorbis", "-q:a", "1", "-f", "ogg")
 _OPUS = _ffmpeg("-c:a", "libopus", "-b:a", "24k", "-f", "opus")
@@ -181,6 +184,11 @@ def mp3_no_xing(
 def m4a(tmp_dir: Path, name: str = "speech.m4a", seconds: float = 2.0) -> Path:
     """AAC in an MPEG-4 container with the iTunes brand (also right for .m4b)."""
     return _copy(_encoded("aac.m4a", seconds, _AAC_M4A), tmp_dir, name)
+
+
+def m4a_fragmented(tmp_dir: Path, name: str = "speech.m4a", seconds: float = 2.0) -> Path:
+    """AAC in one-second MP4 fragments (`moof` boxes) after an empty `moov`."""
+    return _copy(_encoded("aac-fragmented.m4a", seconds, _AAC_FRAGMENTED), tmp_dir, name)
 
 
 def aac_adts(tmp_dir: Path, name: str = "speech.aac", seconds: float = 2.0) -> Path:

@@ -128,3 +128,13 @@ def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
     assert result.exit_code == 0, result.output
     episode = load_episode(show_dir / "episodes" / "kerst.md")
     assert episode.published.isoformat() == "2026-12-24T09:00:00+01:00"
+
+
+def test_a_cut_off_file_is_refused_naming_the_producers_file(show_dir: Path, tmp_path: Path) -> None:
+    whole = mf.flac(tmp_path, "whole.flac", seconds=236.0)
+    cut = tmp_path / "afgebroken.flac"
+    frames = whole.read_bytes().index(b"\xff\xf8", 42)
+    cut.write_bytes(whole.read_bytes()[: frames + 512])
+    result = add(show_dir, cut, "--title", "Afgebroken")
+    assert result.exit_code == 1 and str(cut) in result.output and "truncated" in result.output
+    assert ".part" not in result.output and media_files(show_dir) == []

@@ -345,3 +345,15 @@ def test_a_thousand_episodes_publish(published_show: tuple[Path, Target], tmp_pa
     assert len(podcastparser.parse("f", io.BytesIO(body))["episodes"]) == 300
     assert f"{target.base_url()}/feed-archive-3.xml".encode() in body
     assert "episodes/aflevering-00001/index.html" in report.uploaded
+
+
+def test_feed_limit_keeps_an_old_trailer_in_feed_xml(show_dir: Path, tmp_path: Path) -> None:
+    many_episodes(show_dir, tmp_path, 12)
+    first = show_dir / "episodes" / "aflevering-00001.md"
+    first.write_text(first.read_text().replace("episode: 1\n", "episode_type: trailer\n"))
+    limit_feed(show_dir, 5)
+    build_at(show_dir, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    current = [item["guid"] for item in feed_items(show_dir)]
+    assert current == [*(f"ep-{n}" for n in range(12, 7, -1)), "ep-1"]
+    archived = [item["guid"] for item in feed_items(show_dir, "feed-archive-1.xml")]
+    assert "ep-1" not in archived and archived == [f"ep-{n}" for n in range(6, 1, -1)]

@@ -73,6 +73,7 @@ FORMATS: dict[str, tuple[Maker, str, str, bool]] = {
     "mp3-vbr": (mf.mp3_vbr, "audio/mpeg", "mp3", False),
     "mp3-cbr-no-xing": (mf.mp3_no_xing, "audio/mpeg", "mp3", False),
     "m4a": (mf.m4a, "audio/x-m4a", "aac", False),
+    "m4a-fragmented": (mf.m4a_fragmented, "audio/x-m4a", "aac", False),
     "mp4-video": (mf.mp4_video, "video/mp4", "aac", True),
     "ogg-vorbis": (mf.ogg_vorbis, "audio/ogg", "vorbis", False),
     "opus": (mf.opus, "audio/ogg", "opus", False),
@@ -231,6 +232,40 @@ def test_truncated_m4a_is_reported(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) * 2 // 3])
     assert "truncated" in probe_error(path)
+
+
+def test_a_fragmented_mp4_lasts_as_long_as_all_its_fragments(tmp_path: Path) -> None:
+    path = mf.m4a_fragmented(tmp_path, seconds=16.3)
+    assert path.read_bytes().count(b"moof") > 10, "one-second fragments"
+    assert probe(path).duration == pytest.approx(decoded_duration(path), abs=0.05)
+
+
+def test_a_flac_cut_off_after_its_header_is_refused(tmp_path: Path) -> None:
+    whole = mf.flac(tmp_path, "whole.flac", seconds=236.0)
+    cut = tmp_path / "cut.flac"
+    # The first 512 bytes after the metadata blocks (ffmpeg pads them to some 8 KB).
+    frames = whole.read_bytes().index(b"\xff\xf8", 42)
+    with cut.open("wb") as out:
+        subprocess.run(["head", "-c", str(frames + 512), str(whole)], stdout=out, check=True)
+    assert "truncated" in probe_error(cut)
+
+
+def test_an_audiobook_whose_header_claims_47_hours_is_refused(tmp_path: Path) -> None:
+    path = mf.m4a(tmp_path, "boek.m4b", seconds=10.0)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"mdhd") + 4  # version 0: flags, two times, timescale, duration
+    data[at + 12 : at + 20] = (1000).to_bytes(4, "big") + (47 * 3600 * 1000).to_bytes(4, "big")
+    path.write_bytes(data)
+    message = probe_error(path)
+    assert "claims 169200 s" in message
+
+
+def test_the_thinnest_real_speech_passes_the_size_floor(tmp_path: Path) -> None:
+    path = tmp_path / "zacht.opus"
+    speech = mf.speech_wav(tmp_path, seconds=60.0)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(speech), "-c:a", "libopus",
+                    "-b:a", "6k", str(path)], check=True)  # fmt: skip
+    assert probe(path).duration == pytest.approx(60.0, abs=0.1)
 
 
 def test_truncated_wav_is_reported(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
+
 # Version bits to MPEG version; 0b01 is reserved.
 _VERSIONS: dict[int, float] = {0b11: 1, 0b10: 2, 0b00: 2.5}
 # Layer bits to layer; 0b00 is reserved.
@@ -205,3 +207,21 @@ def _length_table() -> tuple[int, ...]:
         else:
             table.append(_INVALID)
     return tuple(table)
+
+
+def walk_frames_with_mutagen(handle: io.BufferedIOBase, start: int, size: int) -> tuple[int, int]:
+    """Count whole frames as mpeg.FrameWalk does, for the frames it leaves to mutagen.
+
+    Slow (one MPEGFrame per frame), so only Layer I streams come this way.
+    """
+    count, end = 0, start
+    handle.seek(start)
+    while True:
+        try:
+            MPEGFrame(handle)  # type: ignore[no-untyped-call]  # reads one, seeks past
+        except HeaderNotFoundError:
+            break
+        if handle.tell() > size:
+            break
+        count, end = count + 1, handle.tell()
+    return count, end

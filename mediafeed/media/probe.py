@@ -13,6 +13,7 @@ import io
 import math
 import os
 import stat
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +22,15 @@ from typing import Any
 from mutagen import FileType
 from mutagen.aac import AAC
 from mutagen.flac import FLAC
-from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGFrame
-from mutagen.mp4 import MP4, Atoms  # type: ignore[attr-defined]  # mutagen's box reader
-from mutagen.mp4._as_entry import ES_Descriptor  # the esds parser MP4Info itself uses
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from mediafeed.errors import MediaError
 from mediafeed.media import mp3 as mpeg
+from mediafeed.media import mp4
 from mediafeed.model import MediaInfo
 
 
@@ -72,6 +73,12 @@ _MIN_FRAMES = 4
 _MIN_COVERAGE = 0.9
 # A header that promises more audio than the file holds means a cut-off download or copy.
 _TRUNCATION_SLACK = 0.5
+# Bits a second no real file of that codec goes below: one smaller than its stated
+# duration at this rate is cut off, or its header lies. MP3 frames never drop under
+# 8 kbit/s; the others shrink with silence (measured, 236 s of it at 8 kHz: AAC 530 bit/s,
+# Vorbis 800, FLAC some 300), so their floor sits below that and real speech always passes.
+# PCM is checked exactly, from its data chunk.
+_MIN_BITRATE = {"mp3": 4000, "aac": 200, "alac": 200, "opus": 200, "vorbis": 200, "flac": 200}
 # Reads this large cost few system calls; the buffer is reused, so size never costs memory.
 _BLOCK = 1 << 20
 
@@ -271,11 +278,46 @@ def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float,
         duration, bitrate = _mp3_length(media, walk)
     else:
         duration, bitrate = float(info.length), float(getattr(info, "bitrate", 0) or 0)
+    if isinstance(audio, MP4):
+        try:
+            duration = mp4.fragmented_duration(media.handle) or duration
+        except (ValueError, KeyError, struct.error) as exc:
+            raise MediaError(f"damaged fragmented MP4 ({exc})", path=path) from None
     if not math.isfinite(duration) or duration <= 0:
         raise MediaError("no audio in file (duration is zero)", path=path)
+    floor, payload = _MIN_BITRATE.get(media.kind.codec, 0), _audio_bytes(media)
+    if payload * 8 < duration * floor:
+        raise MediaError(
+            f"file is truncated or damaged: it claims {duration:.0f} s, and its {payload} bytes "
+            f"of audio hold at most {payload * 8 / floor:.1f} s of {media.kind.codec}",
+            path=path,
+        )
+    bitrate = bitrate or media.size * 8 / duration
     if not _sample_rate(audio) or not getattr(info, "channels", 0):
         raise MediaError("no audio stream found", path=path)
     return duration, bitrate, media.kind
+
+
+def _audio_bytes(media: MediaFile) -> int:
+    """Bytes of the file that can hold audio: not FLAC's metadata blocks (tags, cover,
+    padding), only MP4's media data boxes; the whole file for the other formats."""
+    if isinstance(media.audio, MP4):
+        return mp4.media_data_bytes(media.handle)
+    if not isinstance(media.audio, FLAC):
+        return media.size
+    handle = media.handle
+    handle.seek(0)
+    head = handle.read(10)
+    offset = _id3_size(head) if head.startswith(b"ID3") and len(head) == 10 else 0
+    offset += 4  # "fLaC"
+    while True:
+        handle.seek(offset)
+        block = handle.read(4)
+        if len(block) < 4:
+            return 0
+        offset += 4 + int.from_bytes(block[1:4], "big")
+        if block[0] & 0x80:  # the last metadata block
+            return max(media.size - offset, 0)
 
 
 def _sample_rate(audio: FileType) -> int:
@@ -291,28 +333,8 @@ def _channels(media: MediaFile) -> int:
     # to the MP4 sample entry, which encoders fill with 2. Plain AAC-LC has no such
     # extension, so its decoder configuration is the truth.
     if isinstance(audio, MP4) and info.codec == "mp4a.40.2" and channels == 2:
-        return 1 if _aac_lc_channel_config(media.handle) == 1 else channels
+        return 1 if mp4.aac_lc_channel_config(media.handle) == 1 else channels
     return channels
-
-
-def _aac_lc_channel_config(handle: io.BufferedIOBase) -> int | None:
-    """channelConfiguration of the first AAC-LC track, from its esds decoder config."""
-    handle.seek(0)
-    atoms = Atoms(handle)
-    stsds = atoms[b"moov"].findall(b"stsd", True) if b"moov" in atoms else ()
-    entries = [stsd.read(handle)[1][8:] for stsd in stsds]  # after version, flags, count
-    for entry in entries:
-        # An ISO mp4a sample entry: box header, 28 bytes of fields, then its esds child box.
-        if entry[4:8] != b"mp4a" or entry[40:44] != b"esds" or entry[48:49] != b"\x03":
-            continue
-        try:
-            es = ES_Descriptor.parse(io.BytesIO(entry[49:]))  # type: ignore[no-untyped-call]
-        except Exception:  # noqa: BLE001  # an unreadable config leaves mutagen's value
-            continue
-        config = es.decConfigDescr.decSpecificInfo
-        if config is not None and config.audioObjectType == 2:
-            return int(config.channelConfiguration)
-    return None
 
 
 def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) -> _Kind:
@@ -320,7 +342,7 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
     if isinstance(audio, MP3):
         return _MP3
     if isinstance(audio, MP4):
-        has_video, end = _mp4_layout(handle)
+        has_video, end = mp4.layout(handle)
         if end > size:
             raise MediaError(f"file is truncated ({size} of {end} bytes present)", path=path)
         if has_video:
@@ -341,17 +363,6 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
     return kinds[type(audio)]
 
 
-def _mp4_layout(handle: io.BufferedIOBase) -> tuple[bool, int]:
-    """Whether any track is video, and where the last top-level box ends."""
-    handle.seek(0)
-    atoms = Atoms(handle)
-    end = max((atom.offset + atom.length for atom in atoms.atoms), default=0)
-    handlers = atoms[b"moov"].findall(b"hdlr", True) if b"moov" in atoms else ()
-    # hdlr payload: version and flags, pre_defined, then the handler type.
-    has_video = any(hdlr.read(handle)[1][8:12] == b"vide" for hdlr in handlers)
-    return has_video, end
-
-
 def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
     """Check the MPEG frames back to back; length from them unless a header states it.
 
@@ -362,7 +373,7 @@ def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
     info: Any = media.audio.info
     start = int(info.frame_offset)
     if walk.elsewhere:
-        frames, end = _walk_frames_with_mutagen(media.handle, start, size)
+        frames, end = mpeg.walk_frames_with_mutagen(media.handle, start, size)
     else:
         frames, end = walk.count, walk.end
     tail = size - end
@@ -380,21 +391,3 @@ def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
             f"file is truncated ({walked:.1f} s of {info.length:.1f} s present)", path=path
         )
     return float(info.length), float(info.bitrate)
-
-
-def _walk_frames_with_mutagen(handle: io.BufferedIOBase, start: int, size: int) -> tuple[int, int]:
-    """Count whole frames as mpeg.FrameWalk does, for the frames it leaves to mutagen.
-
-    Slow (one MPEGFrame per frame), so only Layer I streams come this way.
-    """
-    count, end = 0, start
-    handle.seek(start)
-    while True:
-        try:
-            MPEGFrame(handle)  # type: ignore[no-untyped-call]  # reads one, seeks past
-        except HeaderNotFoundError:
-            break
-        if handle.tell() > size:
-            break
-        count, end = count + 1, handle.tell()
-    return count, end

@@ -37,16 +37,21 @@ class FeedPage:
 
 
 def feed_pages(show: Show, public: Sequence[Episode], *, links: Links) -> list[FeedPage]:
-    """feed.xml and, when the show sets feed_limit and has more episodes, its archive pages."""
+    """feed.xml and, when the show sets feed_limit and has more episodes, its archive pages.
+
+    Trailers always stay in feed.xml, beside the newest `limit` other episodes: apps
+    present a show's trailer from its current feed, and most never read the archive."""
     limit = show.feed_limit
-    if not limit or len(public) <= limit:
+    regular = [ep for ep in public if ep.episode_type != "trailer"]
+    if not limit or len(regular) <= limit:
         return [FeedPage(FEED_KEY, tuple(public), links.feed)]
-    pages = archive_pages(public, limit)
+    pages = archive_pages(regular, limit)
+    current = {id(ep) for ep in regular[:limit]}
     newest = len(pages)
     documents = [
         FeedPage(
             FEED_KEY,
-            tuple(public[:limit]),
+            tuple(ep for ep in public if id(ep) in current or ep.episode_type == "trailer"),
             links.feed,
             (("prev-archive", links.url(archive_key(newest))),),
         )
