@@ -119,12 +119,10 @@ class _Checker:
         self, rule: str, path: Path | str, field: str | None, message: str, fix: str | None = None
     ) -> None:
         severity, default_fix = RULES[rule]
-        shown = Path(path)
-        if shown.is_absolute() and shown.is_relative_to(self.root):
-            shown = shown.relative_to(self.root)
-        self.findings.append(
-            Finding(severity, rule, str(shown), field, message, fix or default_fix)
-        )
+        # Strings, not Paths: a large show has a finding or two per episode.
+        shown, inside = str(path), os.path.join(self.root, "")
+        shown = shown[len(inside) :] if shown.startswith(inside) else str(Path(shown))
+        self.findings.append(Finding(severity, rule, shown, field, message, fix or default_fix))
 
     def configproblems_of(self, exc: ConfigError) -> None:
         for field, message in problems_of(exc):
@@ -199,7 +197,7 @@ class _Checker:
         """Media whose tags no longer say what `tag` would write: a title edited after
         `add`, a renamed show, a feed that moved. The tags of a media file are read once
         per content of it, of its episode file, of the show and of the code."""
-        artwork = self.root / show.artwork
+        artwork = os.path.join(self.root, show.artwork)
         shown = (
             show.title,
             show.author,
@@ -208,12 +206,12 @@ class _Checker:
             links and links.base_url,
         )
         context = memo_key("show-tags", repr(shown), self.digest(artwork) or "")
-        keys: dict[str, tuple[Episode, Path]] = {}
+        keys: dict[str, tuple[Episode, str]] = {}
         for ep in episodes:
-            path = self.root / ep.audio
+            path = os.path.join(self.root, ep.audio)
             media = self.digest(path) if ep.audio and not ep.enclosure_url else None
             if media:  # a missing file is the media rules' finding
-                cover = self.digest(self.root / ep.image) if ep.image else ""
+                cover = self.digest(os.path.join(self.root, ep.image)) if ep.image else ""
                 keys[memo_key("tags", media, ep.made_from, cover or "", context)] = (ep, path)
         known = self.cache.get_many("tags", list(keys))
         covers: dict[Path, bytes | None] = {}
@@ -225,7 +223,7 @@ class _Checker:
                     covers[picture] = picture.read_bytes() if picture.is_file() else None
                 expected = episode_tags(show, ep, links=links or Links(""), cover=covers[picture])
                 try:
-                    stale = stale_tags(read_tags(path), expected, urls=links is not None)
+                    stale = stale_tags(read_tags(Path(path)), expected, urls=links is not None)
                 except MediaError:
                     continue  # unreadable media: the media rules say so
                 self.cache.put("tags", key, stale)
@@ -234,10 +232,11 @@ class _Checker:
                 message = f"the tags in {ep.audio} have an older {', '.join(map(str, stale))}"
                 self.add("stale-tags", ep.source, "audio", message, fix)
 
-    def digest(self, path: Path) -> str | None:
+    def digest(self, path: str) -> str | None:
         """A file's content hash through the cache, or None if it is not there."""
         try:
-            return self.cache.sha256(path)
+            stat = os.stat(path)
+            return self.cache.known_sha256(path, stat) or self.cache.sha256(path, stat)
         except OSError:
             return None
 

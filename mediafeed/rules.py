@@ -257,6 +257,10 @@ def show_lengths(show: Show) -> Iterator[ShowFinding]:
             yield "tag-length", field, f"{len(value)} characters; Apple allows {MAX_TAG}"
 
 
+# A number leading the title, or after "episode", "ep.", "aflevering", "afl." or "#".
+_NUMBERED = re.compile(r"^\W*(\d+)\b|(?:\b(?:ep|episode|afl|aflevering)|#)\W*(\d+)\b")
+
+
 def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetFinding]:
     """Titles too long for Apple, or carrying what apps already show beside them: the
     episode number (itunes:episode) and the show's name."""
@@ -272,7 +276,6 @@ def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetF
             )
         if show and show in title and ep.episode_type != "trailer":  # a trailer presents it
             yield "episode-title", where, "title", f"repeats the show's name {show_title!r}"
-        number = ep.episode
-        pattern = rf"^\W*0*{number}\b|(?:\b(?:ep|episode|afl|aflevering)|#)\W*0*{number}\b"
-        if number is not None and re.search(pattern, title):
-            yield "episode-title", where, "title", f"carries its episode number {number}"
+        numbers = {int(n) for match in _NUMBERED.finditer(title) for n in match.groups() if n}
+        if ep.episode is not None and ep.episode in numbers:
+            yield "episode-title", where, "title", f"carries its episode number {ep.episode}"
