@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -83,6 +84,8 @@ def show_dir(tmp_path: Path) -> Path:
     root = tmp_path / "show"
     init_show(root, title="Een tegen eenzaamheid", language="nl")
     (root / "mediafeed.toml").write_text(SHOW_CONFIG, encoding="utf-8")
+    # The show's own cover, not the placeholder init draws (check refuses that for a target).
+    shutil.copyfile(Path(__file__).resolve().parent.parent / "artwork.jpg", root / "artwork.jpg")
     return root
 
 
