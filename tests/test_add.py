@@ -130,7 +130,9 @@ def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
     assert episode.published.isoformat() == "2026-12-24T09:00:00+01:00"
 
 
-def test_a_cut_off_file_is_refused_naming_the_producers_file(show_dir: Path, tmp_path: Path) -> None:
+def test_a_cut_off_file_is_refused_naming_the_producers_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
     whole = mf.flac(tmp_path, "whole.flac", seconds=236.0)
     cut = tmp_path / "afgebroken.flac"
     frames = whole.read_bytes().index(b"\xff\xf8", 42)

@@ -250,6 +250,18 @@ def test_a_flac_cut_off_after_its_header_is_refused(tmp_path: Path) -> None:
     assert "truncated" in probe_error(cut)
 
 
+@pytest.mark.parametrize("keep", ["half", "frames"])
+def test_a_flac_cut_in_the_middle_is_refused(tmp_path: Path, keep: str) -> None:
+    whole = mf.flac(tmp_path, "whole.flac", seconds=8.0)
+    data = whole.read_bytes()
+    # Cut anywhere (inside a frame), or exactly before a frame: both leave too few samples.
+    end = len(data) // 2 if keep == "half" else data.index(b"\xff\xf8", len(data) // 2)
+    cut = tmp_path / "cut.flac"
+    with cut.open("wb") as out:
+        subprocess.run(["head", "-c", str(end), str(whole)], stdout=out, check=True)
+    assert "truncated" in probe_error(cut)
+
+
 def test_an_audiobook_whose_header_claims_47_hours_is_refused(tmp_path: Path) -> None:
     path = mf.m4a(tmp_path, "boek.m4b", seconds=10.0)
     data = bytearray(path.read_bytes())

@@ -29,8 +29,8 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from mediafeed.errors import MediaError
+from mediafeed.media import flac, mp4
 from mediafeed.media import mp3 as mpeg
-from mediafeed.media import mp4
 from mediafeed.model import MediaInfo
 
 
@@ -285,6 +285,11 @@ def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float,
             raise MediaError(f"damaged fragmented MP4 ({exc})", path=path) from None
     if not math.isfinite(duration) or duration <= 0:
         raise MediaError("no audio in file (duration is zero)", path=path)
+    if isinstance(audio, FLAC) and info.total_samples:
+        present = flac.samples_present(media.handle, media.size, info.min_blocksize)
+        if present is None or present + _TRUNCATION_SLACK * info.sample_rate < info.total_samples:
+            held = f"{present / info.sample_rate:.1f} s of" if present else "cut inside a frame,"
+            raise MediaError(f"file is truncated ({held} {duration:.1f} s)", path=path)
     floor, payload = _MIN_BITRATE.get(media.kind.codec, 0), _audio_bytes(media)
     if payload * 8 < duration * floor:
         raise MediaError(
