@@ -89,8 +89,7 @@ def _show(ctx: click.Context) -> Any:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--title", default="My podcast", show_default=True, help="The show's title.")
 @click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
-@click.option("--timezone", help="Zone of dates given without one, e.g. Europe/Amsterdam "
-              "(default: from the language, Europe/Amsterdam for nl; else UTC).")  # fmt: skip
+@click.option("--timezone", help="Zone of dates without one (default: Europe/Amsterdam for nl).")
 def init(directory: Path, title: str, language: str, timezone: str | None) -> None:
     """Create a new show in DIRECTORY: mediafeed.toml, episodes/, media/ and artwork."""
     from mediafeed.commands.init import init_show
@@ -106,8 +105,7 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
 @click.option(
     "--date",
     "published",
-    help="Publication time, ISO 8601 (default: now). A future time schedules the episode; "
-    "one without a zone is in the show's timezone.",
+    help="Publication time, ISO 8601 (default: now; a future one schedules), zone: the show's.",
 )
 @click.option(
     "--notes",

@@ -72,7 +72,7 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
             raise ConfigError(problem, field=f"--{field}")
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    make_artwork(root / ARTWORK_NAME, title)
+    make_artwork(root / ARTWORK_NAME, title, comment=PLACEHOLDER_COVER)
     text = CONFIG_TEMPLATE.format(
         title=_toml_string(title),
         language=_toml_string(language),
@@ -85,8 +85,9 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     return config
 
 
-def make_artwork(path: Path, title: str) -> None:
-    """A plain square cover in the size Apple accepts, to replace with the real one."""
+def make_artwork(path: Path, title: str, *, comment: bytes = b"") -> None:
+    """A plain square cover in the size Apple accepts, to replace with the real one;
+    `comment` marks it inside the JPEG (init's, so check knows it was never replaced)."""
     if path.exists():
         return
     image = Image.new("RGB", (ARTWORK_SIZE, ARTWORK_SIZE), (22, 58, 89))
@@ -94,5 +95,5 @@ def make_artwork(path: Path, title: str) -> None:
     draw.rectangle((80, 80, ARTWORK_SIZE - 80, ARTWORK_SIZE - 80), outline=(240, 200, 90), width=12)
     draw.text((140, ARTWORK_SIZE // 2), title[:40], fill=(255, 255, 255), font_size=72)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85, comment=PLACEHOLDER_COVER)
+    image.save(buffer, "JPEG", quality=85, comment=comment)
     write_atomic(path, buffer.getvalue(), durable=True)  # never a half cover left behind
