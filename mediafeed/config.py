@@ -17,6 +17,7 @@ CONFIG_NAME = "mediafeed.toml"
 
 SHOW_TYPES = ("episodic", "serial")
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
+LOCAL_PREFIX = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
 
@@ -50,6 +51,7 @@ _KNOWN_KEYS = {
     "publish",
     "import",
     "timezone",
+    "local_prefix",
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
@@ -187,6 +189,12 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         "publish.public_url: required with publish.target (the URL listeners fetch from)",
     )
 
+    local_prefix = r.get(data, "local_prefix", str)
+    r.check(
+        local_prefix is None or bool(LOCAL_PREFIX.fullmatch(local_prefix)),
+        "local_prefix: a folder name of lowercase letters, digits and '-', like 'my-show-1a2b3c4d'",
+    )
+
     show = Show(
         root=root,
         title=text("title", required=True),
@@ -218,6 +226,7 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         publish=publish,
         origin=_origin(r, data),
         timezone=timezone,
+        local_prefix=local_prefix,
     )
     r.urls(("link", show.link), ("new_feed_url", show.new_feed_url),
            ("publish.public_url", publish.public_url))  # fmt: skip

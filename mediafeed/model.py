@@ -139,6 +139,8 @@ class Show:
     publish: PublishSettings = field(default_factory=PublishSettings)
     origin: Origin | None = None  # the [import] table
     timezone: str | None = None  # IANA name; dates written without a zone are in it
+    # The show's folder on the embedded store, fixed by `init`: its URLs never follow the title.
+    local_prefix: str | None = None
 
     @property
     def episodes_dir(self) -> Path:

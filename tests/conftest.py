@@ -34,6 +34,14 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStore]:
 
 
 @pytest.fixture
+def embedded_store(seaweed: LocalStore, monkeypatch: pytest.MonkeyPatch) -> LocalStore:
+    """The session's store as the embedded default a show without a [publish] target
+    uses (its `podcast` bucket), so a test need not start one of its own."""
+    monkeypatch.setenv("MEDIAFEED_STATE_DIR", str(seaweed.data_dir.parent))
+    return seaweed
+
+
+@pytest.fixture
 def s3_target(seaweed: LocalStore) -> tuple[Any, Target]:
     """A fresh, empty bucket on the session's store: an admin client and its target."""
     bucket = f"t-{uuid.uuid4().hex[:20]}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
+import tomllib
 import uuid
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+from slugify import slugify
 
 from mediafeed.config import CONFIG_NAME, language_problem, timezone_problem
 from mediafeed.episodes import write_text_atomic
@@ -32,6 +35,9 @@ artwork = "{artwork}"
 link = "{link}"
 # podcast:guid, generated once; never change it after the first publish.
 guid = "{guid}"
+# The show's folder on the embedded local store, fixed once: its feed and episode pages
+# keep their URLs whatever the title becomes. Never change it after the first publish.
+local_prefix = "{local_prefix}"
 locked = true
 
 [owner]
@@ -73,16 +79,44 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     make_artwork(root / ARTWORK_NAME, title, comment=PLACEHOLDER_COVER)
+    guid = str(uuid.uuid4())
     text = CONFIG_TEMPLATE.format(
         title=_toml_string(title),
         language=_toml_string(language),
         timezone=timezone,
         **{key.replace(".", "_"): value for key, value in PLACEHOLDERS.items()},
         artwork=ARTWORK_NAME,
-        guid=uuid.uuid4(),
+        guid=guid,
+        local_prefix=new_local_prefix(title, guid),
     )
     write_text_atomic(config, text, exclusive=True)
     return config
+
+
+def new_local_prefix(title: str, guid: str) -> str:
+    """A folder on the embedded store no other show has: two shows `init` made with the
+    same title get two folders, told apart by their podcast:guid."""
+    return f"{slugify(title, max_length=50) or 'show'}-{guid[:8]}"
+
+
+def pin_local_prefix(config: Path, prefix: str) -> bool:
+    """Write `local_prefix` into a config that lacks it, keeping every other byte: the
+    line goes before the first table, and only if the file then reads as it did plus the
+    key. False when that cannot be done safely (the producer is asked to add it)."""
+    text = config.read_text(encoding="utf-8")
+    before = tomllib.loads(text)
+    line = f"local_prefix = {_toml_string(prefix)}  # the show's folder on the local store\n"
+    table = re.search(r"(?m)^[ \t]*\[", text)
+    at = table.start() if table else len(text)
+    head = text[:at] if not at or text[:at].endswith("\n") else text[:at] + "\n"
+    pinned = head + line + text[at:]
+    try:
+        if tomllib.loads(pinned) != {**before, "local_prefix": prefix}:
+            return False
+    except tomllib.TOMLDecodeError:
+        return False
+    write_text_atomic(config, pinned)
+    return True
 
 
 def make_artwork(path: Path, title: str, *, comment: bytes = b"") -> None:

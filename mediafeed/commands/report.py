@@ -148,4 +148,5 @@ def publish_lines(report: PublishReport, *, in_feed: int) -> list[str]:
         f"{len(report.unchanged)} unchanged{deleted}; {counted(in_feed, 'episode')} in the feed."
     )
     lines.append(f"Feed: {report.feed_url}")
+    lines += [f"Note: {note}" for note in report.notes]
     return lines

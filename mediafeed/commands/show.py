@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,12 @@ def open_show(start: Path) -> Show:
 
 
 def local_prefix(show: Show) -> str:
-    from slugify import slugify  # here: only the local store needs it
+    """The show's folder on the embedded store: `local_prefix` from the config; for a show
+    made before `init` wrote one, the folder earlier versions derived from the title (where
+    its links were sent), which the first publish writes into the config."""
+    if show.local_prefix:
+        return show.local_prefix
+    from slugify import slugify  # here: only a show without the key needs it
 
     return slugify(show.title, max_length=60) or "show"
 
@@ -120,6 +125,9 @@ def publish_show(
     from mediafeed.store.target import make_client
 
     with show_locked(show.root), Cache(show.root) as cache:
+        note = None
+        if not dry_run:
+            show, note = pinned_local_prefix(show)
         last = _last_publish(cache, show)
         # Taken before the build reads anything: an edit made while it runs counts next time.
         walked = _walked_inputs(show)
@@ -159,6 +167,8 @@ def publish_show(
             prune=prune,
             progress=progress,
             trust_record=not verify,
+            owner=show.guid or None,
+            elsewhere=_elsewhere(show),
         )
         if not dry_run:
             due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
@@ -173,7 +183,37 @@ def publish_show(
             from mediafeed.commands.report import record_live
 
             record_live(cache, str(show.root), result.public)  # what `list` calls published
+        if note:
+            report = replace(report, notes=(*report.notes, note))
         return len(result.public), report
+
+
+def _elsewhere(show: Show) -> str:
+    """How to publish a show whose folder another show holds."""
+    if show.publish.target:
+        return f"choose another prefix in publish.target in {CONFIG_NAME}"
+    from mediafeed.commands.init import new_local_prefix
+
+    free = new_local_prefix(show.title, show.guid or "")
+    return f'choose another folder: local_prefix = "{free}" in {CONFIG_NAME}'
+
+
+def pinned_local_prefix(show: Show) -> tuple[Show, str | None]:
+    """The show with its embedded-store folder fixed in its config, for a show made before
+    `init` wrote one; and a note for the producer, None when there is nothing to say."""
+    if show.publish.target or show.local_prefix:
+        return show, None
+    from mediafeed.commands.init import pin_local_prefix
+
+    prefix = local_prefix(show)
+    config = show.root / CONFIG_NAME
+    if pin_local_prefix(config, prefix):
+        note = f'wrote local_prefix = "{prefix}" into {CONFIG_NAME}: the feed\'s address '
+        note += "no longer follows the title"
+    else:
+        note = f'add local_prefix = "{prefix}" to {CONFIG_NAME}, or the feed\'s address '
+        note += "moves when the title changes"
+    return replace(show, local_prefix=prefix), note
 
 
 def _require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:

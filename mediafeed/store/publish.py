@@ -95,7 +95,7 @@ class Plan:
         rows += [Step(n, "keep", self.stale_sizes.get(n)) for n in self.retained]
         return tuple(rows)
 
-    def start_record(self) -> Record:
+    def start_record(self, owner: str | None = None) -> Record:
         """The record before the first upload: every name about to be sent is pending."""
         keep = {o.key for o in (*self.uploads, *self.unchanged)}
         keep.update(self.deletions, self.retained)
@@ -107,6 +107,7 @@ class Plan:
             objects,
             frozenset(pending | {o.key for o in self.uploads}),
             {**self.record.permalinks, **self.permalinks},
+            owner=owner or self.record.owner,
         )
 
 
@@ -118,6 +119,7 @@ class PublishReport:
     bytes_sent: int
     feed_url: str
     dry_run: bool = False
+    notes: tuple[str, ...] = ()  # what else the producer should know, a line each
     # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
     # making for every publish.
     make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False, compare=False)
@@ -135,6 +137,8 @@ def plan(
     *,
     prune: bool = False,
     trust_record: bool = False,
+    owner: str | None = None,
+    elsewhere: str = "choose another folder",
 ) -> Plan:
     """Compare the build with the store, by sha256, never by ETag.
 
@@ -143,6 +147,9 @@ def plan(
     `trust_record`, a record left complete by the last run stands in for the listing:
     one GET, however large the show (a run that finds the store unchanged lists it,
     and repairs whatever went missing behind the record's back).
+
+    `owner`, the show's podcast:guid: a folder whose record names another show is refused
+    (`elsewhere` says how to choose another), so one show never replaces another's feed.
     """
     for obj in manifest.objects:
         target.key(obj.key)
@@ -150,6 +157,12 @@ def plan(
             raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
     with store_errors(target):
         record = _read_record(client, target)
+    if owner and record.owner and record.owner != owner:
+        folder = "/".join(part for part in (target.bucket, target.prefix) if part)
+        raise StoreError(
+            f"the store's folder '{folder}' holds another show (podcast:guid "
+            f"{record.owner}, this one is {owner}); {elsewhere}"
+        )
     permalinks = dict(manifest.permalinks)
     _keep_permalinks(record.permalinks, permalinks)
     with store_errors(target):
@@ -222,12 +235,16 @@ def publish(
     prune: bool = False,
     progress: Progress | None = None,
     trust_record: bool = False,
+    owner: str | None = None,
+    elsewhere: str = "choose another folder",
 ) -> PublishReport:
-    """Upload what changed: media and pages, then the feed, then prune, then the record."""
+    """Upload what changed: media and pages, then the feed, then prune, then the record.
+    `owner` and `elsewhere`: see `plan`."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
-    the_plan = plan(manifest, client, target, prune=prune, trust_record=trust_record)
+    the_plan = plan(manifest, client, target, prune=prune, trust_record=trust_record,
+                    owner=owner, elsewhere=elsewhere)  # fmt: skip
     report = PublishReport(
         uploaded=tuple(o.key for o in the_plan.uploads),
         unchanged=tuple(o.key for o in the_plan.unchanged),
@@ -245,7 +262,7 @@ def publish(
     sink = transfer.Sink(progress)
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
     with store_errors(target):
-        record = the_plan.start_record()
+        record = the_plan.start_record(owner)
         saved = the_plan.record
         claims = the_plan.record.claimed
         if not record.pending <= claims:

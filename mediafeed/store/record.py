@@ -39,6 +39,8 @@ class Record:
     permalinks: Mapping[str, str] = field(default_factory=dict)
     # The names found in CLAIMS_KEY (also in `pending`): a run that stopped left them.
     claimed: frozenset[str] = frozenset()
+    # The podcast:guid of the show that publishes here: no other show may write into it.
+    owner: str | None = None
 
     def body(self) -> bytes:
         # Compact, with keys sorted by the encoder: the same record gives the same bytes,
@@ -50,6 +52,7 @@ class Record:
                 "objects": dict(self.objects),
                 "pending": sorted(self.pending),
                 "permalinks": dict(self.permalinks),
+                "show": self.owner,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -71,10 +74,12 @@ def record_from_json(data: Any) -> Record:
         return Record()
     if not isinstance(permalinks, dict):
         permalinks = {}
+    owner = data.get("show")
     return Record(
         {str(k): v for k, v in objects.items() if isinstance(v, dict)},
         frozenset(str(n) for n in pending),
         {str(k): str(v) for k, v in permalinks.items()},
+        owner=owner if isinstance(owner, str) and owner else None,
     )
 
 
