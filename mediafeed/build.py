@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -80,17 +80,21 @@ class Planned:
     render: Callable[[], bytes]
 
 
-def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None) -> BuildResult:
+def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
+          published: Collection[str] = ()) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
-    has it open."""
+    has it open. `published`: slugs whose pages the store serves; a page once published
+    stays, as the "no longer available" notice when its episode went away."""
     if cache is None:
         with Cache(show.root) as own:
-            return build(show, links=links, now=now, cache=own)
+            return build(show, links=links, now=now, cache=own, published=published)
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
+    built = {ep.slug for ep in (*public, *gone)}
+    vanished = sorted(slug for slug in published if slug not in built)
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
@@ -100,6 +104,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         *_episode_files(show, public, links, base, cache),
         *(_plan(keys.episode_page_key(ep.slug), partial(_page, render_gone_page, show, ep.slug,
                 links=links), base, "gone", ep.slug) for ep in gone),
+        *(_plan(keys.episode_page_key(slug), partial(_page, render_gone_page, show, slug,
+                links=links), base, "gone", slug) for slug in vanished),
         *listings,
     ]  # fmt: skip
     last = cache.get(BUILT, str(out))

@@ -312,6 +312,8 @@ class _Checker:
         return info
 
     def episode_rules(self, ep: Episode) -> None:
+        if ep.unpublished:
+            return  # only its notice page is published: none of its media, images or notes
         if not getattr(ep, "enclosure_url", None):
             self.media(ep)
         if ep.image:

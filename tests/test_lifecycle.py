@@ -216,6 +216,27 @@ def test_unpublish_then_publish_prune_deletes_media_and_keeps_the_page(
     assert "Niet meer beschikbaar" in page
 
 
+@pytest.mark.slow
+def test_an_unpublished_episode_needs_no_media(
+    published_show: tuple[Path, Target], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show, target = published_show
+    monkeypatch.setenv("MEDIAFEED_NOW", DUE.isoformat())
+    write_episode(show, "blijft", add_media(show, tmp_path, "blijft.mp3"), published=DUE)
+    media = add_media(show, tmp_path, "weg.mp3")
+    write_episode(show, "weg", media, published=DUE)
+    ok(show, "publish")
+    ok(show, "unpublish", "weg", "--prune")
+    media.unlink()
+    (show / "episodes" / "blijft.md").write_text(
+        (show / "episodes" / "blijft.md").read_text(encoding="utf-8") + "Nieuwe tekst.\n",
+        encoding="utf-8",
+    )
+    ok(show, "publish")
+    [item] = podcastparser.parse("f", fetch(f"{target.base_url()}/feed.xml"))["episodes"]
+    assert "Nieuwe tekst." in item["description"]
+
+
 def test_itunes_block_per_episode(show_dir: Path, tmp_path: Path) -> None:
     write_episode(show_dir, "open", add_media(show_dir, tmp_path, "open.mp3"), published=DUE)
     write_episode(

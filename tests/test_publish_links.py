@@ -98,3 +98,17 @@ def test_a_show_without_the_key_keeps_its_title_folder_and_pins_it(
     assert after == {**tomllib.loads(before), "local_prefix": "een-tegen-eenzaamheid"}
     retitle(show_dir, "Een andere titel")
     assert feed_url(ok(show_dir, "publish", "--force").output) == url
+
+
+def test_a_deleted_episode_file_leaves_a_notice_page_not_a_broken_link(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    ok(show_dir, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Weg", "--slug", "weg")
+    url = feed_url(ok(show_dir, "publish", "--force").output)
+    page = url.removesuffix("feed.xml") + "episodes/weg/index.html"
+    assert "Niet meer beschikbaar" not in fetch(page).read().decode()
+    (show_dir / "episodes" / "weg.md").unlink()
+    output = ok(show_dir, "publish", "--force", "--prune").output
+    assert "episodes/weg.md is gone" in output
+    assert "Niet meer beschikbaar" in fetch(page).read().decode()
+    assert channel(url)["episodes"] == []

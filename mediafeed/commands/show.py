@@ -121,7 +121,7 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
-    from mediafeed.store.publish import publish, still_published
+    from mediafeed.store.publish import publish, published_pages, still_published
     from mediafeed.store.target import make_client
 
     with show_locked(show.root), Cache(show.root) as cache:
@@ -152,7 +152,8 @@ def publish_show(
             _require_publishable(show.root, now=now, cache=cache)
         from mediafeed.build import build  # the renderers load only where a build runs
 
-        result = build(show, links=where.links, now=now, cache=cache)
+        published = published_pages(client, where.target)
+        result = build(show, links=where.links, now=now, cache=cache, published=published)
         referenced = _referenced(show, result)
         inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
         if not dry_run:
@@ -183,9 +184,25 @@ def publish_show(
             from mediafeed.commands.report import record_live
 
             record_live(cache, str(show.root), result.public)  # what `list` calls published
-        if note:
-            report = replace(report, notes=(*report.notes, note))
+        notes = [*([note] if note else []), *_vanished(result, published, report.uploaded)]
+        if notes:
+            report = replace(report, notes=(*report.notes, *notes))
         return len(result.public), report
+
+
+def _vanished(result: BuildResult, published: set[str], sent: tuple[str, ...]) -> list[str]:
+    """A line for each published episode whose file went away, when its page changes to
+    the notice: the page stays, so links in sent newsletters still land."""
+    from mediafeed.links import episode_page_key
+
+    files = {ep.slug for ep in result.episodes}
+    changed = set(sent)
+    return [
+        f"episodes/{slug}.md is gone: its page stays, saying the episode is no longer "
+        "available (put the file back to restore it)"
+        for slug in sorted(published - files)
+        if episode_page_key(slug) in changed
+    ]
 
 
 def _elsewhere(show: Show) -> str:

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 else:
     S3Client = Any
 
-__all__ = ["Plan", "Progress", "PublishReport", "Step", "plan", "publish", "still_published"]
+__all__ = ["Plan", "Progress", "PublishReport", "Step", "plan", "publish", "published_pages",
+           "still_published"]  # fmt: skip
 
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
@@ -333,6 +334,13 @@ def still_published(
         feed_url=f"{target.base_url()}/{feed_key}",
         make_steps=steps,
     )
+
+
+def published_pages(client: S3Client, target: Target) -> set[str]:
+    """The slugs of every episode page the record says was ever published here."""
+    with store_errors(target):
+        record = _read_record(client, target)
+    return {PurePosixPath(page).parent.name for page in record.permalinks.values()}
 
 
 def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
