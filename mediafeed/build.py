@@ -81,13 +81,15 @@ class Planned:
 
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
-          published: Collection[str] = ()) -> BuildResult:  # fmt: skip
+          published: Collection[str] = (), write: bool = True) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open. `published`: slugs whose pages the store serves; a page once published
-    stays, as the "no longer available" notice when its episode went away."""
+    stays, as the "no longer available" notice when its episode went away. Without
+    `write` (a dry run), feed/ is left alone and the manifest says what a build would make
+    (the caller then forgets what the cache was told)."""
     if cache is None:
         with Cache(show.root) as own:
-            return build(show, links=links, now=now, cache=own, published=published)
+            return build(show, links=links, now=now, cache=own, published=published, write=write)
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
@@ -110,9 +112,10 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     ]  # fmt: skip
     last = cache.get(BUILT, str(out))
     before = set(last) if isinstance(last, list) else files_under(out)
-    objects = _place(out, planned, cache)
-    objects.update(_linked(show, public, cache))
-    remove_files(out, before - objects.keys())
+    objects = _place(out, planned, cache, write=write)
+    objects.update(_linked(show, public, cache, write=write))
+    if write:
+        remove_files(out, before - objects.keys())
     if not isinstance(last, list) or before != objects.keys():
         cache.put(BUILT, str(out), sorted(objects))
     for kind in ("episode", "output"):
@@ -251,8 +254,10 @@ def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
     return [str(known[key]) for key in fragment_keys]
 
 
-def _place(out: Path, planned: Sequence[Planned], cache: Cache) -> dict[str, OutputObject]:
-    """Write each planned file whose bytes on disk are not those its inputs make."""
+def _place(out: Path, planned: Sequence[Planned], cache: Cache, *, write: bool = True
+           ) -> dict[str, OutputObject]:  # fmt: skip
+    """Write each planned file whose bytes on disk are not those its inputs make (without
+    `write`, only say what they would be)."""
     made = cache.get_many("output", [plan.made_from for plan in planned])
     folders = Folders()
     objects = {}
@@ -266,6 +271,9 @@ def _place(out: Path, planned: Sequence[Planned], cache: Cache) -> dict[str, Out
         if stat is None or not isinstance(digest, str) or cache.sha256(path, stat) != digest:
             data = plan.render()
             digest = hashlib.sha256(data).hexdigest()
+            if not write:
+                objects[plan.key] = _object(plan.key, path, len(data), digest)
+                continue
             if stat is None:
                 folders.make(os.path.dirname(path))
                 stat = write_new(path, data)
@@ -273,19 +281,18 @@ def _place(out: Path, planned: Sequence[Planned], cache: Cache) -> dict[str, Out
                 stat = write_if_changed(path, data)
             cache.remember_sha256(path, stat, digest, written=True)
             cache.put("output", plan.made_from, digest)
-        objects[plan.key] = OutputObject(
-            key=plan.key,
-            path=path,
-            size=stat.st_size,
-            sha256=digest,
-            content_type=content_type(plan.key),
-            cache_control=cache_control(plan.key),
-        )
+        objects[plan.key] = _object(plan.key, path, stat.st_size, digest)
     return objects
 
 
-def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, OutputObject]:
-    """The show's own files in feed/ as hard links: media, images and transcripts."""
+def _object(key: str, path: str, size: int, digest: str) -> OutputObject:
+    return OutputObject(key, path, size, digest, content_type(key), cache_control(key))
+
+
+def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True
+            ) -> dict[str, OutputObject]:  # fmt: skip
+    """The show's own files in feed/ as hard links: media, images and transcripts (without
+    `write`, the files as they would be linked)."""
     out = str(show.output_dir)
     root = str(show.root)
     files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
@@ -298,7 +305,8 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
         if not ep.enclosure_url:
             key = keys.media_key(ep)
             path = os.path.join(out, key)
-            stat = link_or_copy(verify_media(show, ep, cache), path)
+            media = verify_media(show, ep, cache)
+            stat = link_or_copy(media, path) if write else media.stat
             # The facts the build just verified: no second read of a large file.
             objects[key] = OutputObject(
                 key=key,
@@ -311,7 +319,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache) -> dict[str, Ou
     for key, source in files.items():
         path = os.path.join(out, key)
         found = Linkable(source, os.stat(source))
-        stat = link_or_copy(found, path)
+        stat = link_or_copy(found, path) if write else found.stat
         objects[key] = OutputObject(
             key=key,
             path=path,

@@ -124,6 +124,14 @@ class Cache:
         except sqlite3.DatabaseError as exc:
             self._damaged(exc)
 
+    def forget(self) -> None:
+        """Drop what this command stored or deleted since the last commit: a dry run leaves
+        the cache as it found it."""
+        self._new_files.clear()
+        self._new_values.clear()
+        with contextlib.suppress(sqlite3.Error):
+            self.db.rollback()
+
     def close(self) -> None:
         self.commit()
         self.db.close()

@@ -445,6 +445,9 @@ def test_dry_run_prints_each_planned_object_and_sends_nothing(
     show_dir, target = published_show
     client, _ = s3_target
     output = _cli(show_dir, "--dry-run").output
+    from tests.test_pipeline import ok
+
+    ok(show_dir, "build")  # the feed the dry run described, now written
     feed_size = (show_dir / "feed" / "feed.xml").stat().st_size
     assert re.search(rf"^new +{feed_size / 1e6:.2f} MB  feed\.xml$", output, re.MULTILINE)
     assert _keys(client, target) == set()
@@ -523,3 +526,34 @@ def test_a_change_trusts_the_record_and_verify_lists_the_store(
     _edit_description(show_dir, "Nog een beschrijving.")
     assert f"Uploaded {lost}" in _cli(show_dir, "--verify").output
     assert _http("HEAD", f"{target.base_url()}/{lost}").status == 200
+
+
+def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of the show folder with its bytes and modification time."""
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != "lock"
+    }
+
+
+def test_dry_run_writes_nothing_into_the_show(
+    published_show: tuple[Path, Target], s3_target: tuple[Any, Target]
+) -> None:
+    show_dir, target = published_show
+    client, _ = s3_target
+    _cli(show_dir)
+    _edit_description(show_dir, "Een nieuwe beschrijving.")
+    before = _snapshot(show_dir)
+    output = _cli(show_dir, "--dry-run").output
+    assert re.search(r"^changed .*  feed\.xml$", output, re.MULTILINE), output
+    assert _snapshot(show_dir) == before
+    assert "Uploaded feed.xml" in _cli(show_dir).output
+
+
+def test_dry_run_does_not_start_the_embedded_store(show_dir: Path, private_state_dir: Path) -> None:
+    output = _cli(show_dir, "--dry-run").output
+    assert not private_state_dir.exists()
+    assert re.search(r"^new .*  feed\.xml$", output, re.MULTILINE), output
+    assert "local store is not running" in output
+    assert not (show_dir / "feed").exists()

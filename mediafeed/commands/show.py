@@ -73,17 +73,25 @@ def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
     return preview_links(show)
 
 
-def destination(show: Show, *, state_dir: Path | None = None) -> Destination:
-    """The configured S3 target, or the embedded store (started if it is not running)."""
+def destination(
+    show: Show, *, state_dir: Path | None = None, start: bool = True
+) -> Destination | None:
+    """The configured S3 target, or the embedded store: started if it is not running, or
+    without `start` (a dry run changes nothing), None then."""
     if show.publish.target:
         from mediafeed.store.target import Target
 
         return Destination(Target.from_settings(show.publish), None)
     from mediafeed.store import local as localstore
 
-    store = localstore.ensure_running(
-        state_dir or localstore.default_state_dir(), bucket=LOCAL_BUCKET
-    )
+    folder = state_dir or localstore.default_state_dir()
+    if start:
+        store = localstore.ensure_running(folder, bucket=LOCAL_BUCKET)
+    else:
+        found = localstore.running(folder, bucket=LOCAL_BUCKET)
+        if found is None:
+            return None
+        store = found
     from mediafeed.store.target import local_target
 
     target, credentials = local_target(store, local_prefix(show))
@@ -140,7 +148,9 @@ def publish_show(
             # Before any store is started or touched: the embedded store must not start
             # for a show the check refuses.
             _require_publishable(show.root, now=now, cache=cache)
-        where = destination(show, state_dir=state_dir)
+        where = destination(show, state_dir=state_dir, start=not dry_run)
+        if where is None:
+            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir)
         client = make_client(where.target, credentials=where.credentials)
         destination_id = repr((where.target, where.links.base_url))
         if unchanged and last is not None and last.destination == destination_id:
@@ -153,7 +163,8 @@ def publish_show(
         from mediafeed.build import build  # the renderers load only where a build runs
 
         published = published_pages(client, where.target)
-        result = build(show, links=where.links, now=now, cache=cache, published=published)
+        result = build(show, links=where.links, now=now, cache=cache, published=published,
+                       write=not dry_run)  # fmt: skip
         referenced = _referenced(show, result)
         inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
         if not dry_run:
@@ -171,7 +182,9 @@ def publish_show(
             owner=show.guid or None,
             elsewhere=_elsewhere(show),
         )
-        if not dry_run:
+        if dry_run:
+            cache.forget()  # what the check and the build stored: a dry run leaves no trace
+        else:
             due = [ep.published for ep in result.episodes if ep.status(now) is Status.SCHEDULED]
             done = LastPublish(
                 inputs,
@@ -188,6 +201,21 @@ def publish_show(
         if notes:
             report = replace(report, notes=(*report.notes, *notes))
         return len(result.public), report
+
+
+def _plan_blind(
+    show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None
+) -> tuple[int, PublishReport]:
+    """A dry run while the embedded store is not running: it is not started for a look, so
+    every object of the build is shown as one to send."""
+    from mediafeed.build import build
+    from mediafeed.store.publish import blind_report
+
+    links = public_links(show, state_dir=state_dir)
+    result = build(show, links=links, now=now, cache=cache, write=False)
+    cache.forget()
+    note = "the local store is not running, so every object is shown as new"
+    return len(result.public), blind_report(result.manifest, links.feed, note)
 
 
 def _vanished(result: BuildResult, published: set[str], sent: tuple[str, ...]) -> list[str]:

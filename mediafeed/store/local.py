@@ -89,6 +89,16 @@ def ensure_running(
         return _ensure(state_dir, bucket, preferred_s3_port)
 
 
+def running(state_dir: Path, *, bucket: str = "podcast") -> LocalStore | None:
+    """The store recorded in `state_dir` if it runs and holds `bucket`; never starts one
+    or writes anything (a dry run asks this)."""
+    state_dir = Path(state_dir).absolute()
+    record = _read_record(state_dir)
+    if recorded_server(record, state_dir) is None or not _bucket_exists(record, bucket):
+        return None
+    return _store_from(record, state_dir, bucket)
+
+
 def stop(state_dir: Path) -> bool:
     """Stop the store recorded in `state_dir`; return whether one was running."""
     state_dir = Path(state_dir).absolute()

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 else:
     S3Client = Any
 
-__all__ = ["Plan", "Progress", "PublishReport", "Step", "plan", "publish", "published_pages",
-           "still_published"]  # fmt: skip
+__all__ = ["Plan", "Progress", "PublishReport", "Step", "blind_report", "plan", "publish",
+           "published_pages", "still_published"]  # fmt: skip
 
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
@@ -334,6 +334,14 @@ def still_published(
         feed_url=f"{target.base_url()}/{feed_key}",
         make_steps=steps,
     )
+
+
+def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:
+    """The dry-run report for a store that cannot be asked: every object would be new."""
+    names = frozenset(o.key for o in manifest.objects)
+    seen = Plan(manifest.objects, (), (), (), Record(), new=names)
+    uploaded = tuple(o.key for o in manifest.objects)
+    return PublishReport(uploaded, (), (), 0, feed_url, True, (note,), seen.steps)
 
 
 def published_pages(client: S3Client, target: Target) -> set[str]:
