@@ -32,6 +32,19 @@ def _made_beside(target: str, make: Callable[[str], None], *, exclusive: bool = 
         raise
 
 
+def temp_beside(folder: str | os.PathLike[str], prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file in `folder`, open for reading and writing, made with the permissions the
+    umask gives (tempfile's are 0600 whatever the umask: a web server could not read
+    media put in place from one)."""
+    while True:
+        name = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        try:
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+
+
 def write_atomic(
     path: str | os.PathLike[str], data: bytes, *, exclusive: bool = False, durable: bool = False
 ) -> os.stat_result:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import uuid
 import zoneinfo
 from dataclasses import dataclass, replace
@@ -41,6 +40,7 @@ from mediafeed.media.probe import (
 )
 from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
 from mediafeed.model import Episode, MediaInfo, Show
+from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
 # The facts of a copy still to be written. Tags carry none of them, so the episode's tags
@@ -97,7 +97,7 @@ def _add(
         raise MediaError("already exists; pass --slug to choose another", path=media_target)
 
     show.media_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{slug}.", suffix=".part", dir=show.media_dir)
+    fd, tmp_name = temp_beside(show.media_dir, f".{slug}.", ".part")
     tmp = Path(tmp_name)
     placed = False
     try:
