@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,8 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     from mediafeed.commands.show import publish_show
 
     # A takedown must not wait for unrelated problems that 'mediafeed check' may report.
-    _, report = publish_show(show, now=now(), prune=True, force=True)
+    with _interruptible(ctx):
+        _, report = publish_show(show, now=now(), prune=True, force=True)
     for key in report.deleted:
         click.echo(f"Deleted {key}")
     click.echo(f"Feed: {report.feed_url}")
@@ -290,7 +292,7 @@ def publish(
     from mediafeed.progress import progress_bar
 
     show = _show(ctx)
-    with progress_bar(enabled=not as_json) as bar:
+    with _interruptible(ctx), progress_bar(enabled=not as_json, say=click.echo) as bar:
         in_feed, report = publish_show(
             show, now=now(), dry_run=dry_run, prune=prune, force=force, verify=verify, progress=bar
         )
@@ -299,8 +301,23 @@ def publish(
     if as_json:
         click.echo(json.dumps(publish_summary(report), indent=2))
         return
-    for line in publish_lines(report, in_feed=in_feed):
+    for line in publish_lines(report, in_feed=in_feed, streamed=bar.streamed):
         click.echo(line)
+
+
+@contextlib.contextmanager
+def _interruptible(ctx: click.Context) -> Iterator[None]:
+    """Ctrl-C during a publish: say what listeners get now and how to finish (exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "feed_going", False):
+            state = "the new feed was on its way, so listeners get it or the old one, whole"
+        else:
+            state = "the old feed is still live"
+        click.secho(f"Stopped: {state}; run the same command again to finish the job.",
+                    err=True, fg="yellow")  # fmt: skip
+        ctx.exit(130)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -32,6 +32,9 @@ class Progress(Protocol):
 
     def advance(self, nbytes: int) -> None: ...
 
+    def landed(self, name: str) -> None:
+        """An object is in the store, under its name in the manifest."""
+
     def done(self) -> None: ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -18,11 +18,22 @@ from rich.progress import (
 
 
 class UploadBar:
-    """Implements model.Progress on top of a rich bar (bytes, rate, ETA)."""
+    """Implements model.Progress on top of a rich bar (bytes, rate, ETA); without a bar,
+    `say` hears a line for each object as it lands."""
 
-    def __init__(self, progress: Progress | None):
+    def __init__(self, progress: Progress | None, say: Callable[[str], None] | None = None):
         self._progress = progress
         self._task: TaskID | None = None
+        self._say = say
+
+    @property
+    def streamed(self) -> bool:
+        """Whether each landed object was told as it landed."""
+        return self._say is not None
+
+    def landed(self, name: str) -> None:
+        if self._say is not None:
+            self._say(f"Uploaded {name}")
 
     def start(self, total_bytes: int, total_files: int) -> None:
         if self._progress is not None and total_bytes:
@@ -41,12 +52,18 @@ class UploadBar:
 
 
 @contextmanager
-def progress_bar(*, enabled: bool = True, console: Console | None = None) -> Iterator[UploadBar]:
+def progress_bar(
+    *,
+    enabled: bool = True,
+    console: Console | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Iterator[UploadBar]:
     """A bar on standard error, so `--json` output on standard output stays clean; none at
-    all when standard error is a file, a pipe or a CI log."""
+    all when standard error is a file, a pipe or a CI log, where `say` (if given) tells
+    each object as it lands instead."""
     console = console or Console(stderr=True)
     if not enabled or not console.is_terminal:
-        yield UploadBar(None)
+        yield UploadBar(None, say if enabled else None)
         return
     columns = (
         TextColumn("[progress.description]{task.description}"),

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
 from mediafeed.store import transfer
-from mediafeed.store.publish import _read_record
+from mediafeed.store.plan import read_record
 from mediafeed.store.record import RECORD_KEY, Record
 from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
@@ -148,7 +148,7 @@ def test_record_round_trips_through_the_store(s3_target: tuple[Any, Target]) -> 
         {"guid-1": "episodes/x/index.html"},
     )
     client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=record.body())
-    assert _read_record(client, target) == record
+    assert read_record(client, target) == record
 
 
 def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any, Target]) -> None:
@@ -162,7 +162,7 @@ def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any,
     client.put_object(
         Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(earlier, indent=1).encode()
     )
-    assert _read_record(client, target).objects == earlier["objects"]
+    assert read_record(client, target).objects == earlier["objects"]
 
 
 # ---- mediafeed list ---------------------------------------------------------------------

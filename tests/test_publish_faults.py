@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -441,3 +442,86 @@ def test_memory_stays_bounded_whatever_the_file_size(
     # The bound the project promises; parts in flight (16 MiB x 6) plus the interpreter stay
     # far below it, and a whole-file read (320 MB) would break it.
     assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB for a {size >> 20} MB upload"
+
+
+# ---------------------------------------------------------------------------------------
+# `mediafeed publish` from cron and under Ctrl-C: what it says while and when it stops
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stalling_show(
+    show_dir: Path, tmp_path: Path, seaweed: LocalStore, s3_target: tuple[Any, Target]
+) -> Iterator[tuple[Path, Target, FaultProxy, dict[str, str]]]:
+    """A show published once through a proxy that stalls for 6 s when told to, with one
+    more episode added since, and the environment `mediafeed` runs in."""
+    _, target = s3_target
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": seaweed.access_key,
+        "AWS_SECRET_ACCESS_KEY": seaweed.secret_key,
+        "MEDIAFEED_NOW": NOW,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "MEDIAFEED_STATE_DIR": str(tmp_path / "state"),
+    }
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    source = mediafactory.mp3_cbr(tmp_path, "opname.mp3")
+    _add_episode(show_dir, source, 1)
+    with FaultProxy(seaweed.endpoint_url, lifetime=60, stall=6) as proxy:
+        with (show_dir / "mediafeed.toml").open("a", encoding="utf-8") as handle:
+            handle.write(publish_table(target).replace(seaweed.endpoint_url, proxy.endpoint_url, 1))
+        done = subprocess.run(_publish_command(show_dir), env=env, capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        _add_episode(show_dir, source, 2)
+        yield show_dir, target, proxy, env
+
+
+def _publish_command(show: Path) -> list[str]:
+    return [sys.executable, "-m", "mediafeed", "-C", str(show), "publish", "--force"]
+
+
+def _feed_title(target: Target) -> list[str]:
+    feed = ElementTree.fromstring(_get(f"{target.base_url()}/feed.xml"))
+    return [item.findtext("title") or "" for item in feed.iter("item")]
+
+
+def test_piped_output_tells_each_upload_as_it_lands(
+    stalling_show: tuple[Path, Target, FaultProxy, dict[str, str]],
+) -> None:
+    show, target, proxy, env = stalling_show
+    proxy.inject("stall", method="PUT", path="/feed.xml")
+    running = subprocess.Popen(
+        _publish_command(show), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert running.stdout is not None
+    first = running.stdout.readline()
+    assert first.startswith("Uploaded media/aflevering-2"), first
+    assert running.poll() is None and _feed_title(target) == ["Aflevering 1"]
+    running.send_signal(signal.SIGINT)
+    running.communicate(timeout=30)
+
+
+def test_ctrl_c_says_the_old_feed_is_live_and_a_rerun_finishes(
+    stalling_show: tuple[Path, Target, FaultProxy, dict[str, str]],
+) -> None:
+    show, target, proxy, env = stalling_show
+    proxy.inject("stall", method="PUT", path="/media/aflevering-2")
+    running = subprocess.Popen(
+        _publish_command(show), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not proxy.outcomes("stall"):
+        assert time.monotonic() < deadline and running.poll() is None
+        time.sleep(0.02)
+    running.send_signal(signal.SIGINT)
+    _, errors = running.communicate(timeout=30)
+    assert running.returncode == 130
+    assert errors.strip().splitlines() == [
+        "Stopped: the old feed is still live; run the same command again to finish the job."
+    ]
+    assert _feed_title(target) == ["Aflevering 1"]
+    again = subprocess.run(_publish_command(show), env=env, capture_output=True, timeout=60)
+    assert again.returncode == 0, again.stderr.decode()
+    assert _feed_title(target) == ["Aflevering 2", "Aflevering 1"]

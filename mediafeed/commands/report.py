@@ -125,8 +125,9 @@ def publish_summary(report: PublishReport) -> dict[str, Any]:
     }
 
 
-def publish_lines(report: PublishReport, *, in_feed: int) -> list[str]:
-    """The report of a publish for the producer: what was sent, then the feed's URL."""
+def publish_lines(report: PublishReport, *, in_feed: int, streamed: bool = False) -> list[str]:
+    """The report of a publish for the producer: what was sent (unless `streamed`: told
+    as it landed), then the feed's URL."""
     dry_run = report.dry_run
     verb = "Would upload" if dry_run else "Uploaded"
     lines = []
@@ -136,7 +137,7 @@ def publish_lines(report: PublishReport, *, in_feed: int) -> list[str]:
                 size = "" if step.size is None else f"{step.size / 1e6:.2f} MB"
                 lines.append(f"{step.action:<9} {size:>11}  {step.key}")
     else:
-        lines += [f"{verb} {key}" for key in report.uploaded]
+        lines += [] if streamed else [f"{verb} {key}" for key in report.uploaded]
         lines += [f"Deleted {key}" for key in report.deleted]
     planned = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
     sent = planned if dry_run else report.bytes_sent

@@ -100,7 +100,7 @@ def upload(
                 # The store checks the bytes against this as they arrive.
                 "ChecksumAlgorithm": "SHA256",
             },
-            subscribers=[sink],
+            subscribers=[sink, _Landed(sink, obj.key)],
         )
         for key, obj in items
     ]
@@ -273,12 +273,33 @@ class Sink(BaseSubscriber):
             if self._progress:
                 self._progress.advance(nbytes)
 
+    def landed(self, name: str) -> None:
+        with self._lock:
+            if self._progress:
+                self._progress.landed(name)
+
     def done(self) -> None:
         if self._progress:
             self._progress.done()
 
     def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
         self.advance(bytes_transferred)
+
+
+class _Landed(BaseSubscriber):
+    """Tells the sink when one object has landed, as it lands: a publish from cron logs
+    each line then, not all of them at the end."""
+
+    def __init__(self, sink: Sink, name: str) -> None:
+        self._sink = sink
+        self._name = name
+
+    def on_done(self, future: Any, **kwargs: Any) -> None:
+        try:
+            future.result()
+        except BaseException:  # noqa: BLE001  # the waiting caller raises it
+            return
+        self._sink.landed(self._name)
 
 
 @contextmanager

@@ -1,0 +1,232 @@
+"""The plan of a publish: the build's manifest against the store's record, by content hash,
+and reading that record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from mediafeed.errors import PermalinkError, StoreError
+from mediafeed.model import Manifest, OutputObject
+from mediafeed.store import transfer
+from mediafeed.store.record import (
+    CLAIMS_KEY,
+    RECORD_KEY,
+    Record,
+    claims_from_json,
+    entry,
+    record_from_json,
+)
+from mediafeed.store.target import Target, store_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a plan, as --dry-run and --json show it."""
+
+    key: str
+    action: str  # new, changed, unchanged, delete (--prune) or keep (stale, not pruned)
+    size: int | None
+    sha256: str | None = None
+    content_type: str | None = None
+    cache_control: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "action": self.action,
+            "size": self.size,
+            "sha256": self.sha256,
+            "content_type": self.content_type,
+            "cache_control": self.cache_control,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a publish would do, decided by our own content hashes."""
+
+    uploads: tuple[OutputObject, ...]
+    unchanged: tuple[OutputObject, ...]
+    deletions: tuple[str, ...]  # names we published before and the build dropped (--prune)
+    retained: tuple[str, ...]  # such names kept because pruning was not asked for
+    record: Record  # the record as read from the store
+    new: frozenset[str] = frozenset()  # uploads the store holds no object for at all
+    stale_sizes: Mapping[str, int] = field(default_factory=dict)
+    permalinks: Mapping[str, str] = field(default_factory=dict)  # this build's
+
+    def steps(self) -> tuple[Step, ...]:
+        def step(obj: OutputObject, action: str) -> Step:
+            return Step(obj.key, action, obj.size, obj.sha256, obj.content_type, obj.cache_control)
+
+        rows = [step(o, "new" if o.key in self.new else "changed") for o in self.uploads]
+        rows += [step(o, "unchanged") for o in self.unchanged]
+        rows += [Step(n, "delete", self.stale_sizes.get(n)) for n in self.deletions]
+        rows += [Step(n, "keep", self.stale_sizes.get(n)) for n in self.retained]
+        return tuple(rows)
+
+    def start_record(self, owner: str | None = None) -> Record:
+        """The record before the first upload: every name about to be sent is pending."""
+        keep = {o.key for o in (*self.uploads, *self.unchanged)}
+        keep.update(self.deletions, self.retained)
+        objects = {n: e for n, e in self.record.objects.items() if n in keep}
+        objects.update({o.key: entry(o) for o in self.unchanged})
+        confirmed = {o.key for o in self.unchanged}
+        pending = {n for n in self.record.pending if n in keep and n not in confirmed}
+        return Record(
+            objects,
+            frozenset(pending | {o.key for o in self.uploads}),
+            {**self.record.permalinks, **self.permalinks},
+            owner=owner or self.record.owner,
+        )
+
+
+def plan(
+    manifest: Manifest,
+    client: S3Client,
+    target: Target,
+    *,
+    prune: bool = False,
+    trust_record: bool = False,
+    owner: str | None = None,
+    elsewhere: str = "choose another folder",
+) -> Plan:
+    """Compare the build with the store, by sha256, never by ETag.
+
+    With a consistent record this costs one GET and one listing, whatever the show's
+    size; only names the record does not vouch for are asked about by HEAD. With
+    `trust_record`, a record left complete by the last run stands in for the listing:
+    one GET, however large the show (a run that finds the store unchanged lists it,
+    and repairs whatever went missing behind the record's back).
+
+    `owner`, the show's podcast:guid: a folder whose record names another show is refused
+    (`elsewhere` says how to choose another), so one show never replaces another's feed.
+    """
+    for obj in manifest.objects:
+        target.key(obj.key)
+        if obj.key.startswith(".mediafeed/"):
+            raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
+    with store_errors(target):
+        record = read_record(client, target)
+    if owner and record.owner and record.owner != owner:
+        folder = "/".join(part for part in (target.bucket, target.prefix) if part)
+        raise StoreError(
+            f"the store's folder '{folder}' holds another show (podcast:guid "
+            f"{record.owner}, this one is {owner}); {elsewhere}"
+        )
+    permalinks = dict(manifest.permalinks)
+    _keep_permalinks(record.permalinks, permalinks)
+    with store_errors(target):
+        trusted = trust_record and record.objects and not record.pending
+        sizes = _record_sizes(record) if trusted else list_sizes(client, target, record)
+        uploads: list[OutputObject] = []
+        unchanged: list[OutputObject] = []
+        unsure: list[OutputObject] = []
+        for obj in manifest.objects:
+            if sizes.get(obj.key) != obj.size:
+                uploads.append(obj)
+            elif obj.key not in record.pending and entry(obj) == record.objects.get(obj.key):
+                unchanged.append(obj)
+            else:
+                # Sent by a run stopped before its record was written, or not ours.
+                unsure.append(obj)
+        built = {obj.key for obj in manifest.objects}
+        stale = [
+            n for n in sorted(set(record.objects) | record.pending) if n not in built and n in sizes
+        ]
+        guesses = [n for n in stale if n not in record.objects]
+        asked = [target.key(n) for n in [o.key for o in unsure] + guesses]
+        found = transfer.remote_sha256s(client, target.bucket, asked)
+    for obj in unsure:
+        (unchanged if found[target.key(obj.key)] == obj.sha256 else uploads).append(obj)
+    # A pending name is ours only if it carries the hash our uploads attach.
+    stale = [n for n in stale if n in record.objects or found[target.key(n)] is not None]
+    order = {obj.key: index for index, obj in enumerate(manifest.objects)}
+    return Plan(
+        uploads=tuple(sorted(uploads, key=lambda o: order[o.key])),
+        unchanged=tuple(sorted(unchanged, key=lambda o: order[o.key])),
+        deletions=tuple(stale) if prune else (),
+        retained=() if prune else tuple(stale),
+        record=record,
+        new=frozenset(o.key for o in uploads if o.key not in sizes),
+        stale_sizes={n: sizes[n] for n in stale},
+        permalinks=permalinks,
+    )
+
+
+def _record_sizes(record: Record) -> dict[str, int]:
+    """The sizes the record says the store holds: what the last complete run verified."""
+    return {
+        name: held["size"]
+        for name, held in record.objects.items()
+        if isinstance(held.get("size"), int)
+    }
+
+
+def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:
+    """Refuse to move a published episode page: sent newsletters link to it forever."""
+    for guid, page in sorted(built.items()):
+        before = published.get(guid)
+        if before and before != page:
+            old, new = (PurePosixPath(p).parent.name for p in (before, page))
+            raise PermalinkError(
+                f"this episode (guid {guid}) was published as '{old}', and its page "
+                f"{before} is linked from newsletters; rename the file back to {old}.md",
+                path=f"episodes/{new}.md",
+                field="slug",
+            )
+
+
+def published_pages(client: S3Client, target: Target) -> set[str]:
+    """The slugs of every episode page the record says was ever published here."""
+    with store_errors(target):
+        record = read_record(client, target)
+    return {PurePosixPath(page).parent.name for page in record.permalinks.values()}
+
+
+def _get_json(client: S3Client, target: Target, name: str) -> Any:
+    """The JSON object stored under `name` in the prefix; None if missing or unreadable."""
+    try:
+        answer = client.get_object(Bucket=target.bucket, Key=target.key(name))
+    except ClientError as exc:
+        if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
+            return None
+        raise
+    try:
+        return json.loads(answer["Body"].read())
+    except (ValueError, AttributeError):
+        return None
+
+
+def read_record(client: S3Client, target: Target) -> Record:
+    claimed = claims_from_json(_get_json(client, target, CLAIMS_KEY))
+    record = record_from_json(_get_json(client, target, RECORD_KEY))
+    return replace(record, pending=record.pending | claimed, claimed=claimed)
+
+
+def list_sizes(client: S3Client, target: Target, record: Record | None = None) -> dict[str, int]:
+    """Size of every object under the prefix, by name relative to the prefix; the record's
+    names tell how to split the listing into ranges listed at once."""
+    head = prefix_folder(target)
+    sample = [head + name for name in record.objects] if record else []
+    cut = len(head)
+    listed = transfer.list_sizes(client, target.bucket, head, sample)
+    return {key[cut:]: size for key, size in listed.items()}
+
+
+def prefix_folder(target: Target) -> str:
+    return f"{target.prefix}/" if target.prefix else ""
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
