@@ -53,7 +53,8 @@ _KNOWN_KEYS = {
     "timezone",
     "local_prefix",
 }
-_PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url"}
+_PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
+CHECKSUMS = ("when_supported", "when_required")  # botocore's names
 _OWNER_KEYS = {"name", "email", "hide_email"}
 
 T = TypeVar("T")
@@ -183,6 +184,10 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     r.check(
         publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
         "publish.target: must look like s3://bucket/prefix",
+    )
+    r.check(
+        publish.checksums in (None, *CHECKSUMS),
+        f"publish.checksums: must be one of {', '.join(CHECKSUMS)}",
     )
     r.check(
         publish.target is None or bool(publish.public_url),

@@ -95,6 +95,7 @@ class PublishSettings:
     region: str | None = None
     profile: str | None = None
     public_url: str | None = None
+    checksums: str | None = None  # when_supported or when_required; None: by the endpoint
 
     @property
     def bucket(self) -> str | None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,85 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStore]:
         yield store
     finally:
         localstore.stop(state_dir)
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """An S3-compatible server the tests run: its endpoint and write credentials."""
+
+    name: str
+    endpoint_url: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's standalone S3 server, a second implementation independent of SeaweedFS, as a
+    real HTTP server on a free loopback port; stopped by its pid when the session ends."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "moto did not start"
+                time.sleep(0.1)
+        yield S3Server("moto", f"http://127.0.0.1:{port}", "moto-key", "moto-secret")
+    finally:
+        os.kill(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _public_bucket(server: S3Server, bucket: str) -> tuple[Any, Target]:
+    """A fresh bucket anyone may read, as a producer sets up on AWS; moto asks for
+    s3:HeadObject besides s3:GetObject before it answers an anonymous HEAD."""
+    target = Target(bucket, "show", server.endpoint_url, "us-east-1",
+                    public_url=f"{server.endpoint_url}/{bucket}/show")  # fmt: skip
+    client = make_client(target, credentials=(server.access_key, server.secret_key))
+    client.create_bucket(Bucket=bucket)
+    statement = {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:HeadObject"],
+                 "Resource": f"arn:aws:s3:::{bucket}/*"}  # fmt: skip
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return client, target
+
+
+@pytest.fixture(params=["seaweedfs", "moto"])
+def any_store(request: pytest.FixtureRequest) -> S3Server:
+    """Each S3 implementation the suite runs, for the tests where a second one adds
+    coverage: SeaweedFS (the embedded store) and moto."""
+    if request.param == "moto":
+        server: S3Server = request.getfixturevalue("moto_server")
+        return server
+    weed: LocalStore = request.getfixturevalue("seaweed")
+    return S3Server("seaweedfs", weed.endpoint_url, weed.access_key, weed.secret_key)
+
+
+@pytest.fixture
+def any_target(any_store: S3Server) -> tuple[Any, Target]:
+    """A fresh, empty, publicly readable bucket on each store: an admin client, a target."""
+    bucket = f"t-{uuid.uuid4().hex[:20]}"
+    if any_store.name == "moto":
+        return _public_bucket(any_store, bucket)
+    target = Target(bucket, "show", any_store.endpoint_url, "us-east-1",
+                    public_url=f"{any_store.endpoint_url}/{bucket}/show")  # fmt: skip
+    client = make_client(target, credentials=(any_store.access_key, any_store.secret_key))
+    client.create_bucket(Bucket=bucket)
+    return client, target
 
 
 @pytest.fixture
@@ -115,11 +199,29 @@ def published_show(
 ) -> tuple[Path, Target]:
     """A show whose [publish] target is a fresh bucket; write credentials come from the
     environment, the standard AWS chain, as a producer's would."""
-    _, target = s3_target
+    return _publishing(show_dir, s3_target[1], (seaweed.access_key, seaweed.secret_key),
+                       monkeypatch)  # fmt: skip
+
+
+@pytest.fixture
+def any_published_show(
+    show_dir: Path,
+    any_target: tuple[Any, Target],
+    any_store: S3Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Path, Target]:
+    """`published_show` on each S3 implementation the suite runs."""
+    credentials = (any_store.access_key, any_store.secret_key)
+    return _publishing(show_dir, any_target[1], credentials, monkeypatch)
+
+
+def _publishing(
+    show_dir: Path, target: Target, credentials: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Target]:
     with (show_dir / "mediafeed.toml").open("a", encoding="utf-8") as handle:
         handle.write(publish_table(target))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials[0])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials[1])
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(show_dir.parent / "no-aws-config"))

@@ -198,9 +198,9 @@ def test_unpublish_of_an_unknown_slug_fails_cleanly(show_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_unpublish_then_publish_prune_deletes_media_and_keeps_the_page(
-    published_show: tuple[Path, Target], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_published_show: tuple[Path, Target], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    show, target = published_show
+    show, target = any_published_show
     monkeypatch.setenv("MEDIAFEED_NOW", DUE.isoformat())
     write_episode(show, "weg", add_media(show, tmp_path, "weg.mp3"), published=DUE)
     ok(show, "publish")

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from mediafeed.errors import StoreError
+from mediafeed.config import load_show
+from mediafeed.errors import ConfigError, StoreError
 from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
-from mediafeed.model import Manifest
+from mediafeed.model import Manifest, PublishSettings
 from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import plan, publish
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY
@@ -57,9 +58,9 @@ def _keys(client: Any, target: Target) -> set[str]:
 
 
 def test_objects_are_served_anonymously_with_type_and_cache_lifetime(
-    show: Path, s3_target: tuple[Any, Target]
+    show: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     report = publish(_manifest(show), client, target)
     media = _http("HEAD", f"{target.base_url()}/media/first.mp3")
     feed = _http("HEAD", report.feed_url)
@@ -72,8 +73,8 @@ def test_objects_are_served_anonymously_with_type_and_cache_lifetime(
     )
 
 
-def test_media_answers_range_requests(show: Path, s3_target: tuple[Any, Target]) -> None:
-    client, target = s3_target
+def test_media_answers_range_requests(show: Path, any_target: tuple[Any, Target]) -> None:
+    client, target = any_target
     publish(_manifest(show), client, target)
     response = _http("GET", f"{target.base_url()}/media/first.mp3", {"Range": "bytes=0-99"})
     assert response.status == 206
@@ -87,15 +88,15 @@ def test_report_names_the_feed_url(show: Path, s3_target: tuple[Any, Target]) ->
     assert sorted(report.uploaded) == ["episodes/first/index.html", "feed.xml", "media/first.mp3"]
 
 
-def test_second_publish_uploads_nothing(show: Path, s3_target: tuple[Any, Target]) -> None:
-    client, target = s3_target
+def test_second_publish_uploads_nothing(show: Path, any_target: tuple[Any, Target]) -> None:
+    client, target = any_target
     publish(_manifest(show), client, target)
     again = publish(_manifest(show), client, target)
     assert (again.uploaded, again.bytes_sent, len(again.unchanged)) == ((), 0, 3)
 
 
-def test_changed_file_is_uploaded_again(show: Path, s3_target: tuple[Any, Target]) -> None:
-    client, target = s3_target
+def test_changed_file_is_uploaded_again(show: Path, any_target: tuple[Any, Target]) -> None:
+    client, target = any_target
     publish(_manifest(show), client, target)
     (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>edited</title>")
     again = publish(_manifest(show), client, target)
@@ -104,26 +105,26 @@ def test_changed_file_is_uploaded_again(show: Path, s3_target: tuple[Any, Target
     assert body.read() == b"<!doctype html><title>edited</title>"
 
 
-def test_same_size_change_is_found_by_hash(show: Path, s3_target: tuple[Any, Target]) -> None:
-    client, target = s3_target
+def test_same_size_change_is_found_by_hash(show: Path, any_target: tuple[Any, Target]) -> None:
+    client, target = any_target
     publish(_manifest(show), client, target)
     (show / "episodes/first/index.html").write_bytes(b"<!doctype html><title>FIRST</title>")
     assert publish(_manifest(show), client, target).uploaded == ("episodes/first/index.html",)
 
 
 def test_lost_record_does_not_resend_what_the_store_holds(
-    show: Path, s3_target: tuple[Any, Target]
+    show: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     publish(_manifest(show), client, target)
     client.delete_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")
     assert plan(_manifest(show), client, target).uploads == ()
 
 
 def test_feed_is_sent_after_every_other_object_is_stored(
-    show: Path, s3_target: tuple[Any, Target]
+    show: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     events: list[tuple[str, str]] = []
 
     def started(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -154,9 +155,9 @@ def test_record_lists_every_published_object(show: Path, s3_target: tuple[Any, T
 
 
 def test_prune_deletes_only_our_own_stale_objects(
-    show: Path, s3_target: tuple[Any, Target]
+    show: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     publish(_manifest(show), client, target)
     client.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
     report = publish(_manifest(show, "media/first.mp3", "feed.xml"), client, target, prune=True)
@@ -196,8 +197,8 @@ def test_dry_run_prune_deletes_nothing(show: Path, s3_target: tuple[Any, Target]
     assert after == before
 
 
-def test_missing_bucket_is_named(show: Path, s3_target: tuple[Any, Target]) -> None:
-    client, target = s3_target
+def test_missing_bucket_is_named(show: Path, any_target: tuple[Any, Target]) -> None:
+    client, target = any_target
     with pytest.raises(StoreError, match="bucket 'no-such-bucket' does not exist"):
         publish(_manifest(show), client, replace(target, bucket="no-such-bucket"))
 
@@ -228,9 +229,9 @@ def test_path_trick_keys_are_refused_before_any_upload(
 
 
 def test_large_file_goes_multipart_and_round_trips(
-    tmp_path: Path, s3_target: tuple[Any, Target]
+    tmp_path: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     data = os.urandom(20 * 1024 * 1024 + 123)
     manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
     uploads: list[str] = []
@@ -560,3 +561,58 @@ def test_dry_run_does_not_start_the_embedded_store(show_dir: Path, private_state
     assert re.search(r"^new .*  feed\.xml$", output, re.MULTILINE), output
     assert "local store is not running" in output
     assert not (show_dir / "feed").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Request checksums: botocore's default since 1.36 breaks several S3-compatible stores
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        (None, "when_supported"),
+        ("https://s3.eu-central-1.amazonaws.com", "when_supported"),
+        ("https://0123abcd.r2.cloudflarestorage.com", "when_required"),
+        ("https://s3.eu-central-003.backblazeb2.com", "when_required"),
+        ("http://127.0.0.1:3900", "when_required"),
+        ("https://evil-amazonaws.com.example.org", "when_required"),
+    ],
+)
+def test_checksum_default_follows_the_endpoint(endpoint: str | None, expected: str) -> None:
+    settings = PublishSettings(target="s3://b/p", endpoint_url=endpoint, public_url="https://p")
+    config = make_client(Target.from_settings(settings)).meta.config
+    assert (config.request_checksum_calculation, config.response_checksum_validation) == (
+        expected,
+        expected,
+    )
+
+
+def test_checksums_setting_overrides_the_default(show_dir: Path) -> None:
+    config = show_dir / "mediafeed.toml"
+    table = '\n[publish]\ntarget = "s3://b/p"\nendpoint_url = "http://127.0.0.1:3900"\n'
+    table += 'public_url = "https://p"\nchecksums = "when_supported"\n'
+    config.write_text(config.read_text("utf-8") + table, encoding="utf-8")
+    assert Target.from_settings(load_show(show_dir).publish).checksums == "when_supported"
+    config.write_text(config.read_text("utf-8").replace('"when_supported"', '"always"'))
+    with pytest.raises(ConfigError, match="publish.checksums: must be one of"):
+        load_show(show_dir)
+
+
+@pytest.mark.parametrize("checksums", ["when_supported", "when_required"])
+def test_uploads_send_checksums_only_when_the_setting_says(
+    show: Path, any_target: tuple[Any, Target], any_store: Any, checksums: str
+) -> None:
+    _, target = any_target
+    target = replace(target, checksums=checksums)
+    client = make_client(target, credentials=(any_store.access_key, any_store.secret_key))
+    sent: list[str] = []
+
+    def headers(request: Any, **_: Any) -> None:
+        if request.method == "PUT":
+            sent.extend(name.lower() for name in request.headers if "checksum" in name.lower())
+
+    client.meta.events.register("before-send.s3", headers)
+    publish(_manifest(show), client, target)
+    assert _http("GET", f"{target.base_url()}/media/first.mp3").status == 200
+    assert bool(sent) is (checksums == "when_supported"), sent

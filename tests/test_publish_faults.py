@@ -29,7 +29,7 @@ from mediafeed.store.publish import publish
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record
 from mediafeed.store.target import Target, make_client
 from tests import mediafactory
-from tests.conftest import publish_table
+from tests.conftest import S3Server, publish_table
 from tests.faultproxy import FaultProxy
 from tests.showmaker import build_object
 
@@ -86,11 +86,25 @@ def faulty(
     return _through(seaweed, s3_target[1], proxy, read_timeout=1.5)
 
 
+@pytest.fixture
+def any_proxy(any_store: S3Server) -> Iterator[FaultProxy]:
+    with FaultProxy(any_store.endpoint_url, lifetime=120, stall=10) as running:
+        yield running
+
+
+@pytest.fixture
+def any_faulty(
+    any_store: S3Server, any_target: tuple[Any, Target], any_proxy: FaultProxy
+) -> tuple[Any, Target]:
+    """`faulty` on each S3 implementation the suite runs."""
+    return _through(any_store, any_target[1], any_proxy, read_timeout=1.5)
+
+
 def _through(
-    seaweed: LocalStore, target: Target, proxy: FaultProxy, **options: Any
+    store: LocalStore | S3Server, target: Target, proxy: FaultProxy, **options: Any
 ) -> tuple[Any, Target]:
     through = replace(target, endpoint_url=proxy.endpoint_url)
-    credentials = (seaweed.access_key, seaweed.secret_key)
+    credentials = (store.access_key, store.secret_key)
     return make_client(through, credentials=credentials, **options), through
 
 
@@ -103,12 +117,12 @@ def _assert_published(target: Target, manifest: Manifest) -> None:
 
 @pytest.mark.parametrize("kind", ["reset", "500", "503"])
 def test_failed_requests_are_retried_until_everything_lands(
-    build: Path, faulty: tuple[Any, Target], proxy: FaultProxy, kind: str
+    build: Path, any_faulty: tuple[Any, Target], any_proxy: FaultProxy, kind: str
 ) -> None:
-    client, target = faulty
-    proxy.inject(kind, times=2, method="PUT")
+    client, target = any_faulty
+    any_proxy.inject(kind, times=2, method="PUT")
     publish(_manifest(build), client, target)
-    assert len(proxy.outcomes(kind)) == 2
+    assert len(any_proxy.outcomes(kind)) == 2
     _assert_published(target, _manifest(build))
 
 
@@ -139,32 +153,32 @@ def test_stalled_answer_times_out_and_is_retried(
 
 
 def test_failed_multipart_parts_are_retried(
-    tmp_path: Path, faulty: tuple[Any, Target], proxy: FaultProxy
+    tmp_path: Path, any_faulty: tuple[Any, Target], any_proxy: FaultProxy
 ) -> None:
-    client, target = faulty
+    client, target = any_faulty
     data = os.urandom(17 * 1024 * 1024)
     manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
-    proxy.inject("503", times=2, method="PUT", path="partNumber=2")
-    proxy.inject("reset", times=1, method="PUT", path="partNumber=1")
+    any_proxy.inject("503", times=2, method="PUT", path="partNumber=2")
+    any_proxy.inject("reset", times=1, method="PUT", path="partNumber=1")
     publish(manifest, client, target)
-    assert len(proxy.outcomes("503")) == 2 and len(proxy.outcomes("reset")) == 1
+    assert len(any_proxy.outcomes("503")) == 2 and len(any_proxy.outcomes("reset")) == 1
     assert _get(f"{target.base_url()}/media/large.bin") == data
 
 
 def test_lasting_failure_keeps_the_old_feed_and_a_rerun_sends_only_what_is_missing(
-    build: Path, seaweed: LocalStore, s3_target: tuple[Any, Target], proxy: FaultProxy
+    build: Path, any_store: S3Server, any_target: tuple[Any, Target], any_proxy: FaultProxy
 ) -> None:
-    client, target = _through(seaweed, s3_target[1], proxy, max_attempts=2)
+    client, target = _through(any_store, any_target[1], any_proxy, max_attempts=2)
     publish(_manifest(build), client, target)
     mediafactory.mp3_vbr(build / "media", name="second.mp3")
     build_object(build, "episodes/first/index.html", b"<!doctype html><title>edited</title>")
     build_object(build, "feed.xml", FEED_V2)
     keys = ("media/first.mp3", "media/second.mp3", "episodes/first/index.html", "feed.xml")
-    proxy.inject("503", times=100, method="PUT", path="index.html")
+    any_proxy.inject("503", times=100, method="PUT", path="index.html")
     with pytest.raises(StoreError, match="SlowDown.*run publish again"):
         publish(_manifest(build, *keys), client, target)
     assert _get(f"{target.base_url()}/feed.xml") == FEED_V1
-    proxy.clear()
+    any_proxy.clear()
     again = publish(_manifest(build, *keys), client, target)
     assert set(again.uploaded) == {"episodes/first/index.html", "feed.xml"}
     assert _get(f"{target.base_url()}/feed.xml") == FEED_V2
@@ -198,9 +212,9 @@ def test_a_finished_run_leaves_no_claims_behind(
 
 
 def test_prune_never_deletes_a_pending_name_without_our_hash(
-    build: Path, s3_target: tuple[Any, Target]
+    build: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     client.put_object(Bucket=target.bucket, Key="show/media/foreign.mp3", Body=b"not ours")
     client.put_object(
         Bucket=target.bucket, Key="show/media/ours.mp3", Body=b"ours", Metadata={"sha256": "0" * 64}
@@ -213,9 +227,9 @@ def test_prune_never_deletes_a_pending_name_without_our_hash(
 
 
 def test_unfinished_multipart_upload_of_a_stopped_run_is_aborted(
-    build: Path, s3_target: tuple[Any, Target]
+    build: Path, any_target: tuple[Any, Target]
 ) -> None:
-    client, target = s3_target
+    client, target = any_target
     key = "show/media/first.mp3"
     client.create_multipart_upload(Bucket=target.bucket, Key=key)
     record = Record({}, frozenset({"media/first.mp3"}))

@@ -96,7 +96,8 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
 def new_local_prefix(title: str, guid: str) -> str:
     """A folder on the embedded store no other show has: two shows `init` made with the
     same title get two folders, told apart by their podcast:guid."""
-    return f"{slugify(title, max_length=50) or 'show'}-{guid[:8]}"
+    tail = slugify(guid).replace("-", "")[:8] or uuid.uuid4().hex[:8]
+    return f"{slugify(title, max_length=50) or 'show'}-{tail}"
 
 
 def pin_local_prefix(config: Path, prefix: str) -> bool:

@@ -133,7 +133,8 @@ def publish(
                     for batch in _batches(the_plan.uploads, manifest.feed_key):
                         feed_going = feed_going or batch[-1].key == manifest.feed_key
                         items = [(target.key(o.key), o) for o in batch]
-                        transfer.upload(manager, target.bucket, items, sink)
+                        transfer.upload(manager, target.bucket, items, sink,
+                                        checksum=target.checksums == "when_supported")  # fmt: skip
                         transfer.verify(client, target.bucket, items)
                         record = landed(record, batch)
                         if time.monotonic() - last_save > CHECKPOINT_SECONDS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,9 @@ class Target:
     region: str | None = None
     profile: str | None = None
     public_url: str | None = None
+    # botocore's request_checksum_calculation and response_checksum_validation; with
+    # when_supported our uploads also ask the store to check a SHA-256 of the bytes.
+    checksums: str = "when_supported"
 
     @classmethod
     def from_settings(cls, settings: PublishSettings) -> Target:
@@ -47,6 +51,7 @@ class Target:
             region=settings.region,
             profile=settings.profile,
             public_url=settings.public_url,
+            checksums=settings.checksums or default_checksums(settings.endpoint_url),
         )
 
     @property
@@ -73,6 +78,16 @@ class Target:
         return f"{self.prefix}/{name}" if self.prefix else name
 
 
+def default_checksums(endpoint_url: str | None) -> str:
+    """AWS checks the checksums boto3 sends since 1.36; several S3-compatible stores
+    (Backblaze B2, Garage, older MinIO and R2) refuse them, so any other endpoint gets
+    them only where an operation requires them."""
+    host = urllib.parse.urlsplit(endpoint_url or "").hostname or ""
+    if not endpoint_url or host == "amazonaws.com" or host.endswith(".amazonaws.com"):
+        return "when_supported"
+    return "when_required"
+
+
 def local_target(store: LocalStore, prefix: str = "") -> tuple[Target, tuple[str, str]]:
     """The target and credentials for the embedded store."""
     target = Target(
@@ -95,7 +110,10 @@ def make_client(
     """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
     access, secret = credentials if credentials else (None, None)
     config = transfer.client_config(
-        path_style=bool(target.endpoint_url), read_timeout=read_timeout, max_attempts=max_attempts
+        path_style=bool(target.endpoint_url),
+        read_timeout=read_timeout,
+        max_attempts=max_attempts,
+        checksums=target.checksums,
     )
     with store_errors(target):
         core = botocore.session.Session()

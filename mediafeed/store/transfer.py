@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
@@ -58,9 +58,18 @@ _BUSY = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
 
 
 def client_config(
-    *, path_style: bool, read_timeout: float = READ_TIMEOUT, max_attempts: int = MAX_ATTEMPTS
+    *,
+    path_style: bool,
+    read_timeout: float = READ_TIMEOUT,
+    max_attempts: int = MAX_ATTEMPTS,
+    checksums: str = "when_supported",
 ) -> Config:
+    mode: Literal["when_supported", "when_required"] = (
+        "when_required" if checksums == "when_required" else "when_supported"
+    )
     return Config(
+        request_checksum_calculation=mode,
+        response_checksum_validation=mode,
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=read_timeout,
         retries={"mode": "standard", "max_attempts": max_attempts},
@@ -84,9 +93,16 @@ def transfers(client: S3Client) -> Iterator[TransferManager]:
 
 
 def upload(
-    manager: TransferManager, bucket: str, items: Sequence[tuple[str, OutputObject]], sink: Sink
+    manager: TransferManager,
+    bucket: str,
+    items: Sequence[tuple[str, OutputObject]],
+    sink: Sink,
+    *,
+    checksum: bool = True,
 ) -> None:
-    """Send (store key, object) pairs in parallel; return once every one has landed."""
+    """Send (store key, object) pairs in parallel; return once every one has landed.
+    `checksum`: the store checks the bytes against a SHA-256 as they arrive."""
+    check = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
     futures = [
         manager.upload(
             obj.path,
@@ -97,8 +113,7 @@ def upload(
                 "CacheControl": obj.cache_control,
                 # Our own content hash: a multipart ETag is not the file's MD5.
                 "Metadata": {"sha256": obj.sha256},
-                # The store checks the bytes against this as they arrive.
-                "ChecksumAlgorithm": "SHA256",
+                **check,
             },
             subscribers=[sink, _Landed(sink, obj.key)],
         )
