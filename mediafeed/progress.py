@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -59,11 +60,12 @@ def progress_bar(
     say: Callable[[str], None] | None = None,
 ) -> Iterator[UploadBar]:
     """A bar on standard error, so `--json` output on standard output stays clean; none at
-    all when standard error is a file, a pipe or a CI log, where `say` (if given) tells
-    each object as it lands instead."""
+    all when standard error is a file, a pipe or a CI log. When standard output is not a
+    terminal (cron, a pipe), `say` (if given) hears each object as it lands."""
     console = console or Console(stderr=True)
+    stream = say if enabled and not sys.stdout.isatty() else None
     if not enabled or not console.is_terminal:
-        yield UploadBar(None, say if enabled else None)
+        yield UploadBar(None, stream)
         return
     columns = (
         TextColumn("[progress.description]{task.description}"),
@@ -73,4 +75,4 @@ def progress_bar(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        yield UploadBar(bar)
+        yield UploadBar(bar, stream)
