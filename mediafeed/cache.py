@@ -99,9 +99,10 @@ class Cache:
     """The show's cache, open for one command. Values are plain JSON; keys come from
     `memo_key`. Writes are kept in one transaction and committed by `close`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, create: bool = True) -> None:
+        """`create`: make the cache file if the show has none (a dry run makes none)."""
         self.path = root / FOLDER / CACHE_FILE
-        self.db = _open(self.path)
+        self.db = _open(self.path) if create or self.path.exists() else _connect(":memory:")
         self._files: dict[str, tuple[str, str]] | None = None
         self._used: dict[str, set[str]] = {}
         # Written in one go at the end: an INSERT each would cost a large show's build
@@ -313,10 +314,16 @@ class ShowBusy(MediafeedError):
 
 
 @contextlib.contextmanager
-def show_locked(root: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """One command at a time builds or publishes a show; a second one waits its turn."""
+def show_locked(
+    root: Path, *, wait: float = LOCK_WAIT_SECONDS, create: bool = True
+) -> Iterator[None]:
+    """One command at a time builds or publishes a show; a second one waits its turn.
+    Without `create` (a dry run, which writes nothing) a show with no cache folder yet
+    has no command to wait for."""
     folder = root / FOLDER
     try:
+        if not create and not folder.is_dir():
+            raise FileNotFoundError(folder)
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         yield  # a read-only show: nothing here to keep apart

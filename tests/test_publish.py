@@ -560,7 +560,12 @@ def test_dry_run_does_not_start_the_embedded_store(show_dir: Path, private_state
     assert not private_state_dir.exists()
     assert re.search(r"^new .*  feed\.xml$", output, re.MULTILINE), output
     assert "local store is not running" in output
-    assert not (show_dir / "feed").exists()
+    assert sorted(p.name for p in show_dir.iterdir()) == [
+        "artwork.jpg",
+        "episodes",
+        "media",
+        "mediafeed.toml",
+    ]
 
 
 # ---------------------------------------------------------------------------------------

@@ -132,7 +132,8 @@ def publish_show(
     from mediafeed.store.publish import publish, published_pages, still_published
     from mediafeed.store.target import make_client
 
-    with show_locked(show.root), Cache(show.root) as cache:
+    create = not dry_run
+    with show_locked(show.root, create=create), Cache(show.root, create=create) as cache:
         note = None
         if not dry_run:
             show, note = pinned_local_prefix(show)
