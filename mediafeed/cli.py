@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -220,9 +219,10 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
         click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
         return
     from mediafeed.commands.show import publish_show
+    from mediafeed.progress import publish_interruptible
 
     # A takedown must not wait for unrelated problems that 'mediafeed check' may report.
-    with _interruptible(ctx):
+    with publish_interruptible():
         _, report = publish_show(show, now=now(), prune=True, force=True)
     for key in report.deleted:
         click.echo(f"Deleted {key}")
@@ -289,10 +289,10 @@ def publish(
     to send lists the store and restores anything that went missing.
     """
     from mediafeed.commands.show import publish_show
-    from mediafeed.progress import progress_bar
+    from mediafeed.progress import progress_bar, publish_interruptible
 
     show = _show(ctx)
-    with _interruptible(ctx), progress_bar(enabled=not as_json, say=click.echo) as bar:
+    with publish_interruptible(), progress_bar(enabled=not as_json, say=click.echo) as bar:
         in_feed, report = publish_show(
             show, now=now(), dry_run=dry_run, prune=prune, force=force, verify=verify, progress=bar
         )
@@ -303,21 +303,6 @@ def publish(
         return
     for line in publish_lines(report, in_feed=in_feed, streamed=bar.streamed):
         click.echo(line)
-
-
-@contextlib.contextmanager
-def _interruptible(ctx: click.Context) -> Iterator[None]:
-    """Ctrl-C during a publish: say what listeners get now and how to finish (exit 130)."""
-    try:
-        yield
-    except KeyboardInterrupt as exc:
-        if getattr(exc, "feed_going", False):
-            state = "the new feed was on its way, so listeners get it or the old one, whole"
-        else:
-            state = "the old feed is still live"
-        click.secho(f"Stopped: {state}; run the same command again to finish the job.",
-                    err=True, fg="yellow")  # fmt: skip
-        ctx.exit(130)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -1,4 +1,5 @@
-"""A rich progress bar for uploads that stays silent when output is not a terminal."""
+"""A rich progress bar for uploads that stays silent when output is not a terminal, and
+what a publish says when Ctrl-C stops it."""
 
 from __future__ import annotations
 
@@ -76,3 +77,21 @@ def progress_bar(
     )
     with Progress(*columns, console=console, transient=True) as bar:
         yield UploadBar(bar, stream)
+
+
+@contextmanager
+def publish_interruptible() -> Iterator[None]:
+    """Ctrl-C during a publish: one line on what listeners get now and how to finish, then
+    exit code 130, as a shell reports a command stopped by Ctrl-C."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "feed_going", False):  # see store.publish.Interrupted
+            state = "the new feed was on its way, so listeners get it or the old one, whole"
+        else:
+            state = "the old feed is still live"
+        line = f"Stopped: {state}; run the same command again to finish the job."
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            line, style="yellow", markup=False
+        )
+        raise SystemExit(130) from None
