@@ -55,6 +55,7 @@ from mediafeed.render.pages import (
     render_year_page,
 )
 from mediafeed.render.redirects import render_redirects
+from mediafeed.render.sharing import oembed_document, render_embed_page
 from mediafeed.render.templating import stylesheet
 
 BUILT = "built"  # the cache's record of which files the last build wrote
@@ -104,10 +105,10 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     planned = [
         *_artwork(show, cache),
         *_episode_files(show, public, links, base, cache),
-        *(_plan(keys.episode_page_key(ep.slug), partial(_page, render_gone_page, show, ep.slug,
-                links=links), base, "gone", ep.slug) for ep in gone),
-        *(_plan(keys.episode_page_key(slug), partial(_page, render_gone_page, show, slug,
-                links=links), base, "gone", slug) for slug in vanished),
+        *(_plan(key(slug), partial(_page, render_gone_page, show, slug, links=links,
+                page_key=key(slug)), base, "gone", key(slug))
+          for slug in (*(ep.slug for ep in gone), *vanished)
+          for key in (keys.episode_page_key, keys.embed_page_key)),
         *listings,
     ]  # fmt: skip
     last = cache.get(BUILT, str(out))
@@ -173,6 +174,10 @@ def _episode_files(
         page = partial(_page, render_episode_page, show, ep, links=links)
         planned.append(_plan(keys.episode_page_key(ep.slug), page, base, "page", ep.made_from,
                              transcript or ""))  # fmt: skip
+        embed = partial(_page, render_embed_page, show, ep, links=links)
+        planned.append(_plan(keys.embed_page_key(ep.slug), embed, base, "embed", ep.made_from))
+        oembed = partial(oembed_document, show, ep, links=links)
+        planned.append(_plan(keys.oembed_key(ep.slug), oembed, base, "oembed", ep.made_from))
         if ep.chapters:
             chapters = partial(chapters_json, ep, links=links)
             planned.append(_plan(keys.chapters_key(ep.slug), chapters, base, "chapters",

@@ -26,6 +26,7 @@ from mediafeed.media.artwork import picture_problems
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import read_tags
 from mediafeed.model import Episode, MediaInfo, Show, Status
+from mediafeed.reach import reach_problems
 from mediafeed.render.notes import render_notes
 from mediafeed.rules import (
     APPLE_TYPES,
@@ -84,6 +85,8 @@ def check_show(
     episodes = checker.episodes(root, show.timezone if show else None)
     if show is not None:
         checker.show_rules(show)
+        for rule, path, field, message in reach_problems(show, episodes):
+            checker.add(rule, path, field, message)
     # Episode rules need only the folder: a broken config hides none of them.
     checker.episode_set_rules(episodes, now, show)
     if show is not None and compare_tags:

@@ -227,6 +227,8 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     for key in report.deleted:
         click.echo(f"Deleted {key}")
     click.echo(f"Feed: {report.feed_url}")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command("import", context_settings=CONTEXT)
@@ -299,10 +301,12 @@ def publish(
     from mediafeed.commands.report import publish_lines, publish_summary
 
     if as_json:
-        click.echo(json.dumps(publish_summary(report), indent=2))
+        click.echo(json.dumps({**publish_summary(report), "warnings": report.warnings}, indent=2))
         return
     for line in publish_lines(report, in_feed=in_feed, streamed=bar.streamed):
         click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -349,6 +353,23 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
     if made.note:
         click.echo(f"Note: {made.note}", err=True)
     click.echo(made.block, nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("slug")
+@click.pass_context
+def embed(ctx: click.Context, slug: str) -> None:
+    """The <iframe> snippet that plays episode SLUG on another web page.
+
+    It shows the episode's player page (episodes/SLUG/embed/), 100 % wide and 220 pixels
+    high (520 for video), which asks nothing of any other site and sets no cookie.
+    """
+    from mediafeed.commands.embed import embed_for
+
+    snippet, note = embed_for(_show(ctx), slug, now=now())
+    if note:
+        click.echo(note, err=True)
+    click.echo(snippet)
 
 
 @cli.command(context_settings=CONTEXT)

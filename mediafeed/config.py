@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from mediafeed.errors import ConfigError, unknown_field
 from mediafeed.links import url_problem
 from mediafeed.model import Funding, Location, Origin, Owner, Person, PublishSettings, Show
+from mediafeed.reach import http_url, parse_license, parse_podroll
 
 CONFIG_NAME = "mediafeed.toml"
 
@@ -48,6 +49,8 @@ _KNOWN_KEYS = {
     "persons",
     "txt",
     "subscribe",
+    "license",
+    "podroll",
     "publish",
     "import",
     "timezone",
@@ -55,6 +58,7 @@ _KNOWN_KEYS = {
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
 CHECKSUMS = ("when_supported", "when_required")  # botocore's names
+_PUBLISH_LISTS = {"websub_hubs"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
 
 T = TypeVar("T")
@@ -177,9 +181,12 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
     publish_table = r.get(data, "publish", dict, {}) or {}
-    r.unknown(publish_table, _PUBLISH_KEYS, "publish.")
+    r.unknown(publish_table, _PUBLISH_KEYS | _PUBLISH_LISTS, "publish.")
     publish = PublishSettings(
-        **{key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)}
+        **{key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)},
+        websub_hubs=tuple(
+            _read(r, "publish.websub_hubs", publish_table.get("websub_hubs"), _urls, ())
+        ),
     )
     r.check(
         publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
@@ -228,6 +235,8 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         txt=_list_of(r, data, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
         feed_limit=feed_limit,
         subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
+        license=_read(r, "license", data.get("license"), parse_license, None),
+        podroll=_read(r, "podroll", data.get("podroll"), parse_podroll, ()),
         publish=publish,
         origin=_origin(r, data),
         timezone=timezone,
@@ -262,6 +271,23 @@ def _origin(r: _Reader, data: dict[str, Any]) -> Origin | None:
     feed = r.get(table, "feed", str, "", where="import.", required=True) or ""
     title = r.get(table, "title", str, "", where="import.") or ""
     return Origin(feed=feed, title=title, guid=r.get(table, "guid", str, where="import."))
+
+
+def _read(r: _Reader, key: str, value: Any, parse: Callable[[Any], T], empty: T) -> T:
+    """A field a reader of `mediafeed.reach` reads; absent or wrong: `empty`."""
+    if value is None:
+        return empty
+    try:
+        return parse(value)
+    except ValueError as exc:
+        r.problems.append(f"{key}{'' if str(exc).startswith('[') else ': '}{exc}")
+        return empty
+
+
+def _urls(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError("a list of URLs")
+    return [http_url(url, f"[{index}]") for index, url in enumerate(value)]
 
 
 def _location(r: _Reader, data: dict[str, Any]) -> Location | None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from mediafeed.frontmatter import (
 )
 from mediafeed.model import Episode, Location, MediaInfo
 from mediafeed.output import write_atomic
+from mediafeed.reach import episode_reach_fields, reach_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -28,8 +30,9 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 FIELD_ORDER = (
     "title", "guid", "published", "draft", "summary", "season", "season_name", "episode",
     "episode_display", "episode_type", "explicit", "block", "unpublished", "image", "persons",
-    "chapters", "transcript", "keywords", "location", "old_page", "image_url", "chapters_url",
-    "transcript_url", "enclosure_url", "audio", "duration", "length", "mime_type", "sha256",
+    "chapters", "transcript", "keywords", "location", "license", "social_interact", "soundbites",
+    "old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url", "audio",
+    "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
 # Links to the old host an imported episode keeps until its files move.
 URL_FIELDS = ("old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url")
@@ -209,6 +212,7 @@ def parse_episode(
         "chapters": attempt(chapters, path, get("chapters", list, []), default=()),
         "transcript": attempt(optional_path, path, "transcript", get("transcript", str)),
         "location": attempt(lambda: parse_location(data.get("location"), path=path)),
+        **episode_reach_fields(data, media.duration, partial(parse_timestamp, path), fail),
     }
     if problems:
         raise (
@@ -300,6 +304,7 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "keywords": list(ep.keywords),
         "location": location_field(ep.location),
         **{key: getattr(ep, key) for key in URL_FIELDS},
+        **reach_front_matter(ep),
         "audio": ep.audio or None,
         "duration": round(ep.media.duration, 3) or None,
         "length": ep.media.length,

@@ -10,6 +10,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from mediafeed.model import Episode
 
@@ -53,6 +54,15 @@ def year_page_key(year: int) -> str:
     return f"years/{year}/index.html"
 
 
+def embed_page_key(slug: str) -> str:
+    """The episode's player alone, for an <iframe> on other sites."""
+    return f"episodes/{slug}/embed/index.html"
+
+
+def oembed_key(slug: str) -> str:
+    return f"episodes/{slug}/oembed.json"
+
+
 def chapters_key(slug: str) -> str:
     return f"episodes/{slug}/chapters.json"
 
@@ -64,6 +74,22 @@ def transcript_key(episode: Episode) -> str:
 
 def image_key(name: str) -> str:
     return f"images/{PurePosixPath(name).name}"
+
+
+def relative_link(from_key: str, to_key: str) -> str:
+    """A link that works the same from disk, `mediafeed serve` and the store.
+
+    Keys are already normal relative paths, so this is posixpath.relpath on the strings
+    alone: relpath asks the file system for the working folder twice per call, and pages
+    make six links each, 60,000 on a large show."""
+    start = from_key.split("/")[:-1]
+    target = to_key.split("/")
+    common = 0
+    for here, there in zip(start, target, strict=False):
+        if here != there:
+            break
+        common += 1
+    return quote("/".join([".."] * (len(start) - common) + target[common:]) or ".", safe="/")
 
 
 @dataclass(frozen=True)

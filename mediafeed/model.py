@@ -71,6 +71,44 @@ class Funding:
 
 
 @dataclass(frozen=True)
+class License:
+    """podcast:license: an SPDX identifier (the namespace's list), or a name with the URL of
+    its legal text."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """A feed the show recommends (podcast:podroll), by the GUID the namespace requires."""
+
+    feed_guid: str | None  # None: the namespace's UUIDv5 of feed_url
+    feed_url: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class SocialInteract:
+    """Where an episode is discussed (podcast:socialInteract), e.g. a Mastodon post."""
+
+    uri: str
+    protocol: str = "activitypub"
+    account_id: str | None = None
+    account_url: str | None = None
+    priority: int | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A short extract apps may play as a preview (podcast:soundbite)."""
+
+    start: float
+    duration: float
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Owner:
     name: str
     email: str
@@ -96,6 +134,7 @@ class PublishSettings:
     profile: str | None = None
     public_url: str | None = None
     checksums: str | None = None  # when_supported or when_required; None: by the endpoint
+    websub_hubs: tuple[str, ...] = ()  # WebSub hubs told of each changed feed
 
     @property
     def bucket(self) -> str | None:
@@ -140,6 +179,8 @@ class Show:
     txt: tuple[tuple[str, str], ...] = ()
     feed_limit: int | None = None
     subscribe: tuple[tuple[str, str], ...] = ()
+    license: License | None = None
+    podroll: tuple[RemoteItem, ...] = ()
     publish: PublishSettings = field(default_factory=PublishSettings)
     origin: Origin | None = None  # the [import] table
     timezone: str | None = None  # IANA name; dates written without a zone are in it
@@ -202,6 +243,9 @@ class Episode:
     block: bool = False
     unpublished: bool = False
     location: Location | None = None
+    license: License | None = None
+    social_interact: tuple[SocialInteract, ...] = ()
+    soundbites: tuple[Soundbite, ...] = ()
     # Media still on another host (an imported show before its media moved): the feed
     # links this URL instead of an uploaded copy.
     enclosure_url: str | None = None
@@ -275,6 +319,9 @@ def episode_record(ep: Episode) -> dict[str, Any]:
         "chapters": [vars(chapter) for chapter in ep.chapters],
         "keywords": list(ep.keywords),
         "location": vars(ep.location) if ep.location else None,
+        "license": vars(ep.license) if ep.license else None,
+        "social_interact": [vars(item) for item in ep.social_interact],
+        "soundbites": [vars(bite) for bite in ep.soundbites],
     }
 
 
@@ -290,6 +337,12 @@ def episode_from_record(record: dict[str, Any]) -> Episode:
     fields["keywords"] = tuple(record["keywords"])
     location = record["location"]
     fields["location"] = _filled(Location, location) if location else None
+    found = record["license"]
+    fields["license"] = _filled(License, found) if found else None
+    fields["social_interact"] = tuple(
+        _filled(SocialInteract, item) for item in record["social_interact"]
+    )
+    fields["soundbites"] = tuple(_filled(Soundbite, bite) for bite in record["soundbites"])
     return _filled(Episode, fields)
 
 
@@ -303,5 +356,5 @@ def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
 
 _FIELDS: dict[type, set[str]] = {
     cls: {f.name for f in dataclasses.fields(cls)}
-    for cls in (Episode, MediaInfo, Person, Chapter, Location)
+    for cls in (Episode, MediaInfo, Person, Chapter, Location, License, SocialInteract, Soundbite)
 }

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 from mediafeed.errors import MediafeedError
 from mediafeed.model import Episode, Show
+from mediafeed.reach import is_uuid as is_uuid  # check reads it from here
 from mediafeed.render.notes import plain_text
 
 ERROR = "error"
@@ -55,6 +55,9 @@ RULES: dict[str, tuple[str, str]] = {
     "tag-length": (ERROR, "shorten it to 255 characters; Apple limits tag values to that"),
     "episode-title": (WARNING, "leave the number and the show's name out of the title"),
     "stale-tags": (WARNING, "run 'mediafeed tag SLUG' to write the episode's tags again"),
+    "license": (ERROR, "use an SPDX identifier such as CC-BY-4.0, or add the license's url"),
+    "podroll-guid": (WARNING, "add the feed's own podcast:guid as feed_guid"),
+    "soundbite-length": (WARNING, "choose an extract of 15 to 120 seconds"),
 }
 
 # What `mediafeed init` writes for the producer to replace, by field; check recognizes them.
@@ -170,14 +173,6 @@ def person_links(where: str, persons: Iterable[object]) -> Iterator[tuple[str, s
     for index, person in enumerate(persons):
         yield f"{where}[{index}].href", getattr(person, "href", None)
         yield f"{where}[{index}].img", getattr(person, "img", None)
-
-
-def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return bool(re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", value))
 
 
 def is_loopback(url: str) -> bool:

@@ -31,10 +31,11 @@ OWNERS = {
     "sqlite3": {"cache"},
     "filelock": {"cache", "store"},
     "psutil": {"store"},
+    "license_expression": {"licenses"},
 }
 # What the pure stages may lean on besides their own folder: model in, bytes or facts out.
 PURE = {"render", "media"}
-PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "__version__"}
+PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "licenses", "__version__"}
 # Only the orchestrators (and the catalog they read episodes through) ask the cache; the
 # stages get plain values from them.
 CACHE_USERS = {"build", "check", "commands", "catalog"}

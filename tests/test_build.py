@@ -57,6 +57,8 @@ def test_editing_one_episode_rerenders_its_page_the_show_page_and_the_feed(
         "feed.xml",
         "index.html",
         f"episodes/{slugs[2]}/index.html",
+        f"episodes/{slugs[2]}/embed/index.html",
+        f"episodes/{slugs[2]}/oembed.json",
     }
     assert "Nieuwe titel" in (show / "feed" / "episodes" / slugs[2] / "index.html").read_text()
 
@@ -178,6 +180,8 @@ def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_t
         "index.html",
         "years/2021/index.html",
         "episodes/aflevering-00061/index.html",
+        "episodes/aflevering-00061/embed/index.html",
+        "episodes/aflevering-00061/oembed.json",
     }
 
 

@@ -74,9 +74,12 @@ def edited_package(tmp_path: Path, module: str, old: str, new: str) -> Path:
 
 
 def pages(show: Path) -> dict[str, str]:
+    """The full pages (the embeddable players are one short landmark, with no skip link)."""
     out = show / "feed"
     return {
-        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*.html")
+        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+        for p in out.rglob("*.html")
+        if p.parent.name != "embed"
     }
 
 

@@ -201,6 +201,12 @@ def publish_show(
         notes = [*([note] if note else []), *_vanished(result, published, report.uploaded)]
         if notes:
             report = replace(report, notes=(*report.notes, *notes))
+        if not dry_run and result.manifest.feed_key in report.uploaded and show.publish.websub_hubs:
+            from mediafeed.store.websub import ping_hubs
+
+            # feed.xml went last and was verified: a hub that fetches it now gets this one.
+            report = replace(report, warnings=tuple(ping_hubs(show.publish.websub_hubs,
+                                                              result.feed_url)))  # fmt: skip
         return len(result.public), report
 
 

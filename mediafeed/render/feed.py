@@ -15,8 +15,9 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from mediafeed import __version__
+from mediafeed.licenses import spdx_id
 from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
-from mediafeed.model import Episode, Location, Person, Show
+from mediafeed.model import Episode, License, Location, Person, Show
 from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.render.notes import plain_text, render_notes, xml_safe
 from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension
@@ -38,8 +39,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class PagingExtension(BaseExtension):  # type: ignore[misc]
-    """atom:link rel=next/prev-archive/current for RFC 5005 paged and archived feeds;
-    feedgen writes only the self link into RSS."""
+    """atom:link rel=next/prev-archive/current for RFC 5005 paged and archived feeds, and
+    rel=hub for WebSub; feedgen writes only the self link into RSS."""
 
     def __init__(self) -> None:
         self._links: list[tuple[str, str]] = []
@@ -107,9 +108,10 @@ def _generator(
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
     _channel(fg, show, episodes, links, self_url)
-    if paging:
+    atom_links = [*paging, *(("hub", hub) for hub in show.publish.websub_hubs)]
+    if atom_links:
         fg.register_extension("paging", PagingExtension, atom=False)
-        for rel, href in paging:
+        for rel, href in atom_links:
             fg.paging.add(rel, href)
     return fg
 
@@ -216,6 +218,12 @@ def _channel(
     )
     for purpose, value in show.txt:
         p20.podcast_txt(text(value), purpose=text(purpose) or None)
+    _license(p20, show.license)
+    if show.podroll:
+        p20.podcast_podroll(
+            [(item.feed_guid or podcast_guid(item.feed_url or ""), item.feed_url)
+             for item in show.podroll]
+        )  # fmt: skip
     if show.update_frequency and text(show.update_frequency):
         p20.podcast_update_frequency(
             text(show.update_frequency),
@@ -299,6 +307,25 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         for person in (*(p for p in show.persons if p.name not in named), *ep.persons):
             _person(p20, person)
     _location(p20, ep.location)
+    _license(p20, ep.license)
+    for social in ep.social_interact:
+        p20.podcast_social_interact(
+            text(social.uri),
+            protocol=social.protocol,
+            account_id=text(social.account_id) or None,
+            account_url=social.account_url,
+            priority=social.priority,
+        )
+    for bite in ep.soundbites:
+        p20.podcast_soundbite(bite.start, bite.duration, text(bite.title) or None)
+
+
+def _license(p20: Any, license: License | None) -> None:
+    """An SPDX identifier in lower case, as the namespace asks; a custom name as written."""
+    if license is not None:
+        p20.podcast_license(
+            (spdx_id(license.name) or "").lower() or _text(license.name), url=license.url
+        )
 
 
 def _location(p20: Any, location: Location | None) -> None:

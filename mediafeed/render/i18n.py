@@ -89,6 +89,10 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "role_guest": "guest",
             "role_producer": "producer",
             "role_editor": "editor",
+            "full_page": "The episode's page",
+            "license": "License",
+            "discuss": "Join the conversation",
+            "soundbites": "Highlights",
         },
         "nl": {
             "skip_to_content": "Direct naar de inhoud",
@@ -126,6 +130,10 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "role_guest": "gast",
             "role_producer": "productie",
             "role_editor": "redactie",
+            "full_page": "Naar de pagina van de aflevering",
+            "license": "Licentie",
+            "discuss": "Praat mee",
+            "soundbites": "Fragmenten",
         },
     }
 )

@@ -6,10 +6,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from mediafeed.licenses import license_url, spdx_id
 from mediafeed.links import (
     SHOW_PAGE_KEY,
     STYLESHEET_KEY,
@@ -18,12 +19,15 @@ from mediafeed.links import (
     episode_page_key,
     image_key,
     media_key,
+    oembed_key,
     transcript_key,
     year_page_key,
 )
-from mediafeed.model import Episode, Show
+from mediafeed.links import relative_link as _relative
+from mediafeed.model import Episode, License, Show
 from mediafeed.render.i18n import Locale
 from mediafeed.render.notes import page_notes, plain_text
+from mediafeed.render.sharing import episode_json_ld, series_json_ld
 from mediafeed.render.templating import find_template, render_template, stylesheet
 from mediafeed.render.transcripts import read_transcript
 
@@ -113,22 +117,6 @@ def media_kind(mime_type: str) -> str:
     return _MEDIA_KINDS.get(mime_type.lower(), mime_type.split("/")[-1].upper())
 
 
-def _relative(from_key: str, to_key: str) -> str:
-    """A link that works the same from disk, `mediafeed serve` and the store.
-
-    Keys are already normal relative paths, so this is posixpath.relpath on the strings
-    alone: relpath asks the file system for the working folder twice per call, and pages
-    make six links each, 60,000 on a large show."""
-    start = from_key.split("/")[:-1]
-    target = to_key.split("/")
-    common = 0
-    for here, there in zip(start, target, strict=False):
-        if here != there:
-            break
-        common += 1
-    return quote("/".join([".."] * (len(start) - common) + target[common:]) or ".", safe="/")
-
-
 def _episode_label(loc: Locale, episode: Episode) -> str:
     parts = []
     if episode.episode_type in {"trailer", "bonus"}:
@@ -168,6 +156,8 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
         "show_url": links.show_page,
         "website": safe_url(show.link),
         "subscribe": [(label, url) for label, url in show.subscribe if safe_url(url)],
+        "license": _license(show.license),
+        "json_ld": None,
     }
 
 
@@ -246,6 +236,7 @@ def render_show_page(
         description=" ".join(show.description.split()),
         rows=_rows(show, episodes, SHOW_PAGE_KEY, 3, rows),
         years=year_links(years, SHOW_PAGE_KEY),
+        json_ld=series_json_ld(show, links=links),
     )
     return render_template(show, "show.html", context)
 
@@ -292,10 +283,11 @@ def render_episode_page(
         {"name": p.name, "role": loc.role(p.role), "href": safe_url(p.href)}
         for p in episode.persons
     ]
+    description = summary_text(episode, max_chars=300)
     context.update(
         episode=episode,
         canonical=links.episode_page(episode.slug),
-        description=summary_text(episode, max_chars=300),
+        description=description,
         label=_episode_label(loc, episode),
         poster=_relative(page_key, artwork_variant_key(600)),  # a video is up to 736 px wide
         media=media,
@@ -309,7 +301,13 @@ def render_episode_page(
             _relative(page_key, transcript_key(episode)) if episode.transcript else None
         ),
         transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
-    )
+        soundbites=episode.soundbites,
+        oembed=links.url(oembed_key(episode.slug)),
+        json_ld=episode_json_ld(show, episode, links=links, description=description),
+        license=_license(episode.license or show.license),
+        discuss=next((safe_url(item.uri) for item in sorted(episode.social_interact,
+                      key=lambda item: item.priority or 0) if item.protocol != "disabled"), None),
+    )  # fmt: skip
     if episode.image:  # an episode's own image is not sized by the build: shown as it is
         own = _relative(page_key, image_key(episode.image))
         context.update(artwork=own, artwork_srcset=None, poster=own,
@@ -317,12 +315,28 @@ def render_episode_page(
     return render_template(show, "episode.html", context)
 
 
+def _license(chosen: License | None) -> dict[str, str | None] | None:
+    """The license line of a page: its name, linked to its text where known."""
+    if chosen is None:
+        return None
+    return {
+        "name": spdx_id(chosen.name) or chosen.name,
+        "url": license_url(chosen.name, chosen.url),
+    }
+
+
 def render_gone_page(
-    show: Show, slug: str, *, links: Links, stylesheet_key: str = STYLESHEET_KEY
+    show: Show,
+    slug: str,
+    *,
+    links: Links,
+    stylesheet_key: str = STYLESHEET_KEY,
+    page_key: str | None = None,
 ) -> str:
-    """What an unpublished episode's permanent URL shows, so old newsletter links still land
-    somewhere useful: a short notice in the show's language and a link to the show."""
-    context = _common(show, links, episode_page_key(slug), stylesheet_key)
+    """What an unpublished episode's permanent URL (`page_key`: its page, or its embedded
+    player) shows, so old links still land somewhere useful: a short notice in the show's
+    language and a link to the show."""
+    context = _common(show, links, page_key or episode_page_key(slug), stylesheet_key)
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),

@@ -15,11 +15,17 @@ from feedgen.util import xml_elem
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 
-_Tag = tuple[str, dict[str, str], str | None]
+# name, attributes, text, and the children of a container such as podcast:podroll
+_Tag = tuple[str, dict[str, str], str | None, tuple["_Tag", ...]]
 
 
 def _attrs(**values: Any) -> dict[str, str]:
     return {key.rstrip("_"): str(v) for key, v in values.items() if v is not None}
+
+
+def _seconds(value: float) -> str:
+    """Seconds as the namespace writes them: a decimal number, never an exponent."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 class _Tags:
@@ -28,19 +34,26 @@ class _Tags:
     def __init__(self) -> None:
         self._tags: list[_Tag] = []
 
-    def _add(self, name: str, attrs: dict[str, str], text: str | None = None) -> None:
-        self._tags.append((name, attrs, text))
+    def _add(
+        self,
+        name: str,
+        attrs: dict[str, str],
+        text: str | None = None,
+        children: tuple[_Tag, ...] = (),
+    ) -> None:
+        self._tags.append((name, attrs, text, children))
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
 
-    def _write(self, parent: Any) -> None:
-        for name, attrs, text in self._tags:
+    def _write(self, parent: Any, tags: tuple[_Tag, ...] | None = None) -> None:
+        for name, attrs, text, children in self._tags if tags is None else tags:
             element = xml_elem(f"{{{PODCAST_NS}}}{name}", parent)
             for key, value in attrs.items():
                 element.attrib[key] = value
             if text is not None:
                 element.text = text
+            self._write(element, children)
 
     def podcast_person(
         self,
@@ -71,6 +84,9 @@ class _Tags:
     def podcast_txt(self, text: str, *, purpose: str | None = None) -> None:
         self._add("txt", _attrs(purpose=purpose or None), text)
 
+    def podcast_license(self, name: str, *, url: str | None = None) -> None:
+        self._add("license", _attrs(url=url), name)
+
 
 class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
     def podcast_guid(self, guid: str) -> None:
@@ -81,6 +97,13 @@ class Podcast20Extension(_Tags, BaseExtension):  # type: ignore[misc]
 
     def podcast_funding(self, url: str, text: str) -> None:
         self._add("funding", _attrs(url=url), text)
+
+    def podcast_podroll(self, feeds: list[tuple[str, str | None]]) -> None:
+        """Recommended shows as (feedGuid, feedUrl) pairs: podcast:remoteItem elements."""
+        items = tuple(
+            ("remoteItem", _attrs(feedGuid=guid, feedUrl=url), None, ()) for guid, url in feeds
+        )
+        self._add("podroll", {}, None, items)
 
     def podcast_medium(self, medium: str) -> None:
         self._add("medium", {}, medium)
@@ -125,6 +148,23 @@ class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
 
     def podcast_chapters(self, url: str, *, type_: str = "application/json+chapters") -> None:
         self._add("chapters", _attrs(url=url, type_=type_))
+
+    def podcast_social_interact(
+        self,
+        uri: str,
+        *,
+        protocol: str,
+        account_id: str | None = None,
+        account_url: str | None = None,
+        priority: int | None = None,
+    ) -> None:
+        attrs = _attrs(uri=uri or None, protocol=protocol, accountId=account_id,
+                       accountUrl=account_url, priority=priority)  # fmt: skip
+        self._add("socialInteract", attrs)
+
+    def podcast_soundbite(self, start: float, duration: float, title: str | None = None) -> None:
+        attrs = _attrs(startTime=_seconds(start), duration=_seconds(duration))
+        self._add("soundbite", attrs, title)
 
     def podcast_season(self, number: int, *, name: str | None = None) -> None:
         self._add("season", _attrs(name=name), str(number))
