@@ -195,6 +195,21 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         ONTMOETING,
         "audio",
     ),
+    "license": (
+        config(r"^license = .*$", 'license = "Vrij te gebruiken"'),
+        "mediafeed.toml",
+        "license",
+    ),
+    "podroll-guid": (
+        config(r"^license = ", 'podroll = ["https://podcast.example.nl/feed.xml"]\nlicense = '),
+        "mediafeed.toml",
+        "podroll[0]",
+    ),
+    "soundbite-length": (
+        episode(ONTMOETING, r"^audio:", "soundbites:\n- start: 1\n  duration: 5\naudio:"),
+        ONTMOETING,
+        "soundbites[0]",
+    ),
 }
 
 

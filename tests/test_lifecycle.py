@@ -351,7 +351,9 @@ def test_ten_thousand_episodes_build(show_dir: Path, tmp_path: Path) -> None:
     result = build_at(show_dir, dt.datetime(2300, 1, 1, tzinfo=dt.UTC))
     assert len(result.public) == 10_000 and len(feed_items(show_dir)) == 300
     assert len(feed_items(show_dir, "feed-archive-33.xml")) == 9_700 - 32 * 300
-    assert sum(key.startswith("episodes/") for key in keys(result)) == 10_000
+    pages = [key for key in keys(result) if key.startswith("episodes/")]
+    assert sum(key.endswith("/embed/index.html") for key in pages) == 10_000
+    assert sum(key.count("/") == 2 and key.endswith("/index.html") for key in pages) == 10_000
 
 
 @pytest.mark.slow
