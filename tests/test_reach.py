@@ -296,3 +296,28 @@ def test_the_episode_file_keeps_the_new_fields_when_rewritten(show_dir: Path) ->
         episode.social_interact,
         episode.soundbites,
     )
+
+
+def test_an_import_keeps_every_new_tag(show_dir: Path, tmp_path: Path) -> None:
+    path = reach_show(show_dir)
+    feed = tmp_path / "old-feed.xml"
+    feed.write_bytes(feed_of(show_dir)[1])
+    root = tmp_path / "moved"
+    result = subprocess.run(
+        [sys.executable, "-m", "mediafeed", "import", str(feed), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    original, moved = load_show(show_dir), load_show(root)
+    assert moved.license is not None and moved.license.name == "cc-by-4.0"
+    assert [item.feed_guid for item in moved.podroll] == [FRIEND_GUID, podcast_guid(OTHER_FEED)]
+    assert moved.podroll[1].feed_url == OTHER_FEED
+    [before] = load_episodes(path.parent)
+    [after] = load_episodes(root / "episodes")
+    assert after.license == before.license
+    assert after.social_interact == before.social_interact
+    assert after.soundbites == before.soundbites
+    assert feed_of(root)[1].count(b"podcast:soundbite ") == 2
+    assert original.podroll[0] == moved.podroll[0]

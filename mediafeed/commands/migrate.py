@@ -280,7 +280,9 @@ def config_text(show: dict[str, Any], origin: Origin) -> str:
         lines.append(f"medium = {_q(show['medium'])}")
     if show.get("keywords"):
         lines.append(f"keywords = {_q(show['keywords'])}")
-    for key in ("funding", "persons"):
+    if show.get("license"):
+        lines.append(f"license = {_inline(show['license'])}")
+    for key in ("funding", "persons", "podroll"):
         if show.get(key):
             lines.append(f"{key} = [{', '.join(_inline(table) for table in show[key])}]")
     lines += ["", "[owner]", f"name = {_q(show['owner']['name'])}"]

@@ -7,6 +7,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from mediafeed.migrate import feedxml as x
+from mediafeed.migrate import reachtags
 
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 
@@ -77,6 +78,7 @@ def show_settings(
         "funding": _funding(channel, base),
         "persons": x.persons(channel),
         "owner": {"name": owner["name"] or author, "email": owner["email"]},
+        **reachtags.show_fields(channel, report),
     }
 
 

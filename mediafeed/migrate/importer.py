@@ -30,6 +30,7 @@ from slugify import slugify
 from mediafeed.episodes import SLUG
 from mediafeed.errors import FeedError
 from mediafeed.migrate import feedxml as x
+from mediafeed.migrate import reachtags
 from mediafeed.migrate.channel import show_settings
 from mediafeed.render.notes import ALLOWED_TAGS
 
@@ -207,6 +208,7 @@ def _episode(
         "duration": float(duration) or None,
         "length": int(length) if length.isdigit() else 0,
         "mime_type": mime,
+        **reachtags.episode_fields(item, label, float(duration), report),
     }
     return ImportedEpisode("", fields, notes, label)
 
