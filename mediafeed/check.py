@@ -26,7 +26,7 @@ from mediafeed.media.artwork import picture_problems
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import read_tags
 from mediafeed.model import Episode, MediaInfo, Show, Status
-from mediafeed.reach import reach_problems
+from mediafeed.reach import is_uuid, reach_problems
 from mediafeed.render.notes import render_notes
 from mediafeed.rules import (
     APPLE_TYPES,
@@ -38,7 +38,6 @@ from mediafeed.rules import (
     description_bytes,
     duplicates,
     is_loopback,
-    is_uuid,
     numbering,
     person_links,
     placeholders,
@@ -73,9 +72,8 @@ def check_show(
     """
     if cache is None:
         with Cache(root) as own:
-            return check_show(
-                root, now=now, verify=verify, cache=own, links=links, compare_tags=compare_tags
-            )
+            return check_show(root, now=now, verify=verify, cache=own, links=links,
+                              compare_tags=compare_tags)  # fmt: skip
     checker = _Checker(root, verify=verify, cache=cache)
     try:
         show = load_show(root)
@@ -85,8 +83,6 @@ def check_show(
     episodes = checker.episodes(root, show.timezone if show else None)
     if show is not None:
         checker.show_rules(show)
-        for rule, path, field, message in reach_problems(show, episodes):
-            checker.add(rule, path, field, message)
     # Episode rules need only the folder: a broken config hides none of them.
     checker.episode_set_rules(episodes, now, show)
     if show is not None and compare_tags:
@@ -188,9 +184,9 @@ class _Checker:
         known = self.cache.get_many("check", [key for key in keys.values() if key])
         for ep in episodes:
             self.remembered_episode_rules(ep, keys[ep.slug], known)
-        title = show.title if show else None
+        title, reach = (show.title, reach_problems(show, episodes)) if show else (None, ())
         for rule, path, field, message in (
-            *duplicates(episodes), *numbering(episodes), *titles(episodes, title)
+            *duplicates(episodes), *numbering(episodes), *titles(episodes, title), *reach
         ):  # fmt: skip
             self.add(rule, path, field, message)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):

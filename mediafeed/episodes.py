@@ -15,6 +15,7 @@ from mediafeed.frontmatter import (
     chapters,
     optional_path,
     parse_location,
+    parse_timestamp,
     person,
     published_at,
     relative_path,

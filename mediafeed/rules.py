@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from mediafeed.errors import MediafeedError
 from mediafeed.model import Episode, Show
-from mediafeed.reach import is_uuid as is_uuid  # check reads it from here
 from mediafeed.render.notes import plain_text
 
 ERROR = "error"

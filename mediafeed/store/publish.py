@@ -65,10 +65,10 @@ class PublishReport:
     feed_url: str
     dry_run: bool = False
     notes: tuple[str, ...] = ()  # what else the producer should know, a line each
-    warnings: tuple[str, ...] = ()  # what went wrong after the feed landed (a hub's ping)
     # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
     # making for every publish.
     make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()  # what went wrong after the feed landed (a hub's ping)
 
     @functools.cached_property
     def steps(self) -> tuple[Step, ...]:

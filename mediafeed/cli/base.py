@@ -1,0 +1,41 @@
+"""What every command shares: the clock, dates from the command line, the show it works on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def now() -> dt.datetime:
+    """The clock every command uses; MEDIAFEED_NOW fixes it (release checks, tests)."""
+    fixed = os.environ.get("MEDIAFEED_NOW")
+    if fixed:
+        try:
+            moment = dt.datetime.fromisoformat(fixed)
+        except ValueError:
+            raise click.UsageError(f"MEDIAFEED_NOW={fixed!r} is not an ISO 8601 time") from None
+        return moment if moment.tzinfo else moment.astimezone()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def parse_when(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 date, e.g. 2021-11-02T09:00:00+01:00"
+        ) from None
+    return moment  # one without a zone is in the show's timezone (see `add_episode`)
+
+
+def current_show(ctx: click.Context) -> Any:
+    from mediafeed.commands.show import open_show
+
+    return open_show(ctx.obj["show_dir"])

@@ -1,0 +1,197 @@
+"""The commands that make and change the show: init, add, list, tag, unpublish, import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mediafeed.cli.base import CONTEXT, current_show, now, parse_when
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--title", default="My podcast", show_default=True, help="The show's title.")
+@click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
+@click.option("--timezone", help="Zone of dates without one (default: Europe/Amsterdam for nl).")
+def init(directory: Path, title: str, language: str, timezone: str | None) -> None:
+    """Create a new show in DIRECTORY: mediafeed.toml, episodes/, media/ and artwork."""
+    from mediafeed.commands.init import init_show
+
+    config = init_show(directory, title=title, language=language, timezone=timezone)
+    click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", help="Episode title (default: the file name).")
+@click.option("--slug", help="Permanent URL name (default: made from the title).")
+@click.option(
+    "--date",
+    "published",
+    help="Publication time, ISO 8601 (default: now; a future one schedules), zone: the show's.",
+)
+@click.option(
+    "--notes",
+    "notes_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Markdown show notes from a file, or - for standard input.",
+)
+@click.option("--summary", help="A one or two sentence summary.")
+@click.option("--season", type=click.IntRange(min=1), help="Season number.")
+@click.option("--episode", type=click.IntRange(min=1), help="Episode number.")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
+              default="full", show_default=True, help="Apple episode type.")  # fmt: skip
+@click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
+@click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
+@click.pass_context
+def add(
+    ctx: click.Context, /, media: Path, published: str | None, notes_file: Any, **fields: Any
+) -> None:
+    """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
+
+    The source file is never changed; the show gets a tagged copy in media/.
+    """
+    from mediafeed.commands.add import NewEpisode, add_episode
+    from mediafeed.commands.report import clock, status_word
+    from mediafeed.commands.show import public_links
+
+    show = current_show(ctx)
+    notes = notes_file.read() if notes_file else ""
+    request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
+    episode = add_episode(show, request, now=now(), links=public_links(show))
+    click.echo(
+        f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
+        f"{status_word(episode, now(), frozenset())}) -> {episode.source.relative_to(show.root)}"
+    )
+
+
+@click.command("list", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """Episodes, newest first, with status, date, duration, size, slug and title.
+
+    \b
+    Status:
+      draft        'draft: true' in its file: private, never uploaded
+      scheduled    dated in the future: the first publish after that time releases it
+      ready        due, but not in the feed yet: run 'mediafeed publish'
+      published    in the feed, as the last publish from this folder left it
+      unpublished  taken down: out of the feed, its page a "no longer available" notice
+
+    --json adds "in_feed" (put in the feed by the last publish) and "file_status".
+    """
+    from mediafeed.commands.report import listing, listing_lines
+
+    rows = listing(current_show(ctx), now())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No episodes yet. Add one with: mediafeed add FILE --title ...")
+        return
+    for line in listing_lines(rows):
+        click.echo(line)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1)
+@click.pass_context
+def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
+    """Re-apply tags from the episode files to their media (all episodes by default)."""
+    from mediafeed.commands.add import retag_episode
+    from mediafeed.commands.show import public_links
+    from mediafeed.episodes import load_episodes
+
+    show = current_show(ctx)
+    targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir, show.timezone)]
+    for slug in targets:
+        episode = retag_episode(show, slug, links=public_links(show))
+        click.echo(f"Tagged {episode.audio}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("slug")
+@click.option("--prune", is_flag=True, help="Publish now; delete its media from the store.")
+@click.pass_context
+def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
+    """Take episode SLUG down: out of the feed, its page becomes a short "no longer
+    available" notice so links in sent newsletters still work.
+
+    The episode file keeps its GUID, slug and media; delete the 'unpublished: true' line to
+    bring it back. Takes effect on the next publish (or now, with --prune).
+    """
+    from mediafeed.commands.unpublish import unpublish_episode
+
+    show = current_show(ctx)
+    episode, changed = unpublish_episode(show, slug)
+    done = f"Unpublished {episode.slug}: {episode.title}"
+    click.echo(done if changed else f"{episode.slug} was unpublished already; nothing changed.")
+    if not prune:
+        click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
+        return
+    from mediafeed.commands.show import publish_show
+    from mediafeed.progress import publish_interruptible
+
+    # A takedown must not wait for unrelated problems that 'mediafeed check' may report.
+    with publish_interruptible():
+        _, report = publish_show(show, now=now(), prune=True, force=True)
+    for key in report.deleted:
+        click.echo(f"Deleted {key}")
+    click.echo(f"Feed: {report.feed_url}")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@click.command("import", context_settings=CONTEXT)
+@click.argument("feed")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--download-media", is_flag=True,
+              help="Also fetch media, artwork, chapters and transcripts (resumable).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> None:
+    """Write the show of an existing podcast's FEED (URL or file) into DIRECTORY (default:
+    the current folder), which must be empty, absent, or a show imported from that feed.
+
+    Keeps every GUID, date and title, so subscribers see no duplicates after the move, and
+    each old episode page's name as the new page's slug. Prints one line per value it had
+    to guess and per item it left out. Run it again on the show to add the feed's new items
+    or, with --download-media, to finish moving the media; without it, episodes keep
+    linking their media on the old host. docs/lifecycle.md tells how to redirect the old
+    feed and pages.
+    """
+    from mediafeed.commands.migrate import import_feed
+    from mediafeed.progress import progress_bar
+
+    with progress_bar(enabled=download_media and not as_json) as bar:
+        report = import_feed(feed, directory, download_media=download_media, progress=bar)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        from mediafeed.commands.report import counted
+
+        click.echo(
+            f"Imported {counted(len(report.imported), 'episode')} into {report.root}"
+            + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
+        )
+        for line in report.report:
+            click.echo(f"- {line}")
+        for line in report.failed:
+            click.echo(f"Note: {line}", err=True)
+    if report.failed:
+        failed = counted(len(report.failed), "download")
+        raise click.ClickException(f"{failed} failed; run the same command again to resume")
+
+
+COMMANDS = (
+    init,
+    add,
+    list_,
+    tag,
+    unpublish,
+    import_,
+)
