@@ -27,7 +27,7 @@ categories = [["Health & Fitness", "Mental Health"], ["Government"]]
 explicit = false
 type = "episodic"
 artwork = "artwork.jpg"
-link = "https://example.org/"
+link = "https://www.eentegeneenzaamheid.nl/"
 guid = "0b1c4c5e-3f0a-5c6e-9a59-2d6b1f7c8e10"
 
 [owner]
