@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 import zoneinfo
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
 from mediafeed.links import url_problem
-from mediafeed.model import Funding, Location, Origin, Owner, Person, PublishSettings, Show
+from mediafeed.model import Accessibility, Funding, Location, Origin, Owner, Person, PublishSettings, Show
 from mediafeed.reach import http_url, parse_license, parse_podroll
 
 CONFIG_NAME = "mediafeed.toml"
@@ -55,11 +56,15 @@ _KNOWN_KEYS = {
     "import",
     "timezone",
     "local_prefix",
+    "require_transcript",
+    "transcribe",
+    "accessibility",
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
 CHECKSUMS = ("when_supported", "when_required")  # botocore's names
 _PUBLISH_LISTS = {"websub_hubs"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
+ACCESS_STATUSES = ("compliant", "partial", "none")  # the statement's WCAG 2.1 AA status
 
 T = TypeVar("T")
 
@@ -241,6 +246,9 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         origin=_origin(r, data),
         timezone=timezone,
         local_prefix=local_prefix,
+        require_transcript=bool(r.get(data, "require_transcript", bool, False)),
+        transcribe_model=_transcribe_model(r, data),
+        accessibility=_accessibility(r, data),
     )
     r.urls(("link", show.link), ("new_feed_url", show.new_feed_url),
            ("publish.public_url", publish.public_url))  # fmt: skip
@@ -271,6 +279,45 @@ def _origin(r: _Reader, data: dict[str, Any]) -> Origin | None:
     feed = r.get(table, "feed", str, "", where="import.", required=True) or ""
     title = r.get(table, "title", str, "", where="import.") or ""
     return Origin(feed=feed, title=title, guid=r.get(table, "guid", str, where="import."))
+
+
+def _transcribe_model(r: _Reader, data: dict[str, Any]) -> str:
+    """[transcribe] model: a faster-whisper model name, or a folder (relative to the show)."""
+    table = r.get(data, "transcribe", dict, {}) or {}
+    r.unknown(table, {"model"}, "transcribe.")
+    model = r.get(table, "model", str, "small", where="transcribe.") or "small"
+    r.check(bool(model.strip()), "transcribe.model: must not be empty")
+    return model
+
+
+def _accessibility(r: _Reader, data: dict[str, Any]) -> Accessibility:
+    """The [accessibility] table the show's accessibility statement is filled from."""
+    table = r.get(data, "accessibility", dict, {}) or {}
+    where = "accessibility."
+    r.unknown(table, {"contact", "checked", "status", "method", "limitations"}, where)
+    checked = table.get("checked")
+    if checked is not None and not isinstance(checked, dt.date):
+        try:
+            checked = dt.date.fromisoformat(str(checked))
+        except ValueError:
+            r.problems.append(f"{where}checked: {checked!r} is not a date like 2026-11-30")
+            checked = None
+    status = r.get(table, "status", str, "partial", where=where) or "partial"
+    r.check(status in ACCESS_STATUSES,
+            f"{where}status: must be one of {', '.join(ACCESS_STATUSES)}")  # fmt: skip
+    contact = r.get(table, "contact", str, where=where)
+    r.check(contact is None or bool(EMAIL.match(contact)) or not url_problem(contact),
+            f"{where}contact: {contact!r} is neither an email nor a web address")  # fmt: skip
+    limitations = r.get(table, "limitations", list, [], where=where) or []
+    r.check(all(isinstance(item, str) for item in limitations),
+            f"{where}limitations: a list of sentences")  # fmt: skip
+    return Accessibility(
+        contact=contact,
+        checked=checked.isoformat() if isinstance(checked, dt.date) else None,
+        status=status,
+        method=r.get(table, "method", str, where=where),
+        limitations=tuple(str(item) for item in limitations),
+    )
 
 
 def _read(r: _Reader, key: str, value: Any, parse: Callable[[Any], T], empty: T) -> T:

@@ -26,12 +26,14 @@ from mediafeed.reach import episode_reach_fields, reach_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
+TRANSCRIPT_STATUSES = ("draft", "reviewed")
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
 FIELD_ORDER = (
     "title", "guid", "published", "draft", "summary", "season", "season_name", "episode",
     "episode_display", "episode_type", "explicit", "block", "unpublished", "image", "persons",
-    "chapters", "transcript", "keywords", "location", "license", "social_interact", "soundbites",
+    "chapters", "transcript", "transcript_status", "transcript_model", "keywords", "location",
+    "license", "social_interact", "soundbites",
     "old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url", "audio",
     "duration", "length", "mime_type", "sha256",
 )  # fmt: skip
@@ -196,6 +198,11 @@ def parse_episode(
         fail("must be positive", "length")
     if fine("duration") and (media.duration < 0 or (media.duration == 0 and not remote)):
         fail("must be positive", "duration")
+    transcript_status = get("transcript_status", str)
+    if transcript_status not in (None, *TRANSCRIPT_STATUSES):
+        fail(f"must be one of {', '.join(TRANSCRIPT_STATUSES)}", "transcript_status")
+    elif transcript_status and not data.get("transcript"):
+        fail("needs a transcript file: set transcript", "transcript_status")
     urls = {key: get(key, str) for key in URL_FIELDS}
     for key, url in urls.items():
         if url and not re.fullmatch(r"https?://[!-~]+", url):
@@ -238,6 +245,8 @@ def parse_episode(
         season_name=get("season_name", str),
         episode_display=get("episode_display", str),
         explicit=get("explicit", bool),
+        transcript_status=transcript_status,
+        transcript_model=get("transcript_model", str),
         keywords=tuple(str(k) for k in get("keywords", list, [])),
         draft=get("draft", bool, False),
         block=get("block", bool, False),
@@ -302,6 +311,8 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "persons": [_compact(vars(p)) for p in ep.persons],
         "chapters": [_compact(vars(c)) for c in ep.chapters],
         "transcript": ep.transcript,
+        "transcript_status": ep.transcript_status,
+        "transcript_model": ep.transcript_model,
         "keywords": list(ep.keywords),
         "location": location_field(ep.location),
         **{key: getattr(ep, key) for key in URL_FIELDS},

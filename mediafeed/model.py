@@ -151,6 +151,17 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class Accessibility:
+    """The [accessibility] table: what the show's accessibility statement says."""
+
+    contact: str | None = None  # an email address or web address for problems
+    checked: str | None = None  # ISO date of the last check
+    status: str = "partial"  # compliant, partial or none (WCAG 2.1 AA)
+    method: str | None = None  # how it was checked (self-assessment, audit by ...)
+    limitations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Show:
     root: Path
     title: str
@@ -186,6 +197,11 @@ class Show:
     timezone: str | None = None  # IANA name; dates written without a zone are in it
     # The show's folder on the embedded store, fixed by `init`: its URLs never follow the title.
     local_prefix: str | None = None
+    # Public episodes need a transcript (WCAG 2.1 SC 1.2.1): `check` makes a missing one an error.
+    require_transcript: bool = False
+    # What `transcribe` runs: a faster-whisper model name or a folder holding one.
+    transcribe_model: str = "small"
+    accessibility: Accessibility = field(default_factory=Accessibility)
 
     @property
     def episodes_dir(self) -> Path:
@@ -238,6 +254,8 @@ class Episode:
     persons: tuple[Person, ...] = ()
     chapters: tuple[Chapter, ...] = ()
     transcript: str | None = None
+    transcript_status: str | None = None  # draft (made by speech recognition) or reviewed
+    transcript_model: str | None = None  # the model that drafted it
     keywords: tuple[str, ...] = ()
     draft: bool = False
     block: bool = False

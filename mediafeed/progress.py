@@ -14,6 +14,7 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -91,6 +92,43 @@ def publish_interruptible() -> Iterator[None]:
         else:
             state = "the old feed is still live"
         line = f"Stopped: {state}; run the same command again to finish the job."
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            line, style="yellow", markup=False
+        )
+        raise SystemExit(130) from None
+
+
+@contextmanager
+def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, float], None]]:
+    """A bar of seconds of media done, with the time elapsed and the time remaining, for
+    `transcribe`; silent when standard error is not a terminal."""
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s of audio"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Transcribing", total=None)
+
+        def show(done: float, total: float) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield show
+
+
+@contextmanager
+def resumable() -> Iterator[None]:
+    """Ctrl-C during `transcribe`: what was done is kept; say how to carry on, exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        line = "Stopped: the finished part is kept; run the same command again to resume."
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             line, style="yellow", markup=False
         )

@@ -47,9 +47,17 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
               default="full", show_default=True, help="Apple episode type.")  # fmt: skip
 @click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
 @click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
+@click.option("--transcribe", "and_transcribe", is_flag=True,
+              help="Then draft its transcript, as 'mediafeed transcribe' does.")  # fmt: skip
 @click.pass_context
 def add(
-    ctx: click.Context, /, media: Path, published: str | None, notes_file: Any, **fields: Any
+    ctx: click.Context,
+    /,
+    media: Path,
+    published: str | None,
+    notes_file: Any,
+    and_transcribe: bool,
+    **fields: Any,
 ) -> None:
     """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
 
@@ -67,6 +75,39 @@ def add(
         f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
         f"{status_word(episode, now(), frozenset())}) -> {episode.source.relative_to(show.root)}"
     )
+    if and_transcribe:
+        _transcribe(show, [episode.slug], force=False)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Replace a reviewed or hand-made transcript too.")
+@click.pass_context
+def transcribe(ctx: click.Context, slugs: Sequence[str], force: bool) -> None:
+    """Draft a WebVTT transcript of each episode SLUG by speech recognition on this machine
+    (needs: pip install 'mediafeed[transcribe]'), in the show's language, with the model
+    [transcribe] model in mediafeed.toml names.
+
+    Writes transcripts/<slug>.vtt and sets transcript, transcript_status: draft and
+    transcript_model in the episode file. Pages mark the draft as not yet reviewed until
+    you correct it and set transcript_status: reviewed. Ctrl-C stops; run the same command
+    again to resume where it stopped.
+    """
+    _transcribe(current_show(ctx), list(slugs), force=force)
+
+
+def _transcribe(show: Any, slugs: list[str], *, force: bool) -> None:
+    from mediafeed.commands.transcribe import transcribe_episodes
+    from mediafeed.progress import resumable, seconds_bar
+
+    with resumable(), seconds_bar() as bar:
+        done = transcribe_episodes(show, slugs, force=force, on_progress=bar)
+    for item in done:
+        resumed = f", resumed at {item.resumed_at:.0f} s" if item.resumed_at else ""
+        click.echo(
+            f"Transcribed {item.episode.slug}: {item.cues} cues{resumed} -> "
+            f"{item.episode.transcript} (draft: review it, then set transcript_status: reviewed)"
+        )
 
 
 @click.command("list", context_settings=CONTEXT)
@@ -190,6 +231,7 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
 COMMANDS = (
     init,
     add,
+    transcribe,
     list_,
     tag,
     unpublish,

@@ -99,3 +99,29 @@ def read_transcript(show: Show, episode: Episode) -> tuple[TranscriptParagraph, 
             field="transcript",
         ) from exc
     return parse_transcript(text, PurePosixPath(episode.transcript).suffix)
+
+
+def _vtt_time(seconds: float) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def webvtt(cues: Sequence[tuple[float, float, str]], language: str) -> str:
+    """A WebVTT file of (start, end, text) cues; the text escaped, as cue text must be."""
+    blocks = [f"WEBVTT\nLanguage: {language}"]
+    for start, end, text in cues:
+        words = html.escape(" ".join(text.split()), quote=False)
+        if words:
+            blocks.append(f"{_vtt_time(start)} --> {_vtt_time(max(end, start))}\n{words}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def plain_transcript(show: Show, episode: Episode) -> bytes:
+    """The transcript as plain text, a paragraph per speaker turn, for apps that show text
+    rather than captions (the feed lists it beside the WebVTT)."""
+    return "".join(
+        f"{f'{p.speaker}: ' if p.speaker else ''}{p.text}\n\n"
+        for p in read_transcript(show, episode)
+    ).encode("utf-8")

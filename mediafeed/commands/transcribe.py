@@ -1,0 +1,101 @@
+"""`mediafeed transcribe`: a draft WebVTT transcript of each episode, made on this machine.
+
+A run can be stopped at any moment and started again: every finished cue is committed to
+the cache at once, under the media's content hash, the model, the language and (through
+`memo_key`) the code, and the next run carries on from the last one. The transcript and
+the episode file are written only once the whole media is done, each whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mediafeed.cache import Cache, memo_key
+from mediafeed.episodes import episode_fields, episode_path, load_episode, render_episode_file
+from mediafeed.errors import EpisodeError, MediaError
+from mediafeed.model import Episode, Show
+from mediafeed.output import write_atomic
+from mediafeed.render.transcripts import webvtt
+from mediafeed.speech import load_model, model_location, recognize
+
+PARTIAL = "transcribing"  # the cache's kind for the cues of a run not yet finished
+TRANSCRIPTS = "transcripts"  # the folder of the show the drafts go into
+
+# Told (seconds done, seconds in all) as the work goes on; the CLI draws a bar with it.
+OnProgress = Callable[[float, float], None]
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    episode: Episode
+    cues: int
+    resumed_at: float  # seconds already done by an earlier, stopped run (0: a fresh start)
+
+
+def transcribe_episodes(show: Show, slugs: list[str], *, force: bool = False,
+                        on_progress: OnProgress | None = None) -> list[Transcribed]:  # fmt: skip
+    """Draft a transcript for each episode; one reviewed by the producer (or written by
+    hand) is kept unless `force`. The model loads once, after every episode was found."""
+    episodes = [_episode(show, slug, force=force) for slug in slugs]
+    model = load_model(show.root, show.transcribe_model)
+    done = []
+    with Cache(show.root) as cache:
+        for episode in episodes:
+            done.append(_transcribe(show, episode, model, cache, on_progress))
+    return done
+
+
+def _episode(show: Show, slug: str, *, force: bool) -> Episode:
+    path = episode_path(show.episodes_dir, slug)
+    if not path.is_file():
+        raise EpisodeError("no such episode", path=path)
+    episode = load_episode(path, show.timezone)
+    if episode.transcript and episode.transcript_status != "draft" and not force:
+        raise EpisodeError(
+            f"has a transcript not made by 'transcribe' ({episode.transcript}); "
+            "pass --force to replace it with a new draft",
+            path=path,
+            field="transcript",
+        )
+    if not episode.audio or not (show.root / episode.audio).is_file():
+        raise MediaError("media file not found", path=show.root / (episode.audio or slug))
+    return episode
+
+
+def _transcribe(show: Show, episode: Episode, model: Any, cache: Cache,
+                on_progress: OnProgress | None) -> Transcribed:  # fmt: skip
+    media = show.root / episode.audio
+    key = memo_key("transcribe", cache.sha256(media), model_location(show.root,
+                   show.transcribe_model), show.language)  # fmt: skip
+    found = cache.get(PARTIAL, key)
+    cues: list[list[Any]] = list(found) if isinstance(found, list) else []
+    resumed_at = float(cues[-1][1]) if cues else 0.0
+    prompt = " ".join(str(cue[2]) for cue in cues[-8:]) or None
+    duration, recognized = recognize(
+        model, media, language=show.language, start=resumed_at, prompt=prompt
+    )
+    if on_progress is not None:
+        on_progress(resumed_at, duration)
+    for cue in recognized:
+        if cue.text:
+            cues.append([cue.start, min(cue.end, duration), cue.text])
+            cache.put(PARTIAL, key, cues)
+            cache.commit()  # a run stopped after this cue resumes after it
+        if on_progress is not None:
+            on_progress(min(cue.end, duration), duration)
+    name = f"{TRANSCRIPTS}/{episode.slug}.vtt"
+    (show.root / TRANSCRIPTS).mkdir(exist_ok=True)
+    text = webvtt([(float(a), float(b), str(c)) for a, b, c in cues], show.language)
+    write_atomic(show.root / name, text.encode("utf-8"), durable=True)
+    drafted = replace(episode, transcript=name, transcript_status="draft",
+                      transcript_model=show.transcribe_model)  # fmt: skip
+    write_atomic(
+        episode.source,
+        render_episode_file(episode_fields(drafted), episode.notes).encode("utf-8"),
+        durable=True,
+    )
+    cache.put(PARTIAL, key, [])  # done: a later run (with --force) starts afresh
+    return Transcribed(drafted, len(cues), resumed_at)
