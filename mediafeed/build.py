@@ -43,8 +43,15 @@ from mediafeed.output import (
     write_if_changed,
     write_new,
 )
+from mediafeed.render.accessibility import render_accessibility_page
 from mediafeed.render.archive import FeedPage, feed_pages, mark_archive
-from mediafeed.render.feed import chapters_json, render_feed, render_items
+from mediafeed.render.feed import (
+    CAPTION_TYPES,
+    chapters_json,
+    render_feed,
+    render_items,
+    transcript_type,
+)
 from mediafeed.render.pages import (
     SHOW_PAGE_EPISODES,
     episodes_by_year,
@@ -57,6 +64,7 @@ from mediafeed.render.pages import (
 from mediafeed.render.redirects import render_redirects
 from mediafeed.render.sharing import oembed_document, render_embed_page
 from mediafeed.render.templating import stylesheet
+from mediafeed.render.transcripts import plain_transcript
 
 BUILT = "built"  # the cache's record of which files the last build wrote
 REDIRECTS_NAME = "redirects.txt"  # old pages to new ones, for an imported show's old host
@@ -174,6 +182,9 @@ def _episode_files(
         page = partial(_page, render_episode_page, show, ep, links=links)
         planned.append(_plan(keys.episode_page_key(ep.slug), page, base, "page", ep.made_from,
                              transcript or ""))  # fmt: skip
+        if transcript and transcript_type(ep.transcript or "") in CAPTION_TYPES:
+            text = partial(plain_transcript, show, ep)
+            planned.append(_plan(keys.transcript_text_key(ep.slug), text, base, "text", transcript))
         embed = partial(_page, render_embed_page, show, ep, links=links)
         planned.append(_plan(keys.embed_page_key(ep.slug), embed, base, "embed", ep.made_from))
         oembed = partial(oembed_document, show, ep, links=links)
@@ -209,6 +220,9 @@ def _listings(
         planned.append(_plan(keys.year_page_key(year), render, base, "year", year, years,
                              [ep.made_from for ep in episodes]))  # fmt: skip
     planned.append(_plan(keys.STYLESHEET_KEY, partial(stylesheet, show), base, "css"))
+    statement = partial(_page, render_accessibility_page, show, public, links=links)
+    planned.append(_plan(keys.ACCESSIBILITY_KEY, statement, base, "accessibility",
+                         [ep.made_from for ep in public]))  # fmt: skip
 
     def fragments() -> dict[str, set[str]]:
         rows = {_row_key(base, keys.SHOW_PAGE_KEY, ep) for ep in newest}

@@ -1,7 +1,6 @@
 """`mediafeed check`: the show against the published rules of Apple, Spotify and Podcast Index.
 
-Every rule reports every violation it finds, so a producer fixes them in one pass.
-Rule ids are stable: scripts read them from `mediafeed check --json`.
+Every rule reports every violation it finds; rule ids are stable (`check --json`).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mediafeed.access import transcript_rules
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import read_show_episodes
 from mediafeed.categories import category_problem
@@ -184,7 +184,8 @@ class _Checker:
         known = self.cache.get_many("check", [key for key in keys.values() if key])
         for ep in episodes:
             self.remembered_episode_rules(ep, keys[ep.slug], known)
-        title, reach = (show.title, reach_problems(show, episodes)) if show else (None, ())
+        title, reach = (show.title, (*reach_problems(show, episodes),
+                        *transcript_rules(show, episodes, now))) if show else (None, ())  # fmt: skip
         for rule, path, field, message in (
             *duplicates(episodes), *numbering(episodes), *titles(episodes, title), *reach
         ):  # fmt: skip
@@ -261,8 +262,7 @@ class _Checker:
         return found
 
     def memo_key(self, ep: Episode) -> str | None:
-        """An episode's own rules depend on its file and the content of the files it
-        names; None while one of them is not known by its content yet."""
+        """Its rules' inputs: its file and the files it names; None while one is unknown."""
         named: list[str] = []
         chapters = (f"feed/episodes/{ep.slug}/chapters.json",) if ep.chapters else ()
         for name in (*ep.named_files, *chapters):

@@ -12,7 +12,16 @@ from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
 from mediafeed.links import url_problem
-from mediafeed.model import Accessibility, Funding, Location, Origin, Owner, Person, PublishSettings, Show
+from mediafeed.model import (
+    Accessibility,
+    Funding,
+    Location,
+    Origin,
+    Owner,
+    Person,
+    PublishSettings,
+    Show,
+)
 from mediafeed.reach import http_url, parse_license, parse_podroll
 
 CONFIG_NAME = "mediafeed.toml"

@@ -18,6 +18,8 @@ FEED_KEY = "feed.xml"
 SHOW_PAGE_KEY = "index.html"
 STYLESHEET_KEY = "style.css"
 MEDIA_FOLDER = "media"
+# The show's accessibility statement: the Dutch government's sites publish it under this name.
+ACCESSIBILITY_KEY = "toegankelijkheid/index.html"
 
 
 # Artwork sizes made by the build for podcast:images and page thumbnails.
@@ -70,6 +72,11 @@ def chapters_key(slug: str) -> str:
 def transcript_key(episode: Episode) -> str:
     suffix = PurePosixPath(episode.transcript or "transcript.txt").suffix.lower() or ".txt"
     return f"episodes/{episode.slug}/transcript{suffix}"
+
+
+def transcript_text_key(slug: str) -> str:
+    """The plain-text rendering the build makes of a WebVTT or SRT transcript."""
+    return f"episodes/{slug}/transcript.txt"
 
 
 def image_key(name: str) -> str:

@@ -16,7 +16,7 @@ from feedgen.util import xml_elem
 
 from mediafeed import __version__
 from mediafeed.licenses import spdx_id
-from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key
+from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key, transcript_text_key
 from mediafeed.model import Episode, License, Location, Person, Show
 from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.render.notes import plain_text, render_notes, xml_safe
@@ -299,6 +299,9 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
             language=show.language,
             rel="captions" if kind in CAPTION_TYPES else None,
         )
+        if ep.transcript and kind in CAPTION_TYPES:  # and the text the build makes of it
+            p20.podcast_transcript(links.url(transcript_text_key(ep.slug)), type_="text/plain",
+                                   language=show.language)  # fmt: skip
     if ep.chapters or ep.chapters_url:
         p20.podcast_chapters(links.chapters(ep.slug) if ep.chapters else text(ep.chapters_url))
     # Item persons replace the channel's (namespace rule): restate the regular cast first.

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from mediafeed.licenses import license_url, spdx_id
 from mediafeed.links import (
+    ACCESSIBILITY_KEY,
     SHOW_PAGE_KEY,
     STYLESHEET_KEY,
     Links,
@@ -134,7 +135,9 @@ PICTURE_WIDTHS = (150, 300, 600)
 PREVIEW_WIDTH = 1400
 
 
-def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dict[str, object]:
+def common_context(
+    show: Show, links: Links, page_key: str, stylesheet_key: str
+) -> dict[str, object]:
     loc = Locale.for_language(show.language)
 
     def sized(width: int) -> str:
@@ -146,6 +149,7 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
         "lang": show.language or loc.code,
         "stylesheet": _relative(page_key, stylesheet_key),
         "home": _relative(page_key, SHOW_PAGE_KEY),
+        "accessibility": _relative(page_key, ACCESSIBILITY_KEY),
         # The sized copies, never the original: that may be a 3000 px JPEG of megabytes.
         "artwork": sized(300),
         "artwork_srcset": ", ".join(f"{sized(width)} {width}w" for width in PICTURE_WIDTHS),
@@ -228,7 +232,7 @@ def render_show_page(
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
-    context = _common(show, links, SHOW_PAGE_KEY, stylesheet_key)
+    context = common_context(show, links, SHOW_PAGE_KEY, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     context.update(
@@ -253,7 +257,7 @@ def render_year_page(
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
-    context = _common(show, links, page_key, stylesheet_key)
+    context = common_context(show, links, page_key, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     heading = loc.text("year_title", year=year)
@@ -272,7 +276,7 @@ def render_episode_page(
 ) -> str:
     """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
     page_key = episode_page_key(episode.slug)
-    context = _common(show, links, page_key, stylesheet_key)
+    context = common_context(show, links, page_key, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
@@ -301,6 +305,7 @@ def render_episode_page(
             _relative(page_key, transcript_key(episode)) if episode.transcript else None
         ),
         transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
+        transcript_draft=episode.transcript_status == "draft",
         soundbites=episode.soundbites,
         oembed=links.url(oembed_key(episode.slug)),
         json_ld=episode_json_ld(show, episode, links=links, description=description),
@@ -336,7 +341,7 @@ def render_gone_page(
     """What an unpublished episode's permanent URL (`page_key`: its page, or its embedded
     player) shows, so old links still land somewhere useful: a short notice in the show's
     language and a link to the show."""
-    context = _common(show, links, page_key or episode_page_key(slug), stylesheet_key)
+    context = common_context(show, links, page_key or episode_page_key(slug), stylesheet_key)
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),
