@@ -32,6 +32,7 @@ OWNERS = {
     "filelock": {"cache", "store"},
     "psutil": {"store"},
     "license_expression": {"licenses"},
+    "faster_whisper": {"speech"},
 }
 # What the pure stages may lean on besides their own folder: model in, bytes or facts out.
 PURE = {"render", "media"}

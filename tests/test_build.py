@@ -182,6 +182,7 @@ def test_adding_an_episode_to_a_long_show_rerenders_only_its_page_its_year_and_t
         "episodes/aflevering-00061/index.html",
         "episodes/aflevering-00061/embed/index.html",
         "episodes/aflevering-00061/oembed.json",
+        "toegankelijkheid/index.html",  # it counts the episodes with a transcript
     }
 
 

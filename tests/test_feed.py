@@ -164,12 +164,18 @@ def test_demo_item_carries_podcast_namespace_tags(demo_xml: bytes) -> None:
     slug = "ontmoeting-in-het-fysieke-domein"
     assert one(entry, "podcast:season").text == "1"
     assert one(entry, "podcast:episode").text == "2"
-    transcript = one(entry, "podcast:transcript")
+    transcript = one(entry, "podcast:transcript[@type='text/vtt']")
     assert dict(transcript.attrib) == {
         "url": f"{BASE}/episodes/{slug}/transcript.vtt",
         "type": "text/vtt",
         "language": "nl",
         "rel": "captions",
+    }
+    # Beside the captions, the text the build makes of them, for apps that show text.
+    assert dict(one(entry, "podcast:transcript[@type='text/plain']").attrib) == {
+        "url": f"{BASE}/episodes/{slug}/transcript.txt",
+        "type": "text/plain",
+        "language": "nl",
     }
     chapters = one(entry, "podcast:chapters")
     assert chapters.get("url") == f"{BASE}/episodes/{slug}/chapters.json"
