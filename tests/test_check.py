@@ -183,7 +183,7 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
     "transcript-missing": (episode(ONTMOETING, r"^transcript: .*\n", ""), ONTMOETING, "transcript"),
     "transcript-required": (REQUIRE_TRANSCRIPT, SIGNALEN, "transcript"),
     "transcript-draft": (
-        lambda root: [REQUIRE_TRANSCRIPT(root), DRAFT_TRANSCRIPT(root)] and None,
+        lambda root: (REQUIRE_TRANSCRIPT(root), DRAFT_TRANSCRIPT(root))[0],
         ONTMOETING,
         "transcript_status",
     ),
