@@ -114,10 +114,12 @@ def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, 
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("Transcribing", total=None)
+        tasks: list[TaskID] = []
 
         def show(done: float, total: float) -> None:
-            bar.update(task, completed=done, total=total)
+            if not tasks:  # made once the length is known: a bar needs its total
+                tasks.append(bar.add_task("Transcribing", total=total))
+            bar.update(tasks[0], completed=done, total=total)
 
         yield show
 
