@@ -204,7 +204,7 @@ def test_the_statement_is_filled_from_the_config(show_dir: Path) -> None:
     assert "voldoet volledig aan WCAG 2.1 niveau AA" in text
     assert "Laatst onderzocht op 30 november 2026. Zelf onderzocht met axe-core." in text
     assert "1 van de 2 afleveringen hebben een uitgeschreven tekst." in text
-    assert "Daarvan zijn er 1 automatisch gemaakt" in text
+    assert "Automatisch gemaakt en nog niet nagekeken: 1." in text
     assert "De oudste afleveringen hebben nog geen uitgeschreven tekst." in text
     assert page.xpath("//a[@href='mailto:toegankelijkheid@example.nl']")
 
