@@ -32,12 +32,18 @@ def model_location(root: Path, model: str) -> str:
     return str(folder) if folder.is_dir() else model
 
 
-def load_model(root: Path, model: str) -> Any:
-    """The configured model, on the CPU with 8-bit weights: what a producer's laptop runs."""
+def recognizer(root: Path) -> Any:
+    """faster-whisper's model class; without the extra, an error that says how to add it."""
     try:
         from faster_whisper import WhisperModel
     except ImportError:
         raise ConfigError(MISSING_EXTRA, path=root / "mediafeed.toml", field="transcribe") from None
+    return WhisperModel
+
+
+def load_model(root: Path, model: str) -> Any:
+    """The configured model, on the CPU with 8-bit weights: what a producer's laptop runs."""
+    WhisperModel = recognizer(root)  # noqa: N806 - a class
     try:
         return WhisperModel(model_location(root, model), device="cpu", compute_type="int8")
     except (OSError, RuntimeError, ValueError) as exc:

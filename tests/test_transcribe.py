@@ -194,3 +194,14 @@ def test_without_the_extra_transcribe_says_how_to_install_it(
     assert "pip install 'mediafeed[transcribe]'" in line
     assert "mediafeed.toml" in line
     assert "Traceback" not in result.output
+
+
+def test_add_transcribe_without_the_extra_adds_nothing(
+    english_show: Path, speech: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+    result = run(english_show, "add", str(speech), "--title", "Talk", "--transcribe")
+    assert result.exit_code == 1
+    assert "pip install 'mediafeed[transcribe]'" in result.output
+    assert list((english_show / "episodes").iterdir()) == []
+    assert list((english_show / "media").iterdir()) == []

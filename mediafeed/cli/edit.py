@@ -68,6 +68,10 @@ def add(
     from mediafeed.commands.show import public_links
 
     show = current_show(ctx)
+    if and_transcribe:  # before the episode is added: a missing extra is said at once
+        from mediafeed.speech import recognizer
+
+        recognizer(show.root)
     notes = notes_file.read() if notes_file else ""
     request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
     episode = add_episode(show, request, now=now(), links=public_links(show))
