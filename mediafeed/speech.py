@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediafeed.errors import ConfigError
+from mediafeed.errors import ConfigError, MediaError
 
 MISSING_EXTRA = "speech recognition needs faster-whisper: pip install 'mediafeed[transcribe]'"
 
@@ -60,11 +60,15 @@ def recognize(model: Any, media: Path, *, language: str, start: float = 0.0,
     """The media's duration and its cues as they are recognized, from `start` seconds on
     (a resumed run), with the text before it as `prompt` so the wording carries on."""
     code = language.split("-")[0].lower()
-    segments, info = model.transcribe(
-        str(media),
-        language=code if model.model.is_multilingual else "en",
-        clip_timestamps=[start] if start else "0",
-        initial_prompt=prompt,
-    )
+    try:  # the whole media is decoded here: the cues come as they are recognized
+        segments, info = model.transcribe(
+            str(media),
+            language=code if model.model.is_multilingual else "en",
+            clip_timestamps=[start] if start else "0",
+            initial_prompt=prompt,
+        )
+    except (OSError, ValueError) as exc:  # PyAV's decoding errors are both
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MediaError(f"cannot recognize speech in it: {reason}", path=media) from None
     cues = (Cue(float(s.start), float(s.end), s.text.strip()) for s in segments)
     return float(info.duration), cues

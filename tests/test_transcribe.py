@@ -205,3 +205,17 @@ def test_add_transcribe_without_the_extra_adds_nothing(
     assert "pip install 'mediafeed[transcribe]'" in result.output
     assert list((english_show / "episodes").iterdir()) == []
     assert list((english_show / "media").iterdir()) == []
+
+
+def test_media_that_does_not_decode_is_one_line_naming_it(english_show: Path, speech: Path) -> None:
+    add(english_show, speech)
+    episode_file = english_show / "episodes" / "talk.md"
+    before = episode_file.read_bytes()
+    media = english_show / "media" / "talk.wav"
+    media.write_bytes(b"RIFF" + bytes(range(256)) * 8)
+    result = run(english_show, "transcribe", "talk")
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert str(media) in line and "cannot recognize speech" in line
+    assert episode_file.read_bytes() == before
+    assert not (english_show / "transcripts" / "talk.vtt").exists()
