@@ -135,9 +135,7 @@ PICTURE_WIDTHS = (150, 300, 600)
 PREVIEW_WIDTH = 1400
 
 
-def common_context(
-    show: Show, links: Links, page_key: str, stylesheet_key: str
-) -> dict[str, object]:
+def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dict[str, object]:
     loc = Locale.for_language(show.language)
 
     def sized(width: int) -> str:
@@ -163,6 +161,9 @@ def common_context(
         "license": _license(show.license),
         "json_ld": None,
     }
+
+
+common_context = _common  # what every page's template is given, for pages made elsewhere
 
 
 # Makes the rows of a page's list of episodes: given the episodes, the page's key and the
@@ -232,7 +233,7 @@ def render_show_page(
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
-    context = common_context(show, links, SHOW_PAGE_KEY, stylesheet_key)
+    context = _common(show, links, SHOW_PAGE_KEY, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     context.update(
@@ -257,7 +258,7 @@ def render_year_page(
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
-    context = common_context(show, links, page_key, stylesheet_key)
+    context = _common(show, links, page_key, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     heading = loc.text("year_title", year=year)
@@ -276,7 +277,7 @@ def render_episode_page(
 ) -> str:
     """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
     page_key = episode_page_key(episode.slug)
-    context = common_context(show, links, page_key, stylesheet_key)
+    context = _common(show, links, page_key, stylesheet_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
@@ -341,7 +342,7 @@ def render_gone_page(
     """What an unpublished episode's permanent URL (`page_key`: its page, or its embedded
     player) shows, so old links still land somewhere useful: a short notice in the show's
     language and a link to the show."""
-    context = common_context(show, links, page_key or episode_page_key(slug), stylesheet_key)
+    context = _common(show, links, page_key or episode_page_key(slug), stylesheet_key)
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),
