@@ -12,7 +12,8 @@ from pathlib import Path
 from mediafeed.cache import Cache, memo_key
 from mediafeed.episodes import episode_files, ordered_episodes, parse_episode_file
 from mediafeed.errors import EpisodeError
-from mediafeed.model import Episode, Show, episode_from_record, episode_record
+from mediafeed.model import Episode, Show
+from mediafeed.records import episode_from_record, episode_record
 
 
 def read_show_episodes(

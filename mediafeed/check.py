@@ -26,7 +26,7 @@ from mediafeed.media.artwork import picture_problems
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import read_tags
 from mediafeed.model import Episode, MediaInfo, Show, Status
-from mediafeed.reach import is_uuid, reach_problems
+from mediafeed.reach import is_uuid
 from mediafeed.render.notes import render_notes
 from mediafeed.rules import (
     APPLE_TYPES,
@@ -37,6 +37,7 @@ from mediafeed.rules import (
     chapters_problem,
     description_bytes,
     duplicates,
+    field_problems,
     is_loopback,
     numbering,
     person_links,
@@ -101,10 +102,8 @@ def require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
     """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
     found = errors(check_show(root, now=now, cache=cache, compare_tags=False))
     if found:
-        raise CheckFailed(
-            f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
-            "'mediafeed check' to see them, or publish with --force"
-        )
+        raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
+                          "'mediafeed check' to see them, or publish with --force")  # fmt: skip
 
 
 class _Checker:
@@ -184,7 +183,7 @@ class _Checker:
         known = self.cache.get_many("check", [key for key in keys.values() if key])
         for ep in episodes:
             self.remembered_episode_rules(ep, keys[ep.slug], known)
-        title, reach = (show.title, (*reach_problems(show, episodes),
+        title, reach = (show.title, (*field_problems(show, episodes),
                         *transcript_rules(show, episodes, now))) if show else (None, ())  # fmt: skip
         for rule, path, field, message in (
             *duplicates(episodes), *numbering(episodes), *titles(episodes, title), *reach

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
 from mediafeed.links import url_problem
+from mediafeed.loudness import parse_formats, parse_target
 from mediafeed.model import (
     Accessibility,
     Funding,
@@ -68,6 +69,8 @@ _KNOWN_KEYS = {
     "require_transcript",
     "transcribe",
     "accessibility",
+    "loudness",
+    "formats",
 }
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
 CHECKSUMS = ("when_supported", "when_required")  # botocore's names
@@ -258,6 +261,8 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         require_transcript=bool(r.get(data, "require_transcript", bool, False)),
         transcribe_model=_transcribe_model(r, data),
         accessibility=_accessibility(r, data),
+        loudness=_read(r, "loudness", data.get("loudness"), parse_target, parse_target({})),
+        formats=_read(r, "formats", data.get("formats"), parse_formats, ()),
     )
     r.urls(("link", show.link), ("new_feed_url", show.new_feed_url),
            ("publish.public_url", publish.public_url))  # fmt: skip

@@ -20,6 +20,7 @@ from mediafeed.frontmatter import (
     published_at,
     relative_path,
 )
+from mediafeed.loudness import episode_loudness_fields, loudness_front_matter
 from mediafeed.model import Episode, Location, MediaInfo
 from mediafeed.output import write_atomic
 from mediafeed.reach import episode_reach_fields, reach_front_matter
@@ -35,7 +36,7 @@ FIELD_ORDER = (
     "chapters", "transcript", "transcript_status", "transcript_model", "keywords", "location",
     "license", "social_interact", "soundbites",
     "old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url", "audio",
-    "duration", "length", "mime_type", "sha256",
+    "duration", "length", "mime_type", "sha256", "loudness", "normalized",
 )  # fmt: skip
 # Links to the old host an imported episode keeps until its files move.
 URL_FIELDS = ("old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url")
@@ -221,6 +222,7 @@ def parse_episode(
         "transcript": attempt(optional_path, path, "transcript", get("transcript", str)),
         "location": attempt(lambda: parse_location(data.get("location"), path=path)),
         **episode_reach_fields(data, media.duration, partial(parse_timestamp, path), fail),
+        **episode_loudness_fields(data, fail),
     }
     if problems:
         raise (
@@ -322,6 +324,7 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "length": ep.media.length,
         "mime_type": ep.media.mime_type,
         "sha256": ep.media.sha256 or None,
+        **loudness_front_matter(ep),
     }
 
 

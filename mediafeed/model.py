@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
-
-_T = TypeVar("_T")
+from typing import Protocol
 
 
 class Status(StrEnum):
@@ -109,6 +106,30 @@ class Soundbite:
 
 
 @dataclass(frozen=True)
+class LoudnessTarget:
+    """What the show should sound like: the Podcast Standards Project's -16 LUFS for stereo
+    and -19 LUFS for mono (Apple recommends the same), within a tolerance, peaks under a
+    ceiling."""
+
+    stereo: float = -16.0
+    mono: float = -19.0
+    tolerance: float = 1.0
+    max_true_peak: float = -1.0
+
+    def integrated(self, channels: int) -> float:
+        return self.mono if channels == 1 else self.stereo
+
+
+@dataclass(frozen=True)
+class Format:
+    """An extra rendition the build makes of every episode: opus, aac, or the audio of a
+    video ("audio"), at a bitrate in kb/s."""
+
+    name: str
+    bitrate: int
+
+
+@dataclass(frozen=True)
 class Owner:
     name: str
     email: str
@@ -202,6 +223,8 @@ class Show:
     # What `transcribe` runs: a faster-whisper model name or a folder holding one.
     transcribe_model: str = "small"
     accessibility: Accessibility = field(default_factory=Accessibility)
+    loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
+    formats: tuple[Format, ...] = ()
 
     @property
     def episodes_dir(self) -> Path:
@@ -229,6 +252,39 @@ class MediaInfo:
     sample_rate: int = 0
     channels: int = 0
     is_video: bool = False
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """ITU-R BS.1770 / EBU R128 measures of the episode's media."""
+
+    integrated: float  # LUFS
+    range: float  # LU
+    true_peak: float  # dBTP
+    channels: int = 2  # mono shows aim lower
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """What `normalize` did: the producer's untouched original, by hash (and by name when
+    it stays in the show folder), and the targets it was corrected to."""
+
+    original_sha256: str
+    target: float
+    true_peak: float
+    original: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """An extra file of an episode the build made (podcast:alternateEnclosure)."""
+
+    key: str  # in the store, with a content hash like media keys
+    mime_type: str
+    length: int
+    sha256: str
+    bitrate: int  # bits per second
+    title: str  # what a listener is offered, e.g. "Opus"
 
 
 @dataclass(frozen=True)
@@ -273,6 +329,10 @@ class Episode:
     image_url: str | None = None
     chapters_url: str | None = None
     transcript_url: str | None = None
+    loudness: Loudness | None = None
+    normalized: Normalization | None = None
+    # The build's extra files of the episode; an episode file never names them.
+    renditions: tuple[Rendition, ...] = ()
     # sha256 of the episode file it was read from ("" if made in memory): what the
     # outputs made from the episode are remembered by.
     revision: str = ""
@@ -284,8 +344,8 @@ class Episode:
     @property
     def made_from(self) -> object:
         """What the outputs made from the episode are remembered by: its file's content
-        hash, or every field of an episode made in memory."""
-        return self.revision or episode_record(self)
+        hash, or every field of an episode made in memory (a dataclass's repr names each)."""
+        return self.revision or repr(self)
 
     @property
     def named_files(self) -> tuple[str, ...]:
@@ -325,54 +385,3 @@ class Manifest:
     feed_key: str = "feed.xml"
     # (episode guid, page key) of every episode with a page: a published link is forever.
     permalinks: tuple[tuple[str, str], ...] = ()
-
-
-def episode_record(ep: Episode) -> dict[str, Any]:
-    """The episode as plain data, for the cache; `episode_from_record` reads it back."""
-    return {
-        **vars(ep),
-        "published": ep.published.isoformat(),
-        "media": vars(ep.media),
-        "persons": [vars(person) for person in ep.persons],
-        "chapters": [vars(chapter) for chapter in ep.chapters],
-        "keywords": list(ep.keywords),
-        "location": vars(ep.location) if ep.location else None,
-        "license": vars(ep.license) if ep.license else None,
-        "social_interact": [vars(item) for item in ep.social_interact],
-        "soundbites": [vars(bite) for bite in ep.soundbites],
-    }
-
-
-def episode_from_record(record: dict[str, Any]) -> Episode:
-    """The episode `episode_record` made plain. Filled in without `__init__`: the fields were
-    validated when the file was parsed, and a large show reads thousands of records, where
-    a frozen dataclass's `__init__` costs more than reading the record."""
-    fields = dict(record)
-    fields["published"] = dt.datetime.fromisoformat(record["published"])
-    fields["media"] = _filled(MediaInfo, record["media"])
-    fields["persons"] = tuple(_filled(Person, person) for person in record["persons"])
-    fields["chapters"] = tuple(_filled(Chapter, chapter) for chapter in record["chapters"])
-    fields["keywords"] = tuple(record["keywords"])
-    location = record["location"]
-    fields["location"] = _filled(Location, location) if location else None
-    found = record["license"]
-    fields["license"] = _filled(License, found) if found else None
-    fields["social_interact"] = tuple(
-        _filled(SocialInteract, item) for item in record["social_interact"]
-    )
-    fields["soundbites"] = tuple(_filled(Soundbite, bite) for bite in record["soundbites"])
-    return _filled(Episode, fields)
-
-
-def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
-    if fields.keys() != _FIELDS[cls]:
-        raise ValueError(f"not a record of {cls.__name__}")
-    made = object.__new__(cls)
-    made.__dict__.update(fields)
-    return made
-
-
-_FIELDS: dict[type, set[str]] = {
-    cls: {f.name for f in dataclasses.fields(cls)}
-    for cls in (Episode, MediaInfo, Person, Chapter, Location, License, SocialInteract, Soundbite)
-}

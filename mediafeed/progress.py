@@ -135,3 +135,17 @@ def resumable() -> Iterator[None]:
             line, style="yellow", markup=False
         )
         raise SystemExit(130) from None
+
+
+@contextmanager
+def encode_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[float], None]]:
+    """A bar for a long encode (its length unknown until probed): the seconds of media done
+    and the time taken; silent off a terminal."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield lambda seconds: None
+        return
+    columns = (TextColumn(description), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda seconds: bar.update(task, completed=seconds)

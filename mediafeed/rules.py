@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from mediafeed.errors import MediafeedError
+from mediafeed.loudness import loudness_problems
 from mediafeed.model import Episode, Show
+from mediafeed.reach import reach_problems
 from mediafeed.render.notes import plain_text
 
 ERROR = "error"
@@ -60,6 +62,7 @@ RULES: dict[str, tuple[str, str]] = {
     "license": (ERROR, "use an SPDX identifier such as CC-BY-4.0, or add the license's url"),
     "podroll-guid": (WARNING, "add the feed's own podcast:guid as feed_guid"),
     "soundbite-length": (WARNING, "choose an extract of 15 to 120 seconds"),
+    "loudness": (WARNING, "run 'mediafeed normalize SLUG' for a normalized copy"),
 }
 
 # What `mediafeed init` writes for the producer to replace, by field; check recognizes them.
@@ -276,3 +279,10 @@ def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetF
         numbers = {int(n) for match in _NUMBERED.finditer(title) for n in match.groups() if n}
         if ep.episode is not None and ep.episode in numbers:
             yield "episode-title", where, "title", f"carries its episode number {ep.episode}"
+
+
+def field_problems(show: Show, episodes: list[Episode]) -> Iterator[tuple[str, str, str, str]]:
+    """What `check` says of the Podcasting 2.0 fields and the measured loudness beyond their
+    form: rule, path, field, message."""
+    yield from reach_problems(show, episodes)
+    yield from loudness_problems(show, episodes)

@@ -281,3 +281,54 @@ def noise_png(tmp_dir: Path, name: str = "noise.png", size: int = 1450) -> Path:
         out,
     )
     return out
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) by the Debian ffmpeg's own meter: the
+    reference the loudness tests hold mediafeed's figures to."""
+    log = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+         "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stderr  # fmt: skip
+    summary = log[log.rindex("Summary:") :]
+    integrated = float(summary.split("I:")[1].split("LUFS")[0])
+    peak = float(summary.split("Peak:")[1].split("dBFS")[0])
+    return integrated, peak
+
+
+def seconds_of(path: Path) -> float:
+    """The duration ffprobe reads."""
+    return float(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+        check=True, capture_output=True, text=True,
+    ).stdout)  # fmt: skip
+
+
+@functools.cache
+def _at_loudness(lufs: float, seconds: float) -> Path:
+    """Speech turned up or down to `lufs` as 16-bit PCM: a loud target clips, as an
+    over-driven recording does."""
+    speech = _speech(SPEECH, seconds, 44100, 1)
+    out = _cache_dir() / f"speech-{lufs}-{seconds}.wav"
+    gain = lufs - ebur128(speech)[0]
+    for _ in range(4):  # clipping takes loudness away: correct until it lands
+        _run(*_FFMPEG, "-i", speech, "-af", f"volume={gain:.2f}dB", "-c:a", "pcm_s16le", out)
+        gain += lufs - ebur128(out)[0]
+    return out
+
+
+def mp3_at(tmp_dir: Path, lufs: float, name: str = "speech.mp3", seconds: float = 6.0) -> Path:
+    """Spoken MP3 (64 kb/s) at an integrated loudness of about `lufs`."""
+    out = _cache_dir() / f"speech-{lufs}-{seconds}.mp3"
+    if not out.exists():
+        _LAME_CBR(_at_loudness(lufs, seconds), out)
+    return _copy(out, tmp_dir, name)
+
+
+def m4a_stereo(tmp_dir: Path, name: str = "stereo.m4a", seconds: float = 6.0) -> Path:
+    """AAC stereo in an MPEG-4 container."""
+    out = _cache_dir() / f"stereo-{seconds}.m4a"
+    if not out.exists():
+        _AAC_M4A(_speech(SPEECH, seconds, 44100, 2), out)
+    return _copy(out, tmp_dir, name)

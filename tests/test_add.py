@@ -68,7 +68,9 @@ def test_add_reads_a_large_mp3_once(show_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     # The copy is written from that one read, hashed and walked on the way; the copy in
     # media/ is not read back. (add once read nine times the size: probes, copies, hashes.)
-    assert bytes_read() - before < size * 1.1
+    # The loudness meter, an ffmpeg child, decodes the producer's file once more: Linux
+    # counts a waited-for child's reads in its parent's rchar.
+    assert bytes_read() - before < size * 2.1
 
 
 @pytest.mark.parametrize("name", FORMATS)

@@ -231,6 +231,12 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         "mediafeed.toml",
         "podroll[0]",
     ),
+    "loudness": (
+        episode(ONTMOETING, r"^(sha256: .*)$",
+                r"\1\nloudness: {integrated: -23.0, range: 4.0, true_peak: -3.0, channels: 2}"),
+        ONTMOETING,
+        "loudness.integrated",
+    ),  # fmt: skip
     "soundbite-length": (
         episode(ONTMOETING, r"^audio:", "soundbites:\n- start: 1\n  duration: 5\naudio:"),
         ONTMOETING,

@@ -49,6 +49,8 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
 @click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
 @click.option("--transcribe", "and_transcribe", is_flag=True,
               help="Then draft its transcript, as 'mediafeed transcribe' does.")  # fmt: skip
+@click.option("--normalize", is_flag=True,
+              help="Copy it loudness-normalized to the show's target (see [loudness]).")  # fmt: skip
 @click.pass_context
 def add(
     ctx: click.Context,
@@ -61,11 +63,13 @@ def add(
 ) -> None:
     """Add MEDIA as a new episode: probe it, copy and tag it, write episodes/<slug>.md.
 
-    The source file is never changed; the show gets a tagged copy in media/.
+    The source file is never changed; the show gets a tagged copy in media/. Its loudness
+    (LUFS, loudness range, true peak) is measured into the episode file.
     """
     from mediafeed.commands.add import NewEpisode, add_episode
     from mediafeed.commands.report import clock, status_word
     from mediafeed.commands.show import public_links
+    from mediafeed.progress import encode_bar
 
     show = current_show(ctx)
     if and_transcribe:  # before the episode is added: a missing extra is said at once
@@ -74,7 +78,8 @@ def add(
         recognizer(show.root)
     notes = notes_file.read() if notes_file else ""
     request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
-    episode = add_episode(show, request, now=now(), links=public_links(show))
+    with encode_bar("Normalizing", enabled=request.normalize) as tick:
+        episode = add_episode(show, request, now=now(), links=public_links(show), tick=tick)
     click.echo(
         f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
         f"{status_word(episode, now(), frozenset())}) -> {episode.source.relative_to(show.root)}"
@@ -232,7 +237,30 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
         raise click.ClickException(f"{failed} failed; run the same command again to resume")
 
 
+@click.command(context_settings=CONTEXT)
+@click.argument("slugs", nargs=-1, required=True)
+@click.pass_context
+def normalize(ctx: click.Context, slugs: Sequence[str]) -> None:
+    """Make each episode's media loudness-normalized (two passes, true-peak limited).
+
+    The normalized copy becomes the episode's media; the original stays in media/,
+    unchanged, and the episode file records its sha256 and what was applied.
+    """
+    from mediafeed.commands.normalize import normalize_episode
+    from mediafeed.commands.show import public_links
+    from mediafeed.progress import encode_bar
+
+    show = current_show(ctx)
+    for slug in slugs:
+        with encode_bar(f"Normalizing {slug}") as tick:
+            episode = normalize_episode(show, slug, links=public_links(show), tick=tick)
+        found = episode.loudness
+        level = f" ({found.integrated:g} LUFS, {found.true_peak:g} dBTP)" if found else ""
+        click.echo(f"Normalized {slug} -> {episode.audio}{level}")
+
+
 COMMANDS = (
+    normalize,
     init,
     add,
     transcribe,

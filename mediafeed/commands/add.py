@@ -29,6 +29,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.links import Links
+from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.probe import (
     MediaFile,
     extension_for,
@@ -39,7 +40,7 @@ from mediafeed.media.probe import (
     probe,
 )
 from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
-from mediafeed.model import Episode, MediaInfo, Show
+from mediafeed.model import Episode, Loudness, MediaInfo, Normalization, Show
 from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
@@ -63,17 +64,48 @@ class NewEpisode:
     episode_type: str = "full"
     explicit: bool | None = None
     draft: bool = False
+    normalize: bool = False  # the show gets a loudness-normalized copy
 
 
-def add_episode(show: Show, request: NewEpisode, *, now: dt.datetime, links: Links) -> Episode:
-    with open_media(request.media) as media:
-        return _add(show, request, media, now=now, links=links)
+def add_episode(
+    show: Show, request: NewEpisode, *, now: dt.datetime, links: Links, tick: Tick | None = None
+) -> Episode:
+    """Add the producer's file as an episode, with its loudness measured; with `normalize`,
+    the copy in media/ is normalized to the show's target (the file itself is never changed)."""
+    if not request.normalize:
+        with open_media(request.media) as media:
+            return _add(show, request, media, now=now, links=links)
+    original = probe(request.media)
+    show.media_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = temp_beside(show.media_dir, ".normalizing.", request.media.suffix.lower())
+    os.close(fd)
+    try:
+        loudness = normalize(request.media, Path(name), suffix=request.media.suffix.lower(),
+                             target=show.loudness, channels=original.channels,
+                             sample_rate=original.sample_rate, bitrate=original.bitrate,
+                             tick=tick)  # fmt: skip
+        applied = Normalization(original.sha256, show.loudness.integrated(original.channels),
+                                show.loudness.max_true_peak)  # fmt: skip
+        with open_media(Path(name)) as media:
+            return _add(show, request, media, now=now, links=links, named=request.media,
+                        measured=(loudness, applied))  # fmt: skip
+    finally:
+        os.unlink(name)
 
 
 def _add(
-    show: Show, request: NewEpisode, media: MediaFile, *, now: dt.datetime, links: Links
+    show: Show,
+    request: NewEpisode,
+    media: MediaFile,
+    *,
+    now: dt.datetime,
+    links: Links,
+    named: Path | None = None,
+    measured: tuple[Loudness, Normalization] | None = None,
 ) -> Episode:
-    source = media.path
+    """`named`: the producer's file when `media` is a normalized copy of it, `measured`
+    that copy's loudness and what was applied."""
+    source = named or media.path
     title = (request.title or _title_in(media) or source.stem.replace("_", " ")).strip()
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
@@ -127,7 +159,9 @@ def _add(
                 observe=walk.feed if walk else None,
             )
             # The audio facts are the producer's file's; length and hash are of the copy.
-            episode = replace(episode, media=facts(media, walk, length=length, sha256=sha256))
+            found = facts(media, walk, length=length, sha256=sha256)
+            loudness, applied = measured or (measure(source, channels=found.channels), None)
+            episode = replace(episode, media=found, loudness=loudness, normalized=applied)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, media_target)
