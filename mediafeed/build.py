@@ -21,6 +21,7 @@ from pathlib import Path
 from stat import S_ISREG
 
 from mediafeed import links as keys
+from mediafeed import renditions
 from mediafeed.cache import Cache, memo_key
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
@@ -103,6 +104,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
+    public, rendered = _renditions(show, public, cache, write=write)
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
@@ -122,12 +124,12 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     last = cache.get(BUILT, str(out))
     before = set(last) if isinstance(last, list) else files_under(out)
     objects = _place(out, planned, cache, write=write)
-    objects.update(_linked(show, public, cache, write=write))
+    objects.update(_linked(show, public, cache, write=write), **rendered)
     if write:
         remove_files(out, before - objects.keys())
     if not isinstance(last, list) or before != objects.keys():
         cache.put(BUILT, str(out), sorted(objects))
-    for kind in ("episode", "output"):
+    for kind in ("episode", "output", "rendition"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):
         for kind, wanted in fragments().items():
@@ -140,6 +142,32 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     return BuildResult(
         out, episodes, public, links.feed, gone, Manifest(tuple(ordered), permalinks=permalinks)
     )
+
+
+def _renditions(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool
+                ) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
+    """The episodes with the renditions the show's formats call for, each made once per
+    source and settings and kept while feed/ still holds the bytes remembered."""
+    if not show.formats:
+        return public, {}
+    episodes, objects = [], {}
+    for ep in public:
+        made = []
+        for fmt in renditions.wanted(show, ep):
+            key = memo_key(*renditions.made_from(ep, fmt))
+            found = renditions.known(cache.get("rendition", key))
+            path = os.path.join(show.output_dir, found.key if found else "")
+            if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
+                source = Path(verify_media(show, ep, cache).path)
+                found = renditions.make(source, show.output_dir, ep, fmt, write=write)
+                path = os.path.join(show.output_dir, found.key)
+                if write:
+                    cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
+                cache.put("rendition", key, vars(found))
+            made.append(found)
+            objects[found.key] = _object(found.key, path, found.length, found.sha256)
+        episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
+    return tuple(episodes), objects
 
 
 def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:

@@ -47,6 +47,12 @@ def media_key(episode: Episode) -> str:
     return f"{MEDIA_FOLDER}/{stem}-{episode.media.sha256[:12]}{suffix.lower()}"
 
 
+def rendition_key(episode: Episode, name: str, sha256: str, suffix: str) -> str:
+    """An extra rendition's key: beside the media, named by format and content hash."""
+    stem = posixpath.splitext(posixpath.basename(episode.audio))[0]
+    return f"{MEDIA_FOLDER}/{stem}-{name}-{sha256[:12]}{suffix}"
+
+
 def episode_page_key(slug: str) -> str:
     return f"episodes/{slug}/index.html"
 

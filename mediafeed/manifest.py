@@ -25,6 +25,9 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
+    # Renditions: Ogg Opus (RFC 7845) and AAC in MPEG-4, as browsers name them.
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
 }
 
 

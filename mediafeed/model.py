@@ -344,8 +344,15 @@ class Episode:
     @property
     def made_from(self) -> object:
         """What the outputs made from the episode are remembered by: its file's content
-        hash, or every field of an episode made in memory (a dataclass's repr names each)."""
-        return self.revision or repr(self)
+        hash (with its renditions' when the build made some), or every field of an episode
+        made in memory (a dataclass's repr names each)."""
+        if not self.revision:
+            return repr(self)
+        return (
+            [self.revision, *(r.sha256 for r in self.renditions)]
+            if self.renditions
+            else self.revision
+        )
 
     @property
     def named_files(self) -> tuple[str, ...]:

@@ -232,8 +232,11 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         "podroll[0]",
     ),
     "loudness": (
-        episode(ONTMOETING, r"^(sha256: .*)$",
-                r"\1\nloudness: {integrated: -23.0, range: 4.0, true_peak: -3.0, channels: 2}"),
+        episode(
+            ONTMOETING,
+            r"^(sha256: .*)$",
+            r"\1\nloudness: {integrated: -23.0, range: 4.0, true_peak: -3.0, channels: 2}",
+        ),
         ONTMOETING,
         "loudness.integrated",
     ),  # fmt: skip

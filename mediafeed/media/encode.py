@@ -56,7 +56,7 @@ class Kind:
 RENDITIONS = {
     "opus": Kind(".opus", "audio/ogg", "Opus", ("-c:a", "libopus", "-f", "opus")),
     "aac": Kind(".m4a", "audio/mp4", "AAC", ("-c:a", "aac", "-f", "ipod")),
-    "audio": Kind(".m4a", "audio/mp4", "Audio only", ("-c:a", "aac", "-f", "ipod")),
+    "audio": Kind(".m4a", "audio/mp4", "Audio (AAC)", ("-c:a", "aac", "-f", "ipod")),
 }
 
 METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines only at -v verbose
@@ -139,8 +139,11 @@ def _second_pass(source: Path, out: Path, found: dict[str, str], *, suffix: str,
 def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) -> None:
     """An audio-only rendition of `source` in `fmt`, into `out`."""
     kind = RENDITIONS[fmt.name]
-    _run(["-i", str(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1",
-          "-b:a", f"{fmt.bitrate}k", *kind.args, "-y", str(out)], source, tick)  # fmt: skip
+    # bitexact: the same input and settings give the same bytes (no random Ogg serial, no
+    # encoder version), so a rendition made again is the one already published.
+    _run(["-i", str(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1", "-fflags",
+          "+bitexact", "-flags:a", "+bitexact", "-b:a", f"{fmt.bitrate}k", *kind.args,
+          "-y", str(out)], source, tick)  # fmt: skip
 
 
 def _analysis(path: Path, tick: Tick | None) -> dict[str, str]:

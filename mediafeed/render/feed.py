@@ -321,6 +321,25 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         )
     for bite in ep.soundbites:
         p20.podcast_soundbite(bite.start, bite.duration, text(bite.title) or None)
+    _alternates(p20, ep, links)
+
+
+def _alternates(p20: Any, ep: Episode, links: Links) -> None:
+    """The enclosure first, as the default, then the renditions the build made: an app that
+    reads podcast:alternateEnclosure is offered every file, with its hash."""
+    if not ep.renditions:
+        return
+    seconds = max(ep.media.duration, 1.0)
+    p20.podcast_alternate_enclosure(
+        links.media(ep), type_=ep.media.mime_type, length=ep.media.length,
+        bitrate=round(ep.media.length * 8 / seconds), sha256=bytes.fromhex(ep.media.sha256),
+        default=True,
+    )  # fmt: skip
+    for item in ep.renditions:
+        p20.podcast_alternate_enclosure(
+            links.url(item.key), type_=item.mime_type, length=item.length, bitrate=item.bitrate,
+            sha256=bytes.fromhex(item.sha256), title=item.title,
+        )  # fmt: skip
 
 
 def _license(p20: Any, license: License | None) -> None:

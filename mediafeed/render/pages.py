@@ -114,6 +114,24 @@ def summary_text(episode: Episode, *, sentences: int = 3, max_chars: int = 320) 
     return result if len(result) <= max_chars else result[: max_chars - 1].rstrip() + "…"
 
 
+# <source> types with their codecs, so a browser passes over what it cannot play unfetched.
+_SOURCE_TYPES = {
+    "audio/ogg": 'audio/ogg; codecs="opus"',
+    "audio/mp4": 'audio/mp4; codecs="mp4a.40.2"',
+}
+
+
+def _files(page_key: str, episode: Episode, media: str) -> list[dict[str, object]]:
+    """The episode's files for the player and the download links, smallest first: a
+    browser plays the first `<source>` it can."""
+    main = {"src": media, "type": episode.media.mime_type, "length": episode.media.length,
+            "kind": media_kind(episode.media.mime_type)}  # fmt: skip
+    extra = [{"src": _relative(page_key, item.key), "length": item.length, "kind": item.title,
+              "type": _SOURCE_TYPES.get(item.mime_type, item.mime_type)}
+             for item in episode.renditions]  # fmt: skip
+    return sorted([main, *extra], key=lambda file: int(str(file["length"])))
+
+
 def media_kind(mime_type: str) -> str:
     return _MEDIA_KINDS.get(mime_type.lower(), mime_type.split("/")[-1].upper())
 
@@ -298,6 +316,7 @@ def render_episode_page(
         media=media,
         media_url=links.media(episode),
         media_kind=media_kind(episode.media.mime_type),
+        files=_files(page_key, episode, media),
         notes=Markup(page_notes(episode.notes)),  # noqa: S704 - sanitized by nh3
         chapters=chapters,
         people=people,

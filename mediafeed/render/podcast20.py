@@ -8,6 +8,7 @@ order, so the output is deterministic.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -165,6 +166,25 @@ class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
     def podcast_soundbite(self, start: float, duration: float, title: str | None = None) -> None:
         attrs = _attrs(startTime=_seconds(start), duration=_seconds(duration))
         self._add("soundbite", attrs, title)
+
+    def podcast_alternate_enclosure(
+        self,
+        uri: str,
+        *,
+        type_: str,
+        length: int,
+        bitrate: int,
+        sha256: bytes,
+        title: str | None = None,
+        default: bool = False,
+    ) -> None:
+        """One file of the episode with where to get it and its hash, as Subresource
+        Integrity metadata (`sha256-` and the digest in base64), the namespace's `sri`."""
+        attrs = _attrs(type_=type_, length=length, bitrate=bitrate, title=title,
+                       default="true" if default else None)  # fmt: skip
+        integrity = {"type": "sri", "value": "sha256-" + base64.b64encode(sha256).decode()}
+        children = (("source", {"uri": uri}, None, ()), ("integrity", integrity, None, ()))
+        self._add("alternateEnclosure", attrs, None, children)
 
     def podcast_season(self, number: int, *, name: str | None = None) -> None:
         self._add("season", _attrs(name=name), str(number))

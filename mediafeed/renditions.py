@@ -1,0 +1,79 @@
+"""The extra files the build makes of an episode (`formats` in mediafeed.toml): which each
+episode gets, what each is made from, and making one whole or not at all.
+
+A rendition is encoded into a temp file beside its place and renamed into place only once
+complete and hashed, so an encode killed halfway leaves only a temp file no build trusts
+(the next encode sweeps it away); the build remembers what it made by `made_from`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mediafeed.links import MEDIA_FOLDER, rendition_key
+from mediafeed.manifest import sha256_file
+from mediafeed.media.encode import RENDITIONS, Tick, ffmpeg_version, render
+from mediafeed.model import Episode, Format, Rendition, Show
+from mediafeed.output import temp_beside
+
+TEMP_PREFIX = ".rendition-"
+# The formats a source already is: no rendition of a file in its own format.
+_SAME = {"opus": (".opus",), "aac": (".m4a", ".m4b", ".aac")}
+
+
+def wanted(show: Show, ep: Episode) -> list[Format]:
+    """The show's formats this episode gets: audio-only is for video, and no format is
+    made again of a file already in it."""
+    if ep.enclosure_url:
+        return []  # media still on another host: nothing here to encode from
+    suffix = os.path.splitext(ep.audio)[1].lower()
+    return [
+        fmt
+        for fmt in show.formats
+        if (fmt.name == "audio") == ep.media.is_video and suffix not in _SAME.get(fmt.name, ())
+    ]
+
+
+def made_from(ep: Episode, fmt: Format) -> tuple[object, ...]:
+    """What a rendition's bytes depend on: the source by content, the encoder settings,
+    and the encoder (the code fingerprint `memo_key` adds covers the rest)."""
+    return ("rendition", ep.media.sha256, fmt.name, fmt.bitrate, ffmpeg_version())
+
+
+def make(
+    source: Path,
+    out: Path,
+    ep: Episode,
+    fmt: Format,
+    *,
+    write: bool = True,
+    tick: Tick | None = None,
+) -> Rendition:
+    """Encode the rendition into `out` (feed/) under its content-hash key; without `write`
+    (a dry run), only say what it would be."""
+    kind = RENDITIONS[fmt.name]
+    folder = out / MEDIA_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for left in folder.glob(f"{TEMP_PREFIX}*"):  # builds are one at a time: none is running
+        left.unlink(missing_ok=True)
+    fd, temp = temp_beside(folder, TEMP_PREFIX, kind.suffix)
+    os.close(fd)
+    try:
+        render(source, Path(temp), fmt, tick=tick)
+        digest, length = sha256_file(temp), os.path.getsize(temp)
+        key = rendition_key(ep, fmt.name, digest, kind.suffix)
+        if write:
+            os.replace(temp, out / key)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    bitrate = round(length * 8 / max(ep.media.duration, 1.0))
+    return Rendition(key, kind.mime_type, length, digest, bitrate, kind.title)
+
+
+def known(value: object) -> Rendition | None:
+    """A rendition the cache remembers, None if it holds nothing of that shape."""
+    if not isinstance(value, dict) or value.keys() != {"key", "mime_type", "length", "sha256",
+                                                       "bitrate", "title"}:  # fmt: skip
+        return None
+    return Rendition(**value)
