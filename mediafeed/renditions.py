@@ -9,6 +9,7 @@ complete and hashed, so an encode killed halfway leaves only a temp file no buil
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from mediafeed.links import MEDIA_FOLDER, rendition_key
@@ -51,22 +52,23 @@ def make(
     tick: Tick | None = None,
 ) -> Rendition:
     """Encode the rendition into `out` (feed/) under its content-hash key; without `write`
-    (a dry run), only say what it would be."""
+    (a dry run), encode it elsewhere only to say what it would be."""
     kind = RENDITIONS[fmt.name]
-    folder = out / MEDIA_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    for left in folder.glob(f"{TEMP_PREFIX}*"):  # builds are one at a time: none is running
-        left.unlink(missing_ok=True)
-    fd, temp = temp_beside(folder, TEMP_PREFIX, kind.suffix)
-    os.close(fd)
-    try:
-        render(source, Path(temp), fmt, tick=tick)
-        digest, length = sha256_file(temp), os.path.getsize(temp)
-        key = rendition_key(ep, fmt.name, digest, kind.suffix)
-        if write:
-            os.replace(temp, out / key)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = out / MEDIA_FOLDER if write else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        for left in folder.glob(f"{TEMP_PREFIX}*"):  # builds are one at a time: none runs
+            left.unlink(missing_ok=True)
+        fd, temp = temp_beside(folder, TEMP_PREFIX, kind.suffix)
+        os.close(fd)
+        try:
+            render(source, Path(temp), fmt, tick=tick)
+            digest, length = sha256_file(temp), os.path.getsize(temp)
+            key = rendition_key(ep, fmt.name, digest, kind.suffix)
+            if write:
+                os.replace(temp, out / key)
+        finally:
+            Path(temp).unlink(missing_ok=True)
     bitrate = round(length * 8 / max(ep.media.duration, 1.0))
     return Rendition(key, kind.mime_type, length, digest, bitrate, kind.title)
 

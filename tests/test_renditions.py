@@ -158,3 +158,14 @@ def test_the_pages_player_plays_a_rendition_to_the_end_after_a_seek(
                          "return a.ended && {time: a.currentTime, error: a.error};")  # fmt: skip
     assert ended["error"] is None
     assert ended["time"] == pytest.approx(state["duration"], abs=0.1)
+
+
+def test_a_dry_run_says_what_it_would_publish_and_writes_nothing(
+    published_show: tuple[Path, Target], tmp_path: Path
+) -> None:
+    show, _ = published_show
+    with_formats(show, 'formats = ["opus"]\n')
+    add_episode(show, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=3.0))
+    result = ok(show, "publish", "--dry-run", "--force", "--json")
+    assert "-opus-" in result.output and ".opus" in result.output
+    assert not (show / "feed").exists()
