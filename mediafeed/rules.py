@@ -62,7 +62,7 @@ RULES: dict[str, tuple[str, str]] = {
     "license": (ERROR, "use an SPDX identifier such as CC-BY-4.0, or add the license's url"),
     "podroll-guid": (WARNING, "add the feed's own podcast:guid as feed_guid"),
     "soundbite-length": (WARNING, "choose an extract of 15 to 120 seconds"),
-    "loudness": (WARNING, "run 'mediafeed normalize SLUG' for a normalized copy"),
+    "loudness": (WARNING, "run 'mediafeed normalize' with the episode's slug"),
 }
 
 # What `mediafeed init` writes for the producer to replace, by field; check recognizes them.
