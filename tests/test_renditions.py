@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from mediafeed.store.target import Target
+from mediafeed.store.local import LocalStore
 from tests import mediafactory as mf
 from tests.browser import AUDIO_READY, chromium, needs_chromium, open_page, wait_for
 from tests.test_pipeline import fetch, ok
@@ -39,15 +40,21 @@ def media_files(show: Path) -> dict[str, int]:
     return {p.name: p.stat().st_ino for p in (show / "feed" / "media").iterdir()}
 
 
-@pytest.fixture
-def published(published_show: tuple[Path, Target], tmp_path: Path) -> tuple[Path, str]:
-    """A show with Opus and AAC renditions of its one MP3 episode, published to a real
-    SeaweedFS bucket; and the public URL of the prefix."""
-    show, target = published_show
-    with_formats(show)
-    add_episode(show, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=6.0))
-    ok(show, "publish", "--force")
-    return show, target.base_url()
+@pytest.fixture(scope="module")
+def published(seaweed: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A show with Opus and AAC renditions of its one MP3 episode, published once for the
+    module to the session's real SeaweedFS, in the embedded store's own bucket (a store
+    holds only so many buckets); and the public URL of its folder."""
+    tmp = tmp_path_factory.mktemp("renditions")
+    show = tmp / "show"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDIAFEED_STATE_DIR", str(seaweed.data_dir.parent))
+        ok(show, "init", str(show), "--title", "Renditions", "--language", "nl")
+        with_formats(show)
+        add_episode(show, mf.mp3_cbr(tmp, "opname.mp3", seconds=6.0))
+        output = ok(show, "publish", "--force").output
+    [feed] = re.findall(r"^Feed: (\S+)/feed\.xml$", output, re.MULTILINE)
+    return show, feed
 
 
 def test_the_feed_with_renditions_parses_in_podcast_clients(published: tuple[Path, str]) -> None:
@@ -160,12 +167,12 @@ def test_the_pages_player_plays_a_rendition_to_the_end_after_a_seek(
     assert ended["time"] == pytest.approx(state["duration"], abs=0.1)
 
 
+@pytest.mark.usefixtures("embedded_store")
 def test_a_dry_run_says_what_it_would_publish_and_writes_nothing(
-    published_show: tuple[Path, Target], tmp_path: Path
+    show_dir: Path, tmp_path: Path
 ) -> None:
-    show, _ = published_show
-    with_formats(show, 'formats = ["opus"]\n')
-    add_episode(show, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=3.0))
-    result = ok(show, "publish", "--dry-run", "--force", "--json")
+    with_formats(show_dir, 'formats = ["opus"]\n')
+    add_episode(show_dir, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=3.0))
+    result = ok(show_dir, "publish", "--dry-run", "--force", "--json")
     assert "-opus-" in result.output and ".opus" in result.output
-    assert not (show / "feed").exists()
+    assert not (show_dir / "feed").exists()
