@@ -4,8 +4,8 @@ Every output file is planned with what it is made from: the content of its input
 show, the episode files and the files they name, the show's templates) and, through
 `cache.memo_key`, the code. A planned file is rendered again unless the cache says what
 bytes those inputs make and the file in feed/ still holds them; files whose bytes did
-not change are not rewritten. The only module that asks the cache on the build's behalf:
-the renderers and the media readers get plain values.
+not change are not rewritten. With `renditions`, the only module that asks the cache on the
+build's behalf: the renderers and the media readers get plain values.
 """
 
 from __future__ import annotations
@@ -28,13 +28,7 @@ from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.links import Links
 from mediafeed.manifest import cache_control, content_type, upload_rank
 from mediafeed.media.artwork import resized_jpeg
-from mediafeed.model import (
-    Episode,
-    Manifest,
-    OutputObject,
-    Show,
-    Status,
-)
+from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.output import (
     Folders,
     Linkable,
@@ -104,7 +98,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
-    public, rendered = _renditions(show, public, cache, write=write)
+    public, rendered = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
+        verify_media(show, ep, cache).path))  # fmt: skip
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
@@ -142,32 +137,6 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     return BuildResult(
         out, episodes, public, links.feed, gone, Manifest(tuple(ordered), permalinks=permalinks)
     )
-
-
-def _renditions(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool
-                ) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
-    """The episodes with the renditions the show's formats call for, each made once per
-    source and settings and kept while feed/ still holds the bytes remembered."""
-    if not show.formats:
-        return public, {}
-    episodes, objects = [], {}
-    for ep in public:
-        made = []
-        for fmt in renditions.wanted(show, ep):
-            key = memo_key(*renditions.made_from(ep, fmt))
-            found = renditions.known(cache.get("rendition", key))
-            path = os.path.join(show.output_dir, found.key if found else "")
-            if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
-                source = Path(verify_media(show, ep, cache).path)
-                found = renditions.make(source, show.output_dir, ep, fmt, write=write)
-                path = os.path.join(show.output_dir, found.key)
-                if write:
-                    cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
-                cache.put("rendition", key, vars(found))
-            made.append(found)
-            objects[found.key] = _object(found.key, path, found.length, found.sha256)
-        episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
-    return tuple(episodes), objects
 
 
 def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:

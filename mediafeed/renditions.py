@@ -3,24 +3,55 @@ episode gets, what each is made from, and making one whole or not at all.
 
 A rendition is encoded into a temp file beside its place and renamed into place only once
 complete and hashed, so an encode killed halfway leaves only a temp file no build trusts
-(the next encode sweeps it away); the build remembers what it made by `made_from`.
+(the next encode sweeps it away); `attach` remembers what it made by `made_from`, in the cache it asks on the build's
+behalf (the build's own part, in a module of its own).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from mediafeed.cache import Cache, memo_key
 from mediafeed.links import MEDIA_FOLDER, rendition_key
-from mediafeed.manifest import sha256_file
+from mediafeed.manifest import cache_control, sha256_file
 from mediafeed.media.encode import RENDITIONS, Tick, ffmpeg_version, render
-from mediafeed.model import Episode, Format, Rendition, Show
+from mediafeed.model import Episode, Format, OutputObject, Rendition, Show
 from mediafeed.output import temp_beside
 
 TEMP_PREFIX = ".rendition-"
 # The formats a source already is: no rendition of a file in its own format.
 _SAME = {"opus": (".opus",), "aac": (".m4a", ".m4b", ".aac")}
+
+
+def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool,
+           source: Callable[[Episode], Path]) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
+    """The episodes with the renditions the show's formats call for, each made once per
+    source and settings and kept while feed/ still holds the bytes remembered; `source`
+    gives an episode's media, verified, when one must be encoded."""
+    if not show.formats:
+        return public, {}
+    episodes, objects = [], {}
+    for ep in public:
+        made = []
+        for fmt in wanted(show, ep):
+            key = memo_key(*made_from(ep, fmt))
+            found = known(cache.get("rendition", key))
+            path = os.path.join(show.output_dir, found.key if found else "")
+            if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
+                found = make(source(ep), show.output_dir, ep, fmt, write=write)
+                path = os.path.join(show.output_dir, found.key)
+                if write:
+                    cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
+                cache.put("rendition", key, vars(found))
+            made.append(found)
+            objects[found.key] = OutputObject(found.key, path, found.length, found.sha256,
+                                              found.mime_type, cache_control(found.key))  # fmt: skip
+        episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
+    return tuple(episodes), objects
 
 
 def wanted(show: Show, ep: Episode) -> list[Format]:
