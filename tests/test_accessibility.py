@@ -19,7 +19,7 @@ from mediafeed.config import load_show
 from mediafeed.episodes import load_episode
 from mediafeed.errors import ConfigError, EpisodeError
 from mediafeed.links import ACCESSIBILITY_KEY, Links
-from mediafeed.model import episode_from_record, episode_record
+from mediafeed.records import episode_from_record, episode_record
 from tests.conftest import SHOW_CONFIG
 from tests.mediafactory import mp3_cbr
 from tests.showmaker import write_episode
