@@ -85,7 +85,8 @@ class Planned:
 
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
-          published: Collection[str] = (), write: bool = True) -> BuildResult:  # fmt: skip
+          published: Collection[str] = (), write: bool = True,
+          encoding: renditions.Encoding | None = None) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open. `published`: slugs whose pages the store serves; a page once published
     stays, as the "no longer available" notice when its episode went away. Without
@@ -93,13 +94,14 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     (the caller then forgets what the cache was told)."""
     if cache is None:
         with Cache(show.root) as own:
-            return build(show, links=links, now=now, cache=own, published=published, write=write)
+            return build(show, links=links, now=now, cache=own, published=published, write=write,
+                         encoding=encoding)  # fmt: skip
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
     public, rendered = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
-        verify_media(show, ep, cache).path))  # fmt: skip
+        verify_media(show, ep, cache).path), encoding=encoding)  # fmt: skip
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)

@@ -53,6 +53,19 @@ class UploadBar:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, visible=False)
 
+    @contextmanager
+    def encoding(self, description: str) -> Iterator[Callable[[float], None]]:
+        """A line of its own on the same bar while a build encodes, before the uploads."""
+        if self._progress is None:
+            yield lambda seconds: None
+            return
+        task = self._progress.add_task(description, total=None)
+        self._progress.refresh()  # drawn at once: a short encode may end before the next tick
+        try:
+            yield lambda seconds: self._progress.update(task, completed=seconds)  # type: ignore[union-attr]
+        finally:
+            self._progress.update(task, visible=False)
+
 
 @contextmanager
 def progress_bar(

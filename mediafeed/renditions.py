@@ -13,6 +13,7 @@ import dataclasses
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from mediafeed.cache import Cache, memo_key
@@ -22,13 +23,17 @@ from mediafeed.media.encode import RENDITIONS, Tick, ffmpeg_version, render
 from mediafeed.model import Episode, Format, OutputObject, Rendition, Show
 from mediafeed.output import temp_beside
 
+# Where a long encode reports how far it is: given what it makes, a context that yields
+# the tick ffmpeg's progress feeds (the CLI draws a bar).
+Encoding = Callable[[str], AbstractContextManager[Tick]]
 TEMP_PREFIX = ".rendition-"
 # The formats a source already is: no rendition of a file in its own format.
 _SAME = {"opus": (".opus",), "aac": (".m4a", ".m4b", ".aac")}
 
 
 def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool,
-           source: Callable[[Episode], Path]) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
+           source: Callable[[Episode], Path], encoding: Encoding | None = None,
+           ) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
     """The episodes with the renditions the show's formats call for, each made once per
     source and settings and kept while feed/ still holds the bytes remembered; `source`
     gives an episode's media, verified, when one must be encoded."""
@@ -42,7 +47,8 @@ def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool
             found = known(cache.get("rendition", key))
             path = os.path.join(show.output_dir, found.key if found else "")
             if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
-                found = make(source(ep), show.output_dir, ep, fmt, write=write)
+                with (encoding or _silent)(f"Encoding {ep.slug} ({fmt.name})") as tick:
+                    found = make(source(ep), show.output_dir, ep, fmt, write=write, tick=tick)
                 path = os.path.join(show.output_dir, found.key)
                 if write:
                     cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
@@ -52,6 +58,10 @@ def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool
                                               found.mime_type, cache_control(found.key))  # fmt: skip
         episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
     return tuple(episodes), objects
+
+
+def _silent(description: str) -> AbstractContextManager[Tick]:
+    return nullcontext(lambda seconds: None)
 
 
 def wanted(show: Show, ep: Episode) -> list[Format]:

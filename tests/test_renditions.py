@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import pty
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +107,37 @@ def test_a_rendition_is_made_once_and_again_when_its_settings_change(
     [old] = [name for name in first if name.endswith(".opus")]
     [new] = [name for name in media_files(show_dir) if name.endswith(".opus")]
     assert new != old
+
+
+def at_a_terminal(show: Path, *args: str) -> str:
+    """What `mediafeed` prints when run at a terminal, as a producer runs it."""
+    primary, secondary = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "mediafeed", "-C", str(show), *args],
+                          stdin=secondary, stdout=secondary, stderr=secondary,
+                          env={**os.environ, "COLUMNS": "120"}) as process:  # fmt: skip
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0, seen
+    os.close(primary)
+    return seen.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_build_and_publish_show_a_bar_while_they_encode(show_dir: Path, tmp_path: Path) -> None:
+    with_formats(show_dir, 'formats = ["opus"]\n')
+    add_episode(show_dir, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=6.0))
+    assert "Encoding ep (opus)" in at_a_terminal(show_dir, "build")
+    config = show_dir / "mediafeed.toml"
+    config.write_text(config.read_text().replace('formats = ["opus"]', 'formats = ["aac"]'))
+    assert "Encoding ep (aac)" in at_a_terminal(show_dir, "publish", "--dry-run", "--force")
 
 
 def test_an_encode_cut_short_leaves_nothing_a_build_trusts(show_dir: Path, tmp_path: Path) -> None:

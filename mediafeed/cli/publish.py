@@ -38,9 +38,11 @@ def build(ctx: click.Context) -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
     from mediafeed.commands.report import build_line
     from mediafeed.commands.show import build_show
+    from mediafeed.progress import encode_bar
 
     moment = now()
-    click.echo(build_line(build_show(current_show(ctx), now=moment), moment))
+    result = build_show(current_show(ctx), now=moment, encoding=encode_bar)
+    click.echo(build_line(result, moment))
 
 
 @click.command(context_settings=CONTEXT)
@@ -68,7 +70,14 @@ def publish(
     show = current_show(ctx)
     with publish_interruptible(), progress_bar(enabled=not as_json, say=click.echo) as bar:
         in_feed, report = publish_show(
-            show, now=now(), dry_run=dry_run, prune=prune, force=force, verify=verify, progress=bar
+            show,
+            now=now(),
+            dry_run=dry_run,
+            prune=prune,
+            force=force,
+            verify=verify,
+            progress=bar,
+            encoding=bar.encoding,
         )
     from mediafeed.commands.report import publish_lines, publish_summary
 

@@ -18,6 +18,7 @@ from mediafeed.output import files_under
 if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
     from mediafeed.build import BuildResult
     from mediafeed.model import Progress
+    from mediafeed.renditions import Encoding
     from mediafeed.store.publish import PublishReport
     from mediafeed.store.target import Target
 
@@ -104,11 +105,14 @@ def show_episodes(show: Show) -> list[Episode]:
         return load_show_episodes(show, cache)
 
 
-def build_show(show: Show, *, now: dt.datetime, links: Links | None = None) -> BuildResult:
+def build_show(show: Show, *, now: dt.datetime, links: Links | None = None,
+               encoding: Encoding | None = None) -> BuildResult:  # fmt: skip
+    """`encoding`: where encodes of renditions report how far they are."""
     from mediafeed.build import build
 
     with show_locked(show.root), Cache(show.root) as cache:
-        return build(show, links=links or public_links(show), now=now, cache=cache)
+        return build(show, links=links or public_links(show), now=now, cache=cache,
+                     encoding=encoding)  # fmt: skip
 
 
 def publish_show(
@@ -121,6 +125,7 @@ def publish_show(
     verify: bool = False,
     progress: Progress | None = None,
     state_dir: Path | None = None,
+    encoding: Encoding | None = None,
 ) -> tuple[int, PublishReport]:
     """Check, build and upload; returns the number of episodes in the feed and the report.
 
@@ -151,7 +156,7 @@ def publish_show(
             _require_publishable(show.root, now=now, cache=cache)
         where = destination(show, state_dir=state_dir, start=not dry_run)
         if where is None:
-            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir)
+            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir, encoding=encoding)
         client = make_client(where.target, credentials=where.credentials)
         destination_id = repr((where.target, where.links.base_url))
         if unchanged and last is not None and last.destination == destination_id:
@@ -165,7 +170,7 @@ def publish_show(
 
         published = published_pages(client, where.target)
         result = build(show, links=where.links, now=now, cache=cache, published=published,
-                       write=not dry_run)  # fmt: skip
+                       write=not dry_run, encoding=encoding)  # fmt: skip
         referenced = _referenced(show, result)
         inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
         if not dry_run:
@@ -210,16 +215,15 @@ def publish_show(
         return len(result.public), report
 
 
-def _plan_blind(
-    show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None
-) -> tuple[int, PublishReport]:
+def _plan_blind(show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None,
+                encoding: Encoding | None) -> tuple[int, PublishReport]:  # fmt: skip
     """A dry run while the embedded store is not running: it is not started for a look, so
     every object of the build is shown as one to send."""
     from mediafeed.build import build
     from mediafeed.store.publish import blind_report
 
     links = public_links(show, state_dir=state_dir)
-    result = build(show, links=links, now=now, cache=cache, write=False)
+    result = build(show, links=links, now=now, cache=cache, write=False, encoding=encoding)
     cache.forget()
     note = "the local store is not running, so every object is shown as new"
     return len(result.public), blind_report(result.manifest, links.feed, note)
