@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--minutes", type=float, default=25.0)
     args = parser.parse_args()
-    work = HERE / "work" / "loudness"
+    work = HERE / "scratch" / "loudness"
     work.mkdir(parents=True, exist_ok=True)
     source = spoken_mp3(work, args.minutes)
     scratch = Path(tempfile.mkdtemp(dir=work))
