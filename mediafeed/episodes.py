@@ -23,7 +23,7 @@ from mediafeed.frontmatter import (
 from mediafeed.loudness import episode_loudness_fields, loudness_front_matter
 from mediafeed.model import Episode, Location, MediaInfo
 from mediafeed.output import write_atomic
-from mediafeed.reach import episode_reach_fields, reach_front_matter
+from mediafeed.reach import episode_reach_fields
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -318,7 +318,9 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "keywords": list(ep.keywords),
         "location": location_field(ep.location),
         **{key: getattr(ep, key) for key in URL_FIELDS},
-        **reach_front_matter(ep),
+        "license": _compact(vars(ep.license)) if ep.license else None,
+        "social_interact": [_compact(vars(item)) for item in ep.social_interact],
+        "soundbites": [_compact(vars(bite)) for bite in ep.soundbites],
         "audio": ep.audio or None,
         "duration": round(ep.media.duration, 3) or None,
         "length": ep.media.length,

@@ -12,6 +12,7 @@ from typing import Any
 
 from mediafeed.errors import MediafeedError
 from mediafeed.licenses import spdx_id
+from mediafeed.links import url_problem
 from mediafeed.model import Episode, License, RemoteItem, Show, SocialInteract, Soundbite
 
 # The namespace's list of protocols (socialprotocols.txt of the Podcast Index).
@@ -23,14 +24,14 @@ SOUNDBITE_SECONDS = (
     15.0,
     120.0,
 )  # the length the namespace recommends  # the namespace's limit for a license name
-_HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*")
 
 
 def http_url(value: object, what: str) -> str:
     """An absolute http(s) URL, the only kind a feed or page may link."""
-    if not isinstance(value, str) or not _HTTP_URL.fullmatch(value.strip()):
-        raise ValueError(f"{what}: {value!r} is not an http(s) URL")
-    return value.strip()
+    problem = url_problem(value) if isinstance(value, str) else f"{value!r} is not a web address"
+    if problem:
+        raise ValueError(f"{what}: {problem}")
+    return str(value)
 
 
 def parse_license(value: Any) -> License | None:
@@ -134,19 +135,6 @@ def episode_reach_fields(
             except MediafeedError as exc:  # a time `seconds` cannot read
                 fail(exc.message, key)
     return fields
-
-
-def reach_front_matter(ep: Episode) -> dict[str, Any]:
-    """The same fields as an episode file writes them, empty ones None."""
-    return {
-        "license": _set(vars(ep.license)) if ep.license else None,
-        "social_interact": [_set(vars(item)) for item in ep.social_interact],
-        "soundbites": [_set(vars(bite)) for bite in ep.soundbites],
-    }
-
-
-def _set(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
 
 
 def parse_soundbites(

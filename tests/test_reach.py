@@ -184,7 +184,7 @@ def test_a_show_without_the_new_fields_writes_none_of_the_tags(show_dir: Path) -
         ("social_interact: javascript:alert(1)\n", "social_interact", "not a activitypub"),
         ("social_interact:\n  uri: https://x.example/1\n  protocol: myspace\n",
          "social_interact", "must be one of"),
-        ("license:\n  name: Eigen\n  url: ftp://example.org/l\n", "license", "not an http(s) URL"),
+        ("license:\n  name: Eigen\n  url: ftp://example.org/l\n", "license", "is not a web address"),
     ],
 )  # fmt: skip
 def test_a_wrong_episode_field_is_refused_by_name(
