@@ -19,8 +19,11 @@ def transcript_rules(
         if ep.status(now) is not Status.PUBLISHED:
             continue  # what is not public needs no text alternative yet
         if not (ep.transcript or ep.transcript_url):
-            criterion = "1.2.2 asks captions for video" if ep.media.is_video else (
-                "1.2.1 asks a text alternative for recorded audio")  # fmt: skip
+            criterion = (
+                "1.2.2 asks captions for video"
+                if ep.media.is_video
+                else ("1.2.1 asks a text alternative for recorded audio")
+            )
             rule = "transcript-required" if show.require_transcript else "transcript-missing"
             yield rule, str(ep.source), "transcript", f"no transcript: WCAG 2.1 SC {criterion}"
         elif show.require_transcript and ep.transcript_status == "draft":

@@ -37,8 +37,18 @@ RACY_NS = 2_000_000_000
 # How long a command waits for another one working on the same show.
 LOCK_WAIT_SECONDS = 600
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
-LIBRARIES = ("feedgen", "lxml", "jinja2", "markdown", "nh3", "mutagen", "pillow", "pyyaml",
-             "license-expression", "imageio-ffmpeg")  # fmt: skip
+LIBRARIES = (
+    "feedgen",
+    "lxml",
+    "jinja2",
+    "markdown",
+    "nh3",
+    "mutagen",
+    "pillow",
+    "pyyaml",
+    "license-expression",
+    "imageio-ffmpeg",
+)
 
 
 @lru_cache(maxsize=1)
@@ -215,8 +225,11 @@ class Cache:
         rows: list[Any] = []
         if len(wanted) > 500:  # most of a kind: one pass over it beats many look-ups
             wanted_set = set(wanted)
-            rows = [row for row in self._query("SELECT key, value FROM memo WHERE kind = ?",
-                                               (kind,)) if row[0] in wanted_set]  # fmt: skip
+            rows = [
+                row
+                for row in self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,))
+                if row[0] in wanted_set
+            ]
             wanted = []
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]

@@ -14,8 +14,12 @@ from mediafeed.model import Episode, Format, Loudness, LoudnessTarget, Normaliza
 # Bitrates (kb/s) a format gets when mediafeed.toml names it without one: Opus is
 # transparent for speech well below what MP3 needs.
 DEFAULT_BITRATES = {"opus": 48, "aac": 96, "audio": 96}
-_TARGET_KEYS = {"target": "stereo", "mono_target": "mono", "tolerance": "tolerance",
-                "max_true_peak": "max_true_peak"}  # fmt: skip
+_TARGET_KEYS = {
+    "target": "stereo",
+    "mono_target": "mono",
+    "tolerance": "tolerance",
+    "max_true_peak": "max_true_peak",
+}
 
 
 def _number(value: Any, what: str) -> float:
@@ -118,8 +122,10 @@ def loudness_problems(
         goal = target.integrated(found.channels)
         kind = "mono" if found.channels == 1 else "stereo"
         if abs(found.integrated - goal) > target.tolerance:
-            message = (f"{found.integrated:g} LUFS; the show's {kind} target is {goal:g} "
-                       f"+-{target.tolerance:g} LU")  # fmt: skip
+            message = (
+                f"{found.integrated:g} LUFS; the show's {kind} target is {goal:g} "
+                f"+-{target.tolerance:g} LU"
+            )
             yield "loudness", str(ep.source), "loudness.integrated", message
         if found.true_peak > target.max_true_peak:
             message = f"true peak {found.true_peak:g} dBTP, above {target.max_true_peak:g} dBTP"

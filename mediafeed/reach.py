@@ -16,8 +16,16 @@ from mediafeed.links import url_problem
 from mediafeed.model import Episode, License, RemoteItem, Show, SocialInteract, Soundbite
 
 # The namespace's list of protocols (socialprotocols.txt of the Podcast Index).
-SOCIAL_PROTOCOLS = ("activitypub", "atproto", "disabled", "hive", "lemmy", "matrix", "nostr",
-                    "twitter")  # fmt: skip
+SOCIAL_PROTOCOLS = (
+    "activitypub",
+    "atproto",
+    "disabled",
+    "hive",
+    "lemmy",
+    "matrix",
+    "nostr",
+    "twitter",
+)
 _URI_SCHEMES = {"atproto": ("at://", "https://"), "nostr": ("nostr:", "https://")}
 MAX_LICENSE_NAME = 128
 SOUNDBITE_SECONDS = (
@@ -92,12 +100,14 @@ def parse_social_interact(value: Any) -> tuple[SocialInteract, ...]:
         if protocol not in SOCIAL_PROTOCOLS:
             raise ValueError(f"{where}protocol: must be one of {', '.join(SOCIAL_PROTOCOLS)}")
         uri = str(table.get("uri", "")).strip()
-        if protocol != "disabled" and not uri.startswith(_URI_SCHEMES.get(protocol, ("https://",
-                                                                          "http://"))):  # fmt: skip
+        if protocol != "disabled" and not uri.startswith(
+            _URI_SCHEMES.get(protocol, ("https://", "http://"))
+        ):
             raise ValueError(f"{where}uri: {uri!r} is not a {protocol} post's address")
         priority = table.get("priority")
-        if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)
-                                     or priority < 1):  # fmt: skip
+        if priority is not None and (
+            not isinstance(priority, int) or isinstance(priority, bool) or priority < 1
+        ):
             raise ValueError(f"{where}priority: must be a whole number from 1")
         account_url = table.get("account_url")
         found.append(
@@ -147,7 +157,10 @@ def parse_soundbites(
     bites = []
     for index, entry in enumerate(value):
         if not isinstance(entry, dict) or not {"start", "duration"} <= set(entry) <= {
-            "start", "duration", "title"}:  # fmt: skip
+            "start",
+            "duration",
+            "title",
+        }:
             raise ValueError(f"[{index}]: needs start and duration (title optional)")
         start, length = seconds(entry["start"]), seconds(entry["duration"])
         if length <= 0:

@@ -31,9 +31,15 @@ TEMP_PREFIX = ".rendition-"
 _SAME = {"opus": (".opus",), "aac": (".m4a", ".m4b", ".aac")}
 
 
-def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool,
-           source: Callable[[Episode], Path], encoding: Encoding | None = None,
-           ) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:  # fmt: skip
+def attach(
+    show: Show,
+    public: tuple[Episode, ...],
+    cache: Cache,
+    *,
+    write: bool,
+    source: Callable[[Episode], Path],
+    encoding: Encoding | None = None,
+) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:
     """The episodes with the renditions the show's formats call for, each made once per
     source and settings and kept while feed/ still holds the bytes remembered; `source`
     gives an episode's media, verified, when one must be encoded."""
@@ -54,8 +60,14 @@ def attach(show: Show, public: tuple[Episode, ...], cache: Cache, *, write: bool
                     cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
                 cache.put("rendition", key, vars(found))
             made.append(found)
-            objects[found.key] = OutputObject(found.key, path, found.length, found.sha256,
-                                              found.mime_type, cache_control(found.key))  # fmt: skip
+            objects[found.key] = OutputObject(
+                found.key,
+                path,
+                found.length,
+                found.sha256,
+                found.mime_type,
+                cache_control(found.key),
+            )
         episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
     return tuple(episodes), objects
 
@@ -116,7 +128,13 @@ def make(
 
 def known(value: object) -> Rendition | None:
     """A rendition the cache remembers, None if it holds nothing of that shape."""
-    if not isinstance(value, dict) or value.keys() != {"key", "mime_type", "length", "sha256",
-                                                       "bitrate", "title"}:  # fmt: skip
+    if not isinstance(value, dict) or value.keys() != {
+        "key",
+        "mime_type",
+        "length",
+        "sha256",
+        "bitrate",
+        "title",
+    }:
         return None
     return Rendition(**value)

@@ -234,8 +234,13 @@ def placeholders(show: Show, cover_comment: bytes | None) -> Iterator[ShowFindin
     """What `init` wrote and the producer never replaced: listeners and directories would
     see it, so it stops a publish to a real target; on this computer it is only a reminder."""
     rule = "placeholder" if show.publish.target else "placeholder-preview"
-    values = {"description": show.description, "author": show.author, "link": show.link,
-              "owner.name": show.owner.name, "owner.email": show.owner.email}  # fmt: skip
+    values = {
+        "description": show.description,
+        "author": show.author,
+        "link": show.link,
+        "owner.name": show.owner.name,
+        "owner.email": show.owner.email,
+    }
     for field, value in values.items():
         if value.strip() == PLACEHOLDERS[field]:
             yield rule, field, f"still {value!r}, as 'mediafeed init' wrote it"
@@ -250,8 +255,12 @@ def description_bytes(text: str) -> int | None:
 
 
 def show_lengths(show: Show) -> Iterator[ShowFinding]:
-    values = {"title": show.title, "author": show.author, "owner.name": show.owner.name,
-              "copyright": show.copyright or ""}  # fmt: skip
+    values = {
+        "title": show.title,
+        "author": show.author,
+        "owner.name": show.owner.name,
+        "copyright": show.copyright or "",
+    }
     for field, value in values.items():
         if len(value) > MAX_TAG:
             yield "tag-length", field, f"{len(value)} characters; Apple allows {MAX_TAG}"

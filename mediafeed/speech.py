@@ -55,8 +55,9 @@ def load_model(root: Path, model: str) -> Any:
         ) from None
 
 
-def recognize(model: Any, media: Path, *, language: str, start: float = 0.0,
-              prompt: str | None = None) -> tuple[float, Iterator[Cue]]:  # fmt: skip
+def recognize(
+    model: Any, media: Path, *, language: str, start: float = 0.0, prompt: str | None = None
+) -> tuple[float, Iterator[Cue]]:
     """The media's duration and its cues as they are recognized, from `start` seconds on
     (a resumed run), with the text before it as `prompt` so the wording carries on."""
     code = language.split("-")[0].lower()

@@ -14,9 +14,16 @@ from mediafeed.render.notes import plain_text
 
 # The tags compared with the episode file and the show; chapters, genre, category and
 # language follow from them or from code, and every format stores those differently.
-_COMPARED = {"title": "title", "show": "show name", "author": "author", "date": "date",
-             "description": "description", "season": "season", "episode": "episode number",
-             "guid": "guid"}  # fmt: skip
+_COMPARED = {
+    "title": "title",
+    "show": "show name",
+    "author": "author",
+    "date": "date",
+    "description": "description",
+    "season": "season",
+    "episode": "episode number",
+    "guid": "guid",
+}
 _URLS = {"comment": "episode page URL", "feed_url": "feed URL"}
 
 

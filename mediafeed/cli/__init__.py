@@ -43,8 +43,13 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="mediafeed")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
-@click.option("-C", "--show-dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-              help="The show folder (default: the nearest with a mediafeed.toml).")  # fmt: skip
+@click.option(
+    "-C",
+    "--show-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The show folder (default: the nearest with a mediafeed.toml).",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     """Publish a podcast: tag media, build an RSS feed and episode pages, upload to S3.

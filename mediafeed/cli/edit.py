@@ -43,14 +43,27 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
 @click.option("--summary", help="A one or two sentence summary.")
 @click.option("--season", type=click.IntRange(min=1), help="Season number.")
 @click.option("--episode", type=click.IntRange(min=1), help="Episode number.")
-@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
-              default="full", show_default=True, help="Apple episode type.")  # fmt: skip
+@click.option(
+    "--type",
+    "episode_type",
+    type=click.Choice(["full", "trailer", "bonus"]),
+    default="full",
+    show_default=True,
+    help="Apple episode type.",
+)
 @click.option("--explicit/--clean", default=None, help="Override the show's explicit flag.")
 @click.option("--draft", is_flag=True, help="Keep the episode private until you remove draft.")
-@click.option("--transcribe", "and_transcribe", is_flag=True,
-              help="Then draft its transcript, as 'mediafeed transcribe' does.")  # fmt: skip
-@click.option("--normalize", is_flag=True,
-              help="Copy it loudness-normalized to the show's target (see [loudness]).")  # fmt: skip
+@click.option(
+    "--transcribe",
+    "and_transcribe",
+    is_flag=True,
+    help="Then draft its transcript, as 'mediafeed transcribe' does.",
+)
+@click.option(
+    "--normalize",
+    is_flag=True,
+    help="Copy it loudness-normalized to the show's target (see [loudness]).",
+)
 @click.pass_context
 def add(
     ctx: click.Context,
@@ -200,8 +213,11 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
 @click.command("import", context_settings=CONTEXT)
 @click.argument("feed")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--download-media", is_flag=True,
-              help="Also fetch media, artwork, chapters and transcripts (resumable).")  # fmt: skip
+@click.option(
+    "--download-media",
+    is_flag=True,
+    help="Also fetch media, artwork, chapters and transcripts (resumable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> None:
     """Write the show of an existing podcast's FEED (URL or file) into DIRECTORY (default:

@@ -50,8 +50,11 @@ def build(ctx: click.Context) -> None:
 @click.option("--prune", is_flag=True, help="Delete objects published earlier, no longer needed.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--force", is_flag=True, help="Publish even when 'mediafeed check' finds errors.")
-@click.option("--verify", is_flag=True,
-              help="Compare the store object by object, not by the record of the last publish.")  # fmt: skip
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Compare the store object by object, not by the record of the last publish.",
+)
 @click.pass_context
 def publish(
     ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool
@@ -91,8 +94,13 @@ def publish(
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")  # fmt: skip
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""

@@ -9,8 +9,14 @@ from mediafeed.cli.base import CONTEXT, current_show, now
 
 @click.command(context_settings=CONTEXT)
 @click.argument("slug", required=False)
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "text"]),
-              default="html", show_default=True, help="Output format.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "text"]),
+    default="html",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--no-image", is_flag=True, help="Leave the cover image out.")
 @click.pass_context
 def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -> None:

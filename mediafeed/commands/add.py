@@ -80,15 +80,31 @@ def add_episode(
     fd, name = temp_beside(show.media_dir, ".normalizing.", request.media.suffix.lower())
     os.close(fd)
     try:
-        loudness = normalize(request.media, Path(name), suffix=request.media.suffix.lower(),
-                             target=show.loudness, channels=original.channels,
-                             sample_rate=original.sample_rate, bitrate=original.bitrate,
-                             tick=tick)  # fmt: skip
-        applied = Normalization(original.sha256, show.loudness.integrated(original.channels),
-                                show.loudness.max_true_peak)  # fmt: skip
+        loudness = normalize(
+            request.media,
+            Path(name),
+            suffix=request.media.suffix.lower(),
+            target=show.loudness,
+            channels=original.channels,
+            sample_rate=original.sample_rate,
+            bitrate=original.bitrate,
+            tick=tick,
+        )
+        applied = Normalization(
+            original.sha256,
+            show.loudness.integrated(original.channels),
+            show.loudness.max_true_peak,
+        )
         with open_media(Path(name)) as media:
-            return _add(show, request, media, now=now, links=links, named=request.media,
-                        measured=(loudness, applied))  # fmt: skip
+            return _add(
+                show,
+                request,
+                media,
+                now=now,
+                links=links,
+                named=request.media,
+                measured=(loudness, applied),
+            )
     finally:
         os.unlink(name)
 

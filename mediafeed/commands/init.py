@@ -61,8 +61,14 @@ def _toml_string(value: str) -> str:
 
 
 # The zone a show in this language most likely keeps its clock in; UTC for the others.
-ZONES = {"nl": "Europe/Amsterdam", "nl-BE": "Europe/Brussels", "fr": "Europe/Paris",
-         "de": "Europe/Berlin", "en-GB": "Europe/London", "en-IE": "Europe/Dublin"}  # fmt: skip
+ZONES = {
+    "nl": "Europe/Amsterdam",
+    "nl-BE": "Europe/Brussels",
+    "fr": "Europe/Paris",
+    "de": "Europe/Berlin",
+    "en-GB": "Europe/London",
+    "en-IE": "Europe/Dublin",
+}
 
 
 def init_show(root: Path, *, title: str, language: str = "en", timezone: str | None = None) -> Path:
@@ -72,8 +78,10 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     if config.exists():
         raise ConfigError("a show already exists here", path=config)
     timezone = timezone or ZONES.get(language) or ZONES.get(language[:2].lower(), "UTC")
-    for field, problem in (("language", language_problem(language)),
-                           ("timezone", timezone_problem(timezone))):  # fmt: skip
+    for field, problem in (
+        ("language", language_problem(language)),
+        ("timezone", timezone_problem(timezone)),
+    ):
         if problem:
             raise ConfigError(problem, field=f"--{field}")
     for folder in ("episodes", "media"):

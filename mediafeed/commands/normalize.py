@@ -36,20 +36,28 @@ def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None 
         raise MediaError("media file not found", path=original)
     info = probe(original)
     if episode.normalized and info.sha256 != episode.normalized.original_sha256:
-        raise MediaError(f"is not the original {path.name} names (its sha256 differs)",
-                         path=original)  # fmt: skip
+        raise MediaError(
+            f"is not the original {path.name} names (its sha256 differs)", path=original
+        )
     pure = PurePosixPath(name)
-    target_name = str(pure.with_name(f"{pure.stem.removesuffix('-normalized')}-normalized"
-                                     f"{pure.suffix.lower()}"))  # fmt: skip
+    target_name = str(
+        pure.with_name(f"{pure.stem.removesuffix('-normalized')}-normalized{pure.suffix.lower()}")
+    )
     target = show.root / target_name
     fd, temp = temp_beside(target.parent, f".{target.name}.", pure.suffix.lower())
     os.close(fd)
     placed = False
     try:
-        loudness = normalize(original, Path(temp), suffix=pure.suffix.lower(),
-                             target=show.loudness, channels=info.channels,
-                             sample_rate=info.sample_rate, bitrate=info.bitrate,
-                             tick=tick)  # fmt: skip
+        loudness = normalize(
+            original,
+            Path(temp),
+            suffix=pure.suffix.lower(),
+            target=show.loudness,
+            channels=info.channels,
+            sample_rate=info.sample_rate,
+            bitrate=info.bitrate,
+            tick=tick,
+        )
         applied = Normalization(
             original_sha256=info.sha256,
             target=show.loudness.integrated(info.channels),

@@ -83,15 +83,24 @@ def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     pipe gets the same); the title comes last and is never cut."""
     head = ("STATUS", "DATE", "DURATION", "SIZE", "SLUG", "TITLE")
     cells = [head] + [
-        (r["status"], r["published"][:16].replace("T", " "), r["duration"],
-         f"{r['size_mb']:.1f} MB", r["slug"], r["title"]) for r in rows
-    ]  # fmt: skip
+        (
+            r["status"],
+            r["published"][:16].replace("T", " "),
+            r["duration"],
+            f"{r['size_mb']:.1f} MB",
+            r["slug"],
+            r["title"],
+        )
+        for r in rows
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(head) - 1)]
     right = {2, 3}  # numbers line up on their last digit
 
     def line(row: tuple[str, ...]) -> str:
-        padded = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in
-                  enumerate(zip(row, widths, strict=False))]  # fmt: skip
+        padded = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
         return "  ".join([*padded, row[-1]]).rstrip()
 
     return [line(row) for row in cells]

@@ -105,14 +105,16 @@ def show_episodes(show: Show) -> list[Episode]:
         return load_show_episodes(show, cache)
 
 
-def build_show(show: Show, *, now: dt.datetime, links: Links | None = None,
-               encoding: Encoding | None = None) -> BuildResult:  # fmt: skip
+def build_show(
+    show: Show, *, now: dt.datetime, links: Links | None = None, encoding: Encoding | None = None
+) -> BuildResult:
     """`encoding`: where encodes of renditions report how far they are."""
     from mediafeed.build import build
 
     with show_locked(show.root), Cache(show.root) as cache:
-        return build(show, links=links or public_links(show), now=now, cache=cache,
-                     encoding=encoding)  # fmt: skip
+        return build(
+            show, links=links or public_links(show), now=now, cache=cache, encoding=encoding
+        )
 
 
 def publish_show(
@@ -169,8 +171,15 @@ def publish_show(
         from mediafeed.build import build  # the renderers load only where a build runs
 
         published = published_pages(client, where.target)
-        result = build(show, links=where.links, now=now, cache=cache, published=published,
-                       write=not dry_run, encoding=encoding)  # fmt: skip
+        result = build(
+            show,
+            links=where.links,
+            now=now,
+            cache=cache,
+            published=published,
+            write=not dry_run,
+            encoding=encoding,
+        )
         referenced = _referenced(show, result)
         inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
         if not dry_run:
@@ -210,13 +219,15 @@ def publish_show(
             from mediafeed.store.websub import ping_hubs
 
             # feed.xml went last and was verified: a hub that fetches it now gets this one.
-            report = replace(report, warnings=tuple(ping_hubs(show.publish.websub_hubs,
-                                                              result.feed_url)))  # fmt: skip
+            report = replace(
+                report, warnings=tuple(ping_hubs(show.publish.websub_hubs, result.feed_url))
+            )
         return len(result.public), report
 
 
-def _plan_blind(show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None,
-                encoding: Encoding | None) -> tuple[int, PublishReport]:  # fmt: skip
+def _plan_blind(
+    show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None, encoding: Encoding | None
+) -> tuple[int, PublishReport]:
     """A dry run while the embedded store is not running: it is not started for a look, so
     every object of the build is shown as one to send."""
     from mediafeed.build import build
@@ -321,8 +332,9 @@ def _walked_inputs(show: Show) -> set[str]:
     return names
 
 
-def input_contents(show: Show, cache: Cache, names: set[str], *,
-                   known: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+def input_contents(
+    show: Show, cache: Cache, names: set[str], *, known: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each input file's content hash (from the cache while its stat holds), "-" for one
     that is missing; `known`: hashes this command took already, kept as they were then."""
     root = str(show.root)

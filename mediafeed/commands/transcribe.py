@@ -37,8 +37,9 @@ class Transcribed:
     resumed_at: float  # seconds already done by an earlier, stopped run (0: a fresh start)
 
 
-def transcribe_episodes(show: Show, slugs: list[str], *, force: bool = False,
-                        on_progress: OnProgress | None = None) -> list[Transcribed]:  # fmt: skip
+def transcribe_episodes(
+    show: Show, slugs: list[str], *, force: bool = False, on_progress: OnProgress | None = None
+) -> list[Transcribed]:
     """Draft a transcript for each episode; one reviewed by the producer (or written by
     hand) is kept unless `force`. The model loads once, after every episode was found."""
     episodes = [_episode(show, slug, force=force) for slug in slugs]
@@ -67,11 +68,16 @@ def _episode(show: Show, slug: str, *, force: bool) -> Episode:
     return episode
 
 
-def _transcribe(show: Show, episode: Episode, model: Any, cache: Cache,
-                on_progress: OnProgress | None) -> Transcribed:  # fmt: skip
+def _transcribe(
+    show: Show, episode: Episode, model: Any, cache: Cache, on_progress: OnProgress | None
+) -> Transcribed:
     media = show.root / episode.audio
-    key = memo_key("transcribe", cache.sha256(media), model_location(show.root,
-                   show.transcribe_model), show.language)  # fmt: skip
+    key = memo_key(
+        "transcribe",
+        cache.sha256(media),
+        model_location(show.root, show.transcribe_model),
+        show.language,
+    )
     found = cache.get(PARTIAL, key)
     cues: list[list[Any]] = list(found) if isinstance(found, list) else []
     resumed_at = float(cues[-1][1]) if cues else 0.0
@@ -98,8 +104,9 @@ def _transcribe(show: Show, episode: Episode, model: Any, cache: Cache,
     (show.root / TRANSCRIPTS).mkdir(exist_ok=True)
     text = webvtt([(float(a), float(b), str(c)) for a, b, c in cues], show.language)
     write_atomic(show.root / name, text.encode("utf-8"), durable=True)
-    drafted = replace(episode, transcript=name, transcript_status="draft",
-                      transcript_model=show.transcribe_model)  # fmt: skip
+    drafted = replace(
+        episode, transcript=name, transcript_status="draft", transcript_model=show.transcribe_model
+    )
     write_atomic(
         episode.source,
         render_episode_file(episode_fields(drafted), episode.notes).encode("utf-8"),

@@ -79,8 +79,9 @@ def ffmpeg_version() -> str:
 
 def measure(path: Path, *, channels: int, tick: Tick | None = None) -> Loudness:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of the file."""
-    done = _run(["-i", str(path), "-map", "0:a:0", "-vn", "-af", METER, "-f", "null", "-"],
-                path, tick)  # fmt: skip
+    done = _run(
+        ["-i", str(path), "-map", "0:a:0", "-vn", "-af", METER, "-f", "null", "-"], path, tick
+    )
     return _metered(done, path, channels)
 
 
@@ -104,8 +105,17 @@ def normalize(
     found = _analysis(source, tick)
     peak = target.max_true_peak - PEAK_MARGIN
     for _ in range(3):
-        _second_pass(source, out, found, suffix=suffix, goal=target.integrated(channels),
-                     peak=peak, sample_rate=sample_rate, bitrate=bitrate, tick=tick)  # fmt: skip
+        _second_pass(
+            source,
+            out,
+            found,
+            suffix=suffix,
+            goal=target.integrated(channels),
+            peak=peak,
+            sample_rate=sample_rate,
+            bitrate=bitrate,
+            tick=tick,
+        )
         loudness = measure(out, channels=channels)
         if loudness.true_peak <= target.max_true_peak:
             break
@@ -114,14 +124,28 @@ def normalize(
     return loudness
 
 
-def _second_pass(source: Path, out: Path, found: dict[str, str], *, suffix: str, goal: float,
-                 peak: float, sample_rate: int, bitrate: int, tick: Tick | None) -> None:  # fmt: skip
+def _second_pass(
+    source: Path,
+    out: Path,
+    found: dict[str, str],
+    *,
+    suffix: str,
+    goal: float,
+    peak: float,
+    sample_rate: int,
+    bitrate: int,
+    tick: Tick | None,
+) -> None:
     lra = min(50.0, max(11.0, _figure(found["input_lra"]) + 1))
     measured = ":".join(
         f"measured_{name}={found[key]}"
-        for name, key in (("I", "input_i"), ("TP", "input_tp"), ("LRA", "input_lra"),
-                          ("thresh", "input_thresh"))
-    )  # fmt: skip
+        for name, key in (
+            ("I", "input_i"),
+            ("TP", "input_tp"),
+            ("LRA", "input_lra"),
+            ("thresh", "input_thresh"),
+        )
+    )
     chain = (
         f"loudnorm=I={goal}:TP={max(-9.0, peak):.2f}:LRA={lra}:{measured}"
         f":offset={found['target_offset']}:linear=true"
@@ -130,10 +154,24 @@ def _second_pass(source: Path, out: Path, found: dict[str, str], *, suffix: str,
     rate = ["-b:a", f"{max(32, round(bitrate / 1000))}k"] if suffix not in LOSSLESS else []
     streams = ["-map", "0:a:0", *(["-map", "0:v:0?"] if video else ["-vn"])]
     _run(
-        ["-i", str(source), *streams, "-map_metadata", "0", "-af", chain,
-         "-ar", str(sample_rate or 48000), *rate, *args, "-y", str(out)],
-        source, tick,
-    )  # fmt: skip
+        [
+            "-i",
+            str(source),
+            *streams,
+            "-map_metadata",
+            "0",
+            "-af",
+            chain,
+            "-ar",
+            str(sample_rate or 48000),
+            *rate,
+            *args,
+            "-y",
+            str(out),
+        ],
+        source,
+        tick,
+    )
 
 
 def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) -> None:
@@ -141,15 +179,35 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
     kind = RENDITIONS[fmt.name]
     # bitexact: the same input and settings give the same bytes (no random Ogg serial, no
     # encoder version), so a rendition made again is the one already published.
-    _run(["-i", str(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1", "-fflags",
-          "+bitexact", "-flags:a", "+bitexact", "-b:a", f"{fmt.bitrate}k", *kind.args,
-          "-y", str(out)], source, tick)  # fmt: skip
+    _run(
+        [
+            "-i",
+            str(source),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-map_metadata",
+            "-1",
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            "-b:a",
+            f"{fmt.bitrate}k",
+            *kind.args,
+            "-y",
+            str(out),
+        ],
+        source,
+        tick,
+    )
 
 
 def _analysis(path: Path, tick: Tick | None) -> dict[str, str]:
     chain = "loudnorm=I=-16:TP=-1:LRA=11:print_format=json"
-    done = _run(["-i", str(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-"],
-                path, tick)  # fmt: skip
+    done = _run(
+        ["-i", str(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-"], path, tick
+    )
     return _stats(done, path)
 
 

@@ -57,13 +57,39 @@ PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
 _ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
 _ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
 _MP4_OWNED = (
-    "\xa9nam", "\xa9alb", "\xa9ART", "aART", "\xa9day", "desc", "ldes", "\xa9cmt", "trkn", "disk",
-    "tvsn", "tves", "\xa9gen", "covr", "pcst", "purl", "egid", "catg",
-)  # fmt: skip
+    "\xa9nam",
+    "\xa9alb",
+    "\xa9ART",
+    "aART",
+    "\xa9day",
+    "desc",
+    "ldes",
+    "\xa9cmt",
+    "trkn",
+    "disk",
+    "tvsn",
+    "tves",
+    "\xa9gen",
+    "covr",
+    "pcst",
+    "purl",
+    "egid",
+    "catg",
+)
 _VORBIS_OWNED = (
-    "TITLE", "ALBUM", "ARTIST", "ALBUMARTIST", "DATE", "DESCRIPTION", "COMMENT", "TRACKNUMBER",
-    "DISCNUMBER", "GENRE", "LANGUAGE", "METADATA_BLOCK_PICTURE",
-)  # fmt: skip
+    "TITLE",
+    "ALBUM",
+    "ARTIST",
+    "ALBUMARTIST",
+    "DATE",
+    "DESCRIPTION",
+    "COMMENT",
+    "TRACKNUMBER",
+    "DISCNUMBER",
+    "GENRE",
+    "LANGUAGE",
+    "METADATA_BLOCK_PICTURE",
+)
 
 
 def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_version: int) -> None:

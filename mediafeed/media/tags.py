@@ -47,11 +47,31 @@ _COPY_CHUNK = 1 << 30
 # each tag format names them ("" where a format has no such tag).
 _READ_KEYS = {
     "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS", "TDES", "COMM::XXX", "TGID", "TDRC"),
-    "mp4": ("\xa9nam", "\xa9alb", "\xa9ART", "\xa9gen", "trkn", "disk", "ldes", "\xa9cmt", "egid",
-            "\xa9day"),
-    "vorbis": ("title", "album", "artist", "genre", "tracknumber", "discnumber", "description",
-               "comment", "", "date"),
-}  # fmt: skip
+    "mp4": (
+        "\xa9nam",
+        "\xa9alb",
+        "\xa9ART",
+        "\xa9gen",
+        "trkn",
+        "disk",
+        "ldes",
+        "\xa9cmt",
+        "egid",
+        "\xa9day",
+    ),
+    "vorbis": (
+        "title",
+        "album",
+        "artist",
+        "genre",
+        "tracknumber",
+        "discnumber",
+        "description",
+        "comment",
+        "",
+        "date",
+    ),
+}
 
 
 def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:

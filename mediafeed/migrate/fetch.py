@@ -26,9 +26,19 @@ from mediafeed.model import Episode
 from mediafeed.output import write_atomic
 
 AUDIO_SUFFIXES = {
-    ".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".ogg", ".opus", ".oga", ".flac", ".wav",
-    ".mov", ".webm",
-}  # fmt: skip
+    ".mp3",
+    ".m4a",
+    ".m4b",
+    ".mp4",
+    ".aac",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".flac",
+    ".wav",
+    ".mov",
+    ".webm",
+}
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,21 @@ def episode_fields(item: Element, label: str, seconds: float, report: list[str])
     """license, social_interact and soundbites of an item, for its episode file."""
     social = []
     for element in x.podcast(item, "socialInteract"):
-        found = {"uri": element.get("uri") or (element.text or "").strip(),
-                 "protocol": element.get("protocol") or element.get("platform"),
-                 "account_id": element.get("accountId") or element.get("podcastAccountId"),
-                 "account_url": element.get("accountUrl") or element.get("podcastAccountUrl"),
-                 "priority": int(p) if (p := element.get("priority") or "").isdigit() else None}  # fmt: skip
+        found = {
+            "uri": element.get("uri") or (element.text or "").strip(),
+            "protocol": element.get("protocol") or element.get("platform"),
+            "account_id": element.get("accountId") or element.get("podcastAccountId"),
+            "account_url": element.get("accountUrl") or element.get("podcastAccountUrl"),
+            "priority": int(p) if (p := element.get("priority") or "").isdigit() else None,
+        }
         social.append({key: value for key, value in found.items() if value})
     bites = []
     for element in x.podcast(item, "soundbite"):
-        bite = {"start": _seconds(element.get("startTime")),
-                "duration": _seconds(element.get("duration")),
-                "title": (element.text or "").strip() or None}  # fmt: skip
+        bite = {
+            "start": _seconds(element.get("startTime")),
+            "duration": _seconds(element.get("duration")),
+            "title": (element.text or "").strip() or None,
+        }
         bites.append({key: value for key, value in bite.items() if value is not None})
 
     def soundbites(value: Any) -> Any:
@@ -49,7 +53,7 @@ def episode_fields(item: Element, label: str, seconds: float, report: list[str])
         "license": _kept(label, "license", _license(item), parse_license, report),
         "social_interact": _kept(
             label, "socialInteract", social or None, parse_social_interact, report
-        ),  # fmt: skip
+        ),
         "soundbites": _kept(label, "soundbite", bites or None, soundbites, report),
     }
 

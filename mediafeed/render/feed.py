@@ -221,9 +221,11 @@ def _channel(
     _license(p20, show.license)
     if show.podroll:
         p20.podcast_podroll(
-            [(item.feed_guid or podcast_guid(item.feed_url or ""), item.feed_url)
-             for item in show.podroll]
-        )  # fmt: skip
+            [
+                (item.feed_guid or podcast_guid(item.feed_url or ""), item.feed_url)
+                for item in show.podroll
+            ]
+        )
     if show.update_frequency and text(show.update_frequency):
         p20.podcast_update_frequency(
             text(show.update_frequency),
@@ -300,8 +302,9 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
             rel="captions" if kind in CAPTION_TYPES else None,
         )
         if ep.transcript and kind in CAPTION_TYPES:  # and the text the build makes of it
-            p20.podcast_transcript(links.url(transcript_text_key(ep.slug)), type_="text/plain",
-                                   language=show.language)  # fmt: skip
+            p20.podcast_transcript(
+                links.url(transcript_text_key(ep.slug)), type_="text/plain", language=show.language
+            )
     if ep.chapters or ep.chapters_url:
         p20.podcast_chapters(links.chapters(ep.slug) if ep.chapters else text(ep.chapters_url))
     # Item persons replace the channel's (namespace rule): restate the regular cast first.
@@ -331,15 +334,22 @@ def _alternates(p20: Any, ep: Episode, links: Links) -> None:
         return
     seconds = max(ep.media.duration, 1.0)
     p20.podcast_alternate_enclosure(
-        links.media(ep), type_=ep.media.mime_type, length=ep.media.length,
-        bitrate=round(ep.media.length * 8 / seconds), sha256=bytes.fromhex(ep.media.sha256),
+        links.media(ep),
+        type_=ep.media.mime_type,
+        length=ep.media.length,
+        bitrate=round(ep.media.length * 8 / seconds),
+        sha256=bytes.fromhex(ep.media.sha256),
         default=True,
-    )  # fmt: skip
+    )
     for item in ep.renditions:
         p20.podcast_alternate_enclosure(
-            links.url(item.key), type_=item.mime_type, length=item.length, bitrate=item.bitrate,
-            sha256=bytes.fromhex(item.sha256), title=item.title,
-        )  # fmt: skip
+            links.url(item.key),
+            type_=item.mime_type,
+            length=item.length,
+            bitrate=item.bitrate,
+            sha256=bytes.fromhex(item.sha256),
+            title=item.title,
+        )
 
 
 def _license(p20: Any, license: License | None) -> None:

@@ -159,8 +159,13 @@ class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
         account_url: str | None = None,
         priority: int | None = None,
     ) -> None:
-        attrs = _attrs(uri=uri or None, protocol=protocol, accountId=account_id,
-                       accountUrl=account_url, priority=priority)  # fmt: skip
+        attrs = _attrs(
+            uri=uri or None,
+            protocol=protocol,
+            accountId=account_id,
+            accountUrl=account_url,
+            priority=priority,
+        )
         self._add("socialInteract", attrs)
 
     def podcast_soundbite(self, start: float, duration: float, title: str | None = None) -> None:
@@ -180,8 +185,13 @@ class Podcast20EntryExtension(_Tags, BaseEntryExtension):  # type: ignore[misc]
     ) -> None:
         """One file of the episode with where to get it and its hash, as Subresource
         Integrity metadata (`sha256-` and the digest in base64), the namespace's `sri`."""
-        attrs = _attrs(type_=type_, length=length, bitrate=bitrate, title=title,
-                       default="true" if default else None)  # fmt: skip
+        attrs = _attrs(
+            type_=type_,
+            length=length,
+            bitrate=bitrate,
+            title=title,
+            default="true" if default else None,
+        )
         integrity = {"type": "sri", "value": "sha256-" + base64.b64encode(sha256).decode()}
         children = (("source", {"uri": uri}, None, ()), ("integrity", integrity, None, ()))
         self._add("alternateEnclosure", attrs, None, children)

@@ -62,10 +62,11 @@ def render_embed_page(show: Show, episode: Episode, *, links: Links) -> str:
         "media": episode.enclosure_url or relative_link(key, media_key(episode)),
         "chapters": episode.chapters,
         "soundbites": episode.soundbites,
-        "transcript_file": relative_link(key, transcript_key(episode)) if episode.transcript
+        "transcript_file": relative_link(key, transcript_key(episode))
+        if episode.transcript
         else None,
         "transcript_is_vtt": bool(episode.transcript and episode.transcript.endswith(".vtt")),
-    }  # fmt: skip
+    }
     return render_template(show, "embed.html", context)
 
 

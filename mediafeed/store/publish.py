@@ -37,8 +37,17 @@ if TYPE_CHECKING:
 else:
     S3Client = Any
 
-__all__ = ["Plan", "Progress", "PublishReport", "Step", "blind_report", "plan", "publish",
-           "published_pages", "still_published"]  # fmt: skip
+__all__ = [
+    "Plan",
+    "Progress",
+    "PublishReport",
+    "Step",
+    "blind_report",
+    "plan",
+    "publish",
+    "published_pages",
+    "still_published",
+]
 
 # Objects per upload batch; the record is brought up to date between batches.
 BATCH = 500
@@ -93,8 +102,15 @@ def publish(
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
-    the_plan = plan(manifest, client, target, prune=prune, trust_record=trust_record,
-                    owner=owner, elsewhere=elsewhere)  # fmt: skip
+    the_plan = plan(
+        manifest,
+        client,
+        target,
+        prune=prune,
+        trust_record=trust_record,
+        owner=owner,
+        elsewhere=elsewhere,
+    )
     report = PublishReport(
         uploaded=tuple(o.key for o in the_plan.uploads),
         unchanged=tuple(o.key for o in the_plan.unchanged),
@@ -134,8 +150,13 @@ def publish(
                     for batch in _batches(the_plan.uploads, manifest.feed_key):
                         feed_going = feed_going or batch[-1].key == manifest.feed_key
                         items = [(target.key(o.key), o) for o in batch]
-                        transfer.upload(manager, target.bucket, items, sink,
-                                        checksum=target.checksums == "when_supported")  # fmt: skip
+                        transfer.upload(
+                            manager,
+                            target.bucket,
+                            items,
+                            sink,
+                            checksum=target.checksums == "when_supported",
+                        )
                         transfer.verify(client, target.bucket, items)
                         record = landed(record, batch)
                         if time.monotonic() - last_save > CHECKPOINT_SECONDS:
