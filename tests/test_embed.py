@@ -267,3 +267,18 @@ def test_a_chapter_link_seeks_the_embedded_player_and_stays(
 def test_the_player_page_has_no_accessibility_violations(driver: Any, embedded: Embedded) -> None:
     violations, report = axe_violations(driver, embedded.player_url)
     assert violations == [], report
+
+
+def test_embed_reads_no_file_outside_the_episodes_folder(show_dir: Path) -> None:
+    episode_show(show_dir)
+    (show_dir / "ontmoeting.md").write_text((show_dir / "episodes" / "ontmoeting.md").read_text())
+    result = mediafeed_cli(show_dir, "embed", "../ontmoeting")
+    assert result.returncode == 1 and "no such episode" in result.stderr
+
+
+def test_embed_is_not_held_up_by_another_broken_episode_file(show_dir: Path) -> None:
+    episode_show(show_dir)
+    (show_dir / "episodes" / "half-af.md").write_text("---\ntitle: [\n")
+    result = mediafeed_cli(show_dir, "embed", "ontmoeting")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<iframe ")

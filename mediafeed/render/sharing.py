@@ -65,7 +65,9 @@ def render_embed_page(show: Show, episode: Episode, *, links: Links) -> str:
         "transcript_file": relative_link(key, transcript_key(episode))
         if episode.transcript
         else None,
-        "transcript_is_vtt": bool(episode.transcript and episode.transcript.endswith(".vtt")),
+        "transcript_is_vtt": bool(
+            episode.transcript and episode.transcript.lower().endswith(".vtt")
+        ),
     }
     return render_template(show, "embed.html", context)
 
