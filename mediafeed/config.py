@@ -33,45 +33,12 @@ LOCAL_PREFIX = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
 
-_KNOWN_KEYS = {
-    "title",
-    "description",
-    "author",
-    "language",
-    "categories",
-    "explicit",
-    "type",
-    "artwork",
-    "link",
-    "copyright",
-    "guid",
-    "locked",
-    "block",
-    "complete",
-    "new_feed_url",
-    "keywords",
-    "medium",
-    "update_frequency",
-    "update_rrule",
-    "location",
-    "feed_limit",
-    "owner",
-    "funding",
-    "persons",
-    "txt",
-    "subscribe",
-    "license",
-    "podroll",
-    "publish",
-    "import",
-    "timezone",
-    "local_prefix",
-    "require_transcript",
-    "transcribe",
-    "accessibility",
-    "loudness",
-    "formats",
-}
+_KNOWN_KEYS = frozenset(
+    "title description author language categories explicit type artwork link copyright guid "
+    "locked block complete new_feed_url keywords medium update_frequency update_rrule "
+    "location feed_limit owner funding persons txt subscribe license podroll publish import "
+    "timezone local_prefix require_transcript transcribe accessibility loudness formats".split()
+)
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
 CHECKSUMS = ("when_supported", "when_required")  # botocore's names
 _PUBLISH_LISTS = {"websub_hubs"}
@@ -189,11 +156,14 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     medium = text("medium", "podcast")
     r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
     language = text("language", required=True)
-    r.check(not language or not language_problem(language),
-            f"language: {language_problem(language)}")  # fmt: skip
+    r.check(
+        not language or not language_problem(language), f"language: {language_problem(language)}"
+    )
     timezone = r.get(data, "timezone", str)
-    r.check(timezone is None or not timezone_problem(timezone),
-            f"timezone: {timezone_problem(timezone or '')}")  # fmt: skip
+    r.check(
+        timezone is None or not timezone_problem(timezone),
+        f"timezone: {timezone_problem(timezone or '')}",
+    )
     feed_limit = r.get(data, "feed_limit", int)
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
@@ -264,8 +234,11 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         loudness=_read(r, "loudness", data.get("loudness"), parse_target, parse_target({})),
         formats=_read(r, "formats", data.get("formats"), parse_formats, ()),
     )
-    r.urls(("link", show.link), ("new_feed_url", show.new_feed_url),
-           ("publish.public_url", publish.public_url))  # fmt: skip
+    r.urls(
+        ("link", show.link),
+        ("new_feed_url", show.new_feed_url),
+        ("publish.public_url", publish.public_url),
+    )
     r.urls(*((f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)))
     r.urls(*((f"subscribe[{i}].url", url) for i, (_, url) in enumerate(show.subscribe)))
     for i, person in enumerate(show.persons):
@@ -317,14 +290,19 @@ def _accessibility(r: _Reader, data: dict[str, Any]) -> Accessibility:
             r.problems.append(f"{where}checked: {checked!r} is not a date like 2026-11-30")
             checked = None
     status = r.get(table, "status", str, "partial", where=where) or "partial"
-    r.check(status in ACCESS_STATUSES,
-            f"{where}status: must be one of {', '.join(ACCESS_STATUSES)}")  # fmt: skip
+    r.check(
+        status in ACCESS_STATUSES, f"{where}status: must be one of {', '.join(ACCESS_STATUSES)}"
+    )
     contact = r.get(table, "contact", str, where=where)
-    r.check(contact is None or bool(EMAIL.match(contact)) or not url_problem(contact),
-            f"{where}contact: {contact!r} is neither an email nor a web address")  # fmt: skip
+    r.check(
+        contact is None or bool(EMAIL.match(contact)) or not url_problem(contact),
+        f"{where}contact: {contact!r} is neither an email nor a web address",
+    )
     limitations = r.get(table, "limitations", list, [], where=where) or []
-    r.check(all(isinstance(item, str) for item in limitations),
-            f"{where}limitations: a list of sentences")  # fmt: skip
+    r.check(
+        all(isinstance(item, str) for item in limitations),
+        f"{where}limitations: a list of sentences",
+    )
     return Accessibility(
         contact=contact,
         checked=checked.isoformat() if isinstance(checked, dt.date) else None,

@@ -53,31 +53,7 @@ _MEDIA_KINDS = {
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 # Titles and abbreviations that end in a full stop without ending the sentence.
 _ABBREVIATIONS = frozenset(
-    {
-        "prof",
-        "dr",
-        "drs",
-        "mr",
-        "mevr",
-        "dhr",
-        "ir",
-        "ing",
-        "st",
-        "mrs",
-        "ms",
-        "jr",
-        "sr",
-        "vs",
-        "bijv",
-        "bv",
-        "ca",
-        "resp",
-        "nr",
-        "etc",
-        "e.g",
-        "i.e",
-        "o.a",
-    }
+    "prof dr drs mr mevr dhr ir ing st mrs ms jr sr vs bijv bv ca resp nr etc e.g i.e o.a".split()
 )
 
 
@@ -124,11 +100,21 @@ _SOURCE_TYPES = {
 def _files(page_key: str, episode: Episode, media: str) -> list[dict[str, object]]:
     """The episode's files for the player and the download links, smallest first: a
     browser plays the first `<source>` it can."""
-    main = {"src": media, "type": episode.media.mime_type, "length": episode.media.length,
-            "kind": media_kind(episode.media.mime_type)}  # fmt: skip
-    extra = [{"src": _relative(page_key, item.key), "length": item.length, "kind": item.title,
-              "type": _SOURCE_TYPES.get(item.mime_type, item.mime_type)}
-             for item in episode.renditions]  # fmt: skip
+    main = {
+        "src": media,
+        "type": episode.media.mime_type,
+        "length": episode.media.length,
+        "kind": media_kind(episode.media.mime_type),
+    }
+    extra = [
+        {
+            "src": _relative(page_key, item.key),
+            "length": item.length,
+            "kind": item.title,
+            "type": _SOURCE_TYPES.get(item.mime_type, item.mime_type),
+        }
+        for item in episode.renditions
+    ]
     return sorted([main, *extra], key=lambda file: int(str(file["length"])))
 
 
@@ -208,8 +194,9 @@ def render_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: i
     return [render(episode) for episode in episodes]
 
 
-def _rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int,
-          rows: RowMaker | None) -> list[Markup]:  # fmt: skip
+def _rows(
+    show: Show, episodes: Sequence[Episode], page_key: str, level: int, rows: RowMaker | None
+) -> list[Markup]:
     made = (rows or partial(render_rows, show))(episodes, page_key, level)
     return [Markup(row) for row in made]  # noqa: S704 (rendered autoescaped)
 
@@ -330,13 +317,24 @@ def render_episode_page(
         oembed=links.url(oembed_key(episode.slug)),
         json_ld=episode_json_ld(show, episode, links=links, description=description),
         license=_license(episode.license or show.license),
-        discuss=next((safe_url(item.uri) for item in sorted(episode.social_interact,
-                      key=lambda item: item.priority or 0) if item.protocol != "disabled"), None),
-    )  # fmt: skip
+        discuss=next(
+            (
+                safe_url(item.uri)
+                for item in sorted(episode.social_interact, key=lambda item: item.priority or 0)
+                if item.protocol != "disabled"
+            ),
+            None,
+        ),
+    )
     if episode.image:  # an episode's own image is not sized by the build: shown as it is
         own = _relative(page_key, image_key(episode.image))
-        context.update(artwork=own, artwork_srcset=None, poster=own,
-                       og_image=links.image(episode.image), og_image_width=None)  # fmt: skip
+        context.update(
+            artwork=own,
+            artwork_srcset=None,
+            poster=own,
+            og_image=links.image(episode.image),
+            og_image_width=None,
+        )
     return render_template(show, "episode.html", context)
 
 
