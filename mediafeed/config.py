@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import tomllib
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,7 +82,7 @@ class _Reader:
             return default
         return value
 
-    def unknown(self, table: dict[str, Any], known: set[str], where: str = "") -> None:
+    def unknown(self, table: dict[str, Any], known: Set[str], where: str = "") -> None:
         for key in sorted(set(table) - known):
             self.problems.append(f"{where}{key}: {unknown_field(key, known)}")
 
