@@ -5,29 +5,31 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+if TYPE_CHECKING:  # rich loads when a bar is first drawn: a publish with nothing to send draws none
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 
 class UploadBar:
-    """Implements model.Progress on top of a rich bar (bytes, rate, ETA); without a bar,
-    `say` hears a line for each object as it lands."""
+    """Implements model.Progress on top of a rich bar (bytes, rate, ETA), made by `opens`
+    on first use; without a bar, `say` hears a line for each object as it lands."""
 
-    def __init__(self, progress: Progress | None, say: Callable[[str], None] | None = None):
-        self._progress = progress
+    def __init__(
+        self, opens: Callable[[], Progress | None], say: Callable[[str], None] | None = None
+    ):
+        self._opens: Callable[[], Progress | None] | None = opens
+        self._bar: Progress | None = None
         self._task: TaskID | None = None
         self._say = say
+
+    @property
+    def _progress(self) -> Progress | None:
+        if self._opens is not None:
+            self._bar, self._opens = self._opens(), None
+        return self._bar
 
     @property
     def streamed(self) -> bool:
@@ -39,18 +41,18 @@ class UploadBar:
             self._say(f"Uploaded {name}")
 
     def start(self, total_bytes: int, total_files: int) -> None:
-        if self._progress is not None and total_bytes:
+        if total_bytes and self._progress is not None:
             self._task = self._progress.add_task(
                 f"Uploading {total_files} file{'s' * (total_files != 1)}", total=total_bytes
             )
 
     def advance(self, nbytes: int) -> None:
         # Negative when a retried request rewinds: the bar goes back rather than lie.
-        if self._progress is not None and self._task is not None:
+        if self._task is not None and self._progress is not None:
             self._progress.advance(self._task, nbytes)
 
     def done(self) -> None:
-        if self._progress is not None and self._task is not None:
+        if self._task is not None and self._progress is not None:
             self._progress.update(self._task, visible=False)
 
     @contextmanager
@@ -77,20 +79,33 @@ def progress_bar(
     """A bar on standard error, so `--json` output on standard output stays clean; none at
     all when standard error is a file, a pipe or a CI log. When standard output is not a
     terminal (cron, a pipe), `say` (if given) hears each object as it lands."""
-    console = console or Console(stderr=True)
     stream = say if enabled and not sys.stdout.isatty() else None
-    if not enabled or not console.is_terminal:
-        yield UploadBar(None, stream)
-        return
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        yield UploadBar(bar, stream)
+    with ExitStack() as stack:
+
+        def opens() -> Progress | None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            shown = console or Console(stderr=True)
+            if not enabled or not shown.is_terminal:
+                return None
+            columns = (
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+            )
+            return stack.enter_context(Progress(*columns, console=shown, transient=True))
+
+        yield UploadBar(opens, stream)
 
 
 @contextmanager
@@ -105,6 +120,8 @@ def publish_interruptible() -> Iterator[None]:
         else:
             state = "the old feed is still live"
         line = f"Stopped: {state}; run the same command again to finish the job."
+        from rich.console import Console
+
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             line, style="yellow", markup=False
         )
@@ -115,6 +132,15 @@ def publish_interruptible() -> Iterator[None]:
 def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, float], None]]:
     """A bar of seconds of media done, with the time elapsed and the time remaining, for
     `transcribe`; silent when standard error is not a terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     console = console or Console(stderr=True)
     if not console.is_terminal:
         yield lambda done, total: None
@@ -144,6 +170,8 @@ def resumable() -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         line = "Stopped: the finished part is kept; run the same command again to resume."
+        from rich.console import Console
+
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             line, style="yellow", markup=False
         )
@@ -154,6 +182,9 @@ def resumable() -> Iterator[None]:
 def encode_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[float], None]]:
     """A bar for a long encode (its length unknown until probed): the seconds of media done
     and the time taken; silent off a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda seconds: None

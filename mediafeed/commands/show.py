@@ -6,10 +6,9 @@ import datetime as dt
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediafeed.cache import Cache, memo_key, show_locked
-from mediafeed.catalog import load_show_episodes
 from mediafeed.config import CONFIG_NAME, find_root, load_show
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
@@ -101,6 +100,8 @@ def destination(
 
 def show_episodes(show: Show) -> list[Episode]:
     """Every episode of the show, newest first, as the build reads them."""
+    from mediafeed.catalog import load_show_episodes  # the episode parser, where it is used
+
     with Cache(show.root) as cache:
         return load_show_episodes(show, cache)
 
@@ -136,9 +137,6 @@ def publish_show(
     A change is compared with the store's record of the last publish; the store itself is
     listed when `verify` asks, or when an unchanged run finds something missing.
     """
-    from mediafeed.store.publish import publish, published_pages, still_published
-    from mediafeed.store.target import make_client
-
     create = not dry_run
     with show_locked(show.root, create=create), Cache(show.root, create=create) as cache:
         note = None
@@ -152,19 +150,26 @@ def publish_show(
         unchanged = (
             last is not None and not dry_run and not prune and last.current(inputs_before, now)
         )
+        if unchanged and last is not None:
+            confirmed = _still_published(show, last, state_dir)
+            if confirmed is not None:
+                report, kept = confirmed
+                if kept != last.store:
+                    cache.put(PUBLISHED, str(show.root), asdict(replace(last, store=kept)))
+                return last.episodes, report
         if not force and not unchanged:
             # Before any store is started or touched: the embedded store must not start
             # for a show the check refuses.
             _require_publishable(show.root, now=now, cache=cache)
+        from mediafeed.store.publish import publish, published_pages
+        from mediafeed.store.target import make_client
+
         where = destination(show, state_dir=state_dir, start=not dry_run)
         if where is None:
             return _plan_blind(show, now=now, cache=cache, state_dir=state_dir, encoding=encoding)
         client = make_client(where.target, credentials=where.credentials)
-        destination_id = repr((where.target, where.links.base_url))
+        destination_id = _destination_id(where.target)
         if unchanged and last is not None and last.destination == destination_id:
-            report = still_published(client, where.target)
-            if report is not None:
-                return last.episodes, report
             verify = True  # the store lost something behind the record's back: list, repair
         if unchanged and not force:
             _require_publishable(show.root, now=now, cache=cache)
@@ -223,6 +228,36 @@ def publish_show(
                 report, warnings=tuple(ping_hubs(show.publish.websub_hubs, result.feed_url))
             )
         return len(result.public), report
+
+
+def _destination_id(target: Target) -> str:
+    return repr((target, Links(target.base_url()).base_url))
+
+
+def _still_published(
+    show: Show, last: LastPublish, state_dir: Path | None
+) -> tuple[PublishReport, dict[str, Any]] | None:
+    """The report of an unchanged publish, and what to keep of the store's record, if the
+    destination is the last publish's and the store still holds it all. Nothing is
+    started and no client made: the embedded store is asked where it was last started."""
+    from mediafeed.store.target import Target, local_target
+
+    if show.publish.target:
+        target, credentials = Target.from_settings(show.publish), None
+    else:
+        from mediafeed.store import local as localstore
+
+        store = localstore.recorded(
+            state_dir or localstore.default_state_dir(), bucket=LOCAL_BUCKET
+        )
+        if store is None:
+            return None
+        target, credentials = local_target(store, local_prefix(show))
+    if _destination_id(target) != last.destination:
+        return None
+    from mediafeed.store.unchanged import still_there
+
+    return still_there(target, credentials, last.store)
 
 
 def _plan_blind(
@@ -301,6 +336,7 @@ class LastPublish:
     next_due: str | None  # ISO time of the next scheduled episode
     episodes: int  # in the feed
     destination: str  # bucket, prefix, endpoint and public URL
+    store: dict[str, Any] | None = None  # the store's record as last seen, see still_there
 
     def current(self, inputs: str | None, now: dt.datetime) -> bool:
         """Whether a publish now, of inputs with this digest, would change nothing."""
@@ -318,6 +354,7 @@ def _last_publish(cache: Cache, show: Show) -> LastPublish | None:
             None if data["next_due"] is None else str(data["next_due"]),
             int(data["episodes"]),
             str(data["destination"]),
+            data.get("store"),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -368,6 +368,17 @@ def recorded_endpoint(state_dir: Path) -> str | None:
         return None
 
 
+def recorded(state_dir: Path, *, bucket: str = "podcast") -> LocalStore | None:
+    """The store recorded in `state_dir` as it was last started, without asking whether it
+    runs: an unchanged publish learns that from its one request, and starts it otherwise."""
+    state_dir = Path(state_dir).absolute()
+    record = _read_record(state_dir)
+    try:
+        return _store_from(record, state_dir, bucket) if bucket in record["buckets"] else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalStore:
     return LocalStore(
         endpoint_url=f"http://{HOST}:{record['ports']['s3.port']}",

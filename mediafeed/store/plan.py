@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.model import Manifest, OutputObject
 from mediafeed.store import transfer
+from mediafeed.store.outcome import Step
 from mediafeed.store.record import (
     CLAIMS_KEY,
     RECORD_KEY,
@@ -28,28 +29,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 else:
     S3Client = Any
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of a plan, as --dry-run and --json show it."""
-
-    key: str
-    action: str  # new, changed, unchanged, delete (--prune) or keep (stale, not pruned)
-    size: int | None
-    sha256: str | None = None
-    content_type: str | None = None
-    cache_control: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "action": self.action,
-            "size": self.size,
-            "sha256": self.sha256,
-            "content_type": self.content_type,
-            "cache_control": self.cache_control,
-        }
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,23 @@ run killed at any point is finished by the next one without sending anything twi
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mediafeed.errors import StoreError
-from mediafeed.links import FEED_KEY
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, Progress
 from mediafeed.store import transfer
+from mediafeed.store.outcome import PublishReport, Step
 from mediafeed.store.plan import (
     Plan,
-    Step,
-    list_sizes,
     plan,
     prefix_folder,
     published_pages,
-    read_record,
 )
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record, claims_body, landed
 from mediafeed.store.target import Target, store_errors
@@ -46,7 +42,6 @@ __all__ = [
     "plan",
     "publish",
     "published_pages",
-    "still_published",
 ]
 
 # Objects per upload batch; the record is brought up to date between batches.
@@ -63,26 +58,6 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, feed_going: bool) -> None:
         super().__init__()
         self.feed_going = feed_going
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    uploaded: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    deleted: tuple[str, ...]
-    bytes_sent: int
-    feed_url: str
-    dry_run: bool = False
-    notes: tuple[str, ...] = ()  # what else the producer should know, a line each
-    # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
-    # making for every publish.
-    make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False, compare=False)
-    warnings: tuple[str, ...] = ()  # what went wrong after the feed landed (a hub's ping)
-
-    @functools.cached_property
-    def steps(self) -> tuple[Step, ...]:
-        """What each object came to: new, changed, unchanged, delete or keep."""
-        return self.make_steps()
 
 
 def publish(
@@ -184,35 +159,6 @@ def publish(
         raise Interrupted(feed_going) from None
     sink.done()
     return replace(report, bytes_sent=sink.sent)
-
-
-def still_published(
-    client: S3Client, target: Target, feed_key: str = FEED_KEY
-) -> PublishReport | None:
-    """The report of a publish with nothing to send, if the store still holds everything the
-    record says it does; None if anything is missing, resized or left pending."""
-    with store_errors(target):
-        client.head_bucket(Bucket=target.bucket)
-        record = read_record(client, target)
-        if not record.objects or record.pending or feed_key not in record.objects:
-            return None
-        sizes = list_sizes(client, target, record)
-    for name, held in record.objects.items():
-        if sizes.get(name) != held.get("size"):
-            return None
-    names = tuple(sorted(record.objects))
-
-    def steps() -> tuple[Step, ...]:
-        return tuple(Step(n, "unchanged", sizes[n], record.objects[n].get("sha256")) for n in names)
-
-    return PublishReport(
-        uploaded=(),
-        unchanged=names,
-        deleted=(),
-        bytes_sent=0,
-        feed_url=f"{target.base_url()}/{feed_key}",
-        make_steps=steps,
-    )
 
 
 def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:

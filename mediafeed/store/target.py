@@ -8,16 +8,13 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-
 from mediafeed.errors import StoreError
 from mediafeed.model import PublishSettings
-from mediafeed.store import transfer
-from mediafeed.store.local import LocalStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # boto3 loads only where a client is made: an unchanged publish needs none
     from mypy_boto3_s3 import S3Client
+
+    from mediafeed.store.local import LocalStore
 else:
     S3Client = Any
 
@@ -104,15 +101,20 @@ def make_client(
     target: Target,
     *,
     credentials: tuple[str, str] | None = None,
-    read_timeout: float = transfer.READ_TIMEOUT,
-    max_attempts: int = transfer.MAX_ATTEMPTS,
+    read_timeout: float | None = None,
+    max_attempts: int | None = None,
 ) -> S3Client:
     """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
+    import boto3
+    import botocore.session
+
+    from mediafeed.store import transfer
+
     access, secret = credentials if credentials else (None, None)
     config = transfer.client_config(
         path_style=bool(target.endpoint_url),
-        read_timeout=read_timeout,
-        max_attempts=max_attempts,
+        read_timeout=transfer.READ_TIMEOUT if read_timeout is None else read_timeout,
+        max_attempts=transfer.MAX_ATTEMPTS if max_attempts is None else max_attempts,
         checksums=target.checksums,
     )
     with store_errors(target):
@@ -142,4 +144,6 @@ def check_key(key: str, label: str) -> None:
 
 
 def store_errors(target: Target) -> contextlib.AbstractContextManager[None]:
+    from mediafeed.store import transfer
+
     return transfer.store_errors(target.bucket, target.where, target.profile)

@@ -1,0 +1,210 @@
+"""Whether the store still holds what the last publish left there, asked with as few
+requests as possible and without loading boto3: the whole of a cron run that finds
+nothing to do.
+
+One listing of the prefix (a page per 1,000 objects) shows every object's size, the
+record's ETag and any claims a stopped run left. The record is read again only when its
+ETag differs from the one kept locally; head_bucket adds nothing a listing does not say.
+Requests are signed by botocore's own SigV4 signer with credentials from its standard
+chain and sent by its urllib3 session: maintained code, where a boto3 client would cost
+its import and its service model (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mediafeed.links import FEED_KEY
+from mediafeed.store.outcome import PublishReport, Step
+from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, record_from_json
+from mediafeed.store.target import Target
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
+
+PAGE_KEYS = 1000  # the most a store lists in one answer
+# Listings of key ranges at once, for a show of many pages (as store.transfer lists).
+LISTERS = 8
+RANGE_KEYS = 2500
+TIMEOUT = (10.0, 60.0)  # connect, read
+
+
+@dataclass(frozen=True)
+class Listed:
+    sizes: dict[str, int]  # by name under the prefix
+    etags: dict[str, str]  # of the record and the claims only
+    first: str | None = None  # the first key listed, kept or not
+    stop: str | None = None  # the first key past the range; None once the listing ended
+
+
+def still_there(
+    target: Target, credentials: tuple[str, str] | None, kept: Mapping[str, Any] | None
+) -> tuple[PublishReport, dict[str, Any]] | None:
+    """The report of a publish with nothing to send and what to keep of the record for
+    next time, if the store holds every object the record names at its size, and no
+    claims; None when anything is missing or resized, or the store cannot say (a publish
+    that lists and repairs, or reports the error, follows)."""
+    try:
+        store = _Signed(target, credentials)
+        record = _kept_record(kept)
+        if record is None:
+            record = store.record()
+        listed = store.listing(sorted(record["sizes"]))
+        if CLAIMS_KEY in listed.sizes or RECORD_KEY not in listed.etags:
+            return None
+        if listed.etags[RECORD_KEY] != record["etag"]:
+            record = store.record()  # another run published here since: its record counts
+        sizes: dict[str, int] = record["sizes"]
+        if FEED_KEY not in sizes or any(listed.sizes.get(n) != s for n, s in sizes.items()):
+            return None
+    except (_Unanswered, OSError, ValueError, ET.ParseError):
+        return None
+    names = tuple(sorted(sizes))
+
+    def steps() -> tuple[Step, ...]:
+        return tuple(Step(name, "unchanged", sizes[name]) for name in names)
+
+    report = PublishReport((), names, (), 0, f"{target.base_url()}/{FEED_KEY}", make_steps=steps)
+    return report, record
+
+
+def _kept_record(kept: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    try:
+        if kept is not None and isinstance(kept["etag"], str):
+            return {
+                "etag": kept["etag"],
+                "sizes": {str(n): int(s) for n, s in kept["sizes"].items()},
+            }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    return None
+
+
+class _Unanswered(Exception):
+    """The store did not answer as asked: the caller takes the long way."""
+
+
+class _Signed:
+    """GET requests to one bucket, signed with SigV4."""
+
+    def __init__(self, target: Target, credentials: tuple[str, str] | None) -> None:
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.exceptions
+        import botocore.httpsession
+        import botocore.utils
+
+        self._errors = botocore.exceptions.BotoCoreError
+        try:
+            found, region = self._credentials(target, credentials)
+        except botocore.exceptions.BotoCoreError as exc:
+            raise _Unanswered(str(exc)) from None
+        if found is None or region is None:
+            raise _Unanswered("no credentials or no region")
+        if target.endpoint_url:
+            self.base = f"{target.endpoint_url.rstrip('/')}/{target.bucket}"
+        elif "." not in target.bucket:
+            self.base = f"https://{target.bucket}.s3.{region}.amazonaws.com"
+        else:
+            raise _Unanswered("a dotted bucket name on AWS")
+        self.prefix = f"{target.prefix}/" if target.prefix else ""
+        self._signer = botocore.auth.S3SigV4Auth(found, "s3", region)
+        self._request = botocore.awsrequest.AWSRequest
+        self._http = botocore.httpsession.URLLib3Session(
+            proxies=botocore.utils.get_environ_proxies(self.base),
+            timeout=TIMEOUT,  # type: ignore[arg-type]  # a (connect, read) pair, as botocore's own
+            max_pool_connections=LISTERS,
+        )
+
+    @staticmethod
+    def _credentials(
+        target: Target, credentials: tuple[str, str] | None
+    ) -> tuple[Credentials | None, str | None]:
+        import botocore.credentials
+
+        region = target.region or ("us-east-1" if target.endpoint_url else None)
+        if credentials:
+            return botocore.credentials.Credentials(*credentials), region
+        import botocore.session
+
+        session = botocore.session.Session(profile=target.profile)
+        return session.get_credentials(), region or session.get_config_variable("region")
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> tuple[bytes, str]:
+        """The body and ETag of a GET of `path` under the bucket."""
+        url = f"{self.base}/{urllib.parse.quote(path, safe='/-_.~')}"
+        if query:
+            url += "?" + "&".join(
+                f"{k}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+            )
+        request = self._request("GET", url)
+        try:
+            self._signer.add_auth(request)
+            answer = self._http.send(request.prepare())
+        except self._errors as exc:
+            raise _Unanswered(str(exc)) from None
+        if answer.status_code != 200:
+            raise _Unanswered(f"HTTP {answer.status_code}")
+        return answer.content, str(answer.headers.get("ETag", ""))
+
+    def record(self) -> dict[str, Any]:
+        body, etag = self.get(self.prefix + RECORD_KEY)
+        record = record_from_json(json.loads(body))
+        if not record.objects or record.pending or not etag:
+            raise _Unanswered("no record, or one with names pending")
+        sizes = {name: held.get("size") for name, held in record.objects.items()}
+        if not all(type(size) is int for size in sizes.values()):
+            raise _Unanswered("a record without sizes")
+        return {"etag": etag, "sizes": sizes}
+
+    def listing(self, names: list[str]) -> Listed:
+        """Every object under the prefix. With many `names` (sorted, from the record), the
+        key space is cut into ranges listed at once; the ranges count only if they join up
+        (a store that does not list in byte order breaks that), else one plain listing."""
+        count = min(LISTERS, len(names) // RANGE_KEYS)
+        bounds = [self.prefix + names[len(names) * i // count] for i in range(1, count)]
+        if count >= 2 and len(set(bounds)) == len(bounds):
+            spans = list(zip([None, *bounds], [*bounds, None], strict=True))
+            with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+                runs = list(pool.map(lambda span: self._range(*span), spans))
+            if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
+                return Listed(
+                    {k: v for run in runs for k, v in run.sizes.items()},
+                    {k: v for run in runs for k, v in run.etags.items()},
+                )
+        return self._range(None, None)
+
+    def _range(self, after: str | None, upto: str | None) -> Listed:
+        """Keys after `after` up to and including `upto`: ListObjectsV2 has no end key, so
+        paging stops at the first key past `upto`."""
+        query = {"list-type": "2", "prefix": self.prefix, "max-keys": str(PAGE_KEYS)}
+        if after is not None:
+            query["start-after"] = after
+        sizes: dict[str, int] = {}
+        etags: dict[str, str] = {}
+        first = None
+        cut = len(self.prefix)
+        while True:
+            root = ET.fromstring(self.get("", query)[0])
+            ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+            for item in root.iter(f"{ns}Contents"):
+                key = item.findtext(f"{ns}Key") or ""
+                first = key if first is None else first
+                if upto is not None and key > upto:
+                    return Listed(sizes, etags, first, key)
+                name = key[cut:]
+                sizes[name] = int(item.findtext(f"{ns}Size") or -1)
+                if name in (RECORD_KEY, CLAIMS_KEY):
+                    etags[name] = item.findtext(f"{ns}ETag") or ""
+            token = root.findtext(f"{ns}NextContinuationToken")
+            if root.findtext(f"{ns}IsTruncated") != "true":
+                return Listed(sizes, etags, first, None)
+            if not token or token == query.get("continuation-token"):
+                raise _Unanswered("the listing does not move on")
+            query["continuation-token"] = token
