@@ -22,12 +22,8 @@ from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.media.artwork import picture_problems
-from mediafeed.media.probe import probe
-from mediafeed.media.tags import read_tags
 from mediafeed.model import Episode, MediaInfo, Show, Status
 from mediafeed.reach import is_uuid
-from mediafeed.render.notes import render_notes
 from mediafeed.rules import (
     APPLE_TYPES,
     ERROR,
@@ -48,7 +44,6 @@ from mediafeed.rules import (
     titles,
     transcript_problem,
 )
-from mediafeed.tagging import episode_tags, stale_tags
 
 
 class CheckFailed(MediafeedError):
@@ -89,7 +84,7 @@ def check_show(
     if show is not None and compare_tags:
         public = Links(show.publish.public_url) if show.publish.public_url else None
         checker.media_tags(show, episodes, links or public)
-    for kind in ("check", "probe", "tags"):
+    for kind in ("check", "probe", "tags", "picture"):
         cache.keep_only(kind, cache.used(kind))
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
@@ -150,32 +145,18 @@ class _Checker:
             self.add("podcast-guid", config, "guid", f"{show.guid!r} is not a UUID")
         public_url = show.publish.public_url
         if public_url and urlsplit(public_url).scheme != "https":
+            rule, message = "https", f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS"
             if is_loopback(public_url):
-                self.add(
-                    "https-link",
-                    config,
-                    "publish.public_url",
-                    "plain http on this computer; listeners need https://",
-                )
-            else:
-                self.add(
-                    "https",
-                    config,
-                    "publish.public_url",
-                    f"{public_url!r} is not HTTPS; Apple Podcasts requires HTTPS",
-                )
+                rule, message = "https-link", "plain http on this computer; listeners need https://"
+            self.add(rule, config, "publish.public_url", message)
         links = [("link", show.link), ("new_feed_url", show.new_feed_url)]
         links += [(f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)]
         links += person_links("persons", show.persons)
         for field, url in links:
             self.plain_http(config, field, url)
         if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
-            self.add(
-                "owner-verify",
-                config,
-                "owner.hide_email",
-                "Spotify and others verify ownership by the owner email",
-            )
+            message = "Spotify and others verify ownership by the owner email"
+            self.add("owner-verify", config, "owner.hide_email", message)
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime, show: Show | None
                           ) -> None:  # fmt: skip
@@ -217,6 +198,9 @@ class _Checker:
         for key, (ep, path) in keys.items():
             stale = known.get(key)
             if not isinstance(stale, list):
+                from mediafeed.media.tags import read_tags  # mutagen, only where tags are read
+                from mediafeed.tagging import episode_tags, stale_tags
+
                 picture = self.root / (ep.image or show.artwork)
                 if picture not in covers:
                     covers[picture] = picture.read_bytes() if picture.is_file() else None
@@ -244,11 +228,21 @@ class _Checker:
             self.add("https-link", path, field, f"{url!r} is plain HTTP")
 
     def artwork(self, path: Path, where: Path | str, field: str) -> bytes | None:
-        """Check a picture; return the comment in it (init marks its placeholder so)."""
-        problems, comment = picture_problems(path)
-        for rule, message in problems:
+        """Check a picture, once per name and content; return the comment in it (init marks
+        its placeholder so)."""
+        digest = self.digest(str(path))
+        key = memo_key("picture", path.name, digest) if digest else ""
+        known = self.cache.get("picture", key) if key else None
+        if not isinstance(known, list):
+            from mediafeed.media.artwork import picture_problems  # Pillow, for a new picture
+
+            problems, comment = picture_problems(path)
+            known = [problems, None if comment is None else comment.decode("latin-1")]
+            if key:
+                self.cache.put("picture", key, known)
+        for rule, message in known[0]:
             self.add(rule, where, field, message)
-        return comment
+        return None if known[1] is None else str(known[1]).encode("latin-1")
 
     def episodes(self, root: Path, timezone: str | None) -> list[Episode]:
         found: list[Episode] = []
@@ -302,6 +296,8 @@ class _Checker:
             with contextlib.suppress(TypeError):
                 if isinstance(known, dict):
                     return MediaInfo(**known)
+        from mediafeed.media.probe import probe  # mutagen, only for media not seen before
+
         started = time.time_ns()
         info = probe(path)
         if signature(path.stat()) == signature(stat) and info.length == stat.st_size:
@@ -316,6 +312,8 @@ class _Checker:
             self.media(ep)
         if ep.image:
             self.artwork(self.root / ep.image, ep.source, "image")
+        from mediafeed.render.notes import render_notes  # Markdown, once per episode's content
+
         html = render_notes(ep.notes)
         if not html and not (ep.summary or "").strip():
             self.add("description-missing", ep.source, "notes", "no show notes and no summary")

@@ -15,7 +15,6 @@ from mediafeed.errors import MediafeedError
 from mediafeed.loudness import loudness_problems
 from mediafeed.model import Episode, Show
 from mediafeed.reach import reach_problems
-from mediafeed.render.notes import plain_text
 
 ERROR = "error"
 WARNING = "warning"
@@ -150,8 +149,10 @@ def transcript_problem(suffix: str, text: str) -> str | None:
             return f"not JSON ({exc})"
         if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
             return "a JSON transcript needs a 'segments' list"
-    elif not plain_text(text).strip():
-        return "empty"
+    else:
+        from mediafeed.render.notes import plain_text  # Markdown, only for a text transcript
+
+        return None if plain_text(text).strip() else "empty"
     return None
 
 
