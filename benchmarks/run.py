@@ -37,8 +37,11 @@ QUICK = {"media_files": 3, "media_mb_each": 20, "episodes": 1_000, "add_mb": 50}
 RSS_LIMIT_MB = 300
 BUDGET = 1.2  # this code's time over d0b6d18's, in every scenario
 BUDGET_FULL_BUILD = 1.5  # the full build, over d0b6d18's own full build without a terminal
-SCENARIO_GROUPS = "abh"
+SCENARIO_GROUPS = "abgh"
 BUDGET_ADD_METERED = 1.2  # mediafeed add, over cp, sha256sum and ebur128 of the same file
+CRON_EPISODES = 200
+BUDGET_CRON = 1.0  # an unchanged publish, over s5cmd's sync of the same built folder
+START_UP_LIMIT = 0.3  # seconds of --help, list and check of the cron show
 
 
 class Bench:
@@ -407,6 +410,53 @@ def add_large(bench: Bench, work: Path, size: dict[str, int], repeat: int) -> di
             "target": f"<= {BUDGET_ADD_METERED} of cp, sha256sum and ebur128"}  # fmt: skip
 
 
+def cron_show(bench: Bench, work: Path, bucket_store: store.Store, repeat: int
+              ) -> dict[str, Any]:  # fmt: skip
+    """(g) a 200-episode show as cron and a producer meet it every day: a publish with
+    nothing to send next to s5cmd's sync of the same built folder, and the start-up of
+    --help, list and check next to the interpreter's own."""
+    g = f"g: {CRON_EPISODES} episodes, unchanged"
+    url = bucket_store.endpoint_url
+    bucket_store.make_buckets(["mf-g-this", "mf-g-base", "s5-g"])
+    shows = {tag: work / f"show-g-{tag}" for tag in ("this", "base")}
+    for tag, show in shows.items():
+        showgen.many_episode_show(show, work / "encode", count=CRON_EPISODES,
+                                  bucket=f"mf-g-{tag}", endpoint=url)  # fmt: skip
+    bench.pair(g, "mediafeed publish (first, setup)",
+               lambda tag: tools.mediafeed(shows[tag], "publish"), budget=None)  # fmt: skip
+    built = shows["this" if (shows["this"] / "feed" / "feed.xml").is_file() else "base"] / "feed"
+    s5_sync = tools.s5cmd(url, "sync", f"{built}/", "s3://s5-g/show/")
+    bench.time(g, "s5cmd sync (first, setup)", s5_sync)
+    floor = "python -c pass"
+    commands = {"mediafeed publish": ("publish",), "mediafeed --help": ("--help",),
+                "mediafeed list": ("list",), "mediafeed check": ("check",)}  # fmt: skip
+    for _ in range(repeat):
+        bench.time(g, floor, [sys.executable, "-c", "pass"])
+        bench.time(g, "s5cmd sync", s5_sync)
+        for label, args in commands.items():
+            bench.pair(g, label, lambda tag, args=args: tools.mediafeed(shows[tag], *args))
+    bench.comparisons[(g, "mediafeed publish", "s5cmd sync")] = BUDGET_CRON
+    this = bench.codes["this"].name
+    seconds = {label: bench.seconds(g, label, this) for label in commands}
+    return {
+        "episodes": CRON_EPISODES,
+        "publish_to_s5cmd_sync": ratio(
+            seconds["mediafeed publish"], bench.seconds(g, "s5cmd sync")
+        ),
+        "target_publish": f"<= {BUDGET_CRON}",
+        "to_python_start": {
+            label: ratio(seconds[label], bench.seconds(g, floor)) for label in commands
+        },  # fmt: skip
+        "start_up_seconds": seconds,
+        "start_up_target_seconds": START_UP_LIMIT,
+        "start_up_within": {
+            label: s is not None and s < START_UP_LIMIT
+            for label, s in seconds.items()
+            if label != "mediafeed publish"
+        },  # fmt: skip
+    }
+
+
 def _sha(show: Path, slug: str) -> str:
     text = (show / "episodes" / f"{slug}.md").read_text()
     return text.split("sha256: ", 1)[1].split("\n", 1)[0]
@@ -461,7 +511,7 @@ def main() -> None:
                         "counting (default: 3, or 1 with --quick)")  # fmt: skip
     parser.add_argument("--only", default=SCENARIO_GROUPS,
                         help="the scenario groups to run, as letters (default: "
-                        f"{SCENARIO_GROUPS}; a, bcdef and h are the groups)")  # fmt: skip
+                        f"{SCENARIO_GROUPS}; a, bcdef, g and h are the groups)")  # fmt: skip
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
     repeat = options.repeat or (1 if options.quick else 3)
@@ -499,6 +549,8 @@ def main() -> None:
             summary["a"] = first_publish(bench, work, bucket_store, size, repeat)
         if "b" in options.only:
             summary["bcd"] = large_show(bench, work, bucket_store, size, repeat)
+        if "g" in options.only:
+            summary["g"] = cron_show(bench, work, bucket_store, repeat)
         if "h" in options.only:
             summary["h"] = add_large(bench, work, size, repeat)
         summary["peak_rss_mb"] = round(bench.peak_rss_mb, 1)
