@@ -131,6 +131,12 @@ class _Signed:
         region = target.region or ("us-east-1" if target.endpoint_url else None)
         if credentials:
             return botocore.credentials.Credentials(*credentials), region
+        if target.profile is None and region is not None:
+            # Without a profile named in the config the chain asks the environment first,
+            # and its answer stands: botocore's session (and its modules) is then not needed.
+            found = botocore.credentials.EnvProvider().load()
+            if found is not None:
+                return found, region
         import botocore.session
 
         session = botocore.session.Session(profile=target.profile)
