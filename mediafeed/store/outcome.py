@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -20,14 +20,7 @@ class Step:
     cache_control: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "action": self.action,
-            "size": self.size,
-            "sha256": self.sha256,
-            "content_type": self.content_type,
-            "cache_control": self.cache_control,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -52,38 +52,35 @@ def still_there(
     that lists and repairs, or reports the error, follows)."""
     try:
         store = _Signed(target, credentials)
-        record = _kept_record(kept)
-        if record is None:
-            record = store.record()
-        listed = store.listing(sorted(record["sizes"]))
+        record = _kept(kept) or store.record()
+        listed = store.listing(sorted(record["objects"]))
         if CLAIMS_KEY in listed.sizes or RECORD_KEY not in listed.etags:
             return None
         if listed.etags[RECORD_KEY] != record["etag"]:
             record = store.record()  # another run published here since: its record counts
-        sizes: dict[str, int] = record["sizes"]
-        if FEED_KEY not in sizes or any(listed.sizes.get(n) != s for n, s in sizes.items()):
+        held: dict[str, list[Any]] = record["objects"]
+        if FEED_KEY not in held or any(listed.sizes.get(n) != h[0] for n, h in held.items()):
             return None
     except (_Unanswered, OSError, ValueError, ET.ParseError):
         return None
-    names = tuple(sorted(sizes))
+    names = tuple(sorted(held))
 
     def steps() -> tuple[Step, ...]:
-        return tuple(Step(name, "unchanged", sizes[name]) for name in names)
+        return tuple(Step(name, "unchanged", *held[name]) for name in names)
 
     report = PublishReport((), names, (), 0, f"{target.base_url()}/{FEED_KEY}", make_steps=steps)
     return report, record
 
 
-def _kept_record(kept: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _kept(kept: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The record as kept locally: its ETag, and each object's size and sha256."""
+    if kept is None or not isinstance(kept.get("etag"), str):
+        return None
     try:
-        if kept is not None and isinstance(kept["etag"], str):
-            return {
-                "etag": kept["etag"],
-                "sizes": {str(n): int(s) for n, s in kept["sizes"].items()},
-            }
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass
-    return None
+        objects = {str(n): [int(h[0]), h[1] and str(h[1])] for n, h in kept["objects"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+    return {"etag": kept["etag"], "objects": objects}
 
 
 class _Unanswered(Exception):
@@ -162,12 +159,11 @@ class _Signed:
     def record(self) -> dict[str, Any]:
         body, etag = self.get(self.prefix + RECORD_KEY)
         record = record_from_json(json.loads(body))
-        if not record.objects or record.pending or not etag:
-            raise _Unanswered("no record, or one with names pending")
-        sizes = {name: held.get("size") for name, held in record.objects.items()}
-        if not all(type(size) is int for size in sizes.values()):
-            raise _Unanswered("a record without sizes")
-        return {"etag": etag, "sizes": sizes}
+        objects = {n: [h.get("size"), h.get("sha256")] for n, h in record.objects.items()}
+        found = _kept({"etag": etag, "objects": objects}) if etag else None
+        if not objects or record.pending or found is None:
+            raise _Unanswered("no record, one with names pending, or one without sizes")
+        return found
 
     def listing(self, names: list[str]) -> Listed:
         """Every object under the prefix. With many `names` (sorted, from the record), the
