@@ -68,10 +68,13 @@ def proxy_bucket(show_dir: Path) -> str:
     return text.split('target = "s3://', 1)[1].split("/", 1)[0]
 
 
-def test_an_unchanged_publish_loads_no_boto3(
-    published_show: tuple[Path, Target],
-) -> None:
-    show_dir, _ = published_show
+@pytest.mark.parametrize("where", ["target", "embedded"])
+def test_an_unchanged_publish_loads_no_boto3(where: str, request: pytest.FixtureRequest) -> None:
+    if where == "target":
+        show_dir, _ = request.getfixturevalue("published_show")
+    else:
+        show_dir = request.getfixturevalue("show_dir")  # no [publish]: the embedded store
+    _publish(show_dir)
     _publish(show_dir)
     script = (
         "import sys\nfrom mediafeed.cli import cli\n"
