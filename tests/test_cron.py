@@ -4,6 +4,7 @@ that lost something behind the record's back is put right."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -68,12 +69,30 @@ def proxy_bucket(show_dir: Path) -> str:
     return text.split('target = "s3://', 1)[1].split("/", 1)[0]
 
 
-@pytest.mark.parametrize("where", ["target", "embedded"])
-def test_an_unchanged_publish_loads_no_boto3(where: str, request: pytest.FixtureRequest) -> None:
-    if where == "target":
-        show_dir, _ = request.getfixturevalue("published_show")
-    else:
+def _with_profile(show_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keys moved from the environment into a named profile of the shared credentials
+    file, as a producer with several accounts keeps them."""
+    keys = (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    credentials = Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"])
+    credentials.write_text(
+        f"[cron]\naws_access_key_id = {keys[0]}\naws_secret_access_key = {keys[1]}\n"
+    )
+    config = show_dir / "mediafeed.toml"
+    config.write_text(config.read_text().replace("[publish]\n", '[publish]\nprofile = "cron"\n'))
+
+
+@pytest.mark.parametrize("where", ["target", "profile", "embedded"])
+def test_an_unchanged_publish_loads_no_boto3(
+    where: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if where == "embedded":
         show_dir = request.getfixturevalue("show_dir")  # no [publish]: the embedded store
+    else:
+        show_dir, _ = request.getfixturevalue("published_show")
+    if where == "profile":
+        _with_profile(show_dir, monkeypatch)
     _publish(show_dir)
     _publish(show_dir)
     script = (
