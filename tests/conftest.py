@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -104,17 +105,30 @@ def any_store(request: pytest.FixtureRequest) -> S3Server:
     return S3Server("seaweedfs", weed.endpoint_url, weed.access_key, weed.secret_key)
 
 
+def _emptied(client: Any, bucket: str) -> None:
+    """Delete a test's bucket and what it holds: SeaweedFS gives each bucket volumes of its
+    own, and a session that keeps them all runs out of writable volumes."""
+    with contextlib.suppress(Exception):
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        client.delete_bucket(Bucket=bucket)
+
+
 @pytest.fixture
-def any_target(any_store: S3Server) -> tuple[Any, Target]:
+def any_target(any_store: S3Server) -> Iterator[tuple[Any, Target]]:
     """A fresh, empty, publicly readable bucket on each store: an admin client, a target."""
     bucket = f"t-{uuid.uuid4().hex[:20]}"
     if any_store.name == "moto":
-        return _public_bucket(any_store, bucket)
-    target = Target(bucket, "show", any_store.endpoint_url, "us-east-1",
-                    public_url=f"{any_store.endpoint_url}/{bucket}/show")  # fmt: skip
-    client = make_client(target, credentials=(any_store.access_key, any_store.secret_key))
-    client.create_bucket(Bucket=bucket)
-    return client, target
+        client, target = _public_bucket(any_store, bucket)
+    else:
+        target = Target(bucket, "show", any_store.endpoint_url, "us-east-1",
+                        public_url=f"{any_store.endpoint_url}/{bucket}/show")  # fmt: skip
+        client = make_client(target, credentials=(any_store.access_key, any_store.secret_key))
+        client.create_bucket(Bucket=bucket)
+    yield client, target
+    _emptied(client, bucket)
 
 
 @pytest.fixture
@@ -126,13 +140,14 @@ def embedded_store(seaweed: LocalStore, monkeypatch: pytest.MonkeyPatch) -> Loca
 
 
 @pytest.fixture
-def s3_target(seaweed: LocalStore) -> tuple[Any, Target]:
+def s3_target(seaweed: LocalStore) -> Iterator[tuple[Any, Target]]:
     """A fresh, empty bucket on the session's store: an admin client and its target."""
     bucket = f"t-{uuid.uuid4().hex[:20]}"
     target, credentials = local_target(replace(seaweed, bucket=bucket), "show")
     client = make_client(target, credentials=credentials)
     client.create_bucket(Bucket=bucket)
-    return client, target
+    yield client, target
+    _emptied(client, bucket)
 
 
 # ---------------------------------------------------------------------------------------
