@@ -2,10 +2,11 @@
 
 Every output file is planned with what it is made from: the content of its inputs (the
 show, the episode files and the files they name, the show's templates) and, through
-`cache.memo_key`, the code. A planned file is rendered again unless the cache says what
-bytes those inputs make and the file in feed/ still holds them; files whose bytes did
-not change are not rewritten. With `renditions`, the only module that asks the cache on the
-build's behalf: the renderers and the media readers get plain values.
+`cache.memo_key`, the code. The files made from the same inputs (an episode's page, its
+embed page, its oEmbed document...) form one unit. A unit is rendered again unless the last
+build made it from the same inputs and its files in feed/ still hold the bytes it wrote;
+files whose bytes did not change are not rewritten. With `renditions`, the only module that
+asks the cache on the build's behalf: the renderers and the media readers get plain values.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from stat import S_ISREG
+from typing import Any
 
 from mediafeed import links as keys
 from mediafeed import renditions
-from mediafeed.cache import Cache, memo_key
+from mediafeed.cache import RACY_NS, Cache, memo_key, signature
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.links import Links
-from mediafeed.manifest import cache_control, content_type, upload_rank
+from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.media.artwork import resized_jpeg
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.output import (
@@ -38,30 +41,17 @@ from mediafeed.output import (
     write_if_changed,
     write_new,
 )
-from mediafeed.render.accessibility import render_accessibility_page
-from mediafeed.render.archive import FeedPage, feed_pages, mark_archive
-from mediafeed.render.feed import (
-    CAPTION_TYPES,
-    chapters_json,
-    render_feed,
-    render_items,
-    transcript_type,
-)
-from mediafeed.render.pages import (
+from mediafeed.render.archive import (
     SHOW_PAGE_EPISODES,
+    FeedPage,
     episodes_by_year,
-    render_episode_page,
-    render_gone_page,
-    render_rows,
-    render_show_page,
-    render_year_page,
+    feed_pages,
+    mark_archive,
 )
 from mediafeed.render.redirects import render_redirects
-from mediafeed.render.sharing import oembed_document, render_embed_page
-from mediafeed.render.templating import stylesheet
 from mediafeed.render.transcripts import plain_transcript
 
-BUILT = "built"  # the cache's record of which files the last build wrote
+BUILT = "built"  # the cache's record of what the last build wrote, by output folder
 REDIRECTS_NAME = "redirects.txt"  # old pages to new ones, for an imported show's old host
 
 
@@ -72,16 +62,25 @@ class BuildResult:
     public: tuple[Episode, ...]  # what the feed and pages show
     feed_url: str
     unpublished: tuple[Episode, ...]  # taken down: a notice page, no feed item, no media
-    manifest: Manifest
+    make_manifest: Callable[[], Manifest]
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        """Made on first use: a build alone never needs the objects of every file."""
+        return self.make_manifest()
 
 
 @dataclass(frozen=True)
-class Planned:
-    """One file to write into feed/: its key, what it is made from, how to make it."""
+class Unit:
+    """Files of feed/ made from the same inputs (`made_from`, a memo key): each by its key
+    and how to make its bytes."""
 
-    key: str
-    made_from: str  # a memo key
-    render: Callable[[], bytes]
+    made_from: str
+    files: tuple[tuple[str, Callable[[], bytes]], ...]
+
+
+# Where a file of feed/ is and what it holds: its path, size and SHA-256
+Placed = tuple[str, int, str, str | None]  # and its content type, None: by its key
 
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
@@ -109,24 +108,33 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
     listings, fragments = _listings(show, public, links, base, cache)
-    planned = [
+    units = [
         *_artwork(show, cache),
-        *_episode_files(show, public, links, base, cache),
-        *(_plan(key(slug), partial(_page, render_gone_page, show, slug, links=links,
-                page_key=key(slug)), base, "gone", key(slug))
+        *_episode_units(show, public, links, base, cache),
+        *(_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
+                links=links, page_key=key(slug)))])
           for slug in (*(ep.slug for ep in gone), *vanished)
           for key in (keys.episode_page_key, keys.embed_page_key)),
         *listings,
     ]  # fmt: skip
     last = cache.get(BUILT, str(out))
-    before = set(last) if isinstance(last, list) else files_under(out)
-    objects = _place(out, planned, cache, write=write)
-    objects.update(_linked(show, public, cache, write=write), **rendered)
+    last_units = _recorded(last, "units", dict)
+    last_linked = _recorded(last, "linked", list)
+    placed, made = _place(out, units, last_units or {}, write=write)
+    placed.update(_linked(show, public, cache, write=write))
+    placed.update((key, (obj.path, obj.size, obj.sha256, obj.content_type))
+                  for key, obj in rendered.items())  # fmt: skip
+    linked = sorted(placed.keys() - {key for unit in units for key, _ in unit.files})
     if write:
-        remove_files(out, before - objects.keys())
-    if not isinstance(last, list) or before != objects.keys():
-        cache.put(BUILT, str(out), sorted(objects))
-    for kind in ("episode", "output", "rendition"):
+        if last_units is None or last_linked is None:  # no record: what is there tells
+            before = files_under(out)
+        else:
+            before = {*last_linked, *(line.partition("\t")[0] for made_from, entry
+                      in last_units.items() if made_from not in made for line in entry.split("\n"))}  # fmt: skip
+        remove_files(out, before - placed.keys())
+        if made != last_units or linked != last_linked:
+            cache.put(BUILT, str(out), {"units": made, "linked": linked})
+    for kind in ("catalog", "rendition"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):
         for kind, wanted in fragments().items():
@@ -134,11 +142,24 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     redirects = render_redirects(show, (*public, *gone), links=links)
     if redirects is not None:  # for the old host: beside feed/, so it is never published
         write_if_changed(show.root / REDIRECTS_NAME, redirects)
-    ordered = sorted(objects.values(), key=lambda obj: (upload_rank(obj.key), obj.key))
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
-    return BuildResult(
-        out, episodes, public, links.feed, gone, Manifest(tuple(ordered), permalinks=permalinks)
-    )
+    return BuildResult(out, episodes, public, links.feed, gone, partial(_manifest, placed,
+                       permalinks))  # fmt: skip
+
+
+def _recorded(record: Any, field: str, kind: type) -> Any:
+    """A part of the last build's record, None if there is no record of this layout."""
+    found = record.get(field) if isinstance(record, dict) else None
+    return found if isinstance(found, kind) else None
+
+
+def _manifest(placed: dict[str, Placed], permalinks: tuple[tuple[str, str], ...]) -> Manifest:
+    objects = [
+        OutputObject(key, path, size, sha256, mime or content_type(key), cache_control(key))
+        for key, (path, size, sha256, mime) in placed.items()
+    ]
+    ordered = sorted(objects, key=lambda obj: (upload_rank(obj.key), obj.key))
+    return Manifest(tuple(ordered), permalinks=permalinks)
 
 
 def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
@@ -153,98 +174,119 @@ def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
     )
 
 
-def _plan(key: str, render: Callable[[], bytes], *made_from: object) -> Planned:
-    return Planned(key, memo_key(*made_from), render)
+def _unit(*made_from: object, files: list[tuple[str, Callable[[], bytes]]]) -> Unit:
+    return Unit(memo_key(*made_from), tuple(files))
 
 
-def _page(render: Callable[..., str], *args: object, **kwargs: object) -> bytes:
-    return render(*args, **kwargs).encode("utf-8")
+def _made(kind: str, *args: Any, **kwargs: Any) -> bytes:
+    """The bytes of one file by the renderer of its kind. The renderers load here, when a
+    file is made: an unchanged build never needs Jinja2, feedgen or Markdown."""
+    from mediafeed.render import accessibility, feed, pages, sharing, templating
+
+    renderers: dict[str, Callable[..., Any]] = {
+        "page": pages.render_episode_page,
+        "gone": pages.render_gone_page,
+        "show": pages.render_show_page,
+        "year": pages.render_year_page,
+        "embed": sharing.render_embed_page,
+        "oembed": sharing.oembed_document,
+        "chapters": feed.chapters_json,
+        "css": templating.stylesheet,
+        "accessibility": accessibility.render_accessibility_page,
+    }
+    made = renderers[kind](*args, **kwargs)
+    return made.encode("utf-8") if isinstance(made, str) else bytes(made)
 
 
-def _artwork(show: Show, cache: Cache) -> list[Planned]:
+def _artwork(show: Show, cache: Cache) -> list[Unit]:
     source = show.root / show.artwork
     try:
         digest = cache.sha256(source)
     except OSError:
         raise MediafeedError(f"artwork {show.artwork!r} not found",
                              path=show.root / "mediafeed.toml", field="artwork") from None  # fmt: skip
-    return [_plan(keys.artwork_variant_key(width), partial(resized_jpeg, source, width),
-                  "artwork", digest, width) for width in keys.ARTWORK_WIDTHS]  # fmt: skip
+    return [_unit("artwork", digest, width, files=[(keys.artwork_variant_key(width),
+                  partial(resized_jpeg, source, width))]) for width in keys.ARTWORK_WIDTHS]  # fmt: skip
 
 
-def _episode_files(
+def _episode_units(
     show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
-) -> list[Planned]:
-    planned = []
+) -> list[Unit]:
+    """One unit per episode: its page, embed page, oEmbed document, chapters and the text
+    of its captions, all made from the episode file and its transcript."""
+    units = []
     for ep in public:
         transcript = _named_file(show, ep, "transcript", ep.transcript, cache)
-        page = partial(_page, render_episode_page, show, ep, links=links)
-        planned.append(_plan(keys.episode_page_key(ep.slug), page, base, "page", ep.made_from,
-                             transcript or ""))  # fmt: skip
-        if transcript and transcript_type(ep.transcript or "") in CAPTION_TYPES:
-            text = partial(plain_transcript, show, ep)
-            planned.append(_plan(keys.transcript_text_key(ep.slug), text, base, "text", transcript))
-        embed = partial(_page, render_embed_page, show, ep, links=links)
-        planned.append(_plan(keys.embed_page_key(ep.slug), embed, base, "embed", ep.made_from))
-        oembed = partial(oembed_document, show, ep, links=links)
-        planned.append(_plan(keys.oembed_key(ep.slug), oembed, base, "oembed", ep.made_from))
+        files: list[tuple[str, Callable[[], bytes]]] = [
+            (keys.episode_page_key(ep.slug), partial(_made, "page", show, ep, links=links))
+        ]
+        if transcript and _captions(ep.transcript or ""):
+            files.append((keys.transcript_text_key(ep.slug), partial(plain_transcript, show, ep)))
+        files.append((keys.embed_page_key(ep.slug), partial(_made, "embed", show, ep, links=links)))
+        files.append((keys.oembed_key(ep.slug), partial(_made, "oembed", show, ep, links=links)))
         if ep.chapters:
-            chapters = partial(chapters_json, ep, links=links)
-            planned.append(_plan(keys.chapters_key(ep.slug), chapters, base, "chapters",
-                                 ep.made_from))  # fmt: skip
-    return planned
+            files.append((keys.chapters_key(ep.slug), partial(_made, "chapters", ep, links=links)))
+        units.append(_unit(base, "episode", ep.slug, ep.made_from, transcript or "", files=files))
+    return units
+
+
+def _captions(name: str) -> bool:
+    from mediafeed.render.feed import CAPTION_TYPES, transcript_type
+
+    return transcript_type(name) in CAPTION_TYPES
 
 
 def _listings(
     show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
-) -> tuple[list[Planned], Callable[[], dict[str, set[str]]]]:
-    """The feed and its archive pages, the show page, the year pages and the stylesheet;
-    and the keys of every feed item and list row they are made of, rendered this time or
-    not (what the cache keeps of those)."""
-    planned = []
+) -> tuple[list[Unit], Callable[[], dict[str, set[str]]]]:
+    """The feed and its archive pages, the show page, the year pages, the stylesheet and
+    the accessibility statement; and the keys of every feed item and list row they are
+    made of, rendered this time or not (what the cache keeps of those)."""
+    made_from = [ep.made_from for ep in public]
+    item_keys = dict(zip(map(id, public), (memo_key(base, "item", m) for m in made_from),
+                         strict=True))  # fmt: skip
+    units = []
     for page in feed_pages(show, public, links=links):
-        render = partial(_feed_page, show, page, links=links, base=base, cache=cache)
-        planned.append(_plan(page.key, render, base, page.key, page.self_url, page.paging,
-                             page.archive, [ep.made_from for ep in page.episodes]))  # fmt: skip
+        render = partial(_feed_page, show, page, links=links, cache=cache, item_keys=item_keys)
+        units.append(_unit(base, page.key, page.self_url, page.paging, page.archive,
+                           [ep.made_from for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
     rows = partial(_list_rows, show, base=base, cache=cache)
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
-    render = partial(_page, render_show_page, show, newest, links=links, years=years, rows=rows)
-    planned.append(_plan(keys.SHOW_PAGE_KEY, render, base, "show", years,
-                         [ep.made_from for ep in newest]))  # fmt: skip
+    render = partial(_made, "show", show, newest, links=links, years=years, rows=rows)
+    units.append(_unit(base, "show", years, made_from[:SHOW_PAGE_EPISODES],
+                       files=[(keys.SHOW_PAGE_KEY, render)]))  # fmt: skip
     for year, episodes in by_year.items():
-        render = partial(_page, render_year_page, show, year, episodes, links=links, years=years,
-                         rows=rows)  # fmt: skip
-        planned.append(_plan(keys.year_page_key(year), render, base, "year", year, years,
-                             [ep.made_from for ep in episodes]))  # fmt: skip
-    planned.append(_plan(keys.STYLESHEET_KEY, partial(stylesheet, show), base, "css"))
-    statement = partial(_page, render_accessibility_page, show, public, links=links)
-    planned.append(_plan(keys.ACCESSIBILITY_KEY, statement, base, "accessibility",
-                         [ep.made_from for ep in public]))  # fmt: skip
+        render = partial(_made, "year", show, year, episodes, links=links, years=years, rows=rows)
+        units.append(_unit(base, "year", year, years, [ep.made_from for ep in episodes],
+                           files=[(keys.year_page_key(year), render)]))  # fmt: skip
+    units.append(_unit(base, "css", files=[(keys.STYLESHEET_KEY, partial(_made, "css", show))]))
+    statement = partial(_made, "accessibility", show, public, links=links)
+    units.append(_unit(base, "accessibility", made_from,
+                       files=[(keys.ACCESSIBILITY_KEY, statement)]))  # fmt: skip
 
     def fragments() -> dict[str, set[str]]:
         rows = {_row_key(base, keys.SHOW_PAGE_KEY, ep) for ep in newest}
         for year, episodes in by_year.items():
             rows.update(_row_key(base, keys.year_page_key(year), ep) for ep in episodes)
-        return {"item": {_item_key(base, ep) for ep in public}, "row": rows}
+        return {"item": set(item_keys.values()), "row": rows}
 
-    return planned, fragments
-
-
-def _item_key(base: str, ep: Episode) -> str:
-    return memo_key(base, "item", ep.made_from)
+    return units, fragments
 
 
 def _row_key(base: str, page_key: str, ep: Episode) -> str:
     return memo_key(base, "row", page_key, ep.made_from)  # the page decides the row's level
 
 
-def _feed_page(show: Show, page: FeedPage, *, links: Links, base: str, cache: Cache) -> bytes:
+def _feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
+               item_keys: dict[int, str]) -> bytes:  # fmt: skip
     """A feed document whose items are each rendered once per content: adding an episode
     to a show of thousands renders one item, not the feed's every item."""
+    from mediafeed.render.feed import render_feed, render_items
+
     episodes = page.episodes
-    items = _remembered(cache, "item", [_item_key(base, ep) for ep in episodes],
+    items = _remembered(cache, "item", [item_keys[id(ep)] for ep in episodes],
                         lambda todo: [item.decode() for item in render_items(
                             show, [episodes[index] for index in todo], links=links)])  # fmt: skip
     xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
@@ -256,6 +298,8 @@ def _list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: in
                base: str, cache: Cache) -> list[str]:  # fmt: skip
     """The rows of a page's list of episodes, each rendered once per content: adding an
     episode to a year of hundreds renders its row, not the year's."""
+    from mediafeed.render.pages import render_rows
+
     row_keys = [_row_key(base, page_key, ep) for ep in episodes]
     return _remembered(cache, "row", row_keys, lambda todo: render_rows(
         show, [episodes[index] for index in todo], page_key, level))  # fmt: skip
@@ -272,49 +316,78 @@ def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
     return [str(known[key]) for key in fragment_keys]
 
 
-def _place(out: Path, planned: Sequence[Planned], cache: Cache, *, write: bool = True
-           ) -> dict[str, OutputObject]:  # fmt: skip
-    """Write each planned file whose bytes on disk are not those its inputs make (without
-    `write`, only say what they would be)."""
-    made = cache.get_many("output", [plan.made_from for plan in planned])
+def _place(out: Path, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
+           ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
+    """Write each file whose bytes on disk are not those its inputs make (without `write`,
+    only say what they would be). Returns every file, and what the build's record keeps
+    of each unit: its files' keys, SHA-256 and stat signatures as written, one line each."""
     folders = Folders()
-    objects = {}
-    for plan in planned:
-        path = os.path.join(out, plan.key)
-        digest = made.get(plan.made_from)
-        try:
-            stat: os.stat_result | None = os.stat(path)
-        except FileNotFoundError:
-            stat = None
-        if stat is None or not isinstance(digest, str) or cache.sha256(path, stat) != digest:
-            data = plan.render()
-            digest = hashlib.sha256(data).hexdigest()
-            if not write:
-                objects[plan.key] = _object(plan.key, path, len(data), digest)
-                continue
-            if stat is None:
-                folders.make(os.path.dirname(path))
-                stat = write_new(path, data)
-            else:
-                stat = write_if_changed(path, data)
-            cache.remember_sha256(path, stat, digest, written=True)
-            cache.put("output", plan.made_from, digest)
-        objects[plan.key] = _object(plan.key, path, stat.st_size, digest)
-    return objects
+    placed: dict[str, Placed] = {}
+    made: dict[str, str] = {}
+    for unit in units:
+        entry = last.get(unit.made_from)
+        recorded = _lines(entry) if isinstance(entry, str) else {}
+        lines = []
+        for key, render in unit.files:
+            path = os.path.join(out, key)
+            digest, known = recorded.get(key, ("", ""))
+            try:
+                stat: os.stat_result | None = os.stat(path)
+            except FileNotFoundError:
+                stat = None
+            found = signature(stat) if stat is not None else None
+            if found is not None and digest and found != known:
+                found = _holding(path, stat, digest)  # moved or touched: are the bytes still?
+            if found is None or not digest:
+                data = render()
+                digest = hashlib.sha256(data).hexdigest()
+                if not write:
+                    placed[key] = (path, len(data), digest, None)
+                    continue
+                if stat is None:
+                    folders.make(os.path.dirname(path))
+                    stat = write_new(path, data)
+                else:
+                    stat = write_if_changed(path, data)
+                found = signature(stat)  # what the build wrote itself, it knows
+            assert stat is not None
+            placed[key] = (path, stat.st_size, digest, None)
+            lines.append(f"{key}\t{digest}\t{found}")
+        made[unit.made_from] = "\n".join(lines)
+    return placed, made
 
 
-def _object(key: str, path: str, size: int, digest: str) -> OutputObject:
-    return OutputObject(key, path, size, digest, content_type(key), cache_control(key))
+def _lines(entry: str) -> dict[str, tuple[str, str]]:
+    """A unit's entry in the record, by key: the SHA-256 and stat signature of each file."""
+    found = {}
+    for line in entry.split("\n"):
+        key, _, rest = line.partition("\t")
+        digest, _, known = rest.partition("\t")
+        found[key] = (digest, known)
+    return found
+
+
+def _holding(path: str, stat: os.stat_result | None, digest: str) -> str | None:
+    """The signature to remember of a file that still holds the bytes `digest` names
+    ("racy" if it may change again within its timestamp tick), None if it holds others."""
+    assert stat is not None
+    checked = time.time_ns()
+    try:
+        if sha256_file(path) != digest:
+            return None
+    except OSError:
+        return None
+    return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
 
 
 def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True
-            ) -> dict[str, OutputObject]:  # fmt: skip
+            ) -> dict[str, Placed]:  # fmt: skip
     """The show's own files in feed/ as hard links: media, images and transcripts (without
     `write`, the files as they would be linked)."""
     out = str(show.output_dir)
     root = str(show.root)
     files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
-    objects = {}
+    placed: dict[str, Placed] = {}
     for ep in public:
         if ep.image:
             files[keys.image_key(ep.image)] = os.path.join(root, ep.image)
@@ -326,27 +399,14 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
             media = verify_media(show, ep, cache)
             stat = link_or_copy(media, path) if write else media.stat
             # The facts the build just verified: no second read of a large file.
-            objects[key] = OutputObject(
-                key=key,
-                path=path,
-                size=stat.st_size,
-                sha256=ep.media.sha256,
-                content_type=ep.media.mime_type,
-                cache_control=cache_control(key),
-            )
+            placed[key] = (path, stat.st_size, ep.media.sha256, ep.media.mime_type)
     for key, source in files.items():
         path = os.path.join(out, key)
         found = Linkable(source, os.stat(source))
         stat = link_or_copy(found, path) if write else found.stat
-        objects[key] = OutputObject(
-            key=key,
-            path=path,
-            size=stat.st_size,
-            sha256=cache.sha256(source, found.stat),  # a link's bytes: the source's
-            content_type=content_type(key),
-            cache_control=cache_control(key),
-        )
-    return objects
+        # A link's bytes: the source's.
+        placed[key] = (path, stat.st_size, cache.sha256(source, found.stat), None)
+    return placed
 
 
 def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache) -> str | None:

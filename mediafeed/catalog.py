@@ -8,6 +8,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from mediafeed.cache import Cache, memo_key
 from mediafeed.episodes import episode_files, ordered_episodes, parse_episode_file
@@ -15,37 +16,44 @@ from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show
 from mediafeed.records import episode_from_record, episode_record
 
+CATALOG = "catalog"  # the cache's kind: every episode file's record, by path
+
 
 def read_show_episodes(
     episodes_dir: Path, cache: Cache, timezone: str | None = None
 ) -> list[Episode | EpisodeError]:
     """Each episode file with what it holds or what is wrong with it, by name. A file is
     parsed once per content, code and the show's time zone (the zone of its dates written
-    without one); its hash comes from the cache while its stat holds."""
-    paths = [str(path) for path in episode_files(episodes_dir)]
-    read: dict[str, bytes] = {}
-    made_from: dict[str, str] = {}
-    for path in paths:
-        with contextlib.suppress(OSError):  # vanished or unreadable: parsing it says so
+    without one); its hash comes from the cache while its stat holds.
+
+    The records of a folder are kept as one value, each beside the content hash of the
+    file it was parsed from: a large show reads one value, not one per episode."""
+    key = memo_key(CATALOG, str(episodes_dir), timezone or "")
+    stored = cache.get(CATALOG, key)
+    known: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    records: dict[str, list[Any]] = {}
+    found: list[Episode | EpisodeError] = []
+    for path in map(str, episode_files(episodes_dir)):
+        raw = None
+        try:
             stat = os.stat(path)
             digest = cache.known_sha256(path, stat)
             if digest is None:
                 started = time.time_ns()
                 with open(path, "rb") as handle:
-                    read[path] = handle.read()
-                digest = hashlib.sha256(read[path]).hexdigest()
+                    raw = handle.read()
+                digest = hashlib.sha256(raw).hexdigest()
                 cache.remember_sha256(path, stat, digest, checked_ns=started)
-            made_from[path] = memo_key("episode", path, digest, timezone or "")
-    known = cache.get_many("episode", list(made_from.values()))
-    found: list[Episode | EpisodeError] = []
-    for path in paths:
-        key = made_from.get(path, "")
-        if key in known:
+        except OSError as exc:  # vanished or unreadable
+            found.append(EpisodeError(exc.strerror or "cannot read", path=path))
+            continue
+        entry = known.get(path)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
             with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
-                found.append(episode_from_record(known[key]))
+                found.append(episode_from_record(entry[1]))
+                records[path] = entry
                 continue
         try:
-            raw = read.get(path)
             if raw is None:
                 with open(path, "rb") as handle:
                     raw = handle.read()
@@ -56,9 +64,10 @@ def read_show_episodes(
         except EpisodeError as exc:
             found.append(exc)
             continue
-        if key:
-            cache.put("episode", key, episode_record(episode))
+        records[path] = [digest, episode_record(episode)]
         found.append(episode)
+    if records != known:
+        cache.put(CATALOG, key, records)
     return found
 
 

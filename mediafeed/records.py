@@ -22,25 +22,36 @@ from mediafeed.model import (
 )
 
 _T = TypeVar("_T")
+# The fields of an episode that hold one object of the model, or a tuple of them.
+_ONE: dict[str, type] = {
+    "media": MediaInfo,
+    "location": Location,
+    "license": License,
+    "loudness": Loudness,
+    "normalized": Normalization,
+}
+_MANY: dict[str, type] = {
+    "persons": Person,
+    "chapters": Chapter,
+    "social_interact": SocialInteract,
+    "soundbites": Soundbite,
+    "renditions": Rendition,
+}
 
 
 def episode_record(ep: Episode) -> dict[str, Any]:
-    """The episode as plain data, for the cache; `episode_from_record` reads it back."""
-    return {
-        **vars(ep),
-        "published": ep.published.isoformat(),
-        "media": vars(ep.media),
-        "persons": [vars(person) for person in ep.persons],
-        "chapters": [vars(chapter) for chapter in ep.chapters],
-        "keywords": list(ep.keywords),
-        "location": vars(ep.location) if ep.location else None,
-        "license": vars(ep.license) if ep.license else None,
-        "social_interact": [vars(item) for item in ep.social_interact],
-        "soundbites": [vars(bite) for bite in ep.soundbites],
-        "loudness": vars(ep.loudness) if ep.loudness else None,
-        "normalized": vars(ep.normalized) if ep.normalized else None,
-        "renditions": [vars(item) for item in ep.renditions],
-    }
+    """The episode as plain data, for the cache; `episode_from_record` reads it back. A
+    field at its default is left out: a large show's records are read on every build, and
+    most of an episode's fields are empty."""
+    record = _plain(ep)
+    record["published"] = ep.published.isoformat()
+    for name in _ONE.keys() & record.keys():
+        record[name] = _plain(record[name])
+    for name in _MANY.keys() & record.keys():
+        record[name] = [_plain(item) for item in record[name]]
+    if "keywords" in record:
+        record["keywords"] = list(ep.keywords)
+    return record
 
 
 def episode_from_record(record: dict[str, Any]) -> Episode:
@@ -49,45 +60,47 @@ def episode_from_record(record: dict[str, Any]) -> Episode:
     a frozen dataclass's `__init__` costs more than reading the record."""
     fields = dict(record)
     fields["published"] = dt.datetime.fromisoformat(record["published"])
-    fields["media"] = _filled(MediaInfo, record["media"])
-    fields["persons"] = tuple(_filled(Person, person) for person in record["persons"])
-    fields["chapters"] = tuple(_filled(Chapter, chapter) for chapter in record["chapters"])
-    fields["keywords"] = tuple(record["keywords"])
-    location = record["location"]
-    fields["location"] = _filled(Location, location) if location else None
-    found = record["license"]
-    fields["license"] = _filled(License, found) if found else None
-    fields["social_interact"] = tuple(
-        _filled(SocialInteract, item) for item in record["social_interact"]
-    )
-    fields["soundbites"] = tuple(_filled(Soundbite, bite) for bite in record["soundbites"])
-    for name, cls in (("loudness", Loudness), ("normalized", Normalization)):
-        fields[name] = _filled(cls, record[name]) if record[name] else None
-    fields["renditions"] = tuple(_filled(Rendition, item) for item in record["renditions"])
+    for name in _ONE.keys() & fields.keys():
+        found = fields[name]
+        fields[name] = _filled(_ONE[name], found) if found is not None else None
+    for name in _MANY.keys() & fields.keys():
+        fields[name] = tuple(_filled(_MANY[name], item) for item in fields[name])
+    if "keywords" in fields:
+        fields["keywords"] = tuple(fields["keywords"])
     return _filled(Episode, fields)
 
 
+def _plain(obj: object) -> dict[str, Any]:
+    defaults = _DEFAULTS[type(obj)]
+    return {
+        name: value
+        for name, value in vars(obj).items()
+        if name not in defaults
+        or type(value) is not type(defaults[name])
+        or value != defaults[name]
+    }
+
+
 def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
-    if fields.keys() != _FIELDS[cls]:
+    if (
+        not isinstance(fields, dict)
+        or not _REQUIRED[cls] <= fields.keys() <= _DEFAULTS[cls].keys() | _REQUIRED[cls]
+    ):
         raise ValueError(f"not a record of {cls.__name__}")
     made = object.__new__(cls)
+    made.__dict__.update(_DEFAULTS[cls])
     made.__dict__.update(fields)
     return made
 
 
-_FIELDS: dict[type, set[str]] = {
-    cls: {f.name for f in dataclasses.fields(cls)}
-    for cls in (
-        Episode,
-        MediaInfo,
-        Person,
-        Chapter,
-        Location,
-        License,
-        SocialInteract,
-        Soundbite,
-        Loudness,
-        Normalization,
-        Rendition,
-    )
+_CLASSES = (Episode, *_ONE.values(), *_MANY.values())
+_DEFAULTS: dict[type, dict[str, Any]] = {
+    cls: {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    }
+    for cls in _CLASSES
+}
+_REQUIRED: dict[type, set[str]] = {
+    cls: {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
+    for cls in _CLASSES
 }

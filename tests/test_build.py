@@ -16,7 +16,7 @@ from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.links import Links
 from mediafeed.render import pages
-from mediafeed.render.pages import SHOW_PAGE_EPISODES
+from mediafeed.render.archive import SHOW_PAGE_EPISODES
 from tests.showmaker import many_episodes
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)

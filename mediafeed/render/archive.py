@@ -1,4 +1,5 @@
-"""Large shows: feed.xml keeps the newest items, older ones move to RFC 5005 archive pages."""
+"""Large shows: feed.xml keeps the newest items, older ones move to RFC 5005 archive pages;
+the show page lists the latest episodes, a page per year the rest."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ from mediafeed.model import Episode, Show
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 ARCHIVE_MARK = f'<fh:archive xmlns:fh="{HISTORY_NS}"/>'.encode()
+
+# A long show's home page lists its latest episodes and links a page per year for the rest:
+# a show of thousands stays a light page, and adding an episode re-renders two pages.
+SHOW_PAGE_EPISODES = 30
+
+
+def episodes_by_year(episodes: Sequence[Episode]) -> dict[int, list[Episode]]:
+    """Public episodes grouped by the year they came out, newest year first."""
+    years: dict[int, list[Episode]] = {}
+    for ep in episodes:
+        years.setdefault(ep.published.year, []).append(ep)
+    return dict(sorted(years.items(), reverse=True))
 
 
 def archive_key(number: int) -> str:

@@ -201,24 +201,11 @@ def _rows(
     return [Markup(row) for row in made]  # noqa: S704 (rendered autoescaped)
 
 
-# A long show's home page lists its latest episodes and links a page per year for the rest:
-# a show of thousands stays a light page, and adding an episode re-renders two pages.
-SHOW_PAGE_EPISODES = 30
-
-
 @dataclass(frozen=True)
 class YearLink:
     year: int
     href: str
     current: bool = False
-
-
-def episodes_by_year(episodes: Sequence[Episode]) -> dict[int, list[Episode]]:
-    """Public episodes grouped by the year they came out, newest year first."""
-    years: dict[int, list[Episode]] = {}
-    for ep in episodes:
-        years.setdefault(ep.published.year, []).append(ep)
-    return dict(sorted(years.items(), reverse=True))
 
 
 def year_links(years: Sequence[int], page_key: str, current: int | None = None) -> list[YearLink]:
