@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import time
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -25,17 +25,29 @@ from typing import Any
 
 from mediafeed import links as keys
 from mediafeed import renditions
-from mediafeed.cache import RACY_NS, Cache, memo_key, signature
+from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
+from mediafeed.lastbuild import (
+    LastBuild,
+    Placed,
+    counted,
+    holding,
+    inputs_text,
+    last_build,
+    lines,
+    recorded,
+    save,
+    stale,
+    unchanged,
+)
 from mediafeed.links import Links
-from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
+from mediafeed.manifest import cache_control, content_type, upload_rank
 from mediafeed.media.artwork import resized_jpeg
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.output import (
     Folders,
     Linkable,
-    files_under,
     link_or_copy,
     remove_files,
     write_if_changed,
@@ -51,18 +63,35 @@ from mediafeed.render.archive import (
 from mediafeed.render.redirects import render_redirects
 from mediafeed.render.transcripts import plain_transcript
 
-BUILT = "built"  # the cache's record of what the last build wrote, by output folder
 REDIRECTS_NAME = "redirects.txt"  # old pages to new ones, for an imported show's old host
 
 
 @dataclass(frozen=True)
 class BuildResult:
     output_dir: Path
-    episodes: tuple[Episode, ...]  # every episode file, newest first
-    public: tuple[Episode, ...]  # what the feed and pages show
     feed_url: str
-    unpublished: tuple[Episode, ...]  # taken down: a notice page, no feed item, no media
+    statuses: Counter[Status]  # how many episodes of each status
+    read: Callable[[], tuple[tuple[Episode, ...], ...]]  # (episodes, public, unpublished)
     make_manifest: Callable[[], Manifest]
+
+    @cached_property
+    def episodes(self) -> tuple[Episode, ...]:
+        """Every episode file, newest first (read on first use after an unchanged build)."""
+        return self._read[0]
+
+    @cached_property
+    def public(self) -> tuple[Episode, ...]:
+        """What the feed and pages show."""
+        return self._read[1]
+
+    @cached_property
+    def unpublished(self) -> tuple[Episode, ...]:
+        """Taken down: a notice page, no feed item, no media."""
+        return self._read[2]
+
+    @cached_property
+    def _read(self) -> tuple[tuple[Episode, ...], ...]:
+        return self.read()
 
     @cached_property
     def manifest(self) -> Manifest:
@@ -79,10 +108,6 @@ class Unit:
     files: tuple[tuple[str, Callable[[], bytes]], ...]
 
 
-# Where a file of feed/ is and what it holds: its path, size and SHA-256
-Placed = tuple[str, int, str, str | None]  # and its content type, None: by its key
-
-
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
           published: Collection[str] = (), write: bool = True,
           encoding: renditions.Encoding | None = None) -> BuildResult:  # fmt: skip
@@ -95,6 +120,16 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         with Cache(show.root) as own:
             return build(show, links=links, now=now, cache=own, published=published, write=write,
                          encoding=encoding)  # fmt: skip
+    out = show.output_dir
+    record = {**dataclasses.asdict(show), "root": str(show.root)}
+    base = memo_key("show", record, links.base_url, _own_templates(show, cache))
+    last_units, last_linked, last = last_build(cache, str(out))
+    taken = last and unchanged(show, cache, last, base=base, published=published, now=now)
+    if last and taken:
+        pairs = (line.partition("\t") for line in last.permalinks.split("\n") if line)
+        return BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
+                           cache), partial(_manifest, taken, tuple((guid, key) for guid, _, key
+                           in pairs)))  # fmt: skip
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
@@ -104,9 +139,6 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
-    out = show.output_dir
-    record = {**dataclasses.asdict(show), "root": str(show.root)}
-    base = memo_key("show", record, links.base_url, _own_templates(show, cache))
     listings, fragments = _listings(show, public, links, base, cache)
     units = [
         *_artwork(show, cache),
@@ -117,40 +149,51 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
           for key in (keys.episode_page_key, keys.embed_page_key)),
         *listings,
     ]  # fmt: skip
-    last = cache.get(BUILT, str(out))
-    last_units = _recorded(last, "units", dict)
-    last_linked = _recorded(last, "linked", list)
-    placed, made = _place(out, units, last_units or {}, write=write)
-    placed.update(_linked(show, public, cache, write=write))
+    placed, made = _place(str(out), units, last_units, write=write)
+    ours, linked, read = _linked(show, public, cache, write=write)
+    placed.update(ours)
+    linked.update(
+        (key, f"{key}\t{obj.sha256}\t-\t{obj.content_type}\t") for key, obj in rendered.items()
+    )
     placed.update((key, (obj.path, obj.size, obj.sha256, obj.content_type))
                   for key, obj in rendered.items())  # fmt: skip
-    linked = sorted(placed.keys() - {key for unit in units for key, _ in unit.files})
+    redirects = render_redirects(show, (*public, *gone), links=links)
+    permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
+    statuses = Counter(ep.status(now) for ep in episodes)
     if write:
-        if last_units is None or last_linked is None:  # no record: what is there tells
-            before = files_under(out)
-        else:
-            before = {*last_linked, *(line.partition("\t")[0] for made_from, entry
-                      in last_units.items() if made_from not in made for line in entry.split("\n"))}  # fmt: skip
-        remove_files(out, before - placed.keys())
-        if made != last_units or linked != last_linked:
-            cache.put(BUILT, str(out), {"units": made, "linked": linked})
+        remove_files(out, stale(out, last_units, last_linked, made) - placed.keys())
+        due = [ep.published for ep in episodes if ep.status(now) is Status.SCHEDULED]
+        inputs = sorted((ep.source_file, ep.revision) for ep in episodes) + sorted(read.items())
+        done = LastBuild(made, "\n".join(linked[key] for key in sorted(linked)), base,
+                         sorted(published), inputs_text(cache, inputs), len(episodes),
+                         [max(ep.published for ep in public).isoformat() if public else None,
+                          min(due).isoformat() if due else None], counted(statuses),
+                         "\n".join(f"{guid}\t{key}" for guid, key in permalinks),
+                         redirects is not None)  # fmt: skip
+        if last != done:
+            save(cache, str(out), done)
     for kind in ("catalog", "rendition"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):
         for kind, wanted in fragments().items():
             cache.keep_only(kind, wanted)
-    redirects = render_redirects(show, (*public, *gone), links=links)
     if redirects is not None:  # for the old host: beside feed/, so it is never published
         write_if_changed(show.root / REDIRECTS_NAME, redirects)
-    permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
-    return BuildResult(out, episodes, public, links.feed, gone, partial(_manifest, placed,
-                       permalinks))  # fmt: skip
+    return BuildResult(out, links.feed, statuses, lambda: (episodes, public, gone),
+                       partial(_manifest, placed, permalinks))  # fmt: skip
 
 
-def _recorded(record: Any, field: str, kind: type) -> Any:
-    """A part of the last build's record, None if there is no record of this layout."""
-    found = record.get(field) if isinstance(record, dict) else None
-    return found if isinstance(found, kind) else None
+def _reread(show: Show, now: dt.datetime, cache: Cache) -> tuple[tuple[Episode, ...], ...]:
+    """The episodes of a build that took the last one whole, read when first asked for."""
+    if cache.closed:
+        with Cache(show.root) as reopened:
+            return _reread(show, now, reopened)
+    episodes = tuple(load_show_episodes(show, cache))
+    return (
+        episodes,
+        tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED),
+        tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED),
+    )
 
 
 def _manifest(placed: dict[str, Placed], permalinks: tuple[tuple[str, str], ...]) -> Manifest:
@@ -316,7 +359,7 @@ def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
     return [str(known[key]) for key in fragment_keys]
 
 
-def _place(out: Path, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
+def _place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
            ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
     only say what they would be). Returns every file, and what the build's record keeps
@@ -326,8 +369,8 @@ def _place(out: Path, units: Sequence[Unit], last: dict[str, Any], *, write: boo
     made: dict[str, str] = {}
     for unit in units:
         entry = last.get(unit.made_from)
-        recorded = _lines(entry) if isinstance(entry, str) else {}
-        lines = []
+        recorded = lines(entry) if isinstance(entry, str) else {}
+        written = []
         for key, render in unit.files:
             path = os.path.join(out, key)
             digest, known = recorded.get(key, ("", ""))
@@ -336,8 +379,8 @@ def _place(out: Path, units: Sequence[Unit], last: dict[str, Any], *, write: boo
             except FileNotFoundError:
                 stat = None
             found = signature(stat) if stat is not None else None
-            if found is not None and digest and found != known:
-                found = _holding(path, stat, digest)  # moved or touched: are the bytes still?
+            if stat is not None and digest and found != known:
+                found = holding(path, stat, digest)  # touched or copied: the same bytes?
             if found is None or not digest:
                 data = render()
                 digest = hashlib.sha256(data).hexdigest()
@@ -352,61 +395,42 @@ def _place(out: Path, units: Sequence[Unit], last: dict[str, Any], *, write: boo
                 found = signature(stat)  # what the build wrote itself, it knows
             assert stat is not None
             placed[key] = (path, stat.st_size, digest, None)
-            lines.append(f"{key}\t{digest}\t{found}")
-        made[unit.made_from] = "\n".join(lines)
+            written.append(f"{key}\t{digest}\t{found}")
+        made[unit.made_from] = "\n".join(written)
     return placed, made
 
 
-def _lines(entry: str) -> dict[str, tuple[str, str]]:
-    """A unit's entry in the record, by key: the SHA-256 and stat signature of each file."""
-    found = {}
-    for line in entry.split("\n"):
-        key, _, rest = line.partition("\t")
-        digest, _, known = rest.partition("\t")
-        found[key] = (digest, known)
-    return found
-
-
-def _holding(path: str, stat: os.stat_result | None, digest: str) -> str | None:
-    """The signature to remember of a file that still holds the bytes `digest` names
-    ("racy" if it may change again within its timestamp tick), None if it holds others."""
-    assert stat is not None
-    checked = time.time_ns()
-    try:
-        if sha256_file(path) != digest:
-            return None
-    except OSError:
-        return None
-    return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
-
-
 def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True
-            ) -> dict[str, Placed]:  # fmt: skip
+            ) -> tuple[dict[str, Placed], dict[str, str], dict[str, str]]:  # fmt: skip
     """The show's own files in feed/ as hard links: media, images and transcripts (without
-    `write`, the files as they would be linked)."""
+    `write`, the files as they would be linked). Returns them, each one's line in the
+    build's record (key, SHA-256, stat signature, content type), and each source's SHA-256."""
     out = str(show.output_dir)
     root = str(show.root)
     files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
     placed: dict[str, Placed] = {}
+    linked: dict[str, str] = {}
+    read: dict[str, str] = {}
     for ep in public:
         if ep.image:
             files[keys.image_key(ep.image)] = os.path.join(root, ep.image)
         if ep.transcript:
             files[keys.transcript_key(ep)] = os.path.join(root, ep.transcript)
         if not ep.enclosure_url:
-            key = keys.media_key(ep)
-            path = os.path.join(out, key)
+            key, path = keys.media_key(ep), os.path.join(out, keys.media_key(ep))
             media = verify_media(show, ep, cache)
             stat = link_or_copy(media, path) if write else media.stat
             # The facts the build just verified: no second read of a large file.
-            placed[key] = (path, stat.st_size, ep.media.sha256, ep.media.mime_type)
+            read[media.path] = digest = ep.media.sha256
+            placed[key] = (path, stat.st_size, digest, ep.media.mime_type)
+            linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{ep.media.mime_type}\t{media.path}"
     for key, source in files.items():
-        path = os.path.join(out, key)
-        found = Linkable(source, os.stat(source))
+        found, path = Linkable(source, os.stat(source)), os.path.join(out, key)
         stat = link_or_copy(found, path) if write else found.stat
-        # A link's bytes: the source's.
-        placed[key] = (path, stat.st_size, cache.sha256(source, found.stat), None)
-    return placed
+        read[source] = digest = cache.sha256(source, found.stat)  # a link's bytes: the source's
+        placed[key] = (path, stat.st_size, digest, content_type(key))
+        linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{content_type(key)}\t{source}"
+    return placed, linked, read
 
 
 def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache) -> str | None:

@@ -114,6 +114,7 @@ class Cache:
         """`create`: make the cache file if the show has none (a dry run makes none)."""
         self.path = root / FOLDER / CACHE_FILE
         self.db = _open(self.path) if create or self.path.exists() else _connect(":memory:")
+        self.closed = False
         self._files: dict[str, tuple[str, str]] | None = None
         self._used: dict[str, set[str]] = {}
         # Written in one go at the end: an INSERT each would cost a large show's build
@@ -147,6 +148,7 @@ class Cache:
     def close(self) -> None:
         self.commit()
         self.db.close()
+        self.closed = True
 
     def __enter__(self) -> Cache:
         return self
@@ -175,6 +177,11 @@ class Cache:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
         known = self._known_files().get(os.path.abspath(path))
         return known[1] if known is not None and known[0] == signature(stat) else None
+
+    def remembered(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
+        """The stat signature ("racy": not to be trusted) and SHA-256 the cache holds for the
+        file, without looking at it."""
+        return self._known_files().get(os.path.abspath(path))
 
     def remember_sha256(
         self,

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.cache import Cache, memo_key
-from mediafeed.episodes import episode_files, ordered_episodes, parse_episode_file
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show
 from mediafeed.records import episode_from_record, episode_record
@@ -28,6 +27,9 @@ def read_show_episodes(
 
     The records of a folder are kept as one value, each beside the content hash of the
     file it was parsed from: a large show reads one value, not one per episode."""
+    # Here: a build that finds nothing changed reads no episode and needs no YAML parser.
+    from mediafeed.episodes import episode_files, parse_episode_file
+
     key = memo_key(CATALOG, str(episodes_dir), timezone or "")
     stored = cache.get(CATALOG, key)
     known: dict[str, Any] = stored if isinstance(stored, dict) else {}
@@ -73,4 +75,6 @@ def read_show_episodes(
 
 def load_show_episodes(show: Show, cache: Cache) -> list[Episode]:
     """Every episode, newest first; the first broken file is an error."""
+    from mediafeed.episodes import ordered_episodes
+
     return ordered_episodes(read_show_episodes(show.episodes_dir, cache, show.timezone))

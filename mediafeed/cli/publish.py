@@ -40,9 +40,8 @@ def build(ctx: click.Context) -> None:
     from mediafeed.commands.show import build_show
     from mediafeed.progress import encode_bar
 
-    moment = now()
-    result = build_show(current_show(ctx), now=moment, encoding=encode_bar)
-    click.echo(build_line(result, moment))
+    result = build_show(current_show(ctx), now=now(), encoding=encode_bar)
+    click.echo(build_line(result))
 
 
 @click.command(context_settings=CONTEXT)

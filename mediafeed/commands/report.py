@@ -4,7 +4,6 @@ as data for --json."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -106,14 +105,16 @@ def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [line(row) for row in cells]
 
 
-def build_line(result: BuildResult, moment: dt.datetime) -> str:
+def build_line(result: BuildResult) -> str:
     """What a build made: the episodes in the feed, then those held back, by why."""
-    statuses = Counter(ep.status(moment) for ep in result.episodes)
+    statuses = result.statuses
     held = [
         counted(statuses[Status.DRAFT], "draft") if statuses[Status.DRAFT] else "",
         f"{statuses[Status.SCHEDULED]} scheduled" if statuses[Status.SCHEDULED] else "",
     ]
-    line = f"Built {result.output_dir}: {counted(len(result.public), 'episode')} in the feed"
+    line = (
+        f"Built {result.output_dir}: {counted(statuses[Status.PUBLISHED], 'episode')} in the feed"
+    )
     if any(held):
         line += f"; not public yet: {' and '.join(h for h in held if h)}"
     if statuses[Status.UNPUBLISHED]:

@@ -1,0 +1,187 @@
+"""What the last build of an output folder wrote and read: each unit of files with the
+SHA-256 and stat signature of every file as written, and every input by content. A build
+whose inputs all hold the content they had and whose files are all as written takes it
+whole, without reading an episode or planning a file.
+
+Kept in the cache under the output folder (a build after a change of the code still learns
+from it what to remove); what a unit was made from is a memo key, so the code is in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediafeed.cache import RACY_NS, Cache, signature
+from mediafeed.links import MEDIA_FOLDER
+from mediafeed.manifest import sha256_file
+from mediafeed.model import Show, Status
+from mediafeed.output import files_under
+
+BUILT = "built"  # the cache's kind
+
+# Where a file of feed/ is and what it holds: its path, size and SHA-256, and its content
+# type (None: the one its key gives).
+Placed = tuple[str, int, str, str | None]
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    units: dict[str, str]  # memo key -> a line per file: key, SHA-256, stat signature
+    linked: str  # the show's own files linked into feed/, with content type and source
+    base: str  # what every output is made from: the show, its templates, the code
+    published: list[str]  # the pages the store served, kept as notices
+    inputs: str  # a line per file read: path, SHA-256, stat signature; episode files first
+    episodes: int  # how many of `inputs` are episode files
+    window: list[str | None]  # the newest public and the next scheduled episode's time
+    statuses: dict[str, int]  # how many episodes had each status
+    permalinks: str  # a line per page: episode guid and page key
+    others: bool  # whether it wrote files outside feed/ (an old host's redirects)
+
+
+def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None, LastBuild | None]:
+    """The last build's units and the keys it linked (None: no record of this layout, so
+    feed/ must be walked), and the whole record when it is complete."""
+    data = cache.get(BUILT, out)
+    units = data.get("units") if isinstance(data, dict) else None
+    if not isinstance(units, dict) or not isinstance(data.get("linked"), str):
+        return {}, None, None
+    linked = {line.partition("\t")[0] for line in data["linked"].split("\n") if line}
+    try:
+        return units, linked, LastBuild(**data)
+    except TypeError:
+        return units, linked, None
+
+
+def save(cache: Cache, out: str, record: LastBuild) -> None:
+    cache.put(BUILT, out, vars(record))
+
+
+def inputs_text(cache: Cache, inputs: list[tuple[str, str]]) -> str:
+    """The record's lines of the files a build read, each by the SHA-256 the build used and
+    the signature the cache trusts it by while that is the hash it holds."""
+    lines = []
+    for path, digest in inputs:
+        known = cache.remembered(path)
+        lines.append(f"{path}\t{digest}\t{known[0] if known and known[1] == digest else 'racy'}")
+    return "\n".join(lines)
+
+
+def stale(out: Path, units: dict[str, str], linked: set[str] | None, made: dict[str, str]
+          ) -> set[str]:  # fmt: skip
+    """What the last build wrote that is not of the units made now (to be removed unless
+    made again); with no record, every file in the folder."""
+    if linked is None:
+        return files_under(out)
+    return linked | {line.partition("\t")[0] for made_from, entry in units.items()
+                     if made_from not in made for line in entry.split("\n")}  # fmt: skip
+
+
+def unchanged(
+    show: Show, cache: Cache, last: LastBuild, *, base: str, published: Collection[str],
+    now: dt.datetime,
+) -> dict[str, Placed] | None:  # fmt: skip
+    """Every file of the last build, if a build now would make them all as they are: the
+    same inputs by content, no episode due or made public since, and every file in feed/
+    still as written. None otherwise (or for a show whose build writes more than feed/)."""
+    newest, due = (None if t is None else dt.datetime.fromisoformat(t) for t in last.window)
+    if (
+        last.others
+        or show.formats  # renditions are checked against the files they are made from
+        or last.base != base
+        or last.published != sorted(published)
+        or (newest is not None and now < newest)
+        or (due is not None and now >= due)
+    ):
+        return None
+    inputs = last.inputs.split("\n") if last.inputs else []
+    names = _episode_paths(str(show.episodes_dir))
+    if [line.partition("\t")[0] for line in inputs[: last.episodes]] != names:
+        return None
+    stats = {}
+    for line in inputs:
+        path, digest, known = line.split("\t")
+        try:
+            stat = stats[path] = os.stat(path)
+        except OSError:
+            return None
+        # The signature the file had when it was hashed; else, by content.
+        if signature(stat) != known and cache.sha256(path, stat) != digest:
+            return None
+    out = str(show.output_dir)
+    media = _inodes(os.path.join(out, MEDIA_FOLDER))
+    placed: dict[str, Placed] = {}
+    for entry in (*last.units.values(), last.linked):
+        for line in entry.split("\n"):
+            key, digest, known, *more = line.split("\t")
+            path = os.path.join(out, key)
+            source = stats.get(more[1]) if len(more) > 1 else None
+            if source is not None and media.get(key) == (source.st_ino, source.st_dev):
+                stat = source  # still a link of its source, whose stat was just taken
+            else:
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    return None
+            if signature(stat) != known:
+                return None
+            placed[key] = (path, stat.st_size, digest, more[0] if more else None)
+    return placed
+
+
+def _inodes(folder: str) -> dict[str, tuple[int, int]]:
+    """Each file's inode and device by key, from one read of the folder: on most systems
+    the inode comes with the name, where a stat per file would cost ten thousand calls."""
+    try:
+        device = os.stat(folder).st_dev
+        with os.scandir(folder) as entries:
+            return {f"{MEDIA_FOLDER}/{e.name}": (e.inode(), device) for e in entries}
+    except OSError:
+        return {}
+
+
+def _episode_paths(folder: str) -> list[str]:
+    """The paths `episodes.episode_files` gives, as text: ten thousand Paths cost more than
+    the rest of this check."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    except OSError:
+        return []
+    return [os.path.join(folder, name) for name in names]
+
+
+def lines(entry: str) -> dict[str, tuple[str, str]]:
+    """A unit's entry in the record, by key: the SHA-256 and stat signature of each file."""
+    found = {}
+    for line in entry.split("\n"):
+        key, _, rest = line.partition("\t")
+        digest, _, known = rest.partition("\t")
+        found[key] = (digest, known)
+    return found
+
+
+def holding(path: str, stat: os.stat_result, digest: str) -> str | None:
+    """The signature to remember of a file that still holds the bytes `digest` names
+    ("racy" if it may change again within its timestamp tick), None if it holds others."""
+    checked = time.time_ns()
+    try:
+        if sha256_file(path) != digest:
+            return None
+    except OSError:
+        return None
+    return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
+
+
+def counted(statuses: Counter[Status]) -> dict[str, int]:
+    return {status.value: number for status, number in statuses.items()}
+
+
+def recorded(line: dict[str, Any]) -> Counter[Status]:
+    return Counter({Status(name): number for name, number in line.items()})
