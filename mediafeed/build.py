@@ -33,6 +33,7 @@ from mediafeed.lastbuild import (
     Placed,
     counted,
     holding,
+    inodes,
     inputs_text,
     last_build,
     lines,
@@ -286,14 +287,13 @@ def _listings(
     the accessibility statement; and the keys of every feed item and list row they are
     made of, rendered this time or not (what the cache keeps of those)."""
     made_from = [ep.made_from for ep in public]
-    item_keys = dict(zip(map(id, public), (memo_key(base, "item", m) for m in made_from),
-                         strict=True))  # fmt: skip
+    fragment = partial(_fragment_key, {}, base)
     units = []
     for page in feed_pages(show, public, links=links):
-        render = partial(_feed_page, show, page, links=links, cache=cache, item_keys=item_keys)
+        render = partial(_feed_page, show, page, links=links, cache=cache, fragment=fragment)
         units.append(_unit(base, page.key, page.self_url, page.paging, page.archive,
                            [ep.made_from for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
-    rows = partial(_list_rows, show, base=base, cache=cache)
+    rows = partial(_list_rows, show, cache=cache, fragment=fragment)
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
@@ -310,26 +310,31 @@ def _listings(
                        files=[(keys.ACCESSIBILITY_KEY, statement)]))  # fmt: skip
 
     def fragments() -> dict[str, set[str]]:
-        rows = {_row_key(base, keys.SHOW_PAGE_KEY, ep) for ep in newest}
+        rows = {fragment(keys.SHOW_PAGE_KEY, ep) for ep in newest}
         for year, episodes in by_year.items():
-            rows.update(_row_key(base, keys.year_page_key(year), ep) for ep in episodes)
-        return {"item": set(item_keys.values()), "row": rows}
+            rows.update(fragment(keys.year_page_key(year), ep) for ep in episodes)
+        return {"item": {fragment("item", ep) for ep in public}, "row": rows}
 
     return units, fragments
 
 
-def _row_key(base: str, page_key: str, ep: Episode) -> str:
-    return memo_key(base, "row", page_key, ep.made_from)  # the page decides the row's level
+def _fragment_key(known: dict[tuple[str, int], str], base: str, kind: str, ep: Episode) -> str:
+    """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
+    the page's key: the page decides the row's level), made once a build."""
+    found = known.get((kind, id(ep)))
+    if found is None:
+        found = known[kind, id(ep)] = memo_key(base, "fragment", kind, ep.made_from)
+    return found
 
 
 def _feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
-               item_keys: dict[int, str]) -> bytes:  # fmt: skip
+               fragment: Callable[[str, Episode], str]) -> bytes:  # fmt: skip
     """A feed document whose items are each rendered once per content: adding an episode
     to a show of thousands renders one item, not the feed's every item."""
     from mediafeed.render.feed import render_feed, render_items
 
     episodes = page.episodes
-    items = _remembered(cache, "item", [item_keys[id(ep)] for ep in episodes],
+    items = _remembered(cache, "item", [fragment("item", ep) for ep in episodes],
                         lambda todo: [item.decode() for item in render_items(
                             show, [episodes[index] for index in todo], links=links)])  # fmt: skip
     xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
@@ -338,12 +343,12 @@ def _feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
 
 
 def _list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int, *,
-               base: str, cache: Cache) -> list[str]:  # fmt: skip
+               cache: Cache, fragment: Callable[[str, Episode], str]) -> list[str]:  # fmt: skip
     """The rows of a page's list of episodes, each rendered once per content: adding an
     episode to a year of hundreds renders its row, not the year's."""
     from mediafeed.render.pages import render_rows
 
-    row_keys = [_row_key(base, page_key, ep) for ep in episodes]
+    row_keys = [fragment(page_key, ep) for ep in episodes]
     return _remembered(cache, "row", row_keys, lambda todo: render_rows(
         show, [episodes[index] for index in todo], page_key, level))  # fmt: skip
 
@@ -411,6 +416,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
     placed: dict[str, Placed] = {}
     linked: dict[str, str] = {}
     read: dict[str, str] = {}
+    present = inodes(os.path.join(out, keys.MEDIA_FOLDER))
     for ep in public:
         if ep.image:
             files[keys.image_key(ep.image)] = os.path.join(root, ep.image)
@@ -419,7 +425,8 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
         if not ep.enclosure_url:
             key, path = keys.media_key(ep), os.path.join(out, keys.media_key(ep))
             media = verify_media(show, ep, cache)
-            stat = link_or_copy(media, path) if write else media.stat
+            linked_already = present.get(key) == (media.stat.st_ino, media.stat.st_dev)
+            stat = link_or_copy(media, path) if write and not linked_already else media.stat
             # The facts the build just verified: no second read of a large file.
             read[media.path] = digest = ep.media.sha256
             placed[key] = (path, stat.st_size, digest, ep.media.mime_type)

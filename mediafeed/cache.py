@@ -91,13 +91,25 @@ def _installed_versions() -> dict[str, str]:
 
 def memo_key(*parts: object) -> str:
     """A key for values made from `parts` (plain data) by this code."""
-    if all(type(part) is str for part in parts):  # the common case needs no JSON pass
+    try:  # the common case, text only, needs no JSON pass
         text = "s\0" + "\0".join(parts)  # type: ignore[arg-type]
-    else:
+    except TypeError:
         text = "j\0" + json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(
-        f"{code_fingerprint()}\0{text}".encode("utf-8", "surrogatepass")
-    ).hexdigest()
+    digest = _code_hash().copy()
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> hashlib._Hash:
+    """The hash of every key, fed the code fingerprint: a large build makes tens of
+    thousands of keys."""
+    return hashlib.sha256(f"{code_fingerprint()}\0".encode())
+
+
+def _absolute(path: str | os.PathLike[str]) -> str:
+    name = os.fspath(path)
+    return name if os.path.isabs(name) else os.path.abspath(name)
 
 
 def signature(stat: os.stat_result) -> str:
@@ -160,9 +172,7 @@ class Cache:
 
     def sha256(self, path: str | os.PathLike[str], stat: os.stat_result | None = None) -> str:
         """The file's SHA-256: remembered while its stat signature is unchanged."""
-        name = os.fspath(path)
-        if not os.path.isabs(name):
-            name = os.path.abspath(name)
+        name = _absolute(path)
         stat = stat or os.stat(name)
         current = signature(stat)
         known = self._known_files().get(name)
@@ -175,13 +185,13 @@ class Cache:
 
     def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
-        known = self._known_files().get(os.path.abspath(path))
+        known = self._known_files().get(_absolute(path))
         return known[1] if known is not None and known[0] == signature(stat) else None
 
     def remembered(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
         """The stat signature ("racy": not to be trusted) and SHA-256 the cache holds for the
         file, without looking at it."""
-        return self._known_files().get(os.path.abspath(path))
+        return self._known_files().get(_absolute(path))
 
     def remember_sha256(
         self,
@@ -194,7 +204,7 @@ class Cache:
     ) -> None:
         """Note the hash of bytes just read (`checked_ns`: when reading began) or just
         `written` by this build into its own output folder (`stat` taken after)."""
-        name = os.path.abspath(path)
+        name = _absolute(path)
         checked = checked_ns if checked_ns is not None else time.time_ns()
         # A file read while it may still change within the same timestamp tick is not
         # trusted by its stat. What the build itself wrote, it knows.

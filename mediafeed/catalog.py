@@ -52,7 +52,8 @@ def read_show_episodes(
         entry = known.get(path)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
             with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
-                found.append(episode_from_record(entry[1]))
+                found.append(episode_from_record({**entry[1], "source_file": path,
+                                                  "revision": digest}))  # fmt: skip
                 records[path] = entry
                 continue
         try:
@@ -66,7 +67,9 @@ def read_show_episodes(
         except EpisodeError as exc:
             found.append(exc)
             continue
-        records[path] = [digest, episode_record(episode)]
+        record = episode_record(episode)  # its path and hash are the entry's own
+        if record.pop("source_file", None) == path and record.pop("revision", None) == digest:
+            records[path] = [digest, record]
         found.append(episode)
     if records != known:
         cache.put(CATALOG, key, records)

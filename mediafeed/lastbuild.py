@@ -115,7 +115,7 @@ def unchanged(
         if signature(stat) != known and cache.sha256(path, stat) != digest:
             return None
     out = str(show.output_dir)
-    media = _inodes(os.path.join(out, MEDIA_FOLDER))
+    media = inodes(os.path.join(out, MEDIA_FOLDER))
     placed: dict[str, Placed] = {}
     for entry in (*last.units.values(), last.linked):
         for line in entry.split("\n"):
@@ -135,7 +135,7 @@ def unchanged(
     return placed
 
 
-def _inodes(folder: str) -> dict[str, tuple[int, int]]:
+def inodes(folder: str) -> dict[str, tuple[int, int]]:
     """Each file's inode and device by key, from one read of the folder: on most systems
     the inode comes with the name, where a stat per file would cost ten thousand calls."""
     try:

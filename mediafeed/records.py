@@ -104,3 +104,4 @@ _REQUIRED: dict[type, set[str]] = {
     cls: {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
     for cls in _CLASSES
 }
+_ALLOWED = {cls: _REQUIRED[cls] | _DEFAULTS[cls].keys() for cls in _CLASSES}
