@@ -131,6 +131,9 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         return BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
                            cache), partial(_manifest, taken, tuple((guid, key) for guid, _, key
                            in pairs)))  # fmt: skip
+    if last:
+        facts = (line.split("\t") for line in last.inputs.split("\n") if line)
+        cache.trust((path, digest, known) for path, digest, known in facts)
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.

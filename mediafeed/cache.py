@@ -18,7 +18,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,8 @@ class Cache:
         # Written in one go at the end: an INSERT each would cost a large show's build
         # more than the work it does for most of its files.
         self._new_files: dict[str, tuple[str, str]] = {}
+        self._trusted: dict[str, tuple[str, str]] = {}
+        self._misses = 0
         self._new_values: dict[tuple[str, str], str] = {}
         # Values read once per command: a publish checks, then builds, the same episodes.
         self._read: dict[tuple[str, str], Any] = {}
@@ -174,10 +176,9 @@ class Cache:
         """The file's SHA-256: remembered while its stat signature is unchanged."""
         name = _absolute(path)
         stat = stat or os.stat(name)
-        current = signature(stat)
-        known = self._known_files().get(name)
-        if known is not None and known[0] == current:
-            return known[1]
+        known = self._lookup(name, signature(stat))
+        if known is not None:
+            return known
         checked = time.time_ns()
         digest = sha256_file(name)
         self.remember_sha256(name, stat, digest, checked_ns=checked)
@@ -185,13 +186,30 @@ class Cache:
 
     def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
-        known = self._known_files().get(_absolute(path))
-        return known[1] if known is not None and known[0] == signature(stat) else None
+        return self._lookup(_absolute(path), signature(stat))
 
     def remembered(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
         """The stat signature ("racy": not to be trusted) and SHA-256 the cache holds for the
         file, without looking at it."""
-        return self._known_files().get(_absolute(path))
+        name = _absolute(path)
+        return self._new_files.get(name) or self._trusted.get(name) or self._known_files().get(name)
+
+    def trust(self, facts: Iterable[tuple[str, str, str]]) -> None:
+        """Hashes of files by stat signature (path, SHA-256, signature) known from another
+        entry (the last build's record of what it read): asked before the table, which a
+        large show's build then need not load."""
+        self._trusted.update((path, (known, digest)) for path, digest, known in facts)
+
+    def _lookup(self, name: str, current: str) -> str | None:
+        for known in (self._new_files.get(name), self._trusted.get(name)):
+            if known is not None and known[0] == current:
+                return known[1]
+        if self._files is None and self._misses < 100:  # a few files new since: ask for each
+            self._misses += 1
+            rows = self._query("SELECT signature, sha256 FROM files WHERE path = ?", (name,))
+            return rows[0][1] if rows and rows[0][0] == current else None
+        known = self._known_files().get(name)
+        return known[1] if known is not None and known[0] == current else None
 
     def remember_sha256(
         self,
@@ -210,10 +228,11 @@ class Cache:
         # trusted by its stat. What the build itself wrote, it knows.
         trusted = written or stat.st_mtime_ns < checked - RACY_NS
         entry = (signature(stat) if trusted else "racy", digest)
-        files = self._known_files()
-        if files.get(name) == entry:
-            return
-        files[name] = self._new_files[name] = entry
+        if self._files is not None:
+            if self._files.get(name) == entry:
+                return
+            self._files[name] = entry
+        self._new_files[name] = entry
 
     def _known_files(self) -> dict[str, tuple[str, str]]:
         if self._files is None:
