@@ -1,19 +1,16 @@
 """Build the show into feed/ and return the manifest that publish works from.
 
-Every output file is planned with what it is made from: the content of its inputs (the
-show, the episode files and the files they name, the show's templates) and, through
-`cache.memo_key`, the code. The files made from the same inputs (an episode's page, its
-embed page, its oEmbed document...) form one unit. A unit is rendered again unless the last
-build made it from the same inputs and its files in feed/ still hold the bytes it wrote;
-files whose bytes did not change are not rewritten. With `renditions`, the only module that
-asks the cache on the build's behalf: the renderers and the media readers get plain values.
+Every output file is planned, in units of files made from the same inputs (an episode's
+page, embed page and oEmbed document), with what it is made from: the content of its
+inputs and, through `cache.memo_key`, the code. A unit is made again unless the last build
+(`lastbuild`) made it from the same inputs and its files still hold what it wrote. With
+`renditions` and `lastbuild`, the build's own parts: the renderers get plain values.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -29,31 +26,25 @@ from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.lastbuild import (
-    LastBuild,
     Placed,
-    counted,
-    holding,
+    Unit,
     inodes,
-    inputs_text,
     last_build,
-    lines,
+    made_record,
+    manifest,
+    permalinks_of,
+    place,
     recorded,
     save,
     stale,
+    trust_inputs,
     unchanged,
 )
 from mediafeed.links import Links
-from mediafeed.manifest import cache_control, content_type, upload_rank
+from mediafeed.manifest import content_type
 from mediafeed.media.artwork import resized_jpeg
-from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.output import (
-    Folders,
-    Linkable,
-    link_or_copy,
-    remove_files,
-    write_if_changed,
-    write_new,
-)
+from mediafeed.model import Episode, Manifest, Show, Status
+from mediafeed.output import Linkable, link_or_copy, remove_files, write_if_changed
 from mediafeed.render.archive import (
     SHOW_PAGE_EPISODES,
     FeedPage,
@@ -100,15 +91,6 @@ class BuildResult:
         return self.make_manifest()
 
 
-@dataclass(frozen=True)
-class Unit:
-    """Files of feed/ made from the same inputs (`made_from`, a memo key): each by its key
-    and how to make its bytes."""
-
-    made_from: str
-    files: tuple[tuple[str, Callable[[], bytes]], ...]
-
-
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
           published: Collection[str] = (), write: bool = True,
           encoding: renditions.Encoding | None = None) -> BuildResult:  # fmt: skip
@@ -125,22 +107,18 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
     last_units, last_linked, last = last_build(cache, str(out))
-    taken = last and unchanged(show, cache, last, base=base, published=published, now=now)
-    if last and taken:
-        pairs = (line.partition("\t") for line in last.permalinks.split("\n") if line)
+    if last and (taken := unchanged(show, cache, last, base=base, published=published, now=now)):
         return BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
-                           cache), partial(_manifest, taken, tuple((guid, key) for guid, _, key
-                           in pairs)))  # fmt: skip
+                           cache), partial(manifest, taken, permalinks_of(last)))  # fmt: skip
     if last:
-        facts = (line.split("\t") for line in last.inputs.split("\n") if line)
-        cache.trust((path, digest, known) for path, digest, known in facts)
+        trust_inputs(cache, last)
     episodes = tuple(load_show_episodes(show, cache))
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
-    public = tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED)
+    public = _of(episodes, now, Status.PUBLISHED)
     public, rendered = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
         verify_media(show, ep, cache).path), encoding=encoding)  # fmt: skip
-    gone = tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED)
+    gone = _of(episodes, now, Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
     listings, fragments = _listings(show, public, links, base, cache)
@@ -153,27 +131,20 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
           for key in (keys.episode_page_key, keys.embed_page_key)),
         *listings,
     ]  # fmt: skip
-    placed, made = _place(str(out), units, last_units, write=write)
+    placed, made = place(str(out), units, last_units, write=write)
     ours, linked, read = _linked(show, public, cache, write=write)
     placed.update(ours)
-    linked.update(
-        (key, f"{key}\t{obj.sha256}\t-\t{obj.content_type}\t") for key, obj in rendered.items()
-    )
-    placed.update((key, (obj.path, obj.size, obj.sha256, obj.content_type))
-                  for key, obj in rendered.items())  # fmt: skip
+    for key, obj in rendered.items():
+        placed[key] = (obj.path, obj.size, obj.sha256, obj.content_type)
+        linked[key] = f"{key}\t{obj.sha256}\t-\t{obj.content_type}\t"
     redirects = render_redirects(show, (*public, *gone), links=links)
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     statuses = Counter(ep.status(now) for ep in episodes)
     if write:
         remove_files(out, stale(out, last_units, last_linked, made) - placed.keys())
-        due = [ep.published for ep in episodes if ep.status(now) is Status.SCHEDULED]
-        inputs = sorted((ep.source_file, ep.revision) for ep in episodes) + sorted(read.items())
-        done = LastBuild(made, "\n".join(linked[key] for key in sorted(linked)), base,
-                         sorted(published), inputs_text(cache, inputs), len(episodes),
-                         [max(ep.published for ep in public).isoformat() if public else None,
-                          min(due).isoformat() if due else None], counted(statuses),
-                         "\n".join(f"{guid}\t{key}" for guid, key in permalinks),
-                         redirects is not None)  # fmt: skip
+        done = made_record(cache, made, linked, base=base, published=published, now=now,
+                           episodes=episodes, public=public, read=read, permalinks=permalinks,
+                           others=redirects is not None)  # fmt: skip
         if last != done:
             save(cache, str(out), done)
     for kind in ("catalog", "rendition"):
@@ -184,7 +155,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     if redirects is not None:  # for the old host: beside feed/, so it is never published
         write_if_changed(show.root / REDIRECTS_NAME, redirects)
     return BuildResult(out, links.feed, statuses, lambda: (episodes, public, gone),
-                       partial(_manifest, placed, permalinks))  # fmt: skip
+                       partial(manifest, placed, permalinks))  # fmt: skip
 
 
 def _reread(show: Show, now: dt.datetime, cache: Cache) -> tuple[tuple[Episode, ...], ...]:
@@ -193,20 +164,11 @@ def _reread(show: Show, now: dt.datetime, cache: Cache) -> tuple[tuple[Episode, 
         with Cache(show.root) as reopened:
             return _reread(show, now, reopened)
     episodes = tuple(load_show_episodes(show, cache))
-    return (
-        episodes,
-        tuple(ep for ep in episodes if ep.status(now) is Status.PUBLISHED),
-        tuple(ep for ep in episodes if ep.status(now) is Status.UNPUBLISHED),
-    )
+    return episodes, _of(episodes, now, Status.PUBLISHED), _of(episodes, now, Status.UNPUBLISHED)
 
 
-def _manifest(placed: dict[str, Placed], permalinks: tuple[tuple[str, str], ...]) -> Manifest:
-    objects = [
-        OutputObject(key, path, size, sha256, mime or content_type(key), cache_control(key))
-        for key, (path, size, sha256, mime) in placed.items()
-    ]
-    ordered = sorted(objects, key=lambda obj: (upload_rank(obj.key), obj.key))
-    return Manifest(tuple(ordered), permalinks=permalinks)
+def _of(episodes: Sequence[Episode], now: dt.datetime, status: Status) -> tuple[Episode, ...]:
+    return tuple(ep for ep in episodes if ep.status(now) is status)
 
 
 def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
@@ -365,47 +327,6 @@ def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
         known[fragment_keys[index]] = made
         cache.put(kind, fragment_keys[index], made)
     return [str(known[key]) for key in fragment_keys]
-
-
-def _place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
-           ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
-    """Write each file whose bytes on disk are not those its inputs make (without `write`,
-    only say what they would be). Returns every file, and what the build's record keeps
-    of each unit: its files' keys, SHA-256 and stat signatures as written, one line each."""
-    folders = Folders()
-    placed: dict[str, Placed] = {}
-    made: dict[str, str] = {}
-    for unit in units:
-        entry = last.get(unit.made_from)
-        recorded = lines(entry) if isinstance(entry, str) else {}
-        written = []
-        for key, render in unit.files:
-            path = os.path.join(out, key)
-            digest, known = recorded.get(key, ("", ""))
-            try:
-                stat: os.stat_result | None = os.stat(path)
-            except FileNotFoundError:
-                stat = None
-            found = signature(stat) if stat is not None else None
-            if stat is not None and digest and found != known:
-                found = holding(path, stat, digest)  # touched or copied: the same bytes?
-            if found is None or not digest:
-                data = render()
-                digest = hashlib.sha256(data).hexdigest()
-                if not write:
-                    placed[key] = (path, len(data), digest, None)
-                    continue
-                if stat is None:
-                    folders.make(os.path.dirname(path))
-                    stat = write_new(path, data)
-                else:
-                    stat = write_if_changed(path, data)
-                found = signature(stat)  # what the build wrote itself, it knows
-            assert stat is not None
-            placed[key] = (path, stat.st_size, digest, None)
-            written.append(f"{key}\t{digest}\t{found}")
-        made[unit.made_from] = "\n".join(written)
-    return placed, made
 
 
 def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True

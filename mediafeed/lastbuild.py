@@ -10,19 +10,20 @@ from it what to remove); what a unit was made from is a memo key, so the code is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mediafeed.cache import RACY_NS, Cache, signature
 from mediafeed.links import MEDIA_FOLDER
-from mediafeed.manifest import sha256_file
-from mediafeed.model import Show, Status
-from mediafeed.output import files_under
+from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
+from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
+from mediafeed.output import Folders, files_under, write_if_changed, write_new
 
 BUILT = "built"  # the cache's kind
 
@@ -45,6 +46,15 @@ class LastBuild:
     others: bool  # whether it wrote files outside feed/ (an old host's redirects)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """Files of feed/ made from the same inputs (`made_from`, a memo key): each by its key
+    and how to make its bytes."""
+
+    made_from: str
+    files: tuple[tuple[str, Callable[[], bytes]], ...]
+
+
 def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None, LastBuild | None]:
     """The last build's units and the keys it linked (None: no record of this layout, so
     feed/ must be walked), and the whole record when it is complete."""
@@ -61,6 +71,29 @@ def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None,
 
 def save(cache: Cache, out: str, record: LastBuild) -> None:
     cache.put(BUILT, out, vars(record))
+
+
+def made_record(cache: Cache, units: dict[str, str], linked: dict[str, str], *, base: str,
+                published: Collection[str], now: dt.datetime, episodes: Sequence[Episode],
+                public: Sequence[Episode], read: dict[str, str],
+                permalinks: Sequence[tuple[str, str]], others: bool) -> LastBuild:  # fmt: skip
+    """The record of a build: its units, the files it linked (`linked`, a line each), and
+    what it read: the episode files and the files they name (`read`, by the SHA-256 it used)."""
+    due = [ep.published for ep in episodes if ep.status(now) is Status.SCHEDULED]
+    inputs = sorted((ep.source_file, ep.revision) for ep in episodes) + sorted(read.items())
+    window = [max(ep.published for ep in public).isoformat() if public else None,
+              min(due).isoformat() if due else None]  # fmt: skip
+    statuses = Counter(ep.status(now) for ep in episodes)
+    return LastBuild(units, "\n".join(linked[key] for key in sorted(linked)), base,
+                     sorted(published), inputs_text(cache, inputs), len(episodes), window,
+                     {status.value: number for status, number in statuses.items()},
+                     "\n".join(f"{guid}\t{key}" for guid, key in permalinks), others)  # fmt: skip
+
+
+def trust_inputs(cache: Cache, last: LastBuild) -> None:
+    """Let the cache know what the last build read by the signatures it had."""
+    facts = (line.split("\t") for line in last.inputs.split("\n") if line)
+    cache.trust((path, digest, known) for path, digest, known in facts)
 
 
 def inputs_text(cache: Cache, inputs: list[tuple[str, str]]) -> str:
@@ -157,6 +190,47 @@ def _episode_paths(folder: str) -> list[str]:
     return [os.path.join(folder, name) for name in names]
 
 
+def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
+           ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
+    """Write each file whose bytes on disk are not those its inputs make (without `write`,
+    only say what they would be). Returns every file, and what the build's record keeps
+    of each unit: its files' keys, SHA-256 and stat signatures as written, one line each."""
+    folders = Folders()
+    placed: dict[str, Placed] = {}
+    made: dict[str, str] = {}
+    for unit in units:
+        entry = last.get(unit.made_from)
+        recorded = lines(entry) if isinstance(entry, str) else {}
+        written = []
+        for key, render in unit.files:
+            path = os.path.join(out, key)
+            digest, known = recorded.get(key, ("", ""))
+            try:
+                stat: os.stat_result | None = os.stat(path)
+            except FileNotFoundError:
+                stat = None
+            found = signature(stat) if stat is not None else None
+            if stat is not None and digest and found != known:
+                found = holding(path, stat, digest)  # touched or copied: the same bytes?
+            if found is None or not digest:
+                data = render()
+                digest = hashlib.sha256(data).hexdigest()
+                if not write:
+                    placed[key] = (path, len(data), digest, None)
+                    continue
+                if stat is None:
+                    folders.make(os.path.dirname(path))
+                    stat = write_new(path, data)
+                else:
+                    stat = write_if_changed(path, data)
+                found = signature(stat)  # what the build wrote itself, it knows
+            assert stat is not None
+            placed[key] = (path, stat.st_size, digest, None)
+            written.append(f"{key}\t{digest}\t{found}")
+        made[unit.made_from] = "\n".join(written)
+    return placed, made
+
+
 def lines(entry: str) -> dict[str, tuple[str, str]]:
     """A unit's entry in the record, by key: the SHA-256 and stat signature of each file."""
     found = {}
@@ -179,9 +253,20 @@ def holding(path: str, stat: os.stat_result, digest: str) -> str | None:
     return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
 
 
-def counted(statuses: Counter[Status]) -> dict[str, int]:
-    return {status.value: number for status, number in statuses.items()}
+def manifest(placed: dict[str, Placed], permalinks: tuple[tuple[str, str], ...]) -> Manifest:
+    """The manifest of the files placed, in upload order."""
+    objects = [
+        OutputObject(key, path, size, sha256, mime or content_type(key), cache_control(key))
+        for key, (path, size, sha256, mime) in placed.items()
+    ]
+    ordered = sorted(objects, key=lambda obj: (upload_rank(obj.key), obj.key))
+    return Manifest(tuple(ordered), permalinks=permalinks)
 
 
-def recorded(line: dict[str, Any]) -> Counter[Status]:
-    return Counter({Status(name): number for name, number in line.items()})
+def recorded(statuses: dict[str, Any]) -> Counter[Status]:
+    return Counter({Status(name): number for name, number in statuses.items()})
+
+
+def permalinks_of(last: LastBuild) -> tuple[tuple[str, str], ...]:
+    pairs = (line.partition("\t") for line in last.permalinks.split("\n") if line)
+    return tuple((guid, key) for guid, _, key in pairs)
