@@ -108,8 +108,11 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
     last_units, last_linked, last = last_build(cache, str(out))
     if last and (taken := unchanged(show, cache, last, base=base, published=published, now=now)):
-        return BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
-                           cache), partial(manifest, taken, permalinks_of(last)))  # fmt: skip
+        result = BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
+                             cache), partial(manifest, taken, permalinks_of(last)))  # fmt: skip
+        if not write:  # read now: a dry run forgets what the cache was told when it is built
+            _ = result.episodes
+        return result
     if last:
         trust_inputs(cache, last)
     episodes = tuple(load_show_episodes(show, cache))
@@ -193,16 +196,12 @@ def _made(kind: str, *args: Any, **kwargs: Any) -> bytes:
     from mediafeed.render import accessibility, feed, pages, sharing, templating
 
     renderers: dict[str, Callable[..., Any]] = {
-        "page": pages.render_episode_page,
-        "gone": pages.render_gone_page,
-        "show": pages.render_show_page,
-        "year": pages.render_year_page,
-        "embed": sharing.render_embed_page,
-        "oembed": sharing.oembed_document,
-        "chapters": feed.chapters_json,
-        "css": templating.stylesheet,
+        "page": pages.render_episode_page, "gone": pages.render_gone_page,
+        "show": pages.render_show_page, "year": pages.render_year_page,
+        "embed": sharing.render_embed_page, "oembed": sharing.oembed_document,
+        "chapters": feed.chapters_json, "css": templating.stylesheet,
         "accessibility": accessibility.render_accessibility_page,
-    }
+    }  # fmt: skip
     made = renderers[kind](*args, **kwargs)
     return made.encode("utf-8") if isinstance(made, str) else bytes(made)
 

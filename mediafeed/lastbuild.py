@@ -59,9 +59,10 @@ def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None,
     """The last build's units and the keys it linked (None: no record of this layout, so
     feed/ must be walked), and the whole record when it is complete."""
     data = cache.get(BUILT, out)
-    units = data.get("units") if isinstance(data, dict) else None
-    if not isinstance(units, dict) or not isinstance(data.get("linked"), str):
+    found = data.get("units") if isinstance(data, dict) else None
+    if not isinstance(found, dict) or not isinstance(data.get("linked"), str):
         return {}, None, None
+    units = {key: entry for key, entry in found.items() if isinstance(entry, str)}
     linked = {line.partition("\t")[0] for line in data["linked"].split("\n") if line}
     try:
         return units, linked, LastBuild(**data)
@@ -123,12 +124,13 @@ def unchanged(
     """Every file of the last build, if a build now would make them all as they are: the
     same inputs by content, no episode due or made public since, and every file in feed/
     still as written. None otherwise (or for a show whose build writes more than feed/)."""
+    # Only a record this code made (`base` holds the code fingerprint), of a build that
+    # writes feed/ alone and no renditions (those are checked against their media).
+    if last.base != base or last.others or show.formats:
+        return None
     newest, due = (None if t is None else dt.datetime.fromisoformat(t) for t in last.window)
     if (
-        last.others
-        or show.formats  # renditions are checked against the files they are made from
-        or last.base != base
-        or last.published != sorted(published)
+        last.published != sorted(published)
         or (newest is not None and now < newest)
         or (due is not None and now >= due)
     ):
