@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def twice(show_dir: Path, tmp_path: Path) -> tuple[Path, list[str]]:
     for name in ("transcripts/een.txt", "een.jpg"):
         os.utime(show_dir / name, ns=OLD)
     edit(show_dir, slugs[0], "audio:", "transcript: transcripts/een.txt\nimage: een.jpg\naudio:")
+    hour_ago = time.time_ns() - 3600 * 10**9  # older than the window a write may still move in
+    for path in (show_dir / "episodes").iterdir():
+        os.utime(path, ns=(hour_ago, hour_ago))
     again(show_dir)
     again(show_dir)
     return show_dir, slugs
@@ -71,6 +75,17 @@ def test_an_unchanged_build_is_the_full_build(twice: tuple[Path, list[str]]) -> 
 
 
 LATER = (OLD[0] + 10**9, OLD[1] + 10**9)  # still older than any build
+
+
+def test_an_unchanged_build_reads_no_episode_file(
+    twice: tuple[Path, list[str]], opens: Callable[[Path], list[str]]
+) -> None:
+    show, _ = twice
+    watched = [opens(path) for path in (show / "episodes").iterdir()]
+    before = {p: p.stat().st_mtime_ns for p in (show / "feed").rglob("*") if p.is_file()}
+    again(show)
+    assert watched and all(seen == [] for seen in watched)
+    assert {p: p.stat().st_mtime_ns for p in (show / "feed").rglob("*") if p.is_file()} == before
 
 
 def replace_old(path: Path, data: bytes) -> None:
