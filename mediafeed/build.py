@@ -149,7 +149,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
                            episodes=episodes, public=public, read=read, permalinks=permalinks,
                            others=redirects is not None)  # fmt: skip
         if last != done:
-            save(cache, str(out), done)
+            save(cache, str(out), done, last_units)
     for kind in ("catalog", "rendition"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):

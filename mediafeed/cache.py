@@ -37,17 +37,8 @@ RACY_NS = 2_000_000_000
 # How long a command waits for another one working on the same show.
 LOCK_WAIT_SECONDS = 600
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
-LIBRARIES = (
-    "feedgen",
-    "lxml",
-    "jinja2",
-    "markdown",
-    "nh3",
-    "mutagen",
-    "pillow",
-    "pyyaml",
-    "license-expression",
-    "imageio-ffmpeg",
+LIBRARIES = tuple(
+    "feedgen lxml jinja2 markdown nh3 mutagen pillow pyyaml license-expression imageio-ffmpeg".split()
 )
 
 
@@ -283,6 +274,25 @@ class Cache:
         self._used.setdefault(kind, set()).add(key)
         self._new_values[kind, key] = json.dumps(value, ensure_ascii=False)
 
+    def values_of(self, kind: str) -> dict[str, Any]:
+        """Every value of `kind` the cache holds, by key."""
+        found: dict[str, Any] = {}
+        for key, value in [*self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,)),
+                           *((key, value) for (of, key), value in self._new_values.items()
+                             if of == kind)]:  # fmt: skip
+            with contextlib.suppress(TypeError, ValueError):
+                found[key] = json.loads(value)
+        return found
+
+    def drop(self, kind: str, keys: Iterable[str]) -> None:
+        """Forget the values of `kind` under `keys`, stored before or by this command."""
+        gone = [(kind, key) for key in keys]
+        for entry in gone:
+            self._new_values.pop(entry, None)
+            self._read.pop(entry, None)
+        with contextlib.suppress(sqlite3.Error):
+            self.db.executemany("DELETE FROM memo WHERE kind = ? AND key = ?", gone)
+
     def stored(self, kind: str) -> bool:
         """Whether this command stored values of `kind`."""
         return any(entry[0] == kind for entry in self._new_values)
@@ -294,16 +304,10 @@ class Cache:
     def keep_only(self, kind: str, keys: set[str]) -> None:
         """Forget the values of `kind` not under `keys`: what the last run used stays. Only
         a run that stored values of the kind looks: the others leave as many as they found."""
-        if not self.stored(kind):
-            return
-        rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
-        gone = [(kind, key) for (key,) in rows if key not in keys]
-        for entry in list(self._new_values):
-            if entry[0] == kind and entry[1] not in keys:
-                del self._new_values[entry]
-        if gone:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.executemany("DELETE FROM memo WHERE kind = ? AND key = ?", gone)
+        if self.stored(kind):
+            rows = self._query("SELECT key FROM memo WHERE kind = ?", (kind,))
+            new = [key for of, key in self._new_values if of == kind]
+            self.drop(kind, [key for key in {*(row[0] for row in rows), *new} if key not in keys])
 
     def _query(self, sql: str, args: tuple[object, ...]) -> list[Any]:
         try:

@@ -59,19 +59,34 @@ def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None,
     """The last build's units and the keys it linked (None: no record of this layout, so
     feed/ must be walked), and the whole record when it is complete."""
     data = cache.get(BUILT, out)
-    found = data.get("units") if isinstance(data, dict) else None
-    if not isinstance(found, dict) or not isinstance(data.get("linked"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("linked"), str):
         return {}, None, None
+    # A record of code that kept its units inside it: still what to remove.
+    data = dict(data)
+    old = data.pop("units", None)
+    found = old if isinstance(old, dict) else cache.values_of(_units_kind(out))
     units = {key: entry for key, entry in found.items() if isinstance(entry, str)}
     linked = {line.partition("\t")[0] for line in data["linked"].split("\n") if line}
     try:
-        return units, linked, LastBuild(**data)
+        return units, linked, LastBuild(units=units, **data)
     except TypeError:
         return units, linked, None
 
 
-def save(cache: Cache, out: str, record: LastBuild) -> None:
-    cache.put(BUILT, out, vars(record))
+def save(cache: Cache, out: str, record: LastBuild, last: dict[str, str]) -> None:
+    """Write back the record; of its units (`last`: those the cache holds) only those
+    that changed, each its own value: adding an episode writes one, not ten thousand."""
+    kind = _units_kind(out)
+    cache.drop(kind, [key for key in last if key not in record.units])
+    for key, entry in record.units.items():
+        if last.get(key) != entry:
+            cache.put(kind, key, entry)
+    cache.put(BUILT, out, {name: value for name, value in vars(record).items()
+                           if name != "units"})  # fmt: skip
+
+
+def _units_kind(out: str) -> str:
+    return f"{BUILT}-unit:{out}"
 
 
 def made_record(cache: Cache, units: dict[str, str], linked: dict[str, str], *, base: str,

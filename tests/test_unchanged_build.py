@@ -15,9 +15,11 @@ import pytest
 from PIL import Image
 
 from mediafeed.build import BuildResult, build
+from mediafeed.cache import Cache
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
-from mediafeed.links import Links
+from mediafeed.lastbuild import last_build
+from mediafeed.links import Links, episode_page_key
 from tests.showmaker import many_episodes
 from tests.test_cache import edited_package, mediafeed_cli
 
@@ -86,6 +88,18 @@ def test_an_unchanged_build_reads_no_episode_file(
     again(show)
     assert watched and all(seen == [] for seen in watched)
     assert {p: p.stat().st_mtime_ns for p in (show / "feed").rglob("*") if p.is_file()} == before
+
+
+def test_an_episode_removed_leaves_no_unit_of_it_in_the_record(
+    twice: tuple[Path, list[str]],
+) -> None:
+    show, slugs = twice
+    (show / "episodes" / f"{slugs[-1]}.md").unlink()
+    again(show)
+    with Cache(show) as cache:
+        units, _, record = last_build(cache, str(show / "feed"))
+    assert record is not None and record.units == units
+    assert not any(episode_page_key(slugs[-1]) in entry for entry in units.values())
 
 
 def replace_old(path: Path, data: bytes) -> None:
