@@ -346,7 +346,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
         if ep.transcript:
             files[keys.transcript_key(ep)] = os.path.join(root, ep.transcript)
         if not ep.enclosure_url:
-            key, path = keys.media_key(ep), os.path.join(out, keys.media_key(ep))
+            path = os.path.join(out, key := keys.media_key(ep))
             media = verify_media(show, ep, cache)
             linked_already = present.get(key) == (media.stat.st_ino, media.stat.st_dev)
             stat = link_or_copy(media, path) if write and not linked_already else media.stat
