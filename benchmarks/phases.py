@@ -28,7 +28,7 @@ STEPS: list[tuple[Any, str]] = [
     (show, "input_contents"), (show, "_require_publishable"), (catalog, "read_show_episodes"),
     (build, "load_show_episodes"), (build, "unchanged"), (build, "place"), (build, "_linked"),
     (build, "_feed_page"), (build, "_list_rows"), (build, "verify_media"),
-    (check, "check_show"), (target, "make_client"), (publish, "still_published"),
+    (check, "check_show"), (target, "make_client"),
     (publish, "plan"), (publish, "publish"), (build, "build"),
 ]  # fmt: skip
 IMPORTED = time.perf_counter()
