@@ -34,8 +34,7 @@ SCHEMA = 1
 # A file whose modification time is this close to the moment it was hashed may change
 # again within the same timestamp tick: it is hashed again next time.
 RACY_NS = 2_000_000_000
-# How long a command waits for another one working on the same show.
-LOCK_WAIT_SECONDS = 600
+LOCK_WAIT_SECONDS = 600  # how long a command waits for another working on the same show
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
 LIBRARIES = tuple(
     "feedgen lxml jinja2 markdown nh3 mutagen pillow pyyaml license-expression imageio-ffmpeg".split()
@@ -275,11 +274,13 @@ class Cache:
         self._new_values[kind, key] = json.dumps(value, ensure_ascii=False)
 
     def values_of(self, kind: str) -> dict[str, Any]:
-        """Every value of `kind` the cache holds, by key."""
+        """Every value of `kind` the cache holds, by key (one by one if one is damaged)."""
+        rows = dict(self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,)))
+        rows.update((key, value) for (of, key), value in self._new_values.items() if of == kind)
+        with contextlib.suppress(TypeError, ValueError):
+            return dict(zip(rows, json.loads(f"[{','.join(rows.values())}]"), strict=True))
         found: dict[str, Any] = {}
-        for key, value in [*self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,)),
-                           *((key, value) for (of, key), value in self._new_values.items()
-                             if of == kind)]:  # fmt: skip
+        for key, value in rows.items():
             with contextlib.suppress(TypeError, ValueError):
                 found[key] = json.loads(value)
         return found

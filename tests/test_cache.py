@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from PIL import Image
 
 import mediafeed
 from mediafeed.build import build
-from mediafeed.cache import CACHE_FILE, FOLDER
+from mediafeed.cache import CACHE_FILE, FOLDER, Cache
 from mediafeed.config import load_show
 from mediafeed.links import Links
 from tests.showmaker import many_episodes
@@ -269,3 +270,13 @@ def test_two_runs_at_once_in_one_show_end_with_a_whole_output(
     for slug in slugs:
         assert "Aflevering" in (show / "feed" / "episodes" / slug / "index.html").read_text()
     assert not [p for p in (show / "feed").rglob("*.tmp")]
+
+
+def test_a_damaged_value_leaves_the_others_of_its_kind(tmp_path: Path) -> None:
+    with Cache(tmp_path) as cache:
+        for key in ("een", "twee", "drie"):
+            cache.put("unit", key, f"waarde {key}")
+    with sqlite3.connect(tmp_path / FOLDER / CACHE_FILE) as db:
+        db.execute("UPDATE memo SET value = '[\"kapot' WHERE key = 'twee'")
+    with Cache(tmp_path) as cache:
+        assert cache.values_of("unit") == {"een": "waarde een", "drie": "waarde drie"}
