@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -354,13 +355,19 @@ def test_gpodder_keeps_a_retitled_episode_as_the_same_episode(
 
 @contextlib.contextmanager
 def port_taken(port: int) -> Iterator[None]:
-    """Keep `port` busy on 127.0.0.1, as another program (or the user's own store) would."""
+    """Keep `port` busy on 127.0.0.1, as another program (or the user's own store) would.
+    Held by this test itself: another test's store on it could let go of it mid-run."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.bind((localstore.HOST, port))
-        sock.listen()
-    except OSError:
-        pass  # already taken by someone else: just as good
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            sock.bind((localstore.HOST, port))
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)  # another test's store holds it for now
+    sock.listen()
     try:
         yield
     finally:
