@@ -20,6 +20,7 @@ from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
 from mediafeed.model import Manifest, PublishSettings
 from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import plan, publish
+from mediafeed.store import upload
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY
 from mediafeed.store.target import Target, make_client
 from tests import mediafactory
@@ -229,9 +230,10 @@ def test_path_trick_keys_are_refused_before_any_upload(
 
 
 def test_large_file_goes_multipart_and_round_trips(
-    tmp_path: Path, any_target: tuple[Any, Target]
+    tmp_path: Path, any_target: tuple[Any, Target], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, target = any_target
+    monkeypatch.setattr(upload, "MULTIPART_BYTES", 16 * 1024 * 1024)
     data = os.urandom(20 * 1024 * 1024 + 123)
     manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
     uploads: list[str] = []

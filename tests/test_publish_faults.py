@@ -25,6 +25,7 @@ from mediafeed.errors import StoreError
 from mediafeed.media.probe import probe
 from mediafeed.model import Manifest
 from mediafeed.store.local import LocalStore
+from mediafeed.store import upload
 from mediafeed.store.publish import publish
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record
 from mediafeed.store.target import Target, make_client
@@ -153,9 +154,13 @@ def test_stalled_answer_times_out_and_is_retried(
 
 
 def test_failed_multipart_parts_are_retried(
-    tmp_path: Path, any_faulty: tuple[Any, Target], any_proxy: FaultProxy
+    tmp_path: Path,
+    any_faulty: tuple[Any, Target],
+    any_proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client, target = any_faulty
+    monkeypatch.setattr(upload, "MULTIPART_BYTES", 16 * 1024 * 1024)
     data = os.urandom(17 * 1024 * 1024)
     manifest = Manifest((build_object(tmp_path, "media/large.bin", data),))
     any_proxy.inject("503", times=2, method="PUT", path="partNumber=2")
@@ -408,6 +413,7 @@ _UPLOAD_ONE = """
 import re, sys
 from pathlib import Path
 from mediafeed.model import Manifest
+from mediafeed.store import upload
 from mediafeed.store.publish import publish
 from mediafeed.store.target import Target, make_client
 

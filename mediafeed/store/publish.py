@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mediafeed.errors import StoreError
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, Progress
-from mediafeed.store import transfer
+from mediafeed.store import transfer, upload
 from mediafeed.store.outcome import PublishReport, Step
 from mediafeed.store.plan import (
     Plan,
@@ -44,8 +44,6 @@ __all__ = [
     "published_pages",
 ]
 
-# Objects per upload batch; the record is brought up to date between batches.
-BATCH = 500
 # How often a long publish saves its progress to the record, so a rerun after a kill
 # checks few objects by HEAD.
 CHECKPOINT_SECONDS = 10.0
@@ -100,7 +98,8 @@ def publish(
     for obj in the_plan.uploads:
         if not os.path.isfile(obj.path) or os.stat(obj.path).st_size != obj.size:
             raise StoreError("file is missing or changed since the build", path=obj.path)
-    sink = transfer.Sink(progress)
+    sink = upload.Sink(progress)
+    checksum = target.checksums == "when_supported"
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
     feed_going = False  # once the new feed is on its way, it may be live
     try:
@@ -110,7 +109,7 @@ def publish(
             claims = the_plan.record.claimed
             if not record.pending <= claims:
                 # Claim the names first: a run killed mid-way leaves them owned, never orphaned.
-                claims = _write_claims(client, target, record.pending | claims)
+                claims = _write_claims(client, target, record.pending | claims, checksum=checksum)
             if the_plan.record.pending:
                 # The run that left names pending may also have left multipart uploads open.
                 transfer.abort_unfinished(
@@ -119,26 +118,18 @@ def publish(
                     prefix_folder(target),
                     {target.key(n) for n in the_plan.record.pending},
                 )
-            last_save = time.monotonic()
-            if the_plan.uploads:
-                with transfer.transfers(client) as manager:
-                    for batch in _batches(the_plan.uploads, manifest.feed_key):
-                        feed_going = feed_going or batch[-1].key == manifest.feed_key
-                        items = [(target.key(o.key), o) for o in batch]
-                        transfer.upload(
-                            manager,
-                            target.bucket,
-                            items,
-                            sink,
-                            checksum=target.checksums == "when_supported",
-                        )
-                        transfer.verify(client, target.bucket, items)
-                        record = landed(record, batch)
+            last_save, done = time.monotonic(), []
+            with upload.Uploads(client, target.bucket, sink, checksum=checksum) as uploads:
+                for wave in _waves(the_plan.uploads, manifest.feed_key):
+                    feed_going = feed_going or wave[-1].key == manifest.feed_key
+                    for obj in uploads.send([(target.key(o.key), o) for o in wave]):
+                        done.append(obj)
                         if time.monotonic() - last_save > CHECKPOINT_SECONDS:
-                            saved, last_save = (
-                                _write_record(client, target, record),
-                                time.monotonic(),
-                            )
+                            record, done = landed(record, done), []
+                            saved = _write_record(client, target, record, checksum=checksum)
+                            last_save = time.monotonic()
+                    # The next wave may point at this one: it waits until all of it landed.
+                    record, done = landed(record, done), []
             if the_plan.deletions:
                 # Only now is the new feed live, so nothing it or the old one links is deleted
                 # while a listener may still follow the link.
@@ -150,7 +141,7 @@ def publish(
                     pending=record.pending - gone,
                 )
             if record != saved:
-                _write_record(client, target, record)
+                _write_record(client, target, record, checksum=checksum)
             if claims:
                 # The record now holds all of it; a run stopped before this line leaves the
                 # claims, which the next run reads as pending.
@@ -169,33 +160,34 @@ def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:
     return PublishReport(uploaded, (), (), 0, feed_url, True, (note,), seen.steps)
 
 
-def _batches(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
-    """Waves by upload rank (what others point at first, the feed last), cut into batches."""
+def _waves(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
+    """Objects by upload rank: what others point at first, the feed last of all."""
     ranks: dict[int, list[OutputObject]] = {}
     for obj in objects:
         rank = sys.maxsize if obj.key == feed_key else upload_rank(obj.key)
         ranks.setdefault(rank, []).append(obj)
     for rank in sorted(ranks):
-        wave = ranks[rank]
-        for start in range(0, len(wave), BATCH):
-            yield wave[start : start + BATCH]
+        yield ranks[rank]
 
 
-def _write_record(client: S3Client, target: Target, record: Record) -> Record:
-    _put_json(client, target, RECORD_KEY, record.body())
+def _write_record(client: S3Client, target: Target, record: Record, *, checksum: bool) -> Record:
+    _put_json(client, target, RECORD_KEY, record.body(), checksum=checksum)
     return record
 
 
-def _write_claims(client: S3Client, target: Target, names: frozenset[str]) -> frozenset[str]:
-    _put_json(client, target, CLAIMS_KEY, claims_body(names))
+def _write_claims(
+    client: S3Client, target: Target, names: frozenset[str], *, checksum: bool
+) -> frozenset[str]:
+    _put_json(client, target, CLAIMS_KEY, claims_body(names), checksum=checksum)
     return names
 
 
-def _put_json(client: S3Client, target: Target, name: str, body: bytes) -> None:
+def _put_json(client: S3Client, target: Target, name: str, body: bytes, *, checksum: bool) -> None:
     client.put_object(
         Bucket=target.bucket,
         Key=target.key(name),
         Body=body,
         ContentType="application/json",
         CacheControl="no-cache",
+        **upload.digests(body, checksum=checksum),
     )

@@ -1,16 +1,14 @@
-"""Moving bytes to S3: parallel multipart uploads, retries with backoff, a check after each;
-parallel listings."""
+"""Talking to S3: the client's settings, parallel HEADs and listings, deletes, and botocore's
+errors as one-line StoreErrors."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -21,23 +19,16 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
-from s3transfer.exceptions import RetriesExceededError
-from s3transfer.manager import TransferManager
-from s3transfer.subscribers import BaseSubscriber
 
 from mediafeed.errors import StoreError
-from mediafeed.model import OutputObject, Progress
+from mediafeed.store.upload import SENDERS, STREAMS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 else:
     S3Client = Any
 
-MULTIPART_BYTES = 16 * 1024 * 1024
-# Parallel parts and files; with 16 MiB parts this bounds buffered data to about 100 MiB
-# whatever the file size, since parts are read from disk lazily.
-CONCURRENCY = 6
-# Parallel HEAD requests: checking 10,000 small pages one by one would take minutes.
+# Parallel HEAD requests, for the few objects a plan must ask about one by one.
 CHECKERS = 8
 # Parallel listings of key ranges, one range each: most of a listing's time is the store
 # reading its index, which it does for several requests at once (8 beat 4 and 16 on a
@@ -73,62 +64,13 @@ def client_config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=read_timeout,
         retries={"mode": "standard", "max_attempts": max_attempts},
-        max_pool_connections=CONCURRENCY + CHECKERS,
+        max_pool_connections=max(SENDERS + STREAMS, LISTERS, CHECKERS),
         tcp_keepalive=True,
-        s3={"addressing_style": "path" if path_style else "auto"},
+        # Every body we send carries a digest the store checks (Content-MD5 or our own
+        # SHA-256), so hashing it a second time for the signature, as botocore does over
+        # plain http, buys nothing; as over https, the payload goes unsigned.
+        s3={"addressing_style": "path" if path_style else "auto", "payload_signing_enabled": False},
     )
-
-
-@contextmanager
-def transfers(client: S3Client) -> Iterator[TransferManager]:
-    """One pool of upload threads for a whole publish."""
-    config = TransferConfig(
-        multipart_threshold=MULTIPART_BYTES,
-        multipart_chunksize=MULTIPART_BYTES,
-        max_concurrency=CONCURRENCY,
-        use_threads=True,
-    )
-    with create_transfer_manager(client, config) as manager:
-        yield manager
-
-
-def upload(
-    manager: TransferManager,
-    bucket: str,
-    items: Sequence[tuple[str, OutputObject]],
-    sink: Sink,
-    *,
-    checksum: bool = True,
-) -> None:
-    """Send (store key, object) pairs in parallel; return once every one has landed.
-    `checksum`: the store checks the bytes against a SHA-256 as they arrive."""
-    check = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
-    futures = [
-        manager.upload(
-            obj.path,
-            bucket,
-            key,
-            extra_args={
-                "ContentType": obj.content_type,
-                "CacheControl": obj.cache_control,
-                # Our own content hash: a multipart ETag is not the file's MD5.
-                "Metadata": {"sha256": obj.sha256},
-                **check,
-            },
-            subscribers=[sink, _Landed(sink, obj.key)],
-        )
-        for key, obj in items
-    ]
-    for future in futures:
-        future.result()
-
-
-def verify(client: S3Client, bucket: str, items: Sequence[tuple[str, OutputObject]]) -> None:
-    """Ask the store for each object's size and hash: what it says it holds, not what we sent."""
-    found = remote_sha256s(client, bucket, [key for key, _ in items], with_size=True)
-    for key, obj in items:
-        if found.get(key) != (obj.sha256, obj.size):
-            raise StoreError("the store holds other bytes than were sent", path=key)
 
 
 def remote_sha256s(
@@ -270,53 +212,6 @@ def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str])
     return aborted
 
 
-class Sink(BaseSubscriber):
-    """Serializes progress calls from transfer threads and counts the bytes sent."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self._progress = progress
-        self._lock = threading.Lock()
-        self.sent = 0
-
-    def start(self, total_bytes: int, total_files: int) -> None:
-        if self._progress:
-            self._progress.start(total_bytes, total_files)
-
-    def advance(self, nbytes: int) -> None:
-        with self._lock:
-            self.sent += nbytes
-            if self._progress:
-                self._progress.advance(nbytes)
-
-    def landed(self, name: str) -> None:
-        with self._lock:
-            if self._progress:
-                self._progress.landed(name)
-
-    def done(self) -> None:
-        if self._progress:
-            self._progress.done()
-
-    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
-        self.advance(bytes_transferred)
-
-
-class _Landed(BaseSubscriber):
-    """Tells the sink when one object has landed, as it lands: a publish from cron logs
-    each line then, not all of them at the end."""
-
-    def __init__(self, sink: Sink, name: str) -> None:
-        self._sink = sink
-        self._name = name
-
-    def on_done(self, future: Any, **kwargs: Any) -> None:
-        try:
-            future.result()
-        except BaseException:  # noqa: BLE001  # the waiting caller raises it
-            return
-        self._sink.landed(self._name)
-
-
 @contextmanager
 def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]:
     """Turn botocore's exceptions into one-line StoreErrors that never carry credentials."""
@@ -351,7 +246,7 @@ def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]
         raise StoreError(
             f"the store at {where} kept dropping the connection ({type(exc).__name__}); {resume}"
         ) from None
-    except (BotoCoreError, RetriesExceededError) as exc:
+    except BotoCoreError as exc:
         raise StoreError(f"store error at {where}: {type(exc).__name__}; {resume}") from None
     except OSError as exc:
         raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
