@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -13,14 +15,15 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectionClosedError
 
 from mediafeed.config import load_show
 from mediafeed.errors import ConfigError, StoreError
 from mediafeed.manifest import CACHE_FEED, CACHE_MEDIA
 from mediafeed.model import Manifest, PublishSettings
+from mediafeed.store import upload
 from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import plan, publish
-from mediafeed.store import upload
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY
 from mediafeed.store.target import Target, make_client
 from tests import mediafactory
@@ -623,3 +626,80 @@ def test_uploads_send_checksums_only_when_the_setting_says(
     publish(_manifest(show), client, target)
     assert _http("GET", f"{target.base_url()}/media/first.mp3").status == 200
     assert bool(sent) is (checksums == "when_supported"), sent
+
+
+@pytest.mark.parametrize("checksums", ["when_supported", "when_required"])
+def test_every_upload_carries_a_digest_the_store_checks_and_no_head_follows(
+    show: Path, s3_target: tuple[Any, Target], seaweed: LocalStore, checksums: str
+) -> None:
+    _, target = s3_target
+    target = replace(target, checksums=checksums)
+    client = make_client(target, credentials=(seaweed.access_key, seaweed.secret_key))
+    digests: dict[str, str] = {}
+
+    def headers(request: Any, **_: Any) -> None:
+        if request.method == "PUT" and "/show/.mediafeed/" not in request.url:
+            wanted = "x-amz-checksum-sha256" if checksums == "when_supported" else "content-md5"
+            digests[request.url.rsplit("/show/", 1)[1]] = request.headers[wanted].decode()
+
+    client.meta.events.register("before-send.s3", headers)
+    calls = _count_calls(client)
+    manifest = _manifest(show)
+    publish(manifest, client, target)
+    for obj in manifest.objects:
+        data = Path(obj.path).read_bytes()
+        if checksums == "when_supported":  # the SHA-256 the build knew, as S3 wants it
+            assert base64.b64decode(digests[obj.key]).hex() == obj.sha256
+        else:
+            assert base64.b64decode(digests[obj.key]) == hashlib.md5(data).digest()
+    assert "HeadObject" not in calls
+
+
+@pytest.mark.parametrize(
+    ("checksums", "field", "lie"),
+    [("when_required", "ETag", '"' + "0" * 32 + '"'), ("when_supported", "ChecksumSHA256", "AA==")],
+)
+def test_an_answer_that_speaks_of_other_bytes_stops_the_publish_before_the_feed(
+    show: Path, s3_target: tuple[Any, Target], seaweed: LocalStore, checksums: str, field: str,
+    lie: str,
+) -> None:  # fmt: skip
+    _, target = s3_target
+    target = replace(target, checksums=checksums)
+    client = make_client(target, credentials=(seaweed.access_key, seaweed.secret_key))
+
+    def tamper(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if field in parsed and parsed.get("ResponseMetadata", {}).get("HTTPStatusCode") == 200:
+            parsed[field] = lie
+
+    client.meta.events.register("after-call.s3.PutObject", tamper)
+    with pytest.raises(StoreError, match="other bytes than were sent"):
+        publish(_manifest(show, "episodes/first/index.html", "feed.xml"), client, target)
+    assert "show/feed.xml" not in _keys(client, target)
+
+
+def test_a_streamed_file_sent_again_after_a_drop_is_counted_once(
+    tmp_path: Path, s3_target: tuple[Any, Target], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, target = s3_target
+    monkeypatch.setattr(upload, "SMALL_BYTES", 64 * 1024)
+    monkeypatch.setattr(upload, "REPORT_BYTES", 16 * 1024)
+    data = os.urandom(700_000)
+    manifest = Manifest((build_object(tmp_path, "media/mid.bin", data),))
+    attempts: list[int] = []
+
+    def drop_first(request: Any, **_: Any) -> AWSResponse | None:
+        if "mid.bin" not in request.url:
+            return None
+        attempts.append(1)
+        if len(attempts) == 1:  # read the body half-way, as a connection dropped mid-way
+            request.body.read(300_000)
+            raise ConnectionClosedError(endpoint_url=request.url)
+        return None
+
+    client.meta.events.register("before-send.s3.PutObject", drop_first)
+    recorder = _Recorder()
+    report = publish(manifest, client, target, progress=recorder)
+    advanced = sum(n for kind, n, _ in recorder.calls if kind == "advance")
+    assert (len(attempts), report.bytes_sent, advanced) == (2, len(data), len(data))
+    got = client.get_object(Bucket=target.bucket, Key="show/media/mid.bin")["Body"].read()
+    assert got == data

@@ -24,8 +24,8 @@ from mediafeed.episodes import render_episode_file
 from mediafeed.errors import StoreError
 from mediafeed.media.probe import probe
 from mediafeed.model import Manifest
-from mediafeed.store.local import LocalStore
 from mediafeed.store import upload
+from mediafeed.store.local import LocalStore
 from mediafeed.store.publish import publish
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record
 from mediafeed.store.target import Target, make_client

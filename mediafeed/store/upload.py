@@ -9,10 +9,9 @@ import hashlib
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, as_completed
 from io import BufferedReader
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 else:
     S3Client = Any
-T = TypeVar("T")
+Answers = queue.SimpleQueue[tuple[OutputObject | None, BaseException | None]]
 
 # Up to this size an object is read into memory and sent whole by one of SENDERS threads:
 # pages, chapters, transcripts, images. A request's cost here is the client's and the
@@ -95,17 +94,25 @@ class Uploads:
 
     def send(self, items: Sequence[tuple[str, OutputObject]]) -> Iterator[OutputObject]:
         """Send (store key, object) pairs at once, in any order; yield each as it lands."""
-        futures: list[Future[OutputObject | None]] = []
+        answers: Answers = queue.SimpleQueue()
+        tasks = 0
         for key, obj in items:
             if obj.size <= SMALL_BYTES:
-                futures.append(self._small.submit(self._put_small, key, obj))
+                self._small.put(self._put_small, key, obj, answers)
+                tasks += 1
             elif obj.size <= MULTIPART_BYTES:
-                futures.append(self._large.submit(self._put_streamed, key, obj))
+                self._large.put(self._put_streamed, key, obj, answers)
+                tasks += 1
             else:
-                futures += self._put_parts(key, obj)
-        for future in as_completed(futures):
-            landed = future.result()
+                tasks += self._put_parts(key, obj, answers)
+        for _ in range(tasks):
+            landed, error = answers.get()
+            if error is not None:
+                raise error
             if landed is not None:
+                if landed.size <= SMALL_BYTES:
+                    self.sink.advance(landed.size)  # a larger file told as it was read
+                self.sink.landed(landed.key)
                 yield landed
 
     def _put(self, key: str, obj: OutputObject, body: Any, sent: dict[str, Any]) -> None:
@@ -127,18 +134,15 @@ class Uploads:
         if len(body) != obj.size:
             raise StoreError("file changed since the build", path=obj.path)
         self._put(key, obj, body, digests(body, checksum=self.checksum, sha256=obj.sha256))
-        self.sink.advance(obj.size)
-        self.sink.landed(obj.key)
         return obj
 
     def _put_streamed(self, key: str, obj: OutputObject) -> OutputObject:
         with open(obj.path, "rb") as handle:
             sent = digests(handle, checksum=self.checksum, sha256=obj.sha256)
             self._put(key, obj, _Reading(handle, obj.size, self.sink), sent)
-        self.sink.landed(obj.key)
         return obj
 
-    def _put_parts(self, key: str, obj: OutputObject) -> list[Future[OutputObject | None]]:
+    def _put_parts(self, key: str, obj: OutputObject, answers: Answers) -> int:
         """A large file as parts of at least PART_BYTES, sent by the stream threads; the
         thread that sends the last part completes the upload."""
         extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksum else {}
@@ -185,10 +189,11 @@ class Uploads:
             del self._open[upload_id]
             if self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"] != obj.size:
                 raise StoreError("the store holds another size than was sent", path=key)
-            self.sink.landed(obj.key)
             return obj
 
-        return [self._large.submit(part, n) for n in range(1, len(parts) + 1)]
+        for number in range(1, len(parts) + 1):
+            self._large.put(part, number, answers)
+        return len(parts)
 
 
 def _confirm(answer: Any, sent: dict[str, Any], key: str) -> None:
@@ -207,39 +212,33 @@ def _confirm(answer: Any, sent: dict[str, Any], key: str) -> None:
 
 
 class _Pool:
-    """Threads taking work in turn, as daemons: the process may end while one still waits
-    for an answer."""
+    """Threads taking tasks in turn, each answer put on the caller's queue; daemons, so the
+    process may end while one still waits for a stalled answer."""
 
     def __init__(self, count: int) -> None:
-        self._work: queue.SimpleQueue[
-            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
-        ]
+        self._work: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None]
         self._work = queue.SimpleQueue()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(count)]
         for thread in self._threads:
             thread.start()
 
-    def submit(self, task: Callable[..., T], *args: Any) -> Future[T]:
-        future: Future[T] = Future()
-        self._work.put((future, task, args))
-        return future
+    def put(self, task: Callable[..., OutputObject | None], *args: Any) -> None:
+        """Run task(*args[:-1]) and put (its result, None) or (None, its error) on args[-1]."""
+        self._work.put((task, args))
 
     def _run(self) -> None:
         while (item := self._work.get()) is not None:
-            future, task, args = item
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(task(*args))
-                except BaseException as exc:  # noqa: BLE001  # the waiting caller raises it
-                    future.set_exception(exc)
+            task, args = item
+            try:
+                args[-1].put((task(*args[:-1]), None))
+            except BaseException as exc:  # noqa: BLE001  # the caller raises it
+                args[-1].put((None, exc))
 
     def shutdown(self, *, wait: bool) -> None:
-        """Cancel what has not started; with `wait`, let the rest finish."""
+        """Drop what has not started; with `wait`, let the rest finish."""
         with contextlib.suppress(queue.Empty):
             while True:
-                item = self._work.get_nowait()
-                if item is not None:
-                    item[0].cancel()
+                self._work.get_nowait()
         for _ in self._threads:
             self._work.put(None)
         for thread in self._threads if wait else ():
