@@ -296,16 +296,16 @@ def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[s
     # (f) the first publish of the built show, each tool into an empty bucket: what (b)
     # and (c) then go on with.
     f = f"f: first publish, {count:,}"
-    first = "mediafeed publish (first)"
-    bench.pair(f, first, lambda tag: tools.mediafeed(shows[tag], "publish"), budget=None)
+    first_label = "mediafeed publish (first)"
+    bench.pair(f, first_label, lambda tag: tools.mediafeed(shows[tag], "publish"), budget=None)
     go_syncs = ["rclone sync --checksum (first)", "s5cmd sync (first)"]
     bench.time(f, go_syncs[0], rclone_sync)
     bench.time(f, go_syncs[1], s5_sync)
     aws_sync = "aws s3 sync (first)"
     bench.time(f, aws_sync, tools.aws(url, "s3", "sync", out, "s3://awssync-f/show"))
     faster_go = min(go_syncs, key=lambda label: bench.seconds(f, label) or 0)
-    bench.comparisons[(f, first, aws_sync)] = BUDGET_FIRST_AWS
-    bench.comparisons[(f, first, faster_go)] = BUDGET_FIRST_GO
+    bench.comparisons[(f, first_label, aws_sync)] = BUDGET_FIRST_AWS
+    bench.comparisons[(f, first_label, faster_go)] = BUDGET_FIRST_GO
     b = "b: re-publish unchanged"
     opens: dict[str, Any] = {}
     for tag in ("this", "base"):
@@ -366,11 +366,15 @@ def large_show(bench: Bench, work: Path, bucket_store: store.Store, size: dict[s
         "f_objects": objects,
         "f_faster_go_sync": faster_go,
         "f_to_aws_sync": {
-            tag: ratio(bench.seconds(f, first, bench.codes[tag].name), bench.seconds(f, aws_sync))
+            tag: ratio(
+                bench.seconds(f, first_label, bench.codes[tag].name), bench.seconds(f, aws_sync)
+            )
             for tag in bench.codes
         },
         "f_to_faster_go_sync": {
-            tag: ratio(bench.seconds(f, first, bench.codes[tag].name), bench.seconds(f, faster_go))
+            tag: ratio(
+                bench.seconds(f, first_label, bench.codes[tag].name), bench.seconds(f, faster_go)
+            )
             for tag in bench.codes
         },
         "f_targets": f"< {BUDGET_FIRST_AWS} of {aws_sync}, <= {BUDGET_FIRST_GO} of the faster",
