@@ -73,20 +73,17 @@ def client_config(
     )
 
 
-def remote_sha256s(
-    client: S3Client, bucket: str, keys: Iterable[str], *, with_size: bool = False
-) -> dict[str, Any]:
+def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[str, str | None]:
     """The sha256 our uploads put in each object's metadata (None if absent), by HEAD."""
 
-    def head(key: str) -> Any:
+    def head(key: str) -> str | None:
         try:
             answer = client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
             if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
                 return None
             raise
-        sha = answer.get("Metadata", {}).get("sha256")
-        return (sha, answer["ContentLength"]) if with_size else sha
+        return answer.get("Metadata", {}).get("sha256")
 
     keys = list(keys)
     if not keys:
