@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mediafeed.cache import Cache, memo_key, show_locked
 from mediafeed.config import CONFIG_NAME, find_root, load_show
 from mediafeed.links import Links
-from mediafeed.model import Episode, Show, Status
+from mediafeed.model import Show, Status
 from mediafeed.output import files_under
 
 if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
@@ -96,14 +96,6 @@ def destination(
 
     target, credentials = local_target(store, local_prefix(show))
     return Destination(target, credentials)
-
-
-def show_episodes(show: Show) -> list[Episode]:
-    """Every episode of the show, newest first, as the build reads them."""
-    from mediafeed.catalog import load_show_episodes  # the episode parser, where it is used
-
-    with Cache(show.root) as cache:
-        return load_show_episodes(show, cache)
 
 
 def build_show(
