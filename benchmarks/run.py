@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -53,8 +55,10 @@ START_UP_LIMIT = 0.3  # seconds of --help, list and check of the cron show
 class Bench:
     """Every timed run, and the rows that set this code beside d0b6d18."""
 
-    def __init__(self, env: dict[str, str], codes: dict[str, Code], work: Path) -> None:
+    def __init__(self, env: dict[str, str], codes: dict[str, Code], work: Path,
+                 store_pid: int) -> None:  # fmt: skip
         self.env = env
+        self.store = psutil.Process(store_pid)
         self.codes = codes
         self.work = work
         self.code_env = {tag: tools.code_env(env, code, work / f"home-{tag}")
@@ -77,13 +81,15 @@ class Bench:
         row: dict[str, Any] = {"scenario": scenario, "tool": label, "code": where,
                                "terminal": terminal}  # fmt: skip
         self.runs.append(row)
+        store_before = self.store_cpu()
         try:
             result = run(args, env=env, cwd=self.work, terminal=terminal)
         except RuntimeError as exc:
             if not code:
                 raise
             last = [line for line in str(exc).splitlines() if line.strip()][-1]
-            row.update(seconds=None, cpu_seconds=None, max_rss_mb=None, note=f"FAILED: {last}")
+            row.update(seconds=None, cpu_seconds=None, store_cpu_seconds=None, max_rss_mb=None,
+                       note=f"FAILED: {last}")  # fmt: skip
             self.failures.append({**row, "error": str(exc)[-3000:]})
             print(f"  {scenario:<22} {shown:<52} FAILED: {last[:90]}", flush=True)
             return None
@@ -91,11 +97,21 @@ class Bench:
             self.peak_rss_mb = max(self.peak_rss_mb, result.max_rss_mb)
         # What mediafeed says it sent, so a row that uploaded nothing cannot pass unseen.
         said = [line.strip() for line in result.output.splitlines() if " objects (" in line]
+        store_cpu = self.store_cpu() - store_before
         row.update(seconds=round(result.seconds, 3), cpu_seconds=round(result.cpu_seconds, 3),
-                   max_rss_mb=round(result.max_rss_mb, 1), note=said[-1] if said else "")  # fmt: skip
+                   store_cpu_seconds=round(store_cpu, 3), max_rss_mb=round(result.max_rss_mb, 1),
+                   note=said[-1] if said else "")  # fmt: skip
         print(f"  {scenario:<22} {shown:<52} {result.seconds:8.2f} s {result.cpu_seconds:7.2f} "
-              f"s CPU {result.max_rss_mb:5.0f} MB  {row['note'][:50]}", flush=True)  # fmt: skip
+              f"s CPU {store_cpu:6.2f} s store {result.max_rss_mb:5.0f} MB  {row['note'][:40]}",
+              flush=True)  # fmt: skip
         return result
+
+    def store_cpu(self) -> float:
+        """CPU seconds the store has used so far: what a run costs on the store's side of
+        the same two cores (listing a tree, checksumming what is sent) shows in the
+        difference."""
+        times = self.store.cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
 
     def pair(self, scenario: str, label: str, args: Callable[[str], list[str]], *,
              budget: float | None = BUDGET) -> None:  # fmt: skip
@@ -123,7 +139,10 @@ class Bench:
     def comparison_rows(self) -> list[dict[str, Any]]:
         rows = []
         for (scenario, label, against), budget in self.comparisons.items():
-            this = self.median(scenario, label, self.codes["this"].name)
+            # This code's runs, or for a row of two other tools, the first tool's.
+            this = self.median(scenario, label, self.codes["this"].name) or self.median(
+                scenario, label
+            )
             # Against a version (d0b6d18, with or without a terminal), or another tool.
             base = (self.median(scenario, label, against) if against.startswith(BASE_COMMIT)
                     else self.median(scenario, against))  # fmt: skip
@@ -134,6 +153,8 @@ class Bench:
                 "runs": (this or base or {"runs": 0})["runs"],
                 "this_seconds": this and this["seconds"], "this_cpu": this and this["cpu"],
                 "base_seconds": base and base["seconds"], "base_cpu": base and base["cpu"],
+                "this_store_cpu": this and this["store_cpu"],
+                "base_store_cpu": base and base["store_cpu"],
                 "ratio": None if ratio is None else round(ratio, 3),
                 "cpu_ratio": None if cpu is None else round(cpu, 3), "budget": budget,
                 "within": None if budget is None or ratio is None else ratio <= budget,
@@ -149,6 +170,7 @@ class Bench:
             return None
         return {"seconds": round(statistics.median(r["seconds"] for r in rows), 3),
                 "cpu": round(statistics.median(r["cpu_seconds"] for r in rows), 3),
+                "store_cpu": round(statistics.median(r["store_cpu_seconds"] for r in rows), 3),
                 "runs": len(rows)}  # fmt: skip
 
     def seconds(self, scenario: str, label: str, code: str = "") -> float | None:
@@ -466,14 +488,22 @@ def cron_show(bench: Bench, work: Path, bucket_store: store.Store, repeat: int
     s5_sync = tools.s5cmd(url, "sync", f"{built}/", "s3://s5-g/show/")
     bench.time(g, "s5cmd sync (first, setup)", s5_sync)
     floor = "python -c pass"
+    # The least a Python tool on botocore does to confirm the store holds the tree: the
+    # floor of an unchanged publish on this interpreter, beside s5cmd's.
+    listing = "python + botocore, one listing"
+    list_once = [sys.executable, str(Path(__file__).parent / "listfloor.py"), url, "mf-g-this",
+                 "show/"]  # fmt: skip
     commands = {"mediafeed publish": ("publish",), "mediafeed --help": ("--help",),
                 "mediafeed list": ("list",), "mediafeed check": ("check",)}  # fmt: skip
     for _ in range(repeat):
         bench.time(g, floor, [sys.executable, "-c", "pass"])
         bench.time(g, "s5cmd sync", s5_sync)
+        bench.time(g, listing, list_once)
         for label, args in commands.items():
             bench.pair(g, label, lambda tag, args=args: tools.mediafeed(shows[tag], *args))
     bench.comparisons[(g, "mediafeed publish", "s5cmd sync")] = BUDGET_CRON
+    bench.comparisons[(g, "mediafeed publish", listing)] = None
+    bench.comparisons[(g, listing, "s5cmd sync")] = None
     this = bench.codes["this"].name
     seconds = {label: bench.seconds(g, label, this) for label in commands}
     return {
@@ -482,6 +512,9 @@ def cron_show(bench: Bench, work: Path, bucket_store: store.Store, repeat: int
             seconds["mediafeed publish"], bench.seconds(g, "s5cmd sync")
         ),
         "target_publish": f"<= {BUDGET_CRON}",
+        "python_listing_to_s5cmd_sync": ratio(
+            bench.seconds(g, listing), bench.seconds(g, "s5cmd sync")
+        ),
         "to_python_start": {
             label: ratio(seconds[label], bench.seconds(g, floor)) for label in commands
         },  # fmt: skip
@@ -506,10 +539,15 @@ def _shown(seconds: float | None, cpu: float | None = None) -> str:
     return f"{seconds:.2f}" if cpu is None else f"{seconds:.2f} ({cpu:.2f})"
 
 
+def _store(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.2f}"
+
+
 def print_tables(bench: Bench, summary: dict[str, Any]) -> None:
     this = bench.codes["this"].name
     print(f"\n| scenario | what | runs | {this} s (CPU) | {BASE_COMMIT} s (CPU) | "
-          f"{this} / {BASE_COMMIT} | CPU ratio | budget |\n|---|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+          f"{this} / {BASE_COMMIT} | CPU ratio | store CPU s | budget |"
+          "\n|---|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     for row in bench.comparison_rows():
         budget = "" if row["budget"] is None else f"<= {row['budget']}"
         against = "" if row["against"] == BASE_COMMIT else f" (vs {row['against']})"
@@ -519,14 +557,14 @@ def print_tables(bench: Bench, summary: dict[str, Any]) -> None:
               f"{_shown(row['this_seconds'], row['this_cpu'])} | "
               f"{_shown(row['base_seconds'], row['base_cpu'])} | {shown} | "
               f"{'-' if row['cpu_ratio'] is None else format(row['cpu_ratio'], '.2f')} | "
-              f"{budget} |")  # fmt: skip
-    print("\n| scenario | tool | version | seconds | CPU seconds | max RSS MB |"
-          "\n|---|---|---|---:|---:|---:|")  # fmt: skip
+              f"{_store(row['this_store_cpu'])} / {_store(row['base_store_cpu'])} | {budget} |")  # fmt: skip
+    print("\n| scenario | tool | version | seconds | CPU seconds | store CPU s | max RSS MB |"
+          "\n|---|---|---|---:|---:|---:|---:|")  # fmt: skip
     for row in bench.runs:
         rss = "" if row["max_rss_mb"] is None else f"{row['max_rss_mb']:.0f}"
         cpu = "" if row["cpu_seconds"] is None else f"{row['cpu_seconds']:.2f}"
         print(f"| {row['scenario']} | {row['tool']} | {row['code']} | {_shown(row['seconds'])} "
-              f"| {cpu} | {rss} |")  # fmt: skip
+              f"| {cpu} | {_store(row['store_cpu_seconds'])} | {rss} |")  # fmt: skip
     print("\n" + json.dumps(summary, indent=2))
     # Each distinct error once (a broken version fails every command the same way).
     errors: dict[str, list[dict[str, Any]]] = {}
@@ -564,7 +602,7 @@ def main() -> None:
     try:
         env = tools.tool_env(bucket_store.endpoint_url, bucket_store.access_key,
                              bucket_store.secret_key, work / "home")  # fmt: skip
-        bench = Bench(env, codes, work)
+        bench = Bench(env, codes, work, bucket_store.pid)
         found = {tag: tools.which_package(bench.code_env[tag], work) for tag in codes}
         for tag, code in codes.items():
             if str(code.root / "mediafeed") not in found[tag]:
