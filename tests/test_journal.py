@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 import mediafeed.build
 from mediafeed.cli import cli
+from mediafeed.store import unchanged
 from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
 
@@ -49,7 +50,16 @@ def once(
     return show, target
 
 
+@pytest.fixture(params=["one listing", "in ranges"])
+def listed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unchanged publish lists the store in one go, or (as a large show's does) in key
+    ranges at once: here a range per object, so each one is where a range ends."""
+    if request.param == "in ranges":
+        monkeypatch.setattr(unchanged, "RANGE_KEYS", 1)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("listed")
 def test_an_unchanged_show_is_confirmed_without_a_build(
     once: tuple[Path, Target], builds: list[Any]
 ) -> None:
@@ -111,6 +121,7 @@ def test_a_scheduled_episode_falling_due_means_a_full_publish(
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("listed")
 def test_an_object_deleted_from_the_store_is_sent_again(
     once: tuple[Path, Target], builds: list[Any], s3_target: tuple[Any, Target]
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
-from mediafeed.store import transfer
+from mediafeed.store import listing, transfer
 from mediafeed.store.plan import read_record
 from mediafeed.store.record import RECORD_KEY, Record
 from mediafeed.store.target import Target
@@ -26,7 +26,7 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ranges of a hundred keys and pages of forty, so a few thousand keys make eight
     ranges of several pages each."""
     monkeypatch.setattr(transfer, "RANGE_KEYS", 100)
-    monkeypatch.setattr(transfer, "PAGE_KEYS", 40)
+    monkeypatch.setattr(listing, "PAGE_KEYS", 40)
 
 
 def _put(client: Any, bucket: str, keys: list[str]) -> None:
@@ -57,6 +57,10 @@ def _starts(client: Any) -> list[str | None]:
     return seen
 
 
+def _cut_points(sample: list[str]) -> list[str]:
+    return listing.cut_points(sample, listers=transfer.LISTERS, range_keys=transfer.RANGE_KEYS)
+
+
 def _show_keys(head: str) -> list[str]:
     episodes = [f"{head}episodes/aflevering-{n:04d}/index.html" for n in range(EPISODES)]
     media = [f"{head}media/aflevering-{n:04d}.mp3" for n in range(EPISODES)]
@@ -81,7 +85,7 @@ def test_ranges_add_up_to_the_plain_listing(s3_target: tuple[Any, Target], prefi
     outside = ["other/feed.xml", "showcase.txt"] if prefix else []
     _put(client, target.bucket, [*ours, *foreign, *outside])
     sample = [*ours, *ghosts]
-    bounds = transfer._bounds(sample)
+    bounds = _cut_points(sample)
     assert len(bounds) == 7 and set(bounds) & set(ghosts) and set(bounds) & set(ours)
     starts = _starts(client)
 
@@ -121,7 +125,7 @@ def test_a_store_that_lists_folder_by_folder_still_gives_every_key(
     _put(client, target.bucket, keys)
     sample = ["show/a-", "show/a-c", "show/z"]
     monkeypatch.setattr(transfer, "RANGE_KEYS", 1)
-    assert transfer._bounds(sample) == ["show/a-c", "show/z"]
+    assert _cut_points(sample) == ["show/a-c", "show/z"]
 
     listed = transfer.list_sizes(client, target.bucket, "show/", sample)
 

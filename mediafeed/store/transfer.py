@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.config import Config
@@ -21,6 +20,7 @@ from botocore.exceptions import (
 )
 
 from mediafeed.errors import StoreError
+from mediafeed.store.listing import Page, list_prefix
 from mediafeed.store.upload import SENDERS, STREAMS
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ CHECKERS = 8
 LISTERS = 8
 # Keys per listing range: below a few pages a range does not pay for its own requests.
 RANGE_KEYS = 2500
-PAGE_KEYS = 1000  # the most a store lists in one answer
 CONNECT_TIMEOUT = 10.0
 # A connection that stalls longer than this is dropped and the request retried.
 READ_TIMEOUT = 60.0
@@ -95,86 +94,25 @@ def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[s
 def list_sizes(
     client: S3Client, bucket: str, prefix: str, sample: Sequence[str] = ()
 ) -> dict[str, int]:
-    """Size of every object whose key starts with `prefix`, by full key.
+    """Size of every object whose key starts with `prefix`, by full key; `sample`, keys the
+    store is expected to hold, cuts the listing into ranges listed at once."""
 
-    `sample`, keys the store is expected to hold (in any order), splits the key space into
-    ranges listed at once. The ranges are trusted only if they join up: each one must
-    stop at exactly the key the next one starts with. A store that does not list in
-    byte order (SeaweedFS walks folders) can break that, and then one plain listing is
-    made, so the answer is always the same as a plain listing's.
-    """
-    bounds = _bounds(sample)
-    if bounds:
-        spans = list(zip([None, *bounds], [*bounds, None], strict=True))
-        expected = len(sample) // len(spans)
-        with ThreadPoolExecutor(max_workers=min(LISTERS, len(spans))) as pool:
-            runs = list(
-                pool.map(
-                    lambda span: _list_range(client, bucket, prefix, *span, expected=expected),
-                    spans,
-                )
-            )
-        if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
-            sizes = {key: size for run in runs for key, size in run.sizes.items()}
-            if len(sizes) == sum(len(run.sizes) for run in runs):
-                return sizes
-    return _list_range(client, bucket, prefix, None, None).sizes
+    def fetch(after: str | None, token: str | None, limit: int) -> Page:
+        args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": limit}
+        if after is not None:
+            args["StartAfter"] = after
+        if token is not None:
+            args["ContinuationToken"] = token
+        page = client.list_objects_v2(**args)
+        objects = [
+            (item["Key"], item["Size"], item.get("ETag", "")) for item in page.get("Contents", ())
+        ]
+        return Page(
+            objects, page.get("NextContinuationToken", "") if page.get("IsTruncated") else None
+        )
 
-
-@dataclass(frozen=True)
-class _Run:
-    """What one range's listing found, in the store's order."""
-
-    sizes: dict[str, int]  # keys before `stop`
-    first: str | None  # the first key listed, kept or not
-    stop: str | None  # the first key past the range, not kept; None once the listing ended
-
-
-def _bounds(sample: Sequence[str]) -> list[str]:
-    """Every n-th sampled key, so each range holds about RANGE_KEYS of them."""
-    count = min(LISTERS, len(sample) // RANGE_KEYS)
-    if count < 2:
-        return []
-    ordered = sorted(sample)
-    step = len(ordered) / count
-    return sorted({ordered[int(step * i)] for i in range(1, count)})
-
-
-def _list_range(
-    client: S3Client,
-    bucket: str,
-    prefix: str,
-    after: str | None,
-    upto: str | None,
-    *,
-    expected: int = 0,
-) -> _Run:
-    """Keys after `after` up to and including `upto`, by ListObjectsV2, which has no end key:
-    paging stops at the first key past `upto`."""
-    args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-    if after is not None:
-        args["StartAfter"] = after
-    sizes: dict[str, int] = {}
-    first: str | None = None
-    while True:
-        # Near the expected end, ask for a little more than is left rather than a whole
-        # page: every key answered is parsed, and parsing is most of our side's work.
-        left = expected - len(sizes)
-        limit = min(PAGE_KEYS, left + 32) if left > 0 else PAGE_KEYS
-        page = client.list_objects_v2(**args, MaxKeys=limit)
-        for item in page.get("Contents", ()):
-            key = item["Key"]
-            if first is None:
-                first = key
-            if upto is not None and key > upto:
-                return _Run(sizes, first, key)
-            sizes[key] = item["Size"]
-        token = page.get("NextContinuationToken")
-        if not page.get("IsTruncated"):
-            return _Run(sizes, first, None)
-        if not token or token == args.get("ContinuationToken"):
-            raise StoreError("the store's listing does not move on", path=prefix)
-        args["ContinuationToken"] = token
+    listed = list_prefix(fetch, sample, listers=LISTERS, range_keys=RANGE_KEYS)
+    return {key: size for key, (size, _) in listed.items()}
 
 
 def delete(client: S3Client, bucket: str, keys: Sequence[str]) -> None:

@@ -16,11 +16,12 @@ import json
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mediafeed.errors import StoreError
 from mediafeed.links import FEED_KEY
+from mediafeed.store.listing import Page, list_prefix
 from mediafeed.store.outcome import PublishReport, Step
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, record_from_json
 from mediafeed.store.target import Target
@@ -28,7 +29,6 @@ from mediafeed.store.target import Target
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
 
-PAGE_KEYS = 1000  # the most a store lists in one answer
 # Listings of key ranges at once, for a show of many pages. More than store.transfer's:
 # a store walks its folders for each range, and waits there that more ranges hide (see
 # benchmarks/README.md).
@@ -41,8 +41,6 @@ TIMEOUT = (10.0, 60.0)  # connect, read
 class Listed:
     sizes: dict[str, int]  # by name under the prefix
     etags: dict[str, str]  # of the record and the claims only
-    first: str | None = None  # the first key listed, kept or not
-    stop: str | None = None  # the first key past the range; None once the listing ended
 
 
 def still_there(
@@ -63,7 +61,7 @@ def still_there(
         held: dict[str, list[Any]] = record["objects"]
         if FEED_KEY not in held or any(listed.sizes.get(n) != h[0] for n, h in held.items()):
             return None
-    except (_Unanswered, OSError, ValueError, ET.ParseError):
+    except (_Unanswered, StoreError, OSError, ValueError, ET.ParseError):
         return None
     names = tuple(sorted(held))
 
@@ -168,47 +166,29 @@ class _Signed:
         return found
 
     def listing(self, names: list[str]) -> Listed:
-        """Every object under the prefix. With many `names` (sorted, from the record), the
-        key space is cut into ranges listed at once; the ranges count only if they join up
-        (a store that does not list in byte order breaks that), else one plain listing."""
-        count = min(LISTERS, len(names) // RANGE_KEYS)
-        bounds = [self.prefix + names[len(names) * i // count] for i in range(1, count)]
-        if count >= 2 and len(set(bounds)) == len(bounds):
-            spans = list(zip([None, *bounds], [*bounds, None], strict=True))
-            with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-                runs = list(pool.map(lambda span: self._range(*span), spans))
-            if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
-                return Listed(
-                    {k: v for run in runs for k, v in run.sizes.items()},
-                    {k: v for run in runs for k, v in run.etags.items()},
-                )
-        return self._range(None, None)
+        """Every object under the prefix; with many `names` (from the record), listed in
+        key ranges at once."""
+        head = self.prefix
+        sample = [head + name for name in names]
+        listed = list_prefix(self._page, sample, listers=LISTERS, range_keys=RANGE_KEYS)
+        sizes = {key[len(head) :]: size for key, (size, _) in listed.items()}
+        etags = {n: listed[head + n][1] for n in (RECORD_KEY, CLAIMS_KEY) if head + n in listed}
+        return Listed(sizes, etags)
 
-    def _range(self, after: str | None, upto: str | None) -> Listed:
-        """Keys after `after` up to and including `upto`: ListObjectsV2 has no end key, so
-        paging stops at the first key past `upto`."""
-        query = {"list-type": "2", "prefix": self.prefix, "max-keys": str(PAGE_KEYS)}
+    def _page(self, after: str | None, token: str | None, limit: int) -> Page:
+        query = {"list-type": "2", "prefix": self.prefix, "max-keys": str(limit)}
         if after is not None:
             query["start-after"] = after
-        sizes: dict[str, int] = {}
-        etags: dict[str, str] = {}
-        first = None
-        cut = len(self.prefix)
-        while True:
-            root = ET.fromstring(self.get("", query)[0])
-            ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-            for item in root.iter(f"{ns}Contents"):
-                key = item.findtext(f"{ns}Key") or ""
-                first = key if first is None else first
-                if upto is not None and key > upto:
-                    return Listed(sizes, etags, first, key)
-                name = key[cut:]
-                sizes[name] = int(item.findtext(f"{ns}Size") or -1)
-                if name in (RECORD_KEY, CLAIMS_KEY):
-                    etags[name] = item.findtext(f"{ns}ETag") or ""
-            token = root.findtext(f"{ns}NextContinuationToken")
-            if root.findtext(f"{ns}IsTruncated") != "true":
-                return Listed(sizes, etags, first, None)
-            if not token or token == query.get("continuation-token"):
-                raise _Unanswered("the listing does not move on")
+        if token is not None:
             query["continuation-token"] = token
+        root = ET.fromstring(self.get("", query)[0])
+        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        key, size, etag = f"{ns}Key", f"{ns}Size", f"{ns}ETag"
+        objects = [
+            (item.findtext(key) or "", int(item.findtext(size) or -1), item.findtext(etag) or "")
+            for item in root.iter(f"{ns}Contents")
+        ]
+        truncated = root.findtext(f"{ns}IsTruncated") == "true"
+        return Page(
+            objects, root.findtext(f"{ns}NextContinuationToken") or "" if truncated else None
+        )
