@@ -28,7 +28,7 @@ from mediafeed.media.artwork import resized_jpeg
 from mediafeed.media.probe import probe
 from mediafeed.model import Chapter, Episode, Show
 from mediafeed.render.newsletter import newsletter_block
-from mediafeed.render.pages import render_site, render_year_page
+from mediafeed.render.pages import render_year_page
 from tests import mediafactory
 from tests.browser import (
     AUDIO_READY,
@@ -39,7 +39,7 @@ from tests.browser import (
     open_page,
     wait_for,
 )
-from tests.test_pages import make_episode, make_show
+from tests.test_pages import make_episode, make_show, render_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 

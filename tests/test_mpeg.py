@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
 
-from mediafeed.media.mp3 import FrameWalk, decode_header, walk_frames
+from mediafeed.media.mp3 import FrameWalk, decode_header
 from tests import mediafactory as mf
 
 # Samples per frame by (MPEG version, layer), as ISO 11172-3 and 13818-3 define them.
@@ -21,6 +22,27 @@ SAMPLES = {(1, 2): 1152, (1, 3): 1152, (2, 2): 1152, (2, 3): 576, (2.5, 2): 1152
 synced_headers = st.tuples(st.integers(0, 0x1F), st.integers(0, 0xFF), st.integers(0, 0xFF)).map(
     lambda t: bytes((0xFF, 0xE0 | t[0], t[1], t[2]))
 )
+
+
+def walk_frames(
+    path: Path | io.BufferedIOBase, start: int, size: int, *, block: int = 1 << 20
+) -> tuple[int, int] | None:
+    """Count whole frames back to back from `start`; return the count and the end byte.
+
+    The walk stops at the first byte that is not a frame header, or at a frame the file
+    holds only part of (the first `size` bytes count). None means the stream holds a frame
+    this module leaves to mutagen, and the walk must be done there.
+    """
+    walk = FrameWalk(start, size)
+    with contextlib.ExitStack() as stack:
+        handle = path if not isinstance(path, Path) else stack.enter_context(open(path, "rb"))
+        handle.seek(start)
+        buffer = bytearray(max(block, 1))
+        view, offset = memoryview(buffer), start
+        while not walk.stopped and (filled := handle.readinto(view)):
+            walk.feed(offset, view[:filled] if filled < len(buffer) else buffer)
+            offset += filled
+    return None if walk.elsewhere else (walk.count, walk.end)
 
 
 def mutagen_frame(header: bytes) -> tuple[MPEGFrame, int] | None:

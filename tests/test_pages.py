@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
@@ -14,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediafeed.errors import EpisodeError
-from mediafeed.links import Links, episode_page_key
+from mediafeed.links import SHOW_PAGE_KEY, STYLESHEET_KEY, Links, episode_page_key
 from mediafeed.model import Chapter, Episode, MediaInfo, Owner, Person, Show
 from mediafeed.render import pages
 from mediafeed.render.i18n import Locale, resolve_language
-from mediafeed.render.pages import render_site
+from mediafeed.render.pages import render_episode_page, render_show_page
+from mediafeed.render.templating import stylesheet
 from mediafeed.render.transcripts import parse_transcript
 
 BASE = "https://podcast.example.nl/een"
@@ -38,6 +40,18 @@ NOTE made by hand
 00:01:08.000 --> 00:01:11.000
 <v Interviewer>Dank u wel &amp; tot ziens.
 """
+
+
+def render_site(show: Show, episodes: Sequence[Episode], *, links: Links) -> dict[str, bytes]:
+    """The show page, each episode's page and the stylesheet, by key, as a build writes them."""
+    site = {
+        SHOW_PAGE_KEY: render_show_page(show, episodes, links=links).encode(),
+        STYLESHEET_KEY: stylesheet(show),
+    }
+    for episode in episodes:
+        page = render_episode_page(show, episode, links=links)
+        site[episode_page_key(episode.slug)] = page.encode()
+    return site
 
 
 def make_show(root: Path, language: str = "nl") -> Show:

@@ -8,11 +8,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
 
@@ -35,9 +33,6 @@ _SAMPLE_RATES: dict[float, tuple[int, int, int]] = {
     2: (22050, 24000, 16000),
     2.5: (11025, 12000, 8000),
 }
-
-# Big enough that reading costs few system calls, small enough to never matter for memory.
-_BLOCK = 1 << 20
 
 # Table entries besides a frame length.
 _INVALID = 0  # not a frame header: the stream ends here
@@ -156,27 +151,6 @@ class FrameWalk:
 
     def _stop(self, count: int, end: int) -> None:
         self.count, self.end, self._stopped = count, end, True
-
-
-def walk_frames(
-    path: Path | io.BufferedIOBase, start: int, size: int, *, block: int = _BLOCK
-) -> tuple[int, int] | None:
-    """Count whole frames back to back from `start`; return the count and the end byte.
-
-    The walk stops at the first byte that is not a frame header, or at a frame the file
-    holds only part of (the first `size` bytes count). None means the stream holds a frame
-    this module leaves to mutagen, and the walk must be done there.
-    """
-    walk = FrameWalk(start, size)
-    with contextlib.ExitStack() as stack:
-        handle = path if not isinstance(path, Path) else stack.enter_context(open(path, "rb"))
-        handle.seek(start)
-        buffer = bytearray(max(block, 1))
-        view, offset = memoryview(buffer), start
-        while not walk.stopped and (filled := handle.readinto(view)):
-            walk.feed(offset, view[:filled] if filled < len(buffer) else buffer)
-            offset += filled
-    return None if walk.elsewhere else (walk.count, walk.end)
 
 
 def _valid(second: int, third: int) -> bool:

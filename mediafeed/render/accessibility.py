@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mediafeed.links import ACCESSIBILITY_KEY, STYLESHEET_KEY, Links
+from mediafeed.links import ACCESSIBILITY_KEY, Links
 from mediafeed.model import Episode, Show
 from mediafeed.render.i18n import Locale
 from mediafeed.render.pages import common_context, safe_url
 from mediafeed.render.templating import render_template
 
 
-def render_accessibility_page(
-    show: Show, episodes: Sequence[Episode], *, links: Links, stylesheet_key: str = STYLESHEET_KEY
-) -> str:
+def render_accessibility_page(show: Show, episodes: Sequence[Episode], *, links: Links) -> str:
     """The statement, filled from the [accessibility] table of mediafeed.toml."""
-    context = common_context(show, links, ACCESSIBILITY_KEY, stylesheet_key)
+    context = common_context(show, links, ACCESSIBILITY_KEY)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     access = show.accessibility

@@ -29,7 +29,7 @@ from mediafeed.model import Episode, License, Show
 from mediafeed.render.i18n import Locale
 from mediafeed.render.notes import page_notes, plain_text
 from mediafeed.render.sharing import episode_json_ld, series_json_ld
-from mediafeed.render.templating import find_template, render_template, stylesheet
+from mediafeed.render.templating import find_template, render_template
 from mediafeed.render.transcripts import read_transcript
 
 ROW_TEMPLATE = "_episode_row.html"
@@ -139,7 +139,8 @@ PICTURE_WIDTHS = (150, 300, 600)
 PREVIEW_WIDTH = 1400
 
 
-def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dict[str, object]:
+def common_context(show: Show, links: Links, page_key: str) -> dict[str, object]:
+    """What every page's template is given, with links relative to the page at `page_key`."""
     loc = Locale.for_language(show.language)
 
     def sized(width: int) -> str:
@@ -149,7 +150,7 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
         "show": show,
         "loc": loc,
         "lang": show.language or loc.code,
-        "stylesheet": _relative(page_key, stylesheet_key),
+        "stylesheet": _relative(page_key, STYLESHEET_KEY),
         "home": _relative(page_key, SHOW_PAGE_KEY),
         "accessibility": _relative(page_key, ACCESSIBILITY_KEY),
         # The sized copies, never the original: that may be a 3000 px JPEG of megabytes.
@@ -165,9 +166,6 @@ def _common(show: Show, links: Links, page_key: str, stylesheet_key: str) -> dic
         "license": _license(show.license),
         "json_ld": None,
     }
-
-
-common_context = _common  # what every page's template is given, for pages made elsewhere
 
 
 # Makes the rows of a page's list of episodes: given the episodes, the page's key and the
@@ -220,12 +218,11 @@ def render_show_page(
     *,
     links: Links,
     years: Sequence[int] = (),
-    stylesheet_key: str = STYLESHEET_KEY,
     rows: RowMaker | None = None,
 ) -> str:
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
-    context = _common(show, links, SHOW_PAGE_KEY, stylesheet_key)
+    context = common_context(show, links, SHOW_PAGE_KEY)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     context.update(
@@ -245,12 +242,11 @@ def render_year_page(
     *,
     links: Links,
     years: Sequence[int],
-    stylesheet_key: str = STYLESHEET_KEY,
     rows: RowMaker | None = None,
 ) -> str:
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
-    context = _common(show, links, page_key, stylesheet_key)
+    context = common_context(show, links, page_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     heading = loc.text("year_title", year=year)
@@ -264,12 +260,10 @@ def render_year_page(
     return render_template(show, "year.html", context)
 
 
-def render_episode_page(
-    show: Show, episode: Episode, *, links: Links, stylesheet_key: str = STYLESHEET_KEY
-) -> str:
+def render_episode_page(show: Show, episode: Episode, *, links: Links) -> str:
     """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
     page_key = episode_page_key(episode.slug)
-    context = _common(show, links, page_key, stylesheet_key)
+    context = common_context(show, links, page_key)
     loc = context["loc"]
     assert isinstance(loc, Locale)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
@@ -340,35 +334,14 @@ def render_gone_page(
     slug: str,
     *,
     links: Links,
-    stylesheet_key: str = STYLESHEET_KEY,
     page_key: str | None = None,
 ) -> str:
     """What an unpublished episode's permanent URL (`page_key`: its page, or its embedded
     player) shows, so old links still land somewhere useful: a short notice in the show's
     language and a link to the show."""
-    context = _common(show, links, page_key or episode_page_key(slug), stylesheet_key)
+    context = common_context(show, links, page_key or episode_page_key(slug))
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),
     )
     return render_template(show, "gone.html", context)
-
-
-def render_site(
-    show: Show,
-    episodes: Sequence[Episode],
-    *,
-    links: Links,
-    stylesheet_key: str = STYLESHEET_KEY,
-) -> dict[str, bytes]:
-    """Every page object by key; `episodes` are the public ones, newest first."""
-    site: dict[str, bytes] = {
-        SHOW_PAGE_KEY: render_show_page(
-            show, episodes, links=links, stylesheet_key=stylesheet_key
-        ).encode("utf-8"),
-        stylesheet_key: stylesheet(show),
-    }
-    for episode in episodes:
-        page = render_episode_page(show, episode, links=links, stylesheet_key=stylesheet_key)
-        site[episode_page_key(episode.slug)] = page.encode("utf-8")
-    return site
