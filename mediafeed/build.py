@@ -27,6 +27,7 @@ from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.lastbuild import (
     Placed,
+    Planned,
     Unit,
     inodes,
     last_build,
@@ -186,8 +187,8 @@ def _own_templates(show: Show, cache: Cache) -> list[tuple[str, str]]:
     )
 
 
-def _unit(*made_from: object, files: list[tuple[str, Callable[[], bytes]]]) -> Unit:
-    return Unit(memo_key(*made_from), tuple(files))
+def _unit(*made_from: object, files: list[Planned]) -> Unit:
+    return Unit(memo_key(*made_from), partial(tuple, files))
 
 
 def _made(kind: str, *args: Any, **kwargs: Any) -> bytes:
@@ -224,18 +225,23 @@ def _episode_units(
     of its captions, all made from the episode file and its transcript."""
     units = []
     for ep in public:
-        transcript = _named_file(show, ep, "transcript", ep.transcript, cache)
-        files: list[tuple[str, Callable[[], bytes]]] = [
-            (keys.episode_page_key(ep.slug), partial(_made, "page", show, ep, links=links))
-        ]
-        if transcript and _captions(ep.transcript or ""):
-            files.append((keys.transcript_text_key(ep.slug), partial(plain_transcript, show, ep)))
-        files.append((keys.embed_page_key(ep.slug), partial(_made, "embed", show, ep, links=links)))
-        files.append((keys.oembed_key(ep.slug), partial(_made, "oembed", show, ep, links=links)))
-        if ep.chapters:
-            files.append((keys.chapters_key(ep.slug), partial(_made, "chapters", ep, links=links)))
-        units.append(_unit(base, "episode", ep.slug, ep.made_from, transcript or "", files=files))
+        transcript = _named_file(show, ep, "transcript", ep.transcript, cache) or ""
+        made_from = memo_key(base, "episode", ep.slug, ep.made_from, transcript)
+        units.append(Unit(made_from, partial(_episode_files, show, ep, links, bool(transcript))))
     return units
+
+
+def _episode_files(show: Show, ep: Episode, links: Links, transcript: bool) -> list[Planned]:
+    files: list[Planned] = [
+        (keys.episode_page_key(ep.slug), partial(_made, "page", show, ep, links=links))
+    ]
+    if transcript and _captions(ep.transcript or ""):
+        files.append((keys.transcript_text_key(ep.slug), partial(plain_transcript, show, ep)))
+    files.append((keys.embed_page_key(ep.slug), partial(_made, "embed", show, ep, links=links)))
+    files.append((keys.oembed_key(ep.slug), partial(_made, "oembed", show, ep, links=links)))
+    if ep.chapters:
+        files.append((keys.chapters_key(ep.slug), partial(_made, "chapters", ep, links=links)))
+    return files
 
 
 def _captions(name: str) -> bool:

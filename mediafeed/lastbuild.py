@@ -46,13 +46,18 @@ class LastBuild:
     others: bool  # whether it wrote files outside feed/ (an old host's redirects)
 
 
+# A file of feed/ by its key, and how to make its bytes.
+Planned = tuple[str, Callable[[], bytes]]
+
+
 @dataclass(frozen=True)
 class Unit:
-    """Files of feed/ made from the same inputs (`made_from`, a memo key): each by its key
-    and how to make its bytes."""
+    """Files of feed/ made from the same inputs (`made_from`, a memo key). `files` gives
+    them, asked only when the last build's record does not hold them as made from these
+    inputs: a build that adds an episode plans the files of that one."""
 
     made_from: str
-    files: tuple[tuple[str, Callable[[], bytes]], ...]
+    files: Callable[[], Sequence[Planned]]
 
 
 def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None, LastBuild | None]:
@@ -217,10 +222,13 @@ def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool 
     made: dict[str, str] = {}
     for unit in units:
         entry = last.get(unit.made_from)
+        if isinstance(entry, str) and _kept(out, entry, placed):
+            made[unit.made_from] = entry
+            continue
         recorded = lines(entry) if isinstance(entry, str) else {}
         written = []
-        for key, render in unit.files:
-            path = os.path.join(out, key)
+        for key, render in unit.files():
+            path = f"{out}/{key}"
             digest, known = recorded.get(key, ("", ""))
             try:
                 stat: os.stat_result | None = os.stat(path)
@@ -246,6 +254,26 @@ def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool 
             written.append(f"{key}\t{digest}\t{found}")
         made[unit.made_from] = "\n".join(written)
     return placed, made
+
+
+def _kept(out: str, entry: str, placed: dict[str, Placed]) -> bool:
+    """Whether every file of a unit the last build made from the same inputs still has the
+    stat signature it wrote (then each goes into `placed`): one stat per file, where
+    planning the unit's files would cost more than the rest of its check."""
+    kept = []
+    for line in entry.split("\n"):
+        key, _, rest = line.partition("\t")
+        digest, _, known = rest.partition("\t")
+        path = f"{out}/{key}"
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return False
+        if not digest or signature(stat) != known:
+            return False
+        kept.append((key, (path, stat.st_size, digest, None)))
+    placed.update(kept)
+    return True
 
 
 def lines(entry: str) -> dict[str, tuple[str, str]]:
