@@ -9,6 +9,7 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from zlib import crc32
 
 from mediafeed.cache import Cache, memo_key
 from mediafeed.errors import EpisodeError
@@ -16,6 +17,9 @@ from mediafeed.model import Episode, Show
 from mediafeed.records import episode_from_record, episode_record
 
 CATALOG = "catalog"  # the cache's kind: every episode file's record, by path
+# The records of a folder are kept in this many values, each file's by its name: adding an
+# episode to a large show writes back one small value, not the record of every episode.
+SHARDS = 256
 
 
 def read_show_episodes(
@@ -25,17 +29,16 @@ def read_show_episodes(
     parsed once per content, code and the show's time zone (the zone of its dates written
     without one); its hash comes from the cache while its stat holds.
 
-    The records of a folder are kept as one value, each beside the content hash of the
-    file it was parsed from: a large show reads one value, not one per episode."""
-    # Here: a build that finds nothing changed reads no episode and needs no YAML parser.
-    from mediafeed.episodes import episode_files, parse_episode_file
-
-    key = memo_key(CATALOG, str(episodes_dir), timezone or "")
-    stored = cache.get(CATALOG, key)
-    known: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    records: dict[str, list[Any]] = {}
+    The records of a folder are kept in a few values, each record beside the content hash
+    of the file it was parsed from: a large show reads a few values, not one per episode."""
+    folder = str(episodes_dir)
+    shard_keys = [memo_key(CATALOG, folder, timezone or "", f"{n}") for n in range(SHARDS)]
+    stored = cache.get_many(CATALOG, shard_keys)
+    known = [value if isinstance(value := stored.get(key), dict) else {} for key in shard_keys]
+    records: list[dict[str, Any]] = [{} for _ in shard_keys]
     found: list[Episode | EpisodeError] = []
-    for path in map(str, episode_files(episodes_dir)):
+    for name, path in _episode_paths(folder):
+        shard = crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
         raw = None
         try:
             stat = os.stat(path)
@@ -49,18 +52,14 @@ def read_show_episodes(
         except OSError as exc:  # vanished or unreadable
             found.append(EpisodeError(exc.strerror or "cannot read", path=path))
             continue
-        entry = known.get(path)
+        entry = known[shard].get(path)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
             with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
-                found.append(episode_from_record({**entry[1], "source_file": path,
-                                                  "revision": digest}))  # fmt: skip
-                records[path] = entry
+                found.append(episode_from_record(entry[1], source_file=path, revision=digest))
+                records[shard][path] = entry
                 continue
         try:
-            if raw is None:
-                with open(path, "rb") as handle:
-                    raw = handle.read()
-            episode = parse_episode_file(Path(path), raw, timezone)
+            episode = _parsed(path, raw, timezone)
         except OSError as exc:
             found.append(EpisodeError(exc.strerror or "cannot read", path=path))
             continue
@@ -69,11 +68,32 @@ def read_show_episodes(
             continue
         record = episode_record(episode)  # its path and hash are the entry's own
         if record.pop("source_file", None) == path and record.pop("revision", None) == digest:
-            records[path] = [digest, record]
+            records[shard][path] = [digest, record]
         found.append(episode)
-    if records != known:
-        cache.put(CATALOG, key, records)
+    for key, new in zip(shard_keys, records, strict=True):
+        if new != stored.get(key, {}):
+            cache.put(CATALOG, key, new)
     return found
+
+
+def _episode_paths(folder: str) -> list[tuple[str, str]]:
+    """The names and paths `episodes.episode_files` gives, as text: ten thousand Paths
+    cost more than reading their records."""
+    if not os.path.isdir(folder):
+        return []
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    return [(name, f"{folder}/{name}") for name in names]
+
+
+def _parsed(path: str, raw: bytes | None, timezone: str | None) -> Episode:
+    # Here: a build that finds nothing changed reads no episode and needs no YAML parser.
+    from mediafeed.episodes import parse_episode_file
+
+    if raw is None:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    return parse_episode_file(Path(path), raw, timezone)
 
 
 def load_show_episodes(show: Show, cache: Cache) -> list[Episode]:

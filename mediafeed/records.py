@@ -54,17 +54,19 @@ def episode_record(ep: Episode) -> dict[str, Any]:
     return record
 
 
-def episode_from_record(record: dict[str, Any]) -> Episode:
-    """The episode `episode_record` made plain. Filled in without `__init__`: the fields were
-    validated when the file was parsed, and a large show reads thousands of records, where
-    a frozen dataclass's `__init__` costs more than reading the record."""
-    fields = dict(record)
+def episode_from_record(record: dict[str, Any], **more: Any) -> Episode:
+    """The episode `episode_record` made plain (`more`: fields kept beside it). Filled in
+    without `__init__`: the fields were validated when the file was parsed, and a large
+    show reads thousands of records, where a frozen dataclass's `__init__` costs more than
+    reading the record."""
+    fields = {**record, **more}
     fields["published"] = dt.datetime.fromisoformat(record["published"])
-    for name in _ONE.keys() & fields.keys():
-        found = fields[name]
-        fields[name] = _filled(_ONE[name], found) if found is not None else None
-    for name in _MANY.keys() & fields.keys():
-        fields[name] = tuple(_filled(_MANY[name], item) for item in fields[name])
+    for name, cls in _ONE.items():
+        if (found := fields.get(name)) is not None:
+            fields[name] = _filled(cls, found)
+    for name, cls in _MANY.items():
+        if name in fields:
+            fields[name] = tuple(_filled(cls, item) for item in fields[name])
     if "keywords" in fields:
         fields["keywords"] = tuple(fields["keywords"])
     return _filled(Episode, fields)
@@ -82,10 +84,7 @@ def _plain(obj: object) -> dict[str, Any]:
 
 
 def _filled(cls: type[_T], fields: dict[str, Any]) -> _T:
-    if (
-        not isinstance(fields, dict)
-        or not _REQUIRED[cls] <= fields.keys() <= _DEFAULTS[cls].keys() | _REQUIRED[cls]
-    ):
+    if not isinstance(fields, dict) or not _REQUIRED[cls] <= fields.keys() <= _ALLOWED[cls]:
         raise ValueError(f"not a record of {cls.__name__}")
     made = object.__new__(cls)
     made.__dict__.update(_DEFAULTS[cls])
