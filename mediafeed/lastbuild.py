@@ -18,14 +18,18 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zlib import crc32
 
-from mediafeed.cache import RACY_NS, Cache, signature
+from mediafeed.cache import RACY_NS, Cache, memo_key, signature
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.output import Folders, files_under, write_if_changed, write_new
 
 BUILT = "built"  # the cache's kind
+# The record's texts of a line per file, kept in pieces of about this many lines.
+TEXTS = ("linked", "inputs", "permalinks")
+PIECE_LINES = 64
 
 # Where a file of feed/ is and what it holds: its path, size and SHA-256, and its content
 # type (None: the one its key gives).
@@ -64,30 +68,74 @@ def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None,
     """The last build's units and the keys it linked (None: no record of this layout, so
     feed/ must be walked), and the whole record when it is complete."""
     data = cache.get(BUILT, out)
-    if not isinstance(data, dict) or not isinstance(data.get("linked"), str):
+    if not isinstance(data, dict):
         return {}, None, None
     # A record of code that kept its units inside it: still what to remove.
     data = dict(data)
     old = data.pop("units", None)
     found = old if isinstance(old, dict) else cache.values_of(_units_kind(out))
     units = {key: entry for key, entry in found.items() if isinstance(entry, str)}
+    pieces = cache.get_many(_pieces_kind(out), _listed(data))
+    for name in TEXTS:  # a record in pieces: each text whole again, None if one is missing
+        if isinstance(data.get(name), list):
+            texts = [pieces.get(key) for key in data[name]]
+            whole = all(isinstance(text, str) for text in texts)
+            data[name] = "\n".join(map(str, texts)) if whole else None
+    if not isinstance(data.get("linked"), str):
+        return units, None, None
     linked = {line.partition("\t")[0] for line in data["linked"].split("\n") if line}
     try:
-        return units, linked, LastBuild(units=units, **data)
+        record = LastBuild(units=units, **data)
     except TypeError:
         return units, linked, None
+    return units, linked, record if all(isinstance(data[name], str) for name in TEXTS) else None
 
 
 def save(cache: Cache, out: str, record: LastBuild, last: dict[str, str]) -> None:
     """Write back the record; of its units (`last`: those the cache holds) only those
-    that changed, each its own value: adding an episode writes one, not ten thousand."""
+    that changed, each its own value: adding an episode writes one, not ten thousand. Its
+    long texts go in pieces, each under its content, of which only the new are written."""
     kind = _units_kind(out)
     cache.drop(kind, [key for key in last if key not in record.units])
     for key, entry in record.units.items():
         if last.get(key) != entry:
             cache.put(kind, key, entry)
-    cache.put(BUILT, out, {name: value for name, value in vars(record).items()
-                           if name != "units"})  # fmt: skip
+    before = set(cache.get_many(_pieces_kind(out), _listed(cache.get(BUILT, out))))
+    value: dict[str, Any] = {name: found for name, found in vars(record).items() if name != "units"}
+    for name in TEXTS:
+        pieces = _pieces(getattr(record, name))
+        value[name] = [memo_key(BUILT, piece) for piece in pieces]
+        for key, piece in zip(value[name], pieces, strict=True):
+            if key not in before:
+                cache.put(_pieces_kind(out), key, piece)
+    cache.drop(_pieces_kind(out), before.difference(*(value[name] for name in TEXTS)))
+    cache.put(BUILT, out, value)
+
+
+def _pieces(text: str) -> list[str]:
+    """The text in runs of lines, each ending at a line that its checksum picks: a line
+    added or changed changes the run it falls in, and the others stay as they were."""
+    lines = text.split("\n")
+    pieces, start = [], 0
+    for end, line in enumerate(text.encode("utf-8", "surrogatepass").split(b"\n"), 1):
+        if not crc32(line) % PIECE_LINES:
+            pieces.append("\n".join(lines[start:end]))
+            start = end
+    if start < len(lines):
+        pieces.append("\n".join(lines[start:]))
+    return pieces
+
+
+def _listed(record: Any) -> list[str]:
+    """The keys of the pieces a stored record's texts are in."""
+    if not isinstance(record, dict):
+        return []
+    listed = (record[name] for name in TEXTS if isinstance(record.get(name), list))
+    return [key for keys in listed for key in keys if isinstance(key, str)]
+
+
+def _pieces_kind(out: str) -> str:
+    return f"{BUILT}-piece:{out}"
 
 
 def _units_kind(out: str) -> str:
