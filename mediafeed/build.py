@@ -352,14 +352,15 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
         if ep.transcript:
             files[keys.transcript_key(ep)] = os.path.join(root, ep.transcript)
         if not ep.enclosure_url:
-            path = os.path.join(out, key := keys.media_key(ep))
-            media = verify_media(show, ep, cache)
-            linked_already = present.get(key) == (media.stat.st_ino, media.stat.st_dev)
-            stat = link_or_copy(media, path) if write and not linked_already else media.stat
+            key = keys.media_key(ep)
+            source, stat = _media_file(root, ep, cache)
+            if write and present.get(key) != (stat.st_ino, stat.st_dev):
+                stat = link_or_copy(Linkable(source, stat), f"{out}/{key}")
             # The facts the build just verified: no second read of a large file.
-            read[media.path] = digest = ep.media.sha256
-            placed[key] = (path, stat.st_size, digest, ep.media.mime_type)
-            linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{ep.media.mime_type}\t{media.path}"
+            read[source] = digest = ep.media.sha256
+            mime = ep.media.mime_type
+            placed[key] = (f"{out}/{key}", stat.st_size, digest, mime)
+            linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{mime}\t{source}"
     for key, source in files.items():
         found, path = Linkable(source, os.stat(source)), os.path.join(out, key)
         stat = link_or_copy(found, path) if write else found.stat
@@ -383,7 +384,11 @@ def verify_media(show: Show, ep: Episode, cache: Cache) -> Linkable:
     """The enclosure must describe the bytes that will be uploaded, exactly: the file has
     the size and the SHA-256 its episode file says, so it is the file whose type and
     duration `add` or `tag` probed (and `check` probes again)."""
-    path = os.path.join(show.root, ep.audio)
+    return Linkable(*_media_file(str(show.root), ep, cache))
+
+
+def _media_file(root: str, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:
+    path = os.path.join(root, ep.audio)
     try:
         stat = os.stat(path)
     except OSError:
@@ -402,4 +407,4 @@ def verify_media(show: Show, ep: Episode, cache: Cache) -> Linkable:
             f"'mediafeed tag {ep.slug}' to refresh",
             path=path,
         )
-    return Linkable(path, stat)
+    return path, stat
