@@ -125,10 +125,11 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     gone = _of(episodes, now, Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
-    listings, fragments = _listings(show, public, links, base, cache)
+    made_from = _made_from(show, public, base, cache)
+    listings, fragments = _listings(show, public, links, base, cache, made_from)
     units = [
         *_artwork(show, cache),
-        *_episode_units(show, public, links, base, cache),
+        *_episode_units(show, public, links, made_from),
         *(_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
                 links=links, page_key=key(slug)))])
           for slug in (*(ep.slug for ep in gone), *vanished)
@@ -218,24 +219,26 @@ def _artwork(show: Show, cache: Cache) -> list[Unit]:
                   partial(resized_jpeg, source, width))]) for width in keys.ARTWORK_WIDTHS]  # fmt: skip
 
 
+def _made_from(show: Show, public: Sequence[Episode], base: str, cache: Cache) -> dict[str, str]:
+    """What each episode's outputs are made from, by slug: the show and the code (`base`),
+    the episode file's name and content, and its transcript's content."""
+    return {ep.slug: memo_key(base, "episode", ep.slug, ep.made_from, _named_file(
+            show, ep, "transcript", ep.transcript, cache) or "") for ep in public}  # fmt: skip
+
+
 def _episode_units(
-    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
+    show: Show, public: Sequence[Episode], links: Links, made_from: dict[str, str]
 ) -> list[Unit]:
     """One unit per episode: its page, embed page, oEmbed document, chapters and the text
     of its captions, all made from the episode file and its transcript."""
-    units = []
-    for ep in public:
-        transcript = _named_file(show, ep, "transcript", ep.transcript, cache) or ""
-        made_from = memo_key(base, "episode", ep.slug, ep.made_from, transcript)
-        units.append(Unit(made_from, partial(_episode_files, show, ep, links, bool(transcript))))
-    return units
+    return [Unit(made_from[ep.slug], partial(_episode_files, show, ep, links)) for ep in public]
 
 
-def _episode_files(show: Show, ep: Episode, links: Links, transcript: bool) -> list[Planned]:
+def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:
     files: list[Planned] = [
         (keys.episode_page_key(ep.slug), partial(_made, "page", show, ep, links=links))
     ]
-    if transcript and _captions(ep.transcript or ""):
+    if ep.transcript and _captions(ep.transcript):
         files.append((keys.transcript_text_key(ep.slug), partial(plain_transcript, show, ep)))
     files.append((keys.embed_page_key(ep.slug), partial(_made, "embed", show, ep, links=links)))
     files.append((keys.oembed_key(ep.slug), partial(_made, "oembed", show, ep, links=links)))
@@ -251,32 +254,33 @@ def _captions(name: str) -> bool:
 
 
 def _listings(
-    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache
-) -> tuple[list[Unit], Callable[[], dict[str, set[str]]]]:
+    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache,
+    made_from: dict[str, str],
+) -> tuple[list[Unit], Callable[[], dict[str, set[str]]]]:  # fmt: skip
     """The feed and its archive pages, the show page, the year pages, the stylesheet and
-    the accessibility statement; and the keys of every feed item and list row they are
-    made of, rendered this time or not (what the cache keeps of those)."""
-    made_from = [ep.made_from for ep in public]
-    fragment = partial(_fragment_key, {}, base)
+    the accessibility statement, each made from what its episodes are (`made_from`); and
+    the keys of every feed item and list row they are made of, rendered this time or not
+    (what the cache keeps of those)."""
+    fragment = partial(_fragment_key, {}, made_from)
     units = []
     for page in feed_pages(show, public, links=links):
         render = partial(_feed_page, show, page, links=links, cache=cache, fragment=fragment)
         units.append(_unit(base, page.key, page.self_url, page.paging, page.archive,
-                           [ep.made_from for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
+                           [made_from[ep.slug] for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
     rows = partial(_list_rows, show, cache=cache, fragment=fragment)
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
     render = partial(_made, "show", show, newest, links=links, years=years, rows=rows)
-    units.append(_unit(base, "show", years, made_from[:SHOW_PAGE_EPISODES],
+    units.append(_unit(base, "show", years, [made_from[ep.slug] for ep in newest],
                        files=[(keys.SHOW_PAGE_KEY, render)]))  # fmt: skip
     for year, episodes in by_year.items():
         render = partial(_made, "year", show, year, episodes, links=links, years=years, rows=rows)
-        units.append(_unit(base, "year", year, years, [ep.made_from for ep in episodes],
+        units.append(_unit(base, "year", year, years, [made_from[ep.slug] for ep in episodes],
                            files=[(keys.year_page_key(year), render)]))  # fmt: skip
     units.append(_unit(base, "css", files=[(keys.STYLESHEET_KEY, partial(_made, "css", show))]))
     statement = partial(_made, "accessibility", show, public, links=links)
-    units.append(_unit(base, "accessibility", made_from,
+    units.append(_unit(base, "accessibility", list(made_from.values()),
                        files=[(keys.ACCESSIBILITY_KEY, statement)]))  # fmt: skip
 
     def fragments() -> dict[str, set[str]]:
@@ -288,12 +292,13 @@ def _listings(
     return units, fragments
 
 
-def _fragment_key(known: dict[tuple[str, int], str], base: str, kind: str, ep: Episode) -> str:
+def _fragment_key(known: dict[tuple[str, str], str], made_from: dict[str, str], kind: str,
+                  ep: Episode) -> str:  # fmt: skip
     """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
     the page's key: the page decides the row's level), made once a build."""
-    found = known.get((kind, id(ep)))
+    found = known.get((kind, ep.slug))
     if found is None:
-        found = known[kind, id(ep)] = memo_key(base, "fragment", kind, ep.made_from)
+        found = known[kind, ep.slug] = memo_key(made_from[ep.slug], kind)
     return found
 
 

@@ -96,6 +96,15 @@ def test_a_deleted_output_file_is_made_again(built: tuple[Path, list[str]]) -> N
     assert page.is_file() and "Aflevering 2" in page.read_text()
 
 
+def test_a_renamed_episode_file_is_linked_by_its_new_name(built: tuple[Path, list[str]]) -> None:
+    show, slugs = built
+    (show / "episodes" / f"{slugs[2]}.md").rename(show / "episodes" / "nieuwe-naam.md")
+    build(load_show(show), links=LINKS, now=NOW)
+    for listing in ("feed.xml", "index.html"):
+        text = (show / "feed" / listing).read_text()
+        assert "episodes/nieuwe-naam/" in text and f"episodes/{slugs[2]}/" not in text, listing
+
+
 def test_a_damaged_cache_costs_only_a_full_render(built: tuple[Path, list[str]]) -> None:
     show, slugs = built
     (show / ".mediafeed" / "cache.db").write_text("{niet json")
