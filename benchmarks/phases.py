@@ -27,7 +27,7 @@ from mediafeed.store import publish, target  # noqa: E402
 STEPS: list[tuple[Any, str]] = [
     (show, "input_contents"), (show, "_require_publishable"), (catalog, "read_show_episodes"),
     (build, "load_show_episodes"), (build, "unchanged"), (build, "place"), (build, "_linked"),
-    (build, "_feed_page"), (build, "_list_rows"), (build, "verify_media"),
+    (build, "feed_page"), (build, "list_rows"), (build, "verify_media"),
     (check, "check_show"), (target, "make_client"),
     (publish, "plan"), (publish, "publish"), (build, "build"),
 ]  # fmt: skip

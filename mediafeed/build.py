@@ -25,6 +25,7 @@ from mediafeed import renditions
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
+from mediafeed.fragments import feed_page, fragment_key, list_rows
 from mediafeed.lastbuild import (
     Placed,
     Planned,
@@ -46,13 +47,7 @@ from mediafeed.manifest import content_type
 from mediafeed.media.artwork import resized_jpeg
 from mediafeed.model import Episode, Manifest, Show, Status
 from mediafeed.output import Linkable, link_or_copy, remove_files, write_if_changed
-from mediafeed.render.archive import (
-    SHOW_PAGE_EPISODES,
-    FeedPage,
-    episodes_by_year,
-    feed_pages,
-    mark_archive,
-)
+from mediafeed.render.archive import SHOW_PAGE_EPISODES, episodes_by_year, feed_pages
 from mediafeed.render.redirects import render_redirects
 from mediafeed.render.transcripts import plain_transcript
 
@@ -261,13 +256,13 @@ def _listings(
     the accessibility statement, each made from what its episodes are (`made_from`); and
     the keys of every feed item and list row they are made of, rendered this time or not
     (what the cache keeps of those)."""
-    fragment = partial(_fragment_key, {}, made_from)
+    fragment = partial(fragment_key, {}, made_from)
     units = []
     for page in feed_pages(show, public, links=links):
-        render = partial(_feed_page, show, page, links=links, cache=cache, fragment=fragment)
+        render = partial(feed_page, show, page, links=links, cache=cache, fragment=fragment)
         units.append(_unit(base, page.key, page.self_url, page.paging, page.archive,
                            [made_from[ep.slug] for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
-    rows = partial(_list_rows, show, cache=cache, fragment=fragment)
+    rows = partial(list_rows, show, cache=cache, fragment=fragment)
     by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
     years = list(by_year)
     newest = public[:SHOW_PAGE_EPISODES]
@@ -290,53 +285,6 @@ def _listings(
         return {"item": {fragment("item", ep) for ep in public}, "row": rows}
 
     return units, fragments
-
-
-def _fragment_key(known: dict[tuple[str, str], str], made_from: dict[str, str], kind: str,
-                  ep: Episode) -> str:  # fmt: skip
-    """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
-    the page's key: the page decides the row's level), made once a build."""
-    found = known.get((kind, ep.slug))
-    if found is None:
-        found = known[kind, ep.slug] = memo_key(made_from[ep.slug], kind)
-    return found
-
-
-def _feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
-               fragment: Callable[[str, Episode], str]) -> bytes:  # fmt: skip
-    """A feed document whose items are each rendered once per content: adding an episode
-    to a show of thousands renders one item, not the feed's every item."""
-    from mediafeed.render.feed import render_feed, render_items
-
-    episodes = page.episodes
-    items = _remembered(cache, "item", [fragment("item", ep) for ep in episodes],
-                        lambda todo: [item.decode() for item in render_items(
-                            show, [episodes[index] for index in todo], links=links)])  # fmt: skip
-    xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
-                      items=[item.encode() for item in items])  # fmt: skip
-    return mark_archive(xml) if page.archive else xml
-
-
-def _list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int, *,
-               cache: Cache, fragment: Callable[[str, Episode], str]) -> list[str]:  # fmt: skip
-    """The rows of a page's list of episodes, each rendered once per content: adding an
-    episode to a year of hundreds renders its row, not the year's."""
-    from mediafeed.render.pages import render_rows
-
-    row_keys = [fragment(page_key, ep) for ep in episodes]
-    return _remembered(cache, "row", row_keys, lambda todo: render_rows(
-        show, [episodes[index] for index in todo], page_key, level))  # fmt: skip
-
-
-def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
-                render: Callable[[list[int]], Sequence[str]]) -> list[str]:  # fmt: skip
-    """Fragments by key from the cache; `render` makes those missing, by their index."""
-    known = cache.get_many(kind, fragment_keys)
-    missing = [index for index, key in enumerate(fragment_keys) if key not in known]
-    for index, made in zip(missing, render(missing), strict=True):
-        known[fragment_keys[index]] = made
-        cache.put(kind, fragment_keys[index], made)
-    return [str(known[key]) for key in fragment_keys]
 
 
 def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True

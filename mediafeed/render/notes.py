@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 
 import markdown
 import nh3
+from markdown.extensions.sane_lists import SaneListExtension
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = {
@@ -48,7 +49,9 @@ _converters = threading.local()
 def _markdown(source: str) -> str:
     converter = getattr(_converters, "converter", None)
     if converter is None:
-        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        # The extension itself, not its name: a name is looked up in every installed
+        # package's entry points, which costs more than the converter.
+        converter = markdown.Markdown(extensions=[SaneListExtension()], output_format="html")
         _converters.converter = converter
     result: str = converter.reset().convert(source)
     return result
