@@ -143,8 +143,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     if write:
         remove_files(out, stale(out, last_units, last_linked, made) - placed.keys())
         done = made_record(cache, made, linked, base=base, published=published, now=now,
-                           episodes=episodes, public=public, read=read, permalinks=permalinks,
-                           others=redirects is not None)  # fmt: skip
+                           episodes=episodes, public=public, read=read, statuses=statuses,
+                           permalinks=permalinks, others=redirects is not None)  # fmt: skip
         if last != done:
             save(cache, str(out), done, last_units)
     for kind in ("catalog", "rendition"):

@@ -36,7 +36,7 @@ def feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
                         lambda todo: [item.decode() for item in render_items(
                             show, [episodes[index] for index in todo], links=links)])  # fmt: skip
     xml = render_feed(show, episodes, links=links, self_url=page.self_url, paging=page.paging,
-                      items=[item.encode() for item in items])  # fmt: skip
+                      items=items)  # fmt: skip
     return mark_archive(xml) if page.archive else xml
 
 

@@ -144,15 +144,16 @@ def _units_kind(out: str) -> str:
 
 def made_record(cache: Cache, units: dict[str, str], linked: dict[str, str], *, base: str,
                 published: Collection[str], now: dt.datetime, episodes: Sequence[Episode],
-                public: Sequence[Episode], read: dict[str, str],
+                public: Sequence[Episode], read: dict[str, str], statuses: Counter[Status],
                 permalinks: Sequence[tuple[str, str]], others: bool) -> LastBuild:  # fmt: skip
-    """The record of a build: its units, the files it linked (`linked`, a line each), and
-    what it read: the episode files and the files they name (`read`, by the SHA-256 it used)."""
-    due = [ep.published for ep in episodes if ep.status(now) is Status.SCHEDULED]
+    """The record of a build: its units, the files it linked (`linked`, a line each), what
+    it read: the episode files and the files they name (`read`, by the SHA-256 it used),
+    and how many episodes had each status."""
+    scheduled = statuses[Status.SCHEDULED]
+    due = [ep.published for ep in episodes if scheduled and ep.status(now) is Status.SCHEDULED]
     inputs = sorted((ep.source_file, ep.revision) for ep in episodes) + sorted(read.items())
     window = [max(ep.published for ep in public).isoformat() if public else None,
               min(due).isoformat() if due else None]  # fmt: skip
-    statuses = Counter(ep.status(now) for ep in episodes)
     return LastBuild(units, "\n".join(linked[key] for key in sorted(linked)), base,
                      sorted(published), inputs_text(cache, inputs), len(episodes), window,
                      {status.value: number for status, number in statuses.items()},
@@ -306,21 +307,18 @@ def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool 
 
 def _kept(out: str, entry: str, placed: dict[str, Placed]) -> bool:
     """Whether every file of a unit the last build made from the same inputs still has the
-    stat signature it wrote (then each goes into `placed`): one stat per file, where
-    planning the unit's files would cost more than the rest of its check."""
-    kept = []
+    stat signature it wrote (each goes into `placed`, where a unit made again replaces
+    it): one stat per file, where planning the unit's files would cost more than the rest
+    of its check."""
     for line in entry.split("\n"):
-        key, _, rest = line.partition("\t")
-        digest, _, known = rest.partition("\t")
-        path = f"{out}/{key}"
         try:
-            stat = os.stat(path)
-        except OSError:
+            key, digest, known = line.split("\t")
+            stat = os.stat(path := f"{out}/{key}")
+        except (OSError, ValueError):  # gone, or not a line of ours
             return False
         if not digest or signature(stat) != known:
             return False
-        kept.append((key, (path, stat.st_size, digest, None)))
-    placed.update(kept)
+        placed[key] = (path, stat.st_size, digest, None)
     return True
 
 

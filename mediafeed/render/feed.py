@@ -77,20 +77,21 @@ def render_feed(
     links: Links,
     self_url: str | None = None,
     paging: Sequence[tuple[str, str]] = (),
-    items: Sequence[bytes] | None = None,
+    items: Sequence[str] | None = None,
 ) -> bytes:
     """The feed for the given public episodes (newest first). Same input, same bytes.
 
     `self_url` and `paging` (rel, href) serve RFC 5005 archive pages of a large show.
-    `items`: each episode's `<item>` as `render_items` made it, spliced in as they are;
-    the bytes are those of a feed that renders them itself.
+    `items`: each episode's `<item>` as `render_items` made it (as text), spliced in as
+    they are; the bytes are those of a feed that renders them itself.
     """
     fg = _generator(show, episodes, links, self_url or links.feed, paging)
     if items is not None:
         channel = _serialize(fg)
         if channel.endswith(_TAIL):
-            body = b"".join(_INDENT + item for item in items)
-            return channel[: -len(_TAIL)] + body + _TAIL
+            # One join and one encoding of the whole: a large show's items are megabytes.
+            body = "".join((_INDENT_TEXT, _INDENT_TEXT.join(items))).encode() if items else b""
+            return b"".join((channel[: -len(_TAIL)], body, _TAIL))
     for episode in episodes:
         _item(fg, show, episode, links)
     return _serialize(fg)
@@ -125,6 +126,7 @@ def _serialize(fg: FeedGenerator) -> bytes:
 # levels deep, and nothing follows them but the closing tags. Each item serializes the same
 # wherever it stands, as it uses only the prefixes the root declares.
 _INDENT = b"\n    "
+_INDENT_TEXT = _INDENT.decode()
 _ITEM_START = _INDENT + b"<item>"
 _TAIL = b"\n  </channel>\n</rss>\n"
 # Items rendered per throwaway feed: the channel around them costs little beside 500 items.
