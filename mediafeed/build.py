@@ -13,9 +13,10 @@ import dataclasses
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
+from itertools import chain
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -122,15 +123,15 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     vanished = sorted(slug for slug in published if slug not in built)
     made_from = _made_from(show, public, base, cache)
     listings, fragments = _listings(show, public, links, base, cache, made_from)
-    units = [
-        *_artwork(show, cache),
-        *_episode_units(show, public, links, made_from),
-        *(_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
-                links=links, page_key=key(slug)))])
-          for slug in (*(ep.slug for ep in gone), *vanished)
-          for key in (keys.episode_page_key, keys.embed_page_key)),
-        *listings,
-    ]  # fmt: skip
+    units = chain(  # made one by one as they are placed: no object lives on per episode
+        _artwork(show, cache),
+        _episode_units(show, public, links, made_from),
+        (_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
+               links=links, page_key=key(slug)))])
+         for slug in (*(ep.slug for ep in gone), *vanished)
+         for key in (keys.episode_page_key, keys.embed_page_key)),
+        listings,
+    )  # fmt: skip
     placed, made = place(str(out), units, last_units, write=write)
     ours, linked, read = _linked(show, public, cache, write=write)
     placed.update(ours)
@@ -223,10 +224,10 @@ def _made_from(show: Show, public: Sequence[Episode], base: str, cache: Cache) -
 
 def _episode_units(
     show: Show, public: Sequence[Episode], links: Links, made_from: dict[str, str]
-) -> list[Unit]:
+) -> Iterator[Unit]:
     """One unit per episode: its page, embed page, oEmbed document, chapters and the text
     of its captions, all made from the episode file and its transcript."""
-    return [Unit(made_from[ep.slug], partial(_episode_files, show, ep, links)) for ep in public]
+    return (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links)) for ep in public)
 
 
 def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:

@@ -98,8 +98,8 @@ def _code_hash() -> hashlib._Hash:
 
 
 def _absolute(path: str | os.PathLike[str]) -> str:
-    name = os.fspath(path)
-    return name if os.path.isabs(name) else os.path.abspath(name)
+    name = path if isinstance(path, str) else os.fspath(path)  # asked for every file read
+    return name if name.startswith(os.sep) or os.path.isabs(name) else os.path.abspath(name)
 
 
 def signature(stat: os.stat_result) -> str:

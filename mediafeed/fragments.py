@@ -14,14 +14,15 @@ from mediafeed.render.archive import FeedPage, mark_archive
 Fragment = Callable[[str, Episode], str]  # the key of an episode's fragment of a kind
 
 
-def fragment_key(known: dict[tuple[str, str], str], made_from: dict[str, str], kind: str,
+def fragment_key(known: dict[str, dict[str, str]], made_from: dict[str, str], kind: str,
                  ep: Episode) -> str:  # fmt: skip
     """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
-    the page's key: the page decides the row's level), made once a build from what the
-    episode's outputs are made from (`made_from`, by slug)."""
-    found = known.get((kind, ep.slug))
+    the page's key: the page decides the row's level), made once a build (`known`, by
+    kind and slug) from what the episode's outputs are made from (`made_from`, by slug)."""
+    of_kind = known.setdefault(kind, {})
+    found = of_kind.get(ep.slug)
     if found is None:
-        found = known[kind, ep.slug] = memo_key(made_from[ep.slug], kind)
+        found = of_kind[ep.slug] = memo_key(made_from[ep.slug], kind)
     return found
 
 

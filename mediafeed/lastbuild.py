@@ -9,12 +9,13 @@ from it what to remove); what a unit was made from is a memo key, so the code is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,7 @@ def _episode_paths(folder: str) -> list[str]:
     return [os.path.join(folder, name) for name in names]
 
 
-def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool = True
+def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool = True
            ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
     only say what they would be). Returns every file, and what the build's record keeps
@@ -269,43 +270,65 @@ def place(out: str, units: Sequence[Unit], last: dict[str, Any], *, write: bool 
     folders = Folders()
     placed: dict[str, Placed] = {}
     made: dict[str, str] = {}
-    for unit in units:
-        entry = last.get(unit.made_from)
-        if isinstance(entry, str) and _kept(out, entry, placed):
-            made[unit.made_from] = entry
-            continue
-        recorded = lines(entry) if isinstance(entry, str) else {}
-        written = []
-        for key, render in unit.files():
-            path = f"{out}/{key}"
-            digest, known = recorded.get(key, ("", ""))
-            try:
-                stat: os.stat_result | None = os.stat(path)
-            except FileNotFoundError:
-                stat = None
-            found = signature(stat) if stat is not None else None
-            if stat is not None and digest and found != known:
-                found = holding(path, stat, digest)  # touched or copied: the same bytes?
-            if found is None or not digest:
-                data = render()
-                digest = hashlib.sha256(data).hexdigest()
-                if not write:
-                    placed[key] = (path, len(data), digest, None)
-                    continue
-                if stat is None:
-                    folders.make(os.path.dirname(path))
-                    stat = write_new(path, data)
-                else:
-                    stat = write_if_changed(path, data)
-                found = signature(stat)  # what the build wrote itself, it knows
-            assert stat is not None
-            placed[key] = (path, stat.st_size, digest, None)
-            written.append(f"{key}\t{digest}\t{found}")
-        made[unit.made_from] = "\n".join(written)
+    with _opened(out) as folder:
+        for unit in units:
+            entry = last.get(unit.made_from)
+            if isinstance(entry, str) and _kept(out, folder, entry, placed):
+                made[unit.made_from] = entry
+            else:
+                made[unit.made_from] = _placed(out, unit, entry, placed, folders, write=write)
     return placed, made
 
 
-def _kept(out: str, entry: str, placed: dict[str, Placed]) -> bool:
+def _placed(out: str, unit: Unit, entry: object, placed: dict[str, Placed], folders: Folders,
+            *, write: bool) -> str:  # fmt: skip
+    """A unit's files made where they do not hold what its inputs make; its record."""
+    recorded = lines(entry) if isinstance(entry, str) else {}
+    written = []
+    for key, render in unit.files():
+        path = f"{out}/{key}"
+        digest, known = recorded.get(key, ("", ""))
+        try:
+            stat: os.stat_result | None = os.stat(path)
+        except FileNotFoundError:
+            stat = None
+        found = signature(stat) if stat is not None else None
+        if stat is not None and digest and found != known:
+            found = holding(path, stat, digest)  # touched or copied: the same bytes?
+        if found is None or not digest:
+            data = render()
+            digest = hashlib.sha256(data).hexdigest()
+            if not write:
+                placed[key] = (path, len(data), digest, None)
+                continue
+            if stat is None:
+                folders.make(os.path.dirname(path))
+                stat = write_new(path, data)
+            else:
+                stat = write_if_changed(path, data)
+            found = signature(stat)  # what the build wrote itself, it knows
+        assert stat is not None
+        placed[key] = (path, stat.st_size, digest, None)
+        written.append(f"{key}\t{digest}\t{found}")
+    return "\n".join(written)
+
+
+@contextlib.contextmanager
+def _opened(out: str) -> Iterator[int | None]:
+    """The output folder open, for stats by the file's key alone where the system takes
+    them (a shorter walk of the path for each of a large show's files); else None."""
+    try:
+        folder = os.open(out, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        folder = None
+    try:
+        yield folder
+    finally:
+        if folder is not None:
+            os.close(folder)
+
+
+def _kept(out: str, folder: int | None, entry: str, placed: dict[str, Placed]) -> bool:
     """Whether every file of a unit the last build made from the same inputs still has the
     stat signature it wrote (each goes into `placed`, where a unit made again replaces
     it): one stat per file, where planning the unit's files would cost more than the rest
@@ -313,12 +336,12 @@ def _kept(out: str, entry: str, placed: dict[str, Placed]) -> bool:
     for line in entry.split("\n"):
         try:
             key, digest, known = line.split("\t")
-            stat = os.stat(path := f"{out}/{key}")
+            stat = os.stat(key, dir_fd=folder) if folder is not None else os.stat(f"{out}/{key}")
         except (OSError, ValueError):  # gone, or not a line of ours
             return False
         if not digest or signature(stat) != known:
             return False
-        placed[key] = (path, stat.st_size, digest, None)
+        placed[key] = (f"{out}/{key}", stat.st_size, digest, None)
     return True
 
 
