@@ -3,7 +3,6 @@ and code, through the cache; nothing rendered, so listing a show loads no render
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import time
@@ -54,8 +53,11 @@ def read_show_episodes(
             continue
         entry = known[shard].get(path)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
-            with contextlib.suppress(KeyError, TypeError, ValueError):  # not a record after all
+            try:
                 found.append(episode_from_record(entry[1], source_file=path, revision=digest))
+            except (KeyError, TypeError, ValueError):  # not a record after all
+                pass
+            else:
                 records[shard][path] = entry
                 continue
         try:

@@ -117,14 +117,14 @@ def _pieces(text: str) -> list[str]:
     """The text in runs of lines, each ending at a line that its checksum picks: a line
     added or changed changes the run it falls in, and the others stay as they were."""
     lines = text.split("\n")
-    pieces, start = [], 0
-    for end, line in enumerate(text.encode("utf-8", "surrogatepass").split(b"\n"), 1):
-        if not crc32(line) % PIECE_LINES:
-            pieces.append("\n".join(lines[start:end]))
-            start = end
-    if start < len(lines):
-        pieces.append("\n".join(lines[start:]))
-    return pieces
+    sums = [
+        crc32(line) % PIECE_LINES for line in text.encode("utf-8", "surrogatepass").split(b"\n")
+    ]
+    ends = [end for end, picked in enumerate(sums, 1) if not picked]
+    starts = [0, *ends]
+    if ends[-1:] != [len(lines)]:
+        ends.append(len(lines))
+    return ["\n".join(lines[start:end]) for start, end in zip(starts, ends, strict=False)]
 
 
 def _listed(record: Any) -> list[str]:

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image
 
 from mediafeed.build import BuildResult, build
-from mediafeed.cache import Cache
+from mediafeed.cache import CACHE_FILE, FOLDER, Cache
 from mediafeed.config import load_show
 from mediafeed.errors import MediaError
 from mediafeed.lastbuild import last_build
@@ -242,3 +243,62 @@ def test_a_changed_copy_of_the_package_builds_again(
     result = mediafeed_cli(show, "build", pythonpath=edited)
     assert result.returncode == 0, result.stderr
     assert all("Meteen naar" in page(show, slug) for slug in slugs)
+
+
+def memo_values(show: Path, kind: str) -> dict[str, str]:
+    """The cache's values of a kind (or of the kinds it begins), as stored."""
+    with sqlite3.connect(show / FOLDER / CACHE_FILE) as db:
+        rows = db.execute("SELECT key, value FROM memo WHERE kind LIKE ?", (f"{kind}%",))
+        return dict(rows.fetchall())
+
+
+@pytest.fixture
+def long_built(show_dir: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A show of enough episodes that its catalog and its record's texts come in pieces."""
+    slugs = many_episodes(show_dir, tmp_path, 150)
+    again(show_dir)
+    return show_dir, slugs
+
+
+def test_adding_an_episode_writes_one_value_of_the_catalog(
+    long_built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_built
+    before = memo_values(show, "catalog")
+    copied(show, slugs[2], "extra")
+    again(show)
+    after = memo_values(show, "catalog")
+    assert len(before) > 1
+    assert len([key for key, value in after.items() if before.get(key) != value]) == 1
+
+
+def test_adding_an_episode_writes_a_few_pieces_of_the_record(
+    long_built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_built
+    before = memo_values(show, "built-piece:")
+    copied(show, slugs[2], "extra")
+    again(show)
+    after = memo_values(show, "built-piece:")
+    new = after.keys() - before.keys()
+    assert 0 < len(new) <= 6 < len(after)
+    with Cache(show) as cache:
+        assert last_build(cache, str(show / "feed"))[2] is not None
+
+
+def test_a_lost_piece_of_the_record_costs_a_walk_not_a_wrong_build(
+    long_built: tuple[Path, list[str]],
+) -> None:
+    show, slugs = long_built
+    with sqlite3.connect(show / FOLDER / CACHE_FILE) as db:
+        db.execute("DELETE FROM memo WHERE rowid = (SELECT min(rowid) FROM memo "
+                   "WHERE kind LIKE 'built-piece:%')")  # fmt: skip
+    (show / "feed" / "stray.txt").write_text("not made by the build\n")
+    (show / "episodes" / f"{slugs[0]}.md").unlink()
+    walked = again(show).manifest
+    assert not (show / "feed" / "stray.txt").exists()
+    assert not (show / "feed" / "episodes" / slugs[0]).exists()
+    with Cache(show) as cache:
+        assert last_build(cache, str(show / "feed"))[2] is not None
+    (show / ".mediafeed" / "cache.db").unlink()
+    assert again(show).manifest == walked
