@@ -19,7 +19,9 @@ def fragment_key(known: dict[str, dict[str, str]], made_from: dict[str, str], ki
     """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
     the page's key: the page decides the row's level), made once a build (`known`, by
     kind and slug) from what the episode's outputs are made from (`made_from`, by slug)."""
-    of_kind = known.setdefault(kind, {})
+    of_kind = known.get(kind)
+    if of_kind is None:
+        of_kind = known[kind] = {}
     found = of_kind.get(ep.slug)
     if found is None:
         found = of_kind[ep.slug] = memo_key(made_from[ep.slug], kind)
