@@ -13,6 +13,7 @@ from zlib import crc32
 from mediafeed.cache import Cache, memo_key
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show
+from mediafeed.output import markdown_files
 from mediafeed.records import episode_from_record, episode_record
 
 CATALOG = "catalog"  # the cache's kind: every episode file's record, by path
@@ -36,8 +37,8 @@ def read_show_episodes(
     known = [value if isinstance(value := stored.get(key), dict) else {} for key in shard_keys]
     records: list[dict[str, Any]] = [{} for _ in shard_keys]
     found: list[Episode | EpisodeError] = []
-    for name, path in _episode_paths(folder):
-        shard = crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
+    for path in markdown_files(folder):
+        shard = crc32(os.path.basename(path).encode("utf-8", "surrogatepass")) % SHARDS
         raw = None
         try:
             stat = os.stat(path)
@@ -76,16 +77,6 @@ def read_show_episodes(
         if new != stored.get(key, {}):
             cache.put(CATALOG, key, new)
     return found
-
-
-def _episode_paths(folder: str) -> list[tuple[str, str]]:
-    """The names and paths `episodes.episode_files` gives, as text: ten thousand Paths
-    cost more than reading their records."""
-    if not os.path.isdir(folder):
-        return []
-    with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
-    return [(name, f"{folder}/{name}") for name in names]
 
 
 def _parsed(path: str, raw: bytes | None, timezone: str | None) -> Episode:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from functools import partial
 from pathlib import Path
@@ -22,7 +21,7 @@ from mediafeed.frontmatter import (
 )
 from mediafeed.loudness import episode_loudness_fields, loudness_front_matter
 from mediafeed.model import Episode, Location, MediaInfo
-from mediafeed.output import write_atomic
+from mediafeed.output import markdown_files, write_atomic
 from mediafeed.reach import episode_reach_fields
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -93,11 +92,7 @@ def load_episodes(episodes_dir: Path, timezone: str | None = None) -> list[Episo
 
 def episode_files(episodes_dir: Path) -> list[Path]:
     """The episode files of a show, by name."""
-    if not episodes_dir.is_dir():
-        return []
-    with os.scandir(episodes_dir) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
-    return [episodes_dir / name for name in names]
+    return [Path(path) for path in markdown_files(str(episodes_dir))]
 
 
 def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:

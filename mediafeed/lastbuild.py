@@ -25,7 +25,7 @@ from mediafeed.cache import RACY_NS, Cache, memo_key, signature
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.output import Folders, files_under, write_if_changed, write_new
+from mediafeed.output import Folders, files_under, markdown_files, write_if_changed, write_new
 
 BUILT = "built"  # the cache's kind
 # The record's texts of a line per file, kept in pieces of about this many lines.
@@ -206,7 +206,10 @@ def unchanged(
     ):
         return None
     inputs = last.inputs.split("\n") if last.inputs else []
-    names = _episode_paths(str(show.episodes_dir))
+    try:
+        names = markdown_files(str(show.episodes_dir))
+    except OSError:
+        return None  # the build that follows says what is wrong
     if [line.partition("\t")[0] for line in inputs[: last.episodes]] != names:
         return None
     stats = {}
@@ -249,17 +252,6 @@ def inodes(folder: str) -> dict[str, tuple[int, int]]:
             return {f"{MEDIA_FOLDER}/{e.name}": (e.inode(), device) for e in entries}
     except OSError:
         return {}
-
-
-def _episode_paths(folder: str) -> list[str]:
-    """The paths `episodes.episode_files` gives, as text: ten thousand Paths cost more than
-    the rest of this check."""
-    try:
-        with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
-    except OSError:
-        return []
-    return [os.path.join(folder, name) for name in names]
 
 
 def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool = True

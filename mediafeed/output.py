@@ -153,6 +153,17 @@ def _link_new(source: Linkable, target: str) -> os.stat_result:
     return source.stat
 
 
+def markdown_files(folder: str) -> list[str]:
+    """The paths of the Markdown files in `folder` (a show's episode files), by name; none
+    if it is not there. Text, not Paths: ten thousand Paths cost more than their records."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [os.path.join(folder, name) for name in names]
+
+
 def files_under(root: Path, *, prefix: str = "") -> set[str]:
     """Every file below `root`, by its key (a relative path with forward slashes), each
     after `prefix/` when one is given; none if `root` is not there."""
