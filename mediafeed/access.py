@@ -25,7 +25,7 @@ def transcript_rules(
                 else ("1.2.1 asks a text alternative for recorded audio")
             )
             rule = "transcript-required" if show.require_transcript else "transcript-missing"
-            yield rule, str(ep.source), "transcript", f"no transcript: WCAG 2.1 SC {criterion}"
+            yield rule, ep.source_file, "transcript", f"no transcript: WCAG 2.1 SC {criterion}"
         elif show.require_transcript and ep.transcript_status == "draft":
             message = "the transcript is a draft made by speech recognition, not yet reviewed"
-            yield "transcript-draft", str(ep.source), "transcript_status", message
+            yield "transcript-draft", ep.source_file, "transcript_status", message

@@ -9,13 +9,12 @@ import contextlib
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mediafeed.access import transcript_rules
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import read_show_episodes
 from mediafeed.categories import category_problem
@@ -25,25 +24,24 @@ from mediafeed.links import Links
 from mediafeed.model import Episode, MediaInfo, Show, Status
 from mediafeed.reach import is_uuid
 from mediafeed.rules import (
-    APPLE_TYPES,
     ERROR,
     MAX_DESCRIPTION,
     RULES,
     Finding,
     chapters_problem,
     description_bytes,
-    duplicates,
-    field_problems,
+    enclosure_problems,
     is_loopback,
-    numbering,
     person_links,
     placeholders,
     problems_of,
     remembered_findings,
+    set_findings,
     show_lengths,
-    titles,
     transcript_problem,
 )
+
+CHECKED = "check"  # the cache's kind: each episode's findings, by its file, in one value
 
 
 class CheckFailed(MediafeedError):
@@ -57,7 +55,9 @@ def check_show(
     verify: bool = False,
     cache: Cache | None = None,
     links: Links | None = None,
-    compare_tags: bool = True,
+    errors_only: bool = False,
+    read: list[Episode | EpisodeError] | None = None,
+    hashes: Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding for the show folder, errors first, in a stable order.
 
@@ -65,26 +65,31 @@ def check_show(
     content of its file and of the files it names; `verify` probes every file again.
     `links` are where listeners find the show now: the media's tags are compared with
     them (with the public URL when not given; no URLs for the embedded store then).
+    `errors_only` (the check before a publish) applies no rule that can only warn.
+    `read`: the episode files as the caller read them (`read_show_episodes`); `hashes`:
+    content hashes by name in the show folder ("-" missing), taken by this command.
     """
     if cache is None:
         with Cache(root) as own:
             return check_show(root, now=now, verify=verify, cache=own, links=links,
-                              compare_tags=compare_tags)  # fmt: skip
-    checker = _Checker(root, verify=verify, cache=cache)
+                              errors_only=errors_only, read=read, hashes=hashes)  # fmt: skip
+    checker = _Checker(root, verify=verify, cache=cache, hashes=hashes or {})
     try:
         show = load_show(root)
     except ConfigError as exc:
         checker.configproblems_of(exc)
         show = None
-    episodes = checker.episodes(root, show.timezone if show else None)
+    if read is None:
+        read = read_show_episodes(root / "episodes", cache, show.timezone if show else None)
+    episodes = checker.episodes(read, root)
     if show is not None:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
-    checker.episode_set_rules(episodes, now, show)
-    if show is not None and compare_tags:
+    checker.episode_set_rules(episodes, now, show, errors_only=errors_only)
+    if show is not None and not errors_only:  # stale tags are a warning
         public = Links(show.publish.public_url) if show.publish.public_url else None
         checker.media_tags(show, episodes, links or public)
-    for kind in ("check", "probe", "tags", "picture"):
+    for kind in (CHECKED, "probe", "tags", "picture"):
         cache.keep_only(kind, cache.used(kind))
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
 
@@ -93,20 +98,32 @@ def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity == ERROR)
 
 
-def require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
-    """Refuse a show with errors: a directory would reject it, or listeners get it wrong."""
-    found = errors(check_show(root, now=now, cache=cache, compare_tags=False))
+def require_publishable(
+    root: Path,
+    *,
+    now: dt.datetime,
+    cache: Cache,
+    read: list[Episode | EpisodeError] | None = None,
+    hashes: Mapping[str, str] | None = None,
+) -> None:
+    """Refuse a show with errors: a directory would reject it, or listeners get it wrong.
+    `read` and `hashes`: see `check_show`."""
+    found = errors(check_show(root, now=now, cache=cache, errors_only=True, read=read,
+                              hashes=hashes))  # fmt: skip
     if found:
         raise CheckFailed(f"{len(found)} error{'s' if len(found) > 1 else ''} in the show: run "
                           "'mediafeed check' to see them, or publish with --force")  # fmt: skip
 
 
 class _Checker:
-    def __init__(self, root: Path, *, verify: bool, cache: Cache) -> None:
+    def __init__(
+        self, root: Path, *, verify: bool, cache: Cache, hashes: Mapping[str, str]
+    ) -> None:
         self.root = root
         self.findings: list[Finding] = []
         self.verify = verify
         self.cache = cache
+        self.hashes = hashes
 
     def add(
         self, rule: str, path: Path | str, field: str | None, message: str, fix: str | None = None
@@ -158,18 +175,21 @@ class _Checker:
             message = "Spotify and others verify ownership by the owner email"
             self.add("owner-verify", config, "owner.hide_email", message)
 
-    def episode_set_rules(self, episodes: list[Episode], now: dt.datetime, show: Show | None
-                          ) -> None:  # fmt: skip
-        keys = {ep.slug: None if self.verify else self.memo_key(ep) for ep in episodes}
-        known = self.cache.get_many("check", [key for key in keys.values() if key])
+    def episode_set_rules(self, episodes: list[Episode], now: dt.datetime, show: Show | None,
+                          *, errors_only: bool) -> None:  # fmt: skip
+        """Each episode's own rules, remembered; then the rules over all of them."""
+        key = memo_key(CHECKED, str(self.root / "episodes"))
+        stored = self.cache.get(CHECKED, key)
+        known: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        entries: dict[str, list[Any]] = {}
         for ep in episodes:
-            self.remembered_episode_rules(ep, keys[ep.slug], known)
-        title, reach = (show.title, (*field_problems(show, episodes),
-                        *transcript_rules(show, episodes, now))) if show else (None, ())  # fmt: skip
-        for rule, path, field, message in (
-            *duplicates(episodes), *numbering(episodes), *titles(episodes, title), *reach
-        ):  # fmt: skip
-            self.add(rule, path, field, message)
+            entries[ep.source_file] = self.remembered_episode_rules(ep, known.get(ep.source_file))
+        if entries != known:
+            self.cache.put(CHECKED, key, entries)
+        for rule, path, field, message in set_findings(show, episodes, now,
+                                                       errors_only=errors_only):  # fmt: skip
+            if not errors_only or RULES[rule][0] == ERROR:
+                self.add(rule, path, field, message)
         if not any(ep.status(now) is Status.PUBLISHED for ep in episodes):
             self.add("no-episodes", "episodes", None, "no published episode yet")
 
@@ -244,9 +264,9 @@ class _Checker:
             self.add(rule, where, field, message)
         return None if known[1] is None else str(known[1]).encode("latin-1")
 
-    def episodes(self, root: Path, timezone: str | None) -> list[Episode]:
+    def episodes(self, read: list[Episode | EpisodeError], root: Path) -> list[Episode]:
         found: list[Episode] = []
-        for loaded in read_show_episodes(root / "episodes", self.cache, timezone):
+        for loaded in read:
             if isinstance(loaded, EpisodeError):
                 for field, message in problems_of(loaded):
                     self.add("episode-file", loaded.path or root / "episodes", field, message)
@@ -255,37 +275,39 @@ class _Checker:
         return found
 
     def memo_key(self, ep: Episode) -> str | None:
-        """Its rules' inputs: its file and the files it names; None while one is unknown."""
+        """Its rules' inputs: its file and the files it names (by the hashes this command
+        took, else through the cache); None while one is unknown."""
         named: list[str] = []
         chapters = (f"feed/episodes/{ep.slug}/chapters.json",) if ep.chapters else ()
         for name in (*ep.named_files, *chapters):
-            path = os.path.join(self.root, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                named.append(f"{name}\0-")
-                continue
-            digest = self.cache.known_sha256(path, stat)
+            digest = self.hashes.get(name)
             if digest is None:
-                if name == ep.audio:
-                    return None  # probing it tells, where hashing would read it twice
-                digest = self.cache.sha256(path, stat)
+                path = os.path.join(self.root, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    named.append(f"{name}\0-")
+                    continue
+                digest = self.cache.known_sha256(path, stat)
+                if digest is None:
+                    if name == ep.audio:
+                        return None  # probing it tells, where hashing would read it twice
+                    digest = self.cache.sha256(path, stat)
             named.append(f"{name}\0{digest}")
-        return memo_key("check", ep.made_from, *named)
+        return memo_key(CHECKED, ep.made_from, *named)
 
-    def remembered_episode_rules(self, ep: Episode, key: str | None, known: dict[str, Any]
-                                 ) -> None:  # fmt: skip
+    def remembered_episode_rules(self, ep: Episode, entry: object) -> list[Any]:
         """An episode whose inputs are unchanged since the last check gets its earlier
-        findings back."""
-        remembered = remembered_findings(known.get(key)) if key else None
-        if remembered is not None:
-            self.findings.extend(remembered)
-            return
+        findings back; returns what to remember of it: its key and findings."""
+        key = None if self.verify else self.memo_key(ep)
+        if key and isinstance(entry, list) and len(entry) == 2 and entry[0] == key:
+            remembered = remembered_findings(entry[1])
+            if remembered is not None:
+                self.findings.extend(remembered)
+                return entry
         start = len(self.findings)
         self.episode_rules(ep)
-        key = key or self.memo_key(ep)
-        if key:
-            self.cache.put("check", key, [f.as_dict() for f in self.findings[start:]])
+        return [key or self.memo_key(ep), [f.as_dict() for f in self.findings[start:]]]
 
     def probe(self, path: Path) -> MediaInfo:
         """The media facts, probed once per content of the file."""
@@ -339,7 +361,6 @@ class _Checker:
 
     def media(self, ep: Episode) -> None:
         path = self.root / ep.audio
-        fix = RULES["enclosure-length"][1].replace("SLUG", ep.slug)
         if not path.is_file():
             self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
             return
@@ -348,31 +369,8 @@ class _Checker:
         except MediaError as exc:
             self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
             return
-        if info.length != ep.media.length:
-            self.add(
-                "enclosure-length",
-                ep.source,
-                "length",
-                f"says {ep.media.length} bytes, the file has {info.length}",
-                fix,
-            )
-        elif info.sha256 != ep.media.sha256:
-            self.add("enclosure-length", ep.source, "sha256", "the media file changed", fix)
-        if info.mime_type != ep.media.mime_type:
-            self.add(
-                "enclosure-type",
-                ep.source,
-                "mime_type",
-                f"says {ep.media.mime_type}, the file is {info.mime_type}",
-                RULES["enclosure-type"][1].replace("SLUG", ep.slug),
-            )
-        if ep.media.mime_type not in APPLE_TYPES:
-            self.add(
-                "enclosure-apple",
-                ep.source,
-                "mime_type",
-                f"Apple Podcasts does not play {ep.media.mime_type}",
-            )
+        for rule, field, message in enclosure_problems(ep, info):
+            self.add(rule, ep.source, field, message, RULES[rule][1].replace("SLUG", ep.slug))
 
     def transcript(self, path: Path, ep: Episode) -> None:
         try:

@@ -126,7 +126,7 @@ def loudness_problems(
                 f"{found.integrated:g} LUFS; the show's {kind} target is {goal:g} "
                 f"+-{target.tolerance:g} LU"
             )
-            yield "loudness", str(ep.source), "loudness.integrated", message
+            yield "loudness", ep.source_file, "loudness.integrated", message
         if found.true_peak > target.max_true_peak:
             message = f"true peak {found.true_peak:g} dBTP, above {target.max_true_peak:g} dBTP"
-            yield "loudness", str(ep.source), "loudness.true_peak", message
+            yield "loudness", ep.source_file, "loudness.true_peak", message

@@ -187,7 +187,7 @@ def is_uuid(value: str) -> bool:
 def reach_problems(show: Show, episodes: Iterable[Episode]) -> Iterator[tuple[str, str, str, str]]:
     """What `check` says of these fields beyond their form: rule, path, field, message."""
     where = [("mediafeed.toml", show.license)]
-    where += [(str(ep.source), ep.license) for ep in episodes]
+    where += [(ep.source_file, ep.license) for ep in episodes]
     for path, license in where:
         if license is not None and license.url is None and spdx_id(license.name) is None:
             message = f"{license.name!r} is not an SPDX identifier and has no url"
@@ -201,4 +201,4 @@ def reach_problems(show: Show, episodes: Iterable[Episode]) -> Iterator[tuple[st
         for index, bite in enumerate(ep.soundbites):
             if not low <= bite.duration <= high:
                 message = f"{bite.duration:g} s long; apps expect {low:g} to {high:g} s"
-                yield "soundbite-length", str(ep.source), f"soundbites[{index}]", message
+                yield "soundbite-length", ep.source_file, f"soundbites[{index}]", message

@@ -3,6 +3,7 @@ file or a URL acceptable."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import re
@@ -11,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
+from mediafeed.access import transcript_rules
 from mediafeed.errors import MediafeedError
 from mediafeed.loudness import loudness_problems
-from mediafeed.model import Episode, Show
+from mediafeed.model import Episode, MediaInfo, Show
 from mediafeed.reach import reach_problems
 
 ERROR = "error"
@@ -175,6 +177,24 @@ def chapters_problem(data: bytes) -> str | None:
     return None
 
 
+def enclosure_problems(ep: Episode, info: MediaInfo) -> Iterator[ShowFinding]:
+    """Where the episode file's enclosure facts differ from the media's: rule, field and
+    message."""
+    if info.length != ep.media.length:
+        yield (
+            "enclosure-length",
+            "length",
+            f"says {ep.media.length} bytes, the file has {info.length}",
+        )
+    elif info.sha256 != ep.media.sha256:
+        yield "enclosure-length", "sha256", "the media file changed"
+    if info.mime_type != ep.media.mime_type:
+        message = f"says {ep.media.mime_type}, the file is {info.mime_type}"
+        yield "enclosure-type", "mime_type", message
+    if ep.media.mime_type not in APPLE_TYPES:
+        yield "enclosure-apple", "mime_type", f"Apple Podcasts does not play {ep.media.mime_type}"
+
+
 def person_links(where: str, persons: Iterable[object]) -> Iterator[tuple[str, str | None]]:
     for index, person in enumerate(persons):
         yield f"{where}[{index}].href", getattr(person, "href", None)
@@ -195,14 +215,16 @@ def is_loopback(url: str) -> bool:
 SetFinding = tuple[str, str, str, str]
 
 
-def duplicates(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
-    """Episodes sharing a guid (apps merge them) or a title (listeners mix them up)."""
-    for rule, key in (("duplicate-guid", "guid"), ("duplicate-title", "title")):
+def duplicates(episodes: Iterable[Episode], *, guids_only: bool = False) -> Iterator[SetFinding]:
+    """Episodes sharing a guid (apps merge them) or, unless `guids_only`, a title
+    (listeners mix them up)."""
+    pairs = (("duplicate-guid", "guid"), ("duplicate-title", "title"))
+    for rule, key in pairs[:1] if guids_only else pairs:
         seen: dict[str, Episode] = {}
         for ep in episodes:
             value = getattr(ep, key).strip().casefold()
             if value in seen:
-                yield rule, str(ep.source), key, f"same {key} as {seen[value].source.name}"
+                yield rule, ep.source_file, key, f"same {key} as {seen[value].source.name}"
             else:
                 seen[value] = ep
 
@@ -271,12 +293,14 @@ def show_lengths(show: Show) -> Iterator[ShowFinding]:
 _NUMBERED = re.compile(r"^\W*(\d+)\b|(?:\b(?:ep|episode|afl|aflevering)|#)\W*(\d+)\b")
 
 
-def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetFinding]:
-    """Titles too long for Apple, or carrying what apps already show beside them: the
-    episode number (itunes:episode) and the show's name."""
+def titles(
+    episodes: Iterable[Episode], show_title: str | None, *, lengths_only: bool = False
+) -> Iterator[SetFinding]:
+    """Titles too long for Apple, or (unless `lengths_only`) carrying what apps already
+    show beside them: the episode number (itunes:episode) and the show's name."""
     show = (show_title or "").strip().casefold()
     for ep in episodes:
-        title, where = ep.title.casefold(), str(ep.source)
+        where = ep.source_file
         if len(ep.title) > MAX_TAG:
             yield (
                 "tag-length",
@@ -284,6 +308,9 @@ def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetF
                 "title",
                 f"{len(ep.title)} characters; Apple allows {MAX_TAG}",
             )
+        if lengths_only:
+            continue
+        title = ep.title.casefold()
         if show and show in title and ep.episode_type != "trailer":  # a trailer presents it
             yield "episode-title", where, "title", f"repeats the show's name {show_title!r}"
         numbers = {int(n) for match in _NUMBERED.finditer(title) for n in match.groups() if n}
@@ -291,8 +318,21 @@ def titles(episodes: Iterable[Episode], show_title: str | None) -> Iterator[SetF
             yield "episode-title", where, "title", f"carries its episode number {ep.episode}"
 
 
-def field_problems(show: Show, episodes: list[Episode]) -> Iterator[tuple[str, str, str, str]]:
-    """What `check` says of the Podcasting 2.0 fields and the measured loudness beyond their
-    form: rule, path, field, message."""
+def set_findings(
+    show: Show | None, episodes: list[Episode], now: dt.datetime, *, errors_only: bool = False
+) -> Iterator[SetFinding]:
+    """The findings of the rules over all episodes: duplicates, numbering, titles, the
+    Podcasting 2.0 fields, the measured loudness and transcripts (those that need the
+    config only with it). `errors_only`, for the check before a publish: the rules that
+    can only warn are not applied, and warnings may still come from the others."""
+    yield from duplicates(episodes, guids_only=errors_only)
+    if not errors_only:
+        yield from numbering(episodes)
+    yield from titles(episodes, show.title if show else None, lengths_only=errors_only)
+    if show is None:
+        return
     yield from reach_problems(show, episodes)
-    yield from loudness_problems(show, episodes)
+    if not errors_only:
+        yield from loudness_problems(show, episodes)
+    if show.require_transcript or not errors_only:
+        yield from transcript_rules(show, episodes, now)
