@@ -90,16 +90,17 @@ class BuildResult:
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
           published: Collection[str] = (), write: bool = True,
-          encoding: renditions.Encoding | None = None) -> BuildResult:  # fmt: skip
+          encoding: renditions.Encoding | None = None,
+          episodes: Sequence[Episode] | None = None) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open. `published`: slugs whose pages the store serves; a page once published
     stays, as the "no longer available" notice when its episode went away. Without
     `write` (a dry run), feed/ is left alone and the manifest says what a build would make
-    (the caller then forgets what the cache was told)."""
+    (the caller then forgets what the cache was told). `episodes`: newest first, if read."""
     if cache is None:
         with Cache(show.root) as own:
             return build(show, links=links, now=now, cache=own, published=published, write=write,
-                         encoding=encoding)  # fmt: skip
+                         encoding=encoding, episodes=episodes)  # fmt: skip
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
@@ -112,7 +113,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         return result
     if last:
         trust_inputs(cache, last)
-    episodes = tuple(load_show_episodes(show, cache))
+    episodes = tuple(load_show_episodes(show, cache) if episodes is None else episodes)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = _of(episodes, now, Status.PUBLISHED)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mediafeed.cache import Cache, memo_key, show_locked
 from mediafeed.config import CONFIG_NAME, find_root, load_show
 from mediafeed.links import Links
-from mediafeed.model import Show, Status
+from mediafeed.model import Episode, Show, Status
 from mediafeed.output import files_under
 
 if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need them
@@ -149,11 +149,10 @@ def publish_show(
                 if kept != last.store:
                     cache.put(PUBLISHED, str(show.root), asdict(replace(last, store=kept)))
                 return last.episodes, report
-        if not force and not unchanged:
-            # Before any store is started or touched: the embedded store must not start
-            # for a show the check refuses.
-            _require_publishable(show.root, now=now, cache=cache)
-        from mediafeed.store.publish import publish, published_pages
+        # Before any store is started or touched: the embedded store must not start for a
+        # show the check refuses. The episodes it reads, the build takes.
+        read = None if force or unchanged else _require_publishable(show, now, cache, before)
+        from mediafeed.store.publish import publish, published_pages, stored_record
         from mediafeed.store.target import make_client
 
         where = destination(show, state_dir=state_dir, start=not dry_run)
@@ -164,10 +163,11 @@ def publish_show(
         if unchanged and last is not None and last.destination == destination_id:
             verify = True  # the store lost something behind the record's back: list, repair
         if unchanged and not force:
-            _require_publishable(show.root, now=now, cache=cache)
+            read = _require_publishable(show, now, cache, before)
         from mediafeed.build import build  # the renderers load only where a build runs
 
-        published = published_pages(client, where.target)
+        record = stored_record(client, where.target)  # read once, for the build and the plan
+        published = published_pages(record)
         result = build(
             show,
             links=where.links,
@@ -176,6 +176,7 @@ def publish_show(
             published=published,
             write=not dry_run,
             encoding=encoding,
+            episodes=read,
         )
         referenced = _referenced(show, result)
         inputs = input_digest(input_contents(show, cache, walked | set(referenced), known=before))
@@ -193,6 +194,7 @@ def publish_show(
             trust_record=not verify,
             owner=show.guid or None,
             elsewhere=_elsewhere(show),
+            record=record,
         )
         if dry_run:
             cache.forget()  # what the check and the build stored: a dry run leaves no trace
@@ -310,10 +312,17 @@ def pinned_local_prefix(show: Show) -> tuple[Show, str | None]:
     return replace(show, local_prefix=prefix), note
 
 
-def _require_publishable(root: Path, *, now: dt.datetime, cache: Cache) -> None:
+def _require_publishable(
+    show: Show, now: dt.datetime, cache: Cache, hashes: dict[str, str]
+) -> list[Episode]:
+    """Refuse a show with errors; return its episodes, newest first, for the build."""
+    from mediafeed.catalog import read_show_episodes
     from mediafeed.check import require_publishable  # Pillow and the rules, where they run
+    from mediafeed.episodes import ordered_episodes
 
-    require_publishable(root, now=now, cache=cache)
+    read = read_show_episodes(show.episodes_dir, cache, show.timezone)
+    require_publishable(show.root, now=now, cache=cache, read=read, hashes=hashes)
+    return ordered_episodes(read)  # the check found no broken file and no guid twice
 
 
 PUBLISHED = "published"  # the cache's record of the last finished publish

@@ -79,6 +79,7 @@ def plan(
     trust_record: bool = False,
     owner: str | None = None,
     elsewhere: str = "choose another folder",
+    record: Record | None = None,
 ) -> Plan:
     """Compare the build with the store, by sha256, never by ETag.
 
@@ -90,13 +91,14 @@ def plan(
 
     `owner`, the show's podcast:guid: a folder whose record names another show is refused
     (`elsewhere` says how to choose another), so one show never replaces another's feed.
+    `record`: the store's record, when this publish read it already (`stored_record`).
     """
     for obj in manifest.objects:
         target.key(obj.key)
         if obj.key.startswith(".mediafeed/"):
             raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
-    with store_errors(target):
-        record = read_record(client, target)
+    if record is None:
+        record = stored_record(client, target)
     if owner and record.owner and record.owner != owner:
         folder = "/".join(part for part in (target.bucket, target.prefix) if part)
         raise StoreError(
@@ -166,10 +168,14 @@ def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> 
             )
 
 
-def published_pages(client: S3Client, target: Target) -> set[str]:
-    """The slugs of every episode page the record says was ever published here."""
+def stored_record(client: S3Client, target: Target) -> Record:
+    """The store's record of what was published here, with the claims of a run under way."""
     with store_errors(target):
-        record = read_record(client, target)
+        return read_record(client, target)
+
+
+def published_pages(record: Record) -> set[str]:
+    """The slugs of every episode page the record says was ever published here."""
     return {PurePosixPath(page).parent.name for page in record.permalinks.values()}
 
 

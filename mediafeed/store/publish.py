@@ -24,6 +24,7 @@ from mediafeed.store.plan import (
     plan,
     prefix_folder,
     published_pages,
+    stored_record,
 )
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record, claims_body, landed
 from mediafeed.store.target import Target, store_errors
@@ -42,6 +43,7 @@ __all__ = [
     "plan",
     "publish",
     "published_pages",
+    "stored_record",
 ]
 
 # How often a long publish saves its progress to the record, so a rerun after a kill
@@ -69,9 +71,10 @@ def publish(
     trust_record: bool = False,
     owner: str | None = None,
     elsewhere: str = "choose another folder",
+    record: Record | None = None,
 ) -> PublishReport:
     """Upload what changed: media and pages, then the feed, then prune, then the record.
-    `owner` and `elsewhere`: see `plan`."""
+    `owner`, `elsewhere` and `record`: see `plan`."""
     feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
@@ -83,6 +86,7 @@ def publish(
         trust_record=trust_record,
         owner=owner,
         elsewhere=elsewhere,
+        record=record,
     )
     report = PublishReport(
         uploaded=tuple(o.key for o in the_plan.uploads),
