@@ -220,7 +220,19 @@ def test_wrong_credentials_fail_without_showing_the_secret(
 
 
 @pytest.mark.parametrize(
-    "key", ["../escape.mp3", "/media/abs.mp3", "media/../../up.mp3", "media/caf\u00e9.mp3"]
+    "key",
+    [
+        "../escape.mp3",
+        "/media/abs.mp3",
+        "media/../../up.mp3",
+        "media/caf\u00e9.mp3",
+        "media/new\nline.mp3",
+        "media//twice.mp3",
+        "media/",
+        "media\\windows.mp3",
+        "",
+        ".mediafeed/manifest.json",
+    ],
 )
 def test_path_trick_keys_are_refused_before_any_upload(
     show: Path, s3_target: tuple[Any, Target], key: str

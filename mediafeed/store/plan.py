@@ -4,6 +4,7 @@ and reading that record."""
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -93,10 +94,11 @@ def plan(
     (`elsewhere` says how to choose another), so one show never replaces another's feed.
     `record`: the store's record, when this publish read it already (`stored_record`).
     """
-    for obj in manifest.objects:
-        target.key(obj.key)
-        if obj.key.startswith(".mediafeed/"):
-            raise StoreError("key is reserved for the publish record", path=obj.key, field="key")
+    names = [obj.key for obj in manifest.objects]
+    target.check_names(names)
+    for name in names:
+        if name.startswith(".mediafeed/"):
+            raise StoreError("key is reserved for the publish record", path=name, field="key")
     if record is None:
         record = stored_record(client, target)
     if owner and record.owner and record.owner != owner:
@@ -176,7 +178,8 @@ def stored_record(client: S3Client, target: Target) -> Record:
 
 def published_pages(record: Record) -> set[str]:
     """The slugs of every episode page the record says was ever published here."""
-    return {PurePosixPath(page).parent.name for page in record.permalinks.values()}
+    # Page keys are checked names ("episodes/SLUG/index.html"): no Path needed per page.
+    return {posixpath.basename(posixpath.dirname(page)) for page in record.permalinks.values()}
 
 
 def _get_json(client: S3Client, target: Target, name: str) -> Any:
