@@ -4,7 +4,6 @@ and reading that record."""
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -179,7 +178,7 @@ def stored_record(client: S3Client, target: Target) -> Record:
 def published_pages(record: Record) -> set[str]:
     """The slugs of every episode page the record says was ever published here."""
     # Page keys are checked names ("episodes/SLUG/index.html"): no Path needed per page.
-    return {posixpath.basename(posixpath.dirname(page)) for page in record.permalinks.values()}
+    return {page.rpartition("/")[0].rpartition("/")[2] for page in record.permalinks.values()}
 
 
 def _get_json(client: S3Client, target: Target, name: str) -> Any:
