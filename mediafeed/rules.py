@@ -321,10 +321,8 @@ def titles(
 def set_findings(
     show: Show | None, episodes: list[Episode], now: dt.datetime, *, errors_only: bool = False
 ) -> Iterator[SetFinding]:
-    """The findings of the rules over all episodes: duplicates, numbering, titles, the
-    Podcasting 2.0 fields, the measured loudness and transcripts (those that need the
-    config only with it). `errors_only`, for the check before a publish: the rules that
-    can only warn are not applied, and warnings may still come from the others."""
+    """The findings of the rules over all episodes (those of the config only with it).
+    `errors_only`: no rule that can only warn; the others may still warn."""
     yield from duplicates(episodes, guids_only=errors_only)
     if not errors_only:
         yield from numbering(episodes)

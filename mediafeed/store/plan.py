@@ -122,10 +122,8 @@ def plan(
             else:
                 # Sent by a run stopped before its record was written, or not ours.
                 unsure.append(obj)
-        built = {obj.key for obj in manifest.objects}
-        stale = [
-            n for n in sorted(set(record.objects) | record.pending) if n not in built and n in sizes
-        ]
+        built = set(names)
+        stale = sorted(n for n in {*record.objects, *record.pending} - built if n in sizes)
         guesses = [n for n in stale if n not in record.objects]
         asked = [target.key(n) for n in [o.key for o in unsure] + guesses]
         found = transfer.remote_sha256s(client, target.bucket, asked)
@@ -133,10 +131,13 @@ def plan(
         (unchanged if found[target.key(obj.key)] == obj.sha256 else uploads).append(obj)
     # A pending name is ours only if it carries the hash our uploads attach.
     stale = [n for n in stale if n in record.objects or found[target.key(n)] is not None]
-    order = {obj.key: index for index, obj in enumerate(manifest.objects)}
+    if unsure:  # each list is in the manifest's order but for what HEAD decided
+        order = {name: index for index, name in enumerate(names)}
+        uploads.sort(key=lambda o: order[o.key])
+        unchanged.sort(key=lambda o: order[o.key])
     return Plan(
-        uploads=tuple(sorted(uploads, key=lambda o: order[o.key])),
-        unchanged=tuple(sorted(unchanged, key=lambda o: order[o.key])),
+        uploads=tuple(uploads),
+        unchanged=tuple(unchanged),
         deletions=tuple(stale) if prune else (),
         retained=() if prune else tuple(stale),
         record=record,
