@@ -21,8 +21,9 @@ else:
 # Anything check_key might refuse: a key without any passes at regex speed, which counts
 # for 20,000 keys.
 _SUSPECT_KEY = re.compile(r"[^\x20-\x7e]|\\|^/|//|/$|(?:^|/)\.\.?(?:/|$)")
-# The same for names one a line, and an empty one: a manifest's names in one pass.
-_SUSPECT_LINE = re.compile(r"[^\x20-\x7e\n]|\\|^/|//|/$|^$|(?:^|/)\.\.?(?:/|$)", re.M)
+# The same, and an empty name, over names each between newlines: every branch starts at
+# one character, so a manifest's names take one quick pass.
+_SUSPECT_LINES = re.compile(r"[^\x20-\x7e\n]|\\|\n/|//|/\n|\n\n|[/\n]\.\.?[/\n]")
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,9 @@ class Target:
         return f"{self.prefix}/{name}" if self.prefix else name
 
     def check_names(self, names: list[str]) -> None:
-        """Refuse what `key` would refuse of any of the names; one regex pass over them
-        all while none looks suspect."""
+        """Refuse what `key` would of any of the names: one regex pass while none is suspect."""
         lines = "\n".join(names)
-        if lines.count("\n") == len(names) - 1 and not _SUSPECT_LINE.search(lines):
+        if lines.count("\n") == len(names) - 1 and not _SUSPECT_LINES.search(f"\n{lines}\n"):
             if self.prefix:
                 check_key(self.prefix, "prefix")
             return
