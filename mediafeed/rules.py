@@ -178,8 +178,7 @@ def chapters_problem(data: bytes) -> str | None:
 
 
 def enclosure_problems(ep: Episode, info: MediaInfo) -> Iterator[ShowFinding]:
-    """Where the episode file's enclosure facts differ from the media's: rule, field and
-    message."""
+    """Where the episode file's enclosure facts differ from its media: rule, field, message."""
     if info.length != ep.media.length:
         yield (
             "enclosure-length",

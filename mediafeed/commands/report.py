@@ -149,8 +149,9 @@ def publish_lines(report: PublishReport, *, in_feed: int, streamed: bool = False
     else:
         lines += [] if streamed else [f"{verb} {key}" for key in report.uploaded]
         lines += [f"Deleted {key}" for key in report.deleted]
-    planned = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
-    sent = planned if dry_run else report.bytes_sent
+    sent = report.bytes_sent  # a publish makes no step of each object it leaves alone
+    if dry_run:
+        sent = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
     deleted = ""
     if report.deleted:
         deleted = f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
