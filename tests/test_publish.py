@@ -489,6 +489,27 @@ def test_json_plan_is_machine_readable(published_show: tuple[Path, Target]) -> N
     )
 
 
+def _planned_bytes(show_dir: Path) -> tuple[int, int]:
+    """The objects a dry run plans to send, and their bytes, from its --json plan."""
+    plan = json.loads(_cli(show_dir, "--dry-run", "--json").stdout)["plan"]
+    sizes = [step["size"] for step in plan if step["action"] in ("new", "changed")]
+    return len(sizes), sum(sizes)
+
+
+def test_a_dry_run_tells_the_bytes_it_would_send(published_show: tuple[Path, Target]) -> None:
+    show_dir, _ = published_show
+    objects, planned = _planned_bytes(show_dir)
+    line = f"Would upload {objects} objects ({planned / 1e6:.1f} MB), 0 unchanged"
+    assert line in _cli(show_dir, "--dry-run").output
+
+
+def test_a_publish_tells_the_bytes_it_sent(published_show: tuple[Path, Target]) -> None:
+    show_dir, _ = published_show
+    objects, planned = _planned_bytes(show_dir)
+    line = f"Uploaded {objects} objects ({planned / 1e6:.1f} MB), 0 unchanged"
+    assert line in _cli(show_dir).output
+
+
 def test_no_progress_bar_or_colour_codes_when_output_is_not_a_terminal(
     published_show: tuple[Path, Target],
 ) -> None:
