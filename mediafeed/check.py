@@ -5,23 +5,21 @@ Every rule reports every violation it finds; rule ids are stable (`check --json`
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from mediafeed.cache import Cache, memo_key, signature
+from mediafeed.cache import Cache, memo_key
 from mediafeed.catalog import read_show_episodes
 from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
+from mediafeed.facts import MediaFacts
 from mediafeed.links import Links
-from mediafeed.model import Episode, MediaInfo, Show, Status
+from mediafeed.model import Episode, Show, Status
 from mediafeed.reach import is_uuid
 from mediafeed.rules import (
     ERROR,
@@ -115,6 +113,11 @@ def require_publishable(
                           "'mediafeed check' to see them, or publish with --force")  # fmt: skip
 
 
+def _holds(entry: object, key: str | None) -> TypeGuard[list[Any]]:
+    """Whether a remembered entry was made from the inputs `key` names."""
+    return key is not None and isinstance(entry, list) and len(entry) == 2 and entry[0] == key
+
+
 class _Checker:
     def __init__(
         self, root: Path, *, verify: bool, cache: Cache, hashes: Mapping[str, str]
@@ -124,6 +127,7 @@ class _Checker:
         self.verify = verify
         self.cache = cache
         self.hashes = hashes
+        self.facts = MediaFacts(cache, verify=verify)
 
     def add(
         self, rule: str, path: Path | str, field: str | None, message: str, fix: str | None = None
@@ -182,8 +186,17 @@ class _Checker:
         stored = self.cache.get(CHECKED, key)
         known: dict[str, Any] = stored if isinstance(stored, dict) else {}
         entries: dict[str, list[Any]] = {}
+        keys = {ep.source_file: None if self.verify else self.memo_key(ep) for ep in episodes}
+        # The media of the episodes whose rules run now, probed ahead together.
+        self.facts.probe_ahead(
+            self.root / ep.audio
+            for ep in episodes
+            if not (ep.unpublished or ep.enclosure_url)
+            and not _holds(known.get(ep.source_file), keys[ep.source_file])
+        )
         for ep in episodes:
-            entries[ep.source_file] = self.remembered_episode_rules(ep, known.get(ep.source_file))
+            entry, made_from = known.get(ep.source_file), keys[ep.source_file]
+            entries[ep.source_file] = self.remembered_episode_rules(ep, entry, made_from)
         if entries != known:
             self.cache.put(CHECKED, key, entries)
         for rule, path, field, message in set_findings(show, episodes, now,
@@ -296,11 +309,11 @@ class _Checker:
             named.append(f"{name}\0{digest}")
         return memo_key(CHECKED, ep.made_from, *named)
 
-    def remembered_episode_rules(self, ep: Episode, entry: object) -> list[Any]:
-        """An episode whose inputs are unchanged since the last check gets its earlier
-        findings back; returns what to remember of it: its key and findings."""
-        key = None if self.verify else self.memo_key(ep)
-        if key and isinstance(entry, list) and len(entry) == 2 and entry[0] == key:
+    def remembered_episode_rules(self, ep: Episode, entry: object, key: str | None) -> list[Any]:
+        """An episode whose inputs are unchanged since the last check (`key`, None while
+        one is unknown) gets its earlier findings back; returns what to remember of it:
+        its key and findings."""
+        if _holds(entry, key):
             remembered = remembered_findings(entry[1])
             if remembered is not None:
                 self.findings.extend(remembered)
@@ -308,24 +321,6 @@ class _Checker:
         start = len(self.findings)
         self.episode_rules(ep)
         return [key or self.memo_key(ep), [f.as_dict() for f in self.findings[start:]]]
-
-    def probe(self, path: Path) -> MediaInfo:
-        """The media facts, probed once per content of the file."""
-        stat = path.stat()
-        digest = None if self.verify else self.cache.known_sha256(path, stat)
-        if digest is not None:
-            known = self.cache.get("probe", memo_key("probe", digest))
-            with contextlib.suppress(TypeError):
-                if isinstance(known, dict):
-                    return MediaInfo(**known)
-        from mediafeed.media.probe import probe  # mutagen, only for media not seen before
-
-        started = time.time_ns()
-        info = probe(path)
-        if signature(path.stat()) == signature(stat) and info.length == stat.st_size:
-            self.cache.remember_sha256(path, stat, info.sha256, checked_ns=started)
-            self.cache.put("probe", memo_key("probe", info.sha256), asdict(info))
-        return info
 
     def episode_rules(self, ep: Episode) -> None:
         if ep.unpublished:
@@ -365,7 +360,7 @@ class _Checker:
             self.add("media-missing", ep.source, "audio", f"{ep.audio!r} not found")
             return
         try:
-            info = self.probe(path)
+            info = self.facts.probe(path)
         except MediaError as exc:
             self.add("media-unreadable", ep.source, "audio", f"{ep.audio}: {exc.message}")
             return
