@@ -39,9 +39,7 @@ PURE = {"render", "media"}
 PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "licenses", "__version__"}
 # Only the orchestrators (and the catalog they read episodes through) ask the cache; the
 # stages get plain values from them.
-CACHE_USERS = {
-    *("build", "renditions", "lastbuild", "fragments", "check", "facts", "commands", "catalog")
-}
+CACHE_USERS = set("build renditions lastbuild fragments check facts commands catalog".split())
 # Nothing a command runs may be Linux-only (producers work on macOS and Windows too), and
 # nothing read from disk is ever executed.
 FORBIDDEN = {
