@@ -80,30 +80,17 @@ def add_episode(
     fd, name = temp_beside(show.media_dir, ".normalizing.", request.media.suffix.lower())
     os.close(fd)
     try:
-        loudness = normalize(
+        measured = normalize(
             request.media,
             Path(name),
             suffix=request.media.suffix.lower(),
             target=show.loudness,
-            channels=original.channels,
-            sample_rate=original.sample_rate,
-            bitrate=original.bitrate,
+            probed=original,
             tick=tick,
-        )
-        applied = Normalization(
-            original.sha256,
-            show.loudness.integrated(original.channels),
-            show.loudness.max_true_peak,
         )
         with open_media(Path(name)) as media:
             return _add(
-                show,
-                request,
-                media,
-                now=now,
-                links=links,
-                named=request.media,
-                measured=(loudness, applied),
+                show, request, media, now=now, links=links, named=request.media, measured=measured
             )
     finally:
         os.unlink(name)

@@ -14,7 +14,7 @@ from mediafeed.links import Links
 from mediafeed.media.encode import Tick, normalize
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import write_tags
-from mediafeed.model import Episode, Normalization, Show
+from mediafeed.model import Episode, Show
 from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
@@ -48,22 +48,15 @@ def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None 
     os.close(fd)
     placed = False
     try:
-        loudness = normalize(
+        loudness, applied = normalize(
             original,
             Path(temp),
             suffix=pure.suffix.lower(),
             target=show.loudness,
-            channels=info.channels,
-            sample_rate=info.sample_rate,
-            bitrate=info.bitrate,
+            probed=info,
             tick=tick,
         )
-        applied = Normalization(
-            original_sha256=info.sha256,
-            target=show.loudness.integrated(info.channels),
-            true_peak=show.loudness.max_true_peak,
-            original=name,
-        )
+        applied = replace(applied, original=name)
         changed = replace(episode, audio=target_name, loudness=loudness, normalized=applied)
         # Tags, cover and chapters are the episode's, written as `tag` writes them.
         write_tags(Path(temp), episode_tags(show, changed, links=links))

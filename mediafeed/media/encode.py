@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediafeed.errors import MediaError
-from mediafeed.model import Format, Loudness, LoudnessTarget
+from mediafeed.model import Format, Loudness, LoudnessTarget, MediaInfo, Normalization
 
 # Lossy encoders overshoot the limiter by a few tenths of a dB; aim that much lower so the
 # encoded file, measured afterwards, still keeps under the show's ceiling.
@@ -41,22 +41,24 @@ _CODECS: dict[str, tuple[tuple[str, ...], bool]] = {
     ".wav": (("-c:a", "pcm_s16le", "-f", "wav"), False),
 }
 LOSSLESS = {".flac", ".wav"}
+# The figures of loudnorm's analysis its correcting pass takes, as `measured_<name>`.
+_MEASURED = ("I", "TP", "LRA", "thresh")
 
 
 @dataclass(frozen=True)
 class Kind:
-    """What a rendition format is made as: its ending, MIME type, title and encoder."""
+    """What a rendition format is made as: its ending (which names its encoder), MIME type
+    and title."""
 
     suffix: str
     mime_type: str
     title: str
-    args: tuple[str, ...]
 
 
 RENDITIONS = {
-    "opus": Kind(".opus", "audio/ogg", "Opus", ("-c:a", "libopus", "-f", "opus")),
-    "aac": Kind(".m4a", "audio/mp4", "AAC", ("-c:a", "aac", "-f", "ipod")),
-    "audio": Kind(".m4a", "audio/mp4", "Audio (AAC)", ("-c:a", "aac", "-f", "ipod")),
+    "opus": Kind(".opus", "audio/ogg", "Opus"),
+    "aac": Kind(".m4a", "audio/mp4", "AAC"),
+    "audio": Kind(".m4a", "audio/mp4", "Audio (AAC)"),
 }
 
 METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines only at -v verbose
@@ -79,10 +81,7 @@ def ffmpeg_version() -> str:
 
 def measure(path: Path, *, channels: int, tick: Tick | None = None) -> Loudness:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of the file."""
-    done = _run(
-        ["-i", str(path), "-map", "0:a:0", "-vn", "-af", METER, "-f", "null", "-"], path, tick
-    )
-    return _metered(done, path, channels)
+    return _metered(_filtered(path, METER, tick), path, channels)
 
 
 def normalize(
@@ -91,87 +90,54 @@ def normalize(
     *,
     suffix: str,
     target: LoudnessTarget,
-    channels: int,
-    sample_rate: int,
-    bitrate: int,
+    probed: MediaInfo,
     tick: Tick | None = None,
-) -> Loudness:
-    """Write a loudness-normalized copy of `source` into `out`, encoded as `suffix` files
-    are: measure, then correct with the measured figures (linear gain where that keeps the
-    peaks under the ceiling, else loudnorm's true-peak limiter). Returns the loudness the
-    copy has, measured."""
+) -> tuple[Loudness, Normalization]:
+    """Write a loudness-normalized copy of `source` (whose facts are `probed`) into `out`,
+    encoded as `suffix` files are: measure, then correct with the measured figures (linear
+    gain where that keeps the peaks under the ceiling, else loudnorm's true-peak limiter).
+    Returns the loudness the copy has, measured, and what was applied."""
     if suffix not in _CODECS:
         raise MediaError(f"cannot normalize {suffix} files", path=source)
-    found = _analysis(source, tick)
+    analysis = "loudnorm=I=-16:TP=-1:LRA=11:print_format=json"
+    found = _stats(_filtered(source, analysis, tick), source)
+    goal = target.integrated(probed.channels)
+    lra = min(50.0, max(11.0, _figure(found["input_lra"]) + 1))
+    measured = ":".join(f"measured_{name}={found[f'input_{name.lower()}']}" for name in _MEASURED)
+    args, video = _CODECS[suffix]
+    rate = ["-b:a", f"{max(32, round(probed.bitrate / 1000))}k"] if suffix not in LOSSLESS else []
+    streams = ["-map", "0:a:0", *(["-map", "0:v:0?"] if video else ["-vn"])]
     peak = target.max_true_peak - PEAK_MARGIN
     for _ in range(3):
-        _second_pass(
-            source,
-            out,
-            found,
-            suffix=suffix,
-            goal=target.integrated(channels),
-            peak=peak,
-            sample_rate=sample_rate,
-            bitrate=bitrate,
-            tick=tick,
+        chain = (
+            f"loudnorm=I={goal}:TP={max(-9.0, peak):.2f}:LRA={lra}:{measured}"
+            f":offset={found['target_offset']}:linear=true"
         )
-        loudness = measure(out, channels=channels)
+        _run(
+            [
+                "-i",
+                str(source),
+                *streams,
+                "-map_metadata",
+                "0",
+                "-af",
+                chain,
+                "-ar",
+                str(probed.sample_rate or 48000),
+                *rate,
+                *args,
+                "-y",
+                str(out),
+            ],
+            source,
+            tick,
+        )
+        loudness = measure(out, channels=probed.channels)
         if loudness.true_peak <= target.max_true_peak:
             break
         # A low bitrate overshoots more than the margin: limit lower by what it overshot.
         peak -= loudness.true_peak - target.max_true_peak + 0.2
-    return loudness
-
-
-def _second_pass(
-    source: Path,
-    out: Path,
-    found: dict[str, str],
-    *,
-    suffix: str,
-    goal: float,
-    peak: float,
-    sample_rate: int,
-    bitrate: int,
-    tick: Tick | None,
-) -> None:
-    lra = min(50.0, max(11.0, _figure(found["input_lra"]) + 1))
-    measured = ":".join(
-        f"measured_{name}={found[key]}"
-        for name, key in (
-            ("I", "input_i"),
-            ("TP", "input_tp"),
-            ("LRA", "input_lra"),
-            ("thresh", "input_thresh"),
-        )
-    )
-    chain = (
-        f"loudnorm=I={goal}:TP={max(-9.0, peak):.2f}:LRA={lra}:{measured}"
-        f":offset={found['target_offset']}:linear=true"
-    )
-    args, video = _CODECS[suffix]
-    rate = ["-b:a", f"{max(32, round(bitrate / 1000))}k"] if suffix not in LOSSLESS else []
-    streams = ["-map", "0:a:0", *(["-map", "0:v:0?"] if video else ["-vn"])]
-    _run(
-        [
-            "-i",
-            str(source),
-            *streams,
-            "-map_metadata",
-            "0",
-            "-af",
-            chain,
-            "-ar",
-            str(sample_rate or 48000),
-            *rate,
-            *args,
-            "-y",
-            str(out),
-        ],
-        source,
-        tick,
-    )
+    return loudness, Normalization(probed.sha256, goal, target.max_true_peak)
 
 
 def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) -> None:
@@ -194,7 +160,7 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
             "+bitexact",
             "-b:a",
             f"{fmt.bitrate}k",
-            *kind.args,
+            *_CODECS[kind.suffix][0],
             "-y",
             str(out),
         ],
@@ -203,12 +169,11 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
     )
 
 
-def _analysis(path: Path, tick: Tick | None) -> dict[str, str]:
-    chain = "loudnorm=I=-16:TP=-1:LRA=11:print_format=json"
-    done = _run(
+def _filtered(path: Path, chain: str, tick: Tick | None) -> str:
+    """ffmpeg's log of the filter `chain` run over the file's first audio stream."""
+    return _run(
         ["-i", str(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-"], path, tick
     )
-    return _stats(done, path)
 
 
 def _stats(stderr: str, path: Path) -> dict[str, str]:
