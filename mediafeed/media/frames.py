@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,48 +56,18 @@ UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC
 PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
 _ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
 _ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
-_MP4_OWNED = (
-    "\xa9nam",
-    "\xa9alb",
-    "\xa9ART",
-    "aART",
-    "\xa9day",
-    "desc",
-    "ldes",
-    "\xa9cmt",
-    "trkn",
-    "disk",
-    "tvsn",
-    "tves",
-    "\xa9gen",
-    "covr",
-    "pcst",
-    "purl",
-    "egid",
-    "catg",
-)
-_VORBIS_OWNED = (
-    "TITLE",
-    "ALBUM",
-    "ARTIST",
-    "ALBUMARTIST",
-    "DATE",
-    "DESCRIPTION",
-    "COMMENT",
-    "TRACKNUMBER",
-    "DISCNUMBER",
-    "GENRE",
-    "LANGUAGE",
-    "METADATA_BLOCK_PICTURE",
-)
 
 
 def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_version: int) -> None:
     """Tag the file `out` holds, which `audio` is mutagen's reading of (or of its copy)."""
     duration = float(getattr(audio.info, "length", 0) or 0)
     out.seek(0)  # mutagen's savers expect a file as it opens one: at its start (FLAC reads)
+    if audio.tags is None:
+        audio.add_tags()
     if isinstance(audio, MP3 | WAVE):
-        _write_id3(audio, out, tags, id3_version, duration)
+        fill_id3(audio.tags, tags, duration)
+        v1 = {"v1": id3.ID3v1SaveOptions.UPDATE} if isinstance(audio, MP3) else {}
+        audio.save(out, v2_version=id3_version, padding=padding, **v1)
     elif isinstance(audio, MP4):
         _write_mp4(audio, out, tags)
     else:
@@ -117,18 +87,6 @@ def open_taggable(handle: io.BufferedIOBase) -> FileType:
 
 def padding(info: PaddingInfo) -> int:
     return _PADDING
-
-
-def _write_id3(
-    audio: MP3 | WAVE, out: io.BufferedIOBase, tags: EpisodeTags, version: int, duration: float
-) -> None:
-    if audio.tags is None:
-        audio.add_tags()
-    fill_id3(audio.tags, tags, duration)
-    if isinstance(audio, MP3):
-        audio.save(out, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=version, padding=padding)
-    else:
-        audio.save(out, v2_version=version, padding=padding)
 
 
 def fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:
@@ -209,11 +167,7 @@ def _spans(
 
 
 def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
-    if audio.tags is None:
-        audio.add_tags()
     mp4: Any = audio.tags
-    for key in _MP4_OWNED:
-        mp4.pop(key, None)
     texts = {
         "\xa9nam": tags.title,
         "\xa9alb": tags.show,
@@ -228,6 +182,8 @@ def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
         "egid": tags.guid,
         "catg": tags.category,
     }
+    for key in (*texts, "\xa9day", "trkn", "tves", "disk", "tvsn", "pcst", "covr"):
+        mp4.pop(key, None)
     for key, text in texts.items():
         if text:
             mp4[key] = [text]
@@ -250,13 +206,7 @@ def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
 def _write_vorbis(
     audio: FileType, out: io.BufferedIOBase, tags: EpisodeTags, duration: float
 ) -> None:
-    if audio.tags is None:
-        audio.add_tags()
     comments: Any = audio.tags
-    owned = set(_VORBIS_OWNED)
-    for key in list(comments.keys()):
-        if key.upper() in owned or _is_chapter_key(key):
-            del comments[key]
     texts = [
         ("TITLE", tags.title),
         ("ALBUM", tags.show),
@@ -270,6 +220,10 @@ def _write_vorbis(
         ("GENRE", tags.genre),
         ("LANGUAGE", tags.language),
     ]
+    owned = {key for key, _ in texts} | {"METADATA_BLOCK_PICTURE"}
+    for key in list(comments.keys()):
+        if key.upper() in owned or _is_chapter_key(key):
+            del comments[key]
     for key, text in texts:
         if text:
             comments[key] = [text]
@@ -287,8 +241,7 @@ def _write_vorbis(
     elif picture is not None:
         encoded = base64.b64encode(picture.write()).decode("ascii")
         comments["METADATA_BLOCK_PICTURE"] = [encoded]
-    save: Callable[..., None] = audio.save
-    save(out, padding=padding)
+    audio.save(out, padding=padding)
 
 
 def _picture(tags: EpisodeTags) -> Picture:
