@@ -104,18 +104,11 @@ class FrameWalk:
         """Walk on through `data`, the file's bytes from `offset`, which follow the last."""
         if self._stopped:
             return
-        position = self.end - offset
-        if self._head:
-            # A header needs three bytes; the last block ended inside one.
-            head = self._head + bytes(data[: 3 - len(self._head)])
-            if len(head) < 3:
-                self._head = head
-                return
+        if self._head:  # the last block ended inside a header: walk on from its start
+            data, offset = self._head + bytes(data), offset - len(self._head)
             self._head = b""
-            if not self._step(head):
-                return
-            position = self.end - offset
-        elif position < 0:
+        position = self.end - offset
+        if position < 0:
             raise ValueError(f"bytes from {offset} fed, but the walk is at {self.end}")
         if isinstance(data, memoryview) and position < len(data):
             data = data.tobytes()  # indexed twice as fast; the copy costs a few per cent of that
@@ -134,20 +127,6 @@ class FrameWalk:
         self.count, self.end = count, offset + position
         if position < len(data):
             self._head = bytes(data[position:])
-
-    def _step(self, head: bytes) -> bool:
-        """One frame on, from the first three bytes of its header; False when the walk ends."""
-        at, second = self.end, head[1]
-        if head[0] != 0xFF or second & 0xE0 != 0xE0:
-            self._stop(self.count, at)
-            return False
-        length = _length_table()[(second & 0x1E) << 6 | head[2] >> 1]
-        if length <= _INVALID or at + length > self.size:
-            self.elsewhere = length == _ELSEWHERE
-            self._stop(self.count, at)
-            return False
-        self.count, self.end = self.count + 1, at + length
-        return True
 
     def _stop(self, count: int, end: int) -> None:
         self.count, self.end, self._stopped = count, end, True
