@@ -127,7 +127,7 @@ def open_media(path: Path) -> Iterator[MediaFile]:
     Everything else is done through the one handle this opens, while the block lasts.
     """
     path = Path(path)
-    _size(path)  # before opening: a named pipe would block an open for reading
+    _regular(path)  # before opening: a named pipe would block an open for reading
     try:
         handle = open(path, "rb")  # noqa: SIM115  # closed by the with below
     except OSError as exc:
@@ -204,7 +204,7 @@ def extension_matches(path: Path, info: MediaInfo | MediaFile) -> bool:
     return suffix == expected or suffix in _ALIASES.get(expected, set())
 
 
-def _size(path: Path) -> int:
+def _regular(path: Path) -> None:
     try:
         found = path.stat()
     except FileNotFoundError:
@@ -213,9 +213,6 @@ def _size(path: Path) -> int:
         raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     if not stat.S_ISREG(found.st_mode):
         raise MediaError("not a regular file", path=path)
-    if found.st_size == 0:
-        raise MediaError("file is empty", path=path)
-    return found.st_size
 
 
 def _parse(handle: io.BufferedIOBase, path: Path, size: int) -> FileType:
@@ -237,17 +234,21 @@ def _parse(handle: io.BufferedIOBase, path: Path, size: int) -> FileType:
 def _opens_with_mpeg_frame(handle: io.BufferedIOBase) -> bool:
     """Whether the first bytes after any ID3v2 tag are an MPEG audio frame header."""
     try:
-        handle.seek(0)
-        head = handle.read(10)
-        if head.startswith(b"ID3") and len(head) == 10:
-            handle.seek(_id3_size(head))
-            head = handle.read(4)
+        handle.seek(_after_id3(handle))
+        head = handle.read(4)
     except OSError:
         return False  # the parsers say why the file cannot be read
     return mpeg.decode_header(head) is not None
 
 
-def _id3_size(head: bytes) -> int:
+def _after_id3(handle: io.BufferedIOBase) -> int:
+    """Where the file's content starts: after the ID3v2 tag some tools put before any format."""
+    handle.seek(0)
+    head = handle.read(10)
+    return id3_size(head) if head.startswith(b"ID3") and len(head) == 10 else 0
+
+
+def id3_size(head: bytes) -> int:
     """Bytes an ID3v2 tag takes, header included, from its 10-byte header."""
     # Four bytes of seven bits each ("syncsafe"), so the size never looks like a sync word.
     return 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9])
@@ -258,7 +259,7 @@ def _diagnose(handle: io.BufferedIOBase, size: int) -> str:
     handle.seek(0)
     head = handle.read(12)
     if head.startswith(b"ID3") and len(head) >= 10:
-        declared = _id3_size(head)
+        declared = id3_size(head)
         if declared >= size:
             return f"damaged ID3 tag: it claims {declared} bytes of a {size}-byte file"
     if head[4:8] == b"ftyp":
@@ -311,10 +312,7 @@ def _audio_bytes(media: MediaFile) -> int:
     if not isinstance(media.audio, FLAC):
         return media.size
     handle = media.handle
-    handle.seek(0)
-    head = handle.read(10)
-    offset = _id3_size(head) if head.startswith(b"ID3") and len(head) == 10 else 0
-    offset += 4  # "fLaC"
+    offset = _after_id3(handle) + 4  # "fLaC"
     while True:
         handle.seek(offset)
         block = handle.read(4)

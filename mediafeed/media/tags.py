@@ -36,7 +36,7 @@ from mediafeed.media.frames import (
     padding,
     tag_into,
 )
-from mediafeed.media.probe import MediaFile, Observer, read_blocks
+from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
 
 # mutagen looks for an ID3v1 tag in a file's last 131 bytes (128, and the "APE" of an APEv2
 # tag that would end with "TAG" there).
@@ -170,7 +170,7 @@ def _copy_mp3(
     stand_in = io.BytesIO(head + tail)
     id3_tags.save(stand_in, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=id3_version, padding=padding)
     edited = stand_in.getvalue()
-    new_head = _id3_size(edited)
+    new_head = id3_size(edited)  # never empty: PCST is always written
     digest = hashlib.sha256(edited[:new_head])
     out.write(edited[:new_head])
     for offset, block in read_blocks(media, old_head, tail_start):
@@ -191,13 +191,6 @@ def _read_at(media: MediaFile, offset: int, count: int) -> bytes:
     if len(data) != count:
         raise TagError("the file shrank while it was read")
     return data
-
-
-def _id3_size(data: bytes) -> int:
-    """Bytes the ID3v2 tag at the start of `data` takes, its 10-byte header included."""
-    if data[:3] != b"ID3" or len(data) < 10:
-        raise TagError("mutagen wrote no ID3v2 tag")
-    return 10 + sum((data[6 + index] & 0x7F) << (21 - 7 * index) for index in range(4))
 
 
 def _copy(source: io.BufferedIOBase, out: io.BufferedIOBase) -> None:
