@@ -19,11 +19,11 @@ from pathlib import Path
 
 from slugify import slugify
 
+from mediafeed.commands.unpublish import find_episode
 from mediafeed.episodes import (
     SLUG,
     episode_fields,
     episode_path,
-    load_episode,
     render_episode_file,
     write_text_atomic,
 )
@@ -199,17 +199,16 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
 
 def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     """Write the episode file's facts into its media, then record the new size and hash."""
-    path = episode_path(show.episodes_dir, slug)
-    if not path.is_file():
-        raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path, show.timezone)
+    episode = find_episode(show, slug)
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)
     write_tags(media, episode_tags(show, episode, links=links))
     refreshed = replace(episode, media=_refreshed(media, episode.media))
     if refreshed.media != episode.media:
-        write_text_atomic(path, render_episode_file(episode_fields(refreshed), episode.notes))
+        write_text_atomic(
+            episode.source, render_episode_file(episode_fields(refreshed), episode.notes)
+        )
     return refreshed
 
 

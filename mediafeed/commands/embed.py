@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mediafeed.commands.show import public_links
-from mediafeed.episodes import SLUG, episode_path, load_episode
+from mediafeed.commands.unpublish import find_episode
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Show, Status
 from mediafeed.render.sharing import embed_snippet
@@ -13,10 +13,7 @@ from mediafeed.render.sharing import embed_snippet
 
 def embed_for(show: Show, slug: str, *, now: dt.datetime) -> tuple[str, str | None]:
     """The snippet for episode SLUG, and a note when its player is not live yet."""
-    path = episode_path(show.episodes_dir, slug)
-    if not SLUG.match(slug) or not path.is_file():
-        raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path, show.timezone)  # only its own file: others may be mid-edit
+    episode = find_episode(show, slug)
     status = episode.status(now)
     if status in (Status.DRAFT, Status.UNPUBLISHED):
         raise EpisodeError(f"is {status.value}: it has no player to embed", path=episode.source)

@@ -7,8 +7,8 @@ import os
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from mediafeed.episodes import episode_fields, episode_path, load_episode, render_episode_file
-from mediafeed.episodes import write_text_atomic as write_episode
+from mediafeed.commands.unpublish import find_episode
+from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.links import Links
 from mediafeed.media.encode import Tick, normalize
@@ -24,10 +24,8 @@ def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None 
     before: no loss piles up) into `<name>-normalized<ext>`, tag it as `tag` would, and
     point the episode file at it. The copy is complete and tagged before it is renamed
     into place, and the episode file is written last."""
-    path = episode_path(show.episodes_dir, slug)
-    if not path.is_file():
-        raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path, show.timezone)
+    episode = find_episode(show, slug)
+    path = episode.source
     if episode.enclosure_url:
         raise EpisodeError("its media is still on the old host: move it first", path=path)
     name = (episode.normalized.original if episode.normalized else None) or episode.audio
@@ -64,7 +62,7 @@ def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None 
         changed = replace(changed, media=replace(after, is_video=info.is_video))
         os.replace(temp, target)
         placed = True
-        write_episode(path, render_episode_file(episode_fields(changed), episode.notes))
+        write_text_atomic(path, render_episode_file(episode_fields(changed), episode.notes))
         return changed
     except BaseException:
         Path(temp).unlink(missing_ok=True)

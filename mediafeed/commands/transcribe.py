@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mediafeed.cache import Cache, memo_key
-from mediafeed.episodes import episode_fields, episode_path, load_episode, render_episode_file
+from mediafeed.commands.unpublish import find_episode
+from mediafeed.episodes import episode_fields, render_episode_file
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.model import Episode, Show
 from mediafeed.output import write_atomic
@@ -52,15 +53,12 @@ def transcribe_episodes(
 
 
 def _episode(show: Show, slug: str, *, force: bool) -> Episode:
-    path = episode_path(show.episodes_dir, slug)
-    if not path.is_file():
-        raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path, show.timezone)
+    episode = find_episode(show, slug)
     if episode.transcript and episode.transcript_status != "draft" and not force:
         raise EpisodeError(
             f"has a transcript not made by 'transcribe' ({episode.transcript}); "
             "pass --force to replace it with a new draft",
-            path=path,
+            path=episode.source,
             field="transcript",
         )
     if not episode.audio or not (show.root / episode.audio).is_file():

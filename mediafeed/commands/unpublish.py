@@ -1,8 +1,10 @@
-"""An episode's life after `add`: taking it down again while its URL keeps answering."""
+"""An episode's life after `add`: found by its slug, taken down again while its URL keeps
+answering."""
 
 from __future__ import annotations
 
 from mediafeed.episodes import (
+    SLUG,
     episode_path,
     load_episode,
     render_episode_file,
@@ -13,14 +15,20 @@ from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show
 
 
+def find_episode(show: Show, slug: str) -> Episode:
+    """The episode SLUG names, read from its own file alone: others may be mid-edit."""
+    path = episode_path(show.episodes_dir, slug)
+    if not SLUG.match(slug) or not path.is_file():
+        raise EpisodeError("no such episode", path=path)
+    return load_episode(path, show.timezone)
+
+
 def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
     """Mark the episode unpublished in its file: the next publish drops it from the feed and
     replaces its page with a notice; GUID, slug and media stay so it can come back. Says
     whether the file changed: an episode unpublished already stays as it is."""
-    path = episode_path(show.episodes_dir, slug)
-    if not path.is_file():
-        raise EpisodeError("no such episode", path=path)
-    episode = load_episode(path, show.timezone)
+    episode = find_episode(show, slug)
+    path = episode.source
     if episode.unpublished:
         return episode, False
     if episode.draft:

@@ -59,24 +59,14 @@ def read_limited(
     if not is_url(source):
         path = Path(source)
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise FeedError(
-                    f"is {size / 1e6:.0f} MB; a feed larger than "
-                    f"{max_bytes / 1e6:.0f} MB is refused",
-                    path=path,
-                )
+            _refuse_larger(path.stat().st_size, max_bytes, path)
             return path.read_bytes()
         except OSError as exc:
             raise FeedError(exc.strerror or "cannot read", path=path) from None
     with _open(source, timeout=timeout) as response:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FeedError(
-                f"is {int(declared) / 1e6:.0f} MB; a feed larger than "
-                f"{max_bytes / 1e6:.0f} MB is refused",
-                path=source,
-            )
+        if declared and declared.isdigit():
+            _refuse_larger(int(declared), max_bytes, source)
         try:
             data: bytes = response.read(max_bytes + 1)
         except OSError as exc:
@@ -84,6 +74,14 @@ def read_limited(
     if len(data) > max_bytes:
         raise FeedError(f"is larger than {max_bytes / 1e6:.0f} MB; refused", path=source)
     return data
+
+
+def _refuse_larger(size: int, max_bytes: int, source: str | Path) -> None:
+    if size > max_bytes:
+        raise FeedError(
+            f"is {size / 1e6:.0f} MB; a feed larger than {max_bytes / 1e6:.0f} MB is refused",
+            path=source,
+        )
 
 
 def head_length(url: str, *, timeout: float = 10.0) -> int | None:
