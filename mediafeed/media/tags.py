@@ -43,35 +43,21 @@ from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
 _ID3V1_ZONE = 128 + 3
 # Bytes per copy_file_range call: large, so a big file costs few calls.
 _COPY_CHUNK = 1 << 30
-# Title, show, author, genre, episode, season, description, comment, guid and date, as
-# each tag format names them ("" where a format has no such tag).
-_READ_KEYS = {
-    "id3": ("TIT2", "TALB", "TPE1", "TCON", "TRCK", "TPOS", "TDES", "COMM::XXX", "TGID", "TDRC"),
-    "mp4": (
-        "\xa9nam",
-        "\xa9alb",
-        "\xa9ART",
-        "\xa9gen",
-        "trkn",
-        "disk",
-        "ldes",
-        "\xa9cmt",
-        "egid",
-        "\xa9day",
-    ),
-    "vorbis": (
-        "title",
-        "album",
-        "artist",
-        "genre",
-        "tracknumber",
-        "discnumber",
-        "description",
-        "comment",
-        "",
-        "date",
-    ),
-}
+# The tags `existing_tags` reads, each as ID3, MP4 and Vorbis comments name it ("" where a
+# format has no such tag).
+_ID3, _MP4, _VORBIS = range(3)
+_READ_KEYS = (
+    ("TIT2", "\xa9nam", "title"),
+    ("TALB", "\xa9alb", "album"),
+    ("TPE1", "\xa9ART", "artist"),
+    ("TCON", "\xa9gen", "genre"),
+    ("TRCK", "trkn", "tracknumber"),
+    ("TPOS", "disk", "discnumber"),
+    ("TDES", "ldes", "description"),
+    ("COMM::XXX", "\xa9cmt", "comment"),
+    ("TGID", "egid", ""),
+    ("TDRC", "\xa9day", "date"),
+)
 
 
 def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
@@ -230,14 +216,12 @@ def read_tags(path: Path) -> EpisodeTags:
 def existing_tags(audio: FileType) -> EpisodeTags:
     """The tags mutagen's reading of a file found (see `read_tags`)."""
     found: Any = audio.tags if audio.tags is not None else {}
-    family = (
-        "mp4" if isinstance(audio, MP4) else "id3" if isinstance(audio, MP3 | WAVE) else "vorbis"
-    )
+    family = _MP4 if isinstance(audio, MP4) else _ID3 if isinstance(audio, MP3 | WAVE) else _VORBIS
     title, show, author, genre, episode, season, description, comment, guid, date = (
-        str((found.get(key) or [""])[0]) if key else "" for key in _READ_KEYS[family]
+        str((found.get(keys[family]) or [""])[0]) if keys[family] else "" for keys in _READ_KEYS
     )
     cover, mime = _existing_cover(audio)
-    feed: Any = found.get("WFED") if family == "id3" else found.get("purl")
+    feed: Any = found.get("WFED") if family == _ID3 else found.get("purl")
     return EpisodeTags(
         title=title,
         show=show,
