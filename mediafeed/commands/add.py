@@ -204,7 +204,10 @@ def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
     if not media.is_file():
         raise MediaError("media file not found", path=media)
     write_tags(media, episode_tags(show, episode, links=links))
-    refreshed = replace(episode, media=_refreshed(media, episode.media))
+    # Tags change the size and hash, never the audio: keep the probed audio facts.
+    after = probe(media)
+    found = replace(episode.media, length=after.length, sha256=after.sha256)
+    refreshed = replace(episode, media=found)
     if refreshed.media != episode.media:
         write_text_atomic(
             episode.source, render_episode_file(episode_fields(refreshed), episode.notes)
@@ -218,9 +221,3 @@ def _title_in(media: MediaFile) -> str:
         return existing_tags(media.audio).title
     except Exception:  # noqa: BLE001  # tags we cannot read hold no title we can use
         return ""
-
-
-def _refreshed(path: Path, before: MediaInfo) -> MediaInfo:
-    """Tags change the size and hash, never the audio: keep the probed audio facts."""
-    after = probe(path)
-    return replace(before, length=after.length, sha256=after.sha256)

@@ -10,6 +10,7 @@ opened with `probe.open_media`, reading that file once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -276,13 +277,9 @@ def _leading_int(text: str) -> int | None:
 
 def _sync_directory(directory: Path) -> None:
     # Makes the rename itself durable; not every platform lets a directory be opened.
-    try:
+    with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

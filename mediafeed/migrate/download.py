@@ -20,10 +20,6 @@ CHUNK = 1 << 16
 USER_AGENT = f"mediafeed/{__version__} (podcast import)"
 
 
-def is_url(source: str) -> bool:
-    return "://" in source
-
-
 def check_url(url: str) -> None:
     """Only plain web URLs: no file:, ftp: or data: tricks through a feed's links."""
     parts = urlsplit(url)
@@ -56,7 +52,7 @@ def read_limited(
 ) -> bytes:
     """The bytes of a URL or local file, refusing anything larger than `max_bytes` before
     holding it in memory."""
-    if not is_url(source):
+    if "://" not in source:
         path = Path(source)
         try:
             _refuse_larger(path.stat().st_size, max_bytes, path)

@@ -187,6 +187,7 @@ def _episode(
         notes, summary = summary, x.itunes(item, "subtitle")
     _sanitized(notes, label, report)
     image = item.find(f"{{{x.ITUNES}}}image")
+    episode_type = x.itunes(item, "episodeType").lower()
     fields: dict[str, Any] = {
         "title": title,
         "guid": guid,
@@ -194,7 +195,7 @@ def _episode(
         "summary": summary if summary and summary != notes else None,
         "season": _number(item, "season", label, report),
         "episode": _number(item, "episode", label, report),
-        "episode_type": _choice(x.itunes(item, "episodeType"), ("trailer", "bonus")),
+        "episode_type": episode_type if episode_type in ("trailer", "bonus") else None,
         "explicit": _flag(x.itunes(item, "explicit")),
         "block": x.itunes(item, "block").lower() == "yes" or None,
         "persons": x.persons(item),
@@ -299,10 +300,6 @@ def _number(item: Element, name: str, label: str, report: list[str]) -> int | No
         return int(raw)
     report.append(f"{label}: {name} {raw!r} is not a whole number from 1; left out")
     return None
-
-
-def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
-    return value.lower() if value.lower() in allowed else None
 
 
 def _flag(value: str) -> bool | None:
