@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import tomllib
 import uuid
@@ -55,9 +56,9 @@ hide_email = false
 """
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+def toml(value: object) -> str:
+    """A TOML value: JSON strings and arrays of strings are valid TOML."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 # The zone a show in this language most likely keeps its clock in; UTC for the others.
@@ -89,8 +90,8 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     make_artwork(root / ARTWORK_NAME, title, comment=PLACEHOLDER_COVER)
     guid = str(uuid.uuid4())
     text = CONFIG_TEMPLATE.format(
-        title=_toml_string(title),
-        language=_toml_string(language),
+        title=toml(title),
+        language=toml(language),
         timezone=timezone,
         **{key.replace(".", "_"): value for key, value in PLACEHOLDERS.items()},
         artwork=ARTWORK_NAME,
@@ -114,7 +115,7 @@ def pin_local_prefix(config: Path, prefix: str) -> bool:
     key. False when that cannot be done safely (the producer is asked to add it)."""
     text = config.read_text(encoding="utf-8")
     before = tomllib.loads(text)
-    line = f"local_prefix = {_toml_string(prefix)}  # the show's folder on the local store\n"
+    line = f"local_prefix = {toml(prefix)}  # the show's folder on the local store\n"
     table = re.search(r"(?m)^[ \t]*\[", text)
     at = table.start() if table else len(text)
     head = text[:at] if not at or text[:at].endswith("\n") else text[:at] + "\n"

@@ -12,7 +12,6 @@ the feed's new items and, with --download-media, move what is still on the old h
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import tomllib
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediafeed.commands.init import ARTWORK_NAME, make_artwork
+from mediafeed.commands.init import ARTWORK_NAME, make_artwork, toml
 from mediafeed.config import CONFIG_NAME, load_show, parse_show
 from mediafeed.episodes import (
     episode_path,
@@ -240,53 +239,48 @@ def _write(
     (root / MARKER).unlink(missing_ok=True)
 
 
-def _q(value: object) -> str:
-    """A TOML value: JSON strings and arrays of strings are valid TOML."""
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _import_table(origin: Origin) -> str:
-    lines = ["[import]", f"feed = {_q(origin.feed)}", f"title = {_q(origin.title)}"]
+    lines = ["[import]", f"feed = {toml(origin.feed)}", f"title = {toml(origin.title)}"]
     if origin.guid:
-        lines.append(f"guid = {_q(origin.guid)}")
+        lines.append(f"guid = {toml(origin.guid)}")
     return "\n".join(lines) + "\n"
 
 
 def _inline(table: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{key} = {_q(value)}" for key, value in table.items()) + "}"
+    return "{" + ", ".join(f"{key} = {toml(value)}" for key, value in table.items()) + "}"
 
 
 def config_text(show: dict[str, Any], origin: Origin) -> str:
     """mediafeed.toml for an imported show, with the [import] table that names its feed."""
     lines = [
         "# Imported from an existing feed. Check every value before publishing.",
-        f"title = {_q(show['title'])}",
-        f"description = {_q(show['description'])}",
-        f"author = {_q(show['author'])}",
-        f"language = {_q(show['language'])}",
-        f"categories = {_q(show['categories'])}",
+        f"title = {toml(show['title'])}",
+        f"description = {toml(show['description'])}",
+        f"author = {toml(show['author'])}",
+        f"language = {toml(show['language'])}",
+        f"categories = {toml(show['categories'])}",
         f"explicit = {str(show['explicit']).lower()}",
-        f"type = {_q(show['type'])}",
-        f"artwork = {_q(ARTWORK_NAME)}",
-        f"link = {_q(show['link'])}",
+        f"type = {toml(show['type'])}",
+        f"artwork = {toml(ARTWORK_NAME)}",
+        f"link = {toml(show['link'])}",
     ]
     if show.get("copyright"):
-        lines.append(f"copyright = {_q(show['copyright'])}")
+        lines.append(f"copyright = {toml(show['copyright'])}")
     if show.get("guid"):
         lines.append("# podcast:guid stays the same on every host: never change it.")
-        lines.append(f"guid = {_q(show['guid'])}")
+        lines.append(f"guid = {toml(show['guid'])}")
     lines.append(f"locked = {str(show['locked']).lower()}")
     if show.get("medium"):
-        lines.append(f"medium = {_q(show['medium'])}")
+        lines.append(f"medium = {toml(show['medium'])}")
     if show.get("keywords"):
-        lines.append(f"keywords = {_q(show['keywords'])}")
+        lines.append(f"keywords = {toml(show['keywords'])}")
     if show.get("license"):
         lines.append(f"license = {_inline(show['license'])}")
     for key in ("funding", "persons", "podroll"):
         if show.get(key):
             lines.append(f"{key} = [{', '.join(_inline(table) for table in show[key])}]")
-    lines += ["", "[owner]", f"name = {_q(show['owner']['name'])}"]
-    lines += [f"email = {_q(show['owner']['email'])}", ""]
+    lines += ["", "[owner]", f"name = {toml(show['owner']['name'])}"]
+    lines += [f"email = {toml(show['owner']['email'])}", ""]
     lines += ["# The feed this show was imported from: a later import checks it is the same."]
     return "\n".join(lines) + "\n" + _import_table(origin)
 
@@ -309,7 +303,7 @@ def _cover(root: Path, url: str, lines: list[str]) -> None:
     artwork keeps it."""
     config = root / CONFIG_NAME
     text = config.read_text(encoding="utf-8")
-    placeholder = f"artwork = {_q(ARTWORK_NAME)}"
+    placeholder = f"artwork = {toml(ARTWORK_NAME)}"
     if placeholder not in text.splitlines():
         return
     suffix = ".png" if url.lower().split("?")[0].endswith(".png") else ".jpg"
@@ -320,4 +314,4 @@ def _cover(root: Path, url: str, lines: list[str]) -> None:
             lines.append(f"artwork not downloaded ({exc}); the placeholder stays")
             return
         write_atomic(root / f"{COVER}{suffix}", data, durable=True)
-    write_text_atomic(config, text.replace(placeholder, f"artwork = {_q(COVER + suffix)}", 1))
+    write_text_atomic(config, text.replace(placeholder, f"artwork = {toml(COVER + suffix)}", 1))
