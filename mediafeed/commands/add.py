@@ -32,7 +32,6 @@ from mediafeed.links import Links
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.probe import (
     MediaFile,
-    extension_for,
     extension_matches,
     facts,
     frame_walk,
@@ -125,7 +124,9 @@ def _add(
             "an episode with this slug exists; pass --slug to choose another", path=target_file
         )
     # An honest name keeps its ending (an audiobook stays .m4b); a lying one is corrected.
-    suffix = source.suffix.lower() if extension_matches(source, media) else extension_for(media)
+    suffix = (
+        source.suffix.lower() if extension_matches(source, media.kind) else media.kind.extension
+    )
     media_name = f"{slug}{suffix}"
     media_target = show.media_dir / media_name
     if media_target.exists():

@@ -35,7 +35,7 @@ from mediafeed.model import MediaInfo
 
 
 @dataclass(frozen=True)
-class _Kind:
+class Kind:
     """What the content is, and how a podcast feed names it."""
 
     codec: str
@@ -46,15 +46,15 @@ class _Kind:
 # The one map from content to enclosure MIME type: Apple documents audio/mpeg, audio/x-m4a
 # and video/mp4; the others are what Podcast Index and open-source apps expect. Ogg Opus
 # is audio/ogg (RFC 7845); audio/opus names bare RTP payloads, which some apps refuse.
-_MP3 = _Kind("mp3", "audio/mpeg", ".mp3")
-_M4A = _Kind("aac", "audio/x-m4a", ".m4a")
-_M4A_ALAC = _Kind("alac", "audio/x-m4a", ".m4a")
-_MP4_VIDEO = _Kind("aac", "video/mp4", ".mp4")
-_ADTS = _Kind("aac", "audio/aac", ".aac")
-_VORBIS = _Kind("vorbis", "audio/ogg", ".ogg")
-_OPUS = _Kind("opus", "audio/ogg", ".opus")
-_FLAC = _Kind("flac", "audio/flac", ".flac")
-_WAV = _Kind("pcm", "audio/wav", ".wav")
+_MP3 = Kind("mp3", "audio/mpeg", ".mp3")
+_M4A = Kind("aac", "audio/x-m4a", ".m4a")
+_M4A_ALAC = Kind("alac", "audio/x-m4a", ".m4a")
+_MP4_VIDEO = Kind("aac", "video/mp4", ".mp4")
+_ADTS = Kind("aac", "audio/aac", ".aac")
+_VORBIS = Kind("vorbis", "audio/ogg", ".ogg")
+_OPUS = Kind("opus", "audio/ogg", ".opus")
+_FLAC = Kind("flac", "audio/flac", ".flac")
+_WAV = Kind("pcm", "audio/wav", ".wav")
 _KINDS = (_MP3, _M4A, _M4A_ALAC, _MP4_VIDEO, _ADTS, _VORBIS, _OPUS, _FLAC, _WAV)
 
 # Extensions that name the same container, so a file named .m4b is not "lying".
@@ -97,15 +97,7 @@ class MediaFile:
     handle: io.BufferedIOBase
     size: int
     audio: FileType
-    kind: _Kind
-
-    @property
-    def mime_type(self) -> str:
-        return self.kind.mime_type
-
-    @property
-    def codec(self) -> str:
-        return self.kind.codec
+    kind: Kind
 
 
 def probe(path: Path) -> MediaInfo:
@@ -187,7 +179,7 @@ def read_blocks(media: MediaFile, start: int, stop: int) -> Iterator[tuple[int, 
         raise MediaError(f"cannot read: {exc.strerror or exc}", path=media.path) from exc
 
 
-def extension_for(info: MediaInfo | MediaFile) -> str:
+def extension_for(info: MediaInfo | Kind) -> str:
     """The extension a file with this content should carry, with its dot."""
     if info.mime_type == "audio/ogg":
         return _OPUS.extension if info.codec == "opus" else _VORBIS.extension
@@ -197,7 +189,7 @@ def extension_for(info: MediaInfo | MediaFile) -> str:
     raise MediaError(f"no known extension for {info.mime_type}", field="mime_type")
 
 
-def extension_matches(path: Path, info: MediaInfo | MediaFile) -> bool:
+def extension_matches(path: Path, info: MediaInfo | Kind) -> bool:
     """Whether the file's name already tells the truth about its content."""
     expected = extension_for(info)
     suffix = Path(path).suffix.lower()
@@ -269,7 +261,7 @@ def _diagnose(handle: io.BufferedIOBase, size: int) -> str:
     return "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 
 
-def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float, _Kind]:
+def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float, Kind]:
     """Refuse results no real file gives; return duration, bitrate and kind."""
     audio, path = media.audio, media.path
     info: Any = audio.info
@@ -340,7 +332,7 @@ def _channels(media: MediaFile) -> int:
     return channels
 
 
-def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) -> _Kind:
+def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) -> Kind:
     info: Any = audio.info
     if isinstance(audio, MP3):
         return _MP3
@@ -357,7 +349,7 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
         if needed > size:
             raise MediaError(f"file is truncated ({size} of {int(needed)} bytes)", path=path)
         return _WAV
-    kinds: dict[type[FileType], _Kind] = {
+    kinds: dict[type[FileType], Kind] = {
         FLAC: _FLAC,
         OggOpus: _OPUS,
         OggVorbis: _VORBIS,
