@@ -16,10 +16,9 @@ from typing import Any
 
 from mediafeed.cache import Cache, memo_key
 from mediafeed.commands.unpublish import find_episode
-from mediafeed.episodes import episode_fields, render_episode_file
+from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.model import Episode, Show
-from mediafeed.output import write_atomic
 from mediafeed.render.transcripts import webvtt
 from mediafeed.speech import load_model, model_location, recognize
 
@@ -99,16 +98,11 @@ def _transcribe(
         if on_progress is not None:
             on_progress(min(cue.end, duration), duration)
     name = f"{TRANSCRIPTS}/{episode.slug}.vtt"
-    (show.root / TRANSCRIPTS).mkdir(exist_ok=True)
     text = webvtt([(float(a), float(b), str(c)) for a, b, c in cues], show.language)
-    write_atomic(show.root / name, text.encode("utf-8"), durable=True)
+    write_text_atomic(show.root / name, text)
     drafted = replace(
         episode, transcript=name, transcript_status="draft", transcript_model=show.transcribe_model
     )
-    write_atomic(
-        episode.source,
-        render_episode_file(episode_fields(drafted), episode.notes).encode("utf-8"),
-        durable=True,
-    )
+    write_text_atomic(episode.source, render_episode_file(episode_fields(drafted), episode.notes))
     cache.put(PARTIAL, key, [])  # done: a later run (with --force) starts afresh
     return Transcribed(drafted, len(cues), resumed_at)
