@@ -81,7 +81,7 @@ def ffmpeg_version() -> str:
 
 def measure(path: Path, *, channels: int, tick: Tick | None = None) -> Loudness:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of the file."""
-    return _metered(_filtered(path, METER, tick), path, channels)
+    return _metered(_run(path, ["-map", "0:a:0", "-vn", "-af", METER], tick), path, channels)
 
 
 def normalize(
@@ -100,7 +100,7 @@ def normalize(
     if suffix not in _CODECS:
         raise MediaError(f"cannot normalize {suffix} files", path=source)
     analysis = "loudnorm=I=-16:TP=-1:LRA=11:print_format=json"
-    found = _stats(_filtered(source, analysis, tick), source)
+    found = _stats(_run(source, ["-map", "0:a:0", "-vn", "-af", analysis], tick), source)
     goal = target.integrated(probed.channels)
     lra = min(50.0, max(11.0, _figure(found["input_lra"]) + 1))
     measured = ":".join(f"measured_{name}={found[f'input_{name.lower()}']}" for name in _MEASURED)
@@ -114,9 +114,8 @@ def normalize(
             f":offset={found['target_offset']}:linear=true"
         )
         _run(
+            source,
             [
-                "-i",
-                str(source),
                 *streams,
                 "-map_metadata",
                 "0",
@@ -126,11 +125,9 @@ def normalize(
                 str(probed.sample_rate or 48000),
                 *rate,
                 *args,
-                "-y",
-                str(out),
             ],
-            source,
             tick,
+            out,
         )
         loudness = measure(out, channels=probed.channels)
         if loudness.true_peak <= target.max_true_peak:
@@ -146,9 +143,8 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
     # bitexact: the same input and settings give the same bytes (no random Ogg serial, no
     # encoder version), so a rendition made again is the one already published.
     _run(
+        source,
         [
-            "-i",
-            str(source),
             "-map",
             "0:a:0",
             "-vn",
@@ -161,18 +157,9 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
             "-b:a",
             f"{fmt.bitrate}k",
             *_CODECS[kind.suffix][0],
-            "-y",
-            str(out),
         ],
-        source,
         tick,
-    )
-
-
-def _filtered(path: Path, chain: str, tick: Tick | None) -> str:
-    """ffmpeg's log of the filter `chain` run over the file's first audio stream."""
-    return _run(
-        ["-i", str(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-"], path, tick
+        out,
     )
 
 
@@ -206,10 +193,13 @@ def _figure(value: str) -> float:
 _TIME = re.compile(rb"out_time_us=(\d+)")
 
 
-def _run(args: list[str], source: Path, tick: Tick | None) -> str:
-    """Run ffmpeg; its progress lines feed `tick`, its log is returned. A failure is the
-    producer's file's error, with ffmpeg's last line as the reason."""
-    command = [ffmpeg(), "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", *args]
+def _run(source: Path, args: list[str], tick: Tick | None, out: Path | None = None) -> str:
+    """Run ffmpeg on `source` with `args`, into `out` (without one, only for its log); its
+    progress lines feed `tick`, its log is returned. A failure is the producer's file's
+    error, with ffmpeg's last line as the reason."""
+    into = ["-y", str(out)] if out is not None else ["-f", "null", "-"]
+    progress = ["-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1"]
+    command = [ffmpeg(), *progress, "-i", str(source), *args, *into]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         log: list[bytes] = []
