@@ -21,11 +21,7 @@ def show_settings(
     if not title:
         report.append("channel: no <title>; named 'Imported podcast'")
         title = "Imported podcast"
-    owner_element = channel.find(f"{{{x.ITUNES}}}owner")
-    owner = {
-        "name": x.itunes(owner_element, "name") if owner_element is not None else "",
-        "email": x.itunes(owner_element, "email") if owner_element is not None else "",
-    }
+    owner = {key: x.itunes(channel, f"owner/{{{x.ITUNES}}}{key}") for key in ("name", "email")}
     author = x.itunes(channel, "author") or owner["name"]
     if not author:
         report.append("channel: no itunes:author; the title is the author")
