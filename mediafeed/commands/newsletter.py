@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from mediafeed.commands.show import public_links
-from mediafeed.episodes import episode_path, load_episodes
+from mediafeed.commands.unpublish import find_episode
+from mediafeed.episodes import load_episodes
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show, Status
 from mediafeed.render.newsletter import newest_public, newsletter_block
@@ -24,16 +25,12 @@ def newsletter_for(
     """The newsletter block for SLUG, or for the newest published episode. A scheduled
     episode gets its block, so the mail can be ready before the release, with a note of
     when its link starts to work; a draft has no date to promise and is refused."""
-    episodes = load_episodes(show.episodes_dir, show.timezone)
     if slug is None:
-        episode = newest_public(episodes, now)
+        episode = newest_public(load_episodes(show.episodes_dir, show.timezone), now)
         if episode is None:
             raise EpisodeError("no published episode to announce yet", path=show.episodes_dir)
     else:
-        found = [ep for ep in episodes if ep.slug == slug]
-        if not found:
-            raise EpisodeError("no such episode", path=episode_path(show.episodes_dir, slug))
-        episode = found[0]
+        episode = find_episode(show, slug)
         if episode.status(now) is Status.DRAFT:
             raise EpisodeError(
                 "is a draft: its link would not work; remove 'draft' and give it a date first",
