@@ -7,7 +7,6 @@ numbers its place in the stream, so the last verified frame says where the audio
 
 from __future__ import annotations
 
-import functools
 import io
 
 # The last frame starts within this many bytes of the end (a frame is at most 16 KiB for
@@ -25,22 +24,20 @@ def _crc_table(poly: int, width: int) -> tuple[int, ...]:
     return tuple(table)
 
 
-@functools.cache
-def _tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    return _crc_table(0x07, 8), _crc_table(0x8005, 16)  # FLAC's CRC-8 and CRC-16
+_CRC8, _CRC16 = _crc_table(0x07, 8), _crc_table(0x8005, 16)  # FLAC's CRC-8 and CRC-16
 
 
 def _crc8(data: bytes | memoryview) -> int:
-    table, crc = _tables()[0], 0
+    crc = 0
     for byte in data:
-        crc = table[crc ^ byte]
+        crc = _CRC8[crc ^ byte]
     return crc
 
 
 def _crc16(data: bytes | memoryview) -> int:
-    table, crc = _tables()[1], 0
+    crc = 0
     for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
+        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[(crc >> 8) ^ byte]
     return crc
 
 
