@@ -146,17 +146,17 @@ def facts(media: MediaFile, walk: mpeg.FrameWalk | None, *, length: int, sha256:
     `walk` is `frame_walk(media)` after it was fed the whole file. `length` and `sha256`
     may be those of a tagged copy: tags change neither the audio nor the facts about it.
     """
-    duration, bitrate, kind = _check(media, walk)
+    duration, bitrate = _check(media, walk)
     return MediaInfo(
         duration=round(duration, 3),
         length=length,
-        mime_type=kind.mime_type,
+        mime_type=media.kind.mime_type,
         sha256=sha256,
-        codec=kind.codec,
+        codec=media.kind.codec,
         bitrate=int(bitrate),
         sample_rate=_sample_rate(media.audio),
         channels=_channels(media),
-        is_video=kind is _MP4_VIDEO,
+        is_video=media.kind is _MP4_VIDEO,
     )
 
 
@@ -261,8 +261,8 @@ def _diagnose(handle: io.BufferedIOBase, size: int) -> str:
     return "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 
 
-def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float, Kind]:
-    """Refuse results no real file gives; return duration, bitrate and kind."""
+def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float]:
+    """Refuse results no real file gives; return duration and bitrate."""
     audio, path = media.audio, media.path
     info: Any = audio.info
     if isinstance(audio, MP3):
@@ -293,7 +293,7 @@ def _check(media: MediaFile, walk: mpeg.FrameWalk | None) -> tuple[float, float,
     bitrate = bitrate or media.size * 8 / duration
     if not _sample_rate(audio) or not getattr(info, "channels", 0):
         raise MediaError("no audio stream found", path=path)
-    return duration, bitrate, media.kind
+    return duration, bitrate
 
 
 def _audio_bytes(media: MediaFile) -> int:
