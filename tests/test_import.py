@@ -377,6 +377,15 @@ def test_download_media_moves_media_chapters_and_transcripts(
     }
 
 
+def test_a_failed_download_with_json_reports_and_exits_1(tmp_path: Path, old_host: OldHost) -> None:
+    old_host.cut["ep1.mp3"] = 100
+    args = ["import", f"{old_host.base}/feed.xml", str(tmp_path / "show"), "--download-media"]
+    result = run(tmp_path, *args, "--json")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "1 download failed; run the same command again to resume" in result.output
+    assert '"failed": [' in result.output
+
+
 def test_interrupted_download_resumes_and_checks_the_size(
     tmp_path: Path, old_host: OldHost
 ) -> None:

@@ -231,6 +231,7 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
     feed and pages.
     """
     from mediafeed.commands.migrate import import_feed
+    from mediafeed.commands.report import counted
     from mediafeed.progress import progress_bar
 
     with progress_bar(enabled=download_media and not as_json) as bar:
@@ -238,8 +239,6 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
-        from mediafeed.commands.report import counted
-
         click.echo(
             f"Imported {counted(len(report.imported), 'episode')} into {report.root}"
             + (f"; media of {len(report.downloaded)} downloaded" if download_media else "")
