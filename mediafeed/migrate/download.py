@@ -16,6 +16,7 @@ MAX_FEED_BYTES = 32 * 1024 * 1024  # the largest real feeds are a few megabytes
 MAX_SIDECAR_BYTES = 4 * 1024 * 1024  # chapters JSON, transcripts, cover art
 MAX_MEDIA_BYTES = 8 * 1024**3
 TIMEOUT = 30.0
+HEAD_TIMEOUT = 10.0  # a HEAD request only fills in a length the feed left out
 CHUNK = 1 << 16
 USER_AGENT = f"mediafeed/{__version__} (podcast import)"
 
@@ -47,9 +48,7 @@ def _open(  # type: ignore[no-untyped-def]
         raise FeedError(f"cannot reach the server: {reason}", path=url) from None
 
 
-def read_limited(
-    source: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT
-) -> bytes:
+def read_limited(source: str, *, max_bytes: int = MAX_FEED_BYTES) -> bytes:
     """The bytes of a URL or local file, refusing anything larger than `max_bytes` before
     holding it in memory."""
     if "://" not in source:
@@ -59,7 +58,7 @@ def read_limited(
             return path.read_bytes()
         except OSError as exc:
             raise FeedError(exc.strerror or "cannot read", path=path) from None
-    with _open(source, timeout=timeout) as response:
+    with _open(source) as response:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit():
             _refuse_larger(int(declared), max_bytes, source)
@@ -80,34 +79,26 @@ def _refuse_larger(size: int, max_bytes: int, source: str | Path) -> None:
         )
 
 
-def head_length(url: str, *, timeout: float = 10.0) -> int | None:
+def head_length(url: str) -> int | None:
     """The size the server gives for `url` (HEAD, redirects followed), None if it gives none."""
     try:
-        with _open(url, timeout=timeout, method="HEAD") as response:
+        with _open(url, timeout=HEAD_TIMEOUT, method="HEAD") as response:
             declared = response.headers.get("Content-Length") or ""
     except FeedError:
         return None
     return int(declared) if declared.isdigit() and int(declared) > 0 else None
 
 
-def download(
-    url: str,
-    target: Path,
-    *,
-    expected: int | None = None,
-    advance: Callable[[int], None] = lambda n: None,
-    max_bytes: int = MAX_MEDIA_BYTES,
-    timeout: float = TIMEOUT,
-) -> Path:
+def download(url: str, target: Path, *, advance: Callable[[int], None]) -> Path:
     """Fetch `url` into `target`, resuming a partial `<target>.part` with a Range request;
     the file appears under its name only once it is complete and its size checks out."""
-    if target.is_file() and (expected is None or target.stat().st_size == expected):
+    if target.is_file():
         return target
     partial = target.with_name(f"{target.name}.part")
     have = partial.stat().st_size if partial.is_file() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
     try:
-        response = _open(url, headers=headers, timeout=timeout)
+        response = _open(url, headers=headers)
     except FeedError as exc:
         if have and "416" in exc.message:  # the partial file is already whole
             response = None
@@ -117,7 +108,7 @@ def download(
         with response:
             resumed = response.status == 206
             total = _total_size(response, have if resumed else 0)
-            if total is not None and total > max_bytes:
+            if total is not None and total > MAX_MEDIA_BYTES:
                 raise MediaError(f"is {total / 1e9:.1f} GB; refused", path=url)
             if not resumed:
                 have = 0
@@ -129,7 +120,7 @@ def download(
                         handle.write(chunk)
                         have += len(chunk)
                         advance(len(chunk))
-                        if have > max_bytes:
+                        if have > MAX_MEDIA_BYTES:
                             raise MediaError("larger than the media size limit", path=url)
                 except OSError as exc:
                     raise MediaError(
