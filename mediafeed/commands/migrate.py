@@ -15,7 +15,7 @@ import dataclasses
 import os
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,11 +61,9 @@ def import_feed(
     *,
     download_media: bool = False,
     progress: Progress | None = None,
-    lengths: Callable[[str], int | None] = head_length,
 ) -> ImportReport:
     """Import FEED (URL or file) into `root`, or finish an import of the same feed there;
-    with `download_media`, also move the media, artwork, chapters and transcripts.
-    `lengths`: the size a server gives for a URL, for enclosures the feed gave none."""
+    with `download_media`, also move the media, artwork, chapters and transcripts."""
     feed = parse_feed(read_limited(source), source)
     origin = Origin(feed=_address(source), title=feed.show["title"], guid=feed.show["guid"])
     state = _state(root, origin)
@@ -75,7 +73,7 @@ def import_feed(
     known = {} if state == "new" else {ep.guid: ep.slug for ep in load_episodes(root / "episodes")}
     new = _unclash([ep for ep in feed.episodes if ep.fields["guid"] not in known], known, lines)
     if not download_media:
-        _lengths(new, lengths, lines)
+        _lengths(new, lines)
     texts = {
         episode_path(root / "episodes", ep.slug): render_episode_file(ep.fields, ep.notes)
         for ep in new
@@ -181,13 +179,11 @@ def _unclash(
     return result
 
 
-def _lengths(
-    new: Sequence[ImportedEpisode], lengths: Callable[[str], int | None], lines: list[str]
-) -> None:
+def _lengths(new: Sequence[ImportedEpisode], lines: list[str]) -> None:
     """Enclosures the feed gave no length get the server's (HEAD requests, a few at once)."""
     missing = [ep for ep in new if not ep.fields["length"]]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        found = list(pool.map(lengths, [ep.fields["enclosure_url"] for ep in missing]))
+        found = list(pool.map(head_length, [ep.fields["enclosure_url"] for ep in missing]))
     for ep, length in zip(missing, found, strict=True):
         if length:
             ep.fields["length"] = length
