@@ -79,9 +79,9 @@ def ffmpeg_version() -> str:
     return str(imageio_ffmpeg.__version__)
 
 
-def measure(path: Path, *, channels: int, tick: Tick | None = None) -> Loudness:
+def measure(path: Path, *, channels: int) -> Loudness:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of the file."""
-    return _metered(_run(path, ["-map", "0:a:0", "-vn", "-af", METER], tick), path, channels)
+    return _metered(_run(path, ["-map", "0:a:0", "-vn", "-af", METER], None), path, channels)
 
 
 def normalize(
