@@ -2,4 +2,5 @@
 
 from mediafeed.cli import main
 
-main()
+if __name__ == "__main__":  # not when a build's worker process imports the main module
+    main()

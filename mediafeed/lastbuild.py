@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zlib import crc32
@@ -26,6 +27,7 @@ from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
 from mediafeed.output import Folders, files_under, markdown_files, write_if_changed, write_new
+from mediafeed.workers import Apart
 
 BUILT = "built"  # the cache's kind
 # The record's texts of a line per file, kept in pieces of about this many lines.
@@ -63,6 +65,7 @@ class Unit:
 
     made_from: str
     files: Callable[[], Sequence[Planned]]
+    apart: bool = False  # needs no cache: a large build may make it in another process
 
 
 def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None, LastBuild | None]:
@@ -262,13 +265,31 @@ def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool 
     folders = Folders()
     placed: dict[str, Placed] = {}
     made: dict[str, str] = {}
+    apart = Apart(partial(_make_all, out))
     with _opened(out) as folder:
         for unit in units:
             entry = last.get(unit.made_from)
             if isinstance(entry, str) and _kept(out, folder, entry, placed):
                 made[unit.made_from] = entry
+            elif unit.apart and write:
+                apart.add((unit, entry))
             else:
                 made[unit.made_from] = _placed(out, unit, entry, placed, folders, write=write)
+    for their_placed, their_made in apart.results():
+        placed.update(their_placed)
+        made.update(their_made)
+    return placed, made
+
+
+def _make_all(
+    out: str, jobs: list[tuple[Unit, object]]
+) -> tuple[dict[str, Placed], dict[str, str]]:
+    """Make these units (each with its entry in the last record), here or in a process of
+    their own; what they placed, and their lines of the record."""
+    folders = Folders()
+    placed: dict[str, Placed] = {}
+    made = {unit.made_from: _placed(out, unit, entry, placed, folders, write=True)
+            for unit, entry in jobs}  # fmt: skip
     return placed, made
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from mediafeed import workers
 from mediafeed.build import build
 from mediafeed.config import load_show
-from mediafeed.errors import MediaError
+from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.links import Links
 from mediafeed.render import pages
 from mediafeed.render.archive import SHOW_PAGE_EPISODES
@@ -328,3 +330,43 @@ def test_the_rows_of_a_year_not_rendered_stay_remembered(
     build(load_show(show), links=LINKS, now=NOW)
     assert rows == [slugs[1]]
     assert "Aflevering twee" in (show / "feed" / "years" / "2020" / "index.html").read_text()
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_large_build_made_in_other_processes_writes_the_same_files(
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two episodes, so five go to processes of their own: the same files, the
+    same record (a rebuild writes nothing), as a build made in this process."""
+    many_episodes(show_dir, tmp_path, 5)
+    alone = tmp_path / "alone"
+    shutil.copytree(show_dir, alone)
+    monkeypatch.setattr(workers, "CHUNK", 2)
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    monkeypatch.setattr(workers, "CHUNK", 10**9)
+    build(load_show(alone), links=LINKS, now=NOW)
+
+    assert _files(show_dir / "feed") == _files(alone / "feed")
+    before = stamps(show_dir / "feed")
+    build(load_show(show_dir), links=LINKS, now=NOW)
+    assert rendered_since(show_dir / "feed", before) == set()
+
+
+def test_an_error_in_another_process_is_the_build_error(
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A show template that breaks fails the build with the same one-line error, whichever
+    process rendered the page."""
+    many_episodes(show_dir, tmp_path, 5)
+    (show_dir / "templates").mkdir()
+    (show_dir / "templates" / "episode.html").write_text("{% if %}", encoding="utf-8")
+    monkeypatch.setattr(workers, "CHUNK", 2)
+    with pytest.raises(MediafeedError) as apart:
+        build(load_show(show_dir), links=LINKS, now=NOW)
+    monkeypatch.setattr(workers, "CHUNK", 10**9)
+    with pytest.raises(MediafeedError) as here:
+        build(load_show(show_dir), links=LINKS, now=NOW)
+    assert str(apart.value) == str(here.value) and "episode.html" in str(apart.value)
