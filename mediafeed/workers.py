@@ -15,6 +15,9 @@ from typing import Any
 # Units a process is handed at once. A build with fewer to make makes them itself: starting
 # a process costs more than a few hundred pages.
 CHUNK = 500
+# At most this many processes: a show's thousands of pages keep a few busy, and Windows
+# refuses a pool of more than 61.
+PROCESSES = 8
 
 Made = tuple[dict[str, Any], dict[str, str]]  # the files placed, and each unit's record
 
@@ -47,6 +50,7 @@ class Apart:
     def _send(self) -> None:
         if self.pool is None:
             spawn = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=spawn)
+            processes = min(os.cpu_count() or 1, PROCESSES)
+            self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=spawn)
         self.futures.append(self.pool.submit(self.make, self.jobs))
         self.jobs = []
