@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mediafeed.errors import StoreError
 from mediafeed.state import default_state_dir as default_state_dir
@@ -25,9 +25,6 @@ from mediafeed.store.process import (
     recorded_server,
     spawn_detached,
 )
-
-if TYPE_CHECKING:
-    pass
 
 HOST = "127.0.0.1"
 DEFAULT_S3_PORT = 8333
@@ -155,6 +152,9 @@ def _stop(state_dir: Path) -> bool:
     return True
 
 
+_TAKEN = ("address already in use", "is not available")  # a port taken since it was chosen
+
+
 class _PortTaken(Exception):
     def __init__(self, error: StoreError) -> None:
         super().__init__(str(error))
@@ -211,7 +211,7 @@ def _start(
         if proc.poll() is not None:
             CHILDREN.pop(proc.pid, None)
             error = StoreError(f"the local store exited at startup; see {log_path}")
-            if "address already in use" in log_path.read_text(errors="replace"):
+            if any(words in log_path.read_text(errors="replace") for words in _TAKEN):
                 raise _PortTaken(error)
             raise error
         if all(_bucket_exists(record, name) for name in buckets):
