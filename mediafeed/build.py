@@ -228,8 +228,10 @@ def _episode_units(
 ) -> Iterator[Unit]:
     """One unit per episode: its page, embed page, oEmbed document, chapters and the text
     of its captions, all made from the episode file and its transcript."""
-    return (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True)
-            for ep in public)  # fmt: skip
+    return (
+        Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True)
+        for ep in public
+    )
 
 
 def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:

@@ -288,8 +288,7 @@ def _make_all(
     their own; what they placed, and their lines of the record."""
     folders = Folders()
     placed: dict[str, Placed] = {}
-    made = {unit.made_from: _placed(out, unit, entry, placed, folders, write=True)
-            for unit, entry in jobs}  # fmt: skip
+    made = {unit.made_from: _placed(out, unit, e, placed, folders, write=True) for unit, e in jobs}
     return placed, made
 
 
