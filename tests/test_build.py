@@ -336,8 +336,22 @@ def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every pool of processes a build starts (real ones, counted)."""
+    started: list[object] = []
+
+    class Counted(workers.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Counted)
+    return started
+
+
 def test_a_large_build_made_in_other_processes_writes_the_same_files(
-    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[object]
 ) -> None:
     """Chunks of two episodes, so five go to processes of their own: the same files, the
     same record (a rebuild writes nothing), as a build made in this process."""
@@ -349,6 +363,7 @@ def test_a_large_build_made_in_other_processes_writes_the_same_files(
     monkeypatch.setattr(workers, "CHUNK", 10**9)
     build(load_show(alone), links=LINKS, now=NOW)
 
+    assert len(pools) == 1  # the first build's, and none for the second
     assert _files(show_dir / "feed") == _files(alone / "feed")
     before = stamps(show_dir / "feed")
     build(load_show(show_dir), links=LINKS, now=NOW)
@@ -356,7 +371,7 @@ def test_a_large_build_made_in_other_processes_writes_the_same_files(
 
 
 def test_an_error_in_another_process_is_the_build_error(
-    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[object]
 ) -> None:
     """A show template that breaks fails the build with the same one-line error, whichever
     process rendered the page."""
@@ -366,6 +381,7 @@ def test_an_error_in_another_process_is_the_build_error(
     monkeypatch.setattr(workers, "CHUNK", 2)
     with pytest.raises(MediafeedError) as apart:
         build(load_show(show_dir), links=LINKS, now=NOW)
+    assert len(pools) == 1
     monkeypatch.setattr(workers, "CHUNK", 10**9)
     with pytest.raises(MediafeedError) as here:
         build(load_show(show_dir), links=LINKS, now=NOW)
