@@ -9,8 +9,10 @@ Progress bars draw, and whatever mediafeed does differently at a terminal counts
 from __future__ import annotations
 
 import compileall
+import contextlib
 import errno
 import fcntl
+import itertools
 import os
 import platform
 import pty
@@ -54,9 +56,9 @@ def run(args: list[str], *, env: dict[str, str], cwd: Path | None = None,
     """Wall time, CPU time and peak RSS of one process, its output on a pipe or, with
     `terminal`, on a pseudo-terminal.
 
-    The peak is the process's own high-water mark (VmHWM), sampled while it runs: the
-    ru_maxrss that wait4 reports also counts this runner's memory, which Linux carries
-    over fork and exec into the child's figure.
+    The peak is the largest high-water mark (VmHWM) of the process and of each process it
+    starts, sampled while they run: the ru_maxrss that wait4 reports also counts this
+    runner's memory, which Linux carries over fork and exec into the child's figure.
     """
     started = time.perf_counter()
     if terminal:
@@ -133,24 +135,35 @@ def _drain(reader: int, pid: int) -> bytes:
 
 
 class _HighWater(threading.Thread):
-    """Reads a process's VmHWM every few milliseconds until it is gone."""
+    """Reads the VmHWM of a process, and of the processes it starts (a large build's
+    workers), every few milliseconds until it is gone: `kib` is the largest of any one."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.status = f"/proc/{pid}/status"
+        self.pid = pid
         self.kib = 0
 
     def run(self) -> None:
-        while True:
-            try:
-                with open(self.status, encoding="ascii") as handle:
-                    text = handle.read()
-            except OSError:
-                return
-            found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
-            if not found:  # a zombie: exited, its memory gone
-                return
-            self.kib = max(self.kib, int(found[1]))
+        import psutil
+
+        watched = {self.pid: f"/proc/{self.pid}/status"}
+        for sample in itertools.count():
+            if sample % 20 == 0:  # new processes are looked for less often than sampled
+                with contextlib.suppress(psutil.Error):
+                    for child in psutil.Process(self.pid).children(recursive=True):
+                        watched.setdefault(child.pid, f"/proc/{child.pid}/status")
+            for pid, status in list(watched.items()):
+                try:
+                    with open(status, encoding="ascii") as handle:
+                        found = re.search(r"^VmHWM:\s+(\d+) kB", handle.read(), re.M)
+                except OSError:
+                    found = None
+                if not found:  # exited, or a zombie whose memory is gone
+                    if pid == self.pid:
+                        return
+                    del watched[pid]
+                    continue
+                self.kib = max(self.kib, int(found[1]))
             time.sleep(0.005)
 
 
