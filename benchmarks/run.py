@@ -37,6 +37,8 @@ BASE_COMMIT = "d0b6d18"
 FULL = {"media_files": 10, "media_mb_each": 100, "episodes": 10_000, "add_mb": 500}
 QUICK = {"media_files": 3, "media_mb_each": 20, "episodes": 1_000, "add_mb": 50}
 RSS_LIMIT_MB = 300
+# Room the work folder needs: the shows, their built folders and every bucket's copy.
+FREE_GIB, FREE_GIB_QUICK = 20, 2
 BUDGET = 1.2  # this code's time over d0b6d18's, in every scenario
 BUDGET_FULL_BUILD = 1.5  # the full build, over d0b6d18's own full build without a terminal
 # A first publish, over the other tools moving the same files to an empty bucket: faster than
@@ -599,6 +601,11 @@ def main() -> None:
     size = QUICK if options.quick else FULL
     repeat = options.repeat or (1 if options.quick else 3)
     work = Path(tempfile.mkdtemp(prefix="mediafeed-bench-"))
+    free = shutil.disk_usage(work).free / 2**30
+    needed = FREE_GIB_QUICK if options.quick else FREE_GIB
+    if free < needed:  # a store that runs out of room fails a run hours in, not at once
+        work.rmdir()
+        raise SystemExit(f"{work.parent}: {free:.1f} GiB free, the run needs {needed} GiB")
     started = time.perf_counter()
     this = options.code.resolve()
     name = "this" if this == ROOT else f"code in {this.name}"
