@@ -208,8 +208,8 @@ def parse_episode(
     episode_type = get("episode_type", str, "full")
     if episode_type not in EPISODE_TYPES:
         fail(f"must be one of {', '.join(EPISODE_TYPES)}", "episode_type")
-    for key in ("season", "episode"):
-        number = get(key, int)
+    numbers = {key: get(key, int) for key in ("season", "episode")}
+    for key, number in numbers.items():
         if number is not None and number < 1:
             # Apple: "a non-zero integer (1, 2, 3, etc.)"; unnumbered episodes leave it out.
             fail("must be 1 or more (Apple counts from 1), or left out", key)
@@ -248,6 +248,20 @@ def parse_episode(
         "location": attempt(lambda: parse_location(data.get("location"), path=path)),
         **episode_reach_fields(data, media.duration, partial(parse_timestamp, path), fail),
         **episode_loudness_fields(data, fail),
+        # Read before the problems are counted: a draft written as "yes" is an error, not
+        # a published episode.
+        "title": get("title", str, "").strip(),
+        "guid": str(get("guid", (str, int))),
+        "summary": get("summary", str),
+        **numbers,
+        "season_name": get("season_name", str),
+        "episode_display": get("episode_display", str),
+        "explicit": get("explicit", bool),
+        "transcript_model": get("transcript_model", str),
+        "keywords": tuple(str(k) for k in get("keywords", list, [])),
+        "draft": get("draft", bool, False),
+        "block": get("block", bool, False),
+        "unpublished": get("unpublished", bool, False),
     }
     if problems:
         raise (
@@ -261,23 +275,10 @@ def parse_episode(
     return Episode(
         slug=path.stem,
         source_file=str(path),
-        title=get("title", str, "").strip(),
-        guid=str(get("guid", (str, int))),
         media=media,
         notes=notes,
-        summary=get("summary", str),
-        season=get("season", int),
-        episode=get("episode", int),
         episode_type=episode_type,
-        season_name=get("season_name", str),
-        episode_display=get("episode_display", str),
-        explicit=get("explicit", bool),
         transcript_status=transcript_status,
-        transcript_model=get("transcript_model", str),
-        keywords=tuple(str(k) for k in get("keywords", list, [])),
-        draft=get("draft", bool, False),
-        block=get("block", bool, False),
-        unpublished=get("unpublished", bool, False),
         revision=revision,
         **urls,
         **fields,

@@ -153,8 +153,8 @@ def test_a_changed_episode_parser_reaches_the_listing(
     edited = edited_package(
         tmp_path,
         "episodes.py",
-        'title=get("title", str, "").strip()',
-        'title=get("title", str, "").strip().upper()',
+        '"title": get("title", str, "").strip()',
+        '"title": get("title", str, "").strip().upper()',
     )
     after = mediafeed_cli(show, "list", "--json", pythonpath=edited)
     assert after.returncode == 0, after.stderr

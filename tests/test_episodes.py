@@ -74,6 +74,28 @@ def test_bad_fields_are_named(tmp_path: Path, change: tuple[str, str], field: st
     assert caught.value.field == field and caught.value.path.endswith("ontmoeting.md")
 
 
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("draft: 'yes'", "draft"),
+        ("unpublished: 'ja'", "unpublished"),
+        ("explicit: 'no'", "explicit"),
+        ("keywords: zorg, eenzaamheid", "keywords"),
+        ("summary: [een, twee]", "summary"),
+    ],
+)
+def test_a_field_of_the_wrong_kind_is_named_not_left_at_its_default(
+    tmp_path: Path, line: str, field: str
+) -> None:
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(
+            episode_file(
+                tmp_path, VALID.replace("title: Ontmoeting\n", f"title: Ontmoeting\n{line}\n")
+            )
+        )
+    assert caught.value.field == field and "expected" in caught.value.message
+
+
 def test_two_files_with_one_guid_name_each_other(tmp_path: Path) -> None:
     episode_file(tmp_path, VALID, "eerste.md")
     episode_file(tmp_path, VALID.replace("2021-11-02", "2021-11-09"), "tweede.md")
