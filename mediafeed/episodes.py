@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -29,43 +30,11 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 TRANSCRIPT_STATUSES = ("draft", "reviewed")
 
 # The order keys are written in: the facts a producer edits first, probed facts last.
-FIELD_ORDER = (
-    "title",
-    "guid",
-    "published",
-    "draft",
-    "summary",
-    "season",
-    "season_name",
-    "episode",
-    "episode_display",
-    "episode_type",
-    "explicit",
-    "block",
-    "unpublished",
-    "image",
-    "persons",
-    "chapters",
-    "transcript",
-    "transcript_status",
-    "transcript_model",
-    "keywords",
-    "location",
-    "license",
-    "social_interact",
-    "soundbites",
-    "old_page",
-    "image_url",
-    "chapters_url",
-    "transcript_url",
-    "enclosure_url",
-    "audio",
-    "duration",
-    "length",
-    "mime_type",
-    "sha256",
-    "loudness",
-    "normalized",
+FIELD_ORDER = tuple(
+    """title guid published draft summary season season_name episode episode_display episode_type
+    explicit block unpublished image persons chapters transcript transcript_status transcript_model
+    keywords location license social_interact soundbites old_page image_url chapters_url
+    transcript_url enclosure_url audio duration length mime_type sha256 loudness normalized""".split()
 )
 # Links to the old host an imported episode keeps until its files move.
 URL_FIELDS = ("old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url")
@@ -78,21 +47,11 @@ def episode_path(episodes_dir: Path, slug: str) -> Path:
     return episodes_dir / f"{slug}.md"
 
 
-def _safe_loader() -> Any:
-    """libyaml's C parser when PyYAML has it (ten times faster), with the same safe rules."""
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_episodes(episodes_dir: Path, timezone: str | None = None) -> list[Episode]:
-    """Every episode file, sorted newest first (then by slug, for stable output)."""
-    return ordered_episodes(read_episodes(episodes_dir, timezone))
-
-
-def episode_files(episodes_dir: Path) -> list[Path]:
-    """The episode files of a show, by name."""
-    return [Path(path) for path in markdown_files(str(episodes_dir))]
+    """Every episode file, sorted newest first (then by slug, for stable output); the first
+    broken file by name is the error."""
+    paths = markdown_files(str(episodes_dir))
+    return ordered_episodes([load_episode(Path(path), timezone) for path in paths])
 
 
 def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
@@ -125,7 +84,9 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
             raise EpisodeError("front matter not closed: add a '---' line after it", path=path)
         raise EpisodeError("no front matter: the file must start with a '---' block", path=path)
     try:
-        data = yaml.load(match.group(1), Loader=_safe_loader())  # noqa: S506 (a safe loader)
+        # libyaml's C parser when PyYAML has it (ten times faster), with the same safe rules.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(match.group(1), Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -134,17 +95,6 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     if not isinstance(data, dict):
         raise EpisodeError("front matter must be a mapping of fields", path=path)
     return data, match.group(2)
-
-
-def read_episodes(episodes_dir: Path, timezone: str | None = None) -> list[Episode | EpisodeError]:
-    """Each episode file, by name, with what it holds or what is wrong with it."""
-    found: list[Episode | EpisodeError] = []
-    for path in episode_files(episodes_dir):
-        try:
-            found.append(load_episode(path, timezone))
-        except EpisodeError as exc:
-            found.append(exc)
-    return found
 
 
 def load_episode(path: Path, timezone: str | None = None) -> Episode:
@@ -321,32 +271,11 @@ def write_text_atomic(path: Path, text: str, *, exclusive: bool = False) -> None
 
 def episode_fields(ep: Episode) -> dict[str, Any]:
     """The front matter of an episode, for rewriting a file after an edit."""
-    return {
-        "title": ep.title,
-        "guid": ep.guid,
-        "published": ep.published,
-        "draft": ep.draft or None,
-        "summary": ep.summary,
-        "season": ep.season,
-        "season_name": ep.season_name,
-        "episode": ep.episode,
-        "episode_display": ep.episode_display,
+    fields = {key: _plain(getattr(ep, key)) for key in FIELD_ORDER if hasattr(ep, key)}
+    return fields | {
+        **{flag: getattr(ep, flag) or None for flag in ("draft", "block", "unpublished")},
         "episode_type": None if ep.episode_type == "full" else ep.episode_type,
-        "explicit": ep.explicit,
-        "block": ep.block or None,
-        "unpublished": ep.unpublished or None,
-        "image": ep.image,
-        "persons": [_compact(vars(p)) for p in ep.persons],
-        "chapters": [_compact(vars(c)) for c in ep.chapters],
-        "transcript": ep.transcript,
-        "transcript_status": ep.transcript_status,
-        "transcript_model": ep.transcript_model,
-        "keywords": list(ep.keywords),
         "location": location_field(ep.location),
-        **{key: getattr(ep, key) for key in URL_FIELDS},
-        "license": _compact(vars(ep.license)) if ep.license else None,
-        "social_interact": [_compact(vars(item)) for item in ep.social_interact],
-        "soundbites": [_compact(vars(bite)) for bite in ep.soundbites],
         "audio": ep.audio or None,
         "duration": round(ep.media.duration, 3) or None,
         "length": ep.media.length,
@@ -354,6 +283,13 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "sha256": ep.media.sha256 or None,
         **loudness_front_matter(ep),
     }
+
+
+def _plain(value: Any) -> Any:
+    """A field as YAML writes it: the model's objects as mappings of the parts they have."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return _compact(vars(value)) if dataclasses.is_dataclass(value) else value
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
