@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from mediafeed.access import transcript_rules
@@ -77,16 +78,10 @@ PLACEHOLDERS = {
 # The comment in the JPEG cover `init` draws, so check knows it was never replaced.
 PLACEHOLDER_COVER = b"mediafeed init: replace this cover"
 
-APPLE_TYPES = {
-    "audio/mpeg",
-    "audio/x-m4a",
-    "audio/mp4",
-    "audio/aac",
-    "video/mp4",
-    "video/quicktime",
-    "video/x-m4v",
-    "application/pdf",
-}
+APPLE_TYPES = set(
+    "audio/mpeg audio/x-m4a audio/mp4 audio/aac video/mp4 video/quicktime video/x-m4v "
+    "application/pdf".split()
+)
 MAX_DESCRIPTION = 4000  # bytes of UTF-8, as Apple counts them
 MAX_TAG = 255  # characters of a tag value ("A podcaster's guide to RSS")
 _VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"
@@ -180,11 +175,8 @@ def chapters_problem(data: bytes) -> str | None:
 def enclosure_problems(ep: Episode, info: MediaInfo) -> Iterator[ShowFinding]:
     """Where the episode file's enclosure facts differ from its media: rule, field, message."""
     if info.length != ep.media.length:
-        yield (
-            "enclosure-length",
-            "length",
-            f"says {ep.media.length} bytes, the file has {info.length}",
-        )
+        message = f"says {ep.media.length} bytes, the file has {info.length}"
+        yield "enclosure-length", "length", message
     elif info.sha256 != ep.media.sha256:
         yield "enclosure-length", "sha256", "the media file changed"
     if info.mime_type != ep.media.mime_type:
@@ -238,12 +230,8 @@ def numbering(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
         label = f"season {season}" if season is not None else "the show"
         missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
         if missing:
-            yield (
-                "numbering",
-                "episodes",
-                "episode",
-                f"{label} has no episode {', '.join(map(str, missing))}",
-            )
+            message = f"{label} has no episode {', '.join(map(str, missing))}"
+            yield "numbering", "episodes", "episode", message
         for number in sorted(n for n, times in Counter(numbers).items() if times > 1):
             yield "numbering", "episodes", "episode", f"{label} has episode {number} more than once"
 
@@ -256,15 +244,9 @@ def placeholders(show: Show, cover_comment: bytes | None) -> Iterator[ShowFindin
     """What `init` wrote and the producer never replaced: listeners and directories would
     see it, so it stops a publish to a real target; on this computer it is only a reminder."""
     rule = "placeholder" if show.publish.target else "placeholder-preview"
-    values = {
-        "description": show.description,
-        "author": show.author,
-        "link": show.link,
-        "owner.name": show.owner.name,
-        "owner.email": show.owner.email,
-    }
-    for field, value in values.items():
-        if value.strip() == PLACEHOLDERS[field]:
+    for field, placeholder in PLACEHOLDERS.items():
+        value = attrgetter(field)(show)
+        if value.strip() == placeholder:
             yield rule, field, f"still {value!r}, as 'mediafeed init' wrote it"
     if cover_comment == PLACEHOLDER_COVER:
         yield rule, "artwork", "still the cover 'mediafeed init' drew"
@@ -277,15 +259,10 @@ def description_bytes(text: str) -> int | None:
 
 
 def show_lengths(show: Show) -> Iterator[ShowFinding]:
-    values = {
-        "title": show.title,
-        "author": show.author,
-        "owner.name": show.owner.name,
-        "copyright": show.copyright or "",
-    }
-    for field, value in values.items():
-        if len(value) > MAX_TAG:
-            yield "tag-length", field, f"{len(value)} characters; Apple allows {MAX_TAG}"
+    for field in ("title", "author", "owner.name", "copyright"):
+        size = len(attrgetter(field)(show) or "")
+        if size > MAX_TAG:
+            yield "tag-length", field, f"{size} characters; Apple allows {MAX_TAG}"
 
 
 # A number leading the title, or after "episode", "ep.", "aflevering", "afl." or "#".
@@ -301,12 +278,8 @@ def titles(
     for ep in episodes:
         where = ep.source_file
         if len(ep.title) > MAX_TAG:
-            yield (
-                "tag-length",
-                where,
-                "title",
-                f"{len(ep.title)} characters; Apple allows {MAX_TAG}",
-            )
+            message = f"{len(ep.title)} characters; Apple allows {MAX_TAG}"
+            yield "tag-length", where, "title", message
         if lengths_only:
             continue
         title = ep.title.casefold()
