@@ -159,16 +159,11 @@ class PublishSettings:
 
     @property
     def bucket(self) -> str | None:
-        if not self.target:
-            return None
-        return self.target.removeprefix("s3://").split("/", 1)[0]
+        return self.target.removeprefix("s3://").partition("/")[0] if self.target else None
 
     @property
     def prefix(self) -> str:
-        if not self.target:
-            return ""
-        rest = self.target.removeprefix("s3://").split("/", 1)
-        return rest[1].strip("/") if len(rest) > 1 else ""
+        return self.target.removeprefix("s3://").partition("/")[2].strip("/") if self.target else ""
 
 
 @dataclass(frozen=True)
@@ -348,11 +343,9 @@ class Episode:
         made in memory (a dataclass's repr names each)."""
         if not self.revision:
             return repr(self)
-        return (
-            [self.revision, *(r.sha256 for r in self.renditions)]
-            if self.renditions
-            else self.revision
-        )
+        if self.renditions:
+            return [self.revision, *(r.sha256 for r in self.renditions)]
+        return self.revision
 
     @property
     def named_files(self) -> tuple[str, ...]:
