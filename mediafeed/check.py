@@ -79,7 +79,7 @@ def check_show(
         show = None
     if read is None:
         read = read_show_episodes(root / "episodes", cache, show.timezone if show else None)
-    episodes = checker.episodes(read, root)
+    episodes = checker.episodes(read)
     if show is not None:
         checker.show_rules(show)
     # Episode rules need only the folder: a broken config hides none of them.
@@ -277,12 +277,12 @@ class _Checker:
             self.add(rule, where, field, message)
         return None if known[1] is None else str(known[1]).encode("latin-1")
 
-    def episodes(self, read: list[Episode | EpisodeError], root: Path) -> list[Episode]:
+    def episodes(self, read: list[Episode | EpisodeError]) -> list[Episode]:
         found: list[Episode] = []
         for loaded in read:
             if isinstance(loaded, EpisodeError):
                 for field, message in problems_of(loaded):
-                    self.add("episode-file", loaded.path or root / "episodes", field, message)
+                    self.add("episode-file", loaded.path or self.root / "episodes", field, message)
             else:
                 found.append(loaded)
         return found
@@ -325,7 +325,7 @@ class _Checker:
     def episode_rules(self, ep: Episode) -> None:
         if ep.unpublished:
             return  # only its notice page is published: none of its media, images or notes
-        if not getattr(ep, "enclosure_url", None):
+        if not ep.enclosure_url:
             self.media(ep)
         if ep.image:
             self.artwork(self.root / ep.image, ep.source, "image")
@@ -336,13 +336,9 @@ class _Checker:
             self.add("description-missing", ep.source, "notes", "no show notes and no summary")
         size = description_bytes(html)
         if size:
-            self.add(
-                "description-length",
-                ep.source,
-                "notes",
-                f"{size} bytes of HTML; Apple shows {MAX_DESCRIPTION}",
-                "shorten the notes; the full text stays in content:encoded",
-            )
+            message = f"{size} bytes of HTML; Apple shows {MAX_DESCRIPTION}"
+            fix = "shorten the notes; the full text stays in content:encoded"
+            self.add("description-length", ep.source, "notes", message, fix)
         if ep.transcript:
             self.transcript(self.root / ep.transcript, ep)
         duration = ep.media.duration
