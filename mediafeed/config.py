@@ -41,7 +41,6 @@ _KNOWN_KEYS = frozenset(
 )
 _PUBLISH_KEYS = {"target", "endpoint_url", "region", "profile", "public_url", "checksums"}
 CHECKSUMS = ("when_supported", "when_required")  # botocore's names
-_PUBLISH_LISTS = {"websub_hubs"}
 _OWNER_KEYS = {"name", "email", "hide_email"}
 ACCESS_STATUSES = ("compliant", "partial", "none")  # the statement's WCAG 2.1 AA status
 
@@ -49,29 +48,23 @@ T = TypeVar("T")
 
 
 class _Reader:
-    """Collects every problem in the file so the producer fixes them in one go."""
+    """Collects every problem in the file so the producer fixes them in one go. One reader
+    per table, naming its fields as the file would (`owner.email`); they share the list."""
 
-    def __init__(self, path: Path, data: dict[str, Any]):
-        self.path = path
-        self.data = data
-        self.problems: list[str] = []
+    def __init__(self, table: dict[str, Any], problems: list[str], where: str = ""):
+        self.table = table
+        self.problems = problems
+        self.where = where
 
     def get(
-        self,
-        table: dict[str, Any],
-        key: str,
-        kind: type[T],
-        default: T | None = None,
-        *,
-        where: str = "",
-        required: bool = False,
+        self, key: str, kind: type[T], default: T | None = None, *, required: bool = False
     ) -> T | None:
-        name = f"{where}{key}"
-        if key not in table:
+        name = f"{self.where}{key}"
+        if key not in self.table:
             if required:
                 self.problems.append(f"{name}: required field is missing")
             return default
-        value = table[key]
+        value = self.table[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -82,9 +75,21 @@ class _Reader:
             return default
         return value
 
-    def unknown(self, table: dict[str, Any], known: Set[str], where: str = "") -> None:
-        for key in sorted(set(table) - known):
-            self.problems.append(f"{where}{key}: {unknown_field(key, known)}")
+    def text(self, key: str, default: str = "", *, required: bool = False) -> str:
+        return self.get(key, str, default, required=required) or default
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return bool(self.get(key, bool, default))
+
+    def within(self, key: str, table: dict[str, Any], known: Set[str]) -> _Reader:
+        """A reader of `table`, the value of `key`, its unknown fields named."""
+        reader = _Reader(table, self.problems, f"{self.where}{key}.")
+        reader.unknown(known)
+        return reader
+
+    def unknown(self, known: Set[str]) -> None:
+        for key in sorted(set(self.table) - known):
+            self.problems.append(f"{self.where}{key}: {unknown_field(key, known)}")
 
     def check(self, ok: bool, message: str) -> None:
         if not ok:
@@ -136,43 +141,41 @@ def load_show(root: Path) -> Show:
 
 
 def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
-    r = _Reader(path, data)
-    r.unknown(data, _KNOWN_KEYS)
-    text = _text_getter(r, data)
-    owner_table = r.get(data, "owner", dict, {}, required=True) or {}
-    r.unknown(owner_table, _OWNER_KEYS, "owner.")
+    r = _Reader(data, [])
+    r.unknown(_KNOWN_KEYS)
+    owner_table = r.within("owner", r.get("owner", dict, {}, required=True) or {}, _OWNER_KEYS)
     owner = Owner(
-        name=r.get(owner_table, "name", str, "", where="owner.", required=True) or "",
-        email=r.get(owner_table, "email", str, "", where="owner.", required=True) or "",
-        hide_email=bool(r.get(owner_table, "hide_email", bool, False, where="owner.")),
+        name=owner_table.text("name", required=True),
+        email=owner_table.text("email", required=True),
+        hide_email=owner_table.flag("hide_email"),
     )
     r.check(
         not owner.email or bool(EMAIL.match(owner.email)),
         f"owner.email: {owner.email!r} is not an email address",
     )
 
-    show_type = text("type", "episodic")
+    show_type = r.text("type", "episodic")
     r.check(show_type in SHOW_TYPES, f"type: must be one of {', '.join(SHOW_TYPES)}")
-    medium = text("medium", "podcast")
+    medium = r.text("medium", "podcast")
     r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
-    language = text("language", required=True)
+    language = r.text("language", required=True)
     r.check(
         not language or not language_problem(language), f"language: {language_problem(language)}"
     )
-    timezone = r.get(data, "timezone", str)
+    timezone = r.get("timezone", str)
     r.check(
         timezone is None or not timezone_problem(timezone),
         f"timezone: {timezone_problem(timezone or '')}",
     )
-    feed_limit = r.get(data, "feed_limit", int)
+    feed_limit = r.get("feed_limit", int)
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
-    publish_table = r.get(data, "publish", dict, {}) or {}
-    r.unknown(publish_table, _PUBLISH_KEYS | _PUBLISH_LISTS, "publish.")
+    known = {*_PUBLISH_KEYS, "websub_hubs"}
+    publish_table = r.within("publish", r.get("publish", dict, {}) or {}, known)
     publish = PublishSettings(
-        **{key: r.get(publish_table, key, str, where="publish.") for key in sorted(_PUBLISH_KEYS)},
+        **{key: publish_table.get(key, str) for key in sorted(_PUBLISH_KEYS)},
         websub_hubs=tuple(
-            _read(r, "publish.websub_hubs", publish_table.get("websub_hubs"), _urls, ())
+            _read(r, "publish.websub_hubs", publish_table.table.get("websub_hubs"), _urls, ())
         ),
     )
     r.check(
@@ -188,7 +191,7 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         "publish.public_url: required with publish.target (the URL listeners fetch from)",
     )
 
-    local_prefix = r.get(data, "local_prefix", str)
+    local_prefix = r.get("local_prefix", str)
     r.check(
         local_prefix is None or bool(LOCAL_PREFIX.fullmatch(local_prefix)),
         "local_prefix: a folder name of lowercase letters, digits and '-', like 'my-show-1a2b3c4d'",
@@ -196,41 +199,41 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
 
     show = Show(
         root=root,
-        title=text("title", required=True),
-        description=text("description", required=True),
-        author=text("author", required=True),
+        title=r.text("title", required=True),
+        description=r.text("description", required=True),
+        author=r.text("author", required=True),
         owner=owner,
         language=language,
-        categories=_categories(r, data),
-        explicit=bool(r.get(data, "explicit", bool, False)),
-        artwork=text("artwork", required=True),
-        link=text("link", required=True),
-        guid=text("guid"),
+        categories=_categories(r),
+        explicit=r.flag("explicit"),
+        artwork=r.text("artwork", required=True),
+        link=r.text("link", required=True),
+        guid=r.text("guid"),
         type=show_type,
-        copyright=r.get(data, "copyright", str),
-        locked=bool(r.get(data, "locked", bool, True)),
-        block=bool(r.get(data, "block", bool, False)),
-        complete=bool(r.get(data, "complete", bool, False)),
-        new_feed_url=r.get(data, "new_feed_url", str),
-        funding=_list_of(r, data, "funding", lambda t: Funding(url=t["url"], text=t["text"])),
-        persons=_list_of(r, data, "persons", lambda t: Person(**t)),
-        keywords=tuple(r.get(data, "keywords", list, []) or []),
+        copyright=r.get("copyright", str),
+        locked=r.flag("locked", True),
+        block=r.flag("block"),
+        complete=r.flag("complete"),
+        new_feed_url=r.get("new_feed_url", str),
+        funding=_list_of(r, "funding", lambda t: Funding(url=t["url"], text=t["text"])),
+        persons=_list_of(r, "persons", lambda t: Person(**t)),
+        keywords=tuple(r.get("keywords", list, []) or []),
         medium=medium,
-        update_frequency=r.get(data, "update_frequency", str),
-        update_rrule=r.get(data, "update_rrule", str),
-        location=_location(r, data),
-        txt=_list_of(r, data, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
+        update_frequency=r.get("update_frequency", str),
+        update_rrule=r.get("update_rrule", str),
+        location=_location(r),
+        txt=_list_of(r, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
         feed_limit=feed_limit,
-        subscribe=_list_of(r, data, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
+        subscribe=_list_of(r, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
         license=_read(r, "license", data.get("license"), parse_license, None),
         podroll=_read(r, "podroll", data.get("podroll"), parse_podroll, ()),
         publish=publish,
-        origin=_origin(r, data),
+        origin=_origin(r),
         timezone=timezone,
         local_prefix=local_prefix,
-        require_transcript=bool(r.get(data, "require_transcript", bool, False)),
-        transcribe_model=_transcribe_model(r, data),
-        accessibility=_accessibility(r, data),
+        require_transcript=r.flag("require_transcript"),
+        transcribe_model=_transcribe_model(r),
+        accessibility=_accessibility(r),
         loudness=_read(r, "loudness", data.get("loudness"), parse_target, parse_target({})),
         formats=_read(r, "formats", data.get("formats"), parse_formats, ()),
     )
@@ -250,55 +253,46 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     return show
 
 
-def _text_getter(r: _Reader, data: dict[str, Any]) -> Callable[..., str]:
-    def text(key: str, default: str = "", *, required: bool = False) -> str:
-        return r.get(data, key, str, default, required=required) or default
-
-    return text
-
-
-def _origin(r: _Reader, data: dict[str, Any]) -> Origin | None:
+def _origin(r: _Reader) -> Origin | None:
     """The [import] table `mediafeed import` writes: the feed the show was moved from."""
-    table = r.get(data, "import", dict)
+    table = r.get("import", dict)
     if table is None:
         return None
-    r.unknown(table, {"feed", "title", "guid"}, "import.")
-    feed = r.get(table, "feed", str, "", where="import.", required=True) or ""
-    title = r.get(table, "title", str, "", where="import.") or ""
-    return Origin(feed=feed, title=title, guid=r.get(table, "guid", str, where="import."))
+    imported = r.within("import", table, {"feed", "title", "guid"})
+    feed = imported.text("feed", required=True)
+    return Origin(feed=feed, title=imported.text("title"), guid=imported.get("guid", str))
 
 
-def _transcribe_model(r: _Reader, data: dict[str, Any]) -> str:
+def _transcribe_model(r: _Reader) -> str:
     """[transcribe] model: a faster-whisper model name, or a folder (relative to the show)."""
-    table = r.get(data, "transcribe", dict, {}) or {}
-    r.unknown(table, {"model"}, "transcribe.")
-    model = r.get(table, "model", str, "small", where="transcribe.") or "small"
+    table = r.within("transcribe", r.get("transcribe", dict, {}) or {}, {"model"})
+    model = table.text("model", "small")
     r.check(bool(model.strip()), "transcribe.model: must not be empty")
     return model
 
 
-def _accessibility(r: _Reader, data: dict[str, Any]) -> Accessibility:
+def _accessibility(r: _Reader) -> Accessibility:
     """The [accessibility] table the show's accessibility statement is filled from."""
-    table = r.get(data, "accessibility", dict, {}) or {}
-    where = "accessibility."
-    r.unknown(table, {"contact", "checked", "status", "method", "limitations"}, where)
-    checked = table.get("checked")
+    known = {"contact", "checked", "status", "method", "limitations"}
+    table = r.within("accessibility", r.get("accessibility", dict, {}) or {}, known)
+    where = table.where
+    checked = table.table.get("checked")
     if checked is not None and not isinstance(checked, dt.date):
         try:
             checked = dt.date.fromisoformat(str(checked))
         except ValueError:
             r.problems.append(f"{where}checked: {checked!r} is not a date like 2026-11-30")
             checked = None
-    status = r.get(table, "status", str, "partial", where=where) or "partial"
+    status = table.text("status", "partial")
     r.check(
         status in ACCESS_STATUSES, f"{where}status: must be one of {', '.join(ACCESS_STATUSES)}"
     )
-    contact = r.get(table, "contact", str, where=where)
+    contact = table.get("contact", str)
     r.check(
         contact is None or bool(EMAIL.match(contact)) or not url_problem(contact),
         f"{where}contact: {contact!r} is neither an email nor a web address",
     )
-    limitations = r.get(table, "limitations", list, [], where=where) or []
+    limitations = table.get("limitations", list, []) or []
     r.check(
         all(isinstance(item, str) for item in limitations),
         f"{where}limitations: a list of sentences",
@@ -307,7 +301,7 @@ def _accessibility(r: _Reader, data: dict[str, Any]) -> Accessibility:
         contact=contact,
         checked=checked.isoformat() if isinstance(checked, dt.date) else None,
         status=status,
-        method=r.get(table, "method", str, where=where),
+        method=table.get("method", str),
         limitations=tuple(str(item) for item in limitations),
     )
 
@@ -329,30 +323,28 @@ def _urls(value: Any) -> list[str]:
     return [http_url(url, f"[{index}]") for index, url in enumerate(value)]
 
 
-def _location(r: _Reader, data: dict[str, Any]) -> Location | None:
+def _location(r: _Reader) -> Location | None:
     """`location = "Den Haag"` or a [location] table with name, geo and osm."""
-    value = data.get("location")
+    value = r.table.get("location")
     if value is None:
         return None
     if isinstance(value, str) and value.strip():
         return Location(name=value.strip())
     if isinstance(value, dict) and isinstance(value.get("name"), str):
-        r.unknown(value, {"name", "geo", "osm"}, "location.")
-        geo = r.get(value, "geo", str, where="location.")
+        table = r.within("location", value, {"name", "geo", "osm"})
+        geo = table.get("geo", str)
         r.check(
             geo is None or geo.startswith("geo:"),
             "location.geo: must be a geo URI like 'geo:52.08,4.31'",
         )
-        return Location(
-            name=value["name"], geo=geo, osm=r.get(value, "osm", str, where="location.")
-        )
+        return Location(name=value["name"], geo=geo, osm=table.get("osm", str))
     r.problems.append("location: a place name, or a table with name, geo and osm")
     return None
 
 
-def _categories(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+def _categories(r: _Reader) -> tuple[tuple[str, ...], ...]:
     """Accept ["Society & Culture", ["Health & Fitness", "Mental Health"]]."""
-    raw = r.get(data, "categories", list, [], required=True) or []
+    raw = r.get("categories", list, [], required=True) or []
     result: list[tuple[str, ...]] = []
     for item in raw:
         parts = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
@@ -360,15 +352,13 @@ def _categories(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, ...], ...]
             r.problems.append(f"categories: {item!r} is not a category or [category, subcategory]")
             continue
         result.append(parts)
-    r.check(bool(result) or "categories" not in data, "categories: at least one is required")
+    r.check(bool(result) or "categories" not in r.table, "categories: at least one is required")
     return tuple(result)
 
 
-def _list_of(
-    r: _Reader, data: dict[str, Any], key: str, make: Callable[[dict[str, Any]], T]
-) -> tuple[T, ...]:
+def _list_of(r: _Reader, key: str, make: Callable[[dict[str, Any]], T]) -> tuple[T, ...]:
     items: list[T] = []
-    for index, table in enumerate(r.get(data, key, list, []) or []):
+    for index, table in enumerate(r.get(key, list, []) or []):
         try:
             if not isinstance(table, dict):
                 raise TypeError("expected a table")
