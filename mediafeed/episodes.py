@@ -183,14 +183,12 @@ def parse_episode(
     for key, url in urls.items():
         if url and not re.fullmatch(r"https?://[!-~]+", url):
             fail(f"{url!r} must be an http(s) URL in ASCII", key)
-    published = data.get("published")
+    published, audio = data.get("published"), get("audio", str)
     fields = {
         "published": attempt(published_at, path, published, timezone)
         if published is not None
         else None,
-        "audio": attempt(relative_path, path, "audio", get("audio", str), default="")
-        if data.get("audio")
-        else "",
+        "audio": attempt(relative_path, path, "audio", audio, default="") if audio else "",
         "image": attempt(optional_path, path, "image", get("image", str)),
         "persons": tuple(attempt(person, path, item) for item in get("persons", list, [])),
         "chapters": attempt(chapters, path, get("chapters", list, []), default=()),

@@ -96,6 +96,13 @@ def test_a_field_of_the_wrong_kind_is_named_not_left_at_its_default(
     assert caught.value.field == field and "expected" in caught.value.message
 
 
+def test_an_audio_field_that_is_not_a_path_is_named(tmp_path: Path) -> None:
+    text = VALID.replace("audio: media/ontmoeting.mp3", "audio: 3")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "audio" and caught.value.message == "expected str, got 3"
+
+
 def test_two_files_with_one_guid_name_each_other(tmp_path: Path) -> None:
     episode_file(tmp_path, VALID, "eerste.md")
     episode_file(tmp_path, VALID.replace("2021-11-02", "2021-11-09"), "tweede.md")
