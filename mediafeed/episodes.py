@@ -6,14 +6,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from mediafeed.errors import EpisodeError, unknown_field
 from mediafeed.frontmatter import (
     chapters,
-    optional_path,
     parse_location,
     parse_timestamp,
     person,
@@ -140,11 +138,12 @@ def parse_episode(
             return default
         return value
 
-    def attempt(read: Any, *args: Any, default: Any = None) -> Any:
+    def attempt(field: str, read: Any, *args: Any, default: Any = None) -> Any:
+        """What a reader of `mediafeed.frontmatter` makes of the field, or `default`."""
         try:
             return read(*args)
-        except EpisodeError as exc:
-            problems.append(exc)
+        except ValueError as exc:
+            fail(str(exc), field)
             return default
 
     if not SLUG.match(path.stem):
@@ -185,16 +184,16 @@ def parse_episode(
             fail(f"{url!r} must be an http(s) URL in ASCII", key)
     published, audio = data.get("published"), get("audio", str)
     fields = {
-        "published": attempt(published_at, path, published, timezone)
+        "published": attempt("published", published_at, published, timezone)
         if published is not None
         else None,
-        "audio": attempt(relative_path, path, "audio", audio, default="") if audio else "",
-        "image": attempt(optional_path, path, "image", get("image", str)),
-        "persons": tuple(attempt(person, path, item) for item in get("persons", list, [])),
-        "chapters": attempt(chapters, path, get("chapters", list, []), default=()),
-        "transcript": attempt(optional_path, path, "transcript", get("transcript", str)),
-        "location": attempt(lambda: parse_location(data.get("location"), path=path)),
-        **episode_reach_fields(data, media.duration, partial(parse_timestamp, path), fail),
+        "audio": attempt("audio", relative_path, audio, default="") if audio else "",
+        "image": attempt("image", relative_path, get("image", str)),
+        "persons": tuple(attempt("persons", person, item) for item in get("persons", list, [])),
+        "chapters": attempt("chapters", chapters, get("chapters", list, []), default=()),
+        "transcript": attempt("transcript", relative_path, get("transcript", str)),
+        "location": attempt("location", parse_location, data.get("location")),
+        **episode_reach_fields(data, media.duration, parse_timestamp, fail),
         **episode_loudness_fields(data, fail),
         # Read before the problems are counted: a draft written as "yes" is an error, not
         # a published episode.

@@ -1,15 +1,15 @@
 """The values of an episode file's front matter, each read and checked: the date, paths
-inside the show, persons, chapters and places."""
+inside the show, persons, chapters and places. Each reader raises ValueError with what is
+wrong; the episode reader names the file and the field."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import zoneinfo
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
-from mediafeed.errors import EpisodeError
 from mediafeed.links import url_problem
 from mediafeed.model import Chapter, Location, Person
 
@@ -18,54 +18,38 @@ CHAPTER_KEYS = {"start", "title", "url", "img"}
 LOCATION_KEYS = {"name", "geo", "osm"}
 
 
-def published_at(path: Path, value: Any, timezone: str | None = None) -> dt.datetime:
+def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
     """The publication time; one written without a zone is in the show's `timezone`, the
     same rule `add --date` follows, so a date means the same wherever it is written."""
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise EpisodeError(
-                f"{value!r} is not an ISO 8601 date and time", path=path, field="published"
-            ) from None
+            raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
     if not isinstance(value, dt.datetime):
-        raise EpisodeError(
-            "needs a date, a time and a time zone, e.g. 2021-11-02T09:00:00+01:00",
-            path=path,
-            field="published",
-        )
+        raise ValueError("needs a date, a time and a time zone, e.g. 2021-11-02T09:00:00+01:00")
     if value.tzinfo is None:
         if timezone is None:
-            raise EpisodeError(
-                "needs a time zone, e.g. +01:00 or Z, or set timezone in mediafeed.toml",
-                path=path,
-                field="published",
+            raise ValueError(
+                "needs a time zone, e.g. +01:00 or Z, or set timezone in mediafeed.toml"
             )
         return value.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
     return value
 
 
-def relative_path(path: Path, field: str, value: str) -> str:
+def relative_path(value: str | None) -> str | None:
     """A path inside the show folder: no absolute paths, no '..', no backslashes."""
+    if value is None:
+        return None
     pure = PurePosixPath(value)
     if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
-        raise EpisodeError(
-            f"{value!r} must be a path inside the show folder", path=path, field=field
-        )
+        raise ValueError(f"{value!r} must be a path inside the show folder")
     if not value.isascii() or any(ch.isspace() for ch in value):
-        raise EpisodeError(
-            f"{value!r} must be an ASCII file name without spaces (it becomes a URL)",
-            path=path,
-            field=field,
-        )
+        raise ValueError(f"{value!r} must be an ASCII file name without spaces (it becomes a URL)")
     return str(pure)
 
 
-def optional_path(path: Path, field: str, value: str | None) -> str | None:
-    return None if value is None else relative_path(path, field, value)
-
-
-def parse_location(value: Any, *, path: Path) -> Location | None:
+def parse_location(value: Any) -> Location | None:
     """A place name, or a mapping with name and optional geo URI and OSM id."""
     if value is None:
         return None
@@ -79,55 +63,46 @@ def parse_location(value: Any, *, path: Path) -> Location | None:
     ):
         geo, osm = value.get("geo"), value.get("osm")
         if geo is not None and not str(geo).startswith("geo:"):
-            raise EpisodeError(
-                f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}",
-                path=path,
-                field="location",
-            )
+            raise ValueError(f"geo must be a geo URI like 'geo:52.08,4.31', not {geo!r}")
         return Location(
             name=value["name"].strip(),
             geo=None if geo is None else str(geo),
             osm=None if osm is None else str(osm),
         )
-    raise EpisodeError(
-        "a place name, or name with optional geo and osm", path=path, field="location"
-    )
+    raise ValueError("a place name, or name with optional geo and osm")
 
 
-def person(path: Path, item: Any) -> Person:
+def person(item: Any) -> Person:
     if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
-        raise EpisodeError(
-            f"each person needs a name and only {sorted(PERSON_KEYS)}", path=path, field="persons"
-        )
+        raise ValueError(f"each person needs a name and only {sorted(PERSON_KEYS)}")
     found = Person(**{k: str(v) for k, v in item.items()})
-    web_addresses(path, "persons", found.href, found.img)
+    web_addresses(found.href, found.img)
     return found
 
 
-def chapters(path: Path, items: list[Any]) -> tuple[Chapter, ...]:
+def chapters(items: list[Any]) -> tuple[Chapter, ...]:
     chapters = []
     for item in items:
         if not isinstance(item, dict) or not {"start", "title"} <= set(item) <= CHAPTER_KEYS:
-            message = "each chapter needs start and title (url, img optional)"
-            raise EpisodeError(message, path=path, field="chapters")
-        start = parse_timestamp(path, item["start"])
+            raise ValueError("each chapter needs start and title (url, img optional)")
+        start = parse_timestamp(item["start"])
         chapters.append(Chapter(start, str(item["title"]), item.get("url"), item.get("img")))
-        web_addresses(path, "chapters", item.get("url"), item.get("img"))
+        web_addresses(item.get("url"), item.get("img"))
     starts = [c.start for c in chapters]
     if starts != sorted(starts):
-        raise EpisodeError("chapters must be in order of start time", path=path, field="chapters")
+        raise ValueError("chapters must be in order of start time")
     return tuple(chapters)
 
 
-def web_addresses(path: Path, field: str, *values: Any) -> None:
+def web_addresses(*values: Any) -> None:
     """Links that land in the feed and pages are http(s) addresses, nothing else."""
     for value in values:
         problem = url_problem(str(value)) if value is not None else None
         if problem:
-            raise EpisodeError(problem, path=path, field=field)
+            raise ValueError(problem)
 
 
-def parse_timestamp(path: Path, value: Any) -> float:
+def parse_timestamp(value: Any) -> float:
     """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value)
@@ -136,4 +111,4 @@ def parse_timestamp(path: Path, value: Any) -> float:
         for part in value.split(":"):
             seconds = seconds * 60 + float(part)
         return seconds
-    raise EpisodeError(f"{value!r} is not a time like 90 or 1:30", path=path, field="chapters")
+    raise ValueError(f"{value!r} is not a time like 90 or 1:30")

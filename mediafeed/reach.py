@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from mediafeed.errors import MediafeedError
 from mediafeed.licenses import spdx_id
 from mediafeed.links import url_problem
 from mediafeed.model import Episode, License, RemoteItem, Show, SocialInteract, Soundbite
@@ -128,10 +127,8 @@ def episode_reach_fields(
         if data.get(key) is not None:
             try:
                 fields[key] = read(data[key])
-            except ValueError as exc:
+            except ValueError as exc:  # also a time `seconds` cannot read
                 fail(str(exc).lstrip(": "), key)
-            except MediafeedError as exc:  # a time `seconds` cannot read
-                fail(exc.message, key)
     return fields
 
 
