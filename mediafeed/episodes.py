@@ -62,11 +62,8 @@ def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
     guids: dict[str, Episode] = {}
     for ep in episodes:
         if ep.guid in guids:
-            raise EpisodeError(
-                f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].source.name}",
-                path=ep.source,
-                field="guid",
-            )
+            message = f"duplicate guid {ep.guid!r}, also in {guids[ep.guid].source.name}"
+            raise EpisodeError(message, path=ep.source, field="guid")
         guids[ep.guid] = ep
     return sorted(episodes, key=lambda ep: (ep.published, ep.slug), reverse=True)
 
@@ -74,8 +71,7 @@ def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     import yaml  # here: a command that reads only remembered episodes never needs it
 
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", text, re.S | re.M)
     if not match:
         if re.match(r"---[ \t]*\r?\n", text):
@@ -210,15 +206,11 @@ def parse_episode(
         "block": get("block", bool, False),
         "unpublished": get("unpublished", bool, False),
     }
+    if len(problems) == 1:
+        raise problems[0]
     if problems:
-        raise (
-            problems[0]
-            if len(problems) == 1
-            else EpisodeError(
-                "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems),
-                path=path,
-            )
-        )
+        message = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)
+        raise EpisodeError(message, path=path)
     return Episode(
         slug=path.stem,
         source_file=str(path),

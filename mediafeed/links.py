@@ -20,8 +20,6 @@ STYLESHEET_KEY = "style.css"
 MEDIA_FOLDER = "media"
 # The show's accessibility statement: the Dutch government's sites publish it under this name.
 ACCESSIBILITY_KEY = "toegankelijkheid/index.html"
-
-
 # Artwork sizes made by the build for podcast:images and page thumbnails.
 ARTWORK_WIDTHS = (1400, 600, 300, 150)
 
