@@ -16,6 +16,7 @@ from mediafeed.model import Episode, License, RemoteItem, Show, SocialInteract, 
 # The namespace's list of protocols (socialprotocols.txt of the Podcast Index).
 SOCIAL_PROTOCOLS = tuple("activitypub atproto disabled hive lemmy matrix nostr twitter".split())
 _BITE_KEYS = {"start", "duration", "title"}
+_SOCIAL_KEYS = {"uri", "protocol", "account_id", "account_url", "priority"}
 _URI_SCHEMES = {"atproto": ("at://", "https://"), "nostr": ("nostr:", "https://")}
 MAX_LICENSE_NAME = 128  # the namespace's limit for a license name
 SOUNDBITE_SECONDS = (15.0, 120.0)  # the length the namespace recommends
@@ -78,23 +79,18 @@ def parse_social_interact(value: Any) -> tuple[SocialInteract, ...]:
     for index, entry in enumerate(entries):
         table = {"uri": entry} if isinstance(entry, str) else entry
         where = f"[{index}]" if isinstance(value, list) else ""
-        keys = {"uri", "protocol", "account_id", "account_url", "priority"}
-        if not isinstance(table, dict) or set(table) - keys:
-            raise ValueError(
-                f"{where}: a URL, or a table with {', '.join(sorted(keys))}".lstrip(":")
-            )
+        if not isinstance(table, dict) or set(table) - _SOCIAL_KEYS:
+            keys = ", ".join(sorted(_SOCIAL_KEYS))
+            raise ValueError(f"{where}: a URL, or a table with {keys}".lstrip(":"))
         protocol = str(table.get("protocol", "activitypub"))
         if protocol not in SOCIAL_PROTOCOLS:
             raise ValueError(f"{where}protocol: must be one of {', '.join(SOCIAL_PROTOCOLS)}")
         uri = str(table.get("uri", "")).strip()
-        if protocol != "disabled" and not uri.startswith(
-            _URI_SCHEMES.get(protocol, ("https://", "http://"))
-        ):
+        schemes = _URI_SCHEMES.get(protocol, ("https://", "http://"))
+        if protocol != "disabled" and not uri.startswith(schemes):
             raise ValueError(f"{where}uri: {uri!r} is not a {protocol} post's address")
         priority = table.get("priority")
-        if priority is not None and (
-            not isinstance(priority, int) or isinstance(priority, bool) or priority < 1
-        ):
+        if priority is not None and (type(priority) is not int or priority < 1):
             raise ValueError(f"{where}priority: must be a whole number from 1")
         account_url = table.get("account_url")
         found.append(
