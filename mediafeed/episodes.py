@@ -232,13 +232,9 @@ def location_field(location: Location | None) -> str | dict[str, str] | None:
     return _compact(vars(location))
 
 
-def front_matter(fields: dict[str, Any]) -> dict[str, Any]:
-    """Fields in the fixed writing order, empty ones left out."""
-    return {key: fields[key] for key in FIELD_ORDER if fields.get(key) not in (None, [], ())}
-
-
 def render_episode_file(fields: dict[str, Any], notes: str) -> str:
-    data = front_matter(fields)
+    """The episode file: the fields in the fixed writing order, empty ones left out."""
+    data = {key: fields[key] for key in FIELD_ORDER if fields.get(key) not in (None, [], ())}
     if isinstance(data.get("published"), dt.datetime):
         data["published"] = data["published"].isoformat()
     import yaml
