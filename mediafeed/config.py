@@ -91,6 +91,18 @@ class _Reader:
         for key in sorted(set(self.table) - known):
             self.problems.append(f"{self.where}{key}: {unknown_field(key, known)}")
 
+    def parsed(self, key: str, parse: Callable[[Any], T], empty: T) -> T:
+        """A field a reader of `mediafeed.reach` or `loudness` reads; absent or wrong: `empty`."""
+        value = self.table.get(key)
+        if value is None:
+            return empty
+        try:
+            return parse(value)
+        except ValueError as exc:  # "[0].url: ..." names an item of the field
+            where = f"{self.where}{key}{'' if str(exc).startswith('[') else ': '}"
+            self.problems.append(f"{where}{exc}")
+            return empty
+
     def check(self, ok: bool, message: str) -> None:
         if not ok:
             self.problems.append(message)
@@ -174,9 +186,7 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     publish_table = r.within("publish", r.get("publish", dict, {}) or {}, known)
     publish = PublishSettings(
         **{key: publish_table.get(key, str) for key in sorted(_PUBLISH_KEYS)},
-        websub_hubs=tuple(
-            _read(r, "publish.websub_hubs", publish_table.table.get("websub_hubs"), _urls, ())
-        ),
+        websub_hubs=tuple(publish_table.parsed("websub_hubs", _urls, ())),
     )
     r.check(
         publish.target is None or publish.target.startswith("s3://") and bool(publish.bucket),
@@ -225,8 +235,8 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         txt=_list_of(r, "txt", lambda t: (str(t.get("purpose", "")), str(t["text"]))),
         feed_limit=feed_limit,
         subscribe=_list_of(r, "subscribe", lambda t: (str(t["name"]), str(t["url"]))),
-        license=_read(r, "license", data.get("license"), parse_license, None),
-        podroll=_read(r, "podroll", data.get("podroll"), parse_podroll, ()),
+        license=r.parsed("license", parse_license, None),
+        podroll=r.parsed("podroll", parse_podroll, ()),
         publish=publish,
         origin=_origin(r),
         timezone=timezone,
@@ -234,8 +244,8 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         require_transcript=r.flag("require_transcript"),
         transcribe_model=_transcribe_model(r),
         accessibility=_accessibility(r),
-        loudness=_read(r, "loudness", data.get("loudness"), parse_target, parse_target({})),
-        formats=_read(r, "formats", data.get("formats"), parse_formats, ()),
+        loudness=r.parsed("loudness", parse_target, parse_target({})),
+        formats=r.parsed("formats", parse_formats, ()),
     )
     r.urls(
         ("link", show.link),
@@ -304,17 +314,6 @@ def _accessibility(r: _Reader) -> Accessibility:
         method=table.get("method", str),
         limitations=tuple(str(item) for item in limitations),
     )
-
-
-def _read(r: _Reader, key: str, value: Any, parse: Callable[[Any], T], empty: T) -> T:
-    """A field a reader of `mediafeed.reach` reads; absent or wrong: `empty`."""
-    if value is None:
-        return empty
-    try:
-        return parse(value)
-    except ValueError as exc:
-        r.problems.append(f"{key}{'' if str(exc).startswith('[') else ': '}{exc}")
-        return empty
 
 
 def _urls(value: Any) -> list[str]:
