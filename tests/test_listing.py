@@ -4,6 +4,7 @@ and `mediafeed list`, the show's, in columns, with what the last publish really 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
 from mediafeed.store import listing, transfer
-from mediafeed.store.plan import read_record
+from mediafeed.store.plan import stored_record
 from mediafeed.store.record import RECORD_KEY, Record
 from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr
@@ -57,6 +58,12 @@ def _starts(client: Any) -> list[str | None]:
     return seen
 
 
+def _listed(client: Any, bucket: str, head: str, sample: Sequence[str] = ()) -> dict[str, int]:
+    """transfer.list_sizes by full key, as `_plain` gives them, from a sample of full keys."""
+    names = [key[len(head) :] for key in sample]
+    return {head + n: size for n, size in transfer.list_sizes(client, bucket, head, names).items()}
+
+
 def _cut_points(sample: list[str]) -> list[str]:
     return listing.cut_points(sample, listers=transfer.LISTERS, range_keys=transfer.RANGE_KEYS)
 
@@ -89,7 +96,7 @@ def test_ranges_add_up_to_the_plain_listing(s3_target: tuple[Any, Target], prefi
     assert len(bounds) == 7 and set(bounds) & set(ghosts) and set(bounds) & set(ours)
     starts = _starts(client)
 
-    listed = transfer.list_sizes(client, target.bucket, head, sample)
+    listed = _listed(client, target.bucket, head, sample)
 
     # One request per range and no plain listing after them: the ranges joined up.
     assert sorted(starts, key=str) == sorted([None, *bounds], key=str)
@@ -103,7 +110,7 @@ def test_without_a_sample_one_plain_listing_is_made(s3_target: tuple[Any, Target
     _put(client, target.bucket, keys)
     starts = _starts(client)
 
-    listed = transfer.list_sizes(client, target.bucket, "show/")
+    listed = _listed(client, target.bucket, "show/")
 
     assert set(listed) == set(keys)
     assert starts == [None]
@@ -112,7 +119,7 @@ def test_without_a_sample_one_plain_listing_is_made(s3_target: tuple[Any, Target
 def test_an_empty_prefix_lists_nothing_in_any_range(s3_target: tuple[Any, Target]) -> None:
     client, target = s3_target
     _put(client, target.bucket, ["elsewhere/feed.xml"])
-    assert transfer.list_sizes(client, target.bucket, "show/", _show_keys("show/")) == {}
+    assert _listed(client, target.bucket, "show/", _show_keys("show/")) == {}
 
 
 def test_a_store_that_lists_folder_by_folder_still_gives_every_key(
@@ -127,7 +134,7 @@ def test_a_store_that_lists_folder_by_folder_still_gives_every_key(
     monkeypatch.setattr(transfer, "RANGE_KEYS", 1)
     assert _cut_points(sample) == ["show/a-c", "show/z"]
 
-    listed = transfer.list_sizes(client, target.bucket, "show/", sample)
+    listed = _listed(client, target.bucket, "show/", sample)
 
     assert listed == _plain(client, target.bucket, "show/")
     assert set(listed) == set(keys)
@@ -152,7 +159,7 @@ def test_record_round_trips_through_the_store(s3_target: tuple[Any, Target]) -> 
         {"guid-1": "episodes/x/index.html"},
     )
     client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=record.body())
-    assert read_record(client, target) == record
+    assert stored_record(client, target) == record
 
 
 def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any, Target]) -> None:
@@ -166,7 +173,7 @@ def test_record_in_the_earlier_indented_form_is_still_read(s3_target: tuple[Any,
     client.put_object(
         Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(earlier, indent=1).encode()
     )
-    assert read_record(client, target).objects == earlier["objects"]
+    assert stored_record(client, target).objects == earlier["objects"]
 
 
 # ---- mediafeed list ---------------------------------------------------------------------

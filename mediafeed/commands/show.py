@@ -152,7 +152,8 @@ def publish_show(
         # Before any store is started or touched: the embedded store must not start for a
         # show the check refuses. The episodes it reads, the build takes.
         read = None if force or unchanged else _require_publishable(show, now, cache, before)
-        from mediafeed.store.publish import publish, published_pages, stored_record
+        from mediafeed.store.plan import published_pages, stored_record
+        from mediafeed.store.publish import publish
         from mediafeed.store.target import make_client
 
         where = destination(show, state_dir=state_dir, start=not dry_run)

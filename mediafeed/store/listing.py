@@ -10,7 +10,7 @@ that, and then one plain listing is made: the answer is always a plain listing's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -38,10 +38,13 @@ class _Run:
 
 
 def list_prefix(
-    fetch: Fetch, sample: Sequence[str], *, listers: int, range_keys: int
+    fetch: Fetch, prefix: str, names: Iterable[str], *, listers: int, range_keys: int
 ) -> dict[str, tuple[int, str]]:
-    """Size and ETag of every key `fetch` lists. `sample`, keys the store is expected to
-    hold (in any order), cuts the key space into ranges listed at once."""
+    """Size and ETag of every key `fetch` lists under `prefix`, by name under it. `names`,
+    those the store is expected to hold (in any order), cut the key space into ranges
+    listed at once."""
+    sample = [prefix + name for name in names]
+    cut = len(prefix)
     bounds = cut_points(sample, listers=listers, range_keys=range_keys)
     if bounds:
         spans = list(zip([None, *bounds], [*bounds, None], strict=True))
@@ -49,10 +52,10 @@ def list_prefix(
         with ThreadPoolExecutor(max_workers=len(spans)) as pool:
             runs = list(pool.map(lambda span: _range(fetch, *span, expected=expected), spans))
         if all(run.stop == after.first for run, after in zip(runs, runs[1:], strict=False)):
-            found = {key: facts for run in runs for key, facts in run.objects.items()}
+            found = {key[cut:]: facts for run in runs for key, facts in run.objects.items()}
             if len(found) == sum(len(run.objects) for run in runs):
                 return found
-    return _range(fetch, None, None).objects
+    return {key[cut:]: facts for key, facts in _range(fetch, None, None).objects.items()}
 
 
 def cut_points(sample: Sequence[str], *, listers: int, range_keys: int) -> list[str]:

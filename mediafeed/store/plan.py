@@ -3,13 +3,10 @@ and reading that record."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
 
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.model import Manifest, OutputObject
@@ -23,7 +20,8 @@ from mediafeed.store.record import (
     entry,
     record_from_json,
 )
-from mediafeed.store.target import Target, store_errors
+from mediafeed.store.target import Target
+from mediafeed.store.transfer import store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -110,7 +108,11 @@ def plan(
     _keep_permalinks(record.permalinks, permalinks)
     with store_errors(target):
         trusted = trust_record and record.objects and not record.pending
-        sizes = _record_sizes(record) if trusted else list_sizes(client, target, record)
+        sizes = (
+            _record_sizes(record)
+            if trusted
+            else transfer.list_sizes(client, target.bucket, target.folder, record.objects)
+        )
         uploads: list[OutputObject] = []
         unchanged: list[OutputObject] = []
         unsure: list[OutputObject] = []
@@ -173,48 +175,12 @@ def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> 
 def stored_record(client: S3Client, target: Target) -> Record:
     """The store's record of what was published here, with the claims of a run under way."""
     with store_errors(target):
-        return read_record(client, target)
+        claimed = claims_from_json(transfer.get_json(client, target, CLAIMS_KEY))
+        record = record_from_json(transfer.get_json(client, target, RECORD_KEY))
+    return replace(record, pending=record.pending | claimed, claimed=claimed)
 
 
 def published_pages(record: Record) -> set[str]:
     """The slugs of every episode page the record says was ever published here."""
     # Page keys are checked names ("episodes/SLUG/index.html"): no Path needed per page.
     return {page.rpartition("/")[0].rpartition("/")[2] for page in record.permalinks.values()}
-
-
-def _get_json(client: S3Client, target: Target, name: str) -> Any:
-    """The JSON object stored under `name` in the prefix; None if missing or unreadable."""
-    try:
-        answer = client.get_object(Bucket=target.bucket, Key=target.key(name))
-    except ClientError as exc:
-        if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
-            return None
-        raise
-    try:
-        return json.loads(answer["Body"].read())
-    except (ValueError, AttributeError):
-        return None
-
-
-def read_record(client: S3Client, target: Target) -> Record:
-    claimed = claims_from_json(_get_json(client, target, CLAIMS_KEY))
-    record = record_from_json(_get_json(client, target, RECORD_KEY))
-    return replace(record, pending=record.pending | claimed, claimed=claimed)
-
-
-def list_sizes(client: S3Client, target: Target, record: Record | None = None) -> dict[str, int]:
-    """Size of every object under the prefix, by name relative to the prefix; the record's
-    names tell how to split the listing into ranges listed at once."""
-    head = prefix_folder(target)
-    sample = [head + name for name in record.objects] if record else []
-    cut = len(head)
-    listed = transfer.list_sizes(client, target.bucket, head, sample)
-    return {key[cut:]: size for key, size in listed.items()}
-
-
-def prefix_folder(target: Target) -> str:
-    return f"{target.prefix}/" if target.prefix else ""
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -7,10 +7,9 @@ run killed at any point is finished by the next one without sending anything twi
 
 from __future__ import annotations
 
+import itertools
 import os
-import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,33 +17,16 @@ from mediafeed.errors import StoreError
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, Progress
 from mediafeed.store import transfer, upload
-from mediafeed.store.outcome import PublishReport, Step
-from mediafeed.store.plan import (
-    Plan,
-    plan,
-    prefix_folder,
-    published_pages,
-    stored_record,
-)
+from mediafeed.store.outcome import PublishReport as PublishReport
+from mediafeed.store.plan import Plan, plan
 from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record, claims_body, landed
-from mediafeed.store.target import Target, store_errors
+from mediafeed.store.target import Target
+from mediafeed.store.transfer import store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 else:
     S3Client = Any
-
-__all__ = [
-    "Plan",
-    "Progress",
-    "PublishReport",
-    "Step",
-    "blind_report",
-    "plan",
-    "publish",
-    "published_pages",
-    "stored_record",
-]
 
 # How often a long publish saves its progress to the record, so a rerun after a kill
 # checks few objects by HEAD.
@@ -104,34 +86,44 @@ def publish(
             raise StoreError("file is missing or changed since the build", path=obj.path)
     sink = upload.Sink(progress)
     checksum = target.checksums == "when_supported"
+
+    def put_json(name: str, body: bytes) -> None:
+        client.put_object(
+            Bucket=target.bucket,
+            Key=target.key(name),
+            Body=body,
+            ContentType="application/json",
+            CacheControl="no-cache",
+            **upload.digests(body, checksum=checksum),
+        )
+
     sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
     feed_going = False  # once the new feed is on its way, it may be live
     try:
         with store_errors(target):
-            record = the_plan.start_record(owner)
-            saved = the_plan.record
-            claims = the_plan.record.claimed
+            record, saved = the_plan.start_record(owner), the_plan.record
+            claims = saved.claimed
             if not record.pending <= claims:
                 # Claim the names first: a run killed mid-way leaves them owned, never orphaned.
-                claims = _write_claims(client, target, record.pending | claims, checksum=checksum)
-            if the_plan.record.pending:
+                claims = record.pending | claims
+                put_json(CLAIMS_KEY, claims_body(claims))
+            if saved.pending:
                 # The run that left names pending may also have left multipart uploads open.
-                transfer.abort_unfinished(
-                    client,
-                    target.bucket,
-                    prefix_folder(target),
-                    {target.key(n) for n in the_plan.record.pending},
-                )
+                keys = {target.key(n) for n in saved.pending}
+                transfer.abort_unfinished(client, target.bucket, target.folder, keys)
             last_save, done = time.monotonic(), []
+            ranked = sorted(the_plan.uploads, key=_rank)
             with upload.Uploads(client, target.bucket, sink, checksum=checksum) as uploads:
-                for wave in _waves(the_plan.uploads, manifest.feed_key):
+                # By upload rank: what others point at first, the feed last of all.
+                for _, group in itertools.groupby(ranked, key=_rank):
+                    wave = list(group)
                     feed_going = feed_going or wave[-1].key == manifest.feed_key
                     for obj in uploads.send([(target.key(o.key), o) for o in wave]):
                         done.append(obj)
                         if time.monotonic() - last_save > CHECKPOINT_SECONDS:
                             record, done = landed(record, done), []
-                            saved = _write_record(client, target, record, checksum=checksum)
-                            last_save = time.monotonic()
+                            put_json(RECORD_KEY, record.body())
+                            saved, last_save = record, time.monotonic()
                     # The next wave may point at this one: it waits until all of it landed.
                     record, done = landed(record, done), []
             if the_plan.deletions:
@@ -145,7 +137,7 @@ def publish(
                     pending=record.pending - gone,
                 )
             if record != saved:
-                _write_record(client, target, record, checksum=checksum)
+                put_json(RECORD_KEY, record.body())
             if claims:
                 # The record now holds all of it; a run stopped before this line leaves the
                 # claims, which the next run reads as pending.
@@ -164,34 +156,5 @@ def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:
     return PublishReport(uploaded, (), (), 0, feed_url, True, (note,), seen.steps)
 
 
-def _waves(objects: tuple[OutputObject, ...], feed_key: str) -> Iterator[list[OutputObject]]:
-    """Objects by upload rank: what others point at first, the feed last of all."""
-    ranks: dict[int, list[OutputObject]] = {}
-    for obj in objects:
-        rank = sys.maxsize if obj.key == feed_key else upload_rank(obj.key)
-        ranks.setdefault(rank, []).append(obj)
-    for rank in sorted(ranks):
-        yield ranks[rank]
-
-
-def _write_record(client: S3Client, target: Target, record: Record, *, checksum: bool) -> Record:
-    _put_json(client, target, RECORD_KEY, record.body(), checksum=checksum)
-    return record
-
-
-def _write_claims(
-    client: S3Client, target: Target, names: frozenset[str], *, checksum: bool
-) -> frozenset[str]:
-    _put_json(client, target, CLAIMS_KEY, claims_body(names), checksum=checksum)
-    return names
-
-
-def _put_json(client: S3Client, target: Target, name: str, body: bytes, *, checksum: bool) -> None:
-    client.put_object(
-        Bucket=target.bucket,
-        Key=target.key(name),
-        Body=body,
-        ContentType="application/json",
-        CacheControl="no-cache",
-        **upload.digests(body, checksum=checksum),
-    )
+def _rank(obj: OutputObject) -> int:
+    return upload_rank(obj.key)

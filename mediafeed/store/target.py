@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mediafeed.errors import StoreError
 from mediafeed.model import PublishSettings
@@ -21,6 +20,12 @@ else:
 # Anything check_key might refuse: a key without any passes at regex speed, which counts
 # for 20,000 keys.
 _SUSPECT_KEY = re.compile(r"[^\x20-\x7e]|\\|^/|//|/$|(?:^|/)\.\.?(?:/|$)")
+CONNECT_TIMEOUT = 10.0
+# A connection that stalls longer than this is dropped and the request retried.
+READ_TIMEOUT = 60.0
+# Standard retry mode: exponential backoff with jitter on throttling (SlowDown), 5xx,
+# timeouts and dropped connections, per request and per multipart part.
+MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,9 @@ class Target:
         )
 
     @property
-    def where(self) -> str:
-        return self.endpoint_url or "AWS S3"
+    def folder(self) -> str:
+        """The prefix as every key under it starts."""
+        return f"{self.prefix}/" if self.prefix else ""
 
     def base_url(self) -> str:
         """The public URL of the prefix, without a trailing slash."""
@@ -67,12 +73,8 @@ class Target:
 
     def key(self, name: str) -> str:
         """The full store key for an object name, refused unless ASCII and under the prefix."""
-        for part, label in ((self.prefix, "prefix"), (name, "key")):
-            if part:
-                check_key(part, label)
-        if not name:
-            raise StoreError("empty object key", field="key")
-        return f"{self.prefix}/{name}" if self.prefix else name
+        self.check_names([name])
+        return self.folder + name
 
     def check_names(self, names: list[str]) -> None:
         """Refuse what `key` would of any of the names, the prefix checked once."""
@@ -110,22 +112,37 @@ def make_client(
     target: Target,
     *,
     credentials: tuple[str, str] | None = None,
-    read_timeout: float | None = None,
-    max_attempts: int | None = None,
+    read_timeout: float = READ_TIMEOUT,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> S3Client:
     """An S3 client from the standard AWS chain; explicit keys only for the embedded store."""
     import boto3
     import botocore.session
+    from botocore.config import Config
 
-    from mediafeed.store import transfer
+    from mediafeed.store.transfer import CHECKERS, LISTERS, store_errors
+    from mediafeed.store.upload import SENDERS, STREAMS
 
-    access, secret = credentials if credentials else (None, None)
-    config = transfer.client_config(
-        path_style=bool(target.endpoint_url),
-        read_timeout=transfer.READ_TIMEOUT if read_timeout is None else read_timeout,
-        max_attempts=transfer.MAX_ATTEMPTS if max_attempts is None else max_attempts,
-        checksums=target.checksums,
+    mode: Literal["when_supported", "when_required"] = (
+        "when_required" if target.checksums == "when_required" else "when_supported"
     )
+    config = Config(
+        request_checksum_calculation=mode,
+        response_checksum_validation=mode,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        max_pool_connections=max(SENDERS + STREAMS, LISTERS, CHECKERS),
+        tcp_keepalive=True,
+        # Every body we send carries a digest the store checks (Content-MD5 or our own
+        # SHA-256), so hashing it a second time for the signature, as botocore does over
+        # plain http, buys nothing; as over https, the payload goes unsigned.
+        s3={
+            "addressing_style": "path" if target.endpoint_url else "auto",
+            "payload_signing_enabled": False,
+        },
+    )
+    access, secret = credentials or (None, None)
     with store_errors(target):
         core = botocore.session.Session()
         # Timestamps stay strings: nothing here reads them, and parsing the LastModified of
@@ -150,9 +167,3 @@ def check_key(key: str, label: str) -> None:
         raise StoreError(f"{label} must be relative, with '/' separators", path=key)
     if any(part in ("", ".", "..") for part in key.split("/")):
         raise StoreError(f"{label} must stay under the prefix (no '..' or empty parts)", path=key)
-
-
-def store_errors(target: Target) -> contextlib.AbstractContextManager[None]:
-    from mediafeed.store import transfer
-
-    return transfer.store_errors(target.bucket, target.where, target.profile)

@@ -1,14 +1,14 @@
-"""Talking to S3: the client's settings, parallel HEADs and listings, deletes, and botocore's
-errors as one-line StoreErrors."""
+"""Talking to S3: parallel HEADs and listings, reads of our JSON objects, deletes, and
+botocore's errors as one-line StoreErrors."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -21,10 +21,11 @@ from botocore.exceptions import (
 
 from mediafeed.errors import StoreError
 from mediafeed.store.listing import Page, list_prefix
-from mediafeed.store.upload import SENDERS, STREAMS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from mediafeed.store.target import Target
 else:
     S3Client = Any
 
@@ -36,40 +37,9 @@ CHECKERS = 8
 LISTERS = 8
 # Keys per listing range: below a few pages a range does not pay for its own requests.
 RANGE_KEYS = 2500
-CONNECT_TIMEOUT = 10.0
-# A connection that stalls longer than this is dropped and the request retried.
-READ_TIMEOUT = 60.0
-# Standard retry mode: exponential backoff with jitter on throttling (SlowDown), 5xx,
-# timeouts and dropped connections, per request and per multipart part.
-MAX_ATTEMPTS = 8
 _DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "Forbidden"}
-_MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
+_MISSING = {"NoSuchKey", "404", "NotFound"}
 _BUSY = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
-
-
-def client_config(
-    *,
-    path_style: bool,
-    read_timeout: float = READ_TIMEOUT,
-    max_attempts: int = MAX_ATTEMPTS,
-    checksums: str = "when_supported",
-) -> Config:
-    mode: Literal["when_supported", "when_required"] = (
-        "when_required" if checksums == "when_required" else "when_supported"
-    )
-    return Config(
-        request_checksum_calculation=mode,
-        response_checksum_validation=mode,
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=read_timeout,
-        retries={"mode": "standard", "max_attempts": max_attempts},
-        max_pool_connections=max(SENDERS + STREAMS, LISTERS, CHECKERS),
-        tcp_keepalive=True,
-        # Every body we send carries a digest the store checks (Content-MD5 or our own
-        # SHA-256), so hashing it a second time for the signature, as botocore does over
-        # plain http, buys nothing; as over https, the payload goes unsigned.
-        s3={"addressing_style": "path" if path_style else "auto", "payload_signing_enabled": False},
-    )
 
 
 def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[str, str | None]:
@@ -79,7 +49,7 @@ def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[s
         try:
             answer = client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
-            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if _code(exc) in _MISSING:
                 return None
             raise
         return answer.get("Metadata", {}).get("sha256")
@@ -91,11 +61,25 @@ def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[s
         return dict(zip(keys, pool.map(head, keys), strict=True))
 
 
+def get_json(client: S3Client, target: Target, name: str) -> Any:
+    """The JSON object stored under `name` in the prefix; None if missing or unreadable."""
+    try:
+        answer = client.get_object(Bucket=target.bucket, Key=target.key(name))
+    except ClientError as exc:
+        if _code(exc) in _MISSING:
+            return None
+        raise
+    try:
+        return json.loads(answer["Body"].read())
+    except (ValueError, AttributeError):
+        return None
+
+
 def list_sizes(
-    client: S3Client, bucket: str, prefix: str, sample: Sequence[str] = ()
+    client: S3Client, bucket: str, prefix: str, names: Iterable[str] = ()
 ) -> dict[str, int]:
-    """Size of every object whose key starts with `prefix`, by full key; `sample`, keys the
-    store is expected to hold, cuts the listing into ranges listed at once."""
+    """Size of every object whose key starts with `prefix`, by name under it; `names`, those
+    the store is expected to hold, cut the listing into ranges listed at once."""
 
     def fetch(after: str | None, token: str | None, limit: int) -> Page:
         args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": limit}
@@ -111,8 +95,8 @@ def list_sizes(
             objects, page.get("NextContinuationToken", "") if page.get("IsTruncated") else None
         )
 
-    listed = list_prefix(fetch, sample, listers=LISTERS, range_keys=RANGE_KEYS)
-    return {key: size for key, (size, _) in listed.items()}
+    listed = list_prefix(fetch, prefix, names, listers=LISTERS, range_keys=RANGE_KEYS)
+    return {name: size for name, (size, _) in listed.items()}
 
 
 def delete(client: S3Client, bucket: str, keys: Sequence[str]) -> None:
@@ -125,9 +109,8 @@ def delete(client: S3Client, bucket: str, keys: Sequence[str]) -> None:
             raise StoreError(f"could not delete: {error.get('Code')}", path=error.get("Key"))
 
 
-def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str]) -> int:
+def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str]) -> None:
     """Abort multipart uploads a killed run left behind for `keys`; they hold storage."""
-    aborted = 0
     try:
         pages = client.get_paginator("list_multipart_uploads").paginate(
             Bucket=bucket, Prefix=prefix
@@ -138,26 +121,23 @@ def abort_unfinished(client: S3Client, bucket: str, prefix: str, keys: set[str])
                     client.abort_multipart_upload(
                         Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
                     )
-                    aborted += 1
     except ClientError as exc:
         # Some S3-compatible stores do not list uploads; leftovers then wait for the
         # bucket's lifecycle rule, which is what the store offers for them.
         if _code(exc) not in {"NotImplemented", "501"}:
             raise
-    return aborted
 
 
 @contextmanager
-def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]:
+def store_errors(target: Target) -> Iterator[None]:
     """Turn botocore's exceptions into one-line StoreErrors that never carry credentials."""
+    bucket, where = target.bucket, target.endpoint_url or "AWS S3"
     resume = "run publish again to finish; what landed is not sent twice"
     try:
         yield
     except ClientError as exc:
         code = _code(exc)
-        if (code in _MISSING_BUCKET and exc.operation_name == "HeadBucket") or (
-            code == "NoSuchBucket"
-        ):
+        if code == "NoSuchBucket" or (code in _MISSING and exc.operation_name == "HeadBucket"):
             raise StoreError(f"bucket '{bucket}' does not exist at {where}") from None
         if code in _DENIED:
             raise StoreError(
@@ -174,7 +154,9 @@ def store_errors(bucket: str, where: str, profile: str | None) -> Iterator[None]
             "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
         ) from None
     except ProfileNotFound:
-        raise StoreError(f"AWS profile '{profile}' not found", field="publish.profile") from None
+        raise StoreError(
+            f"AWS profile '{target.profile}' not found", field="publish.profile"
+        ) from None
     except EndpointConnectionError:
         raise StoreError(f"cannot reach the store at {where}") from None
     except (ReadTimeoutError, ConnectionClosedError) as exc:

@@ -16,7 +16,6 @@ import json
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mediafeed.errors import StoreError
@@ -37,12 +36,6 @@ RANGE_KEYS = 2500
 TIMEOUT = (10.0, 60.0)  # connect, read
 
 
-@dataclass(frozen=True)
-class Listed:
-    sizes: dict[str, int]  # by name under the prefix
-    etags: dict[str, str]  # of the record and the claims only
-
-
 def still_there(
     target: Target, credentials: tuple[str, str] | None, kept: Mapping[str, Any] | None
 ) -> tuple[PublishReport, dict[str, Any]] | None:
@@ -53,13 +46,13 @@ def still_there(
     try:
         store = _Signed(target, credentials)
         record = _kept(kept) or store.record()
-        listed = store.listing(sorted(record["objects"]))
-        if CLAIMS_KEY in listed.sizes or RECORD_KEY not in listed.etags:
+        sizes, etags = store.listing(sorted(record["objects"]))
+        if CLAIMS_KEY in sizes or RECORD_KEY not in etags:
             return None
-        if listed.etags[RECORD_KEY] != record["etag"]:
+        if etags[RECORD_KEY] != record["etag"]:
             record = store.record()  # another run published here since: its record counts
         held: dict[str, list[Any]] = record["objects"]
-        if FEED_KEY not in held or any(listed.sizes.get(n) != h[0] for n, h in held.items()):
+        if FEED_KEY not in held or any(sizes.get(n) != h[0] for n, h in held.items()):
             return None
     except (_Unanswered, StoreError, OSError, ValueError, ET.ParseError):
         return None
@@ -110,7 +103,7 @@ class _Signed:
             self.base = f"https://{target.bucket}.s3.{region}.amazonaws.com"
         else:
             raise _Unanswered("a dotted bucket name on AWS")
-        self.prefix = f"{target.prefix}/" if target.prefix else ""
+        self.prefix = target.folder
         self._signer = botocore.auth.S3SigV4Auth(found, "s3", region)
         self._request = botocore.awsrequest.AWSRequest
         self._http = botocore.httpsession.URLLib3Session(
@@ -165,15 +158,12 @@ class _Signed:
             raise _Unanswered("no record, one with names pending, or one without sizes")
         return found
 
-    def listing(self, names: list[str]) -> Listed:
-        """Every object under the prefix; with many `names` (from the record), listed in
-        key ranges at once."""
-        head = self.prefix
-        sample = [head + name for name in names]
-        listed = list_prefix(self._page, sample, listers=LISTERS, range_keys=RANGE_KEYS)
-        sizes = {key[len(head) :]: size for key, (size, _) in listed.items()}
-        etags = {n: listed[head + n][1] for n in (RECORD_KEY, CLAIMS_KEY) if head + n in listed}
-        return Listed(sizes, etags)
+    def listing(self, names: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+        """Every object's size under the prefix, by name, and the ETags of the record and the
+        claims; with many `names` (from the record), listed in key ranges at once."""
+        listed = list_prefix(self._page, self.prefix, names, listers=LISTERS, range_keys=RANGE_KEYS)
+        etags = {n: listed[n][1] for n in (RECORD_KEY, CLAIMS_KEY) if n in listed}
+        return {name: size for name, (size, _) in listed.items()}, etags
 
     def _page(self, after: str | None, token: str | None, limit: int) -> Page:
         query = {"list-type": "2", "prefix": self.prefix, "max-keys": str(limit)}
