@@ -3,10 +3,11 @@ what a publish says when Ctrl-C stops it."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:  # rich loads when a bar is first drawn: a publish with nothing to send draws none
     from rich.console import Console
@@ -20,16 +21,13 @@ class UploadBar:
     def __init__(
         self, opens: Callable[[], Progress | None], say: Callable[[str], None] | None = None
     ):
-        self._opens: Callable[[], Progress | None] | None = opens
-        self._bar: Progress | None = None
+        self._opens = opens
         self._task: TaskID | None = None
         self._say = say
 
-    @property
+    @functools.cached_property
     def _progress(self) -> Progress | None:
-        if self._opens is not None:
-            self._bar, self._opens = self._opens(), None
-        return self._bar
+        return self._opens()
 
     @property
     def streamed(self) -> bool:
@@ -58,15 +56,33 @@ class UploadBar:
     @contextmanager
     def encoding(self, description: str) -> Iterator[Callable[[float], None]]:
         """A line of its own on the same bar while a build encodes, before the uploads."""
-        if self._progress is None:
+        bar = self._progress
+        if bar is None:
             yield lambda seconds: None
             return
-        task = self._progress.add_task(description, total=None)
-        self._progress.refresh()  # drawn at once: a short encode may end before the next tick
+        task = bar.add_task(description, total=None)
+        bar.refresh()  # drawn at once: a short encode may end before the next tick
         try:
-            yield lambda seconds: self._progress.update(task, completed=seconds)  # type: ignore[union-attr]
+            yield lambda seconds: bar.update(task, completed=seconds)
         finally:
-            self._progress.update(task, visible=False)
+            bar.update(task, visible=False)
+
+
+@contextmanager
+def _terminal_bar(
+    *columns: Any, console: Console | None = None, enabled: bool = True
+) -> Iterator[Progress | None]:
+    """A transient bar of `columns` on `console` (standard error if none), or None when it
+    is not a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = console or Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    with Progress(*columns, console=console, transient=True) as bar:
+        yield bar
 
 
 @contextmanager
@@ -83,35 +99,32 @@ def progress_bar(
     with ExitStack() as stack:
 
         def opens() -> Progress | None:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
+            from rich import progress
 
-            shown = console or Console(stderr=True)
-            if not enabled or not shown.is_terminal:
-                return None
             columns = (
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
+                progress.TextColumn("[progress.description]{task.description}"),
+                progress.BarColumn(),
+                progress.DownloadColumn(),
+                progress.TransferSpeedColumn(),
+                progress.TimeRemainingColumn(),
             )
-            return stack.enter_context(Progress(*columns, console=shown, transient=True))
+            return stack.enter_context(_terminal_bar(*columns, console=console, enabled=enabled))
 
         yield UploadBar(opens, stream)
 
 
+def _stopped(line: str) -> NoReturn:
+    """Tell why and how to go on, then exit 130, as a shell reports a command stopped by
+    Ctrl-C."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(line, style="yellow", markup=False)
+    raise SystemExit(130) from None
+
+
 @contextmanager
 def publish_interruptible() -> Iterator[None]:
-    """Ctrl-C during a publish: one line on what listeners get now and how to finish, then
-    exit code 130, as a shell reports a command stopped by Ctrl-C."""
+    """Ctrl-C during a publish: one line on what listeners get now and how to finish."""
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -119,32 +132,15 @@ def publish_interruptible() -> Iterator[None]:
             state = "the new feed was on its way, so listeners get it or the old one, whole"
         else:
             state = "the old feed is still live"
-        line = f"Stopped: {state}; run the same command again to finish the job."
-        from rich.console import Console
-
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            line, style="yellow", markup=False
-        )
-        raise SystemExit(130) from None
+        _stopped(f"Stopped: {state}; run the same command again to finish the job.")
 
 
 @contextmanager
-def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, float], None]]:
+def seconds_bar() -> Iterator[Callable[[float, float], None]]:
     """A bar of seconds of media done, with the time elapsed and the time remaining, for
     `transcribe`; silent when standard error is not a terminal."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    console = console or Console(stderr=True)
-    if not console.is_terminal:
-        yield lambda done, total: None
-        return
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -152,10 +148,12 @@ def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, 
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with _terminal_bar(*columns) as bar:
         tasks: list[TaskID] = []
 
         def show(done: float, total: float) -> None:
+            if bar is None:
+                return
             if not tasks:  # made once the length is known: a bar needs its total
                 tasks.append(bar.add_task("Transcribing", total=total))
             bar.update(tasks[0], completed=done, total=total)
@@ -165,31 +163,23 @@ def seconds_bar(*, console: Console | None = None) -> Iterator[Callable[[float, 
 
 @contextmanager
 def resumable() -> Iterator[None]:
-    """Ctrl-C during `transcribe`: what was done is kept; say how to carry on, exit 130."""
+    """Ctrl-C during `transcribe`: what was done is kept; say how to carry on."""
     try:
         yield
     except KeyboardInterrupt:
-        line = "Stopped: the finished part is kept; run the same command again to resume."
-        from rich.console import Console
-
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            line, style="yellow", markup=False
-        )
-        raise SystemExit(130) from None
+        _stopped("Stopped: the finished part is kept; run the same command again to resume.")
 
 
 @contextmanager
 def encode_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[float], None]]:
     """A bar for a long encode (its length unknown until probed): the seconds of media done
     and the time taken; silent off a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
-        yield lambda seconds: None
-        return
     columns = (TextColumn(description), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda seconds: bar.update(task, completed=seconds)
+    with _terminal_bar(*columns, enabled=enabled) as bar:
+        if bar is None:
+            yield lambda seconds: None
+        else:
+            task = bar.add_task(description, total=None)
+            yield lambda seconds: bar.update(task, completed=seconds)
