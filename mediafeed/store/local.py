@@ -114,34 +114,32 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
             if "create_time" not in record:
                 # A record from before start times were kept: from now on it has one.
                 record["create_time"] = server.create_time()
-                _write_private(state_dir / STORE_FILE, json.dumps(record, indent=2) + "\n")
+                _write_private(state_dir / STORE_FILE, record)
             return _store_from(record, state_dir, bucket)
         # A server that does not answer is restarted; so is one lacking the bucket, since
         # weed creates buckets at startup.
         _stop(state_dir)
     access_key, secret_key = _credentials(record)
-    last_error: StoreError | None = None
-    for _ in range(3):
+    for attempt in range(3):
         ports = _choose_ports(record.get("ports", {}), preferred_s3_port)
         try:
             pid, create_time = _start(state_dir, ports, buckets, access_key, secret_key)
-        except _PortTaken as exc:
+            break
+        except _PortTaken:
             # Another program took a port between choosing and binding it: choose again.
-            last_error = exc.error
+            if attempt == 2:
+                raise
             record = {}
-            continue
-        record = {
-            "pid": pid,
-            "create_time": create_time,
-            "ports": ports,
-            "buckets": buckets,
-            "access_key": access_key,
-            "secret_key": secret_key,
-        }
-        _write_private(state_dir / STORE_FILE, json.dumps(record, indent=2) + "\n")
-        return _store_from(record, state_dir, bucket)
-    assert last_error is not None
-    raise last_error
+    record = {
+        "pid": pid,
+        "create_time": create_time,
+        "ports": ports,
+        "buckets": buckets,
+        "access_key": access_key,
+        "secret_key": secret_key,
+    }
+    _write_private(state_dir / STORE_FILE, record)
+    return _store_from(record, state_dir, bucket)
 
 
 def _stop(state_dir: Path) -> bool:
@@ -155,10 +153,8 @@ def _stop(state_dir: Path) -> bool:
 _TAKEN = ("address already in use", "is not available")  # a port taken since it was chosen
 
 
-class _PortTaken(Exception):
-    def __init__(self, error: StoreError) -> None:
-        super().__init__(str(error))
-        self.error = error
+class _PortTaken(StoreError):
+    """The store exited at startup because a port it was given was taken."""
 
 
 def _weed_binary() -> str:
@@ -184,7 +180,7 @@ def _start(
         message = f"cannot create the store's data folder: {exc.strerror}"
         raise StoreError(message, path=data_dir) from exc
     identities = state_dir / IDENTITIES_FILE
-    _write_private(identities, json.dumps(_identities(access_key, secret_key), indent=2) + "\n")
+    _write_private(identities, _identities(access_key, secret_key))
     args = [
         _weed_binary(),
         "mini",
@@ -205,16 +201,16 @@ def _start(
     with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
         proc = spawn_detached(args, log, state_dir)
     CHILDREN[proc.pid] = proc
-    record = {"ports": ports, "access_key": access_key, "secret_key": secret_key}
+    answering = {"ports": ports}
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             CHILDREN.pop(proc.pid, None)
-            error = StoreError(f"the local store exited at startup; see {log_path}")
+            message = f"the local store exited at startup; see {log_path}"
             if any(words in log_path.read_text(errors="replace") for words in _TAKEN):
-                raise _PortTaken(error)
-            raise error
-        if all(_bucket_exists(record, name) for name in buckets):
+                raise _PortTaken(message)
+            raise StoreError(message)
+        if all(_bucket_exists(answering, name) for name in buckets):
             # Our child and answering, so this pid is the weed just started.
             server = psutil.Process(proc.pid)
             if not is_our_weed(server, data_dir):
@@ -310,18 +306,14 @@ def _bind(port: int) -> socket.socket | None:
 
 def _bucket_exists(record: dict[str, Any], bucket: str) -> bool:
     # Anonymous read is part of the store's contract, so an anonymous HEAD proves both.
-    return _status(int(record["ports"]["s3.port"]), "HEAD", f"/{bucket}") == 200
-
-
-def _status(port: int, method: str, path: str) -> int | None:
     import http.client  # here: only commands that talk to the store need it
 
-    conn = http.client.HTTPConnection(HOST, port, timeout=2)
+    conn = http.client.HTTPConnection(HOST, int(record["ports"]["s3.port"]), timeout=2)
     try:
-        conn.request(method, path)
-        return conn.getresponse().status
+        conn.request("HEAD", f"/{bucket}")
+        return conn.getresponse().status == 200
     except (OSError, http.client.HTTPException):
-        return None
+        return False
     finally:
         conn.close()
 
@@ -335,17 +327,15 @@ def _locked(state_dir: Path) -> Iterator[None]:
 
     lock = filelock.FileLock(state_dir / LOCK_FILE, timeout=LOCK_TIMEOUT, mode=0o600)
     try:
-        lock.acquire()
+        held = lock.acquire()
     except filelock.Timeout:
         message = (
             f"another mediafeed has been starting or stopping the local store for over "
             f"{LOCK_TIMEOUT:g} s; try again once it is done"
         )
         raise StoreError(message, path=state_dir / LOCK_FILE) from None
-    try:
+    with held:
         yield
-    finally:
-        lock.release()
 
 
 def _read_record(state_dir: Path) -> dict[str, Any]:
@@ -390,11 +380,11 @@ def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalSt
     )
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read, atomically."""
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to a file only its owner can read, atomically."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
+        out.write(json.dumps(data, indent=2) + "\n")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,22 +25,16 @@ CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 def spawn_detached(args: list[str], log: IO[bytes], cwd: Path) -> subprocess.Popen[bytes]:
     """Start a server that a Ctrl+C in the terminal that started it does not stop."""
-    if sys.platform == "win32":  # os.name == "nt", spelt as type checkers understand it
-        return subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP,
-        )
     return subprocess.Popen(
         args,
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=cwd,
-        start_new_session=True,
+        # A process group of its own on Windows (the flag exists only there), a session of
+        # its own elsewhere.
+        creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        start_new_session=os.name != "nt",
     )
 
 
@@ -107,23 +101,19 @@ def end(process: psutil.Process, *, grace: float) -> None:
     alive = family
     if grace > 0:
         for member in family:
-            _signal(member, "terminate")
+            _signal(member, member.terminate)
         alive = _wait_gone(family, grace)
     for member in alive:
-        _signal(member, "kill")
+        _signal(member, member.kill)
     if _wait_gone(alive, STOP_TIMEOUT):
         raise StoreError(f"the local store (pid {process.pid}) did not stop")
 
 
-def _signal(process: psutil.Process, how: str) -> None:
+def _signal(process: psutil.Process, how: Callable[[], None]) -> None:
     import psutil
 
     try:
-        # psutil checks that the pid still names the same process before it signals.
-        if how == "terminate":
-            process.terminate()
-        else:
-            process.kill()
+        how()  # psutil checks that the pid still names the same process before it signals
     except psutil.NoSuchProcess:
         pass
     except psutil.AccessDenied as exc:
