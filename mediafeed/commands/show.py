@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need th
     from mediafeed.build import BuildResult
     from mediafeed.model import Progress
     from mediafeed.renditions import Encoding
+    from mediafeed.store.local import LocalStore
     from mediafeed.store.publish import PublishReport
     from mediafeed.store.target import Target
 
@@ -49,51 +50,41 @@ def local_prefix(show: Show) -> str:
     return slugify(show.title, max_length=60) or "show"
 
 
-def preview_links(show: Show) -> Links:
-    """URLs for a build without publishing: the configured public URL, else the local store."""
-    if show.publish.public_url:
-        return Links(show.publish.public_url)
-    from mediafeed.store import (
-        local as localstore,  # the embedded store's module only where it is used
-    )
-
-    local_base = f"http://{localstore.HOST}:{localstore.DEFAULT_S3_PORT}/{LOCAL_BUCKET}"
-    return Links(f"{local_base}/{local_prefix(show)}")
-
-
 def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
-    """Where listeners find the show now: the public URL, or the running local store's."""
+    """Where listeners find the show now: the public URL, or the local store's where it was
+    last started (where it first starts, before that)."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
-    from mediafeed.store import local as localstore
+    from mediafeed.store import local as localstore  # the embedded store's module only here
 
     endpoint = localstore.recorded_endpoint(state_dir or localstore.default_state_dir())
-    if endpoint:
-        return Links(f"{endpoint}/{LOCAL_BUCKET}/{local_prefix(show)}")
-    return preview_links(show)
+    endpoint = endpoint or f"http://{localstore.HOST}:{localstore.DEFAULT_S3_PORT}"
+    return Links(f"{endpoint}/{LOCAL_BUCKET}/{local_prefix(show)}")
 
 
 def destination(
-    show: Show, *, state_dir: Path | None = None, start: bool = True
+    show: Show, *, state_dir: Path | None = None, start: bool = True, ask: bool = True
 ) -> Destination | None:
-    """The configured S3 target, or the embedded store: started if it is not running, or
-    without `start` (a dry run changes nothing), None then."""
+    """The configured S3 target, or the embedded store: started if it is not running;
+    without `start` (a dry run changes nothing) only if it runs, and without `ask` either
+    as it was last started, running or not (an unchanged publish learns that from its one
+    request). None when there is no such store."""
     if show.publish.target:
         from mediafeed.store.target import Target
 
         return Destination(Target.from_settings(show.publish), None)
     from mediafeed.store import local as localstore
+    from mediafeed.store.target import local_target
 
     folder = state_dir or localstore.default_state_dir()
     if start:
-        store = localstore.ensure_running(folder, bucket=LOCAL_BUCKET)
+        store: LocalStore | None = localstore.ensure_running(folder, bucket=LOCAL_BUCKET)
+    elif ask:
+        store = localstore.running(folder, bucket=LOCAL_BUCKET)
     else:
-        found = localstore.running(folder, bucket=LOCAL_BUCKET)
-        if found is None:
-            return None
-        store = found
-    from mediafeed.store.target import local_target
-
+        store = localstore.recorded(folder, bucket=LOCAL_BUCKET)
+    if store is None:
+        return None
     target, credentials = local_target(store, local_prefix(show))
     return Destination(target, credentials)
 
@@ -131,18 +122,14 @@ def publish_show(
     """
     create = not dry_run
     with show_locked(show.root, create=create), Cache(show.root, create=create) as cache:
-        note = None
-        if not dry_run:
-            show, note = pinned_local_prefix(show)
+        show, note = (show, None) if dry_run else pinned_local_prefix(show)
         last = _last_publish(cache, show)
         # Taken before the build reads anything: an edit made while it runs counts next time.
         walked = _walked_inputs(show)
         before = input_contents(show, cache, walked | set(last.referenced)) if last else {}
-        inputs_before = input_digest(before) if last else None
-        unchanged = (
-            last is not None and not dry_run and not prune and last.current(inputs_before, now)
-        )
-        if unchanged and last is not None:
+        if dry_run or prune or not (last and last.current(input_digest(before), now)):
+            last = None  # from here on, the last publish if this one would change nothing
+        if last is not None:
             confirmed = _still_published(show, last, state_dir)
             if confirmed is not None:
                 report, kept = confirmed
@@ -151,22 +138,19 @@ def publish_show(
                 return last.episodes, report
         # Before any store is started or touched: the embedded store must not start for a
         # show the check refuses. The episodes it reads, the build takes.
-        read = None if force or unchanged else _require_publishable(show, now, cache, before)
+        read = None if force else _require_publishable(show, now, cache, before)
+        where = destination(show, state_dir=state_dir, start=not dry_run)
+        if where is None:
+            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir, encoding=encoding)
+        from mediafeed.build import build  # the renderers load only where a build runs
         from mediafeed.store.plan import published_pages, stored_record
         from mediafeed.store.publish import publish
         from mediafeed.store.target import make_client
 
-        where = destination(show, state_dir=state_dir, start=not dry_run)
-        if where is None:
-            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir, encoding=encoding)
         client = make_client(where.target, credentials=where.credentials)
         destination_id = _destination_id(where.target)
-        if unchanged and last is not None and last.destination == destination_id:
+        if last is not None and last.destination == destination_id:
             verify = True  # the store lost something behind the record's back: list, repair
-        if unchanged and not force:
-            read = _require_publishable(show, now, cache, before)
-        from mediafeed.build import build  # the renderers load only where a build runs
-
         record = stored_record(client, where.target)  # read once, for the build and the plan
         published = published_pages(record)
         result = build(
@@ -235,24 +219,12 @@ def _still_published(
     """The report of an unchanged publish, and what to keep of the store's record, if the
     destination is the last publish's and the store still holds it all. Nothing is
     started and no client made: the embedded store is asked where it was last started."""
-    from mediafeed.store.target import Target, local_target
-
-    if show.publish.target:
-        target, credentials = Target.from_settings(show.publish), None
-    else:
-        from mediafeed.store import local as localstore
-
-        store = localstore.recorded(
-            state_dir or localstore.default_state_dir(), bucket=LOCAL_BUCKET
-        )
-        if store is None:
-            return None
-        target, credentials = local_target(store, local_prefix(show))
-    if _destination_id(target) != last.destination:
+    where = destination(show, state_dir=state_dir, start=False, ask=False)
+    if where is None or _destination_id(where.target) != last.destination:
         return None
     from mediafeed.store.unchanged import still_there
 
-    return still_there(target, credentials, last.store)
+    return still_there(where.target, where.credentials, last.store)
 
 
 def _plan_blind(
