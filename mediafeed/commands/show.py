@@ -348,17 +348,15 @@ def input_contents(
 ) -> dict[str, str]:
     """Each input file's content hash (from the cache while its stat holds), "-" for one
     that is missing; `known`: hashes this command took already, kept as they were then."""
-    root = str(show.root)
-    contents = {}
-    for name in names:
-        found = (known or {}).get(name)
-        if found is None:
-            try:
-                found = cache.sha256(os.path.join(root, name))
-            except OSError:
-                found = "-"
-        contents[name] = found
-    return contents
+    root, known = str(show.root), known or {}
+
+    def content(name: str) -> str:
+        try:
+            return cache.sha256(os.path.join(root, name))
+        except OSError:
+            return "-"
+
+    return {name: known.get(name) or content(name) for name in names}
 
 
 def input_digest(contents: dict[str, str]) -> str:

@@ -249,12 +249,9 @@ def _credentials(record: dict[str, Any]) -> tuple[str, str]:
 def _choose_ports(previous: dict[str, int], preferred_s3_port: int | None) -> dict[str, int]:
     """Free loopback ports, reusing the previous ones where still free."""
     held: list[socket.socket] = []
-    ports: dict[str, int] = {}
     try:
-        s3_choices = [previous.get("s3.port"), preferred_s3_port, 0]
-        ports["s3.port"] = _hold(held, s3_choices)
-        for name in _PLAIN_PORTS:
-            ports[name] = _hold(held, [previous.get(name), 0])
+        ports = {"s3.port": _hold(held, [previous.get("s3.port"), preferred_s3_port, 0])}
+        ports.update((name, _hold(held, [previous.get(name), 0])) for name in _PLAIN_PORTS)
         ports["admin.port"] = _hold_admin(held, previous.get("admin.port"))
     finally:
         for sock in held:
@@ -264,9 +261,7 @@ def _choose_ports(previous: dict[str, int], preferred_s3_port: int | None) -> di
 
 def _hold(held: list[socket.socket], choices: list[int | None]) -> int:
     for port in choices:
-        if port is None:
-            continue
-        sock = _bind(port)
+        sock = None if port is None else _bind(port)
         if sock is not None:
             held.append(sock)
             return int(sock.getsockname()[1])
@@ -277,15 +272,10 @@ def _hold_admin(held: list[socket.socket], previous: int | None) -> int:
     candidates = [previous] if previous else []
     candidates += [secrets.randbelow(20000) + 20000 for _ in range(50)]
     for port in candidates:
-        first = _bind(port)
-        if first is None:
-            continue
-        second = _bind(port + ADMIN_GRPC_OFFSET)
-        if second is None:
-            first.close()
-            continue
-        held.extend((first, second))
-        return port
+        pair = [sock for sock in (_bind(port), _bind(port + ADMIN_GRPC_OFFSET)) if sock]
+        held.extend(pair)  # closed with the others, whether or not both were free
+        if len(pair) == 2:
+            return port
     raise StoreError("no free port pair on 127.0.0.1 for the local store's admin server")
 
 

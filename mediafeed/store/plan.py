@@ -107,12 +107,13 @@ def plan(
     permalinks = dict(manifest.permalinks)
     _keep_permalinks(record.permalinks, permalinks)
     with store_errors(target):
-        trusted = trust_record and record.objects and not record.pending
-        sizes = (
-            _record_sizes(record)
-            if trusted
-            else transfer.list_sizes(client, target.bucket, target.folder, record.objects)
-        )
+        if trust_record and record.objects and not record.pending:
+            # The sizes the last complete run verified.
+            sizes = {
+                n: h["size"] for n, h in record.objects.items() if isinstance(h.get("size"), int)
+            }
+        else:
+            sizes = transfer.list_sizes(client, target.bucket, target.folder, record.objects)
         uploads: list[OutputObject] = []
         unchanged: list[OutputObject] = []
         unsure: list[OutputObject] = []
@@ -147,15 +148,6 @@ def plan(
         stale_sizes={n: sizes[n] for n in stale},
         permalinks=permalinks,
     )
-
-
-def _record_sizes(record: Record) -> dict[str, int]:
-    """The sizes the record says the store holds: what the last complete run verified."""
-    return {
-        name: held["size"]
-        for name, held in record.objects.items()
-        if isinstance(held.get("size"), int)
-    }
 
 
 def _keep_permalinks(published: Mapping[str, str], built: Mapping[str, str]) -> None:

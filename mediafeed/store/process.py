@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 STOP_TIMEOUT = 15.0
 # How far the start time psutil reports may drift from the recorded one (clock ticks,
 # boot-time rounding) and still be the same process; a reused pid starts far later.
-CREATE_TIME_TOLERANCE = 1.0
+START_TOLERANCE = 1.0
 # Servers started by this process, kept so they are reaped (no zombies) and waited on.
 CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -56,16 +56,11 @@ def recorded_server(record: dict[str, Any], state_dir: Path) -> psutil.Process |
             return None
         process = psutil.Process(pid)
         started = record.get("create_time")
-        if (
-            started is not None
-            and abs(process.create_time() - float(started)) > CREATE_TIME_TOLERANCE
-        ):
+        if started is not None and abs(process.create_time() - float(started)) > START_TOLERANCE:
             return None
-        if not is_our_weed(process, state_dir / "data"):
-            return None
+        return process if is_our_weed(process, state_dir / "data") else None
     except (psutil.Error, TypeError, ValueError, OverflowError):
         return None  # gone, not ours to look at, or a record that names no pid
-    return process
 
 
 def is_our_weed(process: psutil.Process, data_dir: Path) -> bool:

@@ -84,7 +84,6 @@ def publish(
     for obj in the_plan.uploads:
         if not os.path.isfile(obj.path) or os.stat(obj.path).st_size != obj.size:
             raise StoreError("file is missing or changed since the build", path=obj.path)
-    sink = upload.Sink(progress)
     checksum = target.checksums == "when_supported"
 
     def put_json(name: str, body: bytes) -> None:
@@ -97,7 +96,8 @@ def publish(
             **upload.digests(body, checksum=checksum),
         )
 
-    sink.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
+    if progress:
+        progress.start(sum(o.size for o in the_plan.uploads), len(the_plan.uploads))
     feed_going = False  # once the new feed is on its way, it may be live
     try:
         with store_errors(target):
@@ -113,7 +113,7 @@ def publish(
                 transfer.abort_unfinished(client, target.bucket, target.folder, keys)
             last_save, done = time.monotonic(), []
             ranked = sorted(the_plan.uploads, key=_rank)
-            with upload.Uploads(client, target.bucket, sink, checksum=checksum) as uploads:
+            with upload.Uploads(client, target.bucket, progress, checksum=checksum) as uploads:
                 # By upload rank: what others point at first, the feed last of all.
                 for _, group in itertools.groupby(ranked, key=_rank):
                     wave = list(group)
@@ -144,8 +144,9 @@ def publish(
                 client.delete_object(Bucket=target.bucket, Key=target.key(CLAIMS_KEY))
     except KeyboardInterrupt:
         raise Interrupted(feed_going) from None
-    sink.done()
-    return replace(report, bytes_sent=sink.sent)
+    if progress:
+        progress.done()
+    return replace(report, bytes_sent=uploads.sent)
 
 
 def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:

@@ -62,23 +62,16 @@ class Record:
 def record_from_json(data: Any) -> Record:
     """The record as stored; an unreadable one owns nothing, so prune then deletes
     nothing, which is safe."""
-    if data is None:
+    if not isinstance(data, dict):
         return Record()
-    try:
-        objects = data["objects"]
-        pending = data.get("pending", [])
-        permalinks = data.get("permalinks", {})
-    except (KeyError, TypeError, AttributeError):
-        return Record()
+    objects, pending = data.get("objects"), data.get("pending", [])
     if not isinstance(objects, dict) or not isinstance(pending, list):
         return Record()
-    if not isinstance(permalinks, dict):
-        permalinks = {}
-    owner = data.get("show")
+    permalinks, owner = data.get("permalinks"), data.get("show")
     return Record(
         {str(k): v for k, v in objects.items() if isinstance(v, dict)},
         frozenset(str(n) for n in pending),
-        {str(k): str(v) for k, v in permalinks.items()},
+        {str(k): str(v) for k, v in permalinks.items()} if isinstance(permalinks, dict) else {},
         owner=owner if isinstance(owner, str) and owner else None,
     )
 

@@ -136,9 +136,7 @@ class _Signed:
         """The body and ETag of a GET of `path` under the bucket."""
         url = f"{self.base}/{urllib.parse.quote(path, safe='/-_.~')}"
         if query:
-            url += "?" + "&".join(
-                f"{k}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items())
-            )
+            url += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote)
         request = self._request("GET", url)
         try:
             self._signer.add_auth(request)

@@ -47,9 +47,8 @@ def digests(
     or computed here) where the store does checksums, else Content-MD5, which any S3 store
     checks. A file is read to its end and put back at its start."""
     if checksum:
-        if sha256 is None:
-            sha256 = _digest(body, "sha256").hex()
-        return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode()}
+        raw = bytes.fromhex(sha256) if sha256 else _digest(body, "sha256")
+        return {"ChecksumSHA256": base64.b64encode(raw).decode()}
     return {"ContentMD5": base64.b64encode(_digest(body, "md5")).decode()}
 
 
@@ -63,10 +62,14 @@ def _digest(body: bytes | BufferedReader, name: str) -> bytes:
 
 class Uploads:
     """One publish's upload threads: SENDERS for small objects, STREAMS for large files and
-    parts. `send` yields each object once it landed and its answer confirmed the bytes."""
+    parts. `send` yields each object once it landed and its answer confirmed the bytes;
+    `sent` counts the bytes, and `progress` hears of them, one call at a time."""
 
-    def __init__(self, client: S3Client, bucket: str, sink: Sink, *, checksum: bool) -> None:
-        self.client, self.bucket, self.sink, self.checksum = client, bucket, sink, checksum
+    def __init__(
+        self, client: S3Client, bucket: str, progress: Progress | None, *, checksum: bool
+    ) -> None:
+        self.client, self.bucket, self.checksum = client, bucket, checksum
+        self.progress, self.sent, self._lock = progress, 0, threading.Lock()
         self._small, self._large = _Pool(SENDERS), _Pool(STREAMS)
         self._open: dict[str, str] = {}  # multipart uploads not yet completed: id -> key
 
@@ -97,11 +100,9 @@ class Uploads:
         answers: Answers = queue.SimpleQueue()
         tasks = 0
         for key, obj in items:
-            if obj.size <= SMALL_BYTES:
-                self._small.put(self._put_small, key, obj, answers)
-                tasks += 1
-            elif obj.size <= MULTIPART_BYTES:
-                self._large.put(self._put_streamed, key, obj, answers)
+            if obj.size <= MULTIPART_BYTES:
+                pool = self._small if obj.size <= SMALL_BYTES else self._large
+                pool.put(self._put, key, obj, answers)
                 tasks += 1
             else:
                 tasks += self._put_parts(key, obj, answers)
@@ -111,35 +112,39 @@ class Uploads:
                 raise error
             if landed is not None:
                 if landed.size <= SMALL_BYTES:
-                    self.sink.advance(landed.size)  # a larger file told as it was read
-                self.sink.landed(landed.key)
+                    self.advance(landed.size)  # a larger file told as it was read
+                with self._lock:
+                    if self.progress:
+                        self.progress.landed(landed.key)
                 yield landed
 
-    def _put(self, key: str, obj: OutputObject, body: Any, sent: dict[str, Any]) -> None:
-        args: dict[str, Any] = {
-            "Bucket": self.bucket,
-            "Key": key,
-            "Body": body,
-            "ContentLength": obj.size,
-            "ContentType": obj.content_type,
-            "CacheControl": obj.cache_control,
-            # Our own content hash: a multipart ETag is not the file's MD5.
-            "Metadata": {"sha256": obj.sha256},
-        }
-        _confirm(self.client.put_object(**args, **sent), sent, key)
+    def advance(self, nbytes: int) -> None:
+        with self._lock:
+            self.sent += nbytes
+            if self.progress:
+                self.progress.advance(nbytes)
 
-    def _put_small(self, key: str, obj: OutputObject) -> OutputObject:
+    def _put(self, key: str, obj: OutputObject) -> OutputObject:
+        """One PUT: up to SMALL_BYTES read into memory, a larger file streamed from disk."""
         with open(obj.path, "rb") as handle:
-            body = handle.read()
-        if len(body) != obj.size:
-            raise StoreError("file changed since the build", path=obj.path)
-        self._put(key, obj, body, digests(body, checksum=self.checksum, sha256=obj.sha256))
-        return obj
-
-    def _put_streamed(self, key: str, obj: OutputObject) -> OutputObject:
-        with open(obj.path, "rb") as handle:
-            sent = digests(handle, checksum=self.checksum, sha256=obj.sha256)
-            self._put(key, obj, _Reading(handle, obj.size, self.sink), sent)
+            body: Any = handle.read() if obj.size <= SMALL_BYTES else handle
+            if isinstance(body, bytes) and len(body) != obj.size:
+                raise StoreError("file changed since the build", path=obj.path)
+            sent = digests(body, checksum=self.checksum, sha256=obj.sha256)
+            if body is handle:
+                body = _Reading(handle, obj.size, self.advance)
+            answer = self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentLength=obj.size,
+                ContentType=obj.content_type,
+                CacheControl=obj.cache_control,
+                # Our own content hash: a multipart ETag is not the file's MD5.
+                Metadata={"sha256": obj.sha256},
+                **sent,
+            )
+        _confirm(answer, sent, key)
         return obj
 
     def _put_parts(self, key: str, obj: OutputObject, answers: Answers) -> int:
@@ -177,7 +182,7 @@ class Uploads:
             parts[number - 1] = {"PartNumber": number, "ETag": answer["ETag"]}
             if self.checksum:
                 parts[number - 1]["ChecksumSHA256"] = sent["ChecksumSHA256"]
-            self.sink.advance(len(body))
+            self.advance(len(body))
             with lock:
                 left[0] -= 1
                 if left[0]:
@@ -246,11 +251,11 @@ class _Pool:
 
 
 class _Reading:
-    """A file as a request body that tells the sink how far it was read; the rewind before
+    """A file as a request body that tells `advance` how far it was read; the rewind before
     a retry takes back what it had told."""
 
-    def __init__(self, handle: BinaryIO, size: int, sink: Sink) -> None:
-        self._handle, self._size, self._sink = handle, size, sink
+    def __init__(self, handle: BinaryIO, size: int, advance: Callable[[int], None]) -> None:
+        self._handle, self._size, self._advance = handle, size, advance
         self._untold = 0
 
     def __len__(self) -> int:
@@ -260,7 +265,7 @@ class _Reading:
         data = self._handle.read(amount)
         self._untold += len(data)
         if self._untold >= REPORT_BYTES or not data:
-            self._sink.advance(self._untold)
+            self._advance(self._untold)
             self._untold = 0
         return data
 
@@ -268,36 +273,8 @@ class _Reading:
         told = self._handle.tell() - self._untold
         where = self._handle.seek(offset, whence)
         self._untold = 0
-        self._sink.advance(where - told)
+        self._advance(where - told)
         return where
 
     def tell(self) -> int:
         return self._handle.tell()
-
-
-class Sink:
-    """Serializes progress calls from upload threads and counts the bytes sent."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self._progress = progress
-        self._lock = threading.Lock()
-        self.sent = 0
-
-    def start(self, total_bytes: int, total_files: int) -> None:
-        if self._progress:
-            self._progress.start(total_bytes, total_files)
-
-    def advance(self, nbytes: int) -> None:
-        with self._lock:
-            self.sent += nbytes
-            if self._progress:
-                self._progress.advance(nbytes)
-
-    def landed(self, name: str) -> None:
-        with self._lock:
-            if self._progress:
-                self._progress.landed(name)
-
-    def done(self) -> None:
-        if self._progress:
-            self._progress.done()
