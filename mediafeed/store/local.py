@@ -29,8 +29,6 @@ from mediafeed.store.process import (
 HOST = "127.0.0.1"
 DEFAULT_S3_PORT = 8333
 STORE_FILE = "store.json"
-IDENTITIES_FILE = "s3.json"
-LOG_FILE = "weed.log"
 LOCK_FILE = "store.lock"
 START_TIMEOUT = 60.0
 # Longer than one start or stop normally takes, so a second caller waits for the first
@@ -179,7 +177,7 @@ def _start(
     except OSError as exc:
         message = f"cannot create the store's data folder: {exc.strerror}"
         raise StoreError(message, path=data_dir) from exc
-    identities = state_dir / IDENTITIES_FILE
+    identities = state_dir / "s3.json"
     _write_private(identities, _identities(access_key, secret_key))
     args = [
         _weed_binary(),
@@ -197,7 +195,7 @@ def _start(
         "-s3.autoCreateBucket=false",
         f"-bucket={','.join(buckets)}",
     ]
-    log_path = state_dir / LOG_FILE
+    log_path = state_dir / "weed.log"
     with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
         proc = spawn_detached(args, log, state_dir)
     CHILDREN[proc.pid] = proc

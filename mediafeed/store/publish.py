@@ -57,7 +57,6 @@ def publish(
 ) -> PublishReport:
     """Upload what changed: media and pages, then the feed, then prune, then the record.
     `owner`, `elsewhere` and `record`: see `plan`."""
-    feed_url = f"{target.base_url()}/{manifest.feed_key}"
     with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
     the_plan = plan(
@@ -75,7 +74,7 @@ def publish(
         unchanged=tuple(o.key for o in the_plan.unchanged),
         deleted=the_plan.deletions,
         bytes_sent=0,
-        feed_url=feed_url,
+        feed_url=f"{target.base_url()}/{manifest.feed_key}",
         dry_run=dry_run,
         make_steps=the_plan.steps,
     )
