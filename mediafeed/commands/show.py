@@ -30,10 +30,6 @@ class Destination:
     target: Target
     credentials: tuple[str, str] | None  # only for the embedded store
 
-    @property
-    def links(self) -> Links:
-        return Links(self.target.base_url())
-
 
 def open_show(start: Path) -> Show:
     return load_show(find_root(start))
@@ -155,7 +151,7 @@ def publish_show(
         published = published_pages(record)
         result = build(
             show,
-            links=where.links,
+            links=Links(where.target.base_url()),
             now=now,
             cache=cache,
             published=published,
