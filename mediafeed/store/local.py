@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.errors import StoreError
-from mediafeed.state import default_state_dir as default_state_dir
 from mediafeed.store.process import (
     CHILDREN,
     STOP_TIMEOUT,
@@ -46,6 +45,17 @@ _PLAIN_PORTS = (
     "filer.port.grpc",
     "s3.port.grpc",
 )
+
+
+def default_state_dir() -> Path:
+    """Where the embedded store keeps its data, credentials and log, never inside a show's
+    folder: `$MEDIAFEED_STATE_DIR`, else `$XDG_STATE_HOME/mediafeed`, else
+    `~/.local/state/mediafeed`."""
+    explicit = os.environ.get("MEDIAFEED_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_STATE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "mediafeed"
 
 
 @dataclass(frozen=True)
