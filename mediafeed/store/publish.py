@@ -150,10 +150,9 @@ def publish(
 
 def blind_report(manifest: Manifest, feed_url: str, note: str) -> PublishReport:
     """The dry-run report for a store that cannot be asked: every object would be new."""
-    names = frozenset(o.key for o in manifest.objects)
-    seen = Plan(manifest.objects, (), (), (), Record(), new=names)
-    uploaded = tuple(o.key for o in manifest.objects)
-    return PublishReport(uploaded, (), (), 0, feed_url, True, (note,), seen.steps)
+    names = tuple(o.key for o in manifest.objects)
+    steps = Plan(manifest.objects, (), (), (), Record(), new=frozenset(names)).steps
+    return PublishReport(names, (), (), 0, feed_url, True, (note,), steps)
 
 
 def _rank(obj: OutputObject) -> int:
