@@ -125,8 +125,13 @@ def publish_show(
         before = input_contents(show, cache, walked | set(last.referenced)) if last else {}
         if dry_run or prune or not (last and last.current(input_digest(before), now)):
             last = None  # from here on, the last publish if this one would change nothing
-        if last is not None:
-            confirmed = _still_published(show, last, state_dir)
+        # An unchanged publish to the last one's destination starts nothing and makes no
+        # client: the embedded store is asked where it was last started, with one listing.
+        recorded = destination(show, state_dir=state_dir, start=False, ask=False) if last else None
+        if last and recorded and _destination_id(recorded.target) == last.destination:
+            from mediafeed.store.unchanged import still_there
+
+            confirmed = still_there(recorded.target, recorded.credentials, last.store)
             if confirmed is not None:
                 report, kept = confirmed
                 if kept != last.store:
@@ -207,20 +212,6 @@ def publish_show(
 
 def _destination_id(target: Target) -> str:
     return repr((target, Links(target.base_url()).base_url))
-
-
-def _still_published(
-    show: Show, last: LastPublish, state_dir: Path | None
-) -> tuple[PublishReport, dict[str, Any]] | None:
-    """The report of an unchanged publish, and what to keep of the store's record, if the
-    destination is the last publish's and the store still holds it all. Nothing is
-    started and no client made: the embedded store is asked where it was last started."""
-    where = destination(show, state_dir=state_dir, start=False, ask=False)
-    if where is None or _destination_id(where.target) != last.destination:
-        return None
-    from mediafeed.store.unchanged import still_there
-
-    return still_there(where.target, where.credentials, last.store)
 
 
 def _plan_blind(
