@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import uuid
@@ -10,9 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
-from feedgen.util import xml_elem
 
 from mediafeed import __version__
 from mediafeed.licenses import spdx_id
@@ -20,7 +19,7 @@ from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key, transcri
 from mediafeed.model import Episode, License, Location, Person, Show
 from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.render.notes import plain_text, render_notes, xml_safe
-from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension
+from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension, element
 
 # The namespace UUID the Podcasting 2.0 spec fixes for podcast:guid (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -38,26 +37,12 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-class PagingExtension(BaseExtension):  # type: ignore[misc]
+class PagingExtension(Podcast20Extension):
     """atom:link rel=next/prev-archive/current for RFC 5005 paged and archived feeds, and
-    rel=hub for WebSub; feedgen writes only the self link into RSS."""
+    rel=hub for WebSub; feedgen writes only the self link into RSS. They are recorded and
+    written into the channel as its podcast: tags are, in the Atom namespace."""
 
-    def __init__(self) -> None:
-        self._links: list[tuple[str, str]] = []
-
-    def add(self, rel: str, href: str) -> None:
-        self._links.append((rel, href))
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"atom": ATOM_NS}
-
-    def extend_rss(self, rss_feed: Any) -> Any:
-        channel = rss_feed[0]
-        for rel, href in self._links:
-            element = xml_elem(f"{{{ATOM_NS}}}link", channel)
-            element.attrib["href"] = href
-            element.attrib["rel"] = rel
-        return rss_feed
+    namespace, prefix = ATOM_NS, "atom"
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -109,11 +94,9 @@ def _generator(
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
     _channel(fg, show, episodes, links, self_url)
-    atom_links = [*paging, *(("hub", hub) for hub in show.publish.websub_hubs)]
-    if atom_links:
-        fg.register_extension("paging", PagingExtension, atom=False)
-        for rel, href in atom_links:
-            fg.paging.add(rel, href)
+    fg.register_extension("paging", PagingExtension, atom=False)
+    for rel, href in [*paging, *(("hub", hub) for hub in show.publish.websub_hubs)]:
+        fg.paging.add("link", href=href, rel=rel)
     return fg
 
 
@@ -190,55 +173,58 @@ def _channel(
 
     apple = fg.podcast
     apple.itunes_author(text(show.author) or None)
-    apple.apple_title(title)
     if description:
         apple.itunes_summary(description)
-    apple.apple_image(artwork)
-    apple.apple_categories([tuple(text(part) for part in parts) for parts in show.categories])
-    apple.apple_explicit(show.explicit)
     apple.itunes_owner(name=text(show.owner.name) or title, email=text(show.owner.email) or "-")
-    apple.apple_hide_owner_email(show.owner.hide_email or not text(show.owner.email))
+    apple.hide_owner_email = show.owner.hide_email or not text(show.owner.email)
     apple.itunes_type(show.type)
     if show.new_feed_url:
         apple.itunes_new_feed_url(text(show.new_feed_url))
-    apple.apple_block(show.block)
-    apple.apple_complete(show.complete)
-    apple.apple_keywords([text(word) for word in show.keywords if text(word)])
+    apple.categories([[text(part) for part in parts] for parts in show.categories])
+    apple.apple_tags(image=artwork, explicit=show.explicit, block=show.block)
+    apple.add("title", title)
+    if show.complete:
+        apple.add("complete", "Yes")
+    apple.keywords([text(word) for word in show.keywords if text(word)])
 
     p20 = fg.podcast20
-    p20.podcast_guid(text(show.guid) or podcast_guid(links.feed))
+    p20.add("guid", text(show.guid) or podcast_guid(links.feed))
     owner = None if show.owner.hide_email else text(show.owner.email) or None
-    p20.podcast_locked(show.locked, owner=owner)
+    p20.add("locked", "yes" if show.locked else "no", owner=owner)
     for funding in show.funding:
-        p20.podcast_funding(text(funding.url), text(funding.text))
+        p20.add("funding", text(funding.text), url=text(funding.url))
     for person in show.persons:
         _person(p20, person)
-    p20.podcast_medium(show.medium)
+    p20.add("medium", show.medium)
     _location(p20, show.location)
-    p20.podcast_images(
-        ", ".join(f"{links.url(artwork_variant_key(width))} {width}w" for width in ARTWORK_WIDTHS)
-    )
+    srcset = (f"{links.url(artwork_variant_key(width))} {width}w" for width in ARTWORK_WIDTHS)
+    p20.add("images", srcset=", ".join(srcset))
     for purpose, value in show.txt:
-        p20.podcast_txt(text(value), purpose=text(purpose) or None)
+        p20.add("txt", text(value), purpose=text(purpose) or None)
     _license(p20, show.license)
     if show.podroll:
-        p20.podcast_podroll(
-            [
-                (item.feed_guid or podcast_guid(item.feed_url or ""), item.feed_url)
-                for item in show.podroll
-            ]
-        )
+        feeds = [
+            element(
+                "remoteItem",
+                feedGuid=feed.feed_guid or podcast_guid(feed.feed_url or ""),
+                feedUrl=feed.feed_url,
+            )
+            for feed in show.podroll
+        ]
+        p20.add("podroll", children=feeds)
     if show.update_frequency and text(show.update_frequency):
-        p20.podcast_update_frequency(
+        p20.add(
+            "updateFrequency",
             text(show.update_frequency),
+            complete="true" if show.complete else None,
             rrule=text(show.update_rrule or "") or None,
-            complete=True if show.complete else None,
         )
     for trailer in (ep for ep in episodes if ep.episode_type == "trailer"):
-        p20.podcast_trailer(
+        p20.add(
+            "trailer",
             text(trailer.title) or trailer.slug,
             url=links.media(trailer),
-            pubdate=_rfc822(trailer.published),
+            pubdate=trailer.published.strftime("%a, %d %b %Y %H:%M:%S %z"),
             length=trailer.media.length,
             type_=trailer.media.mime_type,
             season=trailer.season,
@@ -246,7 +232,8 @@ def _channel(
 
 
 def _person(p20: Any, person: Person) -> None:
-    p20.podcast_person(
+    p20.add(
+        "person",
         _text(person.name) or "?",
         role=_text(person.role) or None,
         group=_text(person.group) or None,
@@ -276,39 +263,43 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     apple.itunes_title(title)
     apple.itunes_duration(str(round(ep.media.duration)))
     apple.itunes_episode_type(ep.episode_type)
-    apple.apple_explicit(ep.explicit if ep.explicit is not None else show.explicit)
     summary = text(ep.summary) or text(plain_text(ep.notes))
     if summary:
         apple.itunes_summary(summary)
     if ep.season is not None:
-        apple.apple_season(ep.season)
+        apple.add("season", str(ep.season))
     if ep.episode is not None:
-        apple.apple_episode(ep.episode)
-    if ep.image or ep.image_url:
-        apple.apple_image(links.image(ep.image) if ep.image else text(ep.image_url))
-    apple.apple_block(ep.block)
-    apple.apple_keywords([text(word) for word in ep.keywords if text(word)])
+        apple.add("episode", str(ep.episode))
+    image = links.image(ep.image) if ep.image else text(ep.image_url)
+    explicit = show.explicit if ep.explicit is None else ep.explicit
+    apple.apple_tags(image=image, explicit=explicit, block=ep.block)
+    apple.keywords([text(word) for word in ep.keywords if text(word)])
 
     p20 = fe.podcast20
     if ep.season is not None:
-        p20.podcast_season(ep.season, name=text(ep.season_name or "") or None)
+        p20.add("season", str(ep.season), name=text(ep.season_name or "") or None)
     if ep.episode is not None:
-        p20.podcast_episode(ep.episode, display=text(ep.episode_display or "") or None)
+        p20.add("episode", f"{ep.episode:g}", display=text(ep.episode_display or "") or None)
     # Side files still on the old host (an imported show) are linked where they are.
     if ep.transcript or ep.transcript_url:
         kind = transcript_type(ep.transcript or urlsplit(ep.transcript_url or "").path)
-        p20.podcast_transcript(
-            links.transcript(ep) if ep.transcript else text(ep.transcript_url),
+        p20.add(
+            "transcript",
+            url=links.transcript(ep) if ep.transcript else text(ep.transcript_url),
             type_=kind,
             language=show.language,
             rel="captions" if kind in CAPTION_TYPES else None,
         )
         if ep.transcript and kind in CAPTION_TYPES:  # and the text the build makes of it
-            p20.podcast_transcript(
-                links.url(transcript_text_key(ep.slug)), type_="text/plain", language=show.language
+            p20.add(
+                "transcript",
+                url=links.url(transcript_text_key(ep.slug)),
+                type_="text/plain",
+                language=show.language,
             )
     if ep.chapters or ep.chapters_url:
-        p20.podcast_chapters(links.chapters(ep.slug) if ep.chapters else text(ep.chapters_url))
+        url = links.chapters(ep.slug) if ep.chapters else text(ep.chapters_url)
+        p20.add("chapters", url=url, type_="application/json+chapters")
     # Item persons replace the channel's (namespace rule): restate the regular cast first.
     if ep.persons:
         named = {person.name for person in ep.persons}
@@ -317,58 +308,66 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     _location(p20, ep.location)
     _license(p20, ep.license)
     for social in ep.social_interact:
-        p20.podcast_social_interact(
-            text(social.uri),
+        p20.add(
+            "socialInteract",
+            uri=text(social.uri) or None,
             protocol=social.protocol,
-            account_id=text(social.account_id) or None,
-            account_url=social.account_url,
+            accountId=text(social.account_id) or None,
+            accountUrl=social.account_url,
             priority=social.priority,
         )
     for bite in ep.soundbites:
-        p20.podcast_soundbite(bite.start, bite.duration, text(bite.title) or None)
+        start, duration = _seconds(bite.start), _seconds(bite.duration)
+        p20.add("soundbite", text(bite.title) or None, startTime=start, duration=duration)
     _alternates(p20, ep, links)
 
 
 def _alternates(p20: Any, ep: Episode, links: Links) -> None:
     """The enclosure first, as the default, then the renditions the build made: an app that
-    reads podcast:alternateEnclosure is offered every file, with its hash."""
+    reads podcast:alternateEnclosure is offered every file, with where to get it and its
+    hash as Subresource Integrity metadata (`sha256-` and the digest in base64)."""
     if not ep.renditions:
         return
-    seconds = max(ep.media.duration, 1.0)
-    p20.podcast_alternate_enclosure(
-        links.media(ep),
-        type_=ep.media.mime_type,
-        length=ep.media.length,
-        bitrate=round(ep.media.length * 8 / seconds),
-        sha256=bytes.fromhex(ep.media.sha256),
-        default=True,
-    )
-    for item in ep.renditions:
-        p20.podcast_alternate_enclosure(
-            links.url(item.key),
-            type_=item.mime_type,
-            length=item.length,
-            bitrate=item.bitrate,
-            sha256=bytes.fromhex(item.sha256),
-            title=item.title,
+    media = ep.media
+    bitrate = round(media.length * 8 / max(media.duration, 1.0))
+    files: list[tuple[str, str, int, int, str, str | None]] = [
+        (links.media(ep), media.mime_type, media.length, bitrate, media.sha256, None)
+    ]
+    files += [
+        (links.url(item.key), item.mime_type, item.length, item.bitrate, item.sha256, item.title)
+        for item in ep.renditions
+    ]
+    for url, mime_type, length, bitrate, sha256, title in files:
+        integrity = base64.b64encode(bytes.fromhex(sha256)).decode()
+        p20.add(
+            "alternateEnclosure",
+            children=(
+                element("source", uri=url),
+                element("integrity", type="sri", value=f"sha256-{integrity}"),
+            ),
+            type_=mime_type,
+            length=length,
+            bitrate=bitrate,
+            title=title,
+            default="true" if title is None else None,  # the enclosure, which has no title
         )
 
 
 def _license(p20: Any, license: License | None) -> None:
     """An SPDX identifier in lower case, as the namespace asks; a custom name as written."""
     if license is not None:
-        p20.podcast_license(
-            (spdx_id(license.name) or "").lower() or _text(license.name), url=license.url
-        )
+        name = (spdx_id(license.name) or "").lower() or _text(license.name)
+        p20.add("license", name, url=license.url)
 
 
 def _location(p20: Any, location: Location | None) -> None:
     if location is not None and xml_safe(location.name).strip():
-        p20.podcast_location(xml_safe(location.name).strip(), geo=location.geo, osm=location.osm)
+        p20.add("location", xml_safe(location.name).strip(), geo=location.geo, osm=location.osm)
 
 
-def _rfc822(moment: dt.datetime) -> str:
-    return moment.strftime("%a, %d %b %Y %H:%M:%S %z")
+def _seconds(value: float) -> str:
+    """Seconds as the namespace writes them: a decimal number, never an exponent."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def chapters_json(ep: Episode, *, links: Links) -> bytes:

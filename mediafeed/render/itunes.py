@@ -4,7 +4,8 @@ feedgen 1.0.0 writes itunes:explicit only as yes/no/clean, always writes an owne
 drops a channel image whose URL ends in .jpeg, looks categories up with an XPath built from
 the name (a quote in it breaks the build) and leaves out season or episode 0. These
 subclasses keep feedgen's writing of the plain tags (author, owner, summary, type,
-new-feed-url, duration, title, episodeType) and write the others as Apple documents them.
+new-feed-url, duration, title, episodeType) and write the others, added as the feed's own
+tags are (`add`), after feedgen's.
 """
 
 from __future__ import annotations
@@ -14,133 +15,57 @@ from typing import Any
 
 from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
-from feedgen.util import xml_elem
+
+from mediafeed.render.podcast20 import Elements, element
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 
-def _tag(name: str) -> str:
-    return f"{{{ITUNES_NS}}}{name}"
+class _Apple(Elements):
+    namespace, prefix = ITUNES_NS, "itunes"
 
-
-def _set_text(parent: Any, name: str, text: str) -> None:
-    element = parent.find(_tag(name))
-    if element is None:
-        element = xml_elem(_tag(name), parent)
-    element.text = text
-
-
-class _Keywords:
-    """itunes:keywords, which Apple no longer reads but other directories still search."""
-
-    _keywords: Sequence[str] = ()
-
-    def apple_keywords(self, keywords: Sequence[str]) -> None:
-        self._keywords = tuple(keywords)
-
-    def _write_keywords(self, parent: Any) -> None:
-        if self._keywords:
-            _set_text(parent, "keywords", ",".join(self._keywords))
-
-
-def _write_common(parent: Any, *, explicit: bool | None, image: str | None, block: bool) -> None:
-    if image:
-        xml_elem(_tag("image"), parent).attrib["href"] = image
-    if explicit is not None:
+    def apple_tags(self, *, image: str | None, explicit: bool, block: bool) -> None:
+        """itunes:image, itunes:explicit and itunes:block, which the channel and items share."""
+        if image:
+            self.add("image", href=image)
         # Apple documents true/false; yes/no/clean is the retired vocabulary.
-        _set_text(parent, "explicit", "true" if explicit else "false")
-    if block:
-        _set_text(parent, "block", "Yes")
+        self.add("explicit", "true" if explicit else "false")
+        if block:
+            self.add("block", "Yes")
+
+    def keywords(self, words: Sequence[str]) -> None:
+        """itunes:keywords, which Apple no longer reads but other directories still search."""
+        if words:
+            self.add("keywords", ",".join(words))
 
 
-class AppleExtension(_Keywords, PodcastExtension):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__()
-        self._explicit: bool | None = None
-        self._title: str | None = None
-        self._image: str | None = None
-        self._categories: list[tuple[str, list[str]]] = []
-        self._block = False
-        self._complete = False
-        self._owner_email_hidden = False
-
-    def apple_explicit(self, explicit: bool) -> None:
-        self._explicit = explicit
-
-    def apple_title(self, title: str) -> None:
-        self._title = title
-
-    def apple_image(self, url: str) -> None:
-        self._image = url
-
-    def apple_categories(self, categories: Sequence[tuple[str, ...]]) -> None:
-        """(category,) or (category, subcategory); subcategories of one category share
-        one parent element, as Apple's examples show."""
-        for parts in categories:
-            entry = next((c for c in self._categories if c[0] == parts[0]), None)
-            if entry is None:
-                entry = (parts[0], [])
-                self._categories.append(entry)
-            entry[1].extend(sub for sub in parts[1:] if sub not in entry[1])
-
-    def apple_block(self, block: bool) -> None:
-        self._block = block
-
-    def apple_complete(self, complete: bool) -> None:
-        self._complete = complete
-
-    def apple_hide_owner_email(self, hidden: bool = True) -> None:
-        self._owner_email_hidden = hidden
+class AppleExtension(_Apple, PodcastExtension):  # type: ignore[misc]
+    # feedgen writes the owner's email unasked: Spotify reads it, and a show may hide it.
+    hide_owner_email = False
 
     def extend_rss(self, rss_feed: Any) -> Any:
-        rss_feed = super().extend_rss(rss_feed)
-        channel = rss_feed[0]
-        for name, subs in self._categories:
-            category = xml_elem(_tag("category"), channel)
-            category.attrib["text"] = name
-            for sub in subs:
-                xml_elem(_tag("category"), category).attrib["text"] = sub
-        _write_common(channel, explicit=self._explicit, image=self._image, block=self._block)
-        if self._title:
-            _set_text(channel, "title", self._title)
-        if self._complete:
-            _set_text(channel, "complete", "Yes")
-        self._write_keywords(channel)
-        owner = channel.find(_tag("owner"))
-        if owner is not None and self._owner_email_hidden:
-            email = owner.find(_tag("email"))
-            if email is not None:
-                owner.remove(email)
+        channel = super().extend_rss(rss_feed)[0]
+        self.write(channel)
+        owner = channel.find(f"{{{ITUNES_NS}}}owner")
+        email = None if owner is None else owner.find(f"{{{ITUNES_NS}}}email")
+        if email is not None and self.hide_owner_email:
+            owner.remove(email)
         return rss_feed
 
+    def categories(self, categories: Sequence[Sequence[str]]) -> None:
+        """(category,) or (category, subcategory); subcategories of one category share
+        one parent element, as Apple's examples show."""
+        grouped: dict[str, list[str]] = {}
+        for name, *subs in categories:
+            known = grouped.setdefault(name, [])
+            known.extend(sub for sub in subs if sub not in known)
+        for name, subs in grouped.items():  # a category's name is its text attribute
+            self.add(
+                "category", children=[element("category", text=sub) for sub in subs], text=name
+            )
 
-class AppleEntryExtension(_Keywords, PodcastEntryExtension):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__()
-        self._explicit: bool | None = None
-        self._image: str | None = None
-        self._block = False
-        self._numbers: list[tuple[str, int]] = []
 
-    def apple_explicit(self, explicit: bool | None) -> None:
-        self._explicit = explicit
-
-    def apple_image(self, url: str) -> None:
-        self._image = url
-
-    def apple_block(self, block: bool) -> None:
-        self._block = block
-
-    def apple_season(self, number: int) -> None:
-        self._numbers.append(("season", number))
-
-    def apple_episode(self, number: int) -> None:
-        self._numbers.append(("episode", number))
-
+class AppleEntryExtension(_Apple, PodcastEntryExtension):  # type: ignore[misc]
     def extend_rss(self, entry: Any) -> Any:
-        entry = super().extend_rss(entry)
-        for name, number in self._numbers:
-            _set_text(entry, name, str(number))
-        _write_common(entry, explicit=self._explicit, image=self._image, block=self._block)
-        self._write_keywords(entry)
+        self.write(super().extend_rss(entry))
         return entry
