@@ -12,33 +12,11 @@ DEFAULT_LANGUAGE: Final = "en"
 
 _MONTHS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {
-        "en": (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
+        "en": tuple(
+            "January February March April May June July August September October November December".split()
         ),
-        "nl": (
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
+        "nl": tuple(
+            "januari februari maart april mei juni juli augustus september oktober november december".split()
         ),
     }
 )
