@@ -4,6 +4,7 @@ and how many episodes have a text alternative."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from mediafeed.links import ACCESSIBILITY_KEY, Links
@@ -16,17 +17,12 @@ from mediafeed.render.templating import render_template
 def render_accessibility_page(show: Show, episodes: Sequence[Episode], *, links: Links) -> str:
     """The statement, filled from the [accessibility] table of mediafeed.toml."""
     context = common_context(show, links, ACCESSIBILITY_KEY)
-    loc = context["loc"]
-    assert isinstance(loc, Locale)
+    loc = Locale.for_language(show.language)
     access = show.accessibility
     contact = access.contact or show.owner.email
     href = f"mailto:{contact}" if "@" in contact and "://" not in contact else safe_url(contact)
     with_text = [ep for ep in episodes if ep.transcript or ep.transcript_url]
-    checked = None
-    if access.checked:
-        import datetime as dt
-
-        checked = loc.date(dt.date.fromisoformat(access.checked[:10]))
+    checked = loc.date(dt.date.fromisoformat(access.checked[:10])) if access.checked else None
     context.update(
         canonical=links.url(ACCESSIBILITY_KEY),
         description=loc.text("access_intro", show=show.title),

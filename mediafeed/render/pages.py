@@ -223,8 +223,6 @@ def render_show_page(
     """The show's home page: artwork, description, subscribe links and the given episodes;
     with `years` (newest first), links to the pages listing each year."""
     context = common_context(show, links, SHOW_PAGE_KEY)
-    loc = context["loc"]
-    assert isinstance(loc, Locale)
     context.update(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
@@ -247,9 +245,7 @@ def render_year_page(
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
     context = common_context(show, links, page_key)
-    loc = context["loc"]
-    assert isinstance(loc, Locale)
-    heading = loc.text("year_title", year=year)
+    heading = Locale.for_language(show.language).text("year_title", year=year)
     context.update(
         canonical=links.url(page_key),
         heading=heading,
@@ -264,8 +260,7 @@ def render_episode_page(show: Show, episode: Episode, *, links: Links) -> str:
     """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
     page_key = episode_page_key(episode.slug)
     context = common_context(show, links, page_key)
-    loc = context["loc"]
-    assert isinstance(loc, Locale)
+    loc = Locale.for_language(show.language)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
     chapters = [
         {"start": c.start, "title": c.title, "url": safe_url(c.url)} for c in episode.chapters
