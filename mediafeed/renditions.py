@@ -128,13 +128,5 @@ def make(
 
 def known(value: object) -> Rendition | None:
     """A rendition the cache remembers, None if it holds nothing of that shape."""
-    if not isinstance(value, dict) or value.keys() != {
-        "key",
-        "mime_type",
-        "length",
-        "sha256",
-        "bitrate",
-        "title",
-    }:
-        return None
-    return Rendition(**value)
+    fields = {field.name for field in dataclasses.fields(Rendition)}
+    return Rendition(**value) if isinstance(value, dict) and value.keys() == fields else None
