@@ -104,31 +104,17 @@ def normalize(
     goal = target.integrated(probed.channels)
     lra = min(50.0, max(11.0, _figure(found["input_lra"]) + 1))
     measured = ":".join(f"measured_{name}={found[f'input_{name.lower()}']}" for name in _MEASURED)
-    args, video = _CODECS[suffix]
+    codec, video = _CODECS[suffix]
     rate = ["-b:a", f"{max(32, round(probed.bitrate / 1000))}k"] if suffix not in LOSSLESS else []
     streams = ["-map", "0:a:0", *(["-map", "0:v:0?"] if video else ["-vn"])]
+    encoding = ["-ar", str(probed.sample_rate or 48000), *rate, *codec]
     peak = target.max_true_peak - PEAK_MARGIN
     for _ in range(3):
         chain = (
             f"loudnorm=I={goal}:TP={max(-9.0, peak):.2f}:LRA={lra}:{measured}"
             f":offset={found['target_offset']}:linear=true"
         )
-        _run(
-            source,
-            [
-                *streams,
-                "-map_metadata",
-                "0",
-                "-af",
-                chain,
-                "-ar",
-                str(probed.sample_rate or 48000),
-                *rate,
-                *args,
-            ],
-            tick,
-            out,
-        )
+        _run(source, [*streams, "-map_metadata", "0", "-af", chain, *encoding], tick, out)
         loudness = measure(out, channels=probed.channels)
         if loudness.true_peak <= target.max_true_peak:
             break
@@ -142,25 +128,10 @@ def render(source: Path, out: Path, fmt: Format, *, tick: Tick | None = None) ->
     kind = RENDITIONS[fmt.name]
     # bitexact: the same input and settings give the same bytes (no random Ogg serial, no
     # encoder version), so a rendition made again is the one already published.
-    _run(
-        source,
-        [
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-map_metadata",
-            "-1",
-            "-fflags",
-            "+bitexact",
-            "-flags:a",
-            "+bitexact",
-            "-b:a",
-            f"{fmt.bitrate}k",
-            *_CODECS[kind.suffix][0],
-        ],
-        tick,
-        out,
-    )
+    bitexact = ["-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    audio = ["-map", "0:a:0", "-vn", "-map_metadata", "-1"]
+    codec = _CODECS[kind.suffix][0]
+    _run(source, [*audio, *bitexact, "-b:a", f"{fmt.bitrate}k", *codec], tick, out)
 
 
 def _stats(stderr: str, path: Path) -> dict[str, str]:
