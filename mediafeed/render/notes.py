@@ -12,23 +12,7 @@ import nh3
 from markdown.extensions.sane_lists import SaneListExtension
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "a",
-    "ul",
-    "ol",
-    "li",
-    "strong",
-    "b",
-    "em",
-    "i",
-    "blockquote",
-    "code",
-    "h2",
-    "h3",
-    "h4",
-}
+ALLOWED_TAGS = set("p br a ul ol li strong b em i blockquote code h2 h3 h4".split())
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
