@@ -92,17 +92,12 @@ class FrameWalk:
         self.end = start
         self.size = size
         self.elsewhere = False
-        self._stopped = False
+        self.stopped = False  # the walk has ended: later bytes cannot change it
         self._head = b""  # the first bytes of a header cut by the end of the last block
-
-    @property
-    def stopped(self) -> bool:
-        """Whether the walk has ended: later bytes cannot change it."""
-        return self._stopped
 
     def feed(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         """Walk on through `data`, the file's bytes from `offset`, which follow the last."""
-        if self._stopped:
+        if self.stopped:
             return
         if self._head:  # the last block ended inside a header: walk on from its start
             data, offset = self._head + bytes(data), offset - len(self._head)
@@ -129,7 +124,7 @@ class FrameWalk:
             self._head = bytes(data[position:])
 
     def _stop(self, count: int, end: int) -> None:
-        self.count, self.end, self._stopped = count, end, True
+        self.count, self.end, self.stopped = count, end, True
 
 
 def _valid(second: int, third: int) -> bool:
