@@ -46,12 +46,8 @@ def render_notes(source: str) -> str:
     """Markdown to sanitized HTML: scripts, styles, event handlers and javascript: links go.
     Remembered for the rest of the command: the feed item, the page and the check of an
     episode render the same notes."""
-    return _sanitize(_markdown(xml_safe(source)))
-
-
-def _sanitize(rendered: str) -> str:
     cleaned = nh3.clean(
-        rendered,
+        _markdown(xml_safe(source)),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
