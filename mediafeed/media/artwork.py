@@ -53,12 +53,8 @@ def picture_problems(path: Path) -> tuple[list[tuple[str, str]], bytes | None]:
     if width != height:
         found.append(("artwork-square", f"{width}x{height} pixels is not square"))
     if not ARTWORK_MIN <= min(width, height) <= max(width, height) <= ARTWORK_MAX:
-        found.append(
-            (
-                "artwork-size",
-                f"{width}x{height} pixels; Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} on each side",
-            )
-        )
+        needs = f"Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} on each side"
+        found.append(("artwork-size", f"{width}x{height} pixels; {needs}"))
     if mode != "RGB" or transparent:
         alpha = " with transparency" if transparent else ""
         found.append(("artwork-color", f"colour mode {mode}{alpha}; Apple needs RGB"))
