@@ -57,7 +57,12 @@ hide_email = false
 
 
 def toml(value: object) -> str:
-    """A TOML value: JSON strings and arrays of strings are valid TOML."""
+    """A TOML value: JSON strings, booleans and arrays of them are valid TOML; a table is
+    written inline."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {toml(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml(item) for item in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 

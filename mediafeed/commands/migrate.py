@@ -40,6 +40,7 @@ from mediafeed.render.feed import podcast_guid
 
 MARKER = "mediafeed.import.toml"  # an import under way: which feed it is
 COVER = "cover"  # the downloaded artwork's name; the placeholder is ARTWORK_NAME
+NO_VALUE: tuple[object, ...] = (None, "", [])  # what a config leaves out rather than writes empty
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,7 @@ class ImportReport:
 
 
 def import_feed(
-    source: str,
-    root: Path,
-    *,
-    download_media: bool = False,
-    progress: Progress | None = None,
+    source: str, root: Path, *, download_media: bool = False, progress: Progress
 ) -> ImportReport:
     """Import FEED (URL or file) into `root`, or finish an import of the same feed there;
     with `download_media`, also move the media, artwork, chapters and transcripts."""
@@ -236,60 +233,37 @@ def _write(
 
 
 def _import_table(origin: Origin) -> str:
-    lines = ["[import]", f"feed = {toml(origin.feed)}", f"title = {toml(origin.title)}"]
-    if origin.guid:
-        lines.append(f"guid = {toml(origin.guid)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(["[import]", *_assignments(dataclasses.asdict(origin), "feed title guid"), ""])
 
 
-def _inline(table: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{key} = {toml(value)}" for key, value in table.items()) + "}"
+def _assignments(table: dict[str, Any], keys: str) -> list[str]:
+    """`key = value` for each of `keys` in turn; one without a value in `table` is left out."""
+    return [f"{key} = {toml(table[key])}" for key in keys.split() if table.get(key) not in NO_VALUE]
 
 
 def config_text(show: dict[str, Any], origin: Origin) -> str:
     """mediafeed.toml for an imported show, with the [import] table that names its feed."""
+    settings = {**show, "artwork": ARTWORK_NAME}
     lines = [
         "# Imported from an existing feed. Check every value before publishing.",
-        f"title = {toml(show['title'])}",
-        f"description = {toml(show['description'])}",
-        f"author = {toml(show['author'])}",
-        f"language = {toml(show['language'])}",
-        f"categories = {toml(show['categories'])}",
-        f"explicit = {str(show['explicit']).lower()}",
-        f"type = {toml(show['type'])}",
-        f"artwork = {toml(ARTWORK_NAME)}",
-        f"link = {toml(show['link'])}",
+        *_assignments(settings, "title description author language categories explicit type"),
+        *_assignments(settings, "artwork link copyright"),
     ]
-    if show.get("copyright"):
-        lines.append(f"copyright = {toml(show['copyright'])}")
     if show.get("guid"):
         lines.append("# podcast:guid stays the same on every host: never change it.")
-        lines.append(f"guid = {toml(show['guid'])}")
-    lines.append(f"locked = {str(show['locked']).lower()}")
-    if show.get("medium"):
-        lines.append(f"medium = {toml(show['medium'])}")
-    if show.get("keywords"):
-        lines.append(f"keywords = {toml(show['keywords'])}")
-    if show.get("license"):
-        lines.append(f"license = {_inline(show['license'])}")
-    for key in ("funding", "persons", "podroll"):
-        if show.get(key):
-            lines.append(f"{key} = [{', '.join(_inline(table) for table in show[key])}]")
-    lines += ["", "[owner]", f"name = {toml(show['owner']['name'])}"]
-    lines += [f"email = {toml(show['owner']['email'])}", ""]
+    lines += _assignments(settings, "guid locked medium keywords license funding persons podroll")
+    lines += ["", "[owner]", *_assignments(show["owner"], "name email"), ""]
     lines += ["# The feed this show was imported from: a later import checks it is the same."]
     return "\n".join(lines) + "\n" + _import_table(origin)
 
 
-def _download(root: Path, feed: ImportedFeed, progress: Progress | None, lines: list[str]) -> Moved:
+def _download(root: Path, feed: ImportedFeed, progress: Progress, lines: list[str]) -> Moved:
     if feed.artwork_url:
         _cover(root, feed.artwork_url, lines)
     remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
-    if progress:
-        progress.start(sum(ep.media.length for ep in remote), len(remote))
-    moved = move_media(root, remote, progress.advance if progress else lambda n: None)
-    if progress:
-        progress.done()
+    progress.start(sum(ep.media.length for ep in remote), len(remote))
+    moved = move_media(root, remote, progress.advance)
+    progress.done()
     lines.extend(moved.report)
     return moved
 
