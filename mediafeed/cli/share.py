@@ -28,10 +28,10 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
     """
     from mediafeed.commands.newsletter import newsletter_for
 
-    made = newsletter_for(current_show(ctx), slug, fmt=fmt, image=not no_image, now=now())
-    if made.note:
-        click.echo(f"Note: {made.note}", err=True)
-    click.echo(made.block, nl=False)
+    block, note = newsletter_for(current_show(ctx), slug, fmt=fmt, image=not no_image, now=now())
+    if note:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(block, nl=False)
 
 
 @click.command(context_settings=CONTEXT)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode
@@ -13,18 +12,13 @@ from mediafeed.model import Episode, Show, Status
 from mediafeed.render.newsletter import newest_public, newsletter_block
 
 
-@dataclass(frozen=True)
-class Newsletter:
-    block: str
-    note: str | None = None  # for the producer: when the link does not lead to the episode
-
-
 def newsletter_for(
     show: Show, slug: str | None, *, fmt: str, image: bool, now: dt.datetime
-) -> Newsletter:
-    """The newsletter block for SLUG, or for the newest published episode. A scheduled
-    episode gets its block, so the mail can be ready before the release, with a note of
-    when its link starts to work; a draft has no date to promise and is refused."""
+) -> tuple[str, str | None]:
+    """The newsletter block for SLUG, or for the newest published episode, and a note for
+    the producer when its link does not lead to the episode yet. A scheduled episode gets
+    its block, so the mail can be ready before the release, with a note of when its link
+    starts to work; a draft has no date to promise and is refused."""
     if slug is None:
         episode = newest_public(load_episodes(show.episodes_dir, show.timezone), now)
         if episode is None:
@@ -43,7 +37,7 @@ def newsletter_for(
         fmt=fmt,  # type: ignore[arg-type]
         image=image,
     )
-    return Newsletter(block, _note(episode, now))
+    return block, _note(episode, now)
 
 
 def _note(episode: Episode, now: dt.datetime) -> str | None:
