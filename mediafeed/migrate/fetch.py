@@ -25,20 +25,8 @@ from mediafeed.migrate.download import MAX_SIDECAR_BYTES, download, read_limited
 from mediafeed.model import Episode
 from mediafeed.output import write_atomic
 
-AUDIO_SUFFIXES = {
-    ".mp3",
-    ".m4a",
-    ".m4b",
-    ".mp4",
-    ".aac",
-    ".ogg",
-    ".opus",
-    ".oga",
-    ".flac",
-    ".wav",
-    ".mov",
-    ".webm",
-}
+# The endings a download keeps from its URL; once probed, it takes the one its content has.
+AUDIO_SUFFIXES = set(".mp3 .m4a .m4b .mp4 .aac .ogg .opus .oga .flac .wav .mov .webm".split())
 
 
 @dataclass(frozen=True)
