@@ -119,27 +119,21 @@ class _Skip(Exception):
     """An item that cannot become an episode; the message says why."""
 
 
-class _Lines(logging.Handler):
-    def __init__(self, report: list[str], prefix: str):
-        super().__init__(logging.WARNING)
-        self.report, self.prefix = report, prefix
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.report.append(f"{self.prefix}the feed parser says: {record.getMessage()}")
-
-
 @contextmanager
 def _captured(report: list[str], prefix: str = "channel: ") -> Iterator[None]:
     """podcastparser's warnings become report lines instead of raw lines on stderr."""
+
+    def take(record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            report.append(f"{prefix}the feed parser says: {record.getMessage()}")
+        return False  # said in the report, or not at all
+
     logger = logging.getLogger("podcastparser")
-    handler, propagate = _Lines(report, prefix), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    logger.addFilter(take)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        logger.removeFilter(take)
 
 
 def _episode(
