@@ -274,13 +274,4 @@ def normalize(ctx: click.Context, slugs: Sequence[str]) -> None:
         click.echo(f"Normalized {slug} -> {episode.audio}{level}")
 
 
-COMMANDS = (
-    normalize,
-    init,
-    add,
-    transcribe,
-    list_,
-    tag,
-    unpublish,
-    import_,
-)
+COMMANDS = (normalize, init, add, transcribe, list_, tag, unpublish, import_)

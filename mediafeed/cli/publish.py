@@ -145,10 +145,4 @@ def store_stop() -> None:
     click.echo("Local store stopped." if stopped else "Local store was not running.")
 
 
-COMMANDS = (
-    check,
-    build,
-    publish,
-    serve,
-    store,
-)
+COMMANDS = (check, build, publish, serve, store)

@@ -51,7 +51,4 @@ def embed(ctx: click.Context, slug: str) -> None:
     click.echo(snippet)
 
 
-COMMANDS = (
-    newsletter,
-    embed,
-)
+COMMANDS = (newsletter, embed)
