@@ -32,7 +32,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import ConfigError, FeedError
 from mediafeed.migrate.download import MAX_SIDECAR_BYTES, head_length, read_limited
-from mediafeed.migrate.fetch import Moved, move_media
+from mediafeed.migrate.fetch import move_media
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
 from mediafeed.model import Origin, Progress
 from mediafeed.output import write_atomic
@@ -78,16 +78,16 @@ def import_feed(
     for path, text in texts.items():  # each must read back before any is written
         parse_episode_file(path, text.encode("utf-8"))
     _write(root, state, feed, origin, texts, source)
-    moved = _download(root, feed, progress, lines) if download_media else None
-    if moved is None and any(ep.fields["enclosure_url"] for ep in new):
+    downloaded, failed = _download(root, feed, progress, lines) if download_media else ((), ())
+    if not download_media and any(ep.fields["enclosure_url"] for ep in new):
         lines.append("media stay on the old host until you import with --download-media")
     return ImportReport(
         root,
         imported=tuple(ep.slug for ep in load_episodes(root / "episodes")),
         added=tuple(ep.slug for ep in new),
-        downloaded=moved.downloaded if moved else (),
+        downloaded=downloaded,
         report=tuple(lines),
-        failed=moved.failed if moved else (),
+        failed=failed,
     )
 
 
@@ -257,14 +257,15 @@ def config_text(show: dict[str, Any], origin: Origin) -> str:
     return "\n".join(lines) + "\n" + _import_table(origin)
 
 
-def _download(root: Path, feed: ImportedFeed, progress: Progress, lines: list[str]) -> Moved:
+def _download(
+    root: Path, feed: ImportedFeed, progress: Progress, lines: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if feed.artwork_url:
         _cover(root, feed.artwork_url, lines)
     remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
     progress.start(sum(ep.media.length for ep in remote), len(remote))
-    moved = move_media(root, remote, progress.advance)
+    moved = move_media(root, remote, progress.advance, lines)
     progress.done()
-    lines.extend(moved.report)
     return moved
 
 

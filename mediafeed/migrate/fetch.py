@@ -13,7 +13,6 @@ import json
 import mimetypes
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,23 +28,14 @@ from mediafeed.output import write_atomic
 AUDIO_SUFFIXES = set(".mp3 .m4a .m4b .mp4 .aac .ogg .opus .oga .flac .wav .mov .webm".split())
 
 
-@dataclass(frozen=True)
-class Moved:
-    """What one run moved: slugs now local, the report's lines, downloads that failed."""
-
-    downloaded: tuple[str, ...]
-    report: tuple[str, ...]
-    failed: tuple[str, ...]
-
-
-def move_media(root: Path, episodes: Iterable[Episode], advance: Callable[[int], None]) -> Moved:
-    """Fetch the media and side files of every episode still on the old host."""
+def move_media(
+    root: Path, episodes: Iterable[Episode], advance: Callable[[int], None], report: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Fetch the media and side files of episodes still on the old host, with a line in
+    `report` for each value that changed: the slugs now local, the downloads that failed."""
     downloaded: list[str] = []
-    report: list[str] = []
     failed: list[str] = []
     for ep in episodes:
-        if not ep.enclosure_url:
-            continue
         try:
             media = _media(root, ep, advance)
             info = probe(media)
@@ -73,7 +63,7 @@ def move_media(root: Path, episodes: Iterable[Episode], advance: Callable[[int],
                 f"{info.length}; the new feed tells the truth"
             )
         downloaded.append(ep.slug)
-    return Moved(tuple(downloaded), tuple(report), tuple(failed))
+    return tuple(downloaded), tuple(failed)
 
 
 def _media(root: Path, ep: Episode, advance: Callable[[int], None]) -> Path:
