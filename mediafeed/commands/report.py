@@ -93,13 +93,10 @@ def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
         for r in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(head) - 1)]
-    right = {2, 3}  # numbers line up on their last digit
 
-    def line(row: tuple[str, ...]) -> str:
-        padded = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=False))
-        ]
+    def line(row: tuple[str, ...]) -> str:  # numbers line up on their last digit
+        aligned = zip(row, "<<>><", widths, strict=False)
+        padded = [f"{cell:{align}{width}}" for cell, align, width in aligned]
         return "  ".join([*padded, row[-1]]).rstrip()
 
     return [line(row) for row in cells]
@@ -141,7 +138,9 @@ def publish_lines(report: PublishReport, *, in_feed: int, streamed: bool = False
     dry_run = report.dry_run
     verb = "Would upload" if dry_run else "Uploaded"
     lines = []
+    sent = report.bytes_sent  # a publish makes no step of each object it leaves alone
     if dry_run:
+        sent = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
         for step in report.steps:
             if step.action != "unchanged":
                 size = "" if step.size is None else f"{step.size / 1e6:.2f} MB"
@@ -149,9 +148,6 @@ def publish_lines(report: PublishReport, *, in_feed: int, streamed: bool = False
     else:
         lines += [] if streamed else [f"{verb} {key}" for key in report.uploaded]
         lines += [f"Deleted {key}" for key in report.deleted]
-    sent = report.bytes_sent  # a publish makes no step of each object it leaves alone
-    if dry_run:
-        sent = sum(s.size or 0 for s in report.steps if s.action in ("new", "changed"))
     deleted = ""
     if report.deleted:
         deleted = f", {'would delete' if dry_run else 'deleted'} {len(report.deleted)}"
