@@ -21,13 +21,6 @@ CHUNK = 1 << 16
 USER_AGENT = f"mediafeed/{__version__} (podcast import)"
 
 
-def check_url(url: str) -> None:
-    """Only plain web URLs: no file:, ftp: or data: tricks through a feed's links."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise FeedError(f"{url!r} is not an http(s) URL", path=url)
-
-
 def _open(  # type: ignore[no-untyped-def]
     url: str,
     *,
@@ -35,7 +28,9 @@ def _open(  # type: ignore[no-untyped-def]
     timeout: float = TIMEOUT,
     method: str = "GET",
 ):
-    check_url(url)
+    parts = urlsplit(url)  # only plain web URLs: no file:, ftp: or data: tricks in a feed
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise FeedError(f"{url!r} is not an http(s) URL", path=url)
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, **(headers or {})}, method=method
     )
