@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from mediafeed.cli.base import CONTEXT, current_show, now, parse_when
+from mediafeed.cli.base import current_show, now, parse_when
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--title", default="My podcast", show_default=True, help="The show's title.")
 @click.option("--language", default="en", show_default=True, help="Language code, e.g. nl.")
@@ -25,7 +25,7 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
     click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", help="Episode title (default: the file name).")
 @click.option("--slug", help="Permanent URL name (default: made from the title).")
@@ -101,7 +101,7 @@ def add(
         _transcribe(show, [episode.slug], force=False)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slugs", nargs=-1, required=True)
 @click.option("--force", is_flag=True, help="Replace a reviewed or hand-made transcript too.")
 @click.pass_context
@@ -132,7 +132,7 @@ def _transcribe(show: Any, slugs: list[str], *, force: bool) -> None:
         )
 
 
-@click.command("list", context_settings=CONTEXT)
+@click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
@@ -161,7 +161,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         click.echo(line)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slugs", nargs=-1)
 @click.pass_context
 def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
@@ -177,7 +177,7 @@ def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
         click.echo(f"Tagged {episode.audio}")
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slug")
 @click.option("--prune", is_flag=True, help="Publish now; delete its media from the store.")
 @click.pass_context
@@ -210,7 +210,7 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
         click.echo(f"Warning: {warning}", err=True)
 
 
-@click.command("import", context_settings=CONTEXT)
+@click.command("import")
 @click.argument("feed")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option(
@@ -252,7 +252,7 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
         raise click.ClickException(f"{failed} failed; run the same command again to resume")
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slugs", nargs=-1, required=True)
 @click.pass_context
 def normalize(ctx: click.Context, slugs: Sequence[str]) -> None:

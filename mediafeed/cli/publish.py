@@ -6,10 +6,10 @@ import json
 
 import click
 
-from mediafeed.cli.base import CONTEXT, current_show, now
+from mediafeed.cli.base import current_show, now
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
 @click.option("--verify", is_flag=True, help="Probe and hash every media file again.")
 @click.pass_context
@@ -32,7 +32,7 @@ def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
     ctx.exit(1 if errors(findings) else 0)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
@@ -44,7 +44,7 @@ def build(ctx: click.Context) -> None:
     click.echo(build_line(result))
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing.")
 @click.option("--prune", is_flag=True, help="Delete objects published earlier, no longer needed.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
@@ -92,7 +92,7 @@ def publish(
         click.echo(f"Warning: {warning}", err=True)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -122,12 +122,12 @@ def serve(ctx: click.Context, port: int) -> None:
         server.server_close()
 
 
-@click.group(context_settings=CONTEXT)
+@click.group()
 def store() -> None:
     """The embedded local S3 store (SeaweedFS on 127.0.0.1) used when no target is set."""
 
 
-@store.command("start", context_settings=CONTEXT)
+@store.command("start")
 def store_start() -> None:
     """Start the local store, or reuse the running one."""
     from mediafeed.store import local as localstore
@@ -136,7 +136,7 @@ def store_start() -> None:
     click.echo(f"Local store running at {running.endpoint_url} (pid {running.pid})")
 
 
-@store.command("stop", context_settings=CONTEXT)
+@store.command("stop")
 def store_stop() -> None:
     """Stop the local store."""
     from mediafeed.store import local as localstore

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from mediafeed.cli.base import CONTEXT, current_show, now
+from mediafeed.cli.base import current_show, now
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slug", required=False)
 @click.option(
     "--format",
@@ -34,7 +34,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
     click.echo(block, nl=False)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command()
 @click.argument("slug")
 @click.pass_context
 def embed(ctx: click.Context, slug: str) -> None:
