@@ -145,25 +145,25 @@ def _episode(
     report: list[str],
 ) -> ImportedEpisode:
     enclosure = item.find("enclosure")
-    raw_url = (enclosure.get("url") or "") if enclosure is not None else ""
-    if enclosure is None or not raw_url.strip():
+    raw_url = "" if enclosure is None else (enclosure.get("url") or "").strip()
+    if enclosure is None or not raw_url:
         raise _Skip("no enclosure (no media to publish)")
     url = x.absolute(raw_url, base or site)
     if url is None:
-        raise _Skip(f"enclosure URL {raw_url.strip()!r} is not an http(s) URL")
+        raise _Skip(f"enclosure URL {raw_url!r} is not an http(s) URL")
     title = x.text(item, "title") or x.itunes(item, "title")
     if not title:
         title = PurePosixPath(unquote(urlsplit(url).path)).stem or f"Episode {number}"
         report.append(f"item {number}: no title; named {title!r} after its media file")
     label = f"item {number} ({title!r})"
-    if url != raw_url.strip():
-        report.append(f"{label}: enclosure URL {raw_url.strip()!r} written as {url}")
-    mime = (enclosure.get("type") or "").strip().lower()
+    if url != raw_url:
+        report.append(f"{label}: enclosure URL {raw_url!r} written as {url}")
+    declared = (enclosure.get("type") or "").strip().lower()
     guessed = mimetypes.guess_type(urlsplit(url).path)[0] or ""
-    mime = MIME_FIXES.get(mime, mime) or MIME_FIXES.get(guessed, guessed)
+    mime = MIME_FIXES.get(declared, declared) or MIME_FIXES.get(guessed, guessed)
     if not mime.startswith(("audio/", "video/")):
         raise _Skip(f"{label}: enclosure type {mime or 'unknown'!r} is not audio or video")
-    if not (enclosure.get("type") or "").strip():
+    if not declared:
         report.append(f"{label}: no enclosure type; {mime} from the file name")
     guid = x.text(item, "guid")
     if not guid:

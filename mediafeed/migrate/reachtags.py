@@ -59,10 +59,9 @@ def episode_fields(item: Element, label: str, seconds: float, report: list[str])
 
 
 def _license(element: Element) -> dict[str, str] | None:
-    found = x.podcast(element, "license")
-    if not found or not (found[0].text or "").strip():
+    name, url = x.podcast_text(element, "license"), x.podcast_attr(element, "license", "url")
+    if not name:
         return None
-    name, url = (found[0].text or "").strip(), (found[0].get("url") or "").strip()
     return {"name": name, "url": url} if url else {"name": name}
 
 
