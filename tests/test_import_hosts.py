@@ -514,6 +514,18 @@ def test_the_feed_parsers_warnings_become_report_lines(
     assert all(x.startswith(("Imported", "- ")) for x in lines), result.output
 
 
+def test_the_feed_parsers_word_on_the_channels_date_is_a_report_line_too(
+    tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = feed_file(tmp_path, host, "castopod")
+    feed.write_text(feed.read_text().replace("<channel>", "<channel><pubDate>soon</pubDate>", 1))
+    result = in_folder(tmp_path, monkeypatch, "import", str(feed), str(tmp_path / "show"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "- channel: the feed parser says: Cannot parse date: 'soon'" in lines
+    assert all(x.startswith(("Imported", "- ")) for x in lines), result.output
+
+
 def test_the_json_report_lists_every_guess(
     tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -77,10 +77,10 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
             parsed = podcastparser.parse(source, io.BytesIO(data))
         except (podcastparser.FeedParseError, ValueError) as exc:
             raise FeedError(f"not a feed podcast apps can read: {exc}", path=source) from None
+        fallback = _date(x.text(channel, "pubDate")) or _date(x.text(channel, "lastBuildDate"))
     base = source if "://" in source else ""
     show = show_settings(parsed, channel, base, report)
     site = show["link"] if "://" in show["link"] else base
-    fallback = _date(x.text(channel, "pubDate")) or _date(x.text(channel, "lastBuildDate"))
     items = channel.findall("item")
     links = Counter(x.text(item, "link") for item in items)
     episodes: list[ImportedEpisode] = []
