@@ -21,7 +21,7 @@ def show_fields(channel: Element, report: list[str]) -> dict[str, Any]:
             feeds.append({key: value.strip() for key, value in feed.items() if value})
     return {
         "license": _kept("channel", "license", _license(channel), parse_license, report),
-        "podroll": _kept("channel", "podroll", feeds or None, parse_podroll, report),
+        "podroll": _kept("channel", "podroll", feeds, parse_podroll, report),
     }
 
 
@@ -51,10 +51,8 @@ def episode_fields(item: Element, label: str, seconds: float, report: list[str])
 
     return {
         "license": _kept(label, "license", _license(item), parse_license, report),
-        "social_interact": _kept(
-            label, "socialInteract", social or None, parse_social_interact, report
-        ),
-        "soundbites": _kept(label, "soundbite", bites or None, soundbites, report),
+        "social_interact": _kept(label, "socialInteract", social, parse_social_interact, report),
+        "soundbites": _kept(label, "soundbite", bites, soundbites, report),
     }
 
 
@@ -66,7 +64,8 @@ def _license(element: Element) -> dict[str, str] | None:
 
 
 def _kept(where: str, tag: str, value: Any, parse: Callable[[Any], Any], report: list[str]) -> Any:
-    if value is None:
+    """`value` if the show reads it as it stands; None for none or one it would refuse."""
+    if not value:
         return None
     try:
         parse(value)
