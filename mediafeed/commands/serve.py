@@ -37,18 +37,15 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        header = self.headers.get("Range")
-        if not header or not path.is_file():
-            return super().send_head()
+        match = _RANGE.match((self.headers.get("Range") or "").strip())
+        if not match or match.groups() == ("", "") or not path.is_file():
+            return super().send_head()  # the whole file, or what the standard handler says
+        first, last = match.groups()
         size = path.stat().st_size
-        match = _RANGE.match(header.strip())
-        if not match or (not match.group(1) and not match.group(2)):
-            return super().send_head()
-        if match.group(1):
-            start = int(match.group(1))
-            end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+        if first:
+            start, end = int(first), min(int(last) if last else size - 1, size - 1)
         else:
-            start, end = max(size - int(match.group(2)), 0), size - 1
+            start, end = max(size - int(last), 0), size - 1
         if start >= size or start > end:
             self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
             self.send_header("Content-Range", f"bytes */{size}")
