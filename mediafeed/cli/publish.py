@@ -17,19 +17,18 @@ def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
     """Check config, episodes, media and artwork against the rules of Apple Podcasts,
     Spotify and the Podcast Index. One line per finding; exit code 1 on errors."""
     from mediafeed.check import check_show, errors
+    from mediafeed.commands.report import counted
     from mediafeed.config import find_root
 
     findings = check_show(find_root(ctx.obj["show_dir"]), now=now(), verify=verify)
+    problems = len(errors(findings))
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
     else:
         for finding in findings:
             click.echo(finding.line())
-        problems = len(errors(findings))
-        from mediafeed.commands.report import counted
-
         click.echo(f"{counted(problems, 'error')}, {counted(len(findings) - problems, 'warning')}.")
-    ctx.exit(1 if errors(findings) else 0)
+    ctx.exit(1 if problems else 0)
 
 
 @click.command()
@@ -66,6 +65,7 @@ def publish(
     judged against the record the last publish left in the store; a publish with nothing
     to send lists the store and restores anything that went missing.
     """
+    from mediafeed.commands.report import publish_lines, publish_summary
     from mediafeed.commands.show import publish_show
     from mediafeed.progress import progress_bar, publish_interruptible
 
@@ -81,8 +81,6 @@ def publish(
             progress=bar,
             encoding=bar.encoding,
         )
-    from mediafeed.commands.report import publish_lines, publish_summary
-
     if as_json:
         click.echo(json.dumps({**publish_summary(report), "warnings": report.warnings}, indent=2))
         return
