@@ -40,7 +40,7 @@ from mediafeed.render.feed import podcast_guid
 
 MARKER = "mediafeed.import.toml"  # an import under way: which feed it is
 COVER = "cover"  # the downloaded artwork's name; the placeholder is ARTWORK_NAME
-NO_VALUE: tuple[object, ...] = (None, "", [])  # what a config leaves out rather than writes empty
+NO_VALUE: tuple[object, ...] = (None, "", [])  # a config leaves these out
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def show_settings(
         "author": author,
         "language": language,
         "categories": categories,
-        "explicit": x.itunes(channel, "explicit").lower() in ("yes", "true", "explicit"),
+        "explicit": x.EXPLICIT.get(x.itunes(channel, "explicit").lower(), False),
         "type": show_type,
         "link": link or (base if base.startswith("http") else "https://example.org/"),
         "copyright": x.text(channel, "copyright") or None,

@@ -19,6 +19,9 @@ from mediafeed.errors import FeedError
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 PSC = "http://podlove.org/simple-chapters"
+# itunes:explicit as Apple documents it, and as older feeds still spell it
+EXPLICIT = dict.fromkeys(("yes", "true", "explicit"), True)
+EXPLICIT.update(dict.fromkeys(("no", "false", "clean"), False))
 PODCAST = (
     "https://podcastindex.org/namespace/1.0",
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",

@@ -41,8 +41,6 @@ MIME_FIXES = {
     "audio/x-mpeg": "audio/mpeg",
     "audio/m4a": "audio/x-m4a",
 }
-TRUE = {"yes", "true", "explicit"}
-FALSE = {"no", "false", "clean"}
 PAGE_SUFFIXES = (".html", ".htm", ".php", ".aspx")
 
 
@@ -190,7 +188,7 @@ def _episode(
         "season": _number(item, "season", label, report),
         "episode": _number(item, "episode", label, report),
         "episode_type": episode_type if episode_type in ("trailer", "bonus") else None,
-        "explicit": _flag(x.itunes(item, "explicit")),
+        "explicit": x.EXPLICIT.get(x.itunes(item, "explicit").lower()),
         "block": x.itunes(item, "block").lower() == "yes" or None,
         "persons": x.persons(item),
         "chapters": _psc_chapters(item),
@@ -294,11 +292,6 @@ def _number(item: Element, name: str, label: str, report: list[str]) -> int | No
         return int(raw)
     report.append(f"{label}: {name} {raw!r} is not a whole number from 1; left out")
     return None
-
-
-def _flag(value: str) -> bool | None:
-    lowered = value.lower()
-    return True if lowered in TRUE else False if lowered in FALSE else None
 
 
 def _psc_chapters(item: Element) -> list[dict[str, Any]]:
