@@ -42,16 +42,17 @@ def move_media(
             proper = media.with_suffix(extension_for(info))
             if proper != media:
                 os.replace(media, proper)
-            changes = {
-                "enclosure_url": None,
-                "audio": f"media/{proper.name}",
-                "duration": round(info.duration, 3),
-                "length": info.length,
-                "mime_type": info.mime_type,
-                "sha256": info.sha256,
+            fields, notes = split_front_matter(ep.source.read_text(encoding="utf-8"), ep.source)
+            fields.update(
+                enclosure_url=None,
+                audio=f"media/{proper.name}",
+                duration=round(info.duration, 3),
+                length=info.length,
+                mime_type=info.mime_type,
+                sha256=info.sha256,
                 **_side_files(root, ep, report),
-            }
-            _rewrite(ep.source, changes)
+            )
+            write_text_atomic(ep.source, render_episode_file(fields, notes.strip("\n")))
         except MediafeedError as exc:
             failed.append(f"{ep.slug}: {exc}")
             continue
@@ -73,21 +74,10 @@ def _media(root: Path, ep: Episode, advance: Callable[[int], None]) -> Path:
         if (folder / f"{ep.slug}{suffix}").is_file():
             return folder / f"{ep.slug}{suffix}"
     assert ep.enclosure_url is not None
-    target = folder / f"{ep.slug}{_suffix(ep.enclosure_url, ep.media.mime_type)}"
-    return download(ep.enclosure_url, target, advance=advance)
-
-
-def _suffix(url: str, mime: str) -> str:
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
-    if suffix in AUDIO_SUFFIXES:
-        return suffix
-    return mimetypes.guess_extension(mime) or ".bin"
-
-
-def _rewrite(path: Path, changes: dict[str, Any]) -> None:
-    fields, notes = split_front_matter(path.read_text(encoding="utf-8"), path)
-    fields.update(changes)
-    write_text_atomic(path, render_episode_file(fields, notes.strip("\n")))
+    suffix = PurePosixPath(urlsplit(ep.enclosure_url).path).suffix.lower()
+    if suffix not in AUDIO_SUFFIXES:
+        suffix = mimetypes.guess_extension(ep.media.mime_type) or ".bin"
+    return download(ep.enclosure_url, folder / f"{ep.slug}{suffix}", advance=advance)
 
 
 def _side_files(root: Path, ep: Episode, report: list[str]) -> dict[str, Any]:
