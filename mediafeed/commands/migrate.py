@@ -62,7 +62,8 @@ def import_feed(
     """Import FEED (URL or file) into `root`, or finish an import of the same feed there;
     with `download_media`, also move the media, artwork, chapters and transcripts."""
     feed = parse_feed(read_limited(source), source)
-    origin = Origin(feed=_address(source), title=feed.show["title"], guid=feed.show["guid"])
+    address = source if "://" in source else str(Path(source).resolve())
+    origin = Origin(feed=address, title=feed.show["title"], guid=feed.show["guid"])
     state = _state(root, origin)
     if state != "new":
         _remove_stale_temp_files(root)
@@ -89,10 +90,6 @@ def import_feed(
         report=tuple(lines),
         failed=failed,
     )
-
-
-def _address(source: str) -> str:
-    return source if "://" in source else str(Path(source).resolve())
 
 
 def _remove_stale_temp_files(root: Path) -> None:

@@ -71,7 +71,11 @@ def show_settings(
         "locked": locked != "no",
         "keywords": x.keywords(channel),
         "medium": medium if medium in MEDIUMS and medium != "podcast" else None,
-        "funding": _funding(channel, base),
+        "funding": [
+            {"url": url, "text": (element.text or "").strip() or url}
+            for element in x.podcast(channel, "funding")
+            if (url := x.absolute(element.get("url") or "", base))
+        ],
         "persons": x.persons(channel),
         "owner": {"name": owner["name"] or author, "email": owner["email"]},
         **reachtags.show_fields(channel, report),
@@ -95,12 +99,3 @@ def _categories(channel: Element, report: list[str]) -> list[list[str]]:
     if empty:
         report.append(f"channel: {empty} itunes:category without text dropped")
     return found
-
-
-def _funding(channel: Element, base: str) -> list[dict[str, str]]:
-    funding = []
-    for element in x.podcast(channel, "funding"):
-        url = x.absolute(element.get("url") or "", base)
-        if url:
-            funding.append({"url": url, "text": (element.text or "").strip() or url})
-    return funding
