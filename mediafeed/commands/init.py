@@ -84,12 +84,10 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     if config.exists():
         raise ConfigError("a show already exists here", path=config)
     timezone = timezone or ZONES.get(language) or ZONES.get(language[:2].lower(), "UTC")
-    for field, problem in (
-        ("language", language_problem(language)),
-        ("timezone", timezone_problem(timezone)),
-    ):
-        if problem:
-            raise ConfigError(problem, field=f"--{field}")
+    if problem := language_problem(language):
+        raise ConfigError(problem, field="--language")
+    if problem := timezone_problem(timezone):
+        raise ConfigError(problem, field="--timezone")
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     make_artwork(root / ARTWORK_NAME, title, comment=PLACEHOLDER_COVER)
