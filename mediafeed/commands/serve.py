@@ -71,10 +71,7 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         if remaining is None:
             shutil.copyfileobj(source, outputfile)
             return
-        while remaining > 0:
-            chunk = source.read(min(1 << 16, remaining))
-            if not chunk:
-                break
+        while remaining > 0 and (chunk := source.read(min(1 << 16, remaining))):
             outputfile.write(chunk)
             remaining -= len(chunk)
 
