@@ -33,6 +33,7 @@ def screen(data: bytes, source: str) -> Element:
     references; HTML pages and other XML get an error that says what they are."""
     if not data.strip():
         raise FeedError("is empty, not a feed", path=source)
+    root: Element | None
     try:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden:
@@ -42,12 +43,10 @@ def screen(data: bytes, source: str) -> Element:
     except (defusedxml.ExternalReferenceForbidden, defusedxml.NotSupportedError):
         raise FeedError("refers to external XML entities; refused", path=source) from None
     except ParseError as exc:
-        if b"<html" in data[:4096].lower():
-            raise FeedError(
-                "is a web page, not a feed: use the address of the RSS feed", path=source
-            ) from None
-        raise FeedError(f"not XML: {exc}", path=source) from None
-    if root.tag == "html" or root.tag.endswith("}html"):
+        if b"<html" not in data[:4096].lower():
+            raise FeedError(f"not XML: {exc}", path=source) from None
+        root = None  # a web page that is not even well-formed XML
+    if root is None or root.tag == "html" or root.tag.endswith("}html"):
         raise FeedError("is a web page, not a feed: use the address of the RSS feed", path=source)
     channel: Element | None = root.find("channel") if root.tag == "rss" else None
     if channel is None:
