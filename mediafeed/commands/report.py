@@ -104,18 +104,14 @@ def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def build_line(result: BuildResult) -> str:
     """What a build made: the episodes in the feed, then those held back, by why."""
-    statuses = result.statuses
-    held = [
-        counted(statuses[Status.DRAFT], "draft") if statuses[Status.DRAFT] else "",
-        f"{statuses[Status.SCHEDULED]} scheduled" if statuses[Status.SCHEDULED] else "",
-    ]
-    line = (
-        f"Built {result.output_dir}: {counted(statuses[Status.PUBLISHED], 'episode')} in the feed"
-    )
-    if any(held):
-        line += f"; not public yet: {' and '.join(h for h in held if h)}"
-    if statuses[Status.UNPUBLISHED]:
-        line += f"; {statuses[Status.UNPUBLISHED]} unpublished (a notice page each)"
+    count = result.statuses
+    line = f"Built {result.output_dir}: {counted(count[Status.PUBLISHED], 'episode')} in the feed"
+    held = [counted(count[Status.DRAFT], "draft")] if count[Status.DRAFT] else []
+    held += [f"{count[Status.SCHEDULED]} scheduled"] if count[Status.SCHEDULED] else []
+    if held:
+        line += f"; not public yet: {' and '.join(held)}"
+    if count[Status.UNPUBLISHED]:
+        line += f"; {count[Status.UNPUBLISHED]} unpublished (a notice page each)"
     return line
 
 

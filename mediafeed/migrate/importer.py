@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -62,7 +62,7 @@ class ImportedFeed:
     show: dict[str, Any]
     artwork_url: str | None
     episodes: tuple[ImportedEpisode, ...]
-    report: tuple[str, ...] = field(default=())
+    report: tuple[str, ...]
 
 
 def parse_feed(data: bytes, source: str) -> ImportedFeed:
