@@ -91,14 +91,12 @@ def download(url: str, target: Path, *, advance: Callable[[int], None]) -> Path:
         return target
     partial = target.with_name(f"{target.name}.part")
     have = partial.stat().st_size if partial.is_file() else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
     try:
-        response = _open(url, headers=headers)
+        response = _open(url, headers={"Range": f"bytes={have}-"} if have else {})
     except FeedError as exc:
-        if have and "416" in exc.message:  # the partial file is already whole
-            response = None
-        else:
+        if not have or "416" not in exc.message:
             raise MediaError(exc.message, path=url) from None
+        response = None  # the partial file is already whole
     if response is not None:
         with response:
             resumed = response.status == 206

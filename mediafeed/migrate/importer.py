@@ -84,7 +84,6 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
     episodes: list[ImportedEpisode] = []
     guids: dict[str, int] = {}
     taken: set[str] = set()
-    show_persons = show["persons"]
     for number, item in enumerate(items, start=1):
         with _captured(report, f"item {number}: "):
             try:
@@ -102,7 +101,7 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
         guids[fields["guid"]] = number
         # Item persons replace the channel's (namespace rule): the show's own cast is in
         # mediafeed.toml once, and the build restates it in items that name others.
-        fields["persons"] = [p for p in fields["persons"] if p not in show_persons]
+        fields["persons"] = [p for p in fields["persons"] if p not in show["persons"]]
         if fields["image_url"] == parsed.get("cover_url"):
             fields["image_url"] = None
         slug = _slug(item, episode, site, links, taken, report)
