@@ -23,6 +23,11 @@ from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
 from mediafeed.store.target import Target, local_target, make_client
 
+# A test run started in the background by a shell ignores SIGINT, and so would every
+# command a test starts: the tests of Ctrl+C need it handled as at a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # ---------------------------------------------------------------------------------------
 # Storage: a real SeaweedFS S3 server, one per test session (so one per xdist worker).
 # ---------------------------------------------------------------------------------------
