@@ -24,19 +24,17 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MediafeedError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.secho(f"Error: {exc}", err=True, fg="red")
-            ctx.exit(1)
         except BrokenPipeError:
             # The reader went away (`mediafeed list | head`): nothing to say, as cat does.
             ctx.exit(141)
-        except OSError as exc:
+        except (MediafeedError, OSError) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.secho(f"Error: {where}{exc.strerror or exc}", err=True, fg="red")
+            message = str(exc)
+            if isinstance(exc, OSError):
+                where = f"{exc.filename}: " if exc.filename else ""
+                message = f"{where}{exc.strerror or exc}"
+            click.secho(f"Error: {message}", err=True, fg="red")
             ctx.exit(1)
 
 
