@@ -35,7 +35,8 @@ def parse_when(value: str | None) -> dt.datetime | None:
     return moment  # one without a zone is in the show's timezone (see `add_episode`)
 
 
-def current_show(ctx: click.Context) -> Any:
+def current_show() -> Any:
+    """The show the running command works on, found from -C/--show-dir."""
     from mediafeed.commands.show import open_show
 
-    return open_show(ctx.obj["show_dir"])
+    return open_show(click.get_current_context().obj["show_dir"])

@@ -64,10 +64,7 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
     is_flag=True,
     help="Copy it loudness-normalized to the show's target (see [loudness]).",
 )
-@click.pass_context
 def add(
-    ctx: click.Context,
-    /,
     media: Path,
     published: str | None,
     notes_file: Any,
@@ -81,10 +78,9 @@ def add(
     """
     from mediafeed.commands.add import NewEpisode, add_episode
     from mediafeed.commands.report import clock, status_word
-    from mediafeed.commands.show import public_links
     from mediafeed.progress import encode_bar
 
-    show = current_show(ctx)
+    show = current_show()
     if and_transcribe:  # before the episode is added: a missing extra is said at once
         from mediafeed.speech import recognizer
 
@@ -92,7 +88,7 @@ def add(
     notes = notes_file.read() if notes_file else ""
     request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
     with encode_bar("Normalizing", enabled=request.normalize) as tick:
-        episode = add_episode(show, request, now=now(), links=public_links(show), tick=tick)
+        episode = add_episode(show, request, now=now(), tick=tick)
     click.echo(
         f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
         f"{status_word(episode, now(), frozenset())}) -> {episode.source.relative_to(show.root)}"
@@ -104,8 +100,7 @@ def add(
 @click.command()
 @click.argument("slugs", nargs=-1, required=True)
 @click.option("--force", is_flag=True, help="Replace a reviewed or hand-made transcript too.")
-@click.pass_context
-def transcribe(ctx: click.Context, slugs: Sequence[str], force: bool) -> None:
+def transcribe(slugs: Sequence[str], force: bool) -> None:
     """Draft a WebVTT transcript of each episode SLUG by speech recognition on this machine
     (needs: pip install 'mediafeed[transcribe]'), in the show's language, with the model
     [transcribe] model in mediafeed.toml names.
@@ -115,7 +110,7 @@ def transcribe(ctx: click.Context, slugs: Sequence[str], force: bool) -> None:
     you correct it and set transcript_status: reviewed. Ctrl-C stops; run the same command
     again to resume where it stopped.
     """
-    _transcribe(current_show(ctx), list(slugs), force=force)
+    _transcribe(current_show(), list(slugs), force=force)
 
 
 def _transcribe(show: Any, slugs: list[str], *, force: bool) -> None:
@@ -134,8 +129,7 @@ def _transcribe(show: Any, slugs: list[str], *, force: bool) -> None:
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
+def list_(as_json: bool) -> None:
     """Episodes, newest first, with status, date, duration, size, slug and title.
 
     \b
@@ -150,7 +144,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """
     from mediafeed.commands.report import listing, listing_lines
 
-    rows = listing(current_show(ctx), now())
+    rows = listing(current_show(), now())
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -163,25 +157,22 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 
 @click.command()
 @click.argument("slugs", nargs=-1)
-@click.pass_context
-def tag(ctx: click.Context, slugs: Sequence[str]) -> None:
+def tag(slugs: Sequence[str]) -> None:
     """Re-apply tags from the episode files to their media (all episodes by default)."""
     from mediafeed.commands.add import retag_episode
-    from mediafeed.commands.show import public_links
     from mediafeed.episodes import load_episodes
 
-    show = current_show(ctx)
+    show = current_show()
     targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir, show.timezone)]
     for slug in targets:
-        episode = retag_episode(show, slug, links=public_links(show))
+        episode = retag_episode(show, slug)
         click.echo(f"Tagged {episode.audio}")
 
 
 @click.command()
 @click.argument("slug")
 @click.option("--prune", is_flag=True, help="Publish now; delete its media from the store.")
-@click.pass_context
-def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
+def unpublish(slug: str, prune: bool) -> None:
     """Take episode SLUG down: out of the feed, its page becomes a short "no longer
     available" notice so links in sent newsletters still work.
 
@@ -190,7 +181,7 @@ def unpublish(ctx: click.Context, slug: str, prune: bool) -> None:
     """
     from mediafeed.commands.unpublish import unpublish_episode
 
-    show = current_show(ctx)
+    show = current_show()
     episode, changed = unpublish_episode(show, slug)
     done = f"Unpublished {episode.slug}: {episode.title}"
     click.echo(done if changed else f"{episode.slug} was unpublished already; nothing changed.")
@@ -254,21 +245,19 @@ def import_(feed: str, directory: Path, download_media: bool, as_json: bool) -> 
 
 @click.command()
 @click.argument("slugs", nargs=-1, required=True)
-@click.pass_context
-def normalize(ctx: click.Context, slugs: Sequence[str]) -> None:
+def normalize(slugs: Sequence[str]) -> None:
     """Make each episode's media loudness-normalized (two passes, true-peak limited).
 
     The normalized copy becomes the episode's media; the original stays in media/,
     unchanged, and the episode file records its sha256 and what was applied.
     """
     from mediafeed.commands.normalize import normalize_episode
-    from mediafeed.commands.show import public_links
     from mediafeed.progress import encode_bar
 
-    show = current_show(ctx)
+    show = current_show()
     for slug in slugs:
         with encode_bar(f"Normalizing {slug}") as tick:
-            episode = normalize_episode(show, slug, links=public_links(show), tick=tick)
+            episode = normalize_episode(show, slug, tick=tick)
         found = episode.loudness
         level = f" ({found.integrated:g} LUFS, {found.true_peak:g} dBTP)" if found else ""
         click.echo(f"Normalized {slug} -> {episode.audio}{level}")

@@ -32,14 +32,13 @@ def check(ctx: click.Context, as_json: bool, verify: bool) -> None:
 
 
 @click.command()
-@click.pass_context
-def build(ctx: click.Context) -> None:
+def build() -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
     from mediafeed.commands.report import build_line
     from mediafeed.commands.show import build_show
     from mediafeed.progress import encode_bar
 
-    result = build_show(current_show(ctx), now=now(), encoding=encode_bar)
+    result = build_show(current_show(), now=now(), encoding=encode_bar)
     click.echo(build_line(result))
 
 
@@ -53,10 +52,7 @@ def build(ctx: click.Context) -> None:
     is_flag=True,
     help="Compare the store object by object, not by the record of the last publish.",
 )
-@click.pass_context
-def publish(
-    ctx: click.Context, dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool
-) -> None:
+def publish(dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool) -> None:
     """Build, then upload what changed: media and pages first, feed.xml last.
 
     Without a [publish] target in mediafeed.toml, publishes to the embedded local store.
@@ -69,7 +65,7 @@ def publish(
     from mediafeed.commands.show import publish_show
     from mediafeed.progress import progress_bar, publish_interruptible
 
-    show = current_show(ctx)
+    show = current_show()
     with publish_interruptible(), progress_bar(enabled=not as_json, say=click.echo) as bar:
         in_feed, report = publish_show(
             show,
@@ -98,15 +94,14 @@ def publish(
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
-@click.pass_context
-def serve(ctx: click.Context, port: int) -> None:
+def serve(port: int) -> None:
     """Build the show for a local address and serve it, with HEAD and Range support."""
     from mediafeed.commands.report import counted
     from mediafeed.commands.serve import make_server
     from mediafeed.commands.show import build_show
     from mediafeed.links import Links
 
-    show = current_show(ctx)
+    show = current_show()
     server = make_server(show.output_dir, port=port)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     result = build_show(show, now=now(), links=Links(base))

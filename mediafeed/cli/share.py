@@ -18,8 +18,7 @@ from mediafeed.cli.base import current_show, now
     help="Output format.",
 )
 @click.option("--no-image", is_flag=True, help="Leave the cover image out.")
-@click.pass_context
-def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -> None:
+def newsletter(slug: str | None, fmt: str, no_image: bool) -> None:
     """A ready-to-paste newsletter block linking episode SLUG (default: the newest one).
 
     The HTML block uses inline styles and absolute links only, so mail clients keep it.
@@ -28,7 +27,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
     """
     from mediafeed.commands.newsletter import newsletter_for
 
-    block, note = newsletter_for(current_show(ctx), slug, fmt=fmt, image=not no_image, now=now())
+    block, note = newsletter_for(current_show(), slug, fmt=fmt, image=not no_image, now=now())
     if note:
         click.echo(f"Note: {note}", err=True)
     click.echo(block, nl=False)
@@ -36,8 +35,7 @@ def newsletter(ctx: click.Context, slug: str | None, fmt: str, no_image: bool) -
 
 @click.command()
 @click.argument("slug")
-@click.pass_context
-def embed(ctx: click.Context, slug: str) -> None:
+def embed(slug: str) -> None:
     """The <iframe> snippet that plays episode SLUG on another web page.
 
     It shows the episode's player page (episodes/SLUG/embed/), 100 % wide and 220 pixels
@@ -45,7 +43,7 @@ def embed(ctx: click.Context, slug: str) -> None:
     """
     from mediafeed.commands.embed import embed_for
 
-    snippet, note = embed_for(current_show(ctx), slug, now=now())
+    snippet, note = embed_for(current_show(), slug, now=now())
     if note:
         click.echo(note, err=True)
     click.echo(snippet)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode
 from mediafeed.episodes import (
     SLUG,
@@ -28,7 +29,6 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
-from mediafeed.links import Links
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.probe import (
     MediaFile,
@@ -67,13 +67,13 @@ class NewEpisode:
 
 
 def add_episode(
-    show: Show, request: NewEpisode, *, now: dt.datetime, links: Links, tick: Tick | None = None
+    show: Show, request: NewEpisode, *, now: dt.datetime, tick: Tick | None = None
 ) -> Episode:
     """Add the producer's file as an episode, with its loudness measured; with `normalize`,
     the copy in media/ is normalized to the show's target (the file itself is never changed)."""
     if not request.normalize:
         with open_media(request.media) as media:
-            return _add(show, request, media, now=now, links=links)
+            return _add(show, request, media, now=now)
     original = probe(request.media)
     show.media_dir.mkdir(parents=True, exist_ok=True)
     fd, name = temp_beside(show.media_dir, ".normalizing.", request.media.suffix.lower())
@@ -88,9 +88,7 @@ def add_episode(
             tick=tick,
         )
         with open_media(Path(name)) as media:
-            return _add(
-                show, request, media, now=now, links=links, named=request.media, measured=measured
-            )
+            return _add(show, request, media, now=now, named=request.media, measured=measured)
     finally:
         os.unlink(name)
 
@@ -101,7 +99,6 @@ def _add(
     media: MediaFile,
     *,
     now: dt.datetime,
-    links: Links,
     named: Path | None = None,
     measured: tuple[Loudness, Normalization] | None = None,
 ) -> Episode:
@@ -159,7 +156,7 @@ def _add(
             length, sha256 = copy_tagged(
                 media,
                 out,
-                episode_tags(show, episode, links=links),
+                episode_tags(show, episode, links=public_links(show)),
                 observe=walk.feed if walk else None,
             )
             # The audio facts are the producer's file's; length and hash are of the copy.
@@ -198,13 +195,13 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
     return moment.replace(tzinfo=zone)
 
 
-def retag_episode(show: Show, slug: str, *, links: Links) -> Episode:
+def retag_episode(show: Show, slug: str) -> Episode:
     """Write the episode file's facts into its media, then record the new size and hash."""
     episode = find_episode(show, slug)
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)
-    write_tags(media, episode_tags(show, episode, links=links))
+    write_tags(media, episode_tags(show, episode, links=public_links(show)))
     # Tags change the size and hash, never the audio: keep the probed audio facts.
     after = probe(media)
     found = replace(episode.media, length=after.length, sha256=after.sha256)

@@ -7,10 +7,10 @@ import os
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode
 from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
 from mediafeed.errors import EpisodeError, MediaError
-from mediafeed.links import Links
 from mediafeed.media.encode import Tick, normalize
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import write_tags
@@ -19,7 +19,7 @@ from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
 
-def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None = None) -> Episode:
+def normalize_episode(show: Show, slug: str, *, tick: Tick | None = None) -> Episode:
     """Normalize the episode's original (again, from the original, when it was normalized
     before: no loss piles up) into `<name>-normalized<ext>`, tag it as `tag` would, and
     point the episode file at it. The copy is complete and tagged before it is renamed
@@ -57,7 +57,7 @@ def normalize_episode(show: Show, slug: str, *, links: Links, tick: Tick | None 
         applied = replace(applied, original=name)
         changed = replace(episode, audio=target_name, loudness=loudness, normalized=applied)
         # Tags, cover and chapters are the episode's, written as `tag` writes them.
-        write_tags(Path(temp), episode_tags(show, changed, links=links))
+        write_tags(Path(temp), episode_tags(show, changed, links=public_links(show)))
         after = probe(Path(temp))
         changed = replace(changed, media=replace(after, is_video=info.is_video))
         os.replace(temp, target)
