@@ -13,7 +13,7 @@ from mediafeed.model import Episode, Show, Status
 
 if TYPE_CHECKING:  # boto3 loads only for commands that talk to a store
     from mediafeed.build import BuildResult
-    from mediafeed.store.publish import PublishReport
+    from mediafeed.store.record import PublishReport
 
 LIVE = "live"  # the cache's record of the episodes the last finished publish put in the feed
 READY = "ready"  # due, but no publish has put it in the feed yet

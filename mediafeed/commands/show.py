@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the renderers and boto3 load only for commands that need th
     from mediafeed.model import Progress
     from mediafeed.renditions import Encoding
     from mediafeed.store.local import LocalStore
-    from mediafeed.store.publish import PublishReport
+    from mediafeed.store.record import PublishReport
     from mediafeed.store.target import Target
 
 LOCAL_BUCKET = "podcast"

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.model import Manifest, OutputObject
 from mediafeed.store import transfer
-from mediafeed.store.outcome import Step
 from mediafeed.store.record import (
     CLAIMS_KEY,
     RECORD_KEY,
     Record,
+    Step,
     claims_from_json,
     entry,
     record_from_json,

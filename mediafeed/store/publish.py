@@ -17,9 +17,15 @@ from mediafeed.errors import StoreError
 from mediafeed.manifest import upload_rank
 from mediafeed.model import Manifest, OutputObject, Progress
 from mediafeed.store import transfer, upload
-from mediafeed.store.outcome import PublishReport as PublishReport
 from mediafeed.store.plan import Plan, plan
-from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, Record, claims_body, landed
+from mediafeed.store.record import (
+    CLAIMS_KEY,
+    RECORD_KEY,
+    PublishReport,
+    Record,
+    claims_body,
+    landed,
+)
 from mediafeed.store.target import Target
 from mediafeed.store.transfer import store_errors
 

@@ -1,5 +1,5 @@
 """The record a publish keeps in the store: what this project put there, and what it is
-about to send.
+about to send; and the report of what a publish did or would do, a step for each object.
 
 The record (RECORD_KEY) lists every object with its own content hash and size, and every
 episode page ever published; the claims (CLAIMS_KEY) list names a run set out to send.
@@ -9,9 +9,10 @@ them.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from mediafeed import __version__
@@ -99,3 +100,38 @@ def landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject
         objects={**record.objects, **{o.key: entry(o) for o in objects}},
         pending=record.pending - names,
     )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a plan, as --dry-run and --json show it."""
+
+    key: str
+    action: str  # new, changed, unchanged, delete (--prune) or keep (stale, not pruned)
+    size: int | None
+    sha256: str | None = None
+    content_type: str | None = None
+    cache_control: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    uploaded: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    deleted: tuple[str, ...]
+    bytes_sent: int
+    feed_url: str
+    dry_run: bool = False
+    notes: tuple[str, ...] = ()  # what else the producer should know, a line each
+    # Made on first use (--dry-run, --json): a large show's 20,000 steps are not worth
+    # making for every publish.
+    make_steps: Callable[[], tuple[Step, ...]] = field(default=tuple, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()  # what went wrong after the feed landed (a hub's ping)
+
+    @functools.cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """What each object came to: new, changed, unchanged, delete or keep."""
+        return self.make_steps()

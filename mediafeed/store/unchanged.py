@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mediafeed.errors import StoreError
 from mediafeed.links import FEED_KEY
 from mediafeed.store.listing import Page, list_prefix
-from mediafeed.store.outcome import PublishReport, Step
-from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, record_from_json
+from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY, PublishReport, Step, record_from_json
 from mediafeed.store.target import Target
 
 if TYPE_CHECKING:
