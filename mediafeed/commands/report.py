@@ -29,13 +29,6 @@ def record_live(cache: Cache, root: str, episodes: Iterable[Episode]) -> None:
     cache.put(LIVE, root, sorted(ep.guid for ep in episodes))
 
 
-def live_guids(cache: Cache, root: str) -> frozenset[str]:
-    """The episodes the last finished publish from this folder put in the feed; none when
-    it never published (a publish from elsewhere is not known here)."""
-    found = cache.get(LIVE, root)
-    return frozenset(str(g) for g in found) if isinstance(found, list) else frozenset()
-
-
 def status_word(ep: Episode, moment: dt.datetime, live: frozenset[str]) -> str:
     """What `list` calls the episode: its file's status, except that a due episode is
     `published` only once a publish has put it in the feed, and `ready` until then."""
@@ -73,7 +66,9 @@ def listing(show: Show, moment: dt.datetime) -> list[dict[str, Any]]:
     """`mediafeed list`'s rows: every episode, newest first, with what it is at `moment`."""
     with Cache(show.root) as cache:
         episodes = load_show_episodes(show, cache)
-        live = live_guids(cache, str(show.root))
+        found = cache.get(LIVE, str(show.root))
+    # Empty when this folder never published (a publish from elsewhere is not known here).
+    live = frozenset(str(g) for g in found) if isinstance(found, list) else frozenset()
     return [episode_row(ep, moment, live) for ep in episodes]
 
 
