@@ -37,6 +37,6 @@ def parse_when(value: str | None) -> dt.datetime | None:
 
 def current_show() -> Any:
     """The show the running command works on, found from -C/--show-dir."""
-    from mediafeed.commands.show import open_show
+    from mediafeed.config import find_root, load_show
 
-    return open_show(click.get_current_context().obj["show_dir"])
+    return load_show(find_root(click.get_current_context().obj["show_dir"]))

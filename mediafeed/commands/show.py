@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediafeed.cache import Cache, memo_key, show_locked
-from mediafeed.config import CONFIG_NAME, find_root, load_show
+from mediafeed.config import CONFIG_NAME
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
 from mediafeed.output import files_under
@@ -31,10 +30,6 @@ class Destination:
     credentials: tuple[str, str] | None  # only for the embedded store
 
 
-def open_show(start: Path) -> Show:
-    return load_show(find_root(start))
-
-
 def local_prefix(show: Show) -> str:
     """The show's folder on the embedded store: `local_prefix` from the config; for a show
     made before `init` wrote one, the folder earlier versions derived from the title (where
@@ -46,21 +41,19 @@ def local_prefix(show: Show) -> str:
     return slugify(show.title, max_length=60) or "show"
 
 
-def public_links(show: Show, *, state_dir: Path | None = None) -> Links:
+def public_links(show: Show) -> Links:
     """Where listeners find the show now: the public URL, or the local store's where it was
     last started (where it first starts, before that)."""
     if show.publish.public_url:
         return Links(show.publish.public_url)
     from mediafeed.store import local as localstore  # the embedded store's module only here
 
-    endpoint = localstore.recorded_endpoint(state_dir or localstore.default_state_dir())
+    endpoint = localstore.recorded_endpoint(localstore.default_state_dir())
     endpoint = endpoint or f"http://{localstore.HOST}:{localstore.DEFAULT_S3_PORT}"
     return Links(f"{endpoint}/{LOCAL_BUCKET}/{local_prefix(show)}")
 
 
-def destination(
-    show: Show, *, state_dir: Path | None = None, start: bool = True, ask: bool = True
-) -> Destination | None:
+def destination(show: Show, *, start: bool = True, ask: bool = True) -> Destination | None:
     """The configured S3 target, or the embedded store: started if it is not running;
     without `start` (a dry run changes nothing) only if it runs, and without `ask` either
     as it was last started, running or not (an unchanged publish learns that from its one
@@ -72,7 +65,7 @@ def destination(
     from mediafeed.store import local as localstore
     from mediafeed.store.target import local_target
 
-    folder = state_dir or localstore.default_state_dir()
+    folder = localstore.default_state_dir()
     if start:
         store: LocalStore | None = localstore.ensure_running(folder, bucket=LOCAL_BUCKET)
     elif ask:
@@ -106,7 +99,6 @@ def publish_show(
     force: bool = False,
     verify: bool = False,
     progress: Progress | None = None,
-    state_dir: Path | None = None,
     encoding: Encoding | None = None,
 ) -> tuple[int, PublishReport]:
     """Check, build and upload; returns the number of episodes in the feed and the report.
@@ -127,7 +119,7 @@ def publish_show(
             last = None  # from here on, the last publish if this one would change nothing
         # An unchanged publish to the last one's destination starts nothing and makes no
         # client: the embedded store is asked where it was last started, with one listing.
-        recorded = destination(show, state_dir=state_dir, start=False, ask=False) if last else None
+        recorded = destination(show, start=False, ask=False) if last else None
         if last and recorded and _destination_id(recorded.target) == last.destination:
             from mediafeed.store.unchanged import still_there
 
@@ -140,9 +132,9 @@ def publish_show(
         # Before any store is started or touched: the embedded store must not start for a
         # show the check refuses. The episodes it reads, the build takes.
         read = None if force else _require_publishable(show, now, cache, before)
-        where = destination(show, state_dir=state_dir, start=not dry_run)
+        where = destination(show, start=not dry_run)
         if where is None:
-            return _plan_blind(show, now=now, cache=cache, state_dir=state_dir, encoding=encoding)
+            return _plan_blind(show, now=now, cache=cache, encoding=encoding)
         from mediafeed.build import build  # the renderers load only where a build runs
         from mediafeed.store.plan import published_pages, stored_record
         from mediafeed.store.publish import publish
@@ -215,14 +207,14 @@ def _destination_id(target: Target) -> str:
 
 
 def _plan_blind(
-    show: Show, *, now: dt.datetime, cache: Cache, state_dir: Path | None, encoding: Encoding | None
+    show: Show, *, now: dt.datetime, cache: Cache, encoding: Encoding | None
 ) -> tuple[int, PublishReport]:
     """A dry run while the embedded store is not running: it is not started for a look, so
     every object of the build is shown as one to send."""
     from mediafeed.build import build
     from mediafeed.store.publish import blind_report
 
-    links = public_links(show, state_dir=state_dir)
+    links = public_links(show)
     result = build(show, links=links, now=now, cache=cache, write=False, encoding=encoding)
     cache.forget()
     note = "the local store is not running, so every object is shown as new"
