@@ -6,7 +6,6 @@ turns project errors into one line, and runs it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +55,12 @@ def cli(ctx: click.Context, debug: bool, show_dir: Path) -> None:
     and media/. Start with 'mediafeed init', add episodes with 'mediafeed add', then
     'mediafeed publish'.
     """
-    ctx.obj = {"debug": debug, "show_dir": Path(show_dir)}
+    ctx.obj = {"debug": debug, "show_dir": show_dir}
 
 
 for command in (*edit.COMMANDS, *publish.COMMANDS, *share.COMMANDS):
     cli.add_command(command)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    cli.main(args=list(argv) if argv is not None else None, prog_name="mediafeed")
+def main() -> None:
+    cli.main(prog_name="mediafeed")
