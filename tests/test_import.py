@@ -183,6 +183,20 @@ def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     ]
 
 
+def test_an_item_without_audio_or_video_is_named_once_in_its_line(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml")
+        .read_text()
+        .replace('type="audio/x-m4a"', 'type="application/pdf"', 1)
+    )
+    output = ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(tmp_path / "imported")).output
+    skipped = [line for line in output.splitlines() if line.endswith("(skipped)")]
+    assert skipped == [
+        "- item 1 ('Ep. 12 – \"Table for one\" 🍝'): enclosure type 'application/pdf' is not "
+        "audio or video (skipped)"
+    ]
+
+
 # ---------------------------------------------------------------------------------------
 # Bad feeds: one clear line, nothing written
 # ---------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
             try:
                 episode = _episode(item, number, base, site, fallback, report)
             except _Skip as skip:
-                report.append(f"item {number}: {skip} (skipped)")
+                report.append(f"{skip} (skipped)")
                 continue
         fields = episode.fields
         if fields["guid"] in guids:
@@ -113,7 +113,7 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
 
 
 class _Skip(Exception):
-    """An item that cannot become an episode; the message says why."""
+    """An item that cannot become an episode; the message names it and says why."""
 
 
 @contextmanager
@@ -144,10 +144,10 @@ def _episode(
     enclosure = item.find("enclosure")
     raw_url = "" if enclosure is None else (enclosure.get("url") or "").strip()
     if enclosure is None or not raw_url:
-        raise _Skip("no enclosure (no media to publish)")
+        raise _Skip(f"item {number}: no enclosure (no media to publish)")
     url = x.absolute(raw_url, base or site)
     if url is None:
-        raise _Skip(f"enclosure URL {raw_url!r} is not an http(s) URL")
+        raise _Skip(f"item {number}: enclosure URL {raw_url!r} is not an http(s) URL")
     title = x.text(item, "title") or x.itunes(item, "title")
     if not title:
         title = PurePosixPath(unquote(urlsplit(url).path)).stem or f"Episode {number}"
