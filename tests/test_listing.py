@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from mediafeed.cli import cli
 from mediafeed.store import listing, transfer
-from mediafeed.store.plan import stored_record
+from mediafeed.store.publish import stored_record
 from mediafeed.store.record import RECORD_KEY, Record
 from mediafeed.store.target import Target
 from tests.mediafactory import mp3_cbr

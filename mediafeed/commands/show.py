@@ -136,8 +136,7 @@ def publish_show(
         if where is None:
             return _plan_blind(show, now=now, cache=cache, encoding=encoding)
         from mediafeed.build import build  # the renderers load only where a build runs
-        from mediafeed.store.plan import published_pages, stored_record
-        from mediafeed.store.publish import publish
+        from mediafeed.store.publish import publish, published_pages, stored_record
         from mediafeed.store.target import make_client
 
         client = make_client(where.target, credentials=where.credentials)
