@@ -4,7 +4,7 @@ as data for --json."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mediafeed.cache import Cache
@@ -22,11 +22,6 @@ READY = "ready"  # due, but no publish has put it in the feed yet
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """`1 episode`, `2 episodes`: the noun as the count takes it."""
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
-
-
-def record_live(cache: Cache, root: str, episodes: Iterable[Episode]) -> None:
-    """After a publish finished: these episodes are what listeners now see in the feed."""
-    cache.put(LIVE, root, sorted(ep.guid for ep in episodes))
 
 
 def status_word(ep: Episode, moment: dt.datetime, live: frozenset[str]) -> str:

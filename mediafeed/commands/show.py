@@ -185,9 +185,10 @@ def publish_show(
                 destination_id,
             )
             cache.put(PUBLISHED, str(show.root), asdict(done))
-            from mediafeed.commands.report import record_live
+            from mediafeed.commands.report import LIVE
 
-            record_live(cache, str(show.root), result.public)  # what `list` calls published
+            # What listeners now see in the feed: the episodes `list` calls published.
+            cache.put(LIVE, str(show.root), sorted(ep.guid for ep in result.public))
         notes = [*([note] if note else []), *_vanished(result, published, report.uploaded)]
         if notes:
             report = replace(report, notes=(*report.notes, *notes))
