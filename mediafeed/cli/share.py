@@ -25,7 +25,7 @@ def newsletter(slug: str | None, fmt: str, no_image: bool) -> None:
     A scheduled episode gets its block too, so the mail can be ready before the release;
     a note on stderr says from when its link works.
     """
-    from mediafeed.commands.newsletter import newsletter_for
+    from mediafeed.commands.share import newsletter_for
 
     block, note = newsletter_for(current_show(), slug, fmt=fmt, image=not no_image, now=now())
     if note:
@@ -41,7 +41,7 @@ def embed(slug: str) -> None:
     It shows the episode's player page (episodes/SLUG/embed/), 100 % wide and 220 pixels
     high (520 for video), which asks nothing of any other site and sets no cookie.
     """
-    from mediafeed.commands.embed import embed_for
+    from mediafeed.commands.share import embed_for
 
     snippet, note = embed_for(current_show(), slug, now=now())
     if note:

@@ -1,4 +1,6 @@
-"""`mediafeed newsletter`: the ready-to-paste block that links an episode's permanent page."""
+"""`mediafeed newsletter` and `mediafeed embed`: an episode handed to other places, as the
+ready-to-paste block that links its permanent page and the <iframe> snippet that plays it
+on another site."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from mediafeed.episodes import load_episodes
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show, Status
 from mediafeed.render.newsletter import newest_public, newsletter_block
+from mediafeed.render.sharing import embed_snippet
 
 
 def newsletter_for(
@@ -51,3 +54,15 @@ def _note(episode: Episode, now: dt.datetime) -> str | None:
     if status is Status.UNPUBLISHED:
         return f"{episode.slug} is unpublished: its link shows the 'no longer available' notice"
     return None
+
+
+def embed_for(show: Show, slug: str, *, now: dt.datetime) -> tuple[str, str | None]:
+    """The snippet for episode SLUG, and a note when its player is not live yet."""
+    episode = find_episode(show, slug)
+    status = episode.status(now)
+    if status in (Status.DRAFT, Status.UNPUBLISHED):
+        raise EpisodeError(f"is {status.value}: it has no player to embed", path=episode.source)
+    note = None
+    if status is Status.SCHEDULED:
+        note = f"The player works from {episode.published.isoformat()}, once it is published."
+    return embed_snippet(show, episode, links=public_links(show)), note
