@@ -19,9 +19,9 @@ LIVE = "live"  # the cache's record of the episodes the last finished publish pu
 READY = "ready"  # due, but no publish has put it in the feed yet
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
+def counted(count: int, noun: str) -> str:
     """`1 episode`, `2 episodes`: the noun as the count takes it."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def status_word(ep: Episode, moment: dt.datetime, live: frozenset[str]) -> str:
