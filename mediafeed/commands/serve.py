@@ -76,14 +76,15 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
             remaining -= len(chunk)
 
 
-def make_server(directory: Path, *, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def make_server(directory: Path, *, port: int = 0) -> ThreadingHTTPServer:
+    """A server of `directory` on `port` of 127.0.0.1, never on an outside address."""
     handler = partial(RangeRequestHandler, directory=str(directory))
     try:
-        return ThreadingHTTPServer((host, port), handler)
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
         raise MediafeedError(
-            f"port {port} on {host} is in use: stop what serves there, or pick another port "
+            f"port {port} on 127.0.0.1 is in use: stop what serves there, or pick another port "
             "with --port N (--port 0 picks a free one)"
         ) from None
