@@ -52,7 +52,6 @@ def check_show(
     now: dt.datetime,
     verify: bool = False,
     cache: Cache | None = None,
-    links: Links | None = None,
     errors_only: bool = False,
     read: list[Episode | EpisodeError] | None = None,
     hashes: Mapping[str, str] | None = None,
@@ -61,15 +60,15 @@ def check_show(
 
     An episode's findings, and the facts probed from its media, are remembered for the
     content of its file and of the files it names; `verify` probes every file again.
-    `links` are where listeners find the show now: the media's tags are compared with
-    them (with the public URL when not given; no URLs for the embedded store then).
+    The media's tags are compared with the show's public URL (no URLs for the embedded
+    store).
     `errors_only` (the check before a publish) applies no rule that can only warn.
     `read`: the episode files as the caller read them (`read_show_episodes`); `hashes`:
     content hashes by name in the show folder ("-" missing), taken by this command.
     """
     if cache is None:
         with Cache(root) as own:
-            return check_show(root, now=now, verify=verify, cache=own, links=links,
+            return check_show(root, now=now, verify=verify, cache=own,
                               errors_only=errors_only, read=read, hashes=hashes)  # fmt: skip
     checker = _Checker(root, verify=verify, cache=cache, hashes=hashes or {})
     try:
@@ -86,7 +85,7 @@ def check_show(
     checker.episode_set_rules(episodes, now, show, errors_only=errors_only)
     if show is not None and not errors_only:  # stale tags are a warning
         public = Links(show.publish.public_url) if show.publish.public_url else None
-        checker.media_tags(show, episodes, links or public)
+        checker.media_tags(show, episodes, public)
     for kind in (CHECKED, "probe", "tags", "picture"):
         cache.keep_only(kind, cache.used(kind))
     return tuple(sorted(checker.findings, key=lambda f: (f.severity != ERROR, f.path, f.rule)))
