@@ -17,11 +17,8 @@ from mutagen import FileType, PaddingInfo, id3
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from mediafeed.errors import TagError
 from mediafeed.model import Chapter
 
 
@@ -48,12 +45,6 @@ class EpisodeTags:
     language: str | None = None
 
 
-# A fixed amount of padding makes the tag's size depend on its content alone, so writing
-# the same tags twice gives the same bytes, whatever padding the file had before.
-_PADDING = 1024
-UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
-# Order matters: strict parsers first, MPEG audio last since it syncs on anything.
-PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
 _ID3_OWNED = ("TIT2", "TALB", "TPE1", "TDRC", "TRCK", "TPOS", "TCON", "APIC", "PCST")
 _ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
 
@@ -74,19 +65,10 @@ def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_ver
         _write_vorbis(audio, out, tags, duration)
 
 
-def open_taggable(handle: io.BufferedIOBase) -> FileType:
-    for parser in PARSERS:
-        try:
-            handle.seek(0)
-            return parser(handle)
-        except Exception:  # noqa: BLE001
-            # Any parser error only means "not this format"; the next one gets a try.
-            continue
-    raise TagError(UNTAGGABLE)
-
-
 def padding(info: PaddingInfo) -> int:
-    return _PADDING
+    # A fixed amount of padding makes the tag's size depend on its content alone, so writing
+    # the same tags twice gives the same bytes, whatever padding the file had before.
+    return 1024
 
 
 def fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:

@@ -25,19 +25,17 @@ from mutagen import FileType, id3
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from mediafeed.errors import MediaError, TagError
-from mediafeed.media.frames import (
-    PARSERS,
-    UNTAGGABLE,
-    EpisodeTags,
-    fill_id3,
-    open_taggable,
-    padding,
-    tag_into,
-)
+from mediafeed.media.frames import EpisodeTags, fill_id3, padding, tag_into
 from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
+
+UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
+# Order matters: strict parsers first, MPEG audio last since it syncs on anything.
+PARSERS: tuple[type[FileType], ...] = (MP4, FLAC, OggOpus, OggVorbis, WAVE, MP3)
 
 # mutagen looks for an ID3v1 tag in a file's last 131 bytes (128, and the "APE" of an APEv2
 # tag that would end with "TAG" there).
@@ -170,6 +168,17 @@ def _copy_mp3(
     digest.update(edited[new_head:])
     out.write(edited[new_head:])
     return out.tell(), digest.hexdigest()
+
+
+def open_taggable(handle: io.BufferedIOBase) -> FileType:
+    for parser in PARSERS:
+        try:
+            handle.seek(0)
+            return parser(handle)
+        except Exception:  # noqa: BLE001
+            # Any parser error only means "not this format"; the next one gets a try.
+            continue
+    raise TagError(UNTAGGABLE)
 
 
 def _read_at(media: MediaFile, offset: int, count: int) -> bytes:
