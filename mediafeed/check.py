@@ -18,7 +18,7 @@ from mediafeed.categories import category_problem
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.errors import ConfigError, EpisodeError, MediaError, MediafeedError
 from mediafeed.facts import MediaFacts
-from mediafeed.links import Links
+from mediafeed.links import Links, chapters_key
 from mediafeed.model import Episode, Show, Status
 from mediafeed.reach import is_uuid
 from mediafeed.rules import (
@@ -290,7 +290,7 @@ class _Checker:
         """Its rules' inputs: its file and the files it names (by the hashes this command
         took, else through the cache); None while one is unknown."""
         named: list[str] = []
-        chapters = (f"feed/episodes/{ep.slug}/chapters.json",) if ep.chapters else ()
+        chapters = (f"feed/{chapters_key(ep.slug)}",) if ep.chapters else ()
         for name in (*ep.named_files, *chapters):
             digest = self.hashes.get(name)
             if digest is None:
@@ -377,7 +377,7 @@ class _Checker:
 
     def chapters_file(self, ep: Episode) -> None:
         """A chapters file from an earlier build must still be Podcast Index JSON."""
-        path = self.root / "feed" / "episodes" / ep.slug / "chapters.json"
+        path = self.root / "feed" / chapters_key(ep.slug)
         if not ep.chapters or not path.is_file():
             return
         problem = chapters_problem(path.read_bytes())

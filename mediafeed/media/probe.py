@@ -349,13 +349,7 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
         if needed > size:
             raise MediaError(f"file is truncated ({size} of {int(needed)} bytes)", path=path)
         return _WAV
-    kinds: dict[type[FileType], Kind] = {
-        FLAC: _FLAC,
-        OggOpus: _OPUS,
-        OggVorbis: _VORBIS,
-        AAC: _ADTS,
-    }
-    return kinds[type(audio)]
+    return {FLAC: _FLAC, OggOpus: _OPUS, OggVorbis: _VORBIS, AAC: _ADTS}[type(audio)]
 
 
 def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
