@@ -56,22 +56,22 @@ def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_ver
     if audio.tags is None:
         audio.add_tags()
     if isinstance(audio, MP3 | WAVE):
-        fill_id3(audio.tags, tags, duration)
+        _fill_id3(audio.tags, tags, duration)
         v1 = {"v1": id3.ID3v1SaveOptions.UPDATE} if isinstance(audio, MP3) else {}
-        audio.save(out, v2_version=id3_version, padding=padding, **v1)
+        audio.save(out, v2_version=id3_version, padding=_padding, **v1)
     elif isinstance(audio, MP4):
         _write_mp4(audio, out, tags)
     else:
         _write_vorbis(audio, out, tags, duration)
 
 
-def padding(info: PaddingInfo) -> int:
+def _padding(info: PaddingInfo) -> int:
     # A fixed amount of padding makes the tag's size depend on its content alone, so writing
     # the same tags twice gives the same bytes, whatever padding the file had before.
     return 1024
 
 
-def fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:
+def _fill_id3(existing: Any, tags: EpisodeTags, duration: float) -> None:
     """Replace our frames in an ID3 tag, keeping every other tool's."""
     for frame_id in _ID3_OWNED + _ID3_OWNED_MORE:
         existing.delall(frame_id)
@@ -182,7 +182,7 @@ def _write_mp4(audio: MP4, out: io.BufferedIOBase, tags: EpisodeTags) -> None:
         png = tags.cover_mime == "image/png"
         image_format = MP4Cover.FORMAT_PNG if png else MP4Cover.FORMAT_JPEG
         mp4["covr"] = [MP4Cover(tags.cover, imageformat=image_format)]
-    audio.save(out, padding=padding)
+    audio.save(out, padding=_padding)
 
 
 def _write_vorbis(
@@ -223,7 +223,7 @@ def _write_vorbis(
     elif picture is not None:
         encoded = base64.b64encode(picture.write()).decode("ascii")
         comments["METADATA_BLOCK_PICTURE"] = [encoded]
-    audio.save(out, padding=padding)
+    audio.save(out, padding=_padding)
 
 
 def _picture(tags: EpisodeTags) -> Picture:

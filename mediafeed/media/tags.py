@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mutagen import FileType, id3
+from mutagen import FileType
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
@@ -30,7 +30,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from mediafeed.errors import MediaError, TagError
-from mediafeed.media.frames import EpisodeTags, fill_id3, padding, tag_into
+from mediafeed.media.frames import EpisodeTags, tag_into
 from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
 
 UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
@@ -143,17 +143,12 @@ def _copy_mp3(
     its last 131 bytes. Saved into a stand-in holding just those ends, its result is what
     saving into the whole file gives, and the middle is copied untouched.
     """
-    audio: Any = media.audio
-    if audio.tags is None:
-        audio.add_tags()
-    id3_tags: id3.ID3 = audio.tags
-    old_head = id3_tags.size  # 0 when there is no ID3v2 tag
+    old_head = media.audio.tags.size if media.audio.tags is not None else 0
     tail_size = min(_ID3V1_ZONE, media.size - old_head)
     tail_start = media.size - tail_size
     head, tail = _read_at(media, 0, old_head), _read_at(media, tail_start, tail_size)
-    fill_id3(id3_tags, tags, float(audio.info.length))
     stand_in = io.BytesIO(head + tail)
-    id3_tags.save(stand_in, v1=id3.ID3v1SaveOptions.UPDATE, v2_version=id3_version, padding=padding)
+    tag_into(stand_in, media.audio, tags, id3_version)
     edited = stand_in.getvalue()
     new_head = id3_size(edited)  # never empty: PCST is always written
     digest = hashlib.sha256(edited[:new_head])
