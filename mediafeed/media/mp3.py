@@ -9,10 +9,7 @@
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
-
-from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
 
 # Version bits to MPEG version; 0b01 is reserved.
 _VERSIONS: dict[int, float] = {0b11: 1, 0b10: 2, 0b00: 2.5}
@@ -34,9 +31,7 @@ _SAMPLE_RATES: dict[float, tuple[int, int, int]] = {
     2.5: (11025, 12000, 8000),
 }
 
-# Table entries besides a frame length.
-_INVALID = 0  # not a frame header: the stream ends here
-_ELSEWHERE = -1  # a header this module leaves to mutagen
+_INVALID = 0  # the table's entry for what is not a frame header: the stream ends there
 
 
 @dataclass(frozen=True)
@@ -56,23 +51,21 @@ def decode_header(data: bytes) -> FrameHeader | None:
     """The header at the start of `data`, or None when it is not one this module decodes.
 
     Refuses what mutagen refuses (a missing sync, reserved version, layer, bitrate or
-    sample-rate values, and free-format streams, which state no bitrate). Layer I is left
-    to mutagen too: its frames are counted in four-byte slots, and only mutagen's own walk
-    gives the lengths probing has always used for them.
+    sample-rate values, and free-format streams, which state no bitrate).
     """
     if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0 or not _valid(data[1], data[2]):
         return None
     version, layer = _VERSIONS[(data[1] >> 3) & 0b11], _LAYERS[(data[1] >> 1) & 0b11]
-    if layer == 1:
-        return None
     bitrate_index, rate_index = data[2] >> 4, (data[2] >> 2) & 0b11
     bitrate = 1000 * _BITRATES[(version == 1, layer)][bitrate_index - 1]
     sample_rate = _SAMPLE_RATES[version][rate_index]
-    samples = 576 if version != 1 and layer == 3 else 1152
+    samples = 384 if layer == 1 else 576 if version != 1 and layer == 3 else 1152
     padding = bool(data[2] & 0b10)
     # Bytes per frame: samples / 8 bits * bitrate / sample rate, rounded down, plus one
-    # byte of padding when the encoder needed it to keep the average bitrate exact.
-    length = samples // 8 * bitrate // sample_rate + padding
+    # byte of padding when the encoder needed it to keep the average bitrate exact. For
+    # Layer I that counts four-byte slots, as mutagen reads it (ISO 11172-3 counts 12 *
+    # bitrate / sample rate of them): probing has always walked Layer I with its lengths.
+    length = (samples // 8 * bitrate // sample_rate + padding) * (4 if layer == 1 else 1)
     return FrameHeader(version, layer, bitrate, sample_rate, padding, length, samples)
 
 
@@ -83,15 +76,13 @@ class FrameWalk:
     before `start` are skipped), so the walk can share one read of the file with hashing or
     copying. It stops at the first byte that is not a frame header, or at a frame the file
     (its first `size` bytes) holds only part of. `count` and `end` (the byte after the last
-    whole frame) are the walk so far; `elsewhere` means the stream holds a frame this
-    module leaves to mutagen, and the walk must be done there.
+    whole frame) are the walk so far.
     """
 
     def __init__(self, start: int, size: int) -> None:
         self.count = 0
         self.end = start
         self.size = size
-        self.elsewhere = False
         self.stopped = False  # the walk has ended: later bytes cannot change it
         self._head = b""  # the first bytes of a header cut by the end of the last block
 
@@ -114,8 +105,7 @@ class FrameWalk:
             if data[position] != 0xFF or second & 0xE0 != 0xE0:
                 return self._stop(count, offset + position)
             length = lengths[(second & 0x1E) << 6 | data[position + 2] >> 1]
-            if length <= _INVALID or position + length > limit:
-                self.elsewhere = length == _ELSEWHERE
+            if length == _INVALID or position + length > limit:
                 return self._stop(count, offset + position)
             position += length
             count += 1
@@ -148,28 +138,5 @@ def _length_table() -> tuple[int, ...]:
     for key in range(1 << 11):
         second, third = 0xE0 | (key >> 7) << 1, (key & 0x7F) << 1
         header = decode_header(bytes((0xFF, second, third, 0)))
-        if header is not None:
-            table.append(header.length)
-        elif _valid(second, third):
-            table.append(_ELSEWHERE)  # the one valid header decode_header leaves: Layer I
-        else:
-            table.append(_INVALID)
+        table.append(_INVALID if header is None else header.length)
     return tuple(table)
-
-
-def walk_frames_with_mutagen(handle: io.BufferedIOBase, start: int, size: int) -> tuple[int, int]:
-    """Count whole frames as mpeg.FrameWalk does, for the frames it leaves to mutagen.
-
-    Slow (one MPEGFrame per frame), so only Layer I streams come this way.
-    """
-    count, end = 0, start
-    handle.seek(start)
-    while True:
-        try:
-            MPEGFrame(handle)  # type: ignore[no-untyped-call]  # reads one, seeks past
-        except HeaderNotFoundError:
-            break
-        if handle.tell() > size:
-            break
-        count, end = count + 1, handle.tell()
-    return count, end

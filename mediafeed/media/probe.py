@@ -360,11 +360,7 @@ def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
     """
     path, size = media.path, media.size
     info: Any = media.audio.info
-    start = int(info.frame_offset)
-    if walk.elsewhere:
-        frames, end = mpeg.walk_frames_with_mutagen(media.handle, start, size)
-    else:
-        frames, end = walk.count, walk.end
+    start, frames, end = int(info.frame_offset), walk.count, walk.end
     tail = size - end
     if frames < _MIN_FRAMES or (end - start) < _MIN_COVERAGE * (size - start - min(tail, 128)):
         raise MediaError(
