@@ -24,6 +24,7 @@ from mediafeed.reach import is_uuid
 from mediafeed.rules import (
     ERROR,
     MAX_DESCRIPTION,
+    PLACEHOLDER_COVER,
     RULES,
     Finding,
     chapters_problem,
@@ -154,8 +155,8 @@ class _Checker:
             problem = category_problem(parts)
             if problem:
                 self.add("category", config, f"categories[{index}]", problem)
-        comment = self.artwork(show.root / show.artwork, config, "artwork")
-        for rule, field, message in (*placeholders(show, comment), *show_lengths(show)):
+        drawn = self.artwork(show.root / show.artwork, config, "artwork")
+        for rule, field, message in (*placeholders(show, drawn), *show_lengths(show)):
             self.add(rule, config, field, message)
         size = description_bytes(show.description)
         if size:
@@ -259,9 +260,9 @@ class _Checker:
         if url and urlsplit(url).scheme == "http":
             self.add("https-link", path, field, f"{url!r} is plain HTTP")
 
-    def artwork(self, path: Path, where: Path | str, field: str) -> bytes | None:
-        """Check a picture, once per name and content; return the comment in it (init marks
-        its placeholder so)."""
+    def artwork(self, path: Path, where: Path | str, field: str) -> bool:
+        """Check a picture, once per name and content; return whether it is the placeholder
+        cover `init` drew (marked by the comment in it)."""
         digest = self.digest(str(path))
         key = memo_key("picture", path.name, digest) if digest else ""
         known = self.cache.get("picture", key) if key else None
@@ -269,12 +270,12 @@ class _Checker:
             from mediafeed.media.artwork import picture_problems  # Pillow, for a new picture
 
             problems, comment = picture_problems(path)
-            known = [problems, None if comment is None else comment.decode("latin-1")]
+            known = [problems, comment == PLACEHOLDER_COVER]
             if key:
                 self.cache.put("picture", key, known)
         for rule, message in known[0]:
             self.add(rule, where, field, message)
-        return None if known[1] is None else str(known[1]).encode("latin-1")
+        return known[1] is True
 
     def episodes(self, read: list[Episode | EpisodeError]) -> list[Episode]:
         found: list[Episode] = []

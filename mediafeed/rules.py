@@ -240,7 +240,7 @@ def numbering(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
 ShowFinding = tuple[str, str, str]
 
 
-def placeholders(show: Show, cover_comment: bytes | None) -> Iterator[ShowFinding]:
+def placeholders(show: Show, drawn_cover: bool) -> Iterator[ShowFinding]:
     """What `init` wrote and the producer never replaced: listeners and directories would
     see it, so it stops a publish to a real target; on this computer it is only a reminder."""
     rule = "placeholder" if show.publish.target else "placeholder-preview"
@@ -248,7 +248,7 @@ def placeholders(show: Show, cover_comment: bytes | None) -> Iterator[ShowFindin
         value = attrgetter(field)(show)
         if value.strip() == placeholder:
             yield rule, field, f"still {value!r}, as 'mediafeed init' wrote it"
-    if cover_comment == PLACEHOLDER_COVER:
+    if drawn_cover:
         yield rule, "artwork", "still the cover 'mediafeed init' drew"
 
 
