@@ -65,13 +65,6 @@ METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines only at -v verbo
 Tick = Callable[[float], None]  # seconds of the media done so far
 
 
-def ffmpeg() -> str:
-    """The bundled binary: `pip install mediafeed` is all a producer installs."""
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
 def ffmpeg_version() -> str:
     """What the encoded bytes depend on besides their settings: the bundle's version."""
     import imageio_ffmpeg
@@ -168,9 +161,11 @@ def _run(source: Path, args: list[str], tick: Tick | None, out: Path | None = No
     """Run ffmpeg on `source` with `args`, into `out` (without one, only for its log); its
     progress lines feed `tick`, its log is returned. A failure is the producer's file's
     error, with ffmpeg's last line as the reason."""
+    import imageio_ffmpeg  # the bundled binary: `pip install mediafeed` is all one installs
+
     into = ["-y", str(out)] if out is not None else ["-f", "null", "-"]
     progress = ["-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1"]
-    command = [ffmpeg(), *progress, "-i", str(source), *args, *into]
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), *progress, "-i", str(source), *args, *into]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         log: list[bytes] = []
