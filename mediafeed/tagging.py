@@ -4,7 +4,6 @@ carries (a title edited since, a feed that moved)."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links
@@ -47,7 +46,7 @@ def episode_tags(
         season=episode.season,
         episode=episode.episode,
         cover=cover,
-        cover_mime="image/png" if Path(cover_path).suffix.lower() == ".png" else "image/jpeg",
+        cover_mime="image/png" if cover_path.suffix.lower() == ".png" else "image/jpeg",
         feed_url=links.feed,
         guid=episode.guid,
         category=show.categories[0][0] if show.categories else None,

@@ -118,7 +118,6 @@ def open_media(path: Path) -> Iterator[MediaFile]:
 
     Everything else is done through the one handle this opens, while the block lasts.
     """
-    path = Path(path)
     _regular(path)  # before opening: a named pipe would block an open for reading
     try:
         handle = open(path, "rb")  # noqa: SIM115  # closed by the with below
@@ -192,7 +191,7 @@ def extension_for(info: MediaInfo | Kind) -> str:
 def extension_matches(path: Path, info: MediaInfo | Kind) -> bool:
     """Whether the file's name already tells the truth about its content."""
     expected = extension_for(info)
-    suffix = Path(path).suffix.lower()
+    suffix = path.suffix.lower()
     return suffix == expected or suffix in _ALIASES.get(expected, set())
 
 

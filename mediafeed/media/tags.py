@@ -66,7 +66,6 @@ def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
     crash or a mutagen error can never leave a half-written file behind. `id3_version` 3
     is for old car stereos and players that cannot read ID3v2.4.
     """
-    path = Path(path)
     if id3_version not in (3, 4):
         raise TagError(f"ID3 version must be 3 or 4, not {id3_version}", path=path)
     if not path.is_file():
@@ -208,7 +207,6 @@ def _tag_error(exc: Exception, path: Path) -> TagError:
 def read_tags(path: Path) -> EpisodeTags:
     """The tags a file already carries (title, show, author, numbers, cover), e.g. to prefill
     a new episode from what the producer's editor wrote."""
-    path = Path(path)
     try:
         with open(path, "rb") as handle:
             return existing_tags(open_taggable(handle))
