@@ -253,7 +253,7 @@ class _Checker:
         try:
             stat = os.stat(path)
             return self.cache.known_sha256(path, stat) or self.cache.sha256(path, stat)
-        except OSError:
+        except (OSError, MediaError):  # missing, or a folder: the rules on the file say so
             return None
 
     def plain_http(self, path: Path | str, field: str, url: str | None) -> None:
@@ -298,14 +298,12 @@ class _Checker:
                 path = os.path.join(self.root, name)
                 try:
                     stat = os.stat(path)
-                except OSError:
-                    named.append(f"{name}\0-")
-                    continue
-                digest = self.cache.known_sha256(path, stat)
-                if digest is None:
-                    if name == ep.audio:
+                    digest = self.cache.known_sha256(path, stat)
+                    if digest is None and name == ep.audio:
                         return None  # probing it tells, where hashing would read it twice
-                    digest = self.cache.sha256(path, stat)
+                    digest = digest or self.cache.sha256(path, stat)
+                except (OSError, MediaError):  # missing, or a folder: its rule says which
+                    digest = "-"
             named.append(f"{name}\0{digest}")
         return memo_key(CHECKED, ep.made_from, *named)
 

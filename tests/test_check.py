@@ -281,6 +281,16 @@ def test_findings_report_every_problem_at_once(demo: Path) -> None:
     assert {"owner-email", "numbering", "transcript"} <= rules
 
 
+def test_an_image_or_transcript_naming_a_folder_is_a_finding(demo: Path) -> None:
+    edit(demo / WELKOM, r"^episode_type: trailer$", "episode_type: trailer\nimage: media")
+    edit(demo / SIGNALEN, r"^(audio: .*)$", r"\1\ntranscript: transcripts")
+    found = {(f.rule, f.path, f.field) for f in check_show(demo, now=NOW)}
+    assert {
+        ("artwork-format", WELKOM, "image"),
+        ("transcript", SIGNALEN, "transcript"),
+    } <= found
+
+
 def run(show: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(show), *args], catch_exceptions=False)
 
