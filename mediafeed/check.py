@@ -172,7 +172,7 @@ class _Checker:
             self.add(rule, config, "publish.public_url", message)
         links = [("link", show.link), ("new_feed_url", show.new_feed_url)]
         links += [(f"funding[{i}].url", f.url) for i, f in enumerate(show.funding)]
-        links += person_links("persons", show.persons)
+        links += person_links(show.persons)
         for field, url in links:
             self.plain_http(config, field, url)
         if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
@@ -345,7 +345,7 @@ class _Checker:
                 message = f"starts at {chapter.start:g} s, after the end ({duration:g} s)"
                 self.add("chapters", ep.source, f"chapters[{index}]", message)
         self.chapters_file(ep)
-        for field, url in person_links("persons", ep.persons):
+        for field, url in person_links(ep.persons):
             self.plain_http(ep.source, field, url)
 
     def media(self, ep: Episode) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from mediafeed.access import transcript_rules
 from mediafeed.errors import MediafeedError
 from mediafeed.loudness import loudness_problems
-from mediafeed.model import Episode, MediaInfo, Show
+from mediafeed.model import Episode, MediaInfo, Person, Show
 from mediafeed.reach import reach_problems
 
 ERROR = "error"
@@ -186,10 +186,10 @@ def enclosure_problems(ep: Episode, info: MediaInfo) -> Iterator[ShowFinding]:
         yield "enclosure-apple", "mime_type", f"Apple Podcasts does not play {ep.media.mime_type}"
 
 
-def person_links(where: str, persons: Iterable[object]) -> Iterator[tuple[str, str | None]]:
+def person_links(persons: Iterable[Person]) -> Iterator[tuple[str, str | None]]:
     for index, person in enumerate(persons):
-        yield f"{where}[{index}].href", getattr(person, "href", None)
-        yield f"{where}[{index}].img", getattr(person, "img", None)
+        yield f"persons[{index}].href", person.href
+        yield f"persons[{index}].img", person.img
 
 
 def is_loopback(url: str) -> bool:
