@@ -19,6 +19,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.wave import WAVE
 
+from mediafeed.errors import TagError
 from mediafeed.model import Chapter
 
 
@@ -51,6 +52,8 @@ _ID3_OWNED_MORE = ("WFED", "TGID", "TDES", "TCAT", "TLAN", "CHAP", "CTOC")
 
 def tag_into(out: io.BufferedIOBase, audio: FileType, tags: EpisodeTags, id3_version: int) -> None:
     """Tag the file `out` holds, which `audio` is mutagen's reading of (or of its copy)."""
+    if id3_version not in (3, 4):
+        raise TagError(f"ID3 version must be 3 or 4, not {id3_version}")
     duration = float(getattr(audio.info, "length", 0) or 0)
     out.seek(0)  # mutagen's savers expect a file as it opens one: at its start (FLAC reads)
     if audio.tags is None:

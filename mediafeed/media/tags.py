@@ -66,8 +66,6 @@ def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
     crash or a mutagen error can never leave a half-written file behind. `id3_version` 3
     is for old car stereos and players that cannot read ID3v2.4.
     """
-    if id3_version not in (3, 4):
-        raise TagError(f"ID3 version must be 3 or 4, not {id3_version}", path=path)
     if not path.is_file():
         raise TagError("file not found", path=path)
     try:
@@ -108,8 +106,6 @@ def copy_tagged(
     a tag outgrows its room), then hashed in one read. `observe`, when given, is handed
     every byte of the source, in order, with its offset, so a frame walk shares the read.
     """
-    if id3_version not in (3, 4):
-        raise TagError(f"ID3 version must be 3 or 4, not {id3_version}", path=media.path)
     try:
         if isinstance(media.audio, MP3):
             return _copy_mp3(media, out, tags, id3_version, observe)
