@@ -48,7 +48,7 @@ class FrameHeader:
 
 
 def decode_header(data: bytes) -> FrameHeader | None:
-    """The header at the start of `data`, or None when it is not one this module decodes.
+    """The header at the start of `data`, or None when it is not a frame header.
 
     Refuses what mutagen refuses (a missing sync, reserved version, layer, bitrate or
     sample-rate values, and free-format streams, which state no bitrate).

@@ -138,7 +138,7 @@ def _copy_mp3(
     its last 131 bytes. Saved into a stand-in holding just those ends, its result is what
     saving into the whole file gives, and the middle is copied untouched.
     """
-    old_head = media.audio.tags.size if media.audio.tags is not None else 0
+    old_head = media.audio.tags.size if media.audio.tags is not None else 0  # 0: no ID3v2 tag
     tail_size = min(_ID3V1_ZONE, media.size - old_head)
     tail_start = media.size - tail_size
     head, tail = _read_at(media, 0, old_head), _read_at(media, tail_start, tail_size)
