@@ -18,7 +18,7 @@ from mediafeed.frontmatter import (
     published_at,
     relative_path,
 )
-from mediafeed.loudness import episode_loudness_fields, loudness_front_matter
+from mediafeed.loudness import episode_loudness_fields
 from mediafeed.model import Episode, Location, MediaInfo
 from mediafeed.output import markdown_files, write_atomic
 from mediafeed.reach import episode_reach_fields
@@ -266,7 +266,6 @@ def episode_fields(ep: Episode) -> dict[str, Any]:
         "length": ep.media.length,
         "mime_type": ep.media.mime_type,
         "sha256": ep.media.sha256 or None,
-        **loudness_front_matter(ep),
     }
 
 
