@@ -361,9 +361,6 @@ class Episode:
             return Status.SCHEDULED
         return Status.PUBLISHED
 
-    def is_public(self, now: dt.datetime) -> bool:
-        return self.status(now) is Status.PUBLISHED
-
 
 @dataclass(frozen=True)
 class OutputObject:

@@ -24,7 +24,7 @@ from lxml import etree
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
-from mediafeed.model import Chapter, Episode, Funding, Location, Owner, Person, Show
+from mediafeed.model import Chapter, Episode, Funding, Location, Owner, Person, Show, Status
 from mediafeed.render.feed import chapters_json, podcast_guid, render_feed
 from mediafeed.rules import chapters_problem
 
@@ -43,7 +43,7 @@ NS = {
 
 def demo() -> tuple[Show, list[Episode]]:
     show = load_show(REPO)
-    episodes = [ep for ep in load_episodes(show.episodes_dir) if ep.is_public(NOW)]
+    episodes = [ep for ep in load_episodes(show.episodes_dir) if ep.status(NOW) is Status.PUBLISHED]
     return show, episodes
 
 

@@ -8,7 +8,7 @@ from typing import Literal, get_args
 
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links, artwork_variant_key
-from mediafeed.model import Episode, Show
+from mediafeed.model import Episode, Show, Status
 from mediafeed.render.i18n import Locale
 from mediafeed.render.pages import summary_text
 from mediafeed.render.templating import render_template
@@ -22,7 +22,7 @@ _TEMPLATES = {"html": "newsletter.html", "markdown": "newsletter.md", "text": "n
 
 def newest_public(episodes: Iterable[Episode], now: dt.datetime) -> Episode | None:
     """The episode a newsletter announces when none is named: the latest one out by `now`."""
-    public = [episode for episode in episodes if episode.is_public(now)]
+    public = [episode for episode in episodes if episode.status(now) is Status.PUBLISHED]
     return max(public, key=lambda episode: episode.published, default=None)
 
 
