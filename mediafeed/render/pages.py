@@ -21,14 +21,13 @@ from mediafeed.links import (
     image_key,
     media_key,
     oembed_key,
-    transcript_key,
     year_page_key,
 )
 from mediafeed.links import relative_link as _relative
 from mediafeed.model import Episode, License, Show
 from mediafeed.render.i18n import Locale
 from mediafeed.render.notes import page_notes, plain_text
-from mediafeed.render.sharing import episode_json_ld, series_json_ld
+from mediafeed.render.sharing import episode_json_ld, series_json_ld, transcript_links
 from mediafeed.render.templating import find_template, render_template
 from mediafeed.render.transcripts import read_transcript
 
@@ -100,11 +99,12 @@ _SOURCE_TYPES = {
 def _files(page_key: str, episode: Episode, media: str) -> list[dict[str, object]]:
     """The episode's files for the player and the download links, smallest first: a
     browser plays the first `<source>` it can."""
+    mime_type = episode.media.mime_type
     main = {
         "src": media,
-        "type": episode.media.mime_type,
+        "type": mime_type,
         "length": episode.media.length,
-        "kind": media_kind(episode.media.mime_type),
+        "kind": _MEDIA_KINDS.get(mime_type.lower(), mime_type.split("/")[-1].upper()),
     }
     extra = [
         {
@@ -116,10 +116,6 @@ def _files(page_key: str, episode: Episode, media: str) -> list[dict[str, object
         for item in episode.renditions
     ]
     return sorted([main, *extra], key=lambda file: int(str(file["length"])))
-
-
-def media_kind(mime_type: str) -> str:
-    return _MEDIA_KINDS.get(mime_type.lower(), mime_type.split("/")[-1].upper())
 
 
 def _episode_label(loc: Locale, episode: Episode) -> str:
@@ -160,7 +156,6 @@ def common_context(show: Show, links: Links, page_key: str) -> dict[str, object]
         "og_image": links.url(artwork_variant_key(PREVIEW_WIDTH)),
         "og_image_width": PREVIEW_WIDTH,
         "feed_url": links.feed,
-        "show_url": links.show_page,
         "website": safe_url(show.link),
         "subscribe": [(label, url) for label, url in show.subscribe if safe_url(url)],
         "license": _license(show.license),
@@ -278,16 +273,12 @@ def render_episode_page(show: Show, episode: Episode, *, links: Links) -> str:
         poster=_relative(page_key, artwork_variant_key(600)),  # a video is up to 736 px wide
         media=media,
         media_url=links.media(episode),
-        media_kind=media_kind(episode.media.mime_type),
         files=_files(page_key, episode, media),
         notes=Markup(page_notes(episode.notes)),  # noqa: S704 - sanitized by nh3
         chapters=chapters,
         people=people,
         transcript=read_transcript(show, episode),
-        transcript_file=(
-            _relative(page_key, transcript_key(episode)) if episode.transcript else None
-        ),
-        transcript_is_vtt=bool(episode.transcript and episode.transcript.lower().endswith(".vtt")),
+        **transcript_links(page_key, episode),
         transcript_draft=episode.transcript_status == "draft",
         soundbites=episode.soundbites,
         oembed=links.url(oembed_key(episode.slug)),

@@ -19,7 +19,7 @@ from mediafeed.links import (
     relative_link,
     transcript_key,
 )
-from mediafeed.model import Episode, Show
+from mediafeed.model import Episode, License, Show
 from mediafeed.render.i18n import Locale, iso_duration
 from mediafeed.render.templating import render_template
 
@@ -62,14 +62,19 @@ def render_embed_page(show: Show, episode: Episode, *, links: Links) -> str:
         "media": episode.enclosure_url or relative_link(key, media_key(episode)),
         "chapters": episode.chapters,
         "soundbites": episode.soundbites,
-        "transcript_file": relative_link(key, transcript_key(episode))
-        if episode.transcript
-        else None,
-        "transcript_is_vtt": bool(
-            episode.transcript and episode.transcript.lower().endswith(".vtt")
-        ),
+        **transcript_links(key, episode),
     }
     return render_template(show, "embed.html", context)
+
+
+def transcript_links(page_key: str, episode: Episode) -> dict[str, object]:
+    """The episode's transcript file as the page at `page_key` links it, and whether it is
+    WebVTT, which a video player takes as its captions."""
+    name = episode.transcript
+    return {
+        "transcript_file": relative_link(page_key, transcript_key(episode)) if name else None,
+        "transcript_is_vtt": bool(name and name.lower().endswith(".vtt")),
+    }
 
 
 def oembed_document(show: Show, episode: Episode, *, links: Links) -> bytes:
@@ -104,9 +109,7 @@ def series_json_ld(show: Show, *, links: Links) -> dict[str, Any]:
         "image": links.url(artwork_variant_key(ARTWORK_WIDTHS[0])),
         "inLanguage": show.language,
     }
-    if show.license and license_url(show.license.name, show.license.url):
-        found["license"] = license_url(show.license.name, show.license.url)
-    return found
+    return _licensed(found, show.license)
 
 
 def episode_json_ld(
@@ -131,7 +134,12 @@ def episode_json_ld(
     }
     if episode.episode is not None:
         found["episodeNumber"] = episode.episode
-    chosen = episode.license or show.license
-    if chosen and license_url(chosen.name, chosen.url):
-        found["license"] = license_url(chosen.name, chosen.url)
+    return _licensed(found, episode.license or show.license)
+
+
+def _licensed(found: dict[str, Any], chosen: License | None) -> dict[str, Any]:
+    """The JSON-LD with the URL of its license's text, where one is known."""
+    url = license_url(chosen.name, chosen.url) if chosen else None
+    if url:
+        found["license"] = url
     return found
