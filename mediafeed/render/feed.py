@@ -161,7 +161,7 @@ def _channel(
     description = text(plain_text(show.description))
     fg.description(description or title)
     fg.language(text(show.language) or None)
-    if show.copyright and text(show.copyright):
+    if text(show.copyright):
         fg.copyright(text(show.copyright))
     fg.generator("mediafeed", version=__version__, uri="https://pypi.org/project/mediafeed/")
     artwork = links.image(text(show.artwork))
@@ -212,12 +212,12 @@ def _channel(
             for feed in show.podroll
         ]
         p20.add("podroll", children=feeds)
-    if show.update_frequency and text(show.update_frequency):
+    if text(show.update_frequency):
         p20.add(
             "updateFrequency",
             text(show.update_frequency),
             complete="true" if show.complete else None,
-            rrule=text(show.update_rrule or "") or None,
+            rrule=text(show.update_rrule) or None,
         )
     for trailer in (ep for ep in episodes if ep.episode_type == "trailer"):
         p20.add(
@@ -277,9 +277,9 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
 
     p20 = fe.podcast20
     if ep.season is not None:
-        p20.add("season", str(ep.season), name=text(ep.season_name or "") or None)
+        p20.add("season", str(ep.season), name=text(ep.season_name) or None)
     if ep.episode is not None:
-        p20.add("episode", f"{ep.episode:g}", display=text(ep.episode_display or "") or None)
+        p20.add("episode", f"{ep.episode:g}", display=text(ep.episode_display) or None)
     # Side files still on the old host (an imported show) are linked where they are.
     if ep.transcript or ep.transcript_url:
         kind = transcript_type(ep.transcript or urlsplit(ep.transcript_url or "").path)
@@ -361,8 +361,8 @@ def _license(p20: Any, license: License | None) -> None:
 
 
 def _location(p20: Any, location: Location | None) -> None:
-    if location is not None and xml_safe(location.name).strip():
-        p20.add("location", xml_safe(location.name).strip(), geo=location.geo, osm=location.osm)
+    if location is not None and _text(location.name):
+        p20.add("location", _text(location.name), geo=location.geo, osm=location.osm)
 
 
 def _seconds(value: float) -> str:
