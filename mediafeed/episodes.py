@@ -19,7 +19,7 @@ from mediafeed.frontmatter import (
     relative_path,
 )
 from mediafeed.loudness import episode_loudness_fields
-from mediafeed.model import Episode, Location, MediaInfo
+from mediafeed.model import Episode, MediaInfo
 from mediafeed.output import markdown_files, write_atomic
 from mediafeed.reach import episode_reach_fields
 
@@ -224,14 +224,6 @@ def parse_episode(
     )
 
 
-def location_field(location: Location | None) -> str | dict[str, str] | None:
-    if location is None:
-        return None
-    if location.geo is None and location.osm is None:
-        return location.name
-    return _compact(vars(location))
-
-
 def render_episode_file(fields: dict[str, Any], notes: str) -> str:
     """The episode file: the fields in the fixed writing order, empty ones left out."""
     data = {key: fields[key] for key in FIELD_ORDER if fields.get(key) not in (None, [], ())}
@@ -257,10 +249,12 @@ def write_text_atomic(path: Path, text: str, *, exclusive: bool = False) -> None
 def episode_fields(ep: Episode) -> dict[str, Any]:
     """The front matter of an episode, for rewriting a file after an edit."""
     fields = {key: _plain(getattr(ep, key)) for key in FIELD_ORDER if hasattr(ep, key)}
+    place = ep.location
+    if place and place.geo is None and place.osm is None:
+        fields["location"] = place.name  # a place that is only a name is written as one
     return fields | {
         **{flag: getattr(ep, flag) or None for flag in ("draft", "block", "unpublished")},
         "episode_type": None if ep.episode_type == "full" else ep.episode_type,
-        "location": location_field(ep.location),
         "audio": ep.audio or None,
         "duration": round(ep.media.duration, 3) or None,
         "length": ep.media.length,
@@ -273,8 +267,6 @@ def _plain(value: Any) -> Any:
     """A field as YAML writes it: the model's objects as mappings of the parts they have."""
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    return _compact(vars(value)) if dataclasses.is_dataclass(value) else value
-
-
-def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    if dataclasses.is_dataclass(value):
+        return {k: v for k, v in vars(value).items() if v is not None}
+    return value
