@@ -89,8 +89,8 @@ def markdown_escape(text: str) -> str:
 
 
 def stylesheet(show: Show) -> bytes:
-    """The site's CSS: the show's own `templates/style.css` if present, else ours."""
-    env = _environment(show)
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, "style.css")
-    return source.encode("utf-8")
+    """The site's CSS: the show's own `templates/style.css` if present, else ours, read as
+    text as a template is (its line ends become newlines)."""
+    own = show.root / "templates" / "style.css"
+    css = own if own.is_file() else PACKAGED_TEMPLATES / "style.css"
+    return css.read_text(encoding="utf-8").encode("utf-8")
