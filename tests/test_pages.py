@@ -421,7 +421,12 @@ def test_an_edited_show_template_is_used_at_once(show: Show, episode: Episode) -
     own.write_text("<p>weg</p>\n")
     render_site(show, [episode], links=LINKS)
     own.write_text("<p>echt weg</p>\n")
-    assert pages.render_gone_page(show, episode.slug, links=LINKS) == "<p>echt weg</p>\n"
+    assert (
+        pages.render_gone_page(
+            show, episode.slug, links=LINKS, page_key=episode_page_key(episode.slug)
+        )
+        == "<p>echt weg</p>\n"
+    )
 
 
 def _outline(doc: lxml.html.HtmlElement) -> list[tuple[int, str]]:

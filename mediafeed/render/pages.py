@@ -315,17 +315,11 @@ def _license(chosen: License | None) -> dict[str, str | None] | None:
     }
 
 
-def render_gone_page(
-    show: Show,
-    slug: str,
-    *,
-    links: Links,
-    page_key: str | None = None,
-) -> str:
+def render_gone_page(show: Show, slug: str, *, links: Links, page_key: str) -> str:
     """What an unpublished episode's permanent URL (`page_key`: its page, or its embedded
     player) shows, so old links still land somewhere useful: a short notice in the show's
     language and a link to the show."""
-    context = common_context(show, links, page_key or episode_page_key(slug))
+    context = common_context(show, links, page_key)
     context.update(
         canonical=links.episode_page(slug),
         description=" ".join(show.description.split()),
