@@ -7,9 +7,7 @@ import re
 import threading
 from functools import cache, lru_cache
 
-import markdown
 import nh3
-from markdown.extensions.sane_lists import SaneListExtension
 
 # What Apple Podcasts and the big apps render in show notes; anything else is stripped.
 ALLOWED_TAGS = set("p br a ul ol li strong b em i blockquote code h2 h3 h4".split())
@@ -33,6 +31,10 @@ _converters = threading.local()
 def _markdown(source: str) -> str:
     converter = getattr(_converters, "converter", None)
     if converter is None:
+        # Loaded here: importing a feed needs the allowed tags, not Markdown.
+        import markdown
+        from markdown.extensions.sane_lists import SaneListExtension
+
         # The extension itself, not its name: a name is looked up in every installed
         # package's entry points, which costs more than the converter.
         converter = markdown.Markdown(extensions=[SaneListExtension()], output_format="html")
