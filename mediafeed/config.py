@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
+from mediafeed.frontmatter import typed
 from mediafeed.links import url_problem
 from mediafeed.loudness import parse_formats, parse_target
 from mediafeed.model import (
@@ -64,11 +65,10 @@ class _Reader:
             if required:
                 self.problems.append(f"{name}: required field is missing")
             return default
-        value = self.table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.problems.append(f"{name}: expected {kind.__name__}, got {value!r}")
+        try:
+            value: T = typed(self.table[key], kind)
+        except ValueError as exc:
+            self.problems.append(f"{name}: {exc}")
             return default
         if isinstance(value, str) and required and not value.strip():
             self.problems.append(f"{name}: must not be empty")

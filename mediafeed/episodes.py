@@ -17,6 +17,7 @@ from mediafeed.frontmatter import (
     person,
     published_at,
     relative_path,
+    typed,
 )
 from mediafeed.loudness import episode_loudness_fields
 from mediafeed.model import Episode, MediaInfo
@@ -123,17 +124,6 @@ def parse_episode(
     def fine(field: str) -> bool:
         return field in data and all(p.field != field for p in problems)
 
-    def get(key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
-        value = data.get(key, default)
-        if value is None:
-            return default
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            fail(f"expected {getattr(kind, '__name__', kind)}, got {value!r}", key)
-            return default
-        return value
-
     def attempt(field: str, read: Any, *args: Any, default: Any = None) -> Any:
         """What a reader of `mediafeed.frontmatter` makes of the field, or `default`."""
         try:
@@ -141,6 +131,10 @@ def parse_episode(
         except ValueError as exc:
             fail(str(exc), field)
             return default
+
+    def get(key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        value = data.get(key)
+        return default if value is None else attempt(key, typed, value, kind, default=default)
 
     if not SLUG.match(path.stem):
         fail("file name must be a slug: lower-case ASCII letters, digits and hyphens")

@@ -18,6 +18,16 @@ CHAPTER_KEYS = {"start", "title", "url", "img"}
 LOCATION_KEYS = {"name", "geo", "osm"}
 
 
+def typed(value: Any, kind: type | tuple[type, ...]) -> Any:
+    """`value` if it is of `kind`, which a config or front matter field asks: a whole number
+    does for a float, true or false never for a number."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
 def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
     """The publication time; one written without a zone is in the show's `timezone`, the
     same rule `add --date` follows, so a date means the same wherever it is written."""
