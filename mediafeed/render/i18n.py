@@ -79,6 +79,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "license": "License",
         "discuss": "Join the conversation",
         "soundbites": "Highlights",
+        "date": "{month} {day}, {year}",
+        "decimal_mark": ".",
     },
     "nl": {
         "skip_to_content": "Direct naar de inhoud",
@@ -136,10 +138,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "license": "Licentie",
         "discuss": "Praat mee",
         "soundbites": "Fragmenten",
+        "date": "{day} {month} {year}",
+        "decimal_mark": ",",
     },
 }
-
-_DECIMAL_COMMA = frozenset({"nl"})
 
 
 def resolve_language(language: str | None) -> str:
@@ -185,9 +187,7 @@ class Locale:
     def date(self, when: dt.date) -> str:
         """A long date as readers write it: `2 november 2021`, `November 2, 2021`."""
         month = _MONTHS[self.code][when.month - 1]
-        if self.code == "en":
-            return f"{month} {when.day}, {when.year}"
-        return f"{when.day} {month} {when.year}"
+        return self.text("date", month=month, day=when.day, year=when.year)
 
     def duration(self, seconds: float) -> str:
         """A rounded, spoken duration: `25 minuten`, `1 hour 5 minutes`, `40 seconds`."""
@@ -207,6 +207,4 @@ class Locale:
         """A file size in megabytes with the language's decimal mark: `23,5 MB`."""
         megabytes = length / 1_000_000
         text = f"{megabytes:.1f}" if megabytes < 10 else f"{megabytes:.0f}"
-        if self.code in _DECIMAL_COMMA:
-            text = text.replace(".", ",")
-        return f"{text} MB"
+        return f"{text.replace('.', self.text('decimal_mark'))} MB"
