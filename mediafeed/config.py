@@ -107,11 +107,14 @@ class _Reader:
         if not ok:
             self.problems.append(message)
 
+    def problem(self, field: str, problem: str | None) -> None:
+        """The field's problem, if there is one (a reader like `language_problem` says)."""
+        if problem:
+            self.problems.append(f"{field}: {problem}")
+
     def urls(self, *named: tuple[str, str | None]) -> None:
         for field, value in named:
-            problem = url_problem(value) if value is not None else None
-            if problem:
-                self.problems.append(f"{field}: {problem}")
+            self.problem(field, url_problem(value) if value is not None else None)
 
 
 def language_problem(value: str) -> str | None:
@@ -171,14 +174,9 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
     medium = r.text("medium", "podcast")
     r.check(medium in MEDIUMS, f"medium: must be one of {', '.join(MEDIUMS)}")
     language = r.text("language", required=True)
-    r.check(
-        not language or not language_problem(language), f"language: {language_problem(language)}"
-    )
+    r.problem("language", language and language_problem(language))
     timezone = r.get("timezone", str)
-    r.check(
-        timezone is None or not timezone_problem(timezone),
-        f"timezone: {timezone_problem(timezone or '')}",
-    )
+    r.problem("timezone", None if timezone is None else timezone_problem(timezone))
     feed_limit = r.get("feed_limit", int)
     r.check(feed_limit is None or feed_limit > 0, "feed_limit: must be a positive number")
 
