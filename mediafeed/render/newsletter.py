@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal, get_args
+from typing import Literal
 
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links, artwork_variant_key
@@ -14,7 +14,6 @@ from mediafeed.render.pages import summary_text
 from mediafeed.render.templating import render_template
 
 NewsletterFormat = Literal["html", "markdown", "text"]
-FORMATS: tuple[str, ...] = get_args(NewsletterFormat)
 
 # Each format is a template a show may override in its own `templates/` folder.
 _TEMPLATES = {"html": "newsletter.html", "markdown": "newsletter.md", "text": "newsletter.txt"}
@@ -40,7 +39,7 @@ def newsletter_block(
     clients drop `<style>` blocks and cannot resolve relative links.
     """
     if fmt not in _TEMPLATES:
-        choices = ", ".join(FORMATS)
+        choices = ", ".join(_TEMPLATES)
         raise MediafeedError(f"unknown newsletter format {fmt!r}; choose one of {choices}")
     loc = Locale.for_language(show.language)
     # The build's 300 px copy of the show's artwork (twice the 160 px it is shown at,
