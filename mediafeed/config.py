@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
-from mediafeed.frontmatter import typed
+from mediafeed.frontmatter import LOCATION_KEYS, typed
 from mediafeed.links import url_problem
 from mediafeed.loudness import parse_formats, parse_target
 from mediafeed.model import (
@@ -328,7 +328,7 @@ def _location(r: _Reader) -> Location | None:
     if isinstance(value, str) and value.strip():
         return Location(name=value.strip())
     if isinstance(value, dict) and isinstance(value.get("name"), str):
-        table = r.within("location", value, {"name", "geo", "osm"})
+        table = r.within("location", value, LOCATION_KEYS)
         geo = table.get("geo", str)
         r.check(
             geo is None or geo.startswith("geo:"),
