@@ -16,21 +16,11 @@ from mediafeed.render.i18n import iso_duration, timestamp
 PACKAGED_TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _environment(show: Show) -> jinja2.Environment:
-    own = show.root / "templates"
-    overrides = (
-        tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*") if p.is_file()))
-        if own.is_dir()
-        else ()
-    )
-    return _environment_for(show.root, overrides)
-
-
 # One environment per show folder: compiling the templates anew for every page made a
 # 10,000-episode build take minutes. Keyed on the show's own template files too, because
 # Jinja2 would keep using a packaged template after the show adds an override for it.
 @functools.lru_cache(maxsize=8)
-def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
+def _environment(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     """Templates from the show's own `templates/` folder first, then the packaged ones."""
     loader = jinja2.ChoiceLoader(
         [
@@ -49,9 +39,7 @@ def _environment_for(root: Path, overrides: tuple[tuple[str, int], ...]) -> jinj
         # ones change only with the package: no stat of three templates for every page.
         auto_reload=False,
     )
-    env.filters["timestamp"] = timestamp
-    env.filters["iso_duration"] = iso_duration
-    env.filters["md_escape"] = markdown_escape
+    env.filters.update(timestamp=timestamp, iso_duration=iso_duration, md_escape=markdown_escape)
     return env
 
 
@@ -70,8 +58,14 @@ def render_template(
 def find_template(show: Show, name: str) -> jinja2.Template:
     """The template by this name, for `render_template` to render many times: looking it
     up looks through the show's own templates folder."""
+    own = show.root / "templates"
+    overrides = (
+        tuple(sorted((str(p), p.stat().st_mtime_ns) for p in own.rglob("*") if p.is_file()))
+        if own.is_dir()
+        else ()
+    )
     try:
-        return _environment(show).get_template(name)
+        return _environment(show.root, overrides).get_template(name)
     except jinja2.TemplateError as exc:
         raise _template_error(show, name, exc) from exc
 
