@@ -7,15 +7,6 @@ from dataclasses import dataclass
 
 DEFAULT_LANGUAGE = "en"
 
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "en": tuple(
-        "January February March April May June July August September October November December".split()
-    ),
-    "nl": tuple(
-        "januari februari maart april mei juni juli augustus september oktober november december".split()
-    ),
-}
-
 # (singular, plural) for hours, minutes and seconds.
 _UNITS: dict[str, dict[str, tuple[str, str]]] = {
     "en": {"h": ("hour", "hours"), "min": ("minute", "minutes"), "s": ("second", "seconds")},
@@ -80,6 +71,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "discuss": "Join the conversation",
         "soundbites": "Highlights",
         "date": "{month} {day}, {year}",
+        "months": "January February March April May June July August September October November December",
         "decimal_mark": ".",
     },
     "nl": {
@@ -139,6 +131,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "discuss": "Praat mee",
         "soundbites": "Fragmenten",
         "date": "{day} {month} {year}",
+        "months": "januari februari maart april mei juni juli augustus september oktober november december",
         "decimal_mark": ",",
     },
 }
@@ -186,7 +179,7 @@ class Locale:
 
     def date(self, when: dt.date) -> str:
         """A long date as readers write it: `2 november 2021`, `November 2, 2021`."""
-        month = _MONTHS[self.code][when.month - 1]
+        month = self.text("months").split()[when.month - 1]
         return self.text("date", month=month, day=when.day, year=when.year)
 
     def duration(self, seconds: float) -> str:
