@@ -99,17 +99,6 @@ def episode_loudness_fields(
     return fields
 
 
-def loudness_front_matter(ep: Episode) -> dict[str, Any]:
-    """The same fields as an episode file writes them, empty ones None."""
-    normalized = ep.normalized
-    return {
-        "loudness": vars(ep.loudness) if ep.loudness else None,
-        "normalized": {k: v for k, v in vars(normalized).items() if v is not None}
-        if normalized
-        else None,
-    }
-
-
 def loudness_problems(
     show: Show, episodes: Iterable[Episode]
 ) -> Iterator[tuple[str, str, str, str]]:
