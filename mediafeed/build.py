@@ -40,7 +40,6 @@ from mediafeed.lastbuild import (
     recorded,
     save,
     stale,
-    trust_inputs,
     unchanged,
 )
 from mediafeed.links import Links
@@ -111,8 +110,6 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         if not write:  # read now: a dry run forgets what the cache was told when it is built
             _ = result.episodes
         return result
-    if last:
-        trust_inputs(cache, last)
     episodes = tuple(load_show_episodes(show, cache) if episodes is None else episodes)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.

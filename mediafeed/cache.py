@@ -108,6 +108,13 @@ def signature(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
+def trusted_signature(stat: os.stat_result, checked_ns: int | None = None) -> str:
+    """The signature to remember of a file whose bytes were read from `checked_ns` (now if
+    not given): "racy" while it may still change within the same timestamp tick."""
+    checked = checked_ns if checked_ns is not None else time.time_ns()
+    return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
+
+
 class Cache:
     """The show's cache, open for one command. Values are plain JSON; keys come from
     `memo_key`. Writes are kept in one transaction and committed by `close`."""
@@ -122,8 +129,6 @@ class Cache:
         # Written in one go at the end: an INSERT each would cost a large show's build
         # more than the work it does for most of its files.
         self._new_files: dict[str, tuple[str, str]] = {}
-        self._trusted: dict[str, tuple[str, str]] = {}
-        self._misses = 0
         self._new_values: dict[tuple[str, str], str] = {}
         # Values read once per command: a publish checks, then builds, the same episodes.
         self._read: dict[tuple[str, str], Any] = {}
@@ -166,7 +171,7 @@ class Cache:
         """The file's SHA-256: remembered while its stat signature is unchanged."""
         name = _absolute(path)
         stat = stat or os.stat(name)
-        known = self._lookup(name, signature(stat))
+        known = self.known_sha256(name, stat)
         if known is not None:
             return known
         checked = time.time_ns()
@@ -176,30 +181,13 @@ class Cache:
 
     def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
-        return self._lookup(_absolute(path), signature(stat))
+        known = self.remembered(path)
+        return known[1] if known is not None and known[0] == signature(stat) else None
 
     def remembered(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
         """The stat signature ("racy": not to be trusted) and SHA-256 the cache holds for the
         file, without looking at it."""
-        name = _absolute(path)
-        return self._new_files.get(name) or self._trusted.get(name) or self._known_files().get(name)
-
-    def trust(self, facts: Iterable[tuple[str, str, str]]) -> None:
-        """Hashes of files by stat signature (path, SHA-256, signature) known from another
-        entry (the last build's record of what it read): asked before the table, which a
-        large show's build then need not load."""
-        self._trusted.update((path, (known, digest)) for path, digest, known in facts)
-
-    def _lookup(self, name: str, current: str) -> str | None:
-        for known in (self._new_files.get(name), self._trusted.get(name)):
-            if known is not None and known[0] == current:
-                return known[1]
-        if self._files is None and self._misses < 100:  # a few files new since: ask for each
-            self._misses += 1
-            rows = self._query("SELECT signature, sha256 FROM files WHERE path = ?", (name,))
-            return rows[0][1] if rows and rows[0][0] == current else None
-        known = self._known_files().get(name)
-        return known[1] if known is not None and known[0] == current else None
+        return self._known_files().get(_absolute(path))
 
     def remember_sha256(
         self,
@@ -213,21 +201,17 @@ class Cache:
         """Note the hash of bytes just read (`checked_ns`: when reading began) or just
         `written` by this build into its own output folder (`stat` taken after)."""
         name = _absolute(path)
-        checked = checked_ns if checked_ns is not None else time.time_ns()
-        # A file read while it may still change within the same timestamp tick is not
-        # trusted by its stat. What the build itself wrote, it knows.
-        trusted = written or stat.st_mtime_ns < checked - RACY_NS
-        entry = (signature(stat) if trusted else "racy", digest)
-        if self._files is not None:
-            if self._files.get(name) == entry:
-                return
-            self._files[name] = entry
-        self._new_files[name] = entry
+        # What the build itself wrote, it knows.
+        entry = (signature(stat) if written else trusted_signature(stat, checked_ns), digest)
+        files = self._known_files()
+        if files.get(name) != entry:
+            files[name] = self._new_files[name] = entry
 
     def _known_files(self) -> dict[str, tuple[str, str]]:
         if self._files is None:
             rows = self._query("SELECT path, signature, sha256 FROM files", ())
             self._files = {path: (signature, digest) for path, signature, digest in rows}
+            self._files.update(self._new_files)
         return self._files
 
     # ---- values made from inputs --------------------------------------------------------

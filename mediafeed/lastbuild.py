@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from zlib import crc32
 
-from mediafeed.cache import RACY_NS, Cache, memo_key, signature
+from mediafeed.cache import Cache, memo_key, signature, trusted_signature
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
@@ -162,12 +162,6 @@ def made_record(cache: Cache, units: dict[str, str], linked: dict[str, str], *, 
                      sorted(published), inputs_text(cache, inputs), len(episodes), window,
                      {status.value: number for status, number in statuses.items()},
                      "\n".join(f"{guid}\t{key}" for guid, key in permalinks), others)  # fmt: skip
-
-
-def trust_inputs(cache: Cache, last: LastBuild) -> None:
-    """Let the cache know what the last build read by the signatures it had."""
-    facts = (line.split("\t") for line in last.inputs.split("\n") if line)
-    cache.trust((path, digest, known) for path, digest, known in facts)
 
 
 def inputs_text(cache: Cache, inputs: list[tuple[str, str]]) -> str:
@@ -376,7 +370,7 @@ def holding(path: str, stat: os.stat_result, digest: str) -> str | None:
             return None
     except OSError:
         return None
-    return signature(stat) if stat.st_mtime_ns < checked - RACY_NS else "racy"
+    return trusted_signature(stat, checked)
 
 
 def manifest(placed: dict[str, Placed], permalinks: tuple[tuple[str, str], ...]) -> Manifest:
