@@ -26,7 +26,7 @@ from mediafeed.cache import Cache, memo_key, signature, trusted_signature
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.output import Folders, files_under, markdown_files, write_if_changed, write_new
+from mediafeed.output import files_under, markdown_files, write_if_changed, write_new
 from mediafeed.workers import Apart
 
 BUILT = "built"  # the cache's kind
@@ -256,7 +256,6 @@ def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool 
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
     only say what they would be). Returns every file, and what the build's record keeps
     of each unit: its files' keys, SHA-256 and stat signatures as written, one line each."""
-    folders = Folders()
     placed: dict[str, Placed] = {}
     made: dict[str, str] = {}
     apart = Apart(partial(_make_all, out))
@@ -268,7 +267,7 @@ def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool 
             elif unit.apart and write:
                 apart.add((unit, entry))
             else:
-                made[unit.made_from] = _placed(out, unit, entry, placed, folders, write=write)
+                made[unit.made_from] = _placed(out, unit, entry, placed, write=write)
     for their_placed, their_made in apart.results():
         placed.update(their_placed)
         made.update(their_made)
@@ -280,14 +279,13 @@ def _make_all(
 ) -> tuple[dict[str, Placed], dict[str, str]]:
     """Make these units (each with its entry in the last record), here or in a process of
     their own; what they placed, and their lines of the record."""
-    folders = Folders()
     placed: dict[str, Placed] = {}
-    made = {unit.made_from: _placed(out, unit, e, placed, folders, write=True) for unit, e in jobs}
+    made = {unit.made_from: _placed(out, unit, e, placed, write=True) for unit, e in jobs}
     return placed, made
 
 
-def _placed(out: str, unit: Unit, entry: object, placed: dict[str, Placed], folders: Folders,
-            *, write: bool) -> str:  # fmt: skip
+def _placed(out: str, unit: Unit, entry: object, placed: dict[str, Placed], *, write: bool
+            ) -> str:  # fmt: skip
     """A unit's files made where they do not hold what its inputs make; its record."""
     recorded = lines(entry) if isinstance(entry, str) else {}
     written = []
@@ -307,11 +305,7 @@ def _placed(out: str, unit: Unit, entry: object, placed: dict[str, Placed], fold
             if not write:
                 placed[key] = (path, len(data), digest, None)
                 continue
-            if stat is None:
-                folders.make(os.path.dirname(path))
-                stat = write_new(path, data)
-            else:
-                stat = write_if_changed(path, data)
+            stat = write_new(path, data) if stat is None else write_if_changed(path, data)
             found = signature(stat)  # what the build wrote itself, it knows
         assert stat is not None
         placed[key] = (path, stat.st_size, digest, None)

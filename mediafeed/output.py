@@ -99,19 +99,6 @@ def write_new(path: str, data: bytes) -> os.stat_result:
         return os.fstat(handle.fileno())
 
 
-class Folders:
-    """The folders a build has made sure of, so each is made once: a full build of a large
-    show writes into ten thousand new ones."""
-
-    def __init__(self) -> None:
-        self.known: set[str] = set()
-
-    def make(self, folder: str) -> None:
-        if folder not in self.known:
-            os.makedirs(folder, exist_ok=True)
-            self.known.add(folder)
-
-
 @dataclass(frozen=True)
 class Linkable:
     """A file of the show's own, as it was found: a build links it into feed/."""
