@@ -103,7 +103,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
-    last_units, last_linked, last = last_build(cache, str(out))
+    last = last_build(cache, str(out))
     if last and (taken := unchanged(show, cache, last, base=base, published=published, now=now)):
         result = BuildResult(out, links.feed, recorded(last.statuses), partial(_reread, show, now,
                              cache), partial(manifest, taken, permalinks_of(last)))  # fmt: skip
@@ -130,7 +130,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
          for key in (keys.episode_page_key, keys.embed_page_key)),
         listings,
     )  # fmt: skip
-    placed, made = place(str(out), units, last_units, write=write)
+    placed, made = place(str(out), units, last.units if last else {}, write=write)
     ours, linked, read = _linked(show, public, cache, write=write)
     placed.update(ours)
     for key, obj in rendered.items():
@@ -140,12 +140,12 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     statuses = Counter(ep.status(now) for ep in episodes)
     if write:
-        remove_files(out, stale(out, last_units, last_linked, made) - placed.keys())
+        remove_files(out, stale(out, last, made) - placed.keys())
         done = made_record(cache, made, linked, base=base, published=published, now=now,
                            episodes=episodes, public=public, read=read, statuses=statuses,
                            permalinks=permalinks, others=redirects is not None)  # fmt: skip
         if last != done:
-            save(cache, str(out), done, last_units)
+            save(cache, str(out), done, last)
     for kind in ("catalog", "rendition"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):

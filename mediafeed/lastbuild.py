@@ -68,52 +68,47 @@ class Unit:
     apart: bool = False  # needs no cache: a large build may make it in another process
 
 
-def last_build(cache: Cache, out: str) -> tuple[dict[str, str], set[str] | None, LastBuild | None]:
-    """The last build's units and the keys it linked (None: no record of this layout, so
-    feed/ must be walked), and the whole record when it is complete."""
+def last_build(cache: Cache, out: str) -> LastBuild | None:
+    """The last build's record, None if there is none whole of this layout (feed/ must then
+    be walked, and every unit is made again)."""
     data = cache.get(BUILT, out)
-    if not isinstance(data, dict):
-        return {}, None, None
-    # A record of code that kept its units inside it: still what to remove.
-    data = dict(data)
-    old = data.pop("units", None)
-    found = old if isinstance(old, dict) else cache.values_of(_units_kind(out))
-    units = {key: entry for key, entry in found.items() if isinstance(entry, str)}
-    pieces = cache.get_many(_pieces_kind(out), _listed(data))
-    for name in TEXTS:  # a record in pieces: each text whole again, None if one is missing
-        if isinstance(data.get(name), list):
-            texts = [pieces.get(key) for key in data[name]]
-            whole = all(isinstance(text, str) for text in texts)
-            data[name] = "\n".join(map(str, texts)) if whole else None
-    if not isinstance(data.get("linked"), str):
-        return units, None, None
-    linked = {line.partition("\t")[0] for line in data["linked"].split("\n") if line}
+    if not isinstance(data, dict) or not all(isinstance(data.get(t), list) for t in TEXTS):
+        return None
+    pieces = _stored_pieces(cache, out, data)
+    units = cache.values_of(_units_kind(out))
+    if not all(key in pieces for name in TEXTS for key in data[name]) or not all(
+        isinstance(entry, str) for entry in units.values()
+    ):
+        return None
+    texts = {name: "\n".join(pieces[key] for key in data[name]) for name in TEXTS}
     try:
-        record = LastBuild(units=units, **data)
+        return LastBuild(**{**data, **texts, "units": units})
     except TypeError:
-        return units, linked, None
-    return units, linked, record if all(isinstance(data[name], str) for name in TEXTS) else None
+        return None
 
 
-def save(cache: Cache, out: str, record: LastBuild, last: dict[str, str]) -> None:
-    """Write back the record; of its units (`last`: those the cache holds) only those
-    that changed, each its own value: adding an episode writes one, not ten thousand. Its
-    long texts go in pieces, each under its content, of which only the new are written."""
+def save(cache: Cache, out: str, record: LastBuild, last: LastBuild | None) -> None:
+    """Write back the record; of its units (`last`: the record read) only those that
+    changed, each its own value: adding an episode writes one, not ten thousand. Its long
+    texts go in pieces, each under its content, of which only the new are written."""
     kind = _units_kind(out)
-    cache.drop(kind, [key for key in last if key not in record.units])
-    for key, entry in record.units.items():
-        if last.get(key) != entry:
-            cache.put(kind, key, entry)
-    before = set(cache.get_many(_pieces_kind(out), _listed(cache.get(BUILT, out))))
+    _write_back(cache, kind, last.units if last else cache.values_of(kind), record.units)
     value: dict[str, Any] = {name: found for name, found in vars(record).items() if name != "units"}
+    pieces: dict[str, str] = {}
     for name in TEXTS:
-        pieces = _pieces(getattr(record, name))
-        value[name] = [memo_key(BUILT, piece) for piece in pieces]
-        for key, piece in zip(value[name], pieces, strict=True):
-            if key not in before:
-                cache.put(_pieces_kind(out), key, piece)
-    cache.drop(_pieces_kind(out), before.difference(*(value[name] for name in TEXTS)))
+        texts = _pieces(getattr(record, name))
+        value[name] = [memo_key(BUILT, piece) for piece in texts]
+        pieces.update(zip(value[name], texts, strict=True))
+    _write_back(cache, _pieces_kind(out), _stored_pieces(cache, out, cache.get(BUILT, out)), pieces)
     cache.put(BUILT, out, value)
+
+
+def _write_back(cache: Cache, kind: str, before: dict[str, Any], now: dict[str, str]) -> None:
+    """Make the values of `kind` those of `now`, writing only what differs from `before`."""
+    cache.drop(kind, before.keys() - now.keys())
+    for key, value in now.items():
+        if before.get(key) != value:
+            cache.put(kind, key, value)
 
 
 def _pieces(text: str) -> list[str]:
@@ -130,12 +125,14 @@ def _pieces(text: str) -> list[str]:
     return ["\n".join(lines[start:end]) for start, end in zip(starts, ends, strict=False)]
 
 
-def _listed(record: Any) -> list[str]:
-    """The keys of the pieces a stored record's texts are in."""
+def _stored_pieces(cache: Cache, out: str, record: Any) -> dict[str, str]:
+    """The pieces a stored record's texts are in, by key: those the cache holds."""
     if not isinstance(record, dict):
-        return []
+        return {}
     listed = (record[name] for name in TEXTS if isinstance(record.get(name), list))
-    return [key for keys in listed for key in keys if isinstance(key, str)]
+    keys = [key for found in listed for key in found if isinstance(key, str)]
+    pieces = cache.get_many(_pieces_kind(out), keys)
+    return {key: piece for key, piece in pieces.items() if isinstance(piece, str)}
 
 
 def _pieces_kind(out: str) -> str:
@@ -174,13 +171,13 @@ def inputs_text(cache: Cache, inputs: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def stale(out: Path, units: dict[str, str], linked: set[str] | None, made: dict[str, str]
-          ) -> set[str]:  # fmt: skip
+def stale(out: Path, last: LastBuild | None, made: dict[str, str]) -> set[str]:
     """What the last build wrote that is not of the units made now (to be removed unless
     made again); with no record, every file in the folder."""
-    if linked is None:
+    if last is None:
         return files_under(out)
-    return linked | {line.partition("\t")[0] for made_from, entry in units.items()
+    linked = {line.partition("\t")[0] for line in last.linked.split("\n") if line}
+    return linked | {line.partition("\t")[0] for made_from, entry in last.units.items()
                      if made_from not in made for line in entry.split("\n")}  # fmt: skip
 
 
@@ -251,7 +248,7 @@ def inodes(folder: str) -> dict[str, tuple[int, int]]:
         return {}
 
 
-def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool = True
+def place(out: str, units: Iterable[Unit], last: dict[str, str], *, write: bool = True
            ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
     only say what they would be). Returns every file, and what the build's record keeps
@@ -262,7 +259,7 @@ def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool 
     with _opened(out) as folder:
         for unit in units:
             entry = last.get(unit.made_from)
-            if isinstance(entry, str) and _kept(out, folder, entry, placed):
+            if entry is not None and _kept(out, folder, entry, placed):
                 made[unit.made_from] = entry
             elif unit.apart and write:
                 apart.add((unit, entry))
@@ -275,7 +272,7 @@ def place(out: str, units: Iterable[Unit], last: dict[str, Any], *, write: bool 
 
 
 def _make_all(
-    out: str, jobs: list[tuple[Unit, object]]
+    out: str, jobs: list[tuple[Unit, str | None]]
 ) -> tuple[dict[str, Placed], dict[str, str]]:
     """Make these units (each with its entry in the last record), here or in a process of
     their own; what they placed, and their lines of the record."""
@@ -284,10 +281,10 @@ def _make_all(
     return placed, made
 
 
-def _placed(out: str, unit: Unit, entry: object, placed: dict[str, Placed], *, write: bool
+def _placed(out: str, unit: Unit, entry: str | None, placed: dict[str, Placed], *, write: bool
             ) -> str:  # fmt: skip
     """A unit's files made where they do not hold what its inputs make; its record."""
-    recorded = lines(entry) if isinstance(entry, str) else {}
+    recorded = lines(entry) if entry is not None else {}
     written = []
     for key, render in unit.files():
         path = f"{out}/{key}"
