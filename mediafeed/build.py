@@ -258,7 +258,7 @@ def _listings(
     the accessibility statement, each made from what its episodes are (`made_from`); and
     the keys of every feed item and list row they are made of, rendered this time or not
     (what the cache keeps of those)."""
-    fragment = partial(fragment_key, {}, made_from)
+    fragment = partial(fragment_key, made_from)
     units = []
     for page in feed_pages(show, public, links=links):
         render = partial(feed_page, show, page, links=links, cache=cache, fragment=fragment)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from mediafeed.cache import Cache, memo_key
+from mediafeed.cache import Cache
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show
 from mediafeed.render.archive import FeedPage, mark_archive
@@ -14,18 +14,11 @@ from mediafeed.render.archive import FeedPage, mark_archive
 Fragment = Callable[[str, Episode], str]  # the key of an episode's fragment of a kind
 
 
-def fragment_key(known: dict[str, dict[str, str]], made_from: dict[str, str], kind: str,
-                 ep: Episode) -> str:  # fmt: skip
+def fragment_key(made_from: dict[str, str], kind: str, ep: Episode) -> str:
     """The key of an episode's feed item (`kind` "item") or of its row in a list (`kind`
-    the page's key: the page decides the row's level), made once a build (`known`, by
-    kind and slug) from what the episode's outputs are made from (`made_from`, by slug)."""
-    of_kind = known.get(kind)
-    if of_kind is None:
-        of_kind = known[kind] = {}
-    found = of_kind.get(ep.slug)
-    if found is None:
-        found = of_kind[ep.slug] = memo_key(made_from[ep.slug], kind)
-    return found
+    the page's key: the page decides the row's level): what the episode's outputs are made
+    from (`made_from`, by slug, a memo key), and the kind."""
+    return f"{made_from[ep.slug]}:{kind}"
 
 
 def feed_page(show: Show, page: FeedPage, *, links: Links, cache: Cache,
