@@ -114,7 +114,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = _of(episodes, now, Status.PUBLISHED)
-    public, rendered = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
+    public = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
         verify_media(show, ep, cache).path), encoding=encoding)  # fmt: skip
     gone = _of(episodes, now, Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
@@ -133,9 +133,6 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     placed, made = place(str(out), units, last.units if last else {}, write=write)
     ours, linked, read = _linked(show, public, cache, write=write)
     placed.update(ours)
-    for key, obj in rendered.items():
-        placed[key] = (obj.path, obj.size, obj.sha256, obj.content_type)
-        linked[key] = f"{key}\t{obj.sha256}\t-\t{obj.content_type}\t"
     redirects = render_redirects(show, (*public, *gone), links=links)
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     statuses = Counter(ep.status(now) for ep in episodes)
@@ -292,8 +289,9 @@ def _listings(
 def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True
             ) -> tuple[dict[str, Placed], dict[str, str], dict[str, str]]:  # fmt: skip
     """The show's own files in feed/ as hard links: media, images and transcripts (without
-    `write`, the files as they would be linked). Returns them, each one's line in the
-    build's record (key, SHA-256, stat signature, content type), and each source's SHA-256."""
+    `write`, the files as they would be linked), and the renditions made of them. Returns
+    them, each one's line in the build's record (key, SHA-256, stat signature, content
+    type), and each source's SHA-256."""
     out = str(show.output_dir)
     root = str(show.root)
     files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
@@ -302,6 +300,9 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
     read: dict[str, str] = {}
     present = inodes(os.path.join(out, keys.MEDIA_FOLDER))
     for ep in public:
+        for made in ep.renditions:  # in feed/ already, checked against the cache
+            placed[made.key] = (f"{out}/{made.key}", made.length, made.sha256, made.mime_type)
+            linked[made.key] = f"{made.key}\t{made.sha256}\t-\t{made.mime_type}\t"
         if ep.image:
             files[keys.image_key(ep.image)] = os.path.join(root, ep.image)
         if ep.transcript:

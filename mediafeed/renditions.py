@@ -18,9 +18,9 @@ from pathlib import Path
 
 from mediafeed.cache import Cache, memo_key
 from mediafeed.links import MEDIA_FOLDER, rendition_key
-from mediafeed.manifest import cache_control, sha256_file
+from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import RENDITIONS, Tick, ffmpeg_version, render
-from mediafeed.model import Episode, Format, OutputObject, Rendition, Show
+from mediafeed.model import Episode, Format, Rendition, Show
 from mediafeed.output import temp_beside
 
 # Where a long encode reports how far it is: given what it makes, a context that yields
@@ -39,13 +39,13 @@ def attach(
     write: bool,
     source: Callable[[Episode], Path],
     encoding: Encoding | None = None,
-) -> tuple[tuple[Episode, ...], dict[str, OutputObject]]:
+) -> tuple[Episode, ...]:
     """The episodes with the renditions the show's formats call for, each made once per
     source and settings and kept while feed/ still holds the bytes remembered; `source`
     gives an episode's media, verified, when one must be encoded."""
     if not show.formats:
-        return public, {}
-    episodes, objects = [], {}
+        return public
+    episodes = []
     for ep in public:
         made = []
         for fmt in wanted(show, ep):
@@ -60,16 +60,8 @@ def attach(
                     cache.remember_sha256(path, os.stat(path), found.sha256, written=True)
                 cache.put("rendition", key, vars(found))
             made.append(found)
-            objects[found.key] = OutputObject(
-                found.key,
-                path,
-                found.length,
-                found.sha256,
-                found.mime_type,
-                cache_control(found.key),
-            )
         episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
-    return tuple(episodes), objects
+    return tuple(episodes)
 
 
 def _silent(description: str) -> AbstractContextManager[Tick]:
