@@ -217,23 +217,25 @@ def unchanged(
         if signature(stat) != known and cache.sha256(path, stat) != digest:
             return None
     out = str(show.output_dir)
-    media = inodes(os.path.join(out, MEDIA_FOLDER))
     placed: dict[str, Placed] = {}
-    for entry in (*last.units.values(), last.linked):
-        for line in entry.split("\n"):
-            key, digest, known, *more = line.split("\t")
-            path = os.path.join(out, key)
-            source = stats.get(more[1]) if len(more) > 1 else None
-            if source is not None and media.get(key) == (source.st_ino, source.st_dev):
-                stat = source  # still a link of its source, whose stat was just taken
-            else:
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    return None
-            if signature(stat) != known:
+    with _opened(out) as folder:
+        if not all(_kept(out, folder, entry, placed) for entry in last.units.values()):
+            return None
+    media = inodes(os.path.join(out, MEDIA_FOLDER))
+    for line in last.linked.split("\n"):
+        key, digest, known, mime, source = line.split("\t")
+        path = os.path.join(out, key)
+        found = stats.get(source)
+        if found is not None and media.get(key) == (found.st_ino, found.st_dev):
+            stat = found  # still a link of its source, whose stat was just taken
+        else:
+            try:
+                stat = os.stat(path)
+            except OSError:
                 return None
-            placed[key] = (path, stat.st_size, digest, more[0] if more else None)
+        if signature(stat) != known:
+            return None
+        placed[key] = (path, stat.st_size, digest, mime)
     return placed
 
 
