@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from itertools import chain
@@ -46,7 +46,7 @@ from mediafeed.links import Links
 from mediafeed.manifest import content_type
 from mediafeed.media.artwork import resized_jpeg
 from mediafeed.model import Episode, Manifest, Show, Status
-from mediafeed.output import Linkable, link_or_copy, remove_files, write_if_changed
+from mediafeed.output import link_or_copy, remove_files, write_if_changed
 from mediafeed.render.archive import SHOW_PAGE_EPISODES, episodes_by_year, feed_pages
 from mediafeed.render.redirects import render_redirects
 from mediafeed.render.transcripts import plain_transcript
@@ -115,7 +115,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = _of(episodes, now, Status.PUBLISHED)
     public = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
-        verify_media(show, ep, cache).path), encoding=encoding)  # fmt: skip
+        verify_media(show, ep, cache)[0]), encoding=encoding)  # fmt: skip
     gone = _of(episodes, now, Status.UNPUBLISHED)
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
@@ -123,7 +123,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     listings, fragments = _listings(show, public, links, base, cache, made_from)
     units = chain(  # made one by one as they are placed: no object lives on per episode
         _artwork(show, cache),
-        _episode_units(show, public, links, made_from),
+        (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True)
+         for ep in public),
         (_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
                links=links, page_key=key(slug)))])
          for slug in (*(ep.slug for ep in gone), *vanished)
@@ -217,18 +218,9 @@ def _made_from(show: Show, public: Sequence[Episode], base: str, cache: Cache) -
             show, ep, "transcript", ep.transcript, cache) or "") for ep in public}  # fmt: skip
 
 
-def _episode_units(
-    show: Show, public: Sequence[Episode], links: Links, made_from: dict[str, str]
-) -> Iterator[Unit]:
-    """One unit per episode: its page, embed page, oEmbed document, chapters and the text
-    of its captions, all made from the episode file and its transcript."""
-    return (
-        Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True)
-        for ep in public
-    )
-
-
 def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:
+    """An episode's unit: its page, embed page, oEmbed document, chapters and the text of
+    its captions, all made from the episode file and its transcript."""
     files: list[Planned] = [
         (keys.episode_page_key(ep.slug), partial(_made, "page", show, ep, links=links))
     ]
@@ -309,18 +301,18 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
             files[keys.transcript_key(ep)] = os.path.join(root, ep.transcript)
         if not ep.enclosure_url:
             key = keys.media_key(ep)
-            source, stat = _media_file(root, ep, cache)
+            source, stat = verify_media(show, ep, cache)
             if write and present.get(key) != (stat.st_ino, stat.st_dev):
-                stat = link_or_copy(Linkable(source, stat), f"{out}/{key}")
+                stat = link_or_copy(source, stat, f"{out}/{key}")
             # The facts the build just verified: no second read of a large file.
             read[source] = digest = ep.media.sha256
             mime = ep.media.mime_type
             placed[key] = (f"{out}/{key}", stat.st_size, digest, mime)
             linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{mime}\t{source}"
     for key, source in files.items():
-        found, path = Linkable(source, os.stat(source)), os.path.join(out, key)
-        stat = link_or_copy(found, path) if write else found.stat
-        read[source] = digest = cache.sha256(source, found.stat)  # a link's bytes: the source's
+        found, path = os.stat(source), os.path.join(out, key)
+        stat = link_or_copy(source, found, path) if write else found
+        read[source] = digest = cache.sha256(source, found)  # a link's bytes: the source's
         placed[key] = (path, stat.st_size, digest, content_type(key))
         linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{content_type(key)}\t{source}"
     return placed, linked, read
@@ -336,15 +328,11 @@ def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Ca
         raise MediafeedError(f"file {name!r} not found", path=ep.source, field=field) from None
 
 
-def verify_media(show: Show, ep: Episode, cache: Cache) -> Linkable:
+def verify_media(show: Show, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:
     """The enclosure must describe the bytes that will be uploaded, exactly: the file has
     the size and the SHA-256 its episode file says, so it is the file whose type and
-    duration `add` or `tag` probed (and `check` probes again)."""
-    return Linkable(*_media_file(str(show.root), ep, cache))
-
-
-def _media_file(root: str, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:
-    path = os.path.join(root, ep.audio)
+    duration `add` or `tag` probed (and `check` probes again). Its path and stat."""
+    path = os.path.join(show.root, ep.audio)
     try:
         stat = os.stat(path)
     except OSError:

@@ -8,7 +8,6 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -99,45 +98,39 @@ def write_new(path: str, data: bytes) -> os.stat_result:
         return os.fstat(handle.fileno())
 
 
-@dataclass(frozen=True)
-class Linkable:
-    """A file of the show's own, as it was found: a build links it into feed/."""
-
-    path: str
-    stat: os.stat_result
-
-
-def link_or_copy(source: Linkable, target: str | os.PathLike[str]) -> os.stat_result:
-    """The target as a hard link to the source (instant, no second copy on disk), left
-    alone when it already is one, else replaced whole; a copy where links cannot be made."""
+def link_or_copy(
+    source: str, wanted: os.stat_result, target: str | os.PathLike[str]
+) -> os.stat_result:
+    """The target as a hard link to the source (`wanted`: its stat as the build found it;
+    instant, no second copy on disk), left alone when it already is one, else replaced
+    whole; a copy where links cannot be made."""
     target = os.fspath(target)
-    wanted = source.stat
     try:
         made = os.stat(target)
     except FileNotFoundError:
         with contextlib.suppress(OSError):  # no links here, or made meanwhile
-            return _link_new(source, target)
+            return _link_new(source, wanted, target)
     else:
         if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
             return made
 
     def link_or_copy_to(tmp: str) -> None:
         try:
-            os.link(source.path, tmp)
+            os.link(source, tmp)
         except OSError:
-            shutil.copy2(source.path, tmp)
+            shutil.copy2(source, tmp)
 
     _made_beside(target, link_or_copy_to)
     return os.stat(target)
 
 
-def _link_new(source: Linkable, target: str) -> os.stat_result:
+def _link_new(source: str, wanted: os.stat_result, target: str) -> os.stat_result:
     try:
-        os.link(source.path, target)
+        os.link(source, target)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.link(source.path, target)
-    return source.stat
+        os.link(source, target)
+    return wanted
 
 
 def markdown_files(folder: str) -> list[str]:
