@@ -3,8 +3,8 @@ episode gets, what each is made from, and making one whole or not at all.
 
 A rendition is encoded into a temp file beside its place and renamed into place only once
 complete and hashed, so an encode killed halfway leaves only a temp file no build trusts
-(the next encode sweeps it away); `attach` remembers what it made by `made_from`, in the cache it asks on the build's
-behalf (the build's own part, in a module of its own).
+(the next encode sweeps it away); `attach` remembers what it made by what it was made
+from, in the cache it asks on the build's behalf.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def attach(
     for ep in public:
         made = []
         for fmt in wanted(show, ep):
-            key = memo_key(*made_from(ep, fmt))
+            # What its bytes depend on: the source by content, the encoder settings, and the
+            # encoder (the code fingerprint `memo_key` adds covers the rest).
+            key = memo_key("rendition", ep.media.sha256, fmt.name, fmt.bitrate, ffmpeg_version())
             found = known(cache.get("rendition", key))
             path = os.path.join(show.output_dir, found.key if found else "")
             if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
@@ -79,12 +81,6 @@ def wanted(show: Show, ep: Episode) -> list[Format]:
         for fmt in show.formats
         if (fmt.name == "audio") == ep.media.is_video and suffix not in _SAME.get(fmt.name, ())
     ]
-
-
-def made_from(ep: Episode, fmt: Format) -> tuple[object, ...]:
-    """What a rendition's bytes depend on: the source by content, the encoder settings,
-    and the encoder (the code fingerprint `memo_key` adds covers the rest)."""
-    return ("rendition", ep.media.sha256, fmt.name, fmt.bitrate, ffmpeg_version())
 
 
 def make(
