@@ -149,6 +149,7 @@ class Cache:
     def forget(self) -> None:
         """Drop what this command stored or deleted since the last commit: a dry run leaves
         the cache as it found it."""
+        self._files = None
         self._new_files.clear()
         self._new_values.clear()
         with contextlib.suppress(sqlite3.Error):
