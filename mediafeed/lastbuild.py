@@ -26,7 +26,7 @@ from mediafeed.cache import Cache, memo_key, signature, trusted_signature
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.output import files_under, markdown_files, write_if_changed, write_new
+from mediafeed.output import files_under, markdown_files, write_if_changed
 from mediafeed.workers import Apart
 
 BUILT = "built"  # the cache's kind
@@ -304,7 +304,7 @@ def _placed(out: str, unit: Unit, entry: str | None, placed: dict[str, Placed], 
             if not write:
                 placed[key] = (path, len(data), digest, None)
                 continue
-            stat = write_new(path, data) if stat is None else write_if_changed(path, data)
+            stat = write_if_changed(path, data)
             found = signature(stat)  # what the build wrote itself, it knows
         assert stat is not None
         placed[key] = (path, stat.st_size, digest, None)
