@@ -214,8 +214,15 @@ def _artwork(show: Show, cache: Cache) -> list[Unit]:
 def _made_from(show: Show, public: Sequence[Episode], base: str, cache: Cache) -> dict[str, str]:
     """What each episode's outputs are made from, by slug: the show and the code (`base`),
     the episode file's name and content, and its transcript's content."""
-    return {ep.slug: memo_key(base, "episode", ep.slug, ep.made_from, _named_file(
-            show, ep, "transcript", ep.transcript, cache) or "") for ep in public}  # fmt: skip
+    made_from = {}
+    for ep in public:
+        try:
+            transcript = cache.sha256(show.root / ep.transcript) if ep.transcript else ""
+        except OSError:
+            problem = f"file {ep.transcript!r} not found"
+            raise MediafeedError(problem, path=ep.source, field="transcript") from None
+        made_from[ep.slug] = memo_key(base, "episode", ep.slug, ep.made_from, transcript)
+    return made_from
 
 
 def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:
@@ -316,16 +323,6 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
         placed[key] = (path, stat.st_size, digest, content_type(key))
         linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{content_type(key)}\t{source}"
     return placed, linked, read
-
-
-def _named_file(show: Show, ep: Episode, field: str, name: str | None, cache: Cache) -> str | None:
-    """The content hash of a file the episode names, None if it names none."""
-    if not name:
-        return None
-    try:
-        return cache.sha256(show.root / name)
-    except OSError:
-        raise MediafeedError(f"file {name!r} not found", path=ep.source, field=field) from None
 
 
 def verify_media(show: Show, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:
