@@ -241,12 +241,10 @@ class Cache:
                 for row in self._query("SELECT key, value FROM memo WHERE kind = ?", (kind,))
                 if row[0] in wanted_set
             ]
-            wanted = []
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows += self._query(
-                f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})", (kind, *part)
+        elif wanted:  # few enough for one query's parameters on any SQLite
+            marks = ",".join("?" * len(wanted))
+            rows = self._query(
+                f"SELECT key, value FROM memo WHERE kind = ? AND key IN ({marks})", (kind, *wanted)
             )
         for key, value in rows:
             with contextlib.suppress(TypeError, ValueError):
