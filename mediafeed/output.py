@@ -25,9 +25,11 @@ def _made_beside(target: str, make: Callable[[str], None], *, exclusive: bool = 
             os.unlink(tmp)
         else:
             os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename == tmp:
+            exc.filename = target  # the error names the user's file, not a name they never see
         raise
 
 
@@ -42,6 +44,9 @@ def temp_beside(folder: str | os.PathLike[str], prefix: str, suffix: str) -> tup
             return os.open(name, flags, 0o666), name
         except FileExistsError:
             continue
+        except OSError as exc:  # a folder it cannot write: name it, not the temp file
+            exc.filename = os.fspath(folder)
+            raise
 
 
 def write_atomic(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,24 @@ def test_a_reader_that_goes_away_gets_no_error_message(long_listing: Path) -> No
     proc.stdout.close()  # as `| head -1` does
     assert proc.wait(timeout=120) == 141
     assert proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize("folder", ["episodes", "media"])
+def test_a_folder_it_cannot_write_is_named_not_a_temp_file(
+    show_dir: Path, tmp_path: Path, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = os.open
+    denied = str(show_dir / folder)
+
+    def read_only_open(path: str, flags: int, *args: int) -> int:
+        if flags & os.O_CREAT and os.path.dirname(os.fspath(path)) == denied:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args)
+
+    media = mp3_cbr(tmp_path, "a.mp3")
+    monkeypatch.setattr(os, "open", read_only_open)
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "add", str(media), "--title", "A"])
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert line.startswith(f"Error: {denied}") and line.endswith(": Permission denied"), line
+    assert ".tmp" not in line and ".part" not in line
