@@ -137,3 +137,12 @@ def test_a_folder_it_cannot_write_is_named_not_a_temp_file(
     line = result.output.strip()
     assert line.startswith(f"Error: {denied}") and line.endswith(": Permission denied"), line
     assert ".tmp" not in line and ".part" not in line
+
+
+def test_a_date_that_is_not_one_is_a_usage_error_naming_the_option(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    args = ["-C", str(show_dir), "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "A"]
+    result = CliRunner().invoke(cli, [*args, "--date", "2026-02-30"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--date': '2026-02-30' is not an ISO 8601 date" in result.output

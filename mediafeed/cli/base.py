@@ -30,7 +30,8 @@ def parse_when(value: str | None) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 date, e.g. 2021-11-02T09:00:00+01:00"
+            f"{value!r} is not an ISO 8601 date, e.g. 2021-11-02T09:00:00+01:00",
+            param_hint="'--date'",
         ) from None
     return moment  # one without a zone is in the show's timezone (see `add_episode`)
 
