@@ -207,6 +207,29 @@ def test_picture_renamed_mp3(tmp_path: Path, maker: Maker) -> None:
     probe_error(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("clip.avi", ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-c:v", "mjpeg"]),
+        ("cover.webp", ["-f", "lavfi", "-i", "color=s=64x64", "-frames:v", "1"]),
+        ("clip.ogv", ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-c:v", "libtheora"]),
+    ],
+)
+def test_video_or_a_picture_in_riff_or_ogg_is_not_called_damaged_audio(
+    tmp_path: Path, name: str, options: list[str]
+) -> None:
+    path = tmp_path / name
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *options, str(path)], check=True)
+    assert "not a supported audio or video file" in probe_error(path)
+
+
+@pytest.mark.parametrize("maker", [mf.ogg_vorbis, mf.opus, mf.flac])
+def test_cut_off_ogg_or_flac_audio_is_called_damaged(tmp_path: Path, maker: Maker) -> None:
+    path = maker(tmp_path)
+    path.write_bytes(path.read_bytes()[:60])
+    assert "damaged or truncated audio file" in probe_error(path)
+
+
 def test_random_bytes_renamed_mp3(tmp_path: Path) -> None:
     path = tmp_path / "noise.mp3"
     path.write_bytes(random.Random(4).randbytes(300_000))

@@ -248,14 +248,18 @@ def id3_size(head: bytes) -> int:
 def _diagnose(handle: io.BufferedIOBase, size: int) -> str:
     """Say why no parser took the file, in terms the producer can act on."""
     handle.seek(0)
-    head = handle.read(12)
+    head = handle.read(36)
     if head.startswith(b"ID3") and len(head) >= 10:
         declared = id3_size(head)
         if declared >= size:
             return f"damaged ID3 tag: it claims {declared} bytes of a {size}-byte file"
     if head[4:8] == b"ftyp":
         return "damaged or truncated MP4/M4A file (no playable track found)"
-    if head.startswith((b"OggS", b"fLaC", b"RIFF")):
+    # RIFF and Ogg also hold what is not audio of ours (AVI, WebP, Theora video, Speex):
+    # only a WAVE, or an Ogg whose first packet (at byte 28) is Vorbis or Opus, is damaged.
+    wave = head.startswith(b"RIFF") and head[8:12] == b"WAVE"
+    ogg = head.startswith(b"OggS") and head[28:36].startswith((b"\x01vorbis", b"OpusHead"))
+    if head.startswith(b"fLaC") or wave or ogg:
         return "damaged or truncated audio file"
     return "not a supported audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 
