@@ -116,7 +116,7 @@ def parse_timestamp(value: Any) -> float:
     """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value)
-    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", value):
+    if isinstance(value, str) and re.fullmatch(r"\d+(:[0-5]?\d){0,2}(\.\d+)?", value):
         seconds = 0.0
         for part in value.split(":"):
             seconds = seconds * 60 + float(part)

@@ -134,6 +134,12 @@ def test_chapter_timestamps(value: object, seconds: float) -> None:
     assert parse_timestamp(value) == seconds
 
 
+@pytest.mark.parametrize("value", ["9:99", "1:60:00", "0:07:60.5"])
+def test_a_timestamp_with_60_or_more_minutes_or_seconds_is_a_typo(value: str) -> None:
+    with pytest.raises(ValueError, match="is not a time like 90 or 1:30"):
+        parse_timestamp(value)
+
+
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
 @example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
 @example(title="a\u2028b: c", notes="---\nnot front matter\n")
