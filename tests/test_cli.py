@@ -146,3 +146,17 @@ def test_a_date_that_is_not_one_is_a_usage_error_naming_the_option(
     result = CliRunner().invoke(cli, [*args, "--date", "2026-02-30"])
     assert result.exit_code == 2
     assert "Invalid value for '--date': '2026-02-30' is not an ISO 8601 date" in result.output
+
+
+def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    from mediafeed.media.frames import EpisodeTags
+    from mediafeed.media.tags import write_tags
+
+    media = mp3_cbr(tmp_path, "export_final.mp3")
+    write_tags(media, EpisodeTags(title="Ontmoeting"))
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "add", str(media)])
+    assert result.exit_code == 0 and "Added ontmoeting: Ontmoeting" in result.output
+    help_text = " ".join(CliRunner().invoke(cli, ["add", "--help"]).output.split())
+    assert "(default: the file's title tag, else its name)" in help_text

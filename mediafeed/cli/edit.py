@@ -27,7 +27,7 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
 
 @click.command()
 @click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", help="Episode title (default: the file name).")
+@click.option("--title", help="Episode title (default: the file's title tag, else its name).")
 @click.option("--slug", help="Permanent URL name (default: made from the title).")
 @click.option(
     "--date",
