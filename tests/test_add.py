@@ -142,3 +142,51 @@ def test_a_cut_off_file_is_refused_naming_the_producers_file(
     result = add(show_dir, cut, "--title", "Afgebroken")
     assert result.exit_code == 1 and str(cut) in result.output and "truncated" in result.output
     assert ".part" not in result.output and media_files(show_dir) == []
+
+
+@pytest.mark.parametrize("name", ["mp3-cbr", "m4a", "opus"])
+def test_add_keeps_the_chapters_the_producers_editor_marked_in_the_file(
+    show_dir: Path, tmp_path: Path, name: str
+) -> None:
+    import subprocess
+
+    from mutagen.oggopus import OggOpus
+
+    plain = FORMATS[name](tmp_path)
+    source = tmp_path / f"marked{plain.suffix}"
+    if name == "opus":  # the Vorbis chapter comments, as an editor writes them
+        source.write_bytes(plain.read_bytes())
+        opus = OggOpus(source)
+        opus.tags.update({"CHAPTER001": "00:00:00.000", "CHAPTER001NAME": "Welkom"})
+        opus.tags.update({"CHAPTER002": "00:00:01.500", "CHAPTER002NAME": "Het gesprek"})
+        opus.save()
+    else:  # ID3 CHAP frames in an MP3, a chapter list in an M4A
+        marks = tmp_path / "chapters.txt"
+        marks.write_text(
+            ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=Welkom\n"
+            "[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=3000\ntitle=Het gesprek\n",
+            encoding="utf-8",
+        )
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                str(plain),
+                "-i",
+                str(marks),
+                "-map",
+                "0:a",
+                "-map_chapters",
+                "1",
+                "-c",
+                "copy",
+                str(source),
+            ],
+            check=True,
+        )
+    assert add(show_dir, source, "--title", "Gesprek").exit_code == 0
+    episode = load_episode(show_dir / "episodes" / "gesprek.md")
+    assert [(c.start, c.title) for c in episode.chapters] == [(0, "Welkom"), (1.5, "Het gesprek")]

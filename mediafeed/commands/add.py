@@ -38,8 +38,8 @@ from mediafeed.media.probe import (
     open_media,
     probe,
 )
-from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
-from mediafeed.model import Episode, Loudness, MediaInfo, Normalization, Show
+from mediafeed.media.tags import copy_tagged, existing_chapters, existing_tags, write_tags
+from mediafeed.model import Chapter, Episode, Loudness, MediaInfo, Normalization, Show
 from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
@@ -151,6 +151,7 @@ def _add(
                 episode_type=request.episode_type,
                 explicit=request.explicit,
                 draft=request.draft,
+                chapters=_chapters_in(media),
             )
             walk = frame_walk(media)
             length, sha256 = copy_tagged(
@@ -211,6 +212,14 @@ def retag_episode(show: Show, slug: str) -> Episode:
             episode.source, render_episode_file(episode_fields(refreshed), episode.notes)
         )
     return refreshed
+
+
+def _chapters_in(media: MediaFile) -> tuple[Chapter, ...]:
+    """The chapters the producer's editor already marked in the file, if any."""
+    try:
+        return existing_chapters(media.audio)
+    except Exception:  # noqa: BLE001  # chapters we cannot read are none we can keep
+        return ()
 
 
 def _title_in(media: MediaFile) -> str:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,6 +33,7 @@ from mutagen.wave import WAVE
 from mediafeed.errors import MediaError, TagError
 from mediafeed.media.frames import EpisodeTags, tag_into
 from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
+from mediafeed.model import Chapter
 
 UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 # Order matters: strict parsers first, MPEG audio last since it syncs on anything.
@@ -236,6 +238,34 @@ def existing_tags(audio: FileType) -> EpisodeTags:
         feed_url=str(getattr(feed, "url", None) or (feed or [""])[0]) or None,
         date=_moment(date),
     )
+
+
+def existing_chapters(audio: FileType) -> tuple[Chapter, ...]:
+    """The chapters already marked in the file (ID3 CHAP, MP4, Vorbis CHAPTERnnn), in order."""
+    found: Any = audio.tags
+    if isinstance(audio, MP4):
+        marks = [(float(chapter.start), str(chapter.title)) for chapter in audio.chapters or ()]
+    elif found is None:
+        marks = []
+    elif isinstance(audio, MP3 | WAVE):
+        marks = [
+            (chap.start_time / 1000, str(chap.sub_frames.get("TIT2", "")))
+            for chap in found.getall("CHAP")
+        ]
+    else:  # Vorbis comments: CHAPTER001=00:01:30.000 and CHAPTER001NAME=...
+        comments = found.as_dict()  # keys in lower case
+        marks = [
+            (_seconds(value[0]), (comments.get(f"{key}name") or [""])[0])
+            for key, value in comments.items()
+            if re.fullmatch(r"chapter\d{3}", key)
+        ]
+    return tuple(Chapter(start, title) for start, title in sorted(marks) if title)
+
+
+def _seconds(timestamp: str) -> float:
+    """Seconds from "HH:MM:SS.mmm" (or "MM:SS", or "SS")."""
+    parts = reversed(timestamp.split(":"))
+    return sum(float(part) * 60.0**power for power, part in enumerate(parts))
 
 
 def _moment(text: str) -> dt.datetime | None:
