@@ -30,6 +30,7 @@ from mediafeed.episodes import (
 )
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.media.encode import Tick, measure, normalize
+from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import (
     MediaFile,
     extension_matches,
@@ -38,8 +39,8 @@ from mediafeed.media.probe import (
     open_media,
     probe,
 )
-from mediafeed.media.tags import copy_tagged, existing_chapters, existing_tags, write_tags
-from mediafeed.model import Chapter, Episode, Loudness, MediaInfo, Normalization, Show
+from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
+from mediafeed.model import Episode, Loudness, MediaInfo, Normalization, Show
 from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
 
@@ -105,7 +106,8 @@ def _add(
     """`named`: the producer's file when `media` is a normalized copy of it, `measured`
     that copy's loudness and what was applied."""
     source = named or media.path
-    title = (request.title or _title_in(media) or source.stem.replace("_", " ")).strip()
+    tagged = _tags_in(media)
+    title = (request.title or tagged.title or source.stem.replace("_", " ")).strip()
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
@@ -151,7 +153,7 @@ def _add(
                 episode_type=request.episode_type,
                 explicit=request.explicit,
                 draft=request.draft,
-                chapters=_chapters_in(media),
+                chapters=tagged.chapters,
             )
             walk = frame_walk(media)
             length, sha256 = copy_tagged(
@@ -214,17 +216,9 @@ def retag_episode(show: Show, slug: str) -> Episode:
     return refreshed
 
 
-def _chapters_in(media: MediaFile) -> tuple[Chapter, ...]:
-    """The chapters the producer's editor already marked in the file, if any."""
+def _tags_in(media: MediaFile) -> EpisodeTags:
+    """The title and chapters the producer's editor already wrote into the file, if any."""
     try:
-        return existing_chapters(media.audio)
-    except Exception:  # noqa: BLE001  # chapters we cannot read are none we can keep
-        return ()
-
-
-def _title_in(media: MediaFile) -> str:
-    """The title the producer's editor already wrote into the file, if any."""
-    try:
-        return existing_tags(media.audio).title
-    except Exception:  # noqa: BLE001  # tags we cannot read hold no title we can use
-        return ""
+        return existing_tags(media.audio)
+    except Exception:  # noqa: BLE001  # tags we cannot read hold nothing we can keep
+        return EpisodeTags(title="")

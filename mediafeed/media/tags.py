@@ -237,11 +237,12 @@ def existing_tags(audio: FileType) -> EpisodeTags:
         guid=guid or None,
         feed_url=str(getattr(feed, "url", None) or (feed or [""])[0]) or None,
         date=_moment(date),
+        chapters=_chapters(audio),
     )
 
 
-def existing_chapters(audio: FileType) -> tuple[Chapter, ...]:
-    """The chapters already marked in the file (ID3 CHAP, MP4, Vorbis CHAPTERnnn), in order."""
+def _chapters(audio: FileType) -> tuple[Chapter, ...]:
+    """The chapters marked in the file (ID3 CHAP, MP4, Vorbis CHAPTERnnn), in order."""
     found: Any = audio.tags
     if isinstance(audio, MP4):
         marks = [(float(chapter.start), str(chapter.title)) for chapter in audio.chapters or ()]
