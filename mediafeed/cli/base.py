@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from mediafeed.model import Show
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -36,7 +39,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
     return moment  # one without a zone is in the show's timezone (see `add_episode`)
 
 
-def current_show() -> Any:
+def current_show() -> Show:
     """The show the running command works on, found from -C/--show-dir."""
     from mediafeed.config import find_root, load_show
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mediafeed.cli.base import current_show, now, parse_when
+
+if TYPE_CHECKING:
+    from mediafeed.model import Show
 
 
 @click.command()
@@ -113,7 +116,7 @@ def transcribe(slugs: Sequence[str], force: bool) -> None:
     _transcribe(current_show(), list(slugs), force=force)
 
 
-def _transcribe(show: Any, slugs: list[str], *, force: bool) -> None:
+def _transcribe(show: Show, slugs: list[str], *, force: bool) -> None:
     from mediafeed.commands.transcribe import transcribe_episodes
     from mediafeed.progress import resumable, seconds_bar
 
