@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
-def _made_beside(target: str, make: Callable[[str], None], *, exclusive: bool = False) -> None:
+def replace_whole(target: str, make: Callable[[str], None], *, exclusive: bool = False) -> None:
     """Make the file whole under a temp name beside `target` (`make(temp)`), then put it
     in place in one step: a reader, or a crash, sees the old file or the new, never half.
     `exclusive`: fail with FileExistsError rather than replace a file."""
@@ -50,22 +50,29 @@ def temp_beside(folder: str | os.PathLike[str], prefix: str, suffix: str) -> tup
 
 
 def write_atomic(
-    path: str | os.PathLike[str], data: bytes, *, exclusive: bool = False, durable: bool = False
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    exclusive: bool = False,
+    durable: bool = False,
+    private: bool = False,
 ) -> os.stat_result:
-    """Replace the file with `data`, whole or not at all (see `_made_beside`). `durable`:
+    """Replace the file with `data`, whole or not at all (see `replace_whole`). `durable`:
     on disk before the rename (for the producer's own files). Files are made with the
-    usual permissions, so a web server running as another user can read them."""
+    usual permissions, so a web server running as another user can read them, unless
+    `private` (for secrets: only the owner may read them)."""
     path = os.fspath(path)
+    mode = 0o600 if private else 0o666
 
     def write(tmp: str) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
 
-    _made_beside(path, write, exclusive=exclusive)
+    replace_whole(path, write, exclusive=exclusive)
     return os.stat(path)
 
 
@@ -125,7 +132,7 @@ def link_or_copy(
         except OSError:
             shutil.copy2(source, tmp)
 
-    _made_beside(target, link_or_copy_to)
+    replace_whole(target, link_or_copy_to)
     return os.stat(target)
 
 

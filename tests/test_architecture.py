@@ -34,9 +34,10 @@ OWNERS = {
     "license_expression": {"licenses"},
     "faster_whisper": {"speech"},
 }
-# What the pure stages may lean on besides their own folder: model in, bytes or facts out.
+# What the pure stages may lean on besides their own folder: model in, bytes or facts out,
+# and the one writer of whole files for what they write.
 PURE = {"render", "media"}
-PURE_MAY_IMPORT = {"model", "errors", "links", "categories", "licenses", "__version__"}
+PURE_MAY_IMPORT = {"model", "errors", "output", "links", "categories", "licenses", "__version__"}
 # Only the orchestrators (and the catalog they read episodes through) ask the cache; the
 # stages get plain values from them.
 CACHE_USERS = set("build renditions lastbuild fragments check facts commands catalog".split())
@@ -50,7 +51,7 @@ FORBIDDEN = {
 }
 FORBIDDEN_CALLS = re.compile(r"\bos\.(fork|forkpty|getuid|geteuid|killpg|setsid|_exit)\b|/proc/")
 MAX_MODULE_LINES = 400
-MAX_PACKAGE_LINES = 12932  # a ceiling, so the package does not grow back
+MAX_PACKAGE_LINES = 12931  # a ceiling, so the package does not grow back
 
 
 def modules() -> list[str]:

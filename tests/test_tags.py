@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import datetime as dt
 import itertools
 import json
 import os
 import stat
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -423,13 +423,17 @@ def test_unwritable_directory_is_a_tag_error(
     path = mf.opus(tmp_path)
     before = path.read_bytes()
 
-    def refuse(**kwargs: object) -> tuple[int, str]:
-        raise PermissionError(13, "Permission denied")
+    def refuse_new_files(file: str, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "x" in mode or "w" in mode:  # as a folder the user may not write refuses them
+            raise PermissionError(13, "Permission denied", file)
+        return builtins.open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    with pytest.raises(TagError, match="Permission denied"):
+    monkeypatch.setattr(tags_module, "open", refuse_new_files, raising=False)
+    with pytest.raises(TagError, match="Permission denied") as raised:
         write_tags(path, episode_tags(cover))
+    assert ".tmp" not in str(raised.value)
     assert_untouched(path, before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
 @pytest.mark.parametrize("maker", [mf.png, mf.aac_adts])

@@ -18,7 +18,6 @@ import itertools
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from mediafeed.errors import MediaError, TagError
 from mediafeed.media.frames import EpisodeTags, tag_into
 from mediafeed.media.probe import MediaFile, Observer, id3_size, read_blocks
 from mediafeed.model import Chapter
+from mediafeed.output import replace_whole
 
 UNTAGGABLE = "not a taggable audio or video file (MP3, M4A, MP4, Ogg, Opus, FLAC, WAV)"
 # Order matters: strict parsers first, MPEG audio last since it syncs on anything.
@@ -70,22 +70,18 @@ def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
     """
     if not path.is_file():
         raise TagError("file not found", path=path)
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise TagError(f"cannot write beside the file: {exc.strerror or exc}", path=path) from exc
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb+") as out:
-            with open(path, "rb") as source:
-                _copy(source, out)
+
+    def tagged(temp: str) -> None:
+        with open(temp, "xb+") as out, open(path, "rb") as source:
+            _copy(source, out)
             shutil.copymode(path, temp)
             tag_into(out, open_taggable(out), tags, id3_version)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, path)
+
+    try:
+        replace_whole(os.fspath(path), tagged)
     except Exception as exc:
-        temp.unlink(missing_ok=True)
         raise _tag_error(exc, path) from exc
     _sync_directory(path.parent)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediafeed.errors import StoreError
+from mediafeed.output import write_atomic
 from mediafeed.store.process import (
     CHILDREN,
     STOP_TIMEOUT,
@@ -380,9 +381,4 @@ def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalSt
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to a file only its owner can read, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(json.dumps(data, indent=2) + "\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), private=True)
