@@ -135,6 +135,15 @@ def test_unknown_language_falls_back_to_english(tmp_path: Path, episode: Episode
     assert "25 minutes" in times
 
 
+def test_captions_are_in_the_show_language_even_without_its_page_words(tmp_path: Path) -> None:
+    media = MediaInfo(
+        duration=60, length=9000, mime_type="video/mp4", sha256="c" * 64, is_video=True
+    )
+    video = make_episode(tmp_path, media=media, audio="media/v.mp4")
+    doc = episode_doc(make_show(tmp_path, "de-DE"), video)
+    assert doc.xpath("//track[@kind='captions']/@srclang") == ["de-DE"]
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("nl", "nl"), ("nl-NL", "nl"), ("NL_be", "nl"), ("en-GB", "en"), ("fr", "en"), ("", "en")],
