@@ -79,6 +79,13 @@ def test_english_call_to_action(tmp_path: Path, episode: Episode) -> None:
     assert "25 minutes" in block
 
 
+def test_html_block_of_a_right_to_left_show_reads_right_to_left(
+    tmp_path: Path, episode: Episode
+) -> None:
+    block = newsletter_block(make_show(tmp_path, "he"), episode, links=LINKS, fmt="html")
+    assert block.startswith('<div lang="he" dir="rtl" ')
+
+
 def test_summary_keeps_three_sentences(show: Show, episode: Episode) -> None:
     block = newsletter_block(show, episode, links=LINKS, fmt="text")
     assert "toeval." in block

@@ -135,6 +135,20 @@ def test_unknown_language_falls_back_to_english(tmp_path: Path, episode: Episode
     assert "25 minutes" in times
 
 
+@pytest.mark.parametrize("language", ["ar", "he-IL", "fa", "ur"])
+def test_a_right_to_left_language_reads_right_to_left(
+    tmp_path: Path, episode: Episode, language: str
+) -> None:
+    assert episode_doc(make_show(tmp_path, language), episode).get("dir") == "rtl"
+
+
+@pytest.mark.parametrize("language", ["nl", "en-US", "de"])
+def test_a_left_to_right_language_keeps_the_default_direction(
+    tmp_path: Path, episode: Episode, language: str
+) -> None:
+    assert episode_doc(make_show(tmp_path, language), episode).get("dir") is None
+
+
 def test_captions_are_in_the_show_language_even_without_its_page_words(tmp_path: Path) -> None:
     media = MediaInfo(
         duration=60, length=9000, mime_type="video/mp4", sha256="c" * 64, is_video=True

@@ -137,6 +137,14 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Languages written right to left: their pages say so, so that notes and titles read in order.
+_RIGHT_TO_LEFT = frozenset("ar arc ckb dv fa he ks ku ps sd ug ur yi".split())
+
+
+def writes_right_to_left(language: str | None) -> bool:
+    return (language or "").replace("_", "-").split("-", 1)[0].lower() in _RIGHT_TO_LEFT
+
+
 def resolve_language(language: str | None) -> str:
     """The supported language for a tag: `nl-NL` falls back to `nl`, unknown ones to English."""
     base = (language or "").strip().replace("_", "-").split("-", 1)[0].lower()

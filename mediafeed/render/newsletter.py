@@ -9,7 +9,7 @@ from typing import Literal
 from mediafeed.errors import MediafeedError
 from mediafeed.links import Links, artwork_variant_key
 from mediafeed.model import Episode, Show, Status
-from mediafeed.render.i18n import Locale
+from mediafeed.render.i18n import Locale, writes_right_to_left
 from mediafeed.render.pages import summary_text
 from mediafeed.render.templating import render_template
 
@@ -50,6 +50,7 @@ def newsletter_block(
         "episode": episode,
         "loc": loc,
         "lang": show.language or loc.code,
+        "rtl": writes_right_to_left(show.language),
         "url": links.episode_page(episode.slug),
         "cta": loc.text("cta"),
         "summary": summary_text(episode),

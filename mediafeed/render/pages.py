@@ -25,7 +25,7 @@ from mediafeed.links import (
 )
 from mediafeed.links import relative_link as _relative
 from mediafeed.model import Episode, License, Show
-from mediafeed.render.i18n import Locale
+from mediafeed.render.i18n import Locale, writes_right_to_left
 from mediafeed.render.notes import page_notes, plain_text
 from mediafeed.render.sharing import episode_json_ld, series_json_ld, transcript_links
 from mediafeed.render.templating import find_template, render_template
@@ -146,6 +146,7 @@ def common_context(show: Show, links: Links, page_key: str) -> dict[str, object]
         "show": show,
         "loc": loc,
         "lang": show.language or loc.code,
+        "rtl": writes_right_to_left(show.language),
         "stylesheet": _relative(page_key, STYLESHEET_KEY),
         "home": _relative(page_key, SHOW_PAGE_KEY),
         "accessibility": _relative(page_key, ACCESSIBILITY_KEY),

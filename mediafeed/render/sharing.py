@@ -20,7 +20,7 @@ from mediafeed.links import (
     transcript_key,
 )
 from mediafeed.model import Episode, License, Show
-from mediafeed.render.i18n import Locale, iso_duration
+from mediafeed.render.i18n import Locale, iso_duration, writes_right_to_left
 from mediafeed.render.templating import render_template
 
 # The player's size in an <iframe> 100 % wide: what the snippet and oEmbed state. The
@@ -56,6 +56,7 @@ def render_embed_page(show: Show, episode: Episode, *, links: Links) -> str:
         "episode": episode,
         "loc": loc,
         "lang": show.language or loc.code,
+        "rtl": writes_right_to_left(show.language),
         "canonical": links.episode_page(episode.slug),
         "page": relative_link(key, episode_page_key(episode.slug)),
         "image": relative_link(key, image),
