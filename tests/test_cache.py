@@ -120,7 +120,14 @@ def test_switching_the_artwork_and_back_makes_the_sizes_of_each(
 @pytest.mark.parametrize(
     ("module", "old", "new", "where"),
     [
-        ("render/i18n.py", "Direct naar de inhoud", "Meteen naar de inhoud", "pages"),
+        ("render/words/nl.toml", "Direct naar de inhoud", "Meteen naar de inhoud", "pages"),
+        (
+            "render/i18n.py",
+            "return template.format(**values) if values else template",
+            "return template.format(**values).replace('Direct', 'Meteen') if values "
+            "else template.replace('Direct', 'Meteen')",
+            "pages",
+        ),
         ("render/feed.py", 'fg.generator("mediafeed"', 'fg.generator("mediafeed-bewerkt"', "feed"),
     ],
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from mediafeed.errors import EpisodeError
 from mediafeed.links import SHOW_PAGE_KEY, STYLESHEET_KEY, Links, episode_page_key
 from mediafeed.model import Chapter, Episode, MediaInfo, Owner, Person, Show
 from mediafeed.render import pages
-from mediafeed.render.i18n import Locale, resolve_language
+from mediafeed.render.i18n import WORDS, Locale, resolve_language
 from mediafeed.render.pages import render_episode_page, render_show_page
 from mediafeed.render.templating import stylesheet
 from mediafeed.render.transcripts import parse_transcript
@@ -160,10 +162,43 @@ def test_captions_are_in_the_show_language_even_without_its_page_words(tmp_path:
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("nl", "nl"), ("nl-NL", "nl"), ("NL_be", "nl"), ("en-GB", "en"), ("fr", "en"), ("", "en")],
+    [
+        ("nl", "nl"),
+        ("nl-NL", "nl"),
+        ("NL_be", "nl"),
+        ("en-GB", "en"),
+        ("fr-CA", "fr"),
+        ("pt", "en"),
+        ("", "en"),
+    ],
 )
 def test_language_resolution(language: str, expected: str) -> None:
     assert resolve_language(language) == expected
+
+
+@pytest.mark.parametrize("code", sorted(p.stem for p in WORDS.glob("*.toml")))
+def test_every_language_has_every_word_with_the_same_blanks(code: str) -> None:
+    english, words = (tomllib.loads((WORDS / f"{c}.toml").read_text("utf-8")) for c in ("en", code))
+    assert words.keys() == english.keys()
+    assert len(words["months"]) == 12 and words["units"].keys() == english["units"].keys()
+    for key, text in english.items():
+        if isinstance(text, str):
+            assert set(re.findall(r"{\w+}", words[key])) == set(re.findall(r"{\w+}", text)), key
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "duration"),
+    [
+        ("de", "2. November 2021", "25 Minuten"),
+        ("fr-FR", "2 novembre 2021", "25 minutes"),
+        ("es", "2 de noviembre de 2021", "25 minutos"),
+    ],
+)
+def test_a_show_in_a_language_with_its_words_reads_in_it(
+    tmp_path: Path, episode: Episode, language: str, date: str, duration: str
+) -> None:
+    times = episode_doc(make_show(tmp_path, language), episode).xpath("//main//time/text()")
+    assert date in times and duration in times
 
 
 @pytest.mark.parametrize(

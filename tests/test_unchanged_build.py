@@ -240,7 +240,9 @@ def test_a_changed_copy_of_the_package_builds_again(
     twice: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
     show, slugs = twice
-    edited = edited_package(tmp_path, "render/i18n.py", "Direct naar de inhoud", "Meteen naar")
+    edited = edited_package(
+        tmp_path, "render/words/nl.toml", "Direct naar de inhoud", "Meteen naar"
+    )
     result = mediafeed_cli(show, "build", pythonpath=edited)
     assert result.returncode == 0, result.stderr
     assert all("Meteen naar" in page(show, slug) for slug in slugs)
