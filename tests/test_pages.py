@@ -186,6 +186,11 @@ def test_every_language_has_every_word_with_the_same_blanks(code: str) -> None:
             assert set(re.findall(r"{\w+}", words[key])) == set(re.findall(r"{\w+}", text)), key
 
 
+@pytest.mark.parametrize(("language", "expected"), [("fr", "1er mai 2022"), ("en", "May 1, 2022")])
+def test_the_first_of_the_month_as_the_language_writes_it(language: str, expected: str) -> None:
+    assert Locale.for_language(language).date(dt.date(2022, 5, 1)) == expected
+
+
 @pytest.mark.parametrize(
     ("language", "date", "duration"),
     [

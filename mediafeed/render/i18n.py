@@ -84,9 +84,11 @@ class Locale:
         return str(_words(self.code).get(f"role_{role.lower()}", role))
 
     def date(self, when: dt.date) -> str:
-        """A long date as readers write it: `2 november 2021`, `November 2, 2021`."""
+        """A long date as readers write it: `2 november 2021`, `November 2, 2021`, and
+        `1er novembre 2021` where a language writes the first of the month apart."""
         month = self._word("months")[when.month - 1]
-        return self.text("date", month=month, day=when.day, year=when.year)
+        day = self.text("first_day") if when.day == 1 else when.day
+        return self.text("date", month=month, day=day, year=when.year)
 
     def duration(self, seconds: float) -> str:
         """A rounded, spoken duration: `25 minuten`, `1 hour 5 minutes`, `40 seconds`."""
