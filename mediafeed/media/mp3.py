@@ -101,10 +101,9 @@ class FrameWalk:
         lengths = _length_table()
         count, limit, stop = self.count, self.size - offset, len(data) - 2
         while position < stop:
-            second = data[position + 1]
-            if data[position] != 0xFF or second & 0xE0 != 0xE0:
+            if data[position] != 0xFF:
                 return self._stop(count, offset + position)
-            length = lengths[(second & 0x1E) << 6 | data[position + 2] >> 1]
+            length = lengths[data[position + 1] << 8 | data[position + 2]]
             if length == _INVALID or position + length > limit:
                 return self._stop(count, offset + position)
             position += length
@@ -129,14 +128,18 @@ def _valid(second: int, third: int) -> bool:
 
 @functools.cache
 def _length_table() -> tuple[int, ...]:
-    """Frame length by the header bits that decide it, for every such combination.
-
-    The key is the version and layer bits of the second byte and the bitrate, sample-rate
-    and padding bits of the third (11 bits); the protection and private bits change nothing.
+    """Frame length by a header's second and third bytes, `_INVALID` where they are not
+    those of a frame header (no sync bits, a reserved or free-format value): one look-up a
+    frame. The fourth byte (mode, copyright, emphasis) changes no length.
     """
-    table = []
+    by_bits = []  # by the 11 bits that decide the length: version, layer, bitrate, rate, padding
     for key in range(1 << 11):
         second, third = 0xE0 | (key >> 7) << 1, (key & 0x7F) << 1
         header = decode_header(bytes((0xFF, second, third, 0)))
-        table.append(_INVALID if header is None else header.length)
+        by_bits.append(_INVALID if header is None else header.length)
+    table = [_INVALID] * (0xE0 << 8)  # second bytes without all three sync bits
+    for second in range(0xE0, 0x100):
+        start = (second & 0x1E) << 6
+        # By the third byte: its last bit (private) changes nothing.
+        table += [length for length in by_bits[start : start + 128] for _ in (0, 1)]
     return tuple(table)
