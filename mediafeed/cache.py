@@ -47,15 +47,14 @@ def code_fingerprint() -> str:
     versions of the libraries that shape its output."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix not in (".pyc", ".pyo")
-            and "__pycache__" not in path.parts
-        ):
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(names):
+            if not name.endswith((".pyc", ".pyo")):
+                path = Path(folder, name)
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(b"\0")
+                digest.update(path.read_bytes())
     versions = _installed_versions()
     for name in LIBRARIES:
         digest.update(f"\0{name}={versions.get(name, '-')}".encode())
