@@ -6,11 +6,12 @@ and SHA-256, and each unit's line in the build's record."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # Units a process is handed at once. A build with fewer to make makes them itself: starting
 # a process costs more than a few hundred pages.
@@ -49,8 +50,21 @@ class Apart:
 
     def _send(self) -> None:
         if self.pool is None:
+            import multiprocessing
+
             spawn = multiprocessing.get_context("spawn")
             processes = min(os.cpu_count() or 1, PROCESSES)
-            self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=spawn)
+            pool = globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
+            self.pool = pool(max_workers=processes, mp_context=spawn)
         self.futures.append(self.pool.submit(self.make, self.jobs))
         self.jobs = []
+
+
+def __getattr__(name: str) -> Any:
+    """The pool's class, loaded when a build first starts processes: most start none, and
+    loading it costs an added episode's build more than the episode's pages."""
+    if name == "ProcessPoolExecutor":
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
