@@ -26,7 +26,7 @@ from mediafeed import renditions
 from mediafeed.cache import Cache, memo_key, signature
 from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
-from mediafeed.fragments import feed_page, fragment_key, list_rows
+from mediafeed.fragments import RUN, feed_page, fragment_key, list_rows
 from mediafeed.lastbuild import (
     Placed,
     Planned,
@@ -144,7 +144,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
                            permalinks=permalinks, others=redirects is not None)  # fmt: skip
         if last != done:
             save(cache, str(out), done, last)
-    for kind in ("catalog", "rendition"):
+    for kind in ("catalog", "rendition", f"item{RUN}", f"row{RUN}"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):
         for kind, wanted in fragments().items():

@@ -220,14 +220,17 @@ class Cache:
         """The value stored under (kind, key), or None."""
         return self.get_many(kind, [key]).get(key)
 
-    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
+    def get_many(self, kind: str, keys: list[str], *, text: bool = False) -> dict[str, Any]:
         """Stored values by key, for those of `keys` there are. Callers must not change
-        what they get: a command that asks again gets the same objects."""
+        what they get: a command that asks again gets the same objects. `text`: values
+        `put` as text, not JSON (a feed's items are megabytes of text, decoding them
+        would cost more than reading them)."""
+        load = str if text else json.loads
         found: dict[str, Any] = {}
         wanted = []
         for key in dict.fromkeys(keys):
             if (kind, key) in self._new_values:
-                found[key] = json.loads(self._new_values[kind, key])
+                found[key] = load(self._new_values[kind, key])
             elif (kind, key) in self._read:
                 found[key] = self._read[kind, key]
             else:
@@ -247,13 +250,14 @@ class Cache:
             )
         for key, value in rows:
             with contextlib.suppress(TypeError, ValueError):
-                found[key] = self._read[kind, key] = json.loads(value)
+                found[key] = self._read[kind, key] = load(value)
         self._used.setdefault(kind, set()).update(found)
         return found
 
-    def put(self, kind: str, key: str, value: Any) -> None:
+    def put(self, kind: str, key: str, value: Any, *, text: bool = False) -> None:
+        """`text`: a str stored as it is, for `get_many(..., text=True)`."""
         self._used.setdefault(kind, set()).add(key)
-        self._new_values[kind, key] = json.dumps(value, ensure_ascii=False)
+        self._new_values[kind, key] = value if text else json.dumps(value, ensure_ascii=False)
 
     def values_of(self, kind: str) -> dict[str, Any]:
         """Every value of `kind` the cache holds, by key (one by one if one is damaged)."""

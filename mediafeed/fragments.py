@@ -5,13 +5,16 @@ its item and its rows, not every one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from zlib import crc32
 
-from mediafeed.cache import Cache
+from mediafeed.cache import Cache, memo_key
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show
 from mediafeed.render.archive import FeedPage, mark_archive
 
 Fragment = Callable[[str, Episode], str]  # the key of an episode's fragment of a kind
+RUN = "-run"  # after a fragment's kind, the kind of its runs
+RUN_KEYS = 64  # fragments a run holds, on average
 
 
 def fragment_key(made_from: dict[str, str], kind: str, ep: Episode) -> str:
@@ -49,10 +52,58 @@ def list_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int
 
 def _remembered(cache: Cache, kind: str, fragment_keys: list[str],
                 render: Callable[[list[int]], Sequence[str]]) -> list[str]:  # fmt: skip
-    """Fragments by key from the cache; `render` makes those missing, by their index."""
-    known = cache.get_many(kind, fragment_keys)
-    missing = [index for index, key in enumerate(fragment_keys) if key not in known]
+    """Fragments by key from the cache, read in runs (`_runs`): a run whose fragments are
+    those of the last build is one value, where a feed of thousands of items would be as
+    many reads. The fragments of the other runs are read one by one; `render` makes those
+    missing, by their index."""
+    runs = _runs(fragment_keys)
+    run_keys = [memo_key(kind, *fragment_keys[start:end]) for start, end in runs]
+    stored = cache.get_many(kind + RUN, run_keys, text=True)
+    parts = [_split(stored.get(key), end - start) for key, (start, end) in
+             zip(run_keys, runs, strict=True)]  # fmt: skip
+    todo = [index for run, found in zip(runs, parts, strict=True) if found is None
+            for index in range(*run)]  # fmt: skip
+    known = cache.get_many(kind, [fragment_keys[index] for index in todo], text=True)
+    missing = [index for index in todo if fragment_keys[index] not in known]
     for index, made in zip(missing, render(missing), strict=True):
         known[fragment_keys[index]] = made
-        cache.put(kind, fragment_keys[index], made)
-    return [str(known[key]) for key in fragment_keys]
+        cache.put(kind, fragment_keys[index], made, text=True)
+    found: list[str] = []
+    for key, (start, end), run in zip(run_keys, runs, parts, strict=True):
+        if run is None:
+            run = [str(known[fragment_keys[index]]) for index in range(start, end)]
+            cache.put(kind + RUN, key, _joined(run), text=True)
+        found.extend(run)
+    return found
+
+
+def _runs(fragment_keys: list[str]) -> list[tuple[int, int]]:
+    """The keys in runs, each ending at a key its checksum picks: an episode added or
+    changed changes the run it falls in, and the others stay as they were."""
+    ends = [end for end, key in enumerate(fragment_keys, 1) if not crc32(key.encode()) % RUN_KEYS]
+    if fragment_keys and ends[-1:] != [len(fragment_keys)]:
+        ends.append(len(fragment_keys))
+    return list(zip([0, *ends], ends, strict=False))
+
+
+def _joined(parts: list[str]) -> str:
+    """A run as one text: the length of each fragment on the first line, then all of them."""
+    return " ".join(str(len(part)) for part in parts) + "\n" + "".join(parts)
+
+
+def _split(value: object, count: int) -> list[str] | None:
+    """The fragments of a run `_joined` made, None if it is not one of `count` fragments."""
+    if not isinstance(value, str):
+        return None
+    head, _, body = value.partition("\n")
+    try:
+        lengths = [int(length) for length in head.split(" ")] if head else []
+    except ValueError:
+        return None
+    if len(lengths) != count or sum(lengths) != len(body):
+        return None
+    parts, at = [], 0
+    for length in lengths:
+        parts.append(body[at : at + length])
+        at += length
+    return parts
