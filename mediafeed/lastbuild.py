@@ -33,6 +33,9 @@ BUILT = "built"  # the cache's kind
 # The record's texts of a line per file, kept in pieces of about this many lines.
 TEXTS = ("linked", "inputs", "permalinks")
 PIECE_LINES = 64
+# How the pieces are kept, noted in the record: as text, where decoding megabytes of JSON
+# strings cost a build more than reading them; a record that says otherwise is not read.
+LAYOUT = "text"
 
 # Where a file of feed/ is and what it holds: its path, size and SHA-256, and its content
 # type (None: the one its key gives).
@@ -74,6 +77,8 @@ def last_build(cache: Cache, out: str) -> LastBuild | None:
     data = cache.get(BUILT, out)
     if not isinstance(data, dict) or not all(isinstance(data.get(t), list) for t in TEXTS):
         return None
+    if data.get("layout") != LAYOUT:
+        return None
     pieces = _stored_pieces(cache, out, data)
     units = cache.values_of(_units_kind(out))
     if not all(key in pieces for name in TEXTS for key in data[name]) or not all(
@@ -82,7 +87,8 @@ def last_build(cache: Cache, out: str) -> LastBuild | None:
         return None
     texts = {name: "\n".join(pieces[key] for key in data[name]) for name in TEXTS}
     try:
-        return LastBuild(**{**data, **texts, "units": units})
+        fields = {name: found for name, found in data.items() if name != "layout"}
+        return LastBuild(**{**fields, **texts, "units": units})
     except TypeError:
         return None
 
@@ -94,21 +100,24 @@ def save(cache: Cache, out: str, record: LastBuild, last: LastBuild | None) -> N
     kind = _units_kind(out)
     _write_back(cache, kind, last.units if last else cache.values_of(kind), record.units)
     value: dict[str, Any] = {name: found for name, found in vars(record).items() if name != "units"}
+    value["layout"] = LAYOUT
     pieces: dict[str, str] = {}
     for name in TEXTS:
         texts = _pieces(getattr(record, name))
         value[name] = [memo_key(BUILT, piece) for piece in texts]
         pieces.update(zip(value[name], texts, strict=True))
-    _write_back(cache, _pieces_kind(out), _stored_pieces(cache, out, cache.get(BUILT, out)), pieces)
+    before = _stored_pieces(cache, out, cache.get(BUILT, out))
+    _write_back(cache, _pieces_kind(out), before, pieces, text=True)
     cache.put(BUILT, out, value)
 
 
-def _write_back(cache: Cache, kind: str, before: dict[str, Any], now: dict[str, str]) -> None:
+def _write_back(cache: Cache, kind: str, before: dict[str, Any], now: dict[str, str], *,
+                text: bool = False) -> None:  # fmt: skip
     """Make the values of `kind` those of `now`, writing only what differs from `before`."""
     cache.drop(kind, before.keys() - now.keys())
     for key, value in now.items():
         if before.get(key) != value:
-            cache.put(kind, key, value)
+            cache.put(kind, key, value, text=text)
 
 
 def _pieces(text: str) -> list[str]:
@@ -131,7 +140,9 @@ def _stored_pieces(cache: Cache, out: str, record: Any) -> dict[str, str]:
         return {}
     listed = (record[name] for name in TEXTS if isinstance(record.get(name), list))
     keys = [key for found in listed for key in found if isinstance(key, str)]
-    pieces = cache.get_many(_pieces_kind(out), keys)
+    if record.get("layout") != LAYOUT:
+        return dict.fromkeys(keys, "")  # of another layout: their keys, to be dropped
+    pieces = cache.get_many(_pieces_kind(out), keys, text=True)
     return {key: piece for key, piece in pieces.items() if isinstance(piece, str)}
 
 
