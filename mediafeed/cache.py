@@ -171,9 +171,9 @@ class Cache:
         """The file's SHA-256: remembered while its stat signature is unchanged."""
         name = _absolute(path)
         stat = stat or os.stat(name)
-        known = self.known_sha256(name, stat)
-        if known is not None:
-            return known
+        known = self._known_files().get(name)  # asked for every file a build reads
+        if known is not None and known[0] == signature(stat):
+            return known[1]
         checked = time.time_ns()
         digest = sha256_file(name)
         self.remember_sha256(name, stat, digest, checked_ns=checked)
@@ -181,7 +181,7 @@ class Cache:
 
     def known_sha256(self, path: str | os.PathLike[str], stat: os.stat_result) -> str | None:
         """The file's SHA-256 if it is known for this stat signature, without reading it."""
-        known = self.remembered(path)
+        known = self._known_files().get(_absolute(path))
         return known[1] if known is not None and known[0] == signature(stat) else None
 
     def remembered(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
