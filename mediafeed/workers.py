@@ -50,21 +50,13 @@ class Apart:
 
     def _send(self) -> None:
         if self.pool is None:
+            # Loaded here: most builds start no process, and loading the pool costs an
+            # added episode's build more than the episode's pages.
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             spawn = multiprocessing.get_context("spawn")
             processes = min(os.cpu_count() or 1, PROCESSES)
-            pool = globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
-            self.pool = pool(max_workers=processes, mp_context=spawn)
+            self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=spawn)
         self.futures.append(self.pool.submit(self.make, self.jobs))
         self.jobs = []
-
-
-def __getattr__(name: str) -> Any:
-    """The pool's class, loaded when a build first starts processes: most start none, and
-    loading it costs an added episode's build more than the episode's pages."""
-    if name == "ProcessPoolExecutor":
-        from concurrent.futures import ProcessPoolExecutor
-
-        return ProcessPoolExecutor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

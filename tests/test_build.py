@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import shutil
@@ -341,12 +342,12 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every pool of processes a build starts (real ones, counted)."""
     started: list[object] = []
 
-    class Counted(workers.ProcessPoolExecutor):
+    class Counted(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             started.append(self)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
     return started
 
 
