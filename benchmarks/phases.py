@@ -61,6 +61,6 @@ for owner, name in STEPS:
 
 if __name__ == "__main__":
     try:
-        cli.main(sys.argv[1:])
+        cli.cli.main(sys.argv[1:], prog_name="mediafeed")
     finally:
         report()
