@@ -18,7 +18,7 @@ CONTENT_TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
-    ".json": "application/json+chapters; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
     ".vtt": "text/vtt; charset=utf-8",
     ".srt": "application/x-subrip; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
@@ -32,6 +32,9 @@ CONTENT_TYPES = {
 
 
 def content_type(key: str) -> str:
+    # The feed names its chapters files by this type; other JSON (oEmbed, transcripts) is plain.
+    if key.endswith("/chapters.json"):
+        return "application/json+chapters; charset=utf-8"
     suffix = posixpath.splitext(key)[1].lower()
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
 

@@ -77,6 +77,19 @@ def test_objects_are_served_anonymously_with_type_and_cache_lifetime(
     )
 
 
+def test_json_is_served_as_chapters_only_for_the_chapters_file(
+    tmp_path: Path, any_target: tuple[Any, Target]
+) -> None:
+    """oEmbed consumers and transcript readers are sent plain JSON, not chapters."""
+    client, target = any_target
+    keys = ("episodes/first/chapters.json", "episodes/first/oembed.json")
+    for key in keys:
+        build_object(tmp_path, key, b"{}")
+    publish(_manifest(tmp_path, *keys), client, target)
+    types = [_http("HEAD", f"{target.base_url()}/{key}").getheader("Content-Type") for key in keys]
+    assert types == ["application/json+chapters; charset=utf-8", "application/json; charset=utf-8"]
+
+
 def test_media_answers_range_requests(show: Path, any_target: tuple[Any, Target]) -> None:
     client, target = any_target
     publish(_manifest(show), client, target)
