@@ -14,6 +14,7 @@ import podcastparser
 import pytest
 
 from mediafeed.build import build
+from mediafeed.check import check_show
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
@@ -166,6 +167,14 @@ def test_messy_feed_reports_each_problem_by_item(tmp_path: Path) -> None:
     }
     no_guid = episodes["uitzending-38-de-bibliotheek"]
     assert no_guid.guid == no_guid.enclosure_url and no_guid.media.mime_type == "audio/mpeg"
+
+
+def test_a_feed_without_owner_email_leaves_a_placeholder_check_names(tmp_path: Path) -> None:
+    """Spotify verifies ownership by that address: a made-up one must not pass unnoticed."""
+    root, output = import_file(tmp_path, "powerpress-messy.xml")
+    assert "channel: no itunes:owner email; set a placeholder in mediafeed.toml" in output
+    found = [(f.rule, f.field) for f in check_show(root, now=NOW)]
+    assert ("placeholder-preview", "owner.email") in found
 
 
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:

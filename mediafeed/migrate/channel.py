@@ -8,6 +8,7 @@ from xml.etree.ElementTree import Element
 
 from mediafeed.migrate import feedxml as x
 from mediafeed.migrate import reachtags
+from mediafeed.rules import PLACEHOLDERS
 
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 
@@ -34,7 +35,7 @@ def show_settings(
         language = f"{language.split('-')[0]}-{language.split('-')[1].upper()}"
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", owner["email"]):
         report.append("channel: no itunes:owner email; set a placeholder in mediafeed.toml")
-        owner["email"] = "owner@example.org"
+        owner["email"] = PLACEHOLDERS["owner.email"]  # init's, so check names it
     categories = _categories(channel, report)
     if not categories:
         report.append("channel: no itunes:category; set to 'Society & Culture'")
