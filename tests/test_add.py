@@ -13,6 +13,7 @@ from mediafeed.episodes import load_episode
 from mediafeed.manifest import sha256_file
 from mediafeed.media.probe import probe
 from tests import mediafactory as mf
+from tests.test_pipeline import assert_clean_failure, assert_nothing_added
 
 Maker = Callable[[Path], Path]
 FORMATS: dict[str, Maker] = {
@@ -115,6 +116,16 @@ def test_media_that_cannot_hold_tags_names_the_producers_file(
     assert result.exit_code == 1
     assert str(source) in result.output and ".part" not in result.output
     assert media_files(show_dir) == [] and list((show_dir / "episodes").iterdir()) == []
+
+
+def test_notes_that_are_not_utf8_are_refused_naming_the_notes_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes-latin1.md"
+    notes.write_bytes("Café".encode("latin-1"))
+    result = add(show_dir, mf.mp3_cbr(tmp_path), "--notes", str(notes))
+    assert_clean_failure(result, "notes-latin1.md", "UTF-8")
+    assert_nothing_added(show_dir)
 
 
 def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mediafeed.cli.base import current_show, now, parse_when
+from mediafeed.errors import MediafeedError
 
 if TYPE_CHECKING:
     from mediafeed.model import Show
@@ -88,7 +89,10 @@ def add(
         from mediafeed.speech import recognizer
 
         recognizer(show.root)
-    notes = notes_file.read() if notes_file else ""
+    try:
+        notes = notes_file.read() if notes_file else ""
+    except UnicodeDecodeError:
+        raise MediafeedError("not UTF-8 text", path=notes_file.name, field="--notes") from None
     request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
     with encode_bar("Normalizing", enabled=request.normalize) as tick:
         episode = add_episode(show, request, now=now(), tick=tick)
