@@ -128,6 +128,16 @@ def test_notes_that_are_not_utf8_are_refused_naming_the_notes_file(
     assert_nothing_added(show_dir)
 
 
+def test_notes_saved_with_a_byte_order_mark_keep_their_first_heading(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_bytes(b"\xef\xbb\xbf# Gasten\n\nRick Kwekkeboom\n")
+    result = add(show_dir, mf.mp3_cbr(tmp_path), "--slug", "gasten", "--notes", str(notes))
+    assert result.exit_code == 0, result.output
+    assert load_episode(show_dir / "episodes" / "gasten.md").notes.startswith("# Gasten")
+
+
 def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

@@ -41,7 +41,7 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
 @click.option(
     "--notes",
     "notes_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8-sig"),  # Notepad starts UTF-8 with a BOM
     help="Markdown show notes from a file, or - for standard input.",
 )
 @click.option("--summary", help="A one or two sentence summary.")
