@@ -55,6 +55,19 @@ def test_tag_writes_an_edited_title_into_the_mp3_and_records_the_new_bytes(
     assert episode.media.sha256 == sha256_file(media)
 
 
+def test_tag_after_the_audio_was_replaced_records_the_new_files_duration_and_type(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """docs/lifecycle.md: copy the new file over the old one, run tag, publish."""
+    episode_file = add(show_dir, mp3_cbr(tmp_path, "a.mp3", seconds=2.0), "Titel")
+    media = show_dir / load_episode(episode_file).audio
+    media.write_bytes(m4a(tmp_path, "b.m4a", seconds=5.0).read_bytes())
+    tag(show_dir)
+    episode = load_episode(episode_file)
+    assert (round(episode.media.duration), episode.media.mime_type) == (5, "audio/x-m4a")
+    assert episode.media.sha256 == sha256_file(media)
+
+
 def test_tag_twice_changes_nothing(show_dir: Path, tmp_path: Path) -> None:
     episode_file = add(show_dir, m4a(tmp_path, "a.m4a"), "Titel")
     retitle(episode_file, "Titel", "Andere titel")

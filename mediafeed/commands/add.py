@@ -29,6 +29,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
+from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import (
@@ -204,10 +205,13 @@ def retag_episode(show: Show, slug: str) -> Episode:
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)
+    # A file copied over the old one (docs/lifecycle.md) is probed anew: its duration and
+    # type are not the old file's. The same audio re-tagged keeps the facts add probed.
+    known = episode.media
+    replaced = media.stat().st_size != known.length or sha256_file(media) != known.sha256
     write_tags(media, episode_tags(show, episode, links=public_links(show)))
-    # Tags change the size and hash, never the audio: keep the probed audio facts.
     after = probe(media)
-    found = replace(episode.media, length=after.length, sha256=after.sha256)
+    found = after if replaced else replace(known, length=after.length, sha256=after.sha256)
     refreshed = replace(episode, media=found)
     if refreshed.media != episode.media:
         write_text_atomic(
