@@ -64,6 +64,15 @@ def test_range_past_the_end_is_416(served: tuple[str, bytes]) -> None:
     assert caught.value.code == 416
 
 
+def test_a_nul_byte_in_the_path_is_404_not_a_dropped_connection(
+    served: tuple[str, bytes],
+) -> None:
+    url, _ = served
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(url + "%00")
+    assert caught.value.code == 404
+
+
 def test_a_taken_port_names_the_port_and_the_way_out(show_dir: Path) -> None:
     import socket
 
