@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     # Renditions: Ogg Opus (RFC 7845) and AAC in MPEG-4, as browsers name them.
     ".opus": "audio/ogg",
     ".m4a": "audio/mp4",
+    ".m4b": "audio/mp4",  # an audiobook-style M4A, which Python's table does not know
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediafeed.commands.serve import make_server
-from tests.mediafactory import mp3_cbr
+from tests.mediafactory import m4a, mp3_cbr
 
 
 @pytest.fixture
@@ -71,6 +71,19 @@ def test_a_nul_byte_in_the_path_is_404_not_a_dropped_connection(
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(url + "%00")
     assert caught.value.code == 404
+
+
+def test_an_m4b_is_served_as_audio(tmp_path: Path) -> None:
+    m4a(tmp_path / "site" / "media", "book.m4b")
+    server = make_server(tmp_path / "site")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/media/book.m4b"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD")) as response:
+            assert response.headers["Content-Type"] == "audio/mp4"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_taken_port_names_the_port_and_the_way_out(show_dir: Path) -> None:
