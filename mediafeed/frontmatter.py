@@ -95,6 +95,8 @@ def chapters(items: list[Any]) -> tuple[Chapter, ...]:
     for item in items:
         if not isinstance(item, dict) or not {"start", "title"} <= set(item) <= CHAPTER_KEYS:
             raise ValueError("each chapter needs start and title (url, img optional)")
+        if item["title"] is None or not str(item["title"]).strip():  # not "None", not blank
+            raise ValueError("each chapter needs a title")
         start = parse_timestamp(item["start"])
         chapters.append(Chapter(start, str(item["title"]), item.get("url"), item.get("img")))
         web_addresses(item.get("url"), item.get("img"))

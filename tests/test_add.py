@@ -138,6 +138,23 @@ def test_notes_saved_with_a_byte_order_mark_keep_their_first_heading(
     assert load_episode(show_dir / "episodes" / "gasten.md").notes.startswith("# Gasten")
 
 
+def test_a_chapter_the_editor_left_without_a_title_is_not_kept(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """An episode file refuses a blank chapter title, so add must not write one."""
+    from mutagen.oggopus import OggOpus
+
+    source = mf.opus(tmp_path)
+    opus = OggOpus(source)
+    opus.tags.update({"CHAPTER001": "00:00:00.000", "CHAPTER001NAME": "Welkom"})
+    opus.tags.update({"CHAPTER002": "00:00:01.000", "CHAPTER002NAME": " "})
+    opus.save()
+    result = add(show_dir, source, "--slug", "blank")
+    assert result.exit_code == 0, result.output
+    chapters = load_episode(show_dir / "episodes" / "blank.md").chapters
+    assert [c.title for c in chapters] == ["Welkom"]
+
+
 def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

@@ -140,6 +140,15 @@ def test_a_timestamp_with_60_or_more_minutes_or_seconds_is_a_typo(value: str) ->
         parse_timestamp(value)
 
 
+@pytest.mark.parametrize("title", ["", "''", "' '"])
+def test_a_chapter_without_a_title_is_refused_in_its_file(tmp_path: Path, title: str) -> None:
+    """Else it reached the feed as 'None' or stopped the build in a page template."""
+    text = VALID.replace("audio:", f"chapters:\n- start: 0\n  title: {title}\naudio:")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "chapters" and "needs a title" in caught.value.message
+
+
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
 @example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
 @example(title="a\u2028b: c", notes="---\nnot front matter\n")

@@ -256,7 +256,7 @@ def _chapters(audio: FileType) -> tuple[Chapter, ...]:
             for key, value in comments.items()
             if re.fullmatch(r"chapter\d{3}", key)
         ]
-    return tuple(Chapter(start, title) for start, title in sorted(marks) if title)
+    return tuple(Chapter(start, title) for start, title in sorted(marks) if title.strip())
 
 
 def _seconds(timestamp: str) -> float:
