@@ -83,7 +83,8 @@ def parse_location(value: Any) -> Location | None:
 
 
 def person(item: Any) -> Person:
-    if not isinstance(item, dict) or "name" not in item or set(item) - PERSON_KEYS:
+    named = isinstance(item, dict) and str(item.get("name") or "").strip()  # not "None"
+    if not named or set(item) - PERSON_KEYS:
         raise ValueError(f"each person needs a name and only {sorted(PERSON_KEYS)}")
     found = Person(**{k: str(v) for k, v in item.items()})
     web_addresses(found.href, found.img)

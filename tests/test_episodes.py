@@ -149,6 +149,15 @@ def test_a_chapter_without_a_title_is_refused_in_its_file(tmp_path: Path, title:
     assert caught.value.field == "chapters" and "needs a title" in caught.value.message
 
 
+@pytest.mark.parametrize("name", ["", "''"])
+def test_a_person_without_a_name_is_refused_in_its_file(tmp_path: Path, name: str) -> None:
+    """Else the feed named the guest 'None' or '?'."""
+    text = VALID.replace("audio:", f"persons:\n- name: {name}\n  role: guest\naudio:")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "persons" and "needs a name" in caught.value.message
+
+
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
 @example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
 @example(title="a\u2028b: c", notes="---\nnot front matter\n")
