@@ -177,6 +177,16 @@ def test_a_feed_without_owner_email_leaves_a_placeholder_check_names(tmp_path: P
     assert ("placeholder-preview", "owner.email") in found
 
 
+def test_a_negative_duration_is_unknown_not_the_end_of_the_import(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml").read_text().replace("<itunes:duration>2580<", "<itunes:duration>-5<")
+    )
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    durations = sorted(str(ep.media.duration) for ep in load_episodes(root / "episodes"))
+    assert durations == ["0.0", "2592.0"]
+
+
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_text(
         (FEEDS / "anchor.xml")

@@ -171,7 +171,7 @@ def _episode(
         published = fallback or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         report.append(f"{label}: no readable pubDate; dated {published.isoformat()}")
     length = (enclosure.get("length") or "").strip()
-    duration = podcastparser.parse_time(x.itunes(item, "duration") or "0")
+    duration = max(podcastparser.parse_time(x.itunes(item, "duration") or "0"), 0)  # "-5"
     notes = x.text(item, f"{{{x.CONTENT}}}encoded") or x.text(item, "description")
     summary = x.itunes(item, "subtitle") or x.itunes(item, "summary")
     if not notes and summary:
