@@ -187,6 +187,19 @@ def test_a_negative_duration_is_unknown_not_the_end_of_the_import(tmp_path: Path
     assert durations == ["0.0", "2592.0"]
 
 
+def test_a_persons_link_that_is_not_a_web_address_is_left_behind(tmp_path: Path) -> None:
+    guest = '<podcast:person role="guest" href="javascript:alert(1)" img="ftp://x/y.jpg">Eve'
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml")
+        .read_text()
+        .replace("<itunes:duration>2580", f"{guest}</podcast:person><itunes:duration>2580")
+    )
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    persons = [p for ep in load_episodes(root / "episodes") for p in ep.persons]
+    assert [(p.name, p.role, p.href, p.img) for p in persons] == [("Eve", "guest", None, None)]
+
+
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_text(
         (FEEDS / "anchor.xml")

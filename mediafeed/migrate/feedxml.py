@@ -88,7 +88,9 @@ def persons(element: Element) -> list[dict[str, str]]:
     for person in podcast(element, "person"):
         name = (person.text or "").strip()
         if name:
-            extra = {k: (person.get(k) or "").strip() for k in ("role", "group", "href", "img")}
+            extra = {k: (person.get(k) or "").strip() for k in ("role", "group")}
+            # Links as episode files take them: a javascript: href is left behind.
+            extra |= {k: absolute(person.get(k) or "", "") or "" for k in ("href", "img")}
             found.append({"name": name, **{k: v for k, v in extra.items() if v}})
     return found
 
