@@ -200,6 +200,19 @@ def test_a_persons_link_that_is_not_a_web_address_is_left_behind(tmp_path: Path)
     assert [(p.name, p.role, p.href, p.img) for p in persons] == [("Eve", "guest", None, None)]
 
 
+def test_a_location_whose_geo_is_no_geo_uri_keeps_its_name(tmp_path: Path) -> None:
+    place = '<podcast:location geo="52.09,5.12">Utrecht</podcast:location>'
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml")
+        .read_text()
+        .replace("<itunes:duration>2580", f"{place}<itunes:duration>2580")
+    )
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    places = [ep.location for ep in load_episodes(root / "episodes") if ep.location]
+    assert places == [Location("Utrecht")]
+
+
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_text(
         (FEEDS / "anchor.xml")

@@ -258,6 +258,8 @@ def _location(item: Element) -> str | dict[str, str] | None:
     extra = {
         attr: value for attr in ("geo", "osm") if (value := x.podcast_attr(item, "location", attr))
     }
+    if not extra.get("geo", "geo:").startswith("geo:"):  # "52,4": episode files want a geo URI
+        del extra["geo"]
     return {"name": name, **extra} if extra else name
 
 
