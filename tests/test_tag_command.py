@@ -68,6 +68,16 @@ def test_tag_after_the_audio_was_replaced_records_the_new_files_duration_and_typ
     assert episode.media.sha256 == sha256_file(media)
 
 
+def test_tag_corrects_a_type_check_finds_wrong_as_check_advises(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    episode_file = add(show_dir, mp3_cbr(tmp_path, "a.mp3"), "Titel")
+    text = episode_file.read_text(encoding="utf-8")
+    episode_file.write_text(text.replace("mime_type: audio/mpeg", "mime_type: audio/wav"))
+    tag(show_dir)
+    assert load_episode(episode_file).media.mime_type == "audio/mpeg"
+
+
 def test_tag_twice_changes_nothing(show_dir: Path, tmp_path: Path) -> None:
     episode_file = add(show_dir, m4a(tmp_path, "a.m4a"), "Titel")
     retitle(episode_file, "Titel", "Andere titel")

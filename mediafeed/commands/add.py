@@ -211,6 +211,7 @@ def retag_episode(show: Show, slug: str) -> Episode:
     replaced = media.stat().st_size != known.length or sha256_file(media) != known.sha256
     write_tags(media, episode_tags(show, episode, links=public_links(show)))
     after = probe(media)
+    replaced |= after.mime_type != known.mime_type  # what check's enclosure-type asks tag to fix
     found = after if replaced else replace(known, length=after.length, sha256=after.sha256)
     refreshed = replace(episode, media=found)
     if refreshed.media != episode.media:
