@@ -147,7 +147,7 @@ def find_root(start: Path) -> Path:
 def load_show(root: Path) -> Show:
     path = root / CONFIG_NAME
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
     except FileNotFoundError:
         raise ConfigError("file not found (run 'mediafeed init')", path=path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -35,6 +35,11 @@ def test_all_problems_are_reported_together(show_dir: Path) -> None:
         assert field in message
 
 
+def test_a_config_saved_with_a_byte_order_mark_loads(show_dir: Path) -> None:
+    (show_dir / "mediafeed.toml").write_bytes(b"\xef\xbb\xbf" + SHOW_CONFIG.encode("utf-8"))
+    assert load_show(show_dir).language == "nl"
+
+
 def test_broken_toml_names_the_file(show_dir: Path) -> None:
     with pytest.raises(ConfigError, match="mediafeed.toml: not valid TOML"):
         load_show(write(show_dir, 'title = "unterminated\n'))

@@ -116,7 +116,7 @@ def pin_local_prefix(config: Path, prefix: str) -> bool:
     """Write `local_prefix` into a config that lacks it, keeping every other byte: the
     line goes before the first table, and only if the file then reads as it did plus the
     key. False when that cannot be done safely (the producer is asked to add it)."""
-    text = config.read_text(encoding="utf-8")
+    text = config.read_text(encoding="utf-8-sig")
     before = tomllib.loads(text)
     line = f"local_prefix = {toml(prefix)}  # the show's folder on the local store\n"
     table = re.search(r"(?m)^[ \t]*\[", text)

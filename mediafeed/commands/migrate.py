@@ -150,7 +150,7 @@ def _same(recorded: Origin, origin: Origin, where: Path) -> None:
 
 def _marker_origin(path: Path) -> Origin:
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))["import"]
+        table = tomllib.loads(path.read_text(encoding="utf-8-sig"))["import"]
         return Origin(feed=table["feed"], title=table["title"], guid=table.get("guid"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
         raise ConfigError("is damaged; delete it to import again", path=path) from None
