@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,14 @@ def test_demo_feed_matches_the_golden_file(demo_xml: bytes) -> None:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_bytes(demo_xml)
     assert demo_xml == GOLDEN.read_bytes(), "feed changed: review, then regenerate the golden"
+
+
+def test_no_tag_the_readme_says_is_not_written_is_in_the_demo_feed(demo_xml: bytes) -> None:
+    rows = [line for line in (REPO / "README.md").read_text().splitlines() if "| no" in line]
+    unwritten = [tag for row in rows for tag in re.findall(r"`(itunes:[A-Za-z-]+)`", row)]
+    assert unwritten, "the README's table of Apple tags has no row marked 'no'"
+    for tag in unwritten:
+        none(parse(demo_xml), f"//{tag}")
 
 
 def test_render_is_deterministic() -> None:
