@@ -54,8 +54,9 @@ def relative_path(value: str | None) -> str | None:
     pure = PurePosixPath(value)
     if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
         raise ValueError(f"{value!r} must be a path inside the show folder")
-    if not value.isascii() or any(ch.isspace() for ch in value):
-        raise ValueError(f"{value!r} must be an ASCII file name without spaces (it becomes a URL)")
+    # What a URL path holds as it is: a '#', '?' or '%' would cut or change the address.
+    if not re.fullmatch(r"[A-Za-z0-9._~/!$&'()*+,;=@-]*", value):
+        raise ValueError(f"{value!r} must be an ASCII file name without spaces, '#', '?' or '%'")
     return str(pure)
 
 

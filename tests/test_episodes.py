@@ -140,6 +140,15 @@ def test_a_timestamp_with_60_or_more_minutes_or_seconds_is_a_typo(value: str) ->
         parse_timestamp(value)
 
 
+@pytest.mark.parametrize("name", ["ep#1.mp3", "ep?1.mp3", "ep%201.mp3", "ep 1.mp3", "één.mp3"])
+def test_a_media_name_that_would_break_its_url_is_refused(tmp_path: Path, name: str) -> None:
+    """The name goes into the enclosure URL as it is: 'ep#1' would be fetched as 'ep'."""
+    text = VALID.replace("audio: media/ontmoeting.mp3", f"audio: 'media/{name}'")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "audio" and "must be an ASCII file name" in caught.value.message
+
+
 @pytest.mark.parametrize("title", ["", "''", "' '"])
 def test_a_chapter_without_a_title_is_refused_in_its_file(tmp_path: Path, title: str) -> None:
     """Else it reached the feed as 'None' or stopped the build in a page template."""
