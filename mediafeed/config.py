@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mediafeed.errors import ConfigError, unknown_field
-from mediafeed.frontmatter import LOCATION_KEYS, typed
+from mediafeed.frontmatter import LOCATION_KEYS, URL_SAFE_NAME, URL_SAFE_RULE, typed
 from mediafeed.links import url_problem
 from mediafeed.loudness import parse_formats, parse_target
 from mediafeed.model import (
@@ -256,6 +256,7 @@ def parse_show(root: Path, path: Path, data: dict[str, Any]) -> Show:
         r.urls((f"persons[{i}].href", person.href), (f"persons[{i}].img", person.img))
     if show.artwork:
         r.check((root / show.artwork).is_file(), f"artwork: file {show.artwork!r} not found")
+        r.check(bool(URL_SAFE_NAME.fullmatch(show.artwork)), f"artwork: {URL_SAFE_RULE}")
     if r.problems:
         raise ConfigError("; ".join(r.problems), path=path)
     return show

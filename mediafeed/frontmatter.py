@@ -47,6 +47,11 @@ def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
     return value
 
 
+# What a URL path holds as it is: a '#', '?' or '%' would cut or change the address.
+URL_SAFE_NAME = re.compile(r"[A-Za-z0-9._~/!$&'()*+,;=@-]*")
+URL_SAFE_RULE = "must be an ASCII file name without spaces, '#', '?' or '%'"
+
+
 def relative_path(value: str | None) -> str | None:
     """A path inside the show folder: no absolute paths, no '..', no backslashes."""
     if value is None:
@@ -54,9 +59,8 @@ def relative_path(value: str | None) -> str | None:
     pure = PurePosixPath(value)
     if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
         raise ValueError(f"{value!r} must be a path inside the show folder")
-    # What a URL path holds as it is: a '#', '?' or '%' would cut or change the address.
-    if not re.fullmatch(r"[A-Za-z0-9._~/!$&'()*+,;=@-]*", value):
-        raise ValueError(f"{value!r} must be an ASCII file name without spaces, '#', '?' or '%'")
+    if not URL_SAFE_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} {URL_SAFE_RULE}")
     return str(pure)
 
 

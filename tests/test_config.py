@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,14 @@ def test_all_problems_are_reported_together(show_dir: Path) -> None:
 def test_a_config_saved_with_a_byte_order_mark_loads(show_dir: Path) -> None:
     (show_dir / "mediafeed.toml").write_bytes(b"\xef\xbb\xbf" + SHOW_CONFIG.encode("utf-8"))
     assert load_show(show_dir).language == "nl"
+
+
+def test_an_artwork_name_that_would_break_its_url_is_refused(show_dir: Path) -> None:
+    """The name goes into itunes:image as it is: 'cover #1.jpg' would be fetched as 'cover '."""
+    shutil.copy(show_dir / "artwork.jpg", show_dir / "cover #1.jpg")
+    text = SHOW_CONFIG.replace('artwork = "artwork.jpg"', 'artwork = "cover #1.jpg"')
+    with pytest.raises(ConfigError, match="artwork: must be an ASCII file name"):
+        load_show(write(show_dir, text))
 
 
 def test_broken_toml_names_the_file(show_dir: Path) -> None:
