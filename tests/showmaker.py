@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -80,3 +83,18 @@ def output_object(key: str, path: Path) -> OutputObject:
         content_type=content_type(key),
         cache_control=cache_control(key),
     )
+
+
+def modules_loaded_by(show: Path, command: str, packages: tuple[str, ...]) -> tuple[str, list[str]]:
+    """What a command prints, run in a fresh process, and which modules of these top-level
+    packages it loaded."""
+    script = (
+        "import json, sys\nfrom mediafeed.cli import cli\n"
+        f"cli.main(['-C', {str(show)!r}, {command!r}], standalone_mode=False)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {packages!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    printed, _, last = done.stdout.rstrip().rpartition("\n")
+    loaded: list[str] = json.loads(last)
+    return printed, loaded

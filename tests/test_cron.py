@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +16,7 @@ from mediafeed.store.record import CLAIMS_KEY, RECORD_KEY
 from mediafeed.store.target import Target
 from tests.conftest import S3Server, publish_table
 from tests.faultproxy import FaultProxy
+from tests.showmaker import modules_loaded_by
 
 
 def _publish(show_dir: Path) -> str:
@@ -95,14 +94,8 @@ def test_an_unchanged_publish_loads_no_boto3(
         _with_profile(show_dir, monkeypatch)
     _publish(show_dir)
     _publish(show_dir)
-    script = (
-        "import sys\nfrom mediafeed.cli import cli\n"
-        f"cli.main(['-C', {str(show_dir)!r}, 'publish'], standalone_mode=False)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 's3transfer')))"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "Uploaded 0 objects" in done.stdout and done.stdout.strip().endswith("[]")
+    printed, loaded = modules_loaded_by(show_dir, "publish", ("boto3", "s3transfer"))
+    assert "Uploaded 0 objects" in printed and loaded == []
 
 
 def test_a_record_rewritten_behind_our_back_is_read_again_and_put_right(

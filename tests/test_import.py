@@ -18,7 +18,7 @@ from mediafeed.check import check_show
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
 from mediafeed.links import Links
-from mediafeed.model import Location
+from mediafeed.model import Episode, Location
 from tests.mediafactory import m4a, mp3_cbr
 from tests.test_pipeline import assert_clean_failure, ok, run
 
@@ -187,29 +187,27 @@ def test_a_negative_duration_is_unknown_not_the_end_of_the_import(tmp_path: Path
     assert durations == ["0.0", "2592.0"]
 
 
-def test_a_persons_link_that_is_not_a_web_address_is_left_behind(tmp_path: Path) -> None:
-    guest = '<podcast:person role="guest" href="javascript:alert(1)" img="ftp://x/y.jpg">Eve'
+def imported_with(tmp_path: Path, tags: str) -> list[Episode]:
+    """The episodes of an import of the Anchor feed with `tags` added to its item."""
     (tmp_path / "feed.xml").write_text(
         (FEEDS / "anchor.xml")
         .read_text()
-        .replace("<itunes:duration>2580", f"{guest}</podcast:person><itunes:duration>2580")
+        .replace("<itunes:duration>2580", f"{tags}<itunes:duration>2580")
     )
     root = tmp_path / "imported"
     ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
-    persons = [p for ep in load_episodes(root / "episodes") for p in ep.persons]
+    return load_episodes(root / "episodes")
+
+
+def test_a_persons_link_that_is_not_a_web_address_is_left_behind(tmp_path: Path) -> None:
+    guest = '<podcast:person role="guest" href="javascript:alert(1)" img="ftp://x/y.jpg">Eve'
+    persons = [p for ep in imported_with(tmp_path, f"{guest}</podcast:person>") for p in ep.persons]
     assert [(p.name, p.role, p.href, p.img) for p in persons] == [("Eve", "guest", None, None)]
 
 
 def test_a_location_whose_geo_is_no_geo_uri_keeps_its_name(tmp_path: Path) -> None:
     place = '<podcast:location geo="52.09,5.12">Utrecht</podcast:location>'
-    (tmp_path / "feed.xml").write_text(
-        (FEEDS / "anchor.xml")
-        .read_text()
-        .replace("<itunes:duration>2580", f"{place}<itunes:duration>2580")
-    )
-    root = tmp_path / "imported"
-    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
-    places = [ep.location for ep in load_episodes(root / "episodes") if ep.location]
+    places = [ep.location for ep in imported_with(tmp_path, place) if ep.location]
     assert places == [Location("Utrecht")]
 
 
