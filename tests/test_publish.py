@@ -90,6 +90,50 @@ def test_json_is_served_as_chapters_only_for_the_chapters_file(
     assert types == ["application/json+chapters; charset=utf-8", "application/json; charset=utf-8"]
 
 
+def _served_as(target: Target, key: str) -> str | None:
+    return _http("HEAD", f"{target.base_url()}/{key}").getheader("Content-Type")
+
+
+def test_an_object_whose_content_type_changed_is_sent_again(
+    tmp_path: Path, any_target: tuple[Any, Target]
+) -> None:
+    """The same bytes, now served as another type (a newer version's table): sent again."""
+    client, target = any_target
+    key = "episodes/first/oembed.json"
+    before = Manifest((build_object(tmp_path, key, b"{}"),))
+    publish(before, client, target)
+    now = Manifest((replace(before.objects[0], content_type="application/json+oembed"),))
+    assert publish(now, client, target).uploaded == (key,)
+    assert _served_as(target, key) == "application/json+oembed"
+    assert publish(now, client, target).uploaded == ()
+
+
+def test_an_older_record_is_checked_by_head_for_what_each_object_is_served_as(
+    tmp_path: Path, any_target: tuple[Any, Target]
+) -> None:
+    """A record written before it noted content types: HEAD says what the store serves,
+    and only what it serves wrongly is sent again."""
+    client, target = any_target
+    keys = ("episodes/first/chapters.json", "episodes/first/oembed.json")
+    manifest = Manifest(tuple(build_object(tmp_path, key, b"{}") for key in keys))
+    publish(manifest, client, target)
+    wrong = "application/json+chapters; charset=utf-8"  # as the oEmbed went out before
+    stored = f"show/{keys[1]}"
+    sha256 = manifest.objects[1].sha256
+    client.copy_object(Bucket=target.bucket, Key=stored, CopySource={"Bucket": target.bucket,
+                       "Key": stored}, ContentType=wrong, Metadata={"sha256": sha256},
+                       MetadataDirective="REPLACE")  # fmt: skip
+    record = json.loads(
+        client.get_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}")["Body"].read()
+    )
+    for held in record["objects"].values():
+        del held["served"]
+    client.put_object(Bucket=target.bucket, Key=f"show/{RECORD_KEY}", Body=json.dumps(record))
+    assert _served_as(target, keys[1]) == wrong
+    assert publish(manifest, client, target).uploaded == (keys[1],)
+    assert _served_as(target, keys[1]) == "application/json; charset=utf-8"
+
+
 def test_media_answers_range_requests(show: Path, any_target: tuple[Any, Target]) -> None:
     client, target = any_target
     publish(_manifest(show), client, target)

@@ -153,11 +153,12 @@ def plan(
         stale = sorted(n for n in {*record.objects, *record.pending} - built if n in sizes)
         guesses = [n for n in stale if n not in record.objects]
         asked = [target.key(n) for n in [o.key for o in unsure] + guesses]
-        found = transfer.remote_sha256s(client, target.bucket, asked)
-    for obj in unsure:
-        (unchanged if found[target.key(obj.key)] == obj.sha256 else uploads).append(obj)
+        found = transfer.remote_heads(client, target.bucket, asked)
+    for obj in unsure:  # the same bytes, served as this build would serve them
+        same = found[target.key(obj.key)] == (obj.sha256, obj.content_type, obj.cache_control)
+        (unchanged if same else uploads).append(obj)
     # A pending name is ours only if it carries the hash our uploads attach.
-    stale = [n for n in stale if n in record.objects or found[target.key(n)] is not None]
+    stale = [n for n in stale if n in record.objects or (found[target.key(n)] or [None])[0]]
     if unsure:  # each list is in the manifest's order but for what HEAD decided
         order = {name: index for index, name in enumerate(names)}
         uploads.sort(key=lambda o: order[o.key])

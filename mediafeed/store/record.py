@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -88,8 +89,11 @@ def claims_from_json(data: Any) -> frozenset[str]:
 
 
 def entry(obj: OutputObject) -> dict[str, Any]:
-    """How the record holds an object: our own hash, never the store's ETag."""
-    return {"sha256": obj.sha256, "size": obj.size}
+    """How the record holds an object: our own hash, never the store's ETag, and a short
+    digest of what it is served with, so an object whose content type or cache lifetime
+    changed is sent again (and a record of thousands of objects stays small)."""
+    served = hashlib.sha256(f"{obj.content_type}\n{obj.cache_control}".encode()).hexdigest()
+    return {"sha256": obj.sha256, "size": obj.size, "served": served[:12]}
 
 
 def landed(record: Record, objects: tuple[OutputObject, ...] | list[OutputObject]) -> Record:

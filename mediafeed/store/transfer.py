@@ -42,17 +42,23 @@ _MISSING = {"NoSuchKey", "404", "NotFound"}
 _BUSY = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
 
 
-def remote_sha256s(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[str, str | None]:
-    """The sha256 our uploads put in each object's metadata (None if absent), by HEAD."""
+# What HEAD says of an object: the sha256 our uploads put in its metadata (None if it has
+# none), and its content type and cache lifetime.
+Head = tuple[str | None, str, str]
 
-    def head(key: str) -> str | None:
+
+def remote_heads(client: S3Client, bucket: str, keys: Iterable[str]) -> dict[str, Head | None]:
+    """What HEAD says of each object; None for one that is not there."""
+
+    def head(key: str) -> Head | None:
         try:
             answer = client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 return None
             raise
-        return answer.get("Metadata", {}).get("sha256")
+        found = answer.get("Metadata", {}).get("sha256")
+        return found, answer.get("ContentType", ""), answer.get("CacheControl", "")
 
     keys = list(keys)
     if not keys:
