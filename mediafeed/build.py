@@ -116,7 +116,10 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     public = _of(episodes, now, Status.PUBLISHED)
     public = renditions.attach(show, public, cache, write=write, source=lambda ep: Path(
         verify_media(show, ep, cache)[0]), encoding=encoding)  # fmt: skip
-    gone = _of(episodes, now, Status.UNPUBLISHED)
+    # A notice where a page was, or could have been, public: an unpublished episode that
+    # never came out keeps its address (and so its title's slug) private.
+    gone = tuple(ep for ep in _of(episodes, now, Status.UNPUBLISHED)
+                 if (ep.published <= now and not ep.draft) or ep.slug in published)  # fmt: skip
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
     made_from = _made_from(show, public, base, cache)

@@ -190,6 +190,19 @@ def test_unpublished_episode_leaves_the_feed_and_keeps_a_notice_page(
     assert 'href="../../index.html"' in page
 
 
+def test_an_unpublished_episode_that_never_came_out_gets_no_page(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """Scheduled, then unpublished before its date: its address, made of its title, stays
+    private; nothing was ever public there to take down."""
+    later = DUE + dt.timedelta(days=7)
+    media = add_media(show_dir, tmp_path, "later.mp3")
+    write_episode(show_dir, "ontslag-minister", media, published=later, unpublished=True)
+    result = build_at(show_dir, DUE)
+    assert not any("ontslag-minister" in key for key in keys(result))
+    assert not (show_dir / "feed" / "episodes" / "ontslag-minister").exists()
+
+
 def test_unpublish_of_an_unknown_slug_fails_cleanly(show_dir: Path) -> None:
     from tests.test_pipeline import assert_clean_failure, run
 
