@@ -158,7 +158,8 @@ def plan(
         same = found[target.key(obj.key)] == (obj.sha256, obj.content_type, obj.cache_control)
         (unchanged if same else uploads).append(obj)
     # A pending name is ours only if it carries the hash our uploads attach.
-    stale = [n for n in stale if n in record.objects or (found[target.key(n)] or [None])[0]]
+    ours = {n for n in guesses if (head := found[target.key(n)]) is not None and head[0]}
+    stale = [n for n in stale if n in record.objects or n in ours]
     if unsure:  # each list is in the manifest's order but for what HEAD decided
         order = {name: index for index, name in enumerate(names)}
         uploads.sort(key=lambda o: order[o.key])
