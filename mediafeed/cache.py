@@ -171,9 +171,9 @@ class Cache:
         """The file's SHA-256: remembered while its stat signature is unchanged."""
         name = _absolute(path)
         stat = stat or os.stat(name)
-        known = self._known_files().get(name)  # asked for every file a build reads
-        if known is not None and known[0] == signature(stat):
-            return known[1]
+        known = self.known_sha256(name, stat)
+        if known is not None:
+            return known
         checked = time.time_ns()
         digest = sha256_file(name)
         self.remember_sha256(name, stat, digest, checked_ns=checked)
