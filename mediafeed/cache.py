@@ -37,7 +37,8 @@ RACY_NS = 2_000_000_000
 LOCK_WAIT_SECONDS = 600  # how long a command waits for another working on the same show
 # The libraries whose output lands in the build; a new version of one is a new fingerprint.
 LIBRARIES = tuple(
-    "feedgen lxml jinja2 markdown nh3 mutagen pillow pyyaml license-expression imageio-ffmpeg".split()
+    "feedgen lxml jinja2 markupsafe markdown nh3 mutagen pillow pyyaml license-expression "
+    "imageio-ffmpeg".split()
 )
 
 
@@ -56,6 +57,7 @@ def code_fingerprint() -> str:
                 digest.update(b"\0")
                 digest.update(path.read_bytes())
     versions = _installed_versions()
+    digest.update(f"\0python={sys.version_info.major}.{sys.version_info.minor}".encode())
     for name in LIBRARIES:
         digest.update(f"\0{name}={versions.get(name, '-')}".encode())
     return digest.hexdigest()

@@ -168,6 +168,32 @@ def test_a_changed_episode_parser_reaches_the_listing(
     assert '"AFLEVERING 1"' in after.stdout
 
 
+def fingerprint(pythonpath: Path | None = None) -> str:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    script = "from mediafeed.cache import code_fingerprint; print(code_fingerprint())"
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    return found.stdout.strip()
+
+
+@pytest.mark.parametrize("upgraded", ["MarkupSafe", "Jinja2", "feedgen", "Pillow", "nh3"])
+def test_an_upgrade_of_a_library_that_shapes_the_output_is_new_code(
+    tmp_path: Path, upgraded: str
+) -> None:
+    """Escaping (MarkupSafe), templates, the feed, resized artwork and sanitized notes are
+    each the library's output: another version of one must not reuse what it made."""
+    (tmp_path / f"{upgraded}-999.0.dist-info").mkdir()  # found first on the path
+    assert fingerprint(tmp_path) != fingerprint()
+
+
 @pytest.mark.parametrize("damage", ["truncated", "random bytes", "empty", "a folder"])
 def test_a_damaged_cache_file_is_ignored_and_rebuilt(
     built: tuple[Path, list[str]], damage: str
