@@ -21,8 +21,15 @@ def replace_whole(target: str, make: Callable[[str], None], *, exclusive: bool =
     try:
         make(tmp)
         if exclusive:
-            os.link(tmp, target)  # never replaces a file made meanwhile
-            os.unlink(tmp)
+            try:
+                os.link(tmp, target)  # never replaces a file made meanwhile
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here (FAT, exFAT, some shares): claim the name
+                open(target, "xb").close()
+                os.replace(tmp, target)
+            else:
+                os.unlink(tmp)
         else:
             os.replace(tmp, target)
     except BaseException as exc:

@@ -1,0 +1,47 @@
+"""A show on a file system without hard links (FAT and exFAT drives, some network
+shares): every command works as it does elsewhere, by copying where it would link."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.mediafactory import mp3_cbr
+from tests.test_pipeline import ok, run
+
+
+@pytest.fixture
+def no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+
+
+@pytest.mark.usefixtures("no_hard_links")
+def test_init_add_tag_and_build_work_without_hard_links(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    ok(show, "init", str(show), "--title", "Op een stick")
+    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+    ok(show, "tag")
+    ok(show, "build")
+    [media] = (show / "feed" / "media").iterdir()
+    [source] = (show / "media").iterdir()
+    assert media.read_bytes() == source.read_bytes()
+    assert (show / "feed" / "feed.xml").is_file()
+
+
+@pytest.mark.usefixtures("no_hard_links")
+def test_an_episode_file_is_still_never_replaced_by_add(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    ok(show, "init", str(show), "--title", "Op een stick")
+    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+    [episode] = (show / "episodes").iterdir()
+    before = episode.read_bytes()
+    again = run(show, "add", str(mp3_cbr(tmp_path, "b.mp3")), "--title", "Eerste")
+    assert again.exit_code == 1
+    assert episode.read_bytes() == before
+    assert not [p for p in episode.parent.iterdir() if p.name.endswith(".tmp")]
