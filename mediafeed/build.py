@@ -28,6 +28,7 @@ from mediafeed.catalog import load_show_episodes
 from mediafeed.errors import MediaError, MediafeedError
 from mediafeed.fragments import RUN, feed_page, fragment_key, list_rows
 from mediafeed.lastbuild import (
+    LastBuild,
     Placed,
     Planned,
     Unit,
@@ -135,7 +136,7 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         listings,
     )  # fmt: skip
     placed, made = place(str(out), units, last.units if last else {}, write=write)
-    ours, linked, read = _linked(show, public, cache, write=write)
+    ours, linked, read = _linked(show, public, cache, last, write=write)
     placed.update(ours)
     redirects = render_redirects(show, (*public, *gone), links=links)
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
@@ -288,12 +289,13 @@ def _listings(
     return units, fragments
 
 
-def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool = True
-            ) -> tuple[dict[str, Placed], dict[str, str], dict[str, str]]:  # fmt: skip
+def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild | None, *,
+            write: bool = True) -> tuple[dict[str, Placed], dict[str, str], dict[str, str]]:  # fmt: skip
     """The show's own files in feed/ as hard links: media, images and transcripts (without
     `write`, the files as they would be linked), and the renditions made of them. Returns
     them, each one's line in the build's record (key, SHA-256, stat signature, content
-    type), and each source's SHA-256."""
+    type), and each source's SHA-256. Where the file system has no hard links, the copies
+    the last build made (`last`) are kept while they are as it left them."""
     out = str(show.output_dir)
     root = str(show.root)
     files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
@@ -301,6 +303,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
     linked: dict[str, str] = {}
     read: dict[str, str] = {}
     present = inodes(os.path.join(out, keys.MEDIA_FOLDER))
+    copies = _copies(last)
     for ep in public:
         for made in ep.renditions:  # in feed/ already, checked against the cache
             placed[made.key] = (f"{out}/{made.key}", made.length, made.sha256, made.mime_type)
@@ -313,7 +316,10 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
             key = keys.media_key(ep)
             source, stat = verify_media(show, ep, cache)
             if write and present.get(key) != (stat.st_ino, stat.st_dev):
-                stat = link_or_copy(source, stat, f"{out}/{key}")
+                target = f"{out}/{key}"
+                stat = copies(target, key, ep.media.sha256, stat) or link_or_copy(
+                    source, stat, target
+                )
             # The facts the build just verified: no second read of a large file.
             read[source] = digest = ep.media.sha256
             mime = ep.media.mime_type
@@ -321,11 +327,38 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, *, write: bool 
             linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{mime}\t{source}"
     for key, source in files.items():
         found, path = os.stat(source), os.path.join(out, key)
-        stat = link_or_copy(source, found, path) if write else found
         read[source] = digest = cache.sha256(source, found)  # a link's bytes: the source's
+        stat = (
+            (copies(path, key, digest, found) or link_or_copy(source, found, path))
+            if write
+            else found
+        )
         placed[key] = (path, stat.st_size, digest, content_type(key))
         linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{content_type(key)}\t{source}"
     return placed, linked, read
+
+
+def _copies(
+    last: LastBuild | None,
+) -> Callable[[str, str, str, os.stat_result], os.stat_result | None]:
+    """`_copies(last)(path, key, digest, source)`: the stat of the file in feed/ if it
+    needs no new link: a link of `source`, or, where the file system has no hard links,
+    the copy the last build made of bytes `digest`, as it was left. None otherwise."""
+    made: dict[str, tuple[str, str]] = {}
+
+    def kept(path: str, key: str, digest: str, source: os.stat_result) -> os.stat_result | None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if (stat.st_ino, stat.st_dev) == (source.st_ino, source.st_dev):
+            return stat
+        if not made and last is not None:  # read once, and only where copies are
+            lines = (line.split("\t") for line in last.linked.split("\n") if line)
+            made.update((parts[0], (parts[1], parts[2])) for parts in lines if len(parts) > 2)
+        return stat if made.get(key) == (digest, signature(stat)) else None
+
+    return kept
 
 
 def verify_media(show: Show, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:

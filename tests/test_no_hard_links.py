@@ -45,3 +45,40 @@ def test_an_episode_file_is_still_never_replaced_by_add(tmp_path: Path) -> None:
     assert again.exit_code == 1
     assert episode.read_bytes() == before
     assert not [p for p in episode.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def copy_of_media(show: Path) -> Path:
+    [media] = (show / "feed" / "media").iterdir()
+    return media
+
+
+@pytest.mark.usefixtures("no_hard_links")
+def test_a_rebuild_keeps_the_copies_of_media_it_made(tmp_path: Path) -> None:
+    """A show of gigabytes on an exFAT drive must not copy its media again on every
+    build that follows an edit."""
+    show = tmp_path / "show"
+    ok(show, "init", str(show), "--title", "Op een stick")
+    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+    ok(show, "build")
+    before = copy_of_media(show).stat()
+    [episode] = (show / "episodes").iterdir()
+    episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
+    ok(show, "build")
+    after = copy_of_media(show).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert "Eerste, bewerkt" in (show / "feed" / "feed.xml").read_text()
+
+
+@pytest.mark.usefixtures("no_hard_links")
+def test_a_copy_of_media_changed_by_hand_is_made_again(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    ok(show, "init", str(show), "--title", "Op een stick")
+    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+    ok(show, "build")
+    copy = copy_of_media(show)
+    data = copy.read_bytes()
+    copy.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    [episode] = (show / "episodes").iterdir()
+    episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
+    ok(show, "build")
+    assert copy_of_media(show).read_bytes() == data
