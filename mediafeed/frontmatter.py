@@ -56,6 +56,9 @@ def relative_path(value: str | None) -> str | None:
     """A path inside the show folder: no absolute paths, no '..', no backslashes."""
     if value is None:
         return None
+    if "\\" in value and not value.startswith("\\") and ":" not in value:
+        fixed = value.replace("\\", "/")
+        raise ValueError(f"'{value}': separate folders with '/', as in {fixed}")
     pure = PurePosixPath(value)
     if value.startswith(("/", "~")) or "\\" in value or ".." in pure.parts or ":" in value:
         raise ValueError(f"{value!r} must be a path inside the show folder")

@@ -149,6 +149,18 @@ def test_a_media_name_that_would_break_its_url_is_refused(tmp_path: Path, name: 
     assert caught.value.field == "audio" and "must be an ASCII file name" in caught.value.message
 
 
+def test_a_path_written_with_backslashes_is_told_to_use_slashes(tmp_path: Path) -> None:
+    """Windows Explorer copies paths with backslashes; the fix is one character away."""
+    text = VALID.replace("audio: media/ontmoeting.mp3", "audio: 'media\\ontmoeting.mp3'")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "audio"
+    assert (
+        caught.value.message
+        == "'media\\ontmoeting.mp3': separate folders with '/', as in media/ontmoeting.mp3"
+    )
+
+
 @pytest.mark.parametrize("title", ["", "''", "' '"])
 def test_a_chapter_without_a_title_is_refused_in_its_file(tmp_path: Path, title: str) -> None:
     """Else it reached the feed as 'None' or stopped the build in a page template."""
