@@ -18,10 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from mediafeed.store import local as localstore
 from mediafeed.store.local import LocalStore
 from mediafeed.store.target import Target, local_target, make_client
+
+# No time limit per example: a loaded machine (two cores, the suite on both) made slow
+# examples fail where nothing was wrong, and tests assert behaviour, not speed.
+settings.register_profile("mediafeed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mediafeed")
 
 # A test run started in the background by a shell ignores SIGINT, and so would every
 # command a test starts: the tests of Ctrl+C need it handled as at a terminal.
