@@ -153,11 +153,16 @@ def _link_new(source: str, wanted: os.stat_result, target: str) -> os.stat_resul
 
 
 def markdown_files(folder: str) -> list[str]:
-    """The paths of the Markdown files in `folder` (a show's episode files), by name; none
-    if it is not there. Text, not Paths: ten thousand Paths cost more than their records."""
+    """The paths of the Markdown files in `folder` (a show's episode files), by name, but
+    hidden ones (macOS writes `._` files beside others on FAT and network drives); none if
+    it is not there. Text, not Paths: ten thousand Paths cost more than their records."""
     try:
         with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+            names = sorted(
+                e.name
+                for e in entries
+                if e.name.endswith(".md") and not e.name.startswith(".") and e.is_file()
+            )
     except (FileNotFoundError, NotADirectoryError):
         return []
     return [os.path.join(folder, name) for name in names]

@@ -112,6 +112,13 @@ def test_two_files_with_one_guid_name_each_other(tmp_path: Path) -> None:
     assert "also in eerste.md" in str(caught.value)
 
 
+def test_hidden_files_beside_the_episodes_are_not_episodes(tmp_path: Path) -> None:
+    """macOS writes a `._` file beside each file on FAT, exFAT and network drives."""
+    episode_file(tmp_path, VALID)
+    (tmp_path / "._ontmoeting.md").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    assert [ep.slug for ep in load_episodes(tmp_path)] == ["ontmoeting"]
+
+
 def test_file_name_must_be_a_slug(tmp_path: Path) -> None:
     with pytest.raises(EpisodeError, match="slug"):
         load_episode(episode_file(tmp_path, VALID, "Ontmoeting Nu.md"))
