@@ -27,7 +27,11 @@ def replace_whole(target: str, make: Callable[[str], None], *, exclusive: bool =
                 raise
             except OSError:  # no hard links here (FAT, exFAT, some shares): claim the name
                 open(target, "xb").close()
-                os.replace(tmp, target)
+                try:
+                    os.replace(tmp, target)
+                except BaseException:
+                    os.unlink(target)  # the empty file claimed above, never left behind
+                    raise
             else:
                 os.unlink(tmp)
         else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mediafeed.output import write_atomic
 from tests.mediafactory import mp3_cbr
 from tests.test_pipeline import ok, run
 
@@ -82,3 +83,16 @@ def test_a_copy_of_media_changed_by_hand_is_made_again(tmp_path: Path) -> None:
     episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
     ok(show, "build")
     assert copy_of_media(show).read_bytes() == data
+
+
+@pytest.mark.usefixtures("no_hard_links")
+def test_a_new_file_that_cannot_be_put_in_place_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "nieuw.md", b"---\ntitle: Nieuw\n---\n", exclusive=True)
+    assert list(tmp_path.iterdir()) == []
