@@ -27,17 +27,10 @@ def _crc_table(poly: int, width: int) -> tuple[int, ...]:
 _CRC8, _CRC16 = _crc_table(0x07, 8), _crc_table(0x8005, 16)  # FLAC's CRC-8 and CRC-16
 
 
-def _crc8(data: bytes | memoryview) -> int:
-    crc = 0
+def _crc(data: bytes | memoryview, table: tuple[int, ...], width: int) -> int:
+    crc, mask, shift = 0, (1 << width) - 1, width - 8
     for byte in data:
-        crc = _CRC8[crc ^ byte]
-    return crc
-
-
-def _crc16(data: bytes | memoryview) -> int:
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[(crc >> 8) ^ byte]
+        crc = ((crc << 8) & mask) ^ table[(crc >> shift) ^ byte]
     return crc
 
 
@@ -58,7 +51,7 @@ def _header(data: bytes, at: int, min_block: int) -> tuple[int, int] | None:
     if rate == 15:
         return None
     end = pos + (code == 6) + 2 * (code == 7) + (rate == 12) + 2 * (rate in (13, 14))
-    if end >= len(data) or _crc8(data[at:end]) != data[end]:
+    if end >= len(data) or _crc(data[at:end], _CRC8, 8) != data[end]:
         return None
     if code == 6 or code == 7:
         samples = int.from_bytes(data[pos : pos + (code - 5)], "big") + 1
@@ -85,6 +78,6 @@ def samples_present(handle: io.BufferedIOBase, size: int, min_block: int) -> int
             if frame is None:
                 continue
             tried += 1
-            if _crc16(data[at:-2]) == int.from_bytes(data[-2:], "big"):
+            if _crc(data[at:-2], _CRC16, 16) == int.from_bytes(data[-2:], "big"):
                 return frame[0] + frame[1]
     return None
