@@ -29,17 +29,15 @@ PEAK_MARGIN = 0.5
 _CODECS: dict[str, tuple[tuple[str, ...], bool]] = {
     ".mp3": (("-c:a", "libmp3lame", "-f", "mp3"), False),
     ".m4a": (("-c:a", "aac", "-f", "ipod"), False),
-    ".m4b": (("-c:a", "aac", "-f", "ipod"), False),
     ".aac": (("-c:a", "aac", "-f", "adts"), False),
     ".mp4": (("-c:v", "copy", "-c:a", "aac", "-f", "mp4"), True),
-    ".m4v": (("-c:v", "copy", "-c:a", "aac", "-f", "mp4"), True),
     ".mov": (("-c:v", "copy", "-c:a", "aac", "-f", "mov"), True),
     ".opus": (("-c:a", "libopus", "-f", "opus"), False),
     ".ogg": (("-c:a", "libvorbis", "-f", "ogg"), False),
-    ".oga": (("-c:a", "libvorbis", "-f", "ogg"), False),
     ".flac": (("-c:a", "flac", "-f", "flac"), False),
     ".wav": (("-c:a", "pcm_s16le", "-f", "wav"), False),
 }
+_CODECS.update({".m4b": _CODECS[".m4a"], ".m4v": _CODECS[".mp4"], ".oga": _CODECS[".ogg"]})
 LOSSLESS = {".flac", ".wav"}
 # The figures of loudnorm's analysis its correcting pass takes, as `measured_<name>`.
 _MEASURED = ("I", "TP", "LRA", "thresh")
