@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:  # rich loads when a bar is first drawn: a publish with nothing to send draws none
@@ -53,19 +53,23 @@ class UploadBar:
         if self._task is not None and self._progress is not None:
             self._progress.update(self._task, visible=False)
 
-    @contextmanager
-    def encoding(self, description: str) -> Iterator[Callable[[float], None]]:
+    def encoding(self, description: str) -> AbstractContextManager[Callable[[float], None]]:
         """A line of its own on the same bar while a build encodes, before the uploads."""
-        bar = self._progress
-        if bar is None:
-            yield lambda seconds: None
-            return
-        task = bar.add_task(description, total=None)
-        bar.refresh()  # drawn at once: a short encode may end before the next tick
-        try:
-            yield lambda seconds: bar.update(task, completed=seconds)
-        finally:
-            bar.update(task, visible=False)
+        return _seconds_line(self._progress, description)
+
+
+@contextmanager
+def _seconds_line(bar: Progress | None, description: str) -> Iterator[Callable[[float], None]]:
+    """A line on `bar` that hears seconds of media done; silent without a bar."""
+    if bar is None:
+        yield lambda seconds: None
+        return
+    task = bar.add_task(description, total=None)
+    bar.refresh()  # drawn at once: a short encode may end before the next tick
+    try:
+        yield lambda seconds: bar.update(task, completed=seconds)
+    finally:
+        bar.update(task, visible=False)
 
 
 @contextmanager
@@ -177,9 +181,5 @@ def encode_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn(description), BarColumn(), TimeElapsedColumn())
-    with _terminal_bar(*columns, enabled=enabled) as bar:
-        if bar is None:
-            yield lambda seconds: None
-        else:
-            task = bar.add_task(description, total=None)
-            yield lambda seconds: bar.update(task, completed=seconds)
+    with _terminal_bar(*columns, enabled=enabled) as bar, _seconds_line(bar, description) as tick:
+        yield tick
