@@ -10,8 +10,10 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+_NEW = os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # a file made new, never one there
 
-def replace_whole(target: str, make: Callable[[str], None], *, exclusive: bool = False) -> None:
+
+def replace_whole(target: str, make: Callable[[str], object], *, exclusive: bool = False) -> None:
     """Make the file whole under a temp name beside `target` (`make(temp)`), then put it
     in place in one step: a reader, or a crash, sees the old file or the new, never half.
     `exclusive`: fail with FileExistsError rather than replace a file."""
@@ -51,8 +53,7 @@ def temp_beside(folder: str | os.PathLike[str], prefix: str, suffix: str) -> tup
     while True:
         name = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
         try:
-            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            return os.open(name, flags, 0o666), name
+            return os.open(name, os.O_RDWR | _NEW, 0o666), name
         except FileExistsError:
             continue
         except OSError as exc:  # a folder it cannot write: name it, not the temp file
@@ -74,24 +75,15 @@ def write_atomic(
     `private` (for secrets: only the owner may read them)."""
     path = os.fspath(path)
     mode = 0o600 if private else 0o666
-
-    def write(tmp: str) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-
-    replace_whole(path, write, exclusive=exclusive)
+    replace_whole(path, lambda tmp: _write_new(tmp, data, mode, durable), exclusive=exclusive)
     return os.stat(path)
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
     """Leave the file alone when it holds these bytes, else replace it whole. A file that
-    is not there yet is written straight (`write_new`), a third of the calls of a temp file
-    and a rename: the build trusts an output only after checking its content hash, so a
-    file half written by a build that was stopped is made again by the next."""
+    is not there yet is written straight, a third of the calls of a temp file and a
+    rename: the build trusts an output only after checking its content hash, so a file
+    half written by a build that was stopped is made again by the next."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as handle:
@@ -99,25 +91,24 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_resul
             if stat.st_size == len(data) and handle.read() == data:
                 return stat
     except FileNotFoundError:
-        return write_new(path, data)
+        try:
+            return _write_new(path, data)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            return _write_new(path, data)
+        except FileExistsError:
+            pass  # made meanwhile: replace it whole
     except OSError:
         pass
     return write_atomic(path, data)
 
 
-def write_new(path: str, data: bytes) -> os.stat_result:
-    """Write a file that is not there yet, in a folder that is."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags, 0o666)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, flags, 0o666)
-    except FileExistsError:
-        return write_atomic(path, data)  # made meanwhile: replace it whole
-    with os.fdopen(fd, "wb") as handle:
+def _write_new(path: str, data: bytes, mode: int = 0o666, durable: bool = False) -> os.stat_result:
+    with os.fdopen(os.open(path, os.O_WRONLY | _NEW, mode), "wb") as handle:
         handle.write(data)
         handle.flush()
+        if durable:
+            os.fsync(handle.fileno())
         return os.fstat(handle.fileno())
 
 
