@@ -9,7 +9,7 @@ import json
 import os
 import re
 import urllib.parse
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -480,7 +480,7 @@ def test_plan_steps_carry_key_hash_size_type_and_cache_control(
     assert [
         steps[k].action for k in ("media/first.mp3", "episodes/first/index.html", "feed.xml")
     ] == ["unchanged", "changed", "new"]
-    assert steps["feed.xml"].as_dict() == {
+    assert asdict(steps["feed.xml"]) == {
         "key": "feed.xml",
         "action": "new",
         "size": feed.size,

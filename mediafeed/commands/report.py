@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from mediafeed.cache import Cache
@@ -114,7 +115,7 @@ def publish_summary(report: PublishReport) -> dict[str, Any]:
         "unchanged": list(report.unchanged),
         "deleted": list(report.deleted),
         "bytes_sent": report.bytes_sent,
-        "plan": [step.as_dict() for step in report.steps],
+        "plan": [asdict(step) for step in report.steps],
     }
 
 
