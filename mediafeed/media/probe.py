@@ -118,9 +118,12 @@ def open_media(path: Path) -> Iterator[MediaFile]:
 
     Everything else is done through the one handle this opens, while the block lasts.
     """
-    _regular(path)  # before opening: a named pipe would block an open for reading
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # asked first: a named pipe blocks an open
+            raise MediaError("not a regular file", path=path)
         handle = open(path, "rb")  # noqa: SIM115  # closed by the with below
+    except FileNotFoundError:
+        raise MediaError("file not found", path=path) from None
     except OSError as exc:
         raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     with handle:
@@ -193,17 +196,6 @@ def extension_matches(path: Path, info: MediaInfo | Kind) -> bool:
     expected = extension_for(info)
     suffix = path.suffix.lower()
     return suffix == expected or suffix in _ALIASES.get(expected, set())
-
-
-def _regular(path: Path) -> None:
-    try:
-        found = path.stat()
-    except FileNotFoundError:
-        raise MediaError("file not found", path=path) from None
-    except OSError as exc:
-        raise MediaError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    if not stat.S_ISREG(found.st_mode):
-        raise MediaError("not a regular file", path=path)
 
 
 def _parse(handle: io.BufferedIOBase, path: Path, size: int) -> FileType:
