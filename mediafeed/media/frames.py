@@ -207,7 +207,8 @@ def _write_vorbis(
     ]
     owned = {key for key, _ in texts} | {"METADATA_BLOCK_PICTURE"}
     for key in list(comments.keys()):
-        if key.upper() in owned or _is_chapter_key(key):
+        upper = key.upper()
+        if upper in owned or (upper.startswith("CHAPTER") and upper[7:10].isdigit()):
             del comments[key]
     for key, text in texts:
         if text:
@@ -218,7 +219,10 @@ def _write_vorbis(
         comments[f"CHAPTER{index:03d}NAME"] = [chapter.title]
         if chapter.url:
             comments[f"CHAPTER{index:03d}URL"] = [chapter.url]
-    picture = _picture(tags) if tags.cover else None
+    picture = None
+    if tags.cover:
+        picture = Picture()
+        picture.type, picture.mime, picture.data = 3, tags.cover_mime, tags.cover  # front cover
     if isinstance(audio, FLAC):
         audio.clear_pictures()
         if picture is not None:
@@ -227,19 +231,6 @@ def _write_vorbis(
         encoded = base64.b64encode(picture.write()).decode("ascii")
         comments["METADATA_BLOCK_PICTURE"] = [encoded]
     audio.save(out, padding=_padding)
-
-
-def _picture(tags: EpisodeTags) -> Picture:
-    picture = Picture()
-    picture.type = 3  # front cover
-    picture.mime = tags.cover_mime
-    picture.data = tags.cover or b""
-    return picture
-
-
-def _is_chapter_key(key: str) -> bool:
-    upper = key.upper()
-    return upper.startswith("CHAPTER") and upper[7:10].isdigit()
 
 
 def _timestamp(seconds: float) -> str:
