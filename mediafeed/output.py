@@ -123,7 +123,12 @@ def link_or_copy(
         made = os.stat(target)
     except FileNotFoundError:
         with contextlib.suppress(OSError):  # no links here, or made meanwhile
-            return _link_new(source, wanted, target)
+            try:
+                os.link(source, target)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.link(source, target)
+            return wanted
     else:
         if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
             return made
@@ -136,15 +141,6 @@ def link_or_copy(
 
     replace_whole(target, link_or_copy_to)
     return os.stat(target)
-
-
-def _link_new(source: str, wanted: os.stat_result, target: str) -> os.stat_result:
-    try:
-        os.link(source, target)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.link(source, target)
-    return wanted
 
 
 def markdown_files(folder: str) -> list[str]:
