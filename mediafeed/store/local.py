@@ -128,7 +128,10 @@ def _ensure(state_dir: Path, bucket: str, preferred_s3_port: int | None) -> Loca
         # A server that does not answer is restarted; so is one lacking the bucket, since
         # weed creates buckets at startup.
         _stop(state_dir)
-    access_key, secret_key = _credentials(record)
+    if record.get("access_key") and record.get("secret_key"):
+        access_key, secret_key = str(record["access_key"]), str(record["secret_key"])
+    else:
+        access_key, secret_key = "MF" + secrets.token_hex(9).upper(), secrets.token_hex(20)
     for attempt in range(3):
         ports = _choose_ports(record.get("ports", {}), preferred_s3_port)
         try:
@@ -247,12 +250,6 @@ def _identities(access_key: str, secret_key: str) -> dict[str, Any]:
             },
         ]
     }
-
-
-def _credentials(record: dict[str, Any]) -> tuple[str, str]:
-    if record.get("access_key") and record.get("secret_key"):
-        return str(record["access_key"]), str(record["secret_key"])
-    return "MF" + secrets.token_hex(9).upper(), secrets.token_hex(20)
 
 
 def _choose_ports(previous: dict[str, int], preferred_s3_port: int | None) -> dict[str, int]:
