@@ -1,11 +1,10 @@
-"""Every object under a prefix, listed in key ranges at once, for both ways the store is
-asked: botocore's client (`store.transfer`) and the signed requests of an unchanged
-publish (`store.unchanged`), each a `Fetch`.
+"""Every object under a prefix, listed in key ranges at once, through a `Fetch`: botocore's
+client (`store.transfer`) or the signed requests of an unchanged publish (`store.unchanged`).
 
-ListObjectsV2 has a start key but no end key, so a range stops at the first key past its
-end. The ranges count only if they join up, each stopping at exactly the key the next one
-starts with; a store that does not list in byte order (SeaweedFS walks folders) can break
-that, and then one plain listing is made: the answer is always a plain listing's.
+ListObjectsV2 has no end key, so a range stops at the first key past its end. The ranges
+count only if each stops at exactly the key the next one starts with; a store that does
+not list in byte order (SeaweedFS walks folders) can break that, and then one plain
+listing is made: the answer is always a plain listing's.
 """
 
 from __future__ import annotations

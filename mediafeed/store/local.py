@@ -49,9 +49,7 @@ _PLAIN_PORTS = (
 
 
 def default_state_dir() -> Path:
-    """Where the embedded store keeps its data, credentials and log, never inside a show's
-    folder: `$MEDIAFEED_STATE_DIR`, else `$XDG_STATE_HOME/mediafeed`, else
-    `~/.local/state/mediafeed`."""
+    """Where the embedded store keeps its data, credentials and log: never in a show."""
     explicit = os.environ.get("MEDIAFEED_STATE_DIR")
     if explicit:
         return Path(explicit)
@@ -81,10 +79,7 @@ def ensure_running(
     state_dir: Path, *, bucket: str = "podcast", preferred_s3_port: int | None = DEFAULT_S3_PORT
 ) -> LocalStore:
     """Reuse the store recorded in `state_dir`, or start one, and make sure `bucket` exists.
-
-    A user's store prefers S3 port 8333 and keeps its ports across restarts, so the feed URL
-    a podcast app subscribed to stays the same.
-    """
+    It keeps its ports across restarts, so the feed URL an app subscribed to stays the same."""
     # Absolute, since weed runs in the state folder and reads its paths from there.
     state_dir = Path(state_dir).absolute()
     try:
@@ -317,9 +312,7 @@ def _bucket_exists(record: dict[str, Any], bucket: str) -> bool:
 @contextlib.contextmanager
 def _locked(state_dir: Path) -> Iterator[None]:
     """One start or stop at a time per state folder, across processes."""
-    # filelock and psutil are imported where used, like http.client: publish imports this
-    # module for LocalStore, and most publishes never start or stop the store.
-    import filelock
+    import filelock  # here, as psutil: most publishes never start or stop the store
 
     lock = filelock.FileLock(state_dir / LOCK_FILE, timeout=LOCK_TIMEOUT, mode=0o600)
     try:
@@ -377,5 +370,4 @@ def _store_from(record: dict[str, Any], state_dir: Path, bucket: str) -> LocalSt
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a file only its owner can read, atomically."""
     write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), private=True)

@@ -39,11 +39,8 @@ def spawn_detached(args: list[str], log: IO[bytes], cwd: Path) -> subprocess.Pop
 
 
 def recorded_server(record: dict[str, Any], state_dir: Path) -> psutil.Process | None:
-    """The recorded process if it is alive and still our server, not a reused pid.
-
-    It must have started when the record says (records from before start times were kept
-    have only the command line to go on) and be a `weed mini` serving this folder's data.
-    """
+    """The recorded process if it is alive and still our server, not a reused pid: started
+    when the record says (if it says) and a `weed mini` serving this folder's data."""
     import psutil
 
     if not record:
@@ -64,7 +61,6 @@ def recorded_server(record: dict[str, Any], state_dir: Path) -> psutil.Process |
 
 
 def is_our_weed(process: psutil.Process, data_dir: Path) -> bool:
-    """Whether `process` is a live `weed mini` whose data folder is `data_dir`."""
     import psutil
 
     try:
@@ -116,7 +112,7 @@ def _signal(process: psutil.Process, how: Callable[[], None]) -> None:
 
 
 def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    """Wait up to `timeout` s for `processes` to end; those still running."""
+    """Those of `processes` still running after up to `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         alive = [process for process in processes if _running(process)]

@@ -45,8 +45,7 @@ CHECKPOINT_SECONDS = 10.0
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a publish; `feed_going`: whether the new feed had been sent by then
-    (before that, listeners still get the old feed, whole)."""
+    """Ctrl-C during a publish; `feed_going`: whether the new feed may be live."""
 
     def __init__(self, feed_going: bool) -> None:
         super().__init__()
@@ -103,13 +102,9 @@ def plan(
     elsewhere: str = "choose another folder",
     record: Record | None = None,
 ) -> Plan:
-    """Compare the build with the store, by sha256, never by ETag.
-
-    With a consistent record this costs one GET and one listing, whatever the show's
-    size; only names the record does not vouch for are asked about by HEAD. With
-    `trust_record`, a record left complete by the last run stands in for the listing:
-    one GET, however large the show (a run that finds the store unchanged lists it,
-    and repairs whatever went missing behind the record's back).
+    """Compare the build with the store, by sha256, never by ETag: one GET and one
+    listing, and a HEAD for each name the record does not vouch for. With `trust_record`,
+    a record left complete by the last run stands in for the listing.
 
     `owner`, the show's podcast:guid: a folder whose record names another show is refused
     (`elsewhere` says how to choose another), so one show never replaces another's feed.
@@ -217,8 +212,7 @@ def publish(
     elsewhere: str = "choose another folder",
     record: Record | None = None,
 ) -> PublishReport:
-    """Upload what changed: media and pages, then the feed, then prune, then the record.
-    `owner`, `elsewhere` and `record`: see `plan`."""
+    """Upload what changed: media and pages, then the feed, then prune, then the record."""
     with store_errors(target):
         client.head_bucket(Bucket=target.bucket)
     the_plan = plan(

@@ -1,10 +1,6 @@
-"""The record a publish keeps in the store: what this project put there, and what it is
-about to send; and the report of what a publish did or would do, a step for each object.
-
-The record (RECORD_KEY) lists every object with its own content hash and size, and every
-episode page ever published; the claims (CLAIMS_KEY) list names a run set out to send.
-This module only says what they hold and how they are written; publish reads and writes
-them.
+"""The record a publish keeps in the store: what this project put there (RECORD_KEY) and
+what a run set out to send (CLAIMS_KEY); and the report of what a publish did or would do,
+a step for each object. Publish reads and writes them; this module says what they hold.
 """
 
 from __future__ import annotations
@@ -45,9 +41,8 @@ class Record:
     owner: str | None = None
 
     def body(self) -> bytes:
-        # Compact, with keys sorted by the encoder: the same record gives the same bytes,
-        # and without indentation json uses its C encoder, several times faster on the
-        # megabytes a large show's record takes.
+        # Sorted, so the same record gives the same bytes; compact, so json uses its C
+        # encoder, several times faster on the megabytes of a large show's record.
         return json.dumps(
             {
                 "generator": f"mediafeed {__version__}",

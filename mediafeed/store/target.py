@@ -72,7 +72,7 @@ class Target:
         return f"{base}/{self.prefix}" if self.prefix else base
 
     def key(self, name: str) -> str:
-        """The full store key for an object name, refused unless ASCII and under the prefix."""
+        """The store key for an object name, refused unless ASCII and under the prefix."""
         self.check_names([name])
         return self.folder + name
 

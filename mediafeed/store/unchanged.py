@@ -1,13 +1,11 @@
-"""Whether the store still holds what the last publish left there, asked with as few
-requests as possible and without loading boto3: the whole of a cron run that finds
-nothing to do.
+"""Whether the store still holds what the last publish left there, asked without boto3:
+the whole of a cron run that finds nothing to do.
 
-One listing of the prefix (a page per 1,000 objects) shows every object's size, the
-record's ETag and any claims a stopped run left. The record is read again only when its
-ETag differs from the one kept locally; head_bucket adds nothing a listing does not say.
-Requests are signed by botocore's own SigV4 signer with credentials from its standard
-chain and sent by its urllib3 session: maintained code, where a boto3 client would cost
-its import and its service model (see benchmarks/README.md).
+One listing of the prefix shows every object's size, the record's ETag and any claims a
+stopped run left; the record is read again only when its ETag differs from the one kept.
+Requests are signed by botocore's SigV4 signer with credentials from its standard chain
+and sent by its urllib3 session: a boto3 client would cost its import and its service
+model (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -39,9 +37,8 @@ def still_there(
     target: Target, credentials: tuple[str, str] | None, kept: Mapping[str, Any] | None
 ) -> tuple[PublishReport, dict[str, Any]] | None:
     """The report of a publish with nothing to send and what to keep of the record for
-    next time, if the store holds every object the record names at its size, and no
-    claims; None when anything is missing or resized, or the store cannot say (a publish
-    that lists and repairs, or reports the error, follows)."""
+    next time, if the store holds every object the record names at its size and no
+    claims; else None, and a publish that lists and repairs follows."""
     try:
         store = _Signed(target, credentials)
         record = _kept(kept) or store.record()
@@ -157,7 +154,7 @@ class _Signed:
 
     def listing(self, names: list[str]) -> tuple[dict[str, int], dict[str, str]]:
         """Every object's size under the prefix, by name, and the ETags of the record and the
-        claims; with many `names` (from the record), listed in key ranges at once."""
+        claims; `names` (the record's) cut it into key ranges listed at once."""
         listed = list_prefix(self._page, self.prefix, names, listers=LISTERS, range_keys=RANGE_KEYS)
         etags = {n: listed[n][1] for n in (RECORD_KEY, CLAIMS_KEY) if n in listed}
         return {name: size for name, (size, _) in listed.items()}, etags

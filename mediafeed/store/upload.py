@@ -43,9 +43,9 @@ REPORT_BYTES = 1024 * 1024  # a streamed file tells the progress bar this often
 def digests(
     body: bytes | BufferedReader, *, checksum: bool, sha256: str | None = None
 ) -> dict[str, Any]:
-    """The header the store checks the bytes against as they arrive: the SHA-256 (hex, ours
-    or computed here) where the store does checksums, else Content-MD5, which any S3 store
-    checks. A file is read to its end and put back at its start."""
+    """The header the store checks the bytes against as they arrive: the SHA-256 (ours, or
+    computed here) where the store does checksums, else Content-MD5, which any S3 store
+    checks. A file is read and put back at its start."""
     if checksum:
         raw = bytes.fromhex(sha256) if sha256 else _digest(body, "sha256")
         return {"ChecksumSHA256": base64.b64encode(raw).decode()}
@@ -228,7 +228,7 @@ class _Pool:
             thread.start()
 
     def put(self, task: Callable[..., OutputObject | None], *args: Any) -> None:
-        """Run task(*args[:-1]) and put (its result, None) or (None, its error) on args[-1]."""
+        """Run task(*args[:-1]); put (its result, None) or (None, its error) on args[-1]."""
         self._work.put((task, args))
 
     def _run(self) -> None:
