@@ -2,11 +2,9 @@
 renditions, all by the ffmpeg that `imageio-ffmpeg` ships to every platform through pip.
 
 Measuring uses ffmpeg's `ebur128` meter (`peak=true`: true peak 4x oversampled, as
-BS.1770-4 asks): it reads any format ffmpeg decodes, needs no numpy/scipy stack, and is the
-meter the field checks against. Normalizing is loudnorm's two passes: its analysis gives
-the four figures its correcting pass takes. The copy is then metered as encoded: a lossy
-encoder's low-pass moves the reading by up to half a LU from the stream it was given. Each function writes
-into the path it is given; the caller makes that a temp file and renames it into place.
+BS.1770-4 asks), the meter the field checks against. Normalizing is loudnorm's two passes;
+the copy is then metered as encoded, since a lossy encoder's low-pass moves the reading by
+up to half a LU. Each function writes into the path it is given, a temp file of the caller.
 """
 
 from __future__ import annotations
@@ -84,10 +82,9 @@ def normalize(
     probed: MediaInfo,
     tick: Tick | None = None,
 ) -> tuple[Loudness, Normalization]:
-    """Write a loudness-normalized copy of `source` (whose facts are `probed`) into `out`,
-    encoded as `suffix` files are: measure, then correct with the measured figures (linear
-    gain where that keeps the peaks under the ceiling, else loudnorm's true-peak limiter).
-    Returns the loudness the copy has, measured, and what was applied."""
+    """Write a loudness-normalized copy of `source` into `out`, encoded as `suffix` files are
+    (linear gain where that keeps the peaks under the ceiling, else loudnorm's limiter);
+    the copy's loudness, measured, and what was applied."""
     if suffix not in _CODECS:
         raise MediaError(f"cannot normalize {suffix} files", path=source)
     analysis = "loudnorm=I=-16:TP=-1:LRA=11:print_format=json"
@@ -156,9 +153,8 @@ _TIME = re.compile(rb"out_time_us=(\d+)")
 
 
 def _run(source: Path, args: list[str], tick: Tick | None, out: Path | None = None) -> str:
-    """Run ffmpeg on `source` with `args`, into `out` (without one, only for its log); its
-    progress lines feed `tick`, its log is returned. A failure is the producer's file's
-    error, with ffmpeg's last line as the reason."""
+    """ffmpeg's log of a run on `source` with `args`, into `out` (or none); its progress
+    feeds `tick`. A failure is the producer's file's error, with ffmpeg's last line."""
     import imageio_ffmpeg  # the bundled binary: `pip install mediafeed` is all one installs
 
     into = ["-y", str(out)] if out is not None else ["-f", "null", "-"]

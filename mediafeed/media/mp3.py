@@ -1,10 +1,8 @@
 """MPEG audio frame headers decoded from their four bytes, to walk a whole stream quickly."""
 
-# mutagen reads frame headers one at a time (MPEGFrame: a bit reader, a seek and a
-# Xing/VBRI look-up per frame) and offers no iterator over the frames of a stream, so
-# walking the 230,000 frames of a 100 MB MP3 with it takes seconds. A header is four bytes
-# whose fields index a few small tables, so one table keyed on the bits that matter gives
-# each frame's length, and the walk reads the file in large blocks.
+# mutagen reads frame headers one at a time (a bit reader, a seek and a Xing/VBRI look-up
+# per frame), so walking the 230,000 frames of a 100 MB MP3 with it takes seconds. Here one
+# table keyed on the header bits that matter gives each frame's length.
 
 from __future__ import annotations
 
@@ -48,11 +46,8 @@ class FrameHeader:
 
 
 def decode_header(data: bytes) -> FrameHeader | None:
-    """The header at the start of `data`, or None when it is not a frame header.
-
-    Refuses what mutagen refuses (a missing sync, reserved version, layer, bitrate or
-    sample-rate values, and free-format streams, which state no bitrate).
-    """
+    """The header at the start of `data`, or None where mutagen would refuse it (no sync;
+    a reserved version, layer, bitrate or sample rate; free format, which states no bitrate)."""
     if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0 or not _valid(data[1], data[2]):
         return None
     version, layer = _VERSIONS[(data[1] >> 3) & 0b11], _LAYERS[(data[1] >> 1) & 0b11]
@@ -70,14 +65,10 @@ def decode_header(data: bytes) -> FrameHeader | None:
 
 
 class FrameWalk:
-    """Counts whole frames back to back from `start` as the file's bytes go by.
-
-    Fed the file in order, in blocks of any size, each with the offset it starts at (bytes
-    before `start` are skipped), so the walk can share one read of the file with hashing or
-    copying. It stops at the first byte that is not a frame header, or at a frame the file
-    (its first `size` bytes) holds only part of. `count` and `end` (the byte after the last
-    whole frame) are the walk so far.
-    """
+    """Counts whole frames back to back from `start`, fed the file in order in blocks of any
+    size (so it shares one read with hashing or copying). It stops at the first byte that is
+    not a frame header, or at a frame the file's `size` bytes hold only part of. `count` and
+    `end` (the byte after the last whole frame) are the walk so far."""
 
     def __init__(self, start: int, size: int) -> None:
         self.count = 0
@@ -128,10 +119,8 @@ def _valid(second: int, third: int) -> bool:
 
 @functools.cache
 def _length_table() -> tuple[int, ...]:
-    """Frame length by a header's second and third bytes, `_INVALID` where they are not
-    those of a frame header (no sync bits, a reserved or free-format value): one look-up a
-    frame. The fourth byte (mode, copyright, emphasis) changes no length.
-    """
+    """Frame length by a header's second and third bytes (the fourth changes no length),
+    `_INVALID` where they are not a frame header's: one look-up a frame."""
     by_bits = []  # by the 11 bits that decide the length: version, layer, bitrate, rate, padding
     for key in range(1 << 11):
         second, third = 0xE0 | (key >> 7) << 1, (key & 0x7F) << 1

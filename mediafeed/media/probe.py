@@ -2,7 +2,6 @@
 
 A probe opens the file once and reads it once: mutagen parses the headers through that one
 handle, and a single pass in large blocks both hashes the file and walks its MPEG frames.
-Nothing is remembered between calls: file in, facts out.
 """
 
 from __future__ import annotations
@@ -88,10 +87,8 @@ Observer = Callable[[int, memoryview], None]
 
 @dataclass(frozen=True)
 class MediaFile:
-    """A media file opened once, with mutagen's reading of its headers.
-
-    `path` is the name the caller gave: every error names it, whatever copy is being made.
-    """
+    """A media file opened once, with mutagen's reading of its headers. Errors name `path`,
+    whatever copy is being made."""
 
     path: Path
     handle: io.BufferedIOBase
@@ -114,10 +111,8 @@ def probe(path: Path) -> MediaInfo:
 
 @contextlib.contextmanager
 def open_media(path: Path) -> Iterator[MediaFile]:
-    """Open the file, refuse what is not audio or video, and parse its headers.
-
-    Everything else is done through the one handle this opens, while the block lasts.
-    """
+    """Open the file, refuse what is not audio or video, and parse its headers; all else
+    is done through this one handle, while the block lasts."""
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # asked first: a named pipe blocks an open
             raise MediaError("not a regular file", path=path)
@@ -143,11 +138,8 @@ def frame_walk(media: MediaFile) -> mpeg.FrameWalk | None:
 
 
 def facts(media: MediaFile, walk: mpeg.FrameWalk | None, *, length: int, sha256: str) -> MediaInfo:
-    """The facts of the file's audio, checked, for a file of `length` bytes and this hash.
-
-    `walk` is `frame_walk(media)` after it was fed the whole file. `length` and `sha256`
-    may be those of a tagged copy: tags change neither the audio nor the facts about it.
-    """
+    """The facts of the file's audio, checked; `walk` is `frame_walk(media)` fed the whole
+    file. `length` and `sha256` may be a tagged copy's: tags change no facts of the audio."""
     duration, bitrate = _check(media, walk)
     return MediaInfo(
         duration=round(duration, 3),
@@ -163,10 +155,8 @@ def facts(media: MediaFile, walk: mpeg.FrameWalk | None, *, length: int, sha256:
 
 
 def read_blocks(media: MediaFile, start: int, stop: int) -> Iterator[tuple[int, memoryview]]:
-    """The file's bytes from `start` to `stop`, with the offset of each block.
-
-    One buffer serves every block: use each before asking for the next.
-    """
+    """The file's bytes from `start` to `stop`, with the offset of each block. One buffer
+    serves every block: use each before asking for the next."""
     handle, buffer = media.handle, bytearray(_BLOCK)
     view, offset = memoryview(buffer), start
     handle.seek(start)
@@ -349,10 +339,8 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
 
 def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
     """Check the MPEG frames back to back; length from them unless a header states it.
-
     mutagen locks onto four plausible frame headers, which random bytes (a PNG, a damaged
-    file) sometimes provide; a real stream's frames chain through the whole file.
-    """
+    file) sometimes provide; a real stream's frames chain through the whole file."""
     path, size = media.path, media.size
     info: Any = media.audio.info
     start, frames, end = int(info.frame_offset), walk.count, walk.end

@@ -62,12 +62,8 @@ _READ_KEYS = (
 
 
 def write_tags(path: Path, tags: EpisodeTags, *, id3_version: int = 4) -> None:
-    """Tag `path` in place, atomically: the file is either fully tagged or unchanged.
-
-    The copy is tagged and synced before it replaces the original, so a full disk, a
-    crash or a mutagen error can never leave a half-written file behind. `id3_version` 3
-    is for old car stereos and players that cannot read ID3v2.4.
-    """
+    """Tag `path` in place, atomically: a full disk, a crash or a mutagen error never leaves
+    a half-written file. `id3_version` 3 is for players that cannot read ID3v2.4."""
     if not path.is_file():
         raise TagError("file not found", path=path)
 
@@ -95,14 +91,12 @@ def copy_tagged(
     observe: Observer | None = None,
 ) -> tuple[int, str]:
     """Write `media` with `tags` into `out`, an empty file open for reading and writing;
-    return the length and sha256 of what was written. Errors name `media`, never `out`.
+    the length and sha256 of what was written. Errors name `media`, never `out`.
 
-    The source is read once, through its open handle, and never written. An MP3's ID3
-    tags lead the file, and mutagen would move all of its audio to make room for them: its
-    new tags are made first, then written with the audio after them, hashed on the way.
-    Other formats are copied in the kernel, tagged in place (mutagen moves data only when
-    a tag outgrows its room), then hashed in one read. `observe`, when given, is handed
-    every byte of the source, in order, with its offset, so a frame walk shares the read.
+    The source is read once and never written. An MP3's new tags are made first, then
+    written with the audio after them (mutagen would move all of it to make room). Other
+    formats are copied in the kernel, tagged in place, then hashed. `observe` is handed
+    every byte of the source with its offset, so a frame walk shares the read.
     """
     try:
         if isinstance(media.audio, MP3):
@@ -131,11 +125,8 @@ def _copy_mp3(
     observe: Observer | None,
 ) -> tuple[int, str]:
     """The new tag, the audio after the old one, and any ID3v1 tag at the end, updated.
-
-    mutagen edits only the file's two ends: the ID3v2 tag, resized, and an ID3v1 tag in
-    its last 131 bytes. Saved into a stand-in holding just those ends, its result is what
-    saving into the whole file gives, and the middle is copied untouched.
-    """
+    mutagen edits only the two ends (the ID3v2 tag and the last 131 bytes), so saving into
+    a stand-in of just those ends gives the whole file's result; the middle is copied."""
     old_head = media.audio.tags.size if media.audio.tags is not None else 0  # 0: no ID3v2 tag
     tail_size = min(_ID3V1_ZONE, media.size - old_head)
     tail_start = media.size - tail_size
@@ -199,8 +190,7 @@ def _tag_error(exc: Exception, path: Path) -> TagError:
 
 
 def read_tags(path: Path) -> EpisodeTags:
-    """The tags a file already carries (title, show, author, numbers, cover), e.g. to prefill
-    a new episode from what the producer's editor wrote."""
+    """The tags a file already carries (title, show, author, numbers, cover)."""
     try:
         with open(path, "rb") as handle:
             return existing_tags(open_taggable(handle))
