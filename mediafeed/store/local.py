@@ -249,35 +249,26 @@ def _identities(access_key: str, secret_key: str) -> dict[str, Any]:
 
 def _choose_ports(previous: dict[str, int], preferred_s3_port: int | None) -> dict[str, int]:
     """Free loopback ports, reusing the previous ones where still free."""
-    held: list[socket.socket] = []
-    try:
-        ports = {"s3.port": _hold(held, [previous.get("s3.port"), preferred_s3_port, 0])}
-        ports.update((name, _hold(held, [previous.get(name), 0])) for name in _PLAIN_PORTS)
-        ports["admin.port"] = _hold_admin(held, previous.get("admin.port"))
-    finally:
-        for sock in held:
-            sock.close()
-    return ports
+    with contextlib.ExitStack() as held:  # each closed once all are chosen
 
+        def hold(*choices: int | None) -> int:
+            for sock in (_bind(port) for port in choices if port is not None):
+                if sock is not None:
+                    return int(held.enter_context(sock).getsockname()[1])
+            raise StoreError("no free port on 127.0.0.1 for the local store")
 
-def _hold(held: list[socket.socket], choices: list[int | None]) -> int:
-    for port in choices:
-        sock = None if port is None else _bind(port)
-        if sock is not None:
-            held.append(sock)
-            return int(sock.getsockname()[1])
-    raise StoreError("no free port on 127.0.0.1 for the local store")
-
-
-def _hold_admin(held: list[socket.socket], previous: int | None) -> int:
-    candidates = [previous] if previous else []
-    candidates += [secrets.randbelow(20000) + 20000 for _ in range(50)]
-    for port in candidates:
-        pair = [sock for sock in (_bind(port), _bind(port + ADMIN_GRPC_OFFSET)) if sock]
-        held.extend(pair)  # closed with the others, whether or not both were free
-        if len(pair) == 2:
-            return port
-    raise StoreError("no free port pair on 127.0.0.1 for the local store's admin server")
+        ports = {"s3.port": hold(previous.get("s3.port"), preferred_s3_port, 0)}
+        ports.update((name, hold(previous.get(name), 0)) for name in _PLAIN_PORTS)
+        candidates = [previous["admin.port"]] if previous.get("admin.port") else []
+        candidates += [secrets.randbelow(20000) + 20000 for _ in range(50)]
+        for port in candidates:
+            pair = [sock for sock in (_bind(port), _bind(port + ADMIN_GRPC_OFFSET)) if sock]
+            for sock in pair:  # closed with the others, whether or not both were free
+                held.enter_context(sock)
+            if len(pair) == 2:
+                ports["admin.port"] = port
+                return ports
+        raise StoreError("no free port pair on 127.0.0.1 for the local store's admin server")
 
 
 def _bind(port: int) -> socket.socket | None:
