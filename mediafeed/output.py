@@ -69,10 +69,9 @@ def write_atomic(
     durable: bool = False,
     private: bool = False,
 ) -> os.stat_result:
-    """Replace the file with `data`, whole or not at all (see `replace_whole`). `durable`:
-    on disk before the rename (for the producer's own files). Files are made with the
-    usual permissions, so a web server running as another user can read them, unless
-    `private` (for secrets: only the owner may read them)."""
+    """Replace the file with `data`, whole or not at all. `durable`: on disk before the
+    rename (the producer's own files); `private`: only the owner may read it (secrets),
+    else a web server running as another user can."""
     path = os.fspath(path)
     mode = 0o600 if private else 0o666
     replace_whole(path, lambda tmp: _write_new(tmp, data, mode, durable), exclusive=exclusive)
@@ -80,10 +79,9 @@ def write_atomic(
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_result:
-    """Leave the file alone when it holds these bytes, else replace it whole. A file that
-    is not there yet is written straight, a third of the calls of a temp file and a
-    rename: the build trusts an output only after checking its content hash, so a file
-    half written by a build that was stopped is made again by the next."""
+    """Leave the file alone when it holds these bytes, else replace it whole. A new file is
+    written straight, a third of the calls: the build trusts an output only by its content
+    hash, so one half written by a stopped build is made again by the next."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as handle:
@@ -115,9 +113,8 @@ def _write_new(path: str, data: bytes, mode: int = 0o666, durable: bool = False)
 def link_or_copy(
     source: str, wanted: os.stat_result, target: str | os.PathLike[str]
 ) -> os.stat_result:
-    """The target as a hard link to the source (`wanted`: its stat as the build found it;
-    instant, no second copy on disk), left alone when it already is one, else replaced
-    whole; a copy where links cannot be made."""
+    """The target as a hard link to the source (`wanted`: its stat as the build found it),
+    left alone when it already is one, else replaced whole; a copy where links cannot be."""
     target = os.fspath(target)
     try:
         made = os.stat(target)
@@ -160,8 +157,8 @@ def markdown_files(folder: str) -> list[str]:
 
 
 def files_under(root: Path, *, prefix: str = "") -> set[str]:
-    """Every file below `root`, by its key (a relative path with forward slashes), each
-    after `prefix/` when one is given; none if `root` is not there."""
+    """Every file below `root` by its key (a relative path with forward slashes), after
+    `prefix/` if given."""
     found: set[str] = set()
     base = str(root)
     for folder, _subfolders, files in os.walk(base):

@@ -76,8 +76,7 @@ def _seconds_line(bar: Progress | None, description: str) -> Iterator[Callable[[
 def _terminal_bar(
     *columns: Any, console: Console | None = None, enabled: bool = True
 ) -> Iterator[Progress | None]:
-    """A transient bar of `columns` on `console` (standard error if none), or None when it
-    is not a terminal."""
+    """A transient bar of `columns` on `console` (standard error), or None off a terminal."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -118,8 +117,7 @@ def progress_bar(
 
 
 def _stopped(line: str) -> NoReturn:
-    """Tell why and how to go on, then exit 130, as a shell reports a command stopped by
-    Ctrl-C."""
+    """Tell why and how to go on, then exit 130, as a shell does for Ctrl-C."""
     from rich.console import Console
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(line, style="yellow", markup=False)
@@ -141,8 +139,7 @@ def publish_interruptible() -> Iterator[None]:
 
 @contextmanager
 def seconds_bar() -> Iterator[Callable[[float, float], None]]:
-    """A bar of seconds of media done, with the time elapsed and the time remaining, for
-    `transcribe`; silent when standard error is not a terminal."""
+    """A bar of seconds of media done, for `transcribe`; silent off a terminal."""
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = (
@@ -176,8 +173,8 @@ def resumable() -> Iterator[None]:
 
 @contextmanager
 def encode_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[float], None]]:
-    """A bar for a long encode (its length unknown until probed): the seconds of media done
-    and the time taken; silent off a terminal."""
+    """A bar of the seconds of media a long encode did, and the time taken; silent off a
+    terminal."""
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn(description), BarColumn(), TimeElapsedColumn())

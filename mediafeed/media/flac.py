@@ -1,9 +1,6 @@
-"""Whether a FLAC file still holds the samples its header counts: a cut-off copy keeps
-the STREAMINFO of the whole recording, so its stated length is that of what is missing too.
-
-A FLAC stream ends with a whole frame whose CRC-16 covers it, and every frame header
-numbers its place in the stream, so the last verified frame says where the audio ends.
-"""
+"""Whether a FLAC file still holds the samples its header counts (a cut-off copy keeps the
+STREAMINFO of the whole): every frame header numbers its place in the stream and a CRC-16
+covers each frame, so the last verified frame says where the audio ends."""
 
 from __future__ import annotations
 

@@ -49,9 +49,8 @@ def media_data_bytes(handle: io.BufferedIOBase) -> int:
 
 
 def fragmented_duration(handle: io.BufferedIOBase) -> float | None:
-    """Seconds of the sound track summed over its fragments' samples, or None when the file
-    has no fragments. A fragmented file's moov states only what preceded the first
-    fragment (often nothing), so mutagen's length is short of the audio or zero."""
+    """Seconds of the sound track summed over its fragments' samples, or None without
+    fragments: the moov states only what precedes them, so mutagen's length falls short."""
     handle.seek(0)
     atoms = Atoms(handle)
     fragments = [atom for atom in atoms.atoms if atom.name == b"moof"]

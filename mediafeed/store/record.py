@@ -23,12 +23,9 @@ CLAIMS_KEY = ".mediafeed/pending.json"
 
 @dataclass(frozen=True)
 class Record:
-    """What this project put in the store, kept there as RECORD_KEY.
-
-    `objects` are confirmed, with their hash and size; `pending` are names a run set out to
-    send and may have sent before it was stopped. Both are ours to prune; a pending
-    name's content is confirmed by HEAD before it is trusted.
-    """
+    """What this project put in the store: `objects` confirmed, with hash and size; `pending`,
+    names a run set out to send and may have sent. Both are ours to prune; a pending name's
+    content is confirmed by HEAD before it is trusted."""
 
     objects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     pending: frozenset[str] = frozenset()

@@ -84,8 +84,8 @@ def get_json(client: S3Client, target: Target, name: str) -> Any:
 def list_sizes(
     client: S3Client, bucket: str, prefix: str, names: Iterable[str] = ()
 ) -> dict[str, int]:
-    """Size of every object whose key starts with `prefix`, by name under it; `names`, those
-    the store is expected to hold, cut the listing into ranges listed at once."""
+    """Size of every object under `prefix`, by name; `names`, those the store is expected
+    to hold, cut the listing into ranges listed at once."""
 
     def fetch(after: str | None, token: str | None, limit: int) -> Page:
         args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": limit}

@@ -17,8 +17,7 @@ RETRY_PAUSE_SECONDS = 1.0
 
 
 def ping_hubs(hubs: Sequence[str], feed_url: str) -> list[str]:
-    """The WebSub publish ping (form-encoded hub.mode=publish, hub.url=FEED) to each hub;
-    returns a warning for each hub that did not take it."""
+    """The WebSub publish ping to each hub; a warning for each that did not take it."""
     body = urlencode({"hub.mode": "publish", "hub.url": feed_url}).encode("ascii")
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
