@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mediafeed.errors import PermalinkError, StoreError
 from mediafeed.manifest import upload_rank
@@ -36,8 +36,6 @@ from mediafeed.store.transfer import store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-else:
-    S3Client = Any
 
 # How often a long publish saves its progress to the record, so a rerun after a kill
 # checks few objects by HEAD.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from mediafeed.errors import StoreError
 from mediafeed.model import PublishSettings
@@ -14,8 +14,6 @@ if TYPE_CHECKING:  # boto3 loads only where a client is made: an unchanged publi
     from mypy_boto3_s3 import S3Client
 
     from mediafeed.store.local import LocalStore
-else:
-    S3Client = Any
 
 # Anything check_key might refuse: a key without any passes at regex speed, which counts
 # for 20,000 keys.

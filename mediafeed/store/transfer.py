@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from mediafeed.store.target import Target
-else:
-    S3Client = Any
 
 # Parallel HEAD requests, for the few objects a plan must ask about one by one.
 CHECKERS = 8

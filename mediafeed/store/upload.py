@@ -20,8 +20,6 @@ from mediafeed.model import OutputObject, Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-else:
-    S3Client = Any
 Answers = queue.SimpleQueue[tuple[OutputObject | None, BaseException | None]]
 
 # Up to this size an object is read into memory and sent whole by one of SENDERS threads:
