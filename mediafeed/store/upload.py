@@ -10,7 +10,6 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from io import BufferedReader
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -74,12 +73,7 @@ class Uploads:
     def __enter__(self) -> Uploads:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         # Ctrl-C does not wait for what is in flight (the claims cover it): a stalled
         # request would hold the exit until its read timeout.
         stopped = kind is not None and issubclass(kind, KeyboardInterrupt)
