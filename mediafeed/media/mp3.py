@@ -48,10 +48,12 @@ class FrameHeader:
 def decode_header(data: bytes) -> FrameHeader | None:
     """The header at the start of `data`, or None where mutagen would refuse it (no sync;
     a reserved version, layer, bitrate or sample rate; free format, which states no bitrate)."""
-    if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0 or not _valid(data[1], data[2]):
+    if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0:
         return None
-    version, layer = _VERSIONS[(data[1] >> 3) & 0b11], _LAYERS[(data[1] >> 1) & 0b11]
+    version, layer = _VERSIONS.get((data[1] >> 3) & 0b11), _LAYERS.get((data[1] >> 1) & 0b11)
     bitrate_index, rate_index = data[2] >> 4, (data[2] >> 2) & 0b11
+    if version is None or layer is None or bitrate_index in (0, 15) or rate_index == 3:
+        return None
     bitrate = 1000 * _BITRATES[(version == 1, layer)][bitrate_index - 1]
     sample_rate = _SAMPLE_RATES[version][rate_index]
     samples = 384 if layer == 1 else 576 if version != 1 and layer == 3 else 1152
@@ -105,16 +107,6 @@ class FrameWalk:
 
     def _stop(self, count: int, end: int) -> None:
         self.count, self.end, self.stopped = count, end, True
-
-
-def _valid(second: int, third: int) -> bool:
-    """Whether the second and third header bytes hold no reserved or free-format value."""
-    return (
-        (second >> 3) & 0b11 in _VERSIONS
-        and (second >> 1) & 0b11 in _LAYERS
-        and third >> 4 not in (0, 15)
-        and (third >> 2) & 0b11 != 3
-    )
 
 
 @functools.cache
