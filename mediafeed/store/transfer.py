@@ -139,38 +139,33 @@ def store_errors(target: Target) -> Iterator[None]:
     resume = "run publish again to finish; what landed is not sent twice"
     try:
         yield
+        return
     except ClientError as exc:
         code = _code(exc)
         if code == "NoSuchBucket" or (code in _MISSING and exc.operation_name == "HeadBucket"):
-            raise StoreError(f"bucket '{bucket}' does not exist at {where}") from None
-        if code in _DENIED:
-            raise StoreError(
-                f"access denied to bucket '{bucket}' at {where}: check credentials"
-            ) from None
-        message = exc.response.get("Error", {}).get("Message", "")
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        hint = f"; {resume}" if status >= 500 or code in _BUSY else ""
-        raise StoreError(
-            f"{exc.operation_name} failed at {where}: {code} {message}{hint}"
-        ) from None
+            problem = f"bucket '{bucket}' does not exist at {where}"
+        elif code in _DENIED:
+            problem = f"access denied to bucket '{bucket}' at {where}: check credentials"
+        else:
+            message = exc.response.get("Error", {}).get("Message", "")
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            hint = f"; {resume}" if status >= 500 or code in _BUSY else ""
+            problem = f"{exc.operation_name} failed at {where}: {code} {message}{hint}"
     except NoCredentialsError:
-        raise StoreError(
-            "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
-        ) from None
+        problem = "no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
     except ProfileNotFound:
-        raise StoreError(
-            f"AWS profile '{target.profile}' not found", field="publish.profile"
-        ) from None
+        message = f"AWS profile '{target.profile}' not found"
+        raise StoreError(message, field="publish.profile") from None
     except EndpointConnectionError:
-        raise StoreError(f"cannot reach the store at {where}") from None
+        problem = f"cannot reach the store at {where}"
     except (ReadTimeoutError, ConnectionClosedError) as exc:
-        raise StoreError(
-            f"the store at {where} kept dropping the connection ({type(exc).__name__}); {resume}"
-        ) from None
+        dropped = f"kept dropping the connection ({type(exc).__name__})"
+        problem = f"the store at {where} {dropped}; {resume}"
     except BotoCoreError as exc:
-        raise StoreError(f"store error at {where}: {type(exc).__name__}; {resume}") from None
+        problem = f"store error at {where}: {type(exc).__name__}; {resume}"
     except OSError as exc:
         raise StoreError(f"cannot read or send: {exc.strerror or exc}", path=exc.filename) from None
+    raise StoreError(problem)
 
 
 def _code(exc: ClientError) -> str:
