@@ -178,6 +178,21 @@ class _Checker:
         if show.owner.hide_email and not any(p == "verify" for p, _ in show.txt):
             message = "Spotify and others verify ownership by the owner email"
             self.add("owner-verify", config, "owner.hide_email", message)
+        self.page_words(show)
+
+    def page_words(self, show: Show) -> None:
+        from mediafeed.render.i18n import own_words_file, untranslated
+
+        words = own_words_file(show).relative_to(show.root).as_posix()
+        try:
+            missing = untranslated(show)
+        except MediafeedError as exc:
+            self.add("words-file", words, exc.field, exc.message)
+            return
+        if missing:
+            message = f"{len(missing)} words of the pages have no {show.language!r} version, "
+            message += f"so they read in English ({missing[0]}, ...): write them in {words}"
+            self.add("page-words", CONFIG_NAME, "language", message)
 
     def episode_set_rules(self, episodes: list[Episode], now: dt.datetime, show: Show | None,
                           *, errors_only: bool) -> None:  # fmt: skip

@@ -65,6 +65,8 @@ RULES: dict[str, tuple[str, str]] = {
     "podroll-guid": (WARNING, "add the feed's own podcast:guid as feed_guid"),
     "soundbite-length": (WARNING, "choose an extract of 15 to 120 seconds"),
     "loudness": (WARNING, "run 'mediafeed normalize' with the episode's slug"),
+    "page-words": (WARNING, "write them in the show's own words file, from the English ones"),
+    "words-file": (ERROR, "correct the show's words file; each key is one of the English file"),
 }
 
 # What `mediafeed init` writes for the producer to replace, by field; check recognizes them.

@@ -92,6 +92,14 @@ def no_notes(root: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").split("---\n\n")[0] + "---\n")
 
 
+def words_file(text: str) -> Callable[[Path], None]:
+    def write(root: Path) -> None:
+        (root / "templates" / "words").mkdir(parents=True)
+        (root / "templates" / "words" / "nl.toml").write_text(text, encoding="utf-8")
+
+    return write
+
+
 def remove_media(root: Path) -> None:
     (root / "media" / "ontmoeting-in-het-fysieke-domein.mp3").unlink()
 
@@ -245,6 +253,8 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         ONTMOETING,
         "soundbites[0]",
     ),
+    "page-words": (config(r"^language = .*$", 'language = "it"'), "mediafeed.toml", "language"),
+    "words-file": (words_file('luister = "Luister"\n'), "templates/words/nl.toml", "luister"),
 }
 
 

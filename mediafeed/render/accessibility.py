@@ -17,7 +17,7 @@ from mediafeed.render.templating import render_template
 def render_accessibility_page(show: Show, episodes: Sequence[Episode], *, links: Links) -> str:
     """The statement, filled from the [accessibility] table of mediafeed.toml."""
     context = common_context(show, links, ACCESSIBILITY_KEY)
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
     access = show.accessibility
     contact = access.contact or show.owner.email
     href = f"mailto:{contact}" if "@" in contact and "://" not in contact else safe_url(contact)

@@ -1,14 +1,20 @@
 """Every user-visible word of pages and newsletter blocks, a file of them for each language
-(`words/`), with date and duration formats."""
+(`words/`, and a show's own in `templates/words/`), with date and duration formats."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import string
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mediafeed.errors import MediafeedError, unknown_field
+from mediafeed.model import Show
 
 DEFAULT_LANGUAGE = "en"
 
@@ -23,8 +29,71 @@ def _languages() -> frozenset[str]:
 
 @functools.cache
 def _words(code: str) -> dict[str, Any]:
+    if code not in _languages():
+        return {}
     with open(WORDS / f"{code}.toml", "rb") as handle:
         return tomllib.load(handle)
+
+
+def own_words_file(show: Show) -> Path:
+    """Where a show keeps words of its own for its language: any language mediafeed has no
+    words for, or other words than ours."""
+    return show.root / "templates" / "words" / f"{_base(show.language) or DEFAULT_LANGUAGE}.toml"
+
+
+@functools.lru_cache(maxsize=8)
+def _own_words(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    """A show's words file, read once per content (`stamp`: its size and time): each word
+    one of ours, of the same kind, with no {blank} a page does not fill in."""
+    try:
+        with open(path, "rb") as handle:
+            found = tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MediafeedError(f"not a TOML file of words: {exc}", path=path) from None
+    english = _words(DEFAULT_LANGUAGE)
+    for key, value in found.items():
+        if key not in english:
+            raise MediafeedError(unknown_field(key, english), path=path, field=key)
+        ours = english[key]
+        if not _same_shape(value, ours):
+            raise MediafeedError(f"must be written as {ours!r} is", path=path, field=key)
+        if isinstance(value, str) and not _blanks(value) <= _blanks(ours):
+            raise MediafeedError(f"may fill in only {sorted(_blanks(ours))}", path=path, field=key)
+    return found
+
+
+def _same_shape(value: object, ours: object) -> bool:
+    """Text for text, a list of as many texts, a table of the same keys (`units`)."""
+    if isinstance(ours, dict):
+        return (
+            isinstance(value, dict)
+            and value.keys() == ours.keys()
+            and all(_same_shape(value[key], ours[key]) for key in ours)
+        )
+    if isinstance(ours, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(ours)
+            and all(isinstance(item, str) for item in value)
+        )
+    return type(value) is type(ours)
+
+
+def _blanks(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:  # a lone { or }
+        return {"{"}
+
+
+def untranslated(show: Show) -> list[str]:
+    """The words the show's pages show in English though the show is in another language:
+    those neither its own words file nor ours give in it (a broken file of its own raises)."""
+    own = Locale.for_show(show).own
+    base = _base(show.language)
+    if base in ("", DEFAULT_LANGUAGE):
+        return []
+    return [key for key in _words(DEFAULT_LANGUAGE) if not (own.get(key) or _words(base).get(key))]
 
 
 # Languages written right to left: their pages say so, so that notes and titles read in order.
@@ -66,22 +135,37 @@ class Locale:
     """Texts and formats for one language, handed to templates as `loc`."""
 
     code: str
+    own: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the show's words
 
     @classmethod
     def for_language(cls, language: str | None) -> Locale:
         return cls(resolve_language(language))
+
+    @classmethod
+    def for_show(cls, show: Show) -> Locale:
+        """The show's language, with the words of its `templates/words/` over ours."""
+        path = own_words_file(show)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return cls.for_language(show.language)
+        return cls(
+            _base(show.language) or DEFAULT_LANGUAGE,
+            _own_words(str(path), (stat.st_size, stat.st_mtime_ns)),
+        )
 
     def text(self, key: str, **values: object) -> str:
         template: str = self._word(key)
         return template.format(**values) if values else template
 
     def _word(self, key: str) -> Any:
-        """The language's word for `key`, or the English one where it has none."""
-        return _words(self.code).get(key) or _words(DEFAULT_LANGUAGE)[key]
+        """The show's word for `key`, else the language's, else the English one."""
+        return self.own.get(key) or _words(self.code).get(key) or _words(DEFAULT_LANGUAGE)[key]
 
     def role(self, role: str) -> str:
         """A person's role in this language; roles we do not know are shown as given."""
-        return str(_words(self.code).get(f"role_{role.lower()}", role))
+        name = f"role_{role.lower()}"
+        return str(self.own.get(name) or _words(self.code).get(name, role))
 
     def date(self, when: dt.date) -> str:
         """A long date as readers write it: `2 november 2021`, `November 2, 2021`, and

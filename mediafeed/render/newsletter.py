@@ -41,7 +41,7 @@ def newsletter_block(
     if fmt not in _TEMPLATES:
         choices = ", ".join(_TEMPLATES)
         raise MediafeedError(f"unknown newsletter format {fmt!r}; choose one of {choices}")
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
     # The build's 300 px copy of the show's artwork (twice the 160 px it is shown at,
     # nearly), never the original of megabytes; an episode's own image is not sized.
     cover = links.image(episode.image) if episode.image else links.url(artwork_variant_key(300))

@@ -137,7 +137,7 @@ PREVIEW_WIDTH = 1400
 
 def common_context(show: Show, links: Links, page_key: str) -> dict[str, object]:
     """What every page's template is given, with links relative to the page at `page_key`."""
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
 
     def sized(width: int) -> str:
         return _relative(page_key, artwork_variant_key(width))
@@ -171,7 +171,7 @@ RowMaker = Callable[[Sequence[Episode], str, int], Sequence[str]]
 
 def render_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: int) -> list[str]:
     """Each episode's `<li>` in the list of episodes on the page at `page_key`."""
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
     template = find_template(show, ROW_TEMPLATE)
 
     def render(episode: Episode) -> str:
@@ -241,7 +241,7 @@ def render_year_page(
     """One year of a long show's episodes, newest first: the show page lists only the latest."""
     page_key = year_page_key(year)
     context = common_context(show, links, page_key)
-    heading = Locale.for_language(show.language).text("year_title", year=year)
+    heading = Locale.for_show(show).text("year_title", year=year)
     context.update(
         canonical=links.url(page_key),
         heading=heading,
@@ -256,7 +256,7 @@ def render_episode_page(show: Show, episode: Episode, *, links: Links) -> str:
     """One episode's permanent page, found forever at `episodes/<slug>/index.html`."""
     page_key = episode_page_key(episode.slug)
     context = common_context(show, links, page_key)
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
     media = episode.enclosure_url or _relative(page_key, media_key(episode))
     chapters = [
         {"start": c.start, "title": c.title, "url": safe_url(c.url)} for c in episode.chapters

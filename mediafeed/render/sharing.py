@@ -49,7 +49,7 @@ def render_embed_page(show: Show, episode: Episode, *, links: Links) -> str:
     """The episode's player alone, for an <iframe>: every link relative to the show's own
     objects, so it asks nothing of any other origin."""
     key = embed_page_key(episode.slug)
-    loc = Locale.for_language(show.language)
+    loc = Locale.for_show(show)
     image = image_key(episode.image) if episode.image else artwork_variant_key(150)
     context = {
         "show": show,
