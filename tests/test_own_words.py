@@ -87,3 +87,25 @@ def test_a_broken_words_file_is_one_line_naming_it(
         assert f": {field}: " in line
     [finding] = [f for f in check_show(frisian, now=NOW) if f.rule == "words-file"]
     assert finding.severity == "error" and finding.field == field
+
+
+def test_init_writes_the_english_words_to_translate_for_a_language_we_lack(
+    tmp_path: Path,
+) -> None:
+    ok(tmp_path / "fy", "init", str(tmp_path / "fy"), "--title", "Ien", "--language", "fy")
+    draft = (tmp_path / "fy" / "templates" / "words" / "fy.toml").read_text(encoding="utf-8")
+    assert '# skip_to_content = "Skip to content"' in draft
+    assert not [line for line in draft.splitlines() if line and not line.startswith("#")]
+    ok(tmp_path / "nl", "init", str(tmp_path / "nl"), "--title", "Een", "--language", "nl")
+    assert not (tmp_path / "nl" / "templates").exists()
+
+
+def test_a_translated_line_of_the_draft_is_on_the_pages(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    ok(show, "init", str(show), "--title", "Ien tsjin iensumens", "--language", "fy")
+    path = show / "templates" / "words" / "fy.toml"
+    draft = path.read_text(encoding="utf-8")
+    path.write_text(draft.replace('# listen = "Listen"', 'listen = "Harkje"'), encoding="utf-8")
+    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Wolkom")
+    ok(show, "build")
+    assert "Harkje" in page(show)

@@ -86,6 +86,18 @@ def _blanks(text: str) -> set[str]:
         return {"{"}
 
 
+def words_to_translate(language: str) -> str | None:
+    """For a language we have no words for, the English words file with every line
+    commented out: a show's own to fill in, one word at a time. None for ours."""
+    if _base(language) in _languages():
+        return None
+    english = (WORDS / f"{DEFAULT_LANGUAGE}.toml").read_text(encoding="utf-8").splitlines()
+    lines = [line if line.startswith("#") or not line else f"# {line}" for line in english[3:]]
+    head = f"# The pages' words in {language}: remove the # before a line and write it in\n"
+    head += "# the show's language. Lines left as they are read in English.\n"
+    return head + "\n".join(lines) + "\n"
+
+
 def untranslated(show: Show) -> list[str]:
     """The words the show's pages show in English though the show is in another language:
     those neither its own words file nor ours give in it (a broken file of its own raises)."""
