@@ -22,11 +22,21 @@ def no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "link", refuse)
 
 
-@pytest.mark.usefixtures("no_hard_links")
-def test_init_add_tag_and_build_work_without_hard_links(tmp_path: Path) -> None:
-    show = tmp_path / "show"
-    ok(show, "init", str(show), "--title", "Op een stick")
-    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+@pytest.fixture
+def show(tmp_path: Path, no_hard_links: None) -> Path:
+    """A new show with one episode, made where hard links are refused."""
+    root = tmp_path / "show"
+    ok(root, "init", str(root), "--title", "Op een stick")
+    ok(root, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+    return root
+
+
+def edit_the_title(show: Path) -> None:
+    [episode] = (show / "episodes").iterdir()
+    episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
+
+
+def test_init_add_tag_and_build_work_without_hard_links(show: Path) -> None:
     ok(show, "tag")
     ok(show, "build")
     [media] = (show / "feed" / "media").iterdir()
@@ -35,11 +45,7 @@ def test_init_add_tag_and_build_work_without_hard_links(tmp_path: Path) -> None:
     assert (show / "feed" / "feed.xml").is_file()
 
 
-@pytest.mark.usefixtures("no_hard_links")
-def test_an_episode_file_is_still_never_replaced_by_add(tmp_path: Path) -> None:
-    show = tmp_path / "show"
-    ok(show, "init", str(show), "--title", "Op een stick")
-    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+def test_an_episode_file_is_still_never_replaced_by_add(show: Path, tmp_path: Path) -> None:
     [episode] = (show / "episodes").iterdir()
     before = episode.read_bytes()
     again = run(show, "add", str(mp3_cbr(tmp_path, "b.mp3")), "--title", "Eerste")
@@ -53,34 +59,24 @@ def copy_of_media(show: Path) -> Path:
     return media
 
 
-@pytest.mark.usefixtures("no_hard_links")
-def test_a_rebuild_keeps_the_copies_of_media_it_made(tmp_path: Path) -> None:
+def test_a_rebuild_keeps_the_copies_of_media_it_made(show: Path) -> None:
     """A show of gigabytes on an exFAT drive must not copy its media again on every
     build that follows an edit."""
-    show = tmp_path / "show"
-    ok(show, "init", str(show), "--title", "Op een stick")
-    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
     ok(show, "build")
     before = copy_of_media(show).stat()
-    [episode] = (show / "episodes").iterdir()
-    episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
+    edit_the_title(show)
     ok(show, "build")
     after = copy_of_media(show).stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert "Eerste, bewerkt" in (show / "feed" / "feed.xml").read_text()
 
 
-@pytest.mark.usefixtures("no_hard_links")
-def test_a_copy_of_media_changed_by_hand_is_made_again(tmp_path: Path) -> None:
-    show = tmp_path / "show"
-    ok(show, "init", str(show), "--title", "Op een stick")
-    ok(show, "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "Eerste")
+def test_a_copy_of_media_changed_by_hand_is_made_again(show: Path) -> None:
     ok(show, "build")
     copy = copy_of_media(show)
     data = copy.read_bytes()
     copy.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    [episode] = (show / "episodes").iterdir()
-    episode.write_text(episode.read_text().replace("title: Eerste", "title: Eerste, bewerkt"))
+    edit_the_title(show)
     ok(show, "build")
     assert copy_of_media(show).read_bytes() == data
 
