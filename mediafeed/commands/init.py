@@ -16,7 +16,7 @@ from mediafeed.config import CONFIG_NAME, language_problem, timezone_problem
 from mediafeed.episodes import write_text_atomic
 from mediafeed.errors import ConfigError
 from mediafeed.output import write_atomic
-from mediafeed.render.i18n import words_to_translate
+from mediafeed.render.i18n import OWN_WORDS, words_file_name, words_to_translate
 from mediafeed.rules import PLACEHOLDER_COVER, PLACEHOLDERS
 
 ARTWORK_NAME = "artwork.jpg"
@@ -104,7 +104,7 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     )
     write_text_atomic(config, text, exclusive=True)
     if (words := words_to_translate(language)) is not None:
-        path = root / "templates" / "words" / f"{language.split('-')[0].lower()}.toml"
+        path = root / OWN_WORDS / words_file_name(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, words, exclusive=True)
     return config

@@ -20,6 +20,7 @@ DEFAULT_LANGUAGE = "en"
 
 # One file of words a language: TOML, plain data, read when a page first needs them.
 WORDS = Path(__file__).parent / "words"
+OWN_WORDS = Path("templates", "words")  # a show's own, in its folder
 
 
 @functools.cache
@@ -38,7 +39,11 @@ def _words(code: str) -> dict[str, Any]:
 def own_words_file(show: Show) -> Path:
     """Where a show keeps words of its own for its language: any language mediafeed has no
     words for, or other words than ours."""
-    return show.root / "templates" / "words" / f"{_base(show.language) or DEFAULT_LANGUAGE}.toml"
+    return show.root / OWN_WORDS / words_file_name(show.language)
+
+
+def words_file_name(language: str | None) -> str:
+    return f"{_base(language) or DEFAULT_LANGUAGE}.toml"
 
 
 @functools.lru_cache(maxsize=8)
