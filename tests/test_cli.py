@@ -160,3 +160,26 @@ def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
     assert result.exit_code == 0 and "Added ontmoeting: Ontmoeting" in result.output
     help_text = " ".join(CliRunner().invoke(cli, ["add", "--help"]).output.split())
     assert "(default: the file's title tag, else its name)" in help_text
+
+
+@pytest.mark.parametrize("args", [("list",), ("list", "--json")])
+def test_output_to_a_file_carries_any_title_where_the_locale_cannot(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Redirected on Windows, standard output is cp1252: Arabic, Polish or an emoji in a
+    title stopped `list > episodes.txt` with a traceback."""
+    show = tmp_path / "show"
+    assert CliRunner().invoke(cli, ["init", str(show), "--title", "T"]).exit_code == 0
+    title = "مرحبا Łódź 🎙"
+    added = CliRunner().invoke(
+        cli, ["-C", str(show), "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", title]
+    )
+    assert added.exit_code == 0, added.output
+    done = subprocess.run(
+        [sys.executable, "-m", "mediafeed", "-C", str(show), *args],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert title in done.stdout.decode("utf-8")

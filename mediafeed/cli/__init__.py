@@ -6,6 +6,9 @@ turns project errors into one line, and runs it.
 
 from __future__ import annotations
 
+import codecs
+import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,4 +66,17 @@ for command in (*edit.COMMANDS, *publish.COMMANDS, *share.COMMANDS):
 
 
 def main() -> None:
+    _readable_output()
     cli.main(prog_name="mediafeed")
+
+
+def _readable_output() -> None:
+    """Files and pipes get UTF-8, the encoding of JSON and of every feed, whatever the
+    locale says: a redirected stream on Windows is cp1252, which cannot carry most of the
+    world's titles. A terminal keeps its own, with what it cannot show replaced."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            elif codecs.lookup(stream.encoding).name != "utf-8":
+                stream.reconfigure(encoding="utf-8")
