@@ -71,3 +71,17 @@ def test_add_calls_a_due_episode_ready_not_published(show_dir: Path, tmp_path: P
     result = run(show_dir, "add", str(media), "--title", "Ontmoeting")
     assert result.exit_code == 0, result.output
     assert ", ready)" in result.output and "published" not in result.output
+
+
+def test_unpublishing_a_scheduled_episode_changes_nothing_and_says_why(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    add(show_dir, tmp_path, "Later", "--date", "2999-01-01T09:00:00+01:00")
+    episode_file = show_dir / "episodes" / "later.md"
+    before = episode_file.read_bytes()
+    result = run(show_dir, "unpublish", "later")
+    assert result.exit_code == 1
+    assert "later.md: is scheduled for 2999-01-01" in result.output
+    assert "nothing changed" in result.output and "draft: true" in result.output
+    assert "Unpublished" not in result.output
+    assert episode_file.read_bytes() == before

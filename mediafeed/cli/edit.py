@@ -189,7 +189,7 @@ def unpublish(slug: str, prune: bool) -> None:
     from mediafeed.commands.unpublish import unpublish_episode
 
     show = current_show()
-    episode, changed = unpublish_episode(show, slug)
+    episode, changed = unpublish_episode(show, slug, now())
     done = f"Unpublished {episode.slug}: {episode.title}"
     click.echo(done if changed else f"{episode.slug} was unpublished already; nothing changed.")
     if not prune:

@@ -3,6 +3,10 @@ answering."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from mediafeed.cache import Cache
+from mediafeed.commands.report import LIVE
 from mediafeed.episodes import (
     SLUG,
     episode_path,
@@ -23,7 +27,7 @@ def find_episode(show: Show, slug: str) -> Episode:
     return load_episode(path, show.timezone)
 
 
-def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
+def unpublish_episode(show: Show, slug: str, now: dt.datetime) -> tuple[Episode, bool]:
     """Mark the episode unpublished in its file: the next publish drops it from the feed and
     replaces its page with a notice; GUID, slug and media stay so it can come back. Says
     whether the file changed: an episode unpublished already stays as it is."""
@@ -38,9 +42,22 @@ def unpublish_episode(show: Show, slug: str) -> tuple[Episode, bool]:
             "published before, remove 'draft' first)",
             path=path,
         )
+    if episode.published > now and not _was_live(show, episode):
+        raise EpisodeError(
+            f"is scheduled for {episode.published:%Y-%m-%d %H:%M %z}, not public yet: nothing "
+            "to take down, nothing changed (to hold it back, set 'draft: true')",
+            path=path,
+        )
     # Rewrite from the file's own fields, so the producer's spelling of every other value
     # (chapter times, dates) survives untouched.
     fields, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
     fields["unpublished"] = True
     write_text_atomic(path, render_episode_file(fields, episode.notes))
     return load_episode(path, show.timezone), True
+
+
+def _was_live(show: Show, episode: Episode) -> bool:
+    """Whether the last publish from here put the episode in the feed (its date moved on)."""
+    with Cache(show.root) as cache:
+        found = cache.get(LIVE, str(show.root))
+    return isinstance(found, list) and episode.guid in (str(g) for g in found)
