@@ -43,7 +43,19 @@ def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
             raise ValueError(
                 "needs a time zone, e.g. +01:00 or Z, or set timezone in mediafeed.toml"
             )
-        return value.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+        value = value.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+    return in_calendar(value)
+
+
+def in_calendar(value: dt.datetime) -> dt.datetime:
+    """`value`, if it is a time in UTC too: feeds and tags carry it so."""
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:
+        shown = value.isoformat() if value.tzinfo else str(value)
+        raise ValueError(
+            f"{shown!r} is out of range: in UTC it falls outside years 1-9999"
+        ) from None
     return value
 
 

@@ -183,3 +183,23 @@ def test_output_to_a_file_carries_any_title_where_the_locale_cannot(
     )
     assert done.returncode == 0, done.stderr
     assert title in done.stdout.decode("utf-8")
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_date_beyond_the_calendar_in_utc_is_named_as_the_problem(
+    show_dir: Path, tmp_path: Path, date: str
+) -> None:
+    args = ["-C", str(show_dir), "add", str(mp3_cbr(tmp_path, "a.mp3")), "--title", "A"]
+    result = CliRunner().invoke(cli, [*args, "--date", date])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert f"--date {date!r} is out of range" in line and "tags" not in line, line
+    assert list((show_dir / "episodes").iterdir()) == []
+    assert list((show_dir / "media").iterdir()) == []
+
+
+def test_an_episode_date_beyond_the_calendar_in_utc_is_named() -> None:
+    from mediafeed.frontmatter import published_at
+
+    with pytest.raises(ValueError, match="'9999-12-31T23:00:00-05:00' is out of range"):
+        published_at("9999-12-31T23:00:00-05:00")

@@ -29,6 +29,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
+from mediafeed.frontmatter import in_calendar
 from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.frames import EpisodeTags
@@ -188,15 +189,16 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
     zone = zoneinfo.ZoneInfo(show.timezone) if show.timezone else None
     if moment is None:
         return now.astimezone(zone) if zone else now
-    if moment.tzinfo is not None:
-        return moment
-    if zone is None:
+    if moment.tzinfo is None and zone is None:
         raise EpisodeError(
             "--date needs a time zone, e.g. +01:00, or set timezone in mediafeed.toml",
             path=source,
             field="published",
         )
-    return moment.replace(tzinfo=zone)
+    try:
+        return in_calendar(moment if moment.tzinfo else moment.replace(tzinfo=zone))
+    except ValueError as exc:
+        raise EpisodeError(f"--date {exc}", path=source, field="published") from None
 
 
 def retag_episode(show: Show, slug: str) -> Episode:
