@@ -152,7 +152,7 @@ def test_messy_feed_reports_each_problem_by_item(tmp_path: Path) -> None:
     root, output = import_file(tmp_path, "powerpress-messy.xml")
     assert "item 2 ('Uitzending 39: herhaling'): duplicate guid" in output
     assert "item 4: no enclosure" in output
-    assert "item 5 ('Uitzending 37: zonder datum'): no readable pubDate; dated 2023-12-03" in output
+    assert "item 5 ('Uitzending 37: zonder datum'): no pubDate; dated 2023-12-03" in output
     assert "item 7 ('Uitzending 35: de bibliotheek'): no enclosure length" in output
     assert "item 3 ('Uitzending 38: de bibliotheek'): no guid" in output
     assert "item 6: no title" in output and "season 'S4'" in output

@@ -32,6 +32,7 @@ NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 LINKS = Links("https://nieuw.example.org/show")
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
+PSC = "http://podlove.org/simple-chapters"
 NS = (
     'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
     'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
@@ -508,26 +509,36 @@ def test_an_episode_without_notes_gets_none_invented(
         (
             "<itunes:duration>3<",
             "<itunes:duration>3 min<",
-            "- item 1: the feed parser says: Could not parse time value",
+            "- item 1 ('Tweede bezoek'): itunes:duration '3 min' is not a time; left out",
         ),
         (
-            "<channel>",
-            "<channel><pubDate>soon</pubDate>",
-            "- channel: the feed parser says: Cannot parse date: 'soon'",
+            "<itunes:duration>3<",
+            '<psc:chapters><psc:chapter start="soon" title="Welkom"/></psc:chapters>'
+            "<itunes:duration>3<",
+            "- item 1 ('Tweede bezoek'): chapter 'Welkom' starts at 'soon', not a time; left out",
+        ),
+        (
+            "<pubDate>Mon, 05 Feb 2024 08:00:00 +0000<",
+            "<pubDate>soon<",
+            "- item 1 ('Tweede bezoek'): pubDate 'soon' is not a date; dated 1970-01-01",
         ),
     ],
-    ids=["an item's duration", "the channel's date"],
+    ids=["an item's duration", "a chapter's start", "an item's date"],
 )
-def test_the_feed_parsers_warnings_become_report_lines(
+def test_a_value_the_feed_parser_cannot_read_is_said_once_for_its_item(
     tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch, old: str, new: str, said: str
 ) -> None:
     feed = feed_file(tmp_path, host, "castopod")
-    feed.write_text(feed.read_text().replace(old, new, 1))
+    text = feed.read_text().replace(old, new, 1)
+    feed.write_text(text.replace("<rss ", f'<rss xmlns:psc="{PSC}" ', 1))
     result = in_folder(tmp_path, monkeypatch, "import", str(feed), str(tmp_path / "show"))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert any(line.startswith(said) for line in lines), result.output
+    assert [line for line in lines if line.startswith(said)] != [], result.output
+    problems = [line for line in lines if line.startswith("- item 1 ")]
+    assert len(problems) == 1, result.output
     assert all(x.startswith(("Imported", "- ")) for x in lines), result.output
+    assert "feed parser" not in result.output and "channel: " not in result.output
 
 
 def test_the_json_report_lists_every_guess(

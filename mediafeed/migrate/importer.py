@@ -70,7 +70,7 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
     says why not; unsafe or non-feed input raises FeedError."""
     channel = x.screen(data, source)
     report: list[str] = []
-    with _captured(report):
+    with _quiet():  # what it finds wrong in items, the items' own lines say
         try:
             parsed = podcastparser.parse(source, io.BytesIO(data))
         except (podcastparser.FeedParseError, ValueError) as exc:
@@ -85,12 +85,11 @@ def parse_feed(data: bytes, source: str) -> ImportedFeed:
     guids: dict[str, int] = {}
     taken: set[str] = set()
     for number, item in enumerate(items, start=1):
-        with _captured(report, f"item {number}: "):
-            try:
-                episode = _episode(item, number, base, site, fallback, report)
-            except _Skip as skip:
-                report.append(f"{skip} (skipped)")
-                continue
+        try:
+            episode = _episode(item, number, base, site, fallback, report)
+        except _Skip as skip:
+            report.append(f"{skip} (skipped)")
+            continue
         fields = episode.fields
         if fields["guid"] in guids:
             report.append(
@@ -117,20 +116,28 @@ class _Skip(Exception):
 
 
 @contextmanager
-def _captured(report: list[str], prefix: str = "channel: ") -> Iterator[None]:
-    """podcastparser's warnings become report lines instead of raw lines on stderr."""
+def _quiet() -> Iterator[list[logging.LogRecord]]:
+    """podcastparser's complaints, kept off stderr: the report says each problem once, in
+    words of its own."""
+    heard: list[logging.LogRecord] = []
 
     def take(record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            report.append(f"{prefix}the feed parser says: {record.getMessage()}")
-        return False  # said in the report, or not at all
+        heard.append(record)
+        return False
 
     logger = logging.getLogger("podcastparser")
     logger.addFilter(take)
     try:
-        yield
+        yield heard
     finally:
         logger.removeFilter(take)
+
+
+def _seconds(raw: str) -> int | None:
+    """A time as podcastparser reads it ("1:02:03", "62"), or None when it is none."""
+    with _quiet() as heard:
+        seconds: int = podcastparser.parse_time(raw)
+    return None if heard else seconds
 
 
 def _episode(
@@ -166,12 +173,16 @@ def _episode(
     if not guid:
         guid = url  # what podcast apps fall back to, so listeners' played marks survive
         report.append(f"{label}: no guid; used the enclosure URL, as podcast apps do")
-    published = _date(x.text(item, "pubDate"))
+    published = _date(raw_date := x.text(item, "pubDate"))
     if published is None:
         published = fallback or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        report.append(f"{label}: no readable pubDate; dated {published.isoformat()}")
+        said = f"pubDate {raw_date!r} is not a date" if raw_date else "no pubDate"
+        report.append(f"{label}: {said}; dated {published.isoformat()}")
     length = (enclosure.get("length") or "").strip()
-    duration = max(podcastparser.parse_time(x.itunes(item, "duration") or "0"), 0)  # "-5"
+    raw_duration = x.itunes(item, "duration")
+    if (duration := _seconds(raw_duration)) is None:
+        report.append(f"{label}: itunes:duration {raw_duration!r} is not a time; left out")
+    duration = max(duration or 0, 0)  # "-5"
     notes = x.text(item, f"{{{x.CONTENT}}}encoded") or x.text(item, "description")
     summary = x.itunes(item, "subtitle") or x.itunes(item, "summary")
     if not notes and summary:
@@ -190,7 +201,7 @@ def _episode(
         "explicit": x.EXPLICIT.get(x.itunes(item, "explicit").lower()),
         "block": x.itunes(item, "block").lower() == "yes" or None,
         "persons": x.persons(item),
-        "chapters": _psc_chapters(item),
+        "chapters": _psc_chapters(item, label, report),
         "keywords": x.keywords(item),
         "location": _location(item),
         "image_url": x.absolute(image.get("href") or "", base) if image is not None else None,
@@ -280,7 +291,8 @@ def _date(text: str) -> dt.datetime | None:
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
-        stamp = podcastparser.parse_pubdate(text)  # knows many broken real-world dates
+        with _quiet():  # the caller says what it made of an unreadable date
+            stamp = podcastparser.parse_pubdate(text)  # knows many broken real-world dates
         return dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
@@ -295,15 +307,18 @@ def _number(item: Element, name: str, label: str, report: list[str]) -> int | No
     return None
 
 
-def _psc_chapters(item: Element) -> list[dict[str, Any]]:
+def _psc_chapters(item: Element, label: str, report: list[str]) -> list[dict[str, Any]]:
     chapters = []
     for chapter in item.findall(f"{{{x.PSC}}}chapters/{{{x.PSC}}}chapter"):
         start, title = chapter.get("start"), (chapter.get("title") or "").strip()
         if start and title:
-            entry: dict[str, Any] = {
-                "start": float(podcastparser.parse_time(start.split(".")[0])),
-                "title": title,
-            }
+            seconds = _seconds(start.split(".")[0])
+            if seconds is None:
+                report.append(
+                    f"{label}: chapter {title!r} starts at {start!r}, not a time; left out"
+                )
+                continue
+            entry: dict[str, Any] = {"start": float(seconds), "title": title}
             if (chapter.get("href") or "").startswith(("http://", "https://")):
                 entry["url"] = chapter.get("href")
             chapters.append(entry)
