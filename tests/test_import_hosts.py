@@ -522,8 +522,14 @@ def test_an_episode_without_notes_gets_none_invented(
             "<pubDate>soon<",
             "- item 1 ('Tweede bezoek'): pubDate 'soon' is not a date; dated 1970-01-01",
         ),
+        (
+            "<link>/@buurtkamer/episodes/tweede-bezoek<",
+            "<link>/?p=840<",
+            "- item 1 ('Tweede bezoek'): its old page https://castopod.example/?p=840 has no "
+            "name to keep; slug 'tweede-bezoek'",
+        ),
     ],
-    ids=["an item's duration", "a chapter's start", "an item's date"],
+    ids=["an item's duration", "a chapter's start", "an item's date", "a page by query"],
 )
 def test_a_value_the_feed_parser_cannot_read_is_said_once_for_its_item(
     tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch, old: str, new: str, said: str
@@ -539,6 +545,22 @@ def test_a_value_the_feed_parser_cannot_read_is_said_once_for_its_item(
     assert len(problems) == 1, result.output
     assert all(x.startswith(("Imported", "- ")) for x in lines), result.output
     assert "feed parser" not in result.output and "channel: " not in result.output
+
+
+def test_an_item_linking_the_show_home_page_has_no_old_page(
+    tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redirect from the old home page to one episode would hide the whole old site."""
+    feed = feed_file(tmp_path, host, "castopod")
+    home = "<link>https://castopod.example/@buurtkamer/</link>"
+    feed.write_text(
+        feed.read_text().replace("<link>/@buurtkamer/episodes/tweede-bezoek</link>", home)
+    )
+    show = tmp_path / "show"
+    result = in_folder(tmp_path, monkeypatch, "import", str(feed), str(show))
+    assert result.exit_code == 0, result.output
+    assert "old page" not in result.output
+    assert "old_page" not in (show / "episodes" / "tweede-bezoek.md").read_text()
 
 
 def test_the_json_report_lists_every_guess(

@@ -230,7 +230,9 @@ def _slug(
     raw = x.text(item, "link")
     page = x.absolute(raw, site) if raw else None
     segment = ""
-    if page and links[raw] == 1 and page != episode.fields["enclosure_url"]:
+    # The show's own home page, which some hosts give every item, is no episode's page.
+    home = page is not None and page.rstrip("/") == site.rstrip("/")
+    if page and links[raw] == 1 and page != episode.fields["enclosure_url"] and not home:
         episode.fields["old_page"] = page
         parts = [p for p in unquote(urlsplit(page).path).split("/") if p]
         if parts and parts[-1].lower().startswith("index."):
@@ -245,7 +247,9 @@ def _slug(
     slug, suffix = base, 2
     while slug in taken:
         slug, suffix = f"{base}-{suffix}", suffix + 1
-    if episode.fields.get("old_page"):
+    if episode.fields.get("old_page") and not segment:
+        report.append(f"{episode.label}: its old page {page} has no name to keep; slug {slug!r}")
+    elif episode.fields.get("old_page"):
         why = "is taken" if SLUG.match(segment) else "is not a slug"
         report.append(f"{episode.label}: its old page name {segment!r} {why}; slug {slug!r}")
     return slug
