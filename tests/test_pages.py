@@ -492,6 +492,26 @@ def test_an_edited_show_template_is_used_at_once(show: Show, episode: Episode) -
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("base.html", "<html>\n{{ broken }}\n", "line 2: template error: 'broken' is undefined"),
+        ("base.html", "<html>\n{% endif %}\n", "line 2: template error: Encountered unknown"),
+        ("_subscribe.html", "{% include '_nope.html' %}", "line 1: template error: no template"),
+    ],
+    ids=["undefined", "syntax", "include"],
+)
+def test_a_template_error_names_the_file_at_fault(
+    show: Show, episode: Episode, name: str, text: str, said: str
+) -> None:
+    """The show overrides only a part the page uses: the error names that part."""
+    (show.root / "templates").mkdir()
+    (show.root / "templates" / name).write_text(text)
+    with pytest.raises(EpisodeError) as caught:
+        render_site(show, [episode], links=LINKS)
+    assert str(caught.value).startswith(f"{show.root / 'templates' / name}: {said}")
+
+
 def _outline(doc: lxml.html.HtmlElement) -> list[tuple[int, str]]:
     """Every heading of the page, in order, with its level."""
     headings = doc.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")

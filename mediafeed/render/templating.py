@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -71,7 +72,17 @@ def find_template(show: Show, name: str) -> jinja2.Template:
 
 
 def _template_error(show: Show, name: str, exc: jinja2.TemplateError) -> EpisodeError:
-    return EpisodeError(f"template error: {exc}", path=show.root / "templates" / name)
+    """Names the file at fault, the show's own or a packaged one, and its line: the template
+    asked for is often fine, and the fault is in a base or include it uses."""
+    folders = (str(show.root / "templates"), str(PACKAGED_TEMPLATES))
+    lines = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        lines.append((exc.filename or "", exc.lineno))
+    at_fault = [(file, line) for file, line in lines if file.startswith(folders)]
+    path, line = at_fault[-1] if at_fault else (str(show.root / "templates" / name), None)
+    field = f"line {line}" if line else None
+    said = f"no template {exc.name!r}" if isinstance(exc, jinja2.TemplateNotFound) else exc
+    return EpisodeError(f"template error: {said}", path=path, field=field)
 
 
 def markdown_escape(text: str) -> str:
