@@ -148,6 +148,19 @@ def test_a_date_that_is_not_one_is_a_usage_error_naming_the_option(
     assert "Invalid value for '--date': '2026-02-30' is not an ISO 8601 date" in result.output
 
 
+def test_add_takes_the_title_of_an_mp3_tagged_only_in_apev2(show_dir: Path, tmp_path: Path) -> None:
+    """foobar2000 and mp3gain write APEv2 tags at the end of an MP3, and no ID3."""
+    from mutagen.apev2 import APEv2
+
+    media = mp3_cbr(tmp_path, "export_final.mp3")
+    ape = APEv2()
+    ape["Title"] = "Ontmoeting op het plein"
+    ape.save(media)
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "add", str(media)])
+    assert result.exit_code == 0, result.output
+    assert "Added ontmoeting-op-het-plein: Ontmoeting op het plein" in result.output
+
+
 def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

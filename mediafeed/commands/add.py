@@ -41,7 +41,7 @@ from mediafeed.media.probe import (
     open_media,
     probe,
 )
-from mediafeed.media.tags import copy_tagged, existing_tags, write_tags
+from mediafeed.media.tags import ape_title, copy_tagged, existing_tags, write_tags
 from mediafeed.model import Episode, Loudness, MediaInfo, Normalization, Show
 from mediafeed.output import temp_beside
 from mediafeed.tagging import episode_tags
@@ -226,6 +226,7 @@ def retag_episode(show: Show, slug: str) -> Episode:
 def _tags_in(media: MediaFile) -> EpisodeTags:
     """The title and chapters the producer's editor already wrote into the file, if any."""
     try:
-        return existing_tags(media.audio)
+        found = existing_tags(media.audio)
+        return found if found.title else replace(found, title=ape_title(media))
     except Exception:  # noqa: BLE001  # tags we cannot read hold nothing we can keep
         return EpisodeTags(title="")

@@ -21,7 +21,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mutagen import FileType
+from mutagen import FileType, MutagenError
+from mutagen.apev2 import APEv2
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
@@ -225,6 +226,17 @@ def existing_tags(audio: FileType) -> EpisodeTags:
         date=_moment(date),
         chapters=_chapters(audio),
     )
+
+
+def ape_title(media: MediaFile) -> str:
+    """An MP3's APEv2 title (foobar2000 and mp3gain write them at its end), or ''."""
+    if not isinstance(media.audio, MP3):
+        return ""
+    try:
+        media.handle.seek(0)
+        return str(APEv2(media.handle).get("Title") or "")
+    except MutagenError:  # no APEv2 tag, or one broken: nothing to keep
+        return ""
 
 
 def _chapters(audio: FileType) -> tuple[Chapter, ...]:
