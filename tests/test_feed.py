@@ -337,6 +337,15 @@ def test_every_item_option_round_trips(full_xml: bytes) -> None:
     assert one(entry, "podcast:episode[@display='Aflevering nul']").text == "0"
 
 
+def test_a_seven_digit_episode_number_is_written_in_full() -> None:
+    """A daily show's number: "1e+06" or "1.23457e+06" is no number apps read."""
+    show, episodes = demo()
+    numbered = [replace(episodes[0], episode=1234567)]
+    entry = item(parse(render_feed(show, numbered, links=LINKS)), numbered[0].guid)
+    assert one(entry, "podcast:episode").text == "1234567"
+    assert one(entry, "itunes:episode").text == "1234567"
+
+
 def test_artwork_sizes_are_offered_as_podcast_images(full_xml: bytes) -> None:
     srcset = one(parse(full_xml), "/rss/channel/podcast:images/@srcset")
     assert srcset.startswith(f"{BASE}/images/artwork-1400.jpg 1400w, ")

@@ -279,7 +279,7 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     if ep.season is not None:
         p20.add("season", str(ep.season), name=text(ep.season_name) or None)
     if ep.episode is not None:
-        p20.add("episode", f"{ep.episode:g}", display=text(ep.episode_display) or None)
+        p20.add("episode", str(ep.episode), display=text(ep.episode_display) or None)
     # Side files still on the old host (an imported show) are linked where they are.
     if ep.transcript or ep.transcript_url:
         kind = transcript_type(ep.transcript or urlsplit(ep.transcript_url or "").path)
