@@ -59,6 +59,7 @@ RULES: dict[str, tuple[str, str]] = {
     "placeholder-preview": (WARNING, "replace what 'mediafeed init' wrote before publishing"),
     "url": (ERROR, "give an http:// or https:// address"),
     "tag-length": (ERROR, "shorten it to 255 characters; Apple limits tag values to that"),
+    "title-line": (ERROR, "write it on one line; apps show a title on one line"),
     "episode-title": (WARNING, "leave the number and the show's name out of the title"),
     "stale-tags": (WARNING, "run 'mediafeed tag SLUG' to write the episode's tags again"),
     "license": (ERROR, "use an SPDX identifier such as CC-BY-4.0, or add the license's url"),
@@ -265,6 +266,8 @@ def show_lengths(show: Show) -> Iterator[ShowFinding]:
         size = len(attrgetter(field)(show) or "")
         if size > MAX_TAG:
             yield "tag-length", field, f"{size} characters; Apple allows {MAX_TAG}"
+    if len(show.title.splitlines()) > 1:
+        yield "title-line", "title", "has a line break"
 
 
 # A number leading the title, or after "episode", "ep.", "aflevering", "afl." or "#".
@@ -282,6 +285,8 @@ def titles(
         if len(ep.title) > MAX_TAG:
             message = f"{len(ep.title)} characters; Apple allows {MAX_TAG}"
             yield "tag-length", where, "title", message
+        if len(ep.title.splitlines()) > 1:
+            yield "title-line", where, "title", "has a line break"
         if lengths_only:
             continue
         title = ep.title.casefold()

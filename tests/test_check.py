@@ -219,6 +219,11 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
     ),
     "url": (config(r"^link = .*$", 'link = "www.example.nl"'), "mediafeed.toml", "link"),
     "tag-length": (episode(SIGNALEN, r"^title: .*$", "title: " + "lang " * 60), SIGNALEN, "title"),
+    "title-line": (
+        episode(SIGNALEN, r"^title: .*$", 'title: "Signalen\\\\nvan eenzaamheid herkennen"'),
+        SIGNALEN,
+        "title",
+    ),
     "episode-title": (
         episode(ONTMOETING, r"^title: .*$", "title: 'Aflevering 2: Ontmoeting'"),
         ONTMOETING,
