@@ -161,6 +161,18 @@ def test_add_takes_the_title_of_an_mp3_tagged_only_in_apev2(show_dir: Path, tmp_
     assert "Added ontmoeting-op-het-plein: Ontmoeting op het plein" in result.output
 
 
+def test_add_writes_a_title_pasted_over_two_lines_on_one(show_dir: Path, tmp_path: Path) -> None:
+    media = mp3_cbr(tmp_path, "a.mp3")
+    args = ["-C", str(show_dir), "add", str(media), "--title", "Ontmoeting\n in de  buurt\t"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Added ontmoeting-in-de-buurt: Ontmoeting in de buurt (")
+    assert (
+        "title: Ontmoeting in de buurt\n"
+        in (show_dir / "episodes" / "ontmoeting-in-de-buurt.md").read_text()
+    )
+
+
 def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
     show_dir: Path, tmp_path: Path
 ) -> None:
