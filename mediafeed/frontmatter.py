@@ -5,6 +5,7 @@ wrong; the episode reader names the file and the field."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zoneinfo
 from pathlib import PurePosixPath
@@ -23,6 +24,8 @@ def typed(value: Any, kind: type | tuple[type, ...]) -> Any:
     does for a float, true or false never for a number."""
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if isinstance(value, float) and not math.isfinite(value):  # YAML's .inf and .nan
+        raise ValueError(f"{value!r} is not a finite number")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
     return value
@@ -138,7 +141,7 @@ def web_addresses(*values: Any) -> None:
 def parse_timestamp(value: Any) -> float:
     """Seconds from 90, 90.5, "1:30" or "01:01:30.5"."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
+        return float(typed(value, float))
     if isinstance(value, str) and re.fullmatch(r"\d+(:[0-5]?\d){0,2}(\.\d+)?", value):
         seconds = 0.0
         for part in value.split(":"):

@@ -156,6 +156,22 @@ def test_a_media_name_that_would_break_its_url_is_refused(tmp_path: Path, name: 
     assert caught.value.field == "audio" and "must be an ASCII file name" in caught.value.message
 
 
+@pytest.mark.parametrize("value", [".inf", ".nan", "-.inf"])
+def test_a_duration_that_is_no_number_is_named(tmp_path: Path, value: str) -> None:
+    """YAML reads .inf and .nan as floats; no feed or page can say them."""
+    text = VALID.replace("duration: 1500.5", f"duration: {value}")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "duration" and "is not a finite number" in caught.value.message
+
+
+def test_a_chapter_start_that_is_no_number_is_named(tmp_path: Path) -> None:
+    text = VALID.replace("audio:", "chapters:\n- start: .inf\n  title: Nooit\naudio:")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text))
+    assert caught.value.field == "chapters" and "is not a finite number" in caught.value.message
+
+
 def test_a_path_written_with_backslashes_is_told_to_use_slashes(tmp_path: Path) -> None:
     """Windows Explorer copies paths with backslashes; the fix is one character away."""
     text = VALID.replace("audio: media/ontmoeting.mp3", "audio: 'media\\ontmoeting.mp3'")
