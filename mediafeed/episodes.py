@@ -72,7 +72,8 @@ def ordered_episodes(found: list[Episode | EpisodeError]) -> list[Episode]:
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     import yaml  # here: a command that reads only remembered episodes never needs it
 
-    text = text.removeprefix("\ufeff")
+    # A file saved on Windows: its notes read, and are written back, with one kind of line end.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", text, re.S | re.M)
     if not match:
         if re.match(r"---[ \t]*\r?\n", text):

@@ -85,3 +85,16 @@ def test_unpublishing_a_scheduled_episode_changes_nothing_and_says_why(
     assert "nothing changed" in result.output and "draft: true" in result.output
     assert "Unpublished" not in result.output
     assert episode_file.read_bytes() == before
+
+
+def test_unpublishing_a_file_saved_with_windows_line_ends_keeps_its_notes_whole(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    add(show_dir, tmp_path, "Ontmoeting", "--date", "2021-11-02T09:00:00+01:00")
+    episode_file = show_dir / "episodes" / "ontmoeting.md"
+    text = episode_file.read_text(encoding="utf-8") + "\nEerste regel.\nTweede regel.\n"
+    episode_file.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    result = run(show_dir, "unpublish", "ontmoeting")
+    assert result.exit_code == 0, result.output
+    written = episode_file.read_bytes()
+    assert b"\r" not in written and written.endswith(b"\nEerste regel.\nTweede regel.\n")
