@@ -460,3 +460,19 @@ def test_interrupted_download_resumes_and_checks_the_size(
     episodes = {ep.slug: ep for ep in load_episodes(root / "episodes")}
     media = root / episodes["koffie-met-de-buren"].audio
     assert media.read_bytes() == (old_host.root / "ep1.mp3").read_bytes()
+
+
+def test_tag_names_the_episode_whose_media_is_still_on_the_old_host(tmp_path: Path) -> None:
+    root, _ = import_file(tmp_path, "anchor.xml")
+    episode = load_episodes(root / "episodes")[0]
+    result = run(root, "tag", episode.slug)
+    assert_clean_failure(result, f"{episode.slug}.md", "old host", "--download-media")
+
+
+def test_tag_of_every_episode_passes_over_media_on_the_old_host(tmp_path: Path) -> None:
+    root, _ = import_file(tmp_path, "anchor.xml")
+    remote = len(load_episodes(root / "episodes"))
+    result = run(root, "tag")
+    assert result.exit_code == 0, result.output
+    said = f"Passed over {remote} episodes whose media is on the old host (move it with "
+    assert result.output.startswith(said) and result.output.count("\n") == 1, result.output

@@ -167,13 +167,17 @@ def list_(as_json: bool) -> None:
 def tag(slugs: Sequence[str]) -> None:
     """Re-apply tags from the episode files to their media (all episodes by default)."""
     from mediafeed.commands.add import retag_episode
+    from mediafeed.commands.report import counted
     from mediafeed.episodes import load_episodes
 
     show = current_show()
-    targets = list(slugs) or [ep.slug for ep in load_episodes(show.episodes_dir, show.timezone)]
-    for slug in targets:
+    episodes = [] if slugs else load_episodes(show.episodes_dir, show.timezone)
+    for slug in list(slugs) or [ep.slug for ep in episodes if not ep.enclosure_url]:
         episode = retag_episode(show, slug)
         click.echo(f"Tagged {episode.audio}")
+    if remote := sum(1 for ep in episodes if ep.enclosure_url):
+        passed = f"Passed over {counted(remote, 'episode')} whose media is on the old host"
+        click.echo(f"{passed} (move it with 'mediafeed import FEED --download-media').")
 
 
 @click.command()

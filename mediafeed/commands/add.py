@@ -205,6 +205,12 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
 def retag_episode(show: Show, slug: str) -> Episode:
     """Write the episode file's facts into its media, then record the new size and hash."""
     episode = find_episode(show, slug)
+    if episode.enclosure_url:
+        raise EpisodeError(
+            "its media is still on the old host: move it first with "
+            "'mediafeed import FEED --download-media'",
+            path=episode.source,
+        )
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)
