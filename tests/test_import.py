@@ -476,3 +476,13 @@ def test_tag_of_every_episode_passes_over_media_on_the_old_host(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     said = f"Passed over {remote} episodes whose media is on the old host (move it with "
     assert result.output.startswith(said) and result.output.count("\n") == 1, result.output
+
+
+@pytest.mark.parametrize("command", ["transcribe", "normalize"])
+def test_a_command_on_media_still_on_the_old_host_names_the_episode(
+    tmp_path: Path, command: str
+) -> None:
+    root, _ = import_file(tmp_path, "anchor.xml")
+    episode = load_episodes(root / "episodes")[0]
+    result = run(root, command, episode.slug)
+    assert_clean_failure(result, f"{episode.slug}.md", "old host", "--download-media")

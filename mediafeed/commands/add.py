@@ -20,7 +20,7 @@ from pathlib import Path
 from slugify import slugify
 
 from mediafeed.commands.show import public_links
-from mediafeed.commands.unpublish import find_episode
+from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
     SLUG,
     episode_fields,
@@ -204,13 +204,7 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
 
 def retag_episode(show: Show, slug: str) -> Episode:
     """Write the episode file's facts into its media, then record the new size and hash."""
-    episode = find_episode(show, slug)
-    if episode.enclosure_url:
-        raise EpisodeError(
-            "its media is still on the old host: move it first with "
-            "'mediafeed import FEED --download-media'",
-            path=episode.source,
-        )
+    episode = here_first(find_episode(show, slug))
     media = show.root / episode.audio
     if not media.is_file():
         raise MediaError("media file not found", path=media)

@@ -8,9 +8,9 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from mediafeed.commands.show import public_links
-from mediafeed.commands.unpublish import find_episode
+from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
-from mediafeed.errors import EpisodeError, MediaError
+from mediafeed.errors import MediaError
 from mediafeed.media.encode import Tick, normalize
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import write_tags
@@ -24,10 +24,8 @@ def normalize_episode(show: Show, slug: str, *, tick: Tick | None = None) -> Epi
     before: no loss piles up) into `<name>-normalized<ext>`, tag it as `tag` would, and
     point the episode file at it. The copy is complete and tagged before it is renamed
     into place, and the episode file is written last."""
-    episode = find_episode(show, slug)
+    episode = here_first(find_episode(show, slug))
     path = episode.source
-    if episode.enclosure_url:
-        raise EpisodeError("its media is still on the old host: move it first", path=path)
     name = (episode.normalized.original if episode.normalized else None) or episode.audio
     original = show.root / name
     if not original.is_file():

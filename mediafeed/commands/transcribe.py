@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mediafeed.cache import Cache, memo_key
-from mediafeed.commands.unpublish import find_episode
+from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
 from mediafeed.errors import EpisodeError, MediaError
 from mediafeed.model import Episode, Show
@@ -52,7 +52,7 @@ def transcribe_episodes(
 
 
 def _episode(show: Show, slug: str, *, force: bool) -> Episode:
-    episode = find_episode(show, slug)
+    episode = here_first(find_episode(show, slug))
     if episode.transcript and episode.transcript_status != "draft" and not force:
         raise EpisodeError(
             f"has a transcript not made by 'transcribe' ({episode.transcript}); "

@@ -27,6 +27,18 @@ def find_episode(show: Show, slug: str) -> Episode:
     return load_episode(path, show.timezone)
 
 
+def here_first(episode: Episode) -> Episode:
+    """The episode, if its media is in the show folder: an imported one may still link the
+    old host's, which nothing here can read or change."""
+    if episode.enclosure_url:
+        raise EpisodeError(
+            "its media is still on the old host: move it first with "
+            "'mediafeed import FEED --download-media'",
+            path=episode.source,
+        )
+    return episode
+
+
 def unpublish_episode(show: Show, slug: str, now: dt.datetime) -> tuple[Episode, bool]:
     """Mark the episode unpublished in its file: the next publish drops it from the feed and
     replaces its page with a notice; GUID, slug and media stay so it can come back. Says
