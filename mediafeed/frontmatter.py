@@ -51,14 +51,18 @@ def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
 
 
 def in_calendar(value: dt.datetime) -> dt.datetime:
-    """`value`, if it is a time in UTC too: feeds and tags carry it so."""
+    """`value`, if it is a time in UTC too (feeds and tags carry it so) in a year of more
+    than two digits: apps read a pubDate's year 1 as 2001, as RFC 822 allowed two."""
+    shown = value.isoformat() if value.tzinfo else str(value)
     try:
-        value.astimezone(dt.UTC)
+        year = value.astimezone(dt.UTC).year
     except OverflowError:
-        shown = value.isoformat() if value.tzinfo else str(value)
         raise ValueError(
             f"{shown!r} is out of range: in UTC it falls outside years 1-9999"
         ) from None
+    if year < 100:  # the two-digit rule of RFC 2822, which email.utils and podcastparser keep
+        read = year + (1900 if year > 68 else 2000)
+        raise ValueError(f"{shown!r} is out of range: apps read year {year} as {read}")
     return value
 
 

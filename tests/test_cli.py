@@ -223,6 +223,15 @@ def test_a_date_beyond_the_calendar_in_utc_is_named_as_the_problem(
     assert list((show_dir / "media").iterdir()) == []
 
 
+def test_a_date_in_a_year_of_two_digits_is_named_as_podcast_apps_misread_it() -> None:
+    """podcastparser (gPodder) reads 'Mon, 01 Jan 0001' as 2001-01-01."""
+    from mediafeed.frontmatter import published_at
+
+    with pytest.raises(ValueError, match="out of range: apps read year 1 as 2001"):
+        published_at("0001-01-01T00:00:00+00:00")
+    assert published_at("0100-01-01T00:00:00+00:00").year == 100
+
+
 def test_an_episode_date_beyond_the_calendar_in_utc_is_named() -> None:
     from mediafeed.frontmatter import published_at
 

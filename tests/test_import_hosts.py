@@ -523,13 +523,18 @@ def test_an_episode_without_notes_gets_none_invented(
             "- item 1 ('Tweede bezoek'): pubDate 'soon' is not a date; dated 1970-01-01",
         ),
         (
+            "<pubDate>Mon, 05 Feb 2024 08:00:00 +0000<",
+            "<pubDate>0001-01-01T00:00:00Z<",
+            "- item 1 ('Tweede bezoek'): pubDate '0001-01-01T00:00:00Z' is not a date; dated 1970",
+        ),
+        (
             "<link>/@buurtkamer/episodes/tweede-bezoek<",
             "<link>/?p=840<",
             "- item 1 ('Tweede bezoek'): its old page https://castopod.example/?p=840 has no "
             "name to keep; slug 'tweede-bezoek'",
         ),
     ],
-    ids=["an item's duration", "a chapter's start", "an item's date", "a page by query"],
+    ids=["an item's duration", "a chapter's start", "an item's date", "year 1", "a page by query"],
 )
 def test_a_value_the_feed_parser_cannot_read_is_said_once_for_its_item(
     tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch, old: str, new: str, said: str

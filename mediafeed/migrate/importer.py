@@ -29,6 +29,7 @@ from slugify import slugify
 
 from mediafeed.episodes import SLUG
 from mediafeed.errors import FeedError
+from mediafeed.frontmatter import in_calendar
 from mediafeed.migrate import feedxml as x
 from mediafeed.migrate import reachtags
 from mediafeed.migrate.channel import show_settings
@@ -292,13 +293,19 @@ def _transcript_url(item: Element, base: str) -> str | None:
 def _date(text: str) -> dt.datetime | None:
     if not text:
         return None
+    moment: dt.datetime | None
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         with _quiet():  # the caller says what it made of an unreadable date
             stamp = podcastparser.parse_pubdate(text)  # knows many broken real-world dates
-        return dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        moment = dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
+    if moment is None:
+        return None
+    try:  # a year episode files refuse ('0001-01-01T00:00:00Z') is no date to keep
+        return in_calendar(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    except ValueError:
+        return None
 
 
 def _number(item: Element, name: str, label: str, report: list[str]) -> int | None:
