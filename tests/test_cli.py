@@ -173,6 +173,20 @@ def test_add_writes_a_title_pasted_over_two_lines_on_one(show_dir: Path, tmp_pat
     )
 
 
+def test_add_names_an_episode_tagged_with_a_blank_title_after_its_file(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    from mutagen.id3 import ID3, TIT2
+
+    media = mp3_cbr(tmp_path, "gesprek_met_anna.mp3")
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=["   "]))
+    tags.save(media)
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "add", str(media)])
+    assert result.exit_code == 0, result.output
+    assert "Added gesprek-met-anna: gesprek met anna" in result.output
+
+
 def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

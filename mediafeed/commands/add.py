@@ -110,7 +110,8 @@ def _add(
     source = named or media.path
     tagged = _tags_in(media)
     # One line, as apps show it: a title pasted with a line break or a tab keeps its words.
-    title = " ".join((request.title or tagged.title or source.stem.replace("_", " ")).split())
+    given = request.title or tagged.title.strip() or source.stem.replace("_", " ")
+    title = " ".join(given.split())
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
