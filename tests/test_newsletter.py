@@ -175,3 +175,19 @@ def test_an_unpublished_episode_gets_its_block_and_a_note_on_the_notice(
     assert result.exit_code == 0, result.output
     assert "/episodes/ontmoeting/index.html" in result.stdout
     assert "no longer available" in result.stderr
+
+
+def test_a_due_episode_no_publish_has_put_in_the_feed_gets_a_note(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """'ready' in `mediafeed list`: its page is not on the store until the next publish."""
+    from click.testing import CliRunner
+
+    from mediafeed.cli import cli
+
+    _add(show_dir, tmp_path, "--title", "Ontmoeting", "--date", "2021-11-02T09:00:00+01:00")
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "newsletter", "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("/episodes/ontmoeting/index.html")
+    note = result.stderr.strip()
+    assert note.count("\n") == 0 and "ontmoeting is ready" in note and "publish" in note

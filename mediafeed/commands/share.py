@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mediafeed.commands.show import public_links
-from mediafeed.commands.unpublish import find_episode
+from mediafeed.commands.unpublish import find_episode, was_live
 from mediafeed.episodes import load_episodes
 from mediafeed.errors import EpisodeError
 from mediafeed.model import Episode, Show, Status
@@ -40,10 +40,10 @@ def newsletter_for(
         fmt=fmt,  # type: ignore[arg-type]
         image=image,
     )
-    return block, _note(episode, now)
+    return block, _note(show, episode, now)
 
 
-def _note(episode: Episode, now: dt.datetime) -> str | None:
+def _note(show: Show, episode: Episode, now: dt.datetime) -> str | None:
     status = episode.status(now)
     if status is Status.SCHEDULED:
         when = episode.published.isoformat(sep=" ", timespec="minutes")
@@ -53,6 +53,11 @@ def _note(episode: Episode, now: dt.datetime) -> str | None:
         )
     if status is Status.UNPUBLISHED:
         return f"{episode.slug} is unpublished: its link shows the 'no longer available' notice"
+    if not was_live(show, episode):  # as `list` says: due, but on no store from here yet
+        return (
+            f"{episode.slug} is ready: no publish from here has put it in the feed yet, so "
+            "its link works after the next 'mediafeed publish'"
+        )
     return None
 
 

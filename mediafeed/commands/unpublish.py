@@ -54,7 +54,7 @@ def unpublish_episode(show: Show, slug: str, now: dt.datetime) -> tuple[Episode,
             "published before, remove 'draft' first)",
             path=path,
         )
-    if episode.published > now and not _was_live(show, episode):
+    if episode.published > now and not was_live(show, episode):
         raise EpisodeError(
             f"is scheduled for {episode.published:%Y-%m-%d %H:%M %z}, not public yet: nothing "
             "to take down, nothing changed (to hold it back, set 'draft: true')",
@@ -68,8 +68,8 @@ def unpublish_episode(show: Show, slug: str, now: dt.datetime) -> tuple[Episode,
     return load_episode(path, show.timezone), True
 
 
-def _was_live(show: Show, episode: Episode) -> bool:
-    """Whether the last publish from here put the episode in the feed (its date moved on)."""
+def was_live(show: Show, episode: Episode) -> bool:
+    """Whether the last publish from this folder put the episode in the feed."""
     with Cache(show.root) as cache:
         found = cache.get(LIVE, str(show.root))
     return isinstance(found, list) and episode.guid in (str(g) for g in found)
