@@ -282,3 +282,14 @@ def test_embed_is_not_held_up_by_another_broken_episode_file(show_dir: Path) -> 
     result = mediafeed_cli(show_dir, "embed", "ontmoeting")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("<iframe ")
+
+
+def test_the_snippet_of_a_due_episode_no_publish_has_uploaded_comes_with_a_note(
+    show_dir: Path,
+) -> None:
+    episode_show(show_dir)
+    printed = mediafeed_cli(show_dir, "embed", "ontmoeting")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("<iframe ")
+    note = printed.stderr.strip()
+    assert note.count("\n") == 0 and "after the next 'mediafeed publish'" in note, note

@@ -70,4 +70,6 @@ def embed_for(show: Show, slug: str, *, now: dt.datetime) -> tuple[str, str | No
     note = None
     if status is Status.SCHEDULED:
         note = f"The player works from {episode.published.isoformat()}, once it is published."
+    elif not was_live(show, episode):
+        note = "The player works after the next 'mediafeed publish', which puts it in the feed."
     return embed_snippet(show, episode, links=public_links(show)), note
