@@ -25,6 +25,7 @@ from mediafeed.output import markdown_files, write_atomic
 from mediafeed.reach import episode_reach_fields
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 100  # file systems allow 255 bytes a name; temporary names add to the slug
 EPISODE_TYPES = ("full", "trailer", "bonus")
 TRANSCRIPT_STATUSES = ("draft", "reviewed")
 

@@ -187,6 +187,17 @@ def test_add_names_an_episode_tagged_with_a_blank_title_after_its_file(
     assert "Added gesprek-met-anna: gesprek met anna" in result.output
 
 
+def test_a_slug_too_long_for_a_file_name_is_refused_by_its_length(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    media = mp3_cbr(tmp_path, "a.mp3")
+    args = ["-C", str(show_dir), "add", str(media), "--title", "A", "--slug", "a" * 240]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("slug: is 240 characters; a slug has at most 100")
+    assert list((show_dir / "episodes").iterdir()) == []
+
+
 def test_add_says_its_default_title_is_the_one_tagged_in_the_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

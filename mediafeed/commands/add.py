@@ -22,6 +22,7 @@ from slugify import slugify
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
+    MAX_SLUG,
     SLUG,
     episode_fields,
     episode_path,
@@ -120,6 +121,10 @@ def _add(
             f"{slug!r} is not a slug (lower-case ASCII letters, digits and hyphens)",
             path=source,
             field="slug",
+        )
+    if len(slug) > MAX_SLUG:  # a file name, and a part of every address of the episode
+        raise EpisodeError(
+            f"is {len(slug)} characters; a slug has at most {MAX_SLUG}", path=source, field="slug"
         )
     target_file = episode_path(show.episodes_dir, slug)
     if target_file.exists():
