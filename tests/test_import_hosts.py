@@ -33,6 +33,7 @@ LINKS = Links("https://nieuw.example.org/show")
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 PSC = "http://podlove.org/simple-chapters"
+LONG_NAME = "-".join(["bezoek"] * 30)  # 209 characters
 NS = (
     'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
     'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
@@ -529,12 +530,25 @@ def test_an_episode_without_notes_gets_none_invented(
         ),
         (
             "<link>/@buurtkamer/episodes/tweede-bezoek<",
+            f"<link>/@buurtkamer/episodes/{LONG_NAME}<",
+            f"- item 1 ('Tweede bezoek'): its old page name {LONG_NAME!r} has 209 characters, "
+            "more than a file name can hold; slug 'tweede-bezoek'",
+        ),
+        (
+            "<link>/@buurtkamer/episodes/tweede-bezoek<",
             "<link>/?p=840<",
             "- item 1 ('Tweede bezoek'): its old page https://castopod.example/?p=840 has no "
             "name to keep; slug 'tweede-bezoek'",
         ),
     ],
-    ids=["an item's duration", "a chapter's start", "an item's date", "year 1", "a page by query"],
+    ids=[
+        "an item's duration",
+        "a chapter's start",
+        "an item's date",
+        "year 1",
+        "a name too long",
+        "a page by query",
+    ],
 )
 def test_a_value_the_feed_parser_cannot_read_is_said_once_for_its_item(
     tmp_path: Path, host: OldHost, monkeypatch: pytest.MonkeyPatch, old: str, new: str, said: str

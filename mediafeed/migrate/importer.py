@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 import podcastparser
 from slugify import slugify
 
-from mediafeed.episodes import SLUG
+from mediafeed.episodes import MAX_SLUG, SLUG
 from mediafeed.errors import FeedError
 from mediafeed.frontmatter import in_calendar
 from mediafeed.migrate import feedxml as x
@@ -241,7 +241,7 @@ def _slug(
         segment = parts[-1] if parts else ""
         for ending in PAGE_SUFFIXES:
             segment = segment.removesuffix(ending)
-    if SLUG.match(segment) and segment not in taken:
+    if SLUG.match(segment) and len(segment) <= MAX_SLUG and segment not in taken:
         return segment
     title = episode.fields["title"]
     base = slugify(title, max_length=80, word_boundary=True) or "episode"
@@ -251,7 +251,9 @@ def _slug(
     if episode.fields.get("old_page") and not segment:
         report.append(f"{episode.label}: its old page {page} has no name to keep; slug {slug!r}")
     elif episode.fields.get("old_page"):
-        why = "is taken" if SLUG.match(segment) else "is not a slug"
+        why = "is not a slug" if not SLUG.match(segment) else "is taken"
+        if SLUG.match(segment) and len(segment) > MAX_SLUG:
+            why = f"has {len(segment)} characters, more than a file name can hold"
         report.append(f"{episode.label}: its old page name {segment!r} {why}; slug {slug!r}")
     return slug
 
