@@ -26,6 +26,10 @@ from mediafeed.reach import episode_reach_fields
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 100  # file systems allow 255 bytes a name; temporary names add to the slug
+# Names Windows keeps for devices, whatever the extension: nul.md is no file there.
+RESERVED_SLUGS = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))]
+)
 EPISODE_TYPES = ("full", "trailer", "bonus")
 TRANSCRIPT_STATUSES = ("draft", "reviewed")
 

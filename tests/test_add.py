@@ -228,3 +228,16 @@ def test_add_keeps_the_chapters_the_producers_editor_marked_in_the_file(
     assert add(show_dir, source, "--title", "Gesprek").exit_code == 0
     episode = load_episode(show_dir / "episodes" / "gesprek.md")
     assert [(c.start, c.title) for c in episode.chapters] == [(0, "Welkom"), (1.5, "Het gesprek")]
+
+
+@pytest.mark.parametrize(
+    ("args", "slug"), [(("--title", "Nul"), "nul"), (("--slug", "aux"), "aux")]
+)
+def test_a_slug_windows_keeps_for_a_device_is_refused(
+    show_dir: Path, tmp_path: Path, args: tuple[str, ...], slug: str
+) -> None:
+    """A show folder on Windows cannot hold nul.md or aux.md (a Dutch "Nul" is zero)."""
+    before = sorted((show_dir / "episodes").iterdir())
+    result = add(show_dir, mf.mp3_cbr(tmp_path, "a.mp3"), "--title", "Nul", *args)
+    assert_clean_failure(result, f"'{slug}'", "--slug")
+    assert sorted((show_dir / "episodes").iterdir()) == before

@@ -226,6 +226,18 @@ def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     ]
 
 
+def test_a_title_that_is_a_windows_device_name_gets_another_slug(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(
+        (FEEDS / "anchor.xml")
+        .read_text()
+        .replace("Ep. 12 – &quot;Table for one&quot; 🍝", "Con")
+        .replace('Ep. 12 – "Table for one" 🍝', "Con")
+    )
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    assert "con-2" in {ep.slug for ep in load_episodes(root / "episodes")}
+
+
 def test_an_item_without_audio_or_video_is_named_once_in_its_line(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_text(
         (FEEDS / "anchor.xml")

@@ -23,6 +23,7 @@ from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
     MAX_SLUG,
+    RESERVED_SLUGS,
     SLUG,
     episode_fields,
     episode_path,
@@ -122,6 +123,9 @@ def _add(
             path=source,
             field="slug",
         )
+    if slug in RESERVED_SLUGS:
+        message = f"{slug!r} is a device name on Windows, where no file may have it: use --slug"
+        raise EpisodeError(message, path=source, field="slug")
     if len(slug) > MAX_SLUG:  # a file name, and a part of every address of the episode
         raise EpisodeError(
             f"is {len(slug)} characters; a slug has at most {MAX_SLUG}", path=source, field="slug"

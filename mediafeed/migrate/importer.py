@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 import podcastparser
 from slugify import slugify
 
-from mediafeed.episodes import MAX_SLUG, SLUG
+from mediafeed.episodes import MAX_SLUG, RESERVED_SLUGS, SLUG
 from mediafeed.errors import FeedError
 from mediafeed.frontmatter import in_calendar
 from mediafeed.migrate import feedxml as x
@@ -241,12 +241,12 @@ def _slug(
         segment = parts[-1] if parts else ""
         for ending in PAGE_SUFFIXES:
             segment = segment.removesuffix(ending)
-    if SLUG.match(segment) and len(segment) <= MAX_SLUG and segment not in taken:
+    if SLUG.match(segment) and len(segment) <= MAX_SLUG and segment not in taken | RESERVED_SLUGS:
         return segment
     title = episode.fields["title"]
     base = slugify(title, max_length=80, word_boundary=True) or "episode"
     slug, suffix = base, 2
-    while slug in taken:
+    while slug in taken or slug in RESERVED_SLUGS:
         slug, suffix = f"{base}-{suffix}", suffix + 1
     if episode.fields.get("old_page") and not segment:
         report.append(f"{episode.label}: its old page {page} has no name to keep; slug {slug!r}")
@@ -254,6 +254,8 @@ def _slug(
         why = "is not a slug" if not SLUG.match(segment) else "is taken"
         if SLUG.match(segment) and len(segment) > MAX_SLUG:
             why = f"has {len(segment)} characters, more than a file name can hold"
+        elif segment in RESERVED_SLUGS:
+            why = "is a device name on Windows"
         report.append(f"{episode.label}: its old page name {segment!r} {why}; slug {slug!r}")
     return slug
 
