@@ -46,8 +46,17 @@ def published_at(value: Any, timezone: str | None = None) -> dt.datetime:
             raise ValueError(
                 "needs a time zone, e.g. +01:00 or Z, or set timezone in mediafeed.toml"
             )
-        value = value.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+        value = in_zone(value, zoneinfo.ZoneInfo(timezone))
     return in_calendar(value)
+
+
+def in_zone(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A time without a zone, in `zone`; refused where the clocks skip it (the hour summer
+    time begins), which would be taken silently as another time."""
+    placed = value.replace(tzinfo=zone)
+    if placed.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+        raise ValueError(f"'{value.isoformat()}' does not exist in {zone}: the clocks skip it")
+    return placed
 
 
 def in_calendar(value: dt.datetime) -> dt.datetime:

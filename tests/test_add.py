@@ -170,6 +170,17 @@ def test_a_date_without_zone_is_in_the_shows_timezone_as_in_an_episode_file(
     assert episode.published.isoformat() == "2026-12-24T09:00:00+01:00"
 
 
+def test_a_date_the_clocks_skip_is_refused_naming_it(show_dir: Path, tmp_path: Path) -> None:
+    config = show_dir / "mediafeed.toml"
+    config.write_text('timezone = "Europe/Amsterdam"\n' + config.read_text(encoding="utf-8"))
+    before = sorted((show_dir / "episodes").iterdir())
+    result = add(
+        show_dir, mf.mp3_cbr(tmp_path), "--title", "Zomertijd", "--date", "2026-03-29T02:30"
+    )
+    assert_clean_failure(result, "--date", "does not exist in Europe/Amsterdam")
+    assert sorted((show_dir / "episodes").iterdir()) == before
+
+
 def test_a_cut_off_file_is_refused_naming_the_producers_file(
     show_dir: Path, tmp_path: Path
 ) -> None:

@@ -277,3 +277,18 @@ def test_a_date_without_zone_is_in_the_shows_timezone(tmp_path: Path) -> None:
         load_episode(path)
     published = load_episode(path, "Europe/Amsterdam").published
     assert published == dt.datetime(2021, 11, 2, 8, 0, tzinfo=dt.UTC)  # CET, UTC+1
+
+
+def test_a_time_the_clocks_skip_is_refused_not_moved(tmp_path: Path) -> None:
+    """On 28 March 2021 Amsterdam went from 02:00 to 03:00: 02:30 never happened there."""
+    text = VALID.replace("'2021-11-02T09:00:00+01:00'", "'2021-03-28T02:30:00'")
+    with pytest.raises(EpisodeError) as caught:
+        load_episode(episode_file(tmp_path, text), "Europe/Amsterdam")
+    assert caught.value.field == "published"
+    assert "does not exist in Europe/Amsterdam" in caught.value.message
+
+
+def test_a_time_the_clocks_pass_twice_is_the_first(tmp_path: Path) -> None:
+    text = VALID.replace("'2021-11-02T09:00:00+01:00'", "'2021-10-31T02:30:00'")
+    published = load_episode(episode_file(tmp_path, text), "Europe/Amsterdam").published
+    assert published.astimezone(dt.UTC) == dt.datetime(2021, 10, 31, 0, 30, tzinfo=dt.UTC)

@@ -31,7 +31,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
-from mediafeed.frontmatter import in_calendar
+from mediafeed.frontmatter import in_calendar, in_zone
 from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.frames import EpisodeTags
@@ -207,7 +207,7 @@ def _when(show: Show, moment: dt.datetime | None, now: dt.datetime, source: Path
             field="published",
         )
     try:
-        return in_calendar(moment if moment.tzinfo else moment.replace(tzinfo=zone))
+        return in_calendar(moment if moment.tzinfo or zone is None else in_zone(moment, zone))
     except ValueError as exc:
         raise EpisodeError(f"--date {exc}", path=source, field="published") from None
 
