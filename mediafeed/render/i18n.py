@@ -39,7 +39,12 @@ def _words(code: str) -> dict[str, Any]:
 def own_words_file(show: Show) -> Path:
     """Where a show keeps words of its own for its language: any language mediafeed has no
     words for, or other words than ours."""
-    return show.root / OWN_WORDS / words_file_name(show.language)
+    return Path(_own_words_path(show))
+
+
+def _own_words_path(show: Show) -> str:
+    # Asked for every page a build makes: a string path, no Path objects.
+    return os.path.join(show.root, OWN_WORDS, words_file_name(show.language))
 
 
 def words_file_name(language: str | None) -> str:
@@ -161,14 +166,14 @@ class Locale:
     @classmethod
     def for_show(cls, show: Show) -> Locale:
         """The show's language, with the words of its `templates/words/` over ours."""
-        path = own_words_file(show)
+        path = _own_words_path(show)
         try:
             stat = os.stat(path)
         except OSError:
             return cls.for_language(show.language)
         return cls(
             _base(show.language) or DEFAULT_LANGUAGE,
-            _own_words(str(path), (stat.st_size, stat.st_mtime_ns)),
+            _own_words(path, (stat.st_size, stat.st_mtime_ns)),
         )
 
     def text(self, key: str, **values: object) -> str:
