@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -303,7 +304,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild
     linked: dict[str, str] = {}
     read: dict[str, str] = {}
     present = inodes(os.path.join(out, keys.MEDIA_FOLDER))
-    copies = _copies(last)
+    recorded = functools.cache(partial(_recorded_links, last))  # read only where copies are
     for ep in public:
         for made in ep.renditions:  # in feed/ already, checked against the cache
             placed[made.key] = (f"{out}/{made.key}", made.length, made.sha256, made.mime_type)
@@ -316,9 +317,8 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild
             key = keys.media_key(ep)
             source, stat = verify_media(show, ep, cache)
             if write and present.get(key) != (stat.st_ino, stat.st_dev):
-                target = f"{out}/{key}"
-                stat = copies(target, key, ep.media.sha256, stat) or link_or_copy(
-                    source, stat, target
+                stat = link_or_copy(
+                    source, stat, f"{out}/{key}", copied=_left_as(recorded, key, ep.media.sha256)
                 )
             # The facts the build just verified: no second read of a large file.
             read[source] = digest = ep.media.sha256
@@ -329,7 +329,7 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild
         found, path = os.stat(source), os.path.join(out, key)
         read[source] = digest = cache.sha256(source, found)  # a link's bytes: the source's
         stat = (
-            (copies(path, key, digest, found) or link_or_copy(source, found, path))
+            link_or_copy(source, found, path, copied=_left_as(recorded, key, digest))
             if write
             else found
         )
@@ -338,27 +338,19 @@ def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild
     return placed, linked, read
 
 
-def _copies(
-    last: LastBuild | None,
-) -> Callable[[str, str, str, os.stat_result], os.stat_result | None]:
-    """`_copies(last)(path, key, digest, source)`: the stat of the file in feed/ if it
-    needs no new link: a link of `source`, or, where the file system has no hard links,
-    the copy the last build made of bytes `digest`, as it was left. None otherwise."""
-    made: dict[str, tuple[str, str]] = {}
+def _recorded_links(last: LastBuild | None) -> dict[str, tuple[str, str]]:
+    """Each file the last build linked or copied into feed/, by key: its SHA-256 and the
+    stat signature it was left with."""
+    lines = (line.split("\t") for line in last.linked.split("\n") if line) if last else ()
+    return {parts[0]: (parts[1], parts[2]) for parts in lines if len(parts) > 2}
 
-    def kept(path: str, key: str, digest: str, source: os.stat_result) -> os.stat_result | None:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        if (stat.st_ino, stat.st_dev) == (source.st_ino, source.st_dev):
-            return stat
-        if not made and last is not None:  # read once, and only where copies are
-            lines = (line.split("\t") for line in last.linked.split("\n") if line)
-            made.update((parts[0], (parts[1], parts[2])) for parts in lines if len(parts) > 2)
-        return stat if made.get(key) == (digest, signature(stat)) else None
 
-    return kept
+def _left_as(
+    recorded: Callable[[], dict[str, tuple[str, str]]], key: str, digest: str
+) -> Callable[[os.stat_result], bool]:
+    """Whether a file at `key` that is no link is the copy of bytes `digest` the last build
+    made, as it left it: feed/ holds copies where the drive has no hard links."""
+    return lambda made: recorded().get(key) == (digest, signature(made))
 
 
 def verify_media(show: Show, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:

@@ -111,10 +111,16 @@ def _write_new(path: str, data: bytes, mode: int = 0o666, durable: bool = False)
 
 
 def link_or_copy(
-    source: str, wanted: os.stat_result, target: str | os.PathLike[str]
+    source: str,
+    wanted: os.stat_result,
+    target: str | os.PathLike[str],
+    *,
+    copied: Callable[[os.stat_result], bool] | None = None,
 ) -> os.stat_result:
     """The target as a hard link to the source (`wanted`: its stat as the build found it),
-    left alone when it already is one, else replaced whole; a copy where links cannot be."""
+    left alone when it already is one, else replaced whole; a copy where links cannot be.
+    `copied`: whether a target that is no link is a copy of the source's bytes, as made
+    before (on drives without hard links), to be left alone too."""
     target = os.fspath(target)
     try:
         made = os.stat(target)
@@ -128,6 +134,8 @@ def link_or_copy(
             return wanted
     else:
         if (made.st_ino, made.st_dev) == (wanted.st_ino, wanted.st_dev):
+            return made
+        if copied is not None and copied(made):
             return made
 
     def link_or_copy_to(tmp: str) -> None:
