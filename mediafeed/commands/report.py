@@ -62,10 +62,15 @@ def listing(show: Show, moment: dt.datetime) -> list[dict[str, Any]]:
     """`mediafeed list`'s rows: every episode, newest first, with what it is at `moment`."""
     with Cache(show.root) as cache:
         episodes = load_show_episodes(show, cache)
-        found = cache.get(LIVE, str(show.root))
-    # Empty when this folder never published (a publish from elsewhere is not known here).
-    live = frozenset(str(g) for g in found) if isinstance(found, list) else frozenset()
+        live = live_guids(show, cache)
     return [episode_row(ep, moment, live) for ep in episodes]
+
+
+def live_guids(show: Show, cache: Cache) -> frozenset[str]:
+    """The guids of the episodes the last finished publish from this folder put in the
+    feed; none when it never published (a publish from elsewhere is not known here)."""
+    found = cache.get(LIVE, str(show.root))
+    return frozenset(str(g) for g in found) if isinstance(found, list) else frozenset()
 
 
 def listing_lines(rows: Sequence[dict[str, Any]]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mediafeed.cache import Cache
-from mediafeed.commands.report import LIVE
+from mediafeed.commands.report import live_guids
 from mediafeed.episodes import (
     SLUG,
     episode_path,
@@ -71,5 +71,4 @@ def unpublish_episode(show: Show, slug: str, now: dt.datetime) -> tuple[Episode,
 def was_live(show: Show, episode: Episode) -> bool:
     """Whether the last publish from this folder put the episode in the feed."""
     with Cache(show.root) as cache:
-        found = cache.get(LIVE, str(show.root))
-    return isinstance(found, list) and episode.guid in (str(g) for g in found)
+        return episode.guid in live_guids(show, cache)
