@@ -220,6 +220,8 @@ class Show:
     accessibility: Accessibility = field(default_factory=Accessibility)
     loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
     formats: tuple[Format, ...] = ()
+    # Where a build writes; `serve` builds a preview beside it, never into feed/.
+    output: Path | None = None
 
     @property
     def episodes_dir(self) -> Path:
@@ -231,7 +233,7 @@ class Show:
 
     @property
     def output_dir(self) -> Path:
-        return self.root / "feed"
+        return self.output or self.root / "feed"
 
 
 @dataclass(frozen=True)

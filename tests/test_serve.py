@@ -1,11 +1,15 @@
-"""`mediafeed serve`'s handler answers like a podcast host: HEAD, Range, 206 and 416."""
+"""`mediafeed serve`'s handler answers like a podcast host: HEAD, Range, 206 and 416; the
+preview it serves is built apart from feed/, and again when a page is asked after an edit."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +19,7 @@ import pytest
 
 from mediafeed.commands.serve import make_server
 from tests.mediafactory import m4a, mp3_cbr
+from tests.showmaker import START, write_episode
 
 
 @pytest.fixture
@@ -121,3 +126,72 @@ def test_ctrl_c_stops_serving_quietly_with_exit_0(show_dir: Path) -> None:
         proc.kill()
     assert proc.returncode == 0, err
     assert err == "" and out == ""
+
+
+@pytest.fixture
+def serving(show_dir: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
+    """`mediafeed serve` of a one-episode show that was built first: its root, address and
+    process (its standard error read by the test once it is stopped)."""
+    shutil.copyfile(mp3_cbr(show_dir.parent, "een.mp3"), show_dir / "media" / "een.mp3")
+    write_episode(show_dir, "een", show_dir / "media" / "een.mp3", published=START)
+    build = [sys.executable, "-m", "mediafeed", "-C", str(show_dir)]
+    subprocess.run([*build, "build"], check=True, capture_output=True)
+    proc = subprocess.Popen([*build, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        address = proc.stdout.readline().split(" at ")[1].rsplit("/", 1)[0]
+        yield show_dir, address, proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _page(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_serve_leaves_feed_as_the_build_made_it(
+    serving: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    root, address, _ = serving
+    built = {path: path.read_bytes() for path in (root / "feed").rglob("*") if path.is_file()}
+    status, feed = _page(f"{address}/feed.xml")
+    assert status == 200 and f'<atom:link href="{address}/feed.xml"' in feed
+    assert {path: path.read_bytes() for path in built} == built
+    assert address.encode() not in (root / "feed" / "feed.xml").read_bytes()
+
+
+def test_an_edit_shows_at_the_next_reload(
+    serving: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    root, address, _ = serving
+    episode = root / "episodes" / "een.md"
+    episode.write_text(episode.read_text().replace("Aflevering een", "Nieuwe titel"))
+    time.sleep(1.1)  # the server builds again at most once a second
+    assert "Nieuwe titel" in _page(f"{address}/index.html")[1]
+    assert "Nieuwe titel" in _page(f"{address}/feed.xml")[1]
+
+
+def test_a_broken_episode_file_is_shown_on_the_page_and_said_once(
+    serving: tuple[Path, str, subprocess.Popen[str]],
+) -> None:
+    root, address, proc = serving
+    episode = root / "episodes" / "een.md"
+    good = episode.read_text()
+    episode.write_text(re.sub(r"^duration: .*$", "duration: lang", good, flags=re.MULTILINE))
+    time.sleep(1.1)
+    status, page = _page(f"{address}/index.html")
+    assert status == 500 and "een.md" in page
+    time.sleep(1.1)
+    assert _page(f"{address}/feed.xml")[0] == 500
+    episode.write_text(good)
+    time.sleep(1.1)
+    assert _page(f"{address}/index.html")[0] == 200
+    proc.kill()
+    (said,) = proc.communicate()[1].splitlines()
+    assert said.startswith("Error: ") and "een.md" in said

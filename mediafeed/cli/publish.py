@@ -95,16 +95,20 @@ def publish(dry_run: bool, prune: bool, as_json: bool, force: bool, verify: bool
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
 def serve(port: int) -> None:
-    """Build the show for a local address and serve it, with HEAD and Range support."""
+    """Build a preview of the show for a local address and serve it, with HEAD and Range;
+    a page asked for after an edit is built again. feed/ is left as `build` made it."""
     from mediafeed.commands.report import counted
-    from mediafeed.commands.serve import make_server
-    from mediafeed.commands.show import build_show
-    from mediafeed.links import Links
+    from mediafeed.commands.serve import Rebuilt, make_server
+    from mediafeed.commands.show import preview_folder, preview_show
 
-    show = current_show()
-    server = make_server(show.output_dir, port=port)
+    root = current_show().root
+    server = make_server(preview_folder(root), port=port)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    result = build_show(show, now=now(), links=Links(base))
+    result = preview_show(root, base, now())
+    server.fresh = Rebuilt(
+        lambda: preview_show(root, base, now()),
+        lambda problem: click.echo(f"Error: {problem} (until a build goes well)", err=True),
+    )
     try:  # from the moment the message below names Ctrl+C
         click.echo(f"Serving {counted(len(result.public), 'episode')} at {base}/index.html")
         click.echo(f"Feed: {base}/feed.xml  (Ctrl+C stops)")

@@ -10,6 +10,9 @@ import errno
 import os
 import re
 import shutil
+import threading
+import time
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -20,10 +23,13 @@ from mediafeed.errors import MediafeedError
 from mediafeed.manifest import content_type
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Asked for by range, often many times a second: served as built, never a reason to build.
+_MEDIA = ("audio/", "video/", "image/")
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):
-    """Serves files with Content-Type from the project's own map and byte ranges."""
+    """Serves files with Content-Type from the project's own map and byte ranges; before a
+    page (not media), the server's `fresh` builds again, so an edit shows at a reload."""
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         return content_type(str(path))
@@ -40,6 +46,10 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
             return None
         if path.is_dir():
             path = path / "index.html"
+        fresh = self.server.fresh if isinstance(self.server, PreviewServer) else None
+        if fresh and not self.guess_type(path).startswith(_MEDIA) and (problem := fresh()):
+            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "The build failed", problem)
+            return None
         match = _RANGE.match((self.headers.get("Range") or "").strip())
         if not match or match.groups() == ("", "") or not path.is_file():
             return super().send_head()  # the whole file, or what the standard handler says
@@ -79,11 +89,42 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
             remaining -= len(chunk)
 
 
-def make_server(directory: Path, *, port: int = 0) -> ThreadingHTTPServer:
+class Rebuilt:
+    """`build` run again when a page is asked for, at most once a `second` (its fast path
+    finds nothing changed in milliseconds for a small show). Gives None when the build
+    went well, else its one-line error, which pages show until it is mended; `tell` hears
+    each new error once."""
+
+    def __init__(
+        self, build: Callable[[], object], tell: Callable[[str], None], *, second: float = 1.0
+    ) -> None:
+        self._build, self._tell, self._second = build, tell, second
+        self._lock = threading.Lock()
+        self._last, self._problem = time.monotonic(), ""  # built once before serving
+
+    def __call__(self) -> str | None:
+        with self._lock:  # one build at a time; requests meanwhile wait for its outcome
+            if time.monotonic() - self._last >= self._second:
+                try:
+                    self._build()
+                    problem = ""
+                except MediafeedError as exc:
+                    problem = str(exc)
+                if problem and problem != self._problem:
+                    self._tell(problem)
+                self._problem, self._last = problem, time.monotonic()
+            return self._problem or None
+
+
+class PreviewServer(ThreadingHTTPServer):
+    fresh: Callable[[], str | None] | None = None  # asked before each page: see `Rebuilt`
+
+
+def make_server(directory: Path, *, port: int = 0) -> PreviewServer:
     """A server of `directory` on `port` of 127.0.0.1, never on an outside address."""
     handler = partial(RangeRequestHandler, directory=str(directory))
     try:
-        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+        return PreviewServer(("127.0.0.1", port), handler)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

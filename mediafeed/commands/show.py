@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediafeed.cache import Cache, memo_key, show_locked
-from mediafeed.config import CONFIG_NAME
+from mediafeed.cache import FOLDER, Cache, memo_key, show_locked
+from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
 from mediafeed.output import files_under
@@ -88,6 +89,17 @@ def build_show(
         return build(
             show, links=links or public_links(show), now=now, cache=cache, encoding=encoding
         )
+
+
+def preview_folder(root: Path) -> Path:
+    """Where `serve` builds: beside the cache, so feed/ keeps the public build."""
+    return root / FOLDER / "preview"
+
+
+def preview_show(root: Path, base: str, now: dt.datetime) -> BuildResult:
+    """The show as its files say now, built for `base` into the preview folder."""
+    show = replace(load_show(root), output=preview_folder(root))
+    return build_show(show, now=now, links=Links(base))
 
 
 def publish_show(
