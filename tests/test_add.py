@@ -252,3 +252,14 @@ def test_a_slug_windows_keeps_for_a_device_is_refused(
     result = add(show_dir, mf.mp3_cbr(tmp_path, "a.mp3"), "--title", "Nul", *args)
     assert_clean_failure(result, f"'{slug}'", "--slug")
     assert sorted((show_dir / "episodes").iterdir()) == before
+
+
+def test_a_file_put_in_media_first_is_named_with_the_way_out(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """init makes media/, so a producer may copy the recording there before adding it."""
+    source = mf.mp3_cbr(tmp_path, "a.mp3").replace(show_dir / "media" / "ep1.mp3")
+    before = source.read_bytes()
+    result = add(show_dir, source, "--title", "Ep1")
+    assert_clean_failure(result, str(source), "add it from outside media/", "--slug")
+    assert source.read_bytes() == before and media_files(show_dir) == ["ep1.mp3"]

@@ -142,6 +142,9 @@ def _add(
     media_name = f"{slug}{suffix}"
     media_target = show.media_dir / media_name
     if media_target.exists():
+        if os.path.samefile(media_target, source):  # put in media/ first, as init's folder invites
+            raise MediaError("is where add would put its tagged copy (your file stays as it "
+                             "is): add it from outside media/, or pass --slug", path=source)  # fmt: skip
         raise MediaError("already exists; pass --slug to choose another", path=media_target)
 
     show.media_dir.mkdir(parents=True, exist_ok=True)
