@@ -41,6 +41,7 @@ RULES: dict[str, tuple[str, str]] = {
     "media-unreadable": (ERROR, "re-export the media file, then run 'mediafeed tag'"),
     "enclosure-length": (ERROR, "run 'mediafeed tag SLUG' to refresh length and sha256"),
     "enclosure-type": (ERROR, "run 'mediafeed tag SLUG', or set mime_type to the real type"),
+    "enclosure-duration": (WARNING, "set duration to the file's; apps show it and seek by it"),
     "enclosure-apple": (WARNING, "Apple Podcasts plays MP3, AAC (M4A) and MP4 video only"),
     "https": (ERROR, "serve the show over HTTPS and use an https:// URL"),
     "https-link": (WARNING, "use an https:// URL"),
@@ -185,6 +186,10 @@ def enclosure_problems(ep: Episode, info: MediaInfo) -> Iterator[ShowFinding]:
     if info.mime_type != ep.media.mime_type:
         message = f"says {ep.media.mime_type}, the file is {info.mime_type}"
         yield "enclosure-type", "mime_type", message
+    # Beyond rounding (an imported feed's durations are in whole seconds): an edit's typo.
+    if abs(info.duration - ep.media.duration) > max(2.0, info.duration / 50):
+        message = f"says {ep.media.duration:g} s, the file plays {info.duration:.0f} s"
+        yield "enclosure-duration", "duration", message
     if ep.media.mime_type not in APPLE_TYPES:
         yield "enclosure-apple", "mime_type", f"Apple Podcasts does not play {ep.media.mime_type}"
 

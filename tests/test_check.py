@@ -173,6 +173,11 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         ONTMOETING,
         "mime_type",
     ),
+    "enclosure-duration": (
+        episode(ONTMOETING, r"^duration: .*$", "duration: 36000"),
+        ONTMOETING,
+        "duration",
+    ),
     "enclosure-apple": (ogg_media, ONTMOETING, "mime_type"),
     "https": (
         lambda root: (root / "mediafeed.toml").open("a").write(PUBLIC_HTTP),
