@@ -68,9 +68,16 @@ class MediaFacts:
         if isinstance(info, MediaError):
             raise info
         if signature(path.stat()) == signature(stat) and info.length == stat.st_size:
-            self.cache.remember_sha256(path, stat, info.sha256, checked_ns=started)
-            self.cache.put("probe", memo_key("probe", info.sha256), asdict(info))
+            remember(self.cache, path, stat, info, checked_ns=started)
         return info
+
+
+def remember(cache: Cache, path: Path, stat: os.stat_result, info: MediaInfo, *,
+             checked_ns: int | None = None, written: bool = False) -> None:  # fmt: skip
+    """Note `info` as the facts of the file with `stat`: probed from `checked_ns` on, or
+    `written` by this command, which knows what it wrote."""
+    cache.remember_sha256(path, stat, info.sha256, checked_ns=checked_ns, written=written)
+    cache.put("probe", memo_key("probe", info.sha256), asdict(info))
 
 
 def _probed(path: Path) -> Probed:

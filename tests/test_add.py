@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -263,3 +264,28 @@ def test_a_file_put_in_media_first_is_named_with_the_way_out(
     result = add(show_dir, source, "--title", "Ep1")
     assert_clean_failure(result, str(source), "add it from outside media/", "--slug")
     assert source.read_bytes() == before and media_files(show_dir) == ["ep1.mp3"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's /proc/self/io")
+def test_the_check_after_add_does_not_read_the_copy_again(show_dir: Path, tmp_path: Path) -> None:
+    """add hashed and walked the copy as it wrote it: the first publish's check need not."""
+    segment = mf.mp3_no_xing(tmp_path, "segment.mp3", seconds=6.0).read_bytes()
+    source = tmp_path / "lang.mp3"
+    source.write_bytes(segment * (8_000_000 // len(segment)))
+    assert add(show_dir, source, "--title", "Lang").exit_code == 0
+    other = tmp_path / "other"  # a check of another show imports the modules first
+    shutil.copytree(show_dir, other, ignore=shutil.ignore_patterns(".mediafeed"))
+    CliRunner().invoke(cli, ["-C", str(other), "check"])
+    before = bytes_read()
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "check"])
+    assert result.exit_code == 0, result.output
+    assert bytes_read() - before < source.stat().st_size / 8  # the tags, not the audio
+
+
+def test_a_copy_replaced_after_add_is_read_again_by_check(show_dir: Path, tmp_path: Path) -> None:
+    assert add(show_dir, mf.mp3_cbr(tmp_path, "a.mp3"), "--title", "Eén keer").exit_code == 0
+    copy = show_dir / load_episode(show_dir / "episodes" / "een-keer.md").audio
+    other = mf.mp3_cbr(tmp_path, "b.mp3", seconds=3.0)
+    shutil.copy2(other, copy)  # as cp -p does: another recording with an older file time
+    result = CliRunner().invoke(cli, ["-C", str(show_dir), "check"])
+    assert result.exit_code == 1 and "[enclosure-length]" in result.output

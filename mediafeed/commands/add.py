@@ -19,6 +19,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from mediafeed.cache import Cache
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
@@ -31,6 +32,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
+from mediafeed.facts import remember
 from mediafeed.frontmatter import in_calendar, in_zone
 from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
@@ -186,6 +188,8 @@ def _add(
             os.fsync(out.fileno())
         os.replace(tmp, media_target)
         placed = True
+        with Cache(show.root) as cache:  # so the check before a first publish reads it not again
+            remember(cache, media_target, media_target.stat(), episode.media, written=True)
         write_text_atomic(
             target_file, render_episode_file(episode_fields(episode), request.notes), exclusive=True
         )
