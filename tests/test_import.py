@@ -14,10 +14,13 @@ import podcastparser
 import pytest
 
 from mediafeed.build import build
+from mediafeed.cache import Cache
 from mediafeed.check import check_show
 from mediafeed.config import load_show
 from mediafeed.episodes import load_episodes
+from mediafeed.facts import MediaFacts
 from mediafeed.links import Links
+from mediafeed.media.probe import probe
 from mediafeed.model import Episode, Location
 from tests.mediafactory import m4a, mp3_cbr
 from tests.test_pipeline import assert_clean_failure, ok, run
@@ -441,6 +444,18 @@ def test_download_media_moves_media_chapters_and_transcripts(
         "episodes/koffie-met-de-buren/chapters.json",
         "episodes/koffie-met-de-buren/transcript.srt",
     }
+
+
+def test_downloaded_media_are_known_to_the_check_before_a_publish(
+    tmp_path: Path, old_host: OldHost
+) -> None:
+    """The import probed each file as it came in: the first publish need not read it again."""
+    root = tmp_path / "show"
+    ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root), "--download-media")
+    with Cache(root) as cache:
+        facts = MediaFacts(cache, verify=False)
+        for ep in load_episodes(root / "episodes"):
+            assert facts.remembered(root / ep.audio) == probe(root / ep.audio)
 
 
 def test_a_failed_download_with_json_reports_and_exits_1(tmp_path: Path, old_host: OldHost) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediafeed.cache import Cache
 from mediafeed.commands.init import ARTWORK_NAME, make_artwork, toml
 from mediafeed.config import CONFIG_NAME, load_show, parse_show
 from mediafeed.episodes import (
@@ -31,6 +32,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import ConfigError, FeedError
+from mediafeed.facts import remember
 from mediafeed.migrate.download import MAX_SIDECAR_BYTES, head_length, read_limited
 from mediafeed.migrate.fetch import move_media
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
@@ -261,7 +263,9 @@ def _download(
         _cover(root, feed.artwork_url, lines)
     remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
     progress.start(sum(ep.media.length for ep in remote), len(remote))
-    moved = move_media(root, remote, progress.advance, lines)
+    with Cache(root) as cache:  # what it downloaded, the check before a publish need not read
+        moved = move_media(root, remote, progress.advance, lines, lambda path, info: remember(
+            cache, path, path.stat(), info, written=True))  # fmt: skip
     progress.done()
     return moved
 

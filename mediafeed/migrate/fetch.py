@@ -21,7 +21,7 @@ from mediafeed.episodes import render_episode_file, split_front_matter, write_te
 from mediafeed.errors import FeedError, MediafeedError
 from mediafeed.media.probe import extension_for, probe
 from mediafeed.migrate.download import MAX_SIDECAR_BYTES, download, read_limited
-from mediafeed.model import Episode
+from mediafeed.model import Episode, MediaInfo
 from mediafeed.output import write_atomic
 
 # The endings a download keeps from its URL; once probed, it takes the one its content has.
@@ -29,19 +29,26 @@ AUDIO_SUFFIXES = set(".mp3 .m4a .m4b .mp4 .aac .ogg .opus .oga .flac .wav .mov .
 
 
 def move_media(
-    root: Path, episodes: Iterable[Episode], advance: Callable[[int], None], report: list[str]
+    root: Path,
+    episodes: Iterable[Episode],
+    advance: Callable[[int], None],
+    report: list[str],
+    fetched: Callable[[Path, MediaInfo], None],
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Fetch the media and side files of episodes still on the old host, with a line in
-    `report` for each value that changed: the slugs now local, the downloads that failed."""
+    `report` for each value that changed: the slugs now local, the downloads that failed.
+    `fetched` hears the facts of each file this run downloaded."""
     downloaded: list[str] = []
     failed: list[str] = []
     for ep in episodes:
         try:
-            media = _media(root, ep, advance)
+            media, fetched_now = _media(root, ep, advance)
             info = probe(media)
             proper = media.with_suffix(extension_for(info))
             if proper != media:
                 os.replace(media, proper)
+            if fetched_now:
+                fetched(proper, info)
             fields, notes = split_front_matter(ep.source.read_text(encoding="utf-8"), ep.source)
             fields.update(
                 enclosure_url=None,
@@ -67,17 +74,17 @@ def move_media(
     return tuple(downloaded), tuple(failed)
 
 
-def _media(root: Path, ep: Episode, advance: Callable[[int], None]) -> Path:
-    """The episode's media in media/: one a stopped run already finished, or fetched now."""
+def _media(root: Path, ep: Episode, advance: Callable[[int], None]) -> tuple[Path, bool]:
+    """The episode's media in media/, and whether it was fetched now (not by a stopped run)."""
     folder = root / "media"
     for suffix in sorted(AUDIO_SUFFIXES):  # finished and renamed, but not yet recorded
         if (folder / f"{ep.slug}{suffix}").is_file():
-            return folder / f"{ep.slug}{suffix}"
+            return folder / f"{ep.slug}{suffix}", False
     assert ep.enclosure_url is not None
     suffix = PurePosixPath(urlsplit(ep.enclosure_url).path).suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
         suffix = mimetypes.guess_extension(ep.media.mime_type) or ".bin"
-    return download(ep.enclosure_url, folder / f"{ep.slug}{suffix}", advance=advance)
+    return download(ep.enclosure_url, folder / f"{ep.slug}{suffix}", advance=advance), True
 
 
 def _side_files(root: Path, ep: Episode, report: list[str]) -> dict[str, Any]:
