@@ -422,6 +422,15 @@ def test_import_from_a_url_without_media_keeps_remote_enclosures(
     assert list((root / "media").iterdir()) == []
 
 
+def test_unpublishing_an_episode_still_on_the_old_host_promises_no_deletion(
+    tmp_path: Path, old_host: OldHost
+) -> None:
+    root = tmp_path / "show"
+    ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root))
+    output = ok(root, "unpublish", "koffie-met-de-buren").output
+    assert "its media stays on the old host" in output and "delete" not in output
+
+
 def test_download_media_moves_media_chapters_and_transcripts(
     tmp_path: Path, old_host: OldHost
 ) -> None:

@@ -197,7 +197,12 @@ def unpublish(slug: str, prune: bool) -> None:
     done = f"Unpublished {episode.slug}: {episode.title}"
     click.echo(done if changed else f"{episode.slug} was unpublished already; nothing changed.")
     if not prune:
-        click.echo("Run 'mediafeed publish --prune' to take it down and delete its media.")
+        tail = (
+            " (its media stays on the old host)"
+            if episode.enclosure_url
+            else " and delete its media"
+        )
+        click.echo(f"Run 'mediafeed publish --prune' to take it down{tail}.")
         return
     from mediafeed.commands.show import publish_show
     from mediafeed.progress import publish_interruptible
