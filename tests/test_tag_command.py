@@ -7,9 +7,12 @@ from pathlib import Path
 import mutagen
 from click.testing import CliRunner
 
+from mediafeed.cache import Cache
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode
+from mediafeed.facts import MediaFacts
 from mediafeed.manifest import sha256_file
+from mediafeed.media.probe import probe
 from tests.mediafactory import m4a, mp3_cbr
 
 
@@ -87,3 +90,13 @@ def test_tag_twice_changes_nothing(show_dir: Path, tmp_path: Path) -> None:
     tag(show_dir)
     assert (media.read_bytes(), episode_file.read_bytes()) == before
     assert mutagen.File(media)["\xa9nam"] == ["Andere titel"]
+
+
+def test_the_check_after_tag_knows_the_retagged_file(show_dir: Path, tmp_path: Path) -> None:
+    """tag read the file it wrote: the check before the next publish need not read it again."""
+    episode_file = add(show_dir, mp3_cbr(tmp_path, "a.mp3"), "Oude titel")
+    retitle(episode_file, "Oude titel", "Nieuwe titel")
+    tag(show_dir)
+    media = show_dir / load_episode(episode_file).audio
+    with Cache(show_dir) as cache:
+        assert MediaFacts(cache, verify=False).remembered(media) == probe(media)

@@ -231,6 +231,8 @@ def retag_episode(show: Show, slug: str) -> Episode:
     replaced = media.stat().st_size != known.length or sha256_file(media) != known.sha256
     write_tags(media, episode_tags(show, episode, links=public_links(show)))
     after = probe(media)
+    with Cache(show.root) as cache:  # as add does: the file it just wrote, it knows
+        remember(cache, media, media.stat(), after, written=True)
     replaced |= after.mime_type != known.mime_type  # what check's enclosure-type asks tag to fix
     found = after if replaced else replace(known, length=after.length, sha256=after.sha256)
     refreshed = replace(episode, media=found)
