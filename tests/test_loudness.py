@@ -12,8 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 from mutagen.id3 import ID3
 
+from mediafeed.cache import Cache
 from mediafeed.cli import cli
 from mediafeed.episodes import load_episode
+from mediafeed.facts import MediaFacts
+from mediafeed.media.probe import probe
 from tests import mediafactory as mf
 
 Maker = Callable[[Path], Path]
@@ -71,6 +74,16 @@ def test_normalize_lands_on_target_and_keeps_the_original(
     assert abs(mf.seconds_of(normalized) - mf.seconds_of(original)) <= 0.05
     assert (after.guid, after.media.sha256) == (before.guid, sha256(normalized))
     assert after.loudness is not None and abs(after.loudness.integrated - integrated) <= 0.5
+
+
+def test_the_check_after_normalize_knows_the_normalized_copy(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    run(show_dir, "add", str(mf.mp3_cbr(tmp_path, "a.mp3")), "--slug", "ep")
+    run(show_dir, "normalize", "ep")
+    normalized = show_dir / load_episode(show_dir / "episodes" / "ep.md").audio
+    with Cache(show_dir) as cache:
+        assert MediaFacts(cache, verify=False).remembered(normalized) == probe(normalized)
 
 
 def test_add_normalize_copies_a_normalized_file_and_leaves_the_producers(
