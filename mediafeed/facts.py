@@ -80,6 +80,13 @@ def remember(cache: Cache, path: Path, stat: os.stat_result, info: MediaInfo, *,
     cache.put("probe", memo_key("probe", info.sha256), asdict(info))
 
 
+def note_written(root: Path, path: Path, info: MediaInfo) -> None:
+    """Note the facts of a media file this command wrote and read as it went (add, tag,
+    normalize, a download): the check before the next publish need not read it again."""
+    with Cache(root) as cache:
+        remember(cache, path, path.stat(), info, written=True)
+
+
 def _probed(path: Path) -> Probed:
     from mediafeed.media.probe import probe  # mutagen, only for media not seen before
 

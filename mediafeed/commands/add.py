@@ -19,7 +19,6 @@ from pathlib import Path
 
 from slugify import slugify
 
-from mediafeed.cache import Cache
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
@@ -32,7 +31,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
-from mediafeed.facts import remember
+from mediafeed.facts import note_written
 from mediafeed.frontmatter import in_calendar, in_zone
 from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
@@ -188,8 +187,7 @@ def _add(
             os.fsync(out.fileno())
         os.replace(tmp, media_target)
         placed = True
-        with Cache(show.root) as cache:  # so the check before a first publish reads it not again
-            remember(cache, media_target, media_target.stat(), episode.media, written=True)
+        note_written(show.root, media_target, episode.media)
         write_text_atomic(
             target_file, render_episode_file(episode_fields(episode), request.notes), exclusive=True
         )
@@ -231,8 +229,7 @@ def retag_episode(show: Show, slug: str) -> Episode:
     replaced = media.stat().st_size != known.length or sha256_file(media) != known.sha256
     write_tags(media, episode_tags(show, episode, links=public_links(show)))
     after = probe(media)
-    with Cache(show.root) as cache:  # as add does: the file it just wrote, it knows
-        remember(cache, media, media.stat(), after, written=True)
+    note_written(show.root, media, after)
     replaced |= after.mime_type != known.mime_type  # what check's enclosure-type asks tag to fix
     found = after if replaced else replace(known, length=after.length, sha256=after.sha256)
     refreshed = replace(episode, media=found)

@@ -18,10 +18,10 @@ import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mediafeed.cache import Cache
 from mediafeed.commands.init import ARTWORK_NAME, make_artwork, toml
 from mediafeed.config import CONFIG_NAME, load_show, parse_show
 from mediafeed.episodes import (
@@ -32,7 +32,7 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import ConfigError, FeedError
-from mediafeed.facts import remember
+from mediafeed.facts import note_written
 from mediafeed.migrate.download import MAX_SIDECAR_BYTES, head_length, read_limited
 from mediafeed.migrate.fetch import move_media
 from mediafeed.migrate.importer import ImportedEpisode, ImportedFeed, parse_feed
@@ -263,9 +263,7 @@ def _download(
         _cover(root, feed.artwork_url, lines)
     remote = [ep for ep in load_episodes(root / "episodes") if ep.enclosure_url]
     progress.start(sum(ep.media.length for ep in remote), len(remote))
-    with Cache(root) as cache:  # what it downloaded, the check before a publish need not read
-        moved = move_media(root, remote, progress.advance, lines, lambda path, info: remember(
-            cache, path, path.stat(), info, written=True))  # fmt: skip
+    moved = move_media(root, remote, progress.advance, lines, partial(note_written, root))
     progress.done()
     return moved
 

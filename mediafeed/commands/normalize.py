@@ -7,12 +7,11 @@ import os
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from mediafeed.cache import Cache
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import episode_fields, render_episode_file, write_text_atomic
 from mediafeed.errors import MediaError
-from mediafeed.facts import remember
+from mediafeed.facts import note_written
 from mediafeed.media.encode import Tick, normalize
 from mediafeed.media.probe import probe
 from mediafeed.media.tags import write_tags
@@ -62,8 +61,7 @@ def normalize_episode(show: Show, slug: str, *, tick: Tick | None = None) -> Epi
         changed = replace(changed, media=replace(after, is_video=info.is_video))
         os.replace(temp, target)
         placed = True
-        with Cache(show.root) as cache:  # as add does: the file it just wrote, it knows
-            remember(cache, target, target.stat(), after, written=True)
+        note_written(show.root, target, after)
         write_text_atomic(path, render_episode_file(episode_fields(changed), episode.notes))
         return changed
     except BaseException:
