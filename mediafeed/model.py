@@ -220,8 +220,7 @@ class Show:
     accessibility: Accessibility = field(default_factory=Accessibility)
     loudness: LoudnessTarget = field(default_factory=LoudnessTarget)
     formats: tuple[Format, ...] = ()
-    # Where a build writes; `serve` builds a preview beside it, never into feed/.
-    output: Path | None = None
+    output: Path | None = None  # where a build writes, if not feed/ (`serve`: preview_dir)
 
     @property
     def episodes_dir(self) -> Path:
@@ -234,6 +233,11 @@ class Show:
     @property
     def output_dir(self) -> Path:
         return self.output or self.root / "feed"
+
+    @property
+    def preview_dir(self) -> Path:
+        """Where `serve` builds, beside the cache: feed/ keeps the public build."""
+        return self.root / ".mediafeed" / "preview"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from mediafeed.links import MEDIA_FOLDER, rendition_key
 from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import RENDITIONS, Tick, ffmpeg_version, render
 from mediafeed.model import Episode, Format, Rendition, Show
-from mediafeed.output import temp_beside
+from mediafeed.output import link_or_copy, temp_beside
 
 # Where a long encode reports how far it is: given what it makes, a context that yields
 # the tick ffmpeg's progress feeds (the CLI draws a bar).
@@ -54,6 +54,8 @@ def attach(
             key = memo_key("rendition", ep.media.sha256, fmt.name, fmt.bitrate, ffmpeg_version())
             found = known(cache.get("rendition", key))
             path = os.path.join(show.output_dir, found.key if found else "")
+            if found and write and not os.path.isfile(path):
+                _borrow(show, found, path, cache)
             if not found or not os.path.isfile(path) or cache.sha256(path) != found.sha256:
                 with (encoding or _silent)(f"Encoding {ep.slug} ({fmt.name})") as tick:
                     found = make(source(ep), show.output_dir, ep, fmt, write=write, tick=tick)
@@ -64,6 +66,17 @@ def attach(
             made.append(found)
         episodes.append(dataclasses.replace(ep, renditions=tuple(made)))
     return tuple(episodes)
+
+
+def _borrow(show: Show, found: Rendition, path: str, cache: Cache) -> None:
+    """Link in the rendition the show's other build holds (feed/ for `serve`'s preview,
+    or the preview for feed/), rather than encode it again."""
+    for folder in (show.root / "feed", show.preview_dir):
+        other = os.path.join(folder, found.key)
+        if other != path and os.path.isfile(other) and cache.sha256(other) == found.sha256:
+            cache.remember_sha256(path, link_or_copy(other, os.stat(other), path), found.sha256,
+                                  written=True)  # fmt: skip
+            return
 
 
 def _silent(description: str) -> AbstractContextManager[Tick]:

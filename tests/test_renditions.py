@@ -4,6 +4,7 @@ feed, the feed offers it as podcast:alternateEnclosure, and the page's player pl
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 import pty
@@ -18,6 +19,7 @@ import podcastparser
 import pytest
 from lxml import etree
 
+from mediafeed.commands.show import preview_show
 from mediafeed.store.local import LocalStore
 from tests import mediafactory as mf
 from tests.browser import AUDIO_READY, chromium, needs_chromium, open_page, wait_for
@@ -107,6 +109,23 @@ def test_a_rendition_is_made_once_and_again_when_its_settings_change(
     [old] = [name for name in first if name.endswith(".opus")]
     [new] = [name for name in media_files(show_dir) if name.endswith(".opus")]
     assert new != old
+
+
+@pytest.mark.parametrize("first", ["build", "serve"])
+def test_serves_preview_and_the_build_share_a_rendition_not_encode_it_twice(
+    show_dir: Path, tmp_path: Path, first: str
+) -> None:
+    with_formats(show_dir, "formats = { opus = 32 }\n")
+    add_episode(show_dir, mf.mp3_cbr(tmp_path, "opname.mp3", seconds=6.0))
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    preview = show_dir / ".mediafeed" / "preview" / "media"
+    for step in (first, "serve" if first == "build" else "build"):
+        if step == "build":
+            ok(show_dir, "build")
+        else:
+            preview_show(show_dir, "http://127.0.0.1:8000", now)
+    [name] = [name for name in media_files(show_dir) if name.endswith(".opus")]
+    assert (preview / name).samefile(show_dir / "feed" / "media" / name)
 
 
 def at_a_terminal(show: Path, *args: str) -> str:

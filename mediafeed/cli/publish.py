@@ -99,10 +99,11 @@ def serve(port: int) -> None:
     a page asked for after an edit is built again. feed/ is left as `build` made it."""
     from mediafeed.commands.report import counted
     from mediafeed.commands.serve import Rebuilt, make_server
-    from mediafeed.commands.show import preview_folder, preview_show
+    from mediafeed.commands.show import preview_show
 
-    root = current_show().root
-    server = make_server(preview_folder(root), port=port)
+    show = current_show()
+    root = show.root
+    server = make_server(show.preview_dir, port=port)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     result = preview_show(root, base, now())
     server.fresh = Rebuilt(

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediafeed.cache import FOLDER, Cache, memo_key, show_locked
+from mediafeed.cache import Cache, memo_key, show_locked
 from mediafeed.config import CONFIG_NAME, load_show
 from mediafeed.links import Links
 from mediafeed.model import Episode, Show, Status
@@ -91,15 +91,10 @@ def build_show(
         )
 
 
-def preview_folder(root: Path) -> Path:
-    """Where `serve` builds: beside the cache, so feed/ keeps the public build."""
-    return root / FOLDER / "preview"
-
-
 def preview_show(root: Path, base: str, now: dt.datetime) -> BuildResult:
-    """The show as its files say now, built for `base` into the preview folder."""
-    show = replace(load_show(root), output=preview_folder(root))
-    return build_show(show, now=now, links=Links(base))
+    """The show as its files say now, built for `base` into its preview folder."""
+    show = load_show(root)
+    return build_show(replace(show, output=show.preview_dir), now=now, links=Links(base))
 
 
 def publish_show(
