@@ -241,7 +241,7 @@ def _episode_files(show: Show, ep: Episode, links: Links) -> list[Planned]:
     files.append((keys.embed_page_key(ep.slug), partial(_made, "embed", show, ep, links=links)))
     files.append((keys.oembed_key(ep.slug), partial(_made, "oembed", show, ep, links=links)))
     if ep.chapters:
-        files.append((keys.chapters_key(ep.slug), partial(_made, "chapters", ep, links=links)))
+        files.append((keys.chapters_key(ep.slug), partial(_made, "chapters", ep)))
     return files
 
 

@@ -264,7 +264,7 @@ def full_show() -> tuple[Show, list[Episode]]:
         categories=(("Arts", "Books"), ("Arts", "Design"), ("Government",)),
         guid="",
     )
-    chapters = (Chapter(0, "Begin"), Chapter(2.5, "Midden", img="c.jpg"))
+    chapters = (Chapter(0, "Begin"), Chapter(2.5, "Midden", img="https://example.org/c.jpg"))
     first = replace(
         episodes[0],
         block=True,
@@ -365,11 +365,22 @@ def test_podcast_guid_matches_the_namespace_examples(url: str, guid: str) -> Non
 
 def test_chapters_json_is_podcast_index_format() -> None:
     _, episodes = full_show()
-    data = chapters_json(episodes[0], links=LINKS)
+    data = chapters_json(episodes[0])
     assert chapters_problem(data) is None
     document = json.loads(data)
     assert document["version"] == "1.2.0"
     assert document["chapters"] == [
         {"startTime": 0, "title": "Begin"},
-        {"startTime": 2.5, "title": "Midden", "img": f"{BASE}/images/c.jpg"},
+        {"startTime": 2.5, "title": "Midden", "img": "https://example.org/c.jpg"},
     ]
+
+
+def test_a_chapter_image_is_linked_where_the_episode_file_says(tmp_path: Path) -> None:
+    # The episode file takes a chapter's img as a web address; the build copies no file.
+    text = (REPO / "episodes" / "ontmoeting-in-het-fysieke-domein.md").read_text("utf-8")
+    art = "  img: https://www.example.org/plein.jpg\n"
+    path = tmp_path / "ontmoeting.md"
+    path.write_text(text.replace("  title: Welkom\n", "  title: Welkom\n" + art), "utf-8")
+    [episode] = load_episodes(tmp_path)
+    chapters = json.loads(chapters_json(episode))["chapters"]
+    assert chapters[0]["img"] == "https://www.example.org/plein.jpg"

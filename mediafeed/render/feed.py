@@ -370,15 +370,15 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def chapters_json(ep: Episode, *, links: Links) -> bytes:
+def chapters_json(ep: Episode) -> bytes:
     """The Podcast Index JSON chapters format (version 1.2.0)."""
     chapters = []
     for chapter in ep.chapters:
         item: dict[str, object] = {"startTime": chapter.start, "title": xml_safe(chapter.title)}
         if chapter.url:
             item["url"] = chapter.url
-        if chapter.img:
-            item["img"] = links.image(chapter.img)
+        if chapter.img:  # a web address, as the episode file takes it: the build copies none
+            item["img"] = chapter.img
         chapters.append(item)
     document = {"version": "1.2.0", "title": xml_safe(ep.title), "chapters": chapters}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
