@@ -29,7 +29,9 @@ from mediafeed.reach import http_url, parse_license, parse_podroll
 CONFIG_NAME = "mediafeed.toml"
 
 SHOW_TYPES = ("episodic", "serial")
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
+# The namespace's mediums of a feed of items; "publisher" and the lists ("podcastL", "mixed")
+# hold only podcast:remoteItem, which a show of episodes is not.
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 LOCAL_PREFIX = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")

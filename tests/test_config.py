@@ -54,6 +54,11 @@ def test_broken_toml_names_the_file(show_dir: Path) -> None:
         load_show(write(show_dir, 'title = "unterminated\n'))
 
 
+def test_a_course_is_a_medium_the_namespace_lists(show_dir: Path) -> None:
+    text = SHOW_CONFIG.replace('type = "episodic"', 'type = "serial"\nmedium = "course"')
+    assert load_show(write(show_dir, text)).medium == "course"
+
+
 def test_location_table_with_geo_and_osm(show_dir: Path) -> None:
     text = (
         SHOW_CONFIG + '\n[location]\nname = "Den Haag"\ngeo = "geo:52.08,4.31"\nosm = "R192736"\n'
