@@ -322,6 +322,17 @@ def test_chapters_with_timestamps(show: Show, episode: Episode) -> None:
     assert items[1].xpath("a/@href")[0].endswith("#t=68")
 
 
+def test_a_chapter_time_says_in_its_datetime_the_second_it_shows(
+    show: Show, episode: Episode
+) -> None:
+    """`<time datetime>` states the element's content: 1:08.6 shows as 1:08, not 1:09."""
+    chapters = (Chapter(0, "Introductie"), Chapter(68.6, "Afsluiting"))
+    (shown,) = episode_doc(show, replace(episode, chapters=chapters)).xpath(
+        "//section[@class='chapters']//li[2]//time"
+    )
+    assert (shown.text, shown.get("datetime")) == ("1:08", "PT0H1M8S")
+
+
 def test_guests_are_listed_with_their_role(show: Show, episode: Episode) -> None:
     (item,) = episode_doc(show, episode).xpath("//section[@class='people']//li")
     assert " ".join(item.text_content().split()) == "Rick Kwekkeboom (gast)"
