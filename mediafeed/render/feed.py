@@ -38,7 +38,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class PagingExtension(Podcast20Extension):
-    """atom:link rel=next/prev-archive/current for RFC 5005 paged and archived feeds, and
+    """atom:link rel=prev-archive/next-archive/current for RFC 5005 archived feeds, and
     rel=hub for WebSub; feedgen writes only the self link into RSS. They are recorded and
     written into the channel as its podcast: tags are, in the Atom namespace."""
 
