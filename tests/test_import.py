@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import feedparser
+import lxml.html
 import podcastparser
 import pytest
+from lxml import etree
 
 from mediafeed.build import build
 from mediafeed.cache import Cache
@@ -34,6 +37,7 @@ PLATFORMS = [
     "powerpress-messy.xml",
 ]
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 LINKS = Links("https://nieuw.example.org/show")
 
 
@@ -225,6 +229,31 @@ def slugs_with_episode_12_titled(tmp_path: Path, title: str) -> list[str]:
     root = tmp_path / "imported"
     ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
     return sorted(ep.slug for ep in load_episodes(root / "episodes"))
+
+
+def import_without_a_duration(tmp_path: Path) -> Path:
+    """anchor.xml imported with its second item's itunes:duration left out."""
+    feed = (FEEDS / "anchor.xml").read_text().replace("<itunes:duration>2580</itunes:duration>", "")
+    (tmp_path / "feed.xml").write_text(feed)
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    build(load_show(root), links=LINKS, now=NOW)
+    return root
+
+
+def test_an_episode_of_unknown_length_states_no_itunes_duration(tmp_path: Path) -> None:
+    root = import_without_a_duration(tmp_path)
+    items = etree.parse(root / "feed" / "feed.xml").xpath("//item")
+    durations = [item.findtext(f"{{{ITUNES}}}duration") for item in items]
+    assert durations == ["2592", None]  # not 0: apps would show the episode as 0:00 long
+
+
+def test_an_episode_of_unknown_length_states_no_json_ld_duration(tmp_path: Path) -> None:
+    root = import_without_a_duration(tmp_path)
+    [unknown] = [ep for ep in load_episodes(root / "episodes") if not ep.media.duration]
+    page = lxml.html.parse(root / "feed" / "episodes" / unknown.slug / "index.html")
+    [data] = page.xpath("//script[@type='application/ld+json']/text()")
+    assert "duration" not in json.loads(data)["associatedMedia"]
 
 
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:

@@ -261,7 +261,8 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
 
     apple = fe.podcast
     apple.itunes_title(title)
-    apple.itunes_duration(str(round(ep.media.duration)))
+    if ep.media.duration:  # unknown for some imported episodes: no claim of 0:00
+        apple.itunes_duration(str(round(ep.media.duration)))
     apple.itunes_episode_type(ep.episode_type)
     summary = text(ep.summary) or text(plain_text(ep.notes))
     if summary:

@@ -128,11 +128,12 @@ def episode_json_ld(
             "@type": "VideoObject" if episode.media.is_video else "AudioObject",
             "contentUrl": links.media(episode),
             "encodingFormat": episode.media.mime_type,
-            "duration": iso_duration(episode.media.duration),
         },
         "partOfSeries": {"@type": "PodcastSeries", "name": show.title, "url": links.show_page},
         "inLanguage": show.language,
     }
+    if episode.media.duration:  # unknown for some imported episodes: no claim of zero
+        found["associatedMedia"]["duration"] = iso_duration(episode.media.duration)
     if episode.episode is not None:
         found["episodeNumber"] = episode.episode
     return _licensed(found, episode.license or show.license)
