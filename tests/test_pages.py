@@ -287,6 +287,19 @@ def test_srt_transcript_is_parsed() -> None:
     assert [(p.start, p.text) for p in paragraphs] == [(1.5, "Goedemorgen. Tot de volgende keer.")]
 
 
+def test_a_json_transcript_reads_as_its_speakers_turns(show: Show, tmp_path: Path) -> None:
+    """The namespace's JSON format: segments of speaker, startTime and body, here a word each."""
+    words = [("Darth Vader", 0.5, "I"), ("Darth Vader", 1, "am"), ("Darth Vader", 1.5, "your"),
+             ("Darth Vader", 2.25, "father.\n"), ("Luke", 2.75, "Nooooo")]  # fmt: skip
+    segments = [{"speaker": who, "startTime": at, "body": body} for who, at, body in words]
+    document = {"version": "1.0.0", "segments": segments}
+    (tmp_path / "t.json").write_text(json.dumps(document), encoding="utf-8")
+    doc = episode_doc(show, make_episode(tmp_path, transcript="t.json"))
+    section = doc.xpath("//section[@class='transcript']")[0]
+    paragraphs = [" ".join(p.text_content().split()) for p in section.xpath("p[a/@data-start]")]
+    assert paragraphs == ["0:00 Darth Vader: I am your father.", "0:02 Luke: Nooooo"]
+
+
 def test_plain_text_transcript_becomes_paragraphs(show: Show, tmp_path: Path) -> None:
     (tmp_path / "t.txt").write_text("Eerste alinea\nloopt door.\n\nTweede alinea.\n")
     doc = episode_doc(show, make_episode(tmp_path, transcript="t.txt"))

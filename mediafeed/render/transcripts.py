@@ -1,12 +1,14 @@
-"""Transcripts as readable paragraphs for the episode page: WebVTT and SRT cues joined
-by speaker (with the time each paragraph starts), or plain text by blank lines."""
+"""Transcripts as readable paragraphs for the episode page: WebVTT, SRT and JSON cues
+joined by speaker (with the time each paragraph starts), or plain text by blank lines."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import inf
 from pathlib import PurePosixPath
 
 from mediafeed.errors import EpisodeError
@@ -70,11 +72,28 @@ def _join_cues(cues: Sequence[TranscriptParagraph]) -> tuple[TranscriptParagraph
     return tuple(paragraphs)
 
 
+def _json_cues(text: str) -> list[TranscriptParagraph]:
+    """Segments of the namespace's JSON transcript: speaker, startTime and body each."""
+    try:
+        segments = [s for s in json.loads(text)["segments"] if isinstance(s, dict)]
+    except (ValueError, KeyError, TypeError):
+        return []  # `check` names what is wrong with the file
+    cues = []
+    for item in segments:
+        start, speaker = item.get("startTime"), item.get("speaker")
+        if words := " ".join(str(item.get("body") or "").split()):
+            at = float(start) if isinstance(start, int | float) and 0 <= start < inf else None
+            cues.append(TranscriptParagraph(words, at, str(speaker) if speaker else None))
+    return cues
+
+
 def parse_transcript(text: str, suffix: str) -> tuple[TranscriptParagraph, ...]:
-    """Readable paragraphs from a `.vtt`/`.srt` transcript (with times) or plain text."""
+    """Readable paragraphs from a `.vtt`/`.srt`/`.json` transcript (with times) or plain text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if suffix.lower() in {".vtt", ".srt"}:
         return _join_cues(_transcript_cues(text))
+    if suffix.lower() == ".json":
+        return _join_cues(_json_cues(text))
     blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text))
     return tuple(TranscriptParagraph(block) for block in blocks if block)
 
