@@ -300,6 +300,17 @@ def test_a_json_transcript_reads_as_its_speakers_turns(show: Show, tmp_path: Pat
     assert paragraphs == ["0:00 Darth Vader: I am your father.", "0:02 Luke: Nooooo"]
 
 
+def test_an_html_transcript_reads_as_its_speakers_turns(show: Show, tmp_path: Path) -> None:
+    """The namespace's HTML format: each turn a <cite> speaker, a <time> and a <p>."""
+    turns = "<cite>Kevin:</cite>\n<time>0:00</time>\n<p>\n  Een update &amp; meer.\n</p>\n"
+    turns += "<cite>Alban :</cite>\n<time>1:09</time>\n<p>Je <em>triggert</em> Tom.</p>\n"
+    (tmp_path / "t.html").write_text(turns, encoding="utf-8")
+    doc = episode_doc(show, make_episode(tmp_path, transcript="t.html"))
+    section = doc.xpath("//section[@class='transcript']")[0]
+    paragraphs = [" ".join(p.text_content().split()) for p in section.xpath("p[a/@data-start]")]
+    assert paragraphs == ["0:00 Kevin: Een update & meer.", "1:09 Alban: Je triggert Tom."]
+
+
 def test_plain_text_transcript_becomes_paragraphs(show: Show, tmp_path: Path) -> None:
     (tmp_path / "t.txt").write_text("Eerste alinea\nloopt door.\n\nTweede alinea.\n")
     doc = episode_doc(show, make_episode(tmp_path, transcript="t.txt"))

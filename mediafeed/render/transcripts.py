@@ -1,5 +1,5 @@
-"""Transcripts as readable paragraphs for the episode page: WebVTT, SRT and JSON cues
-joined by speaker (with the time each paragraph starts), or plain text by blank lines."""
+"""Transcripts as readable paragraphs for the episode page: WebVTT, SRT, JSON and HTML
+cues joined by speaker (with the time each paragraph starts), or plain text by blank lines."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ from mediafeed.model import Episode, Show
 _CUE_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*-->")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _TAG = re.compile(r"<[^>]*>")
+# A turn of the namespace's HTML transcript: speaker and start time (each if known), words.
+_HTML_TURN = re.compile(
+    r"(?:<cite\b[^>]*>(.*?)</cite>\s*)?(?:<time\b[^>]*>(.*?)</time>\s*)?<p\b[^>]*>(.*?)</p>",
+    re.S | re.I,
+)
 # A paragraph of cues ends at a sentence end once it is this long, and is cut regardless
 # at the hard limit, so a long monologue still reads as paragraphs.
 _PARAGRAPH_SOFT = 350
@@ -87,13 +92,29 @@ def _json_cues(text: str) -> list[TranscriptParagraph]:
     return cues
 
 
+def _html_cues(text: str) -> list[TranscriptParagraph]:
+    cues = []
+    for speaker, clock, body in _HTML_TURN.findall(text):
+        who, words = (" ".join(html.unescape(_TAG.sub("", s)).split()) for s in (speaker, body))
+        try:  # "1:09" or "0:01:09"
+            start = sum(float(part) * 60**i for i, part in enumerate(clock.split(":")[::-1]))
+        except ValueError:
+            start = -1
+        if words:
+            at = start if clock and 0 <= start < inf else None
+            cues.append(TranscriptParagraph(words, at, who.rstrip(" :") or None))
+    return cues
+
+
 def parse_transcript(text: str, suffix: str) -> tuple[TranscriptParagraph, ...]:
-    """Readable paragraphs from a `.vtt`/`.srt`/`.json` transcript (with times) or plain text."""
+    """Readable paragraphs from a WebVTT, SRT, JSON or HTML transcript, or plain text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if suffix.lower() in {".vtt", ".srt"}:
         return _join_cues(_transcript_cues(text))
     if suffix.lower() == ".json":
         return _join_cues(_json_cues(text))
+    if suffix.lower() in {".html", ".htm"} and _HTML_TURN.search(text):
+        return _join_cues(_html_cues(text))
     blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text))
     return tuple(TranscriptParagraph(block) for block in blocks if block)
 
