@@ -38,7 +38,8 @@ FIELD_ORDER = tuple(
     """title guid published draft summary season season_name episode episode_display episode_type
     explicit block unpublished image persons chapters transcript transcript_status transcript_model
     keywords location license social_interact soundbites old_page image_url chapters_url
-    transcript_url enclosure_url audio duration length mime_type sha256 loudness normalized""".split()
+    transcript_url transcript_type enclosure_url audio duration length mime_type sha256 loudness
+    normalized""".split()
 )
 # Links to the old host an imported episode keeps until its files move.
 URL_FIELDS = ("old_page", "image_url", "chapters_url", "transcript_url", "enclosure_url")
@@ -201,6 +202,7 @@ def parse_episode(
         "episode_display": get("episode_display", str),
         "explicit": get("explicit", bool),
         "transcript_model": get("transcript_model", str),
+        "transcript_type": get("transcript_type", str),
         "keywords": tuple(str(k) for k in get("keywords", list, [])),
         "draft": get("draft", bool, False),
         "block": get("block", bool, False),

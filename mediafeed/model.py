@@ -330,6 +330,7 @@ class Episode:
     image_url: str | None = None
     chapters_url: str | None = None
     transcript_url: str | None = None
+    transcript_type: str | None = None  # as the old feed named it: a URL may have no suffix
     loudness: Loudness | None = None
     normalized: Normalization | None = None
     # The build's extra files of the episode; an episode file never names them.

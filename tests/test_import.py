@@ -256,6 +256,22 @@ def test_an_episode_of_unknown_length_states_no_json_ld_duration(tmp_path: Path)
     assert "duration" not in json.loads(data)["associatedMedia"]
 
 
+def test_a_transcript_left_on_the_old_host_keeps_the_type_its_feed_named(
+    tmp_path: Path,
+) -> None:
+    # Buzzsprout's HTML transcript has no file extension to tell its type by.
+    srt = '<podcast:transcript url="https://www.buzzsprout.com/1234567/12345678/transcript.srt"'
+    feed = (
+        (FEEDS / "buzzsprout.xml").read_text().replace(srt + ' type="application/x-subrip" />', "")
+    )
+    (tmp_path / "feed.xml").write_text(feed)
+    root = tmp_path / "imported"
+    ok(tmp_path, "import", str(tmp_path / "feed.xml"), str(root))
+    build(load_show(root), links=LINKS, now=NOW)
+    found = etree.parse(root / "feed" / "feed.xml").xpath("//*[local-name()='transcript']")
+    assert [(t.get("url")[-11:], t.get("type")) for t in found] == [("/transcript", "text/html")]
+
+
 def test_same_titles_get_distinct_slugs(tmp_path: Path) -> None:
     assert slugs_with_episode_12_titled(tmp_path, "Ep. 11 – Table for one") == [
         "ep-11-table-for-one",

@@ -207,7 +207,7 @@ def _episode(
         "location": _location(item),
         "image_url": x.absolute(image.get("href") or "", base) if image is not None else None,
         "chapters_url": x.absolute(x.podcast_attr(item, "chapters", "url") or "", base),
-        "transcript_url": _transcript_url(item, base),
+        **_transcript(item, base),
         "enclosure_url": url,
         "duration": float(duration) or None,
         "length": int(length) if length.isdigit() else 0,
@@ -283,15 +283,15 @@ def _location(item: Element) -> str | dict[str, str] | None:
     return {"name": name, **extra} if extra else name
 
 
-def _transcript_url(item: Element, base: str) -> str | None:
-    """The transcript a page can show best: WebVTT, then SRT, then any."""
+def _transcript(item: Element, base: str) -> dict[str, str | None]:
+    """The transcript a page can show best (WebVTT, then SRT, then any), with its type."""
     links = [(t.get("type") or "", t.get("url") or "") for t in x.podcast(item, "transcript")]
-    ranked = sorted(
-        (kind not in ("text/vtt", "application/x-subrip", "application/srt"), kind != "text/vtt", u)
-        for kind, u in links
-        if u.strip()
-    )
-    return x.absolute(ranked[0][2], base) if ranked else None
+    captions = ("text/vtt", "application/x-subrip", "application/srt")
+    ranked = sorted((k not in captions, k != "text/vtt", u, k) for k, u in links if u.strip())
+    if not ranked:
+        return {}
+    *_, url, kind = ranked[0]
+    return {"transcript_url": x.absolute(url, base), "transcript_type": kind or None}
 
 
 def _date(text: str) -> dt.datetime | None:

@@ -283,7 +283,8 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
         p20.add("episode", str(ep.episode), display=text(ep.episode_display) or None)
     # Side files still on the old host (an imported show) are linked where they are.
     if ep.transcript or ep.transcript_url:
-        kind = transcript_type(ep.transcript or urlsplit(ep.transcript_url or "").path)
+        remote = text(ep.transcript_type) or transcript_type(urlsplit(ep.transcript_url or "").path)
+        kind = transcript_type(ep.transcript) if ep.transcript else remote
         p20.add(
             "transcript",
             url=links.transcript(ep) if ep.transcript else text(ep.transcript_url),
