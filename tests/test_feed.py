@@ -352,6 +352,23 @@ def test_artwork_sizes_are_offered_as_podcast_images(full_xml: bytes) -> None:
     assert srcset.endswith(f"{BASE}/images/artwork-150.jpg 150w")
 
 
+def test_each_artwork_size_is_a_podcast_image_with_its_width_and_words(full_xml: bytes) -> None:
+    """podcast:image, which replaces podcast:images: each size, square, described in words."""
+    channel = one(parse(full_xml), "/rss/channel")
+    images = channel.xpath("podcast:image", namespaces=NS)
+    assert [(i.get("href"), i.get("width")) for i in images] == [
+        (f"{BASE}/images/artwork-{width}.jpg", str(width)) for width in (1400, 600, 300, 150)
+    ]
+    for image in images:
+        assert (image.get("purpose"), image.get("aspect-ratio")) == ("artwork", "1/1")
+        assert image.get("alt") and one(channel, "title").text in image.get("alt")
+
+
+def test_an_episodes_own_picture_is_its_podcast_image(full_xml: bytes) -> None:
+    entry = item(parse(full_xml), "29e6eedd-3461-465d-a327-dd631a9f491e")
+    assert one(entry, "podcast:image[@purpose='artwork']/@href") == f"{BASE}/images/ep.png"
+
+
 @pytest.mark.parametrize(
     ("url", "guid"),
     [

@@ -17,6 +17,7 @@ from mediafeed import __version__
 from mediafeed.licenses import spdx_id
 from mediafeed.links import ARTWORK_WIDTHS, Links, artwork_variant_key, transcript_text_key
 from mediafeed.model import Episode, License, Location, Person, Show
+from mediafeed.render.i18n import Locale
 from mediafeed.render.itunes import AppleEntryExtension, AppleExtension
 from mediafeed.render.notes import plain_text, render_notes, xml_safe
 from mediafeed.render.podcast20 import Podcast20EntryExtension, Podcast20Extension, element
@@ -198,7 +199,12 @@ def _channel(
     p20.add("medium", show.medium)
     _location(p20, show.location)
     srcset = (f"{links.url(artwork_variant_key(width))} {width}w" for width in ARTWORK_WIDTHS)
-    p20.add("images", srcset=", ".join(srcset))
+    p20.add("images", srcset=", ".join(srcset))  # what podcast:image replaces, for older apps
+    alt = text(Locale.for_show(show).text("cover_of", title=show.title))
+    for width in ARTWORK_WIDTHS:
+        href = links.url(artwork_variant_key(width))
+        p20.add("image", href=href, alt=alt, width=str(width), purpose="artwork",
+                **{"aspect-ratio": "1/1"})  # fmt: skip
     for purpose, value in show.txt:
         p20.add("txt", text(value), purpose=text(purpose) or None)
     _license(p20, show.license)
@@ -277,6 +283,8 @@ def _item(fg: FeedGenerator, show: Show, ep: Episode, links: Links) -> None:
     apple.keywords([text(word) for word in ep.keywords if text(word)])
 
     p20 = fe.podcast20
+    if image:
+        p20.add("image", href=image, purpose="artwork")
     if ep.season is not None:
         p20.add("season", str(ep.season), name=text(ep.season_name) or None)
     if ep.episode is not None:
