@@ -15,12 +15,13 @@ import lxml.html
 import podcastparser
 import pytest
 from lxml import etree
+from PIL import Image
 
 from mediafeed.build import build
 from mediafeed.cache import Cache
 from mediafeed.check import check_show
 from mediafeed.config import load_show
-from mediafeed.episodes import load_episodes
+from mediafeed.episodes import load_episode, load_episodes
 from mediafeed.facts import MediaFacts
 from mediafeed.links import Links
 from mediafeed.media.probe import probe
@@ -510,6 +511,30 @@ def test_downloaded_media_are_known_to_the_check_before_a_publish(
         facts = MediaFacts(cache, verify=False)
         for ep in load_episodes(root / "episodes"):
             assert facts.remembered(root / ep.audio) == probe(root / ep.audio)
+
+
+def test_side_files_at_addresses_without_an_ending_get_the_ending_of_their_kind(
+    tmp_path: Path, old_host: OldHost
+) -> None:
+    """Buzzsprout's HTML transcript and a CDN's picture have no ending to keep."""
+    feed = (old_host.root / "feed.xml").read_text(encoding="utf-8")
+    srt = f'<podcast:transcript url="{old_host.base}/transcript.srt" type="application/x-subrip" />'
+    feed = feed.replace(srt, f'<itunes:image href="{old_host.base}/art?w=3000" />').replace(
+        "https://www.buzzsprout.com/1234567/12345678/transcript", f"{old_host.base}/transcript"
+    )
+    (old_host.root / "feed.xml").write_text(feed, encoding="utf-8")
+    (old_host.root / "transcript").write_text("<cite>Anna:</cite><p>Goedemorgen.</p>\n")
+    Image.new("RGB", (1400, 1400), (200, 80, 40)).save(old_host.root / "art", "PNG")
+    root = tmp_path / "show"
+    ok(tmp_path, "import", f"{old_host.base}/feed.xml", str(root), "--download-media")
+    koffie = load_episode(root / "episodes" / "koffie-met-de-buren.md")
+    assert (koffie.transcript, koffie.image) == (
+        "transcripts/koffie-met-de-buren.html",
+        "images/koffie-met-de-buren.png",
+    )
+    build(load_show(root), links=LINKS, now=NOW)
+    found = etree.parse(root / "feed" / "feed.xml").xpath("//*[local-name()='transcript']/@type")
+    assert found == ["text/html"]
 
 
 def test_a_failed_download_with_json_reports_and_exits_1(tmp_path: Path, old_host: OldHost) -> None:

@@ -24,6 +24,8 @@ from mediafeed.migrate.download import MAX_SIDECAR_BYTES, download, read_limited
 from mediafeed.model import Episode, MediaInfo
 from mediafeed.output import write_atomic
 
+_TRANSCRIPT_SUFFIXES = {"text/vtt": ".vtt", "application/x-subrip": ".srt", "application/srt": ".srt",
+                        "text/html": ".html", "application/json": ".json"}  # fmt: skip
 # The endings a download keeps from its URL; once probed, it takes the one its content has.
 AUDIO_SUFFIXES = set(".mp3 .m4a .m4b .mp4 .aac .ogg .opus .oga .flac .wav .mov .webm".split())
 
@@ -105,12 +107,20 @@ def _side_files(root: Path, ep: Episode, report: list[str]) -> dict[str, Any]:
                     extra["chapters"] = sorted(json_chapters(data), key=lambda c: c["start"])
                 extra["chapters_url"] = None
                 continue
-            suffix = PurePosixPath(urlsplit(url).path).suffix.lower() or ".txt"
+            suffix, fetched = PurePosixPath(urlsplit(url).path).suffix.lower(), b""
+            if not suffix and kind == "transcript":  # Buzzsprout's: the type its feed named
+                suffix = _TRANSCRIPT_SUFFIXES.get(ep.transcript_type or "", ".txt")
+            elif not suffix:  # a picture from a CDN address: its format by its first bytes
+                fetched = read_limited(url, max_bytes=MAX_SIDECAR_BYTES)
+                suffix = ".png" if fetched.startswith(b"\x89PNG") else ".jpg"
             folder = "images" if kind == "image" else "transcripts"
             path = root / folder / f"{ep.slug}{suffix}"
             if not path.is_file():
-                write_atomic(path, read_limited(url, max_bytes=MAX_SIDECAR_BYTES), durable=True)
+                fetched = fetched or read_limited(url, max_bytes=MAX_SIDECAR_BYTES)
+                write_atomic(path, fetched, durable=True)
             extra[kind], extra[f"{kind}_url"] = f"{folder}/{path.name}", None
+            if kind == "transcript":
+                extra["transcript_type"] = None  # its ending says it now
         except (FeedError, ValueError, KeyError, TypeError) as exc:
             report.append(f"{ep.slug}: {kind} stays on the old host ({exc})")
     return extra
