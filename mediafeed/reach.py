@@ -13,11 +13,15 @@ from mediafeed.licenses import spdx_id
 from mediafeed.links import url_problem
 from mediafeed.model import Episode, License, RemoteItem, Show, SocialInteract, Soundbite
 
-# The namespace's list of protocols (socialprotocols.txt of the Podcast Index).
-SOCIAL_PROTOCOLS = tuple("activitypub atproto disabled hive lemmy matrix nostr twitter".split())
+# The namespace's list of protocols (socialprotocols.txt of the Podcast Index), with
+# atproto, its newer name for bluesky, and lemmy, which mediafeed accepted before.
+SOCIAL_PROTOCOLS = tuple(
+    "activitypub atproto bluesky disabled hive lemmy lightning matrix nostr twitter".split()
+)
 _BITE_KEYS = {"start", "duration", "title"}
 _SOCIAL_KEYS = {"uri", "protocol", "account_id", "account_url", "priority"}
-_URI_SCHEMES = {"atproto": ("at://", "https://"), "nostr": ("nostr:", "https://")}
+_URI_SCHEMES = {"atproto": ("at://", "https://"), "bluesky": ("at://", "https://"),
+                "nostr": ("nostr:", "https://")}  # fmt: skip
 MAX_LICENSE_NAME = 128  # the namespace's limit for a license name
 SOUNDBITE_SECONDS = (15.0, 120.0)  # the length the namespace recommends
 
