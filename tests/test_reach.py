@@ -177,7 +177,9 @@ def test_a_show_without_the_new_fields_writes_none_of_the_tags(show_dir: Path) -
 
 @pytest.mark.parametrize("protocol", ["bluesky", "lightning"])
 def test_each_protocol_the_namespace_lists_is_taken(show_dir: Path, protocol: str) -> None:
-    uri = "at://did:plc:abc/app.bsky.feed.post/1" if protocol == "bluesky" else "https://x.example/1"
+    uri = (
+        "at://did:plc:abc/app.bsky.feed.post/1" if protocol == "bluesky" else "https://x.example/1"
+    )
     reach_show(show_dir, episode_extra=f"social_interact:\n  uri: {uri}\n  protocol: {protocol}\n")
     _, xml = feed_of(show_dir)
     assert [tag.get("protocol") for tag in xpath(xml, "//podcast:socialInteract")] == [protocol]
