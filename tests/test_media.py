@@ -285,6 +285,17 @@ def test_a_flac_cut_in_the_middle_is_refused(tmp_path: Path, keep: str) -> None:
     assert "truncated" in probe_error(cut)
 
 
+@pytest.mark.parametrize("maker", [mf.ogg_vorbis, mf.opus])
+@pytest.mark.parametrize("keep", ["half", "pages"])
+def test_an_ogg_cut_in_the_middle_is_refused(tmp_path: Path, maker: Maker, keep: str) -> None:
+    data = maker(tmp_path, seconds=6.0).read_bytes()
+    # Cut inside a page, or exactly before one: either way the stream's last page is gone.
+    end = len(data) // 2 if keep == "half" else data.index(b"OggS", len(data) // 2)
+    cut = tmp_path / "cut.ogg"
+    cut.write_bytes(data[:end])
+    assert "truncated" in probe_error(cut)
+
+
 def test_an_audiobook_whose_header_claims_47_hours_is_refused(tmp_path: Path) -> None:
     path = mf.m4a(tmp_path, "boek.m4b", seconds=10.0)
     data = bytearray(path.read_bytes())

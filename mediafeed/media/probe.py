@@ -78,6 +78,8 @@ _TRUNCATION_SLACK = 0.5
 # Vorbis 800, FLAC some 300), so their floor sits below that and real speech always passes.
 # PCM is checked exactly, from its data chunk.
 _MIN_BITRATE = {"mp3": 4000, "aac": 200, "alac": 200, "opus": 200, "vorbis": 200, "flac": 200}
+# An Ogg page's 27-byte header, 255 lacing values, and at most 255 bytes of each.
+_OGG_PAGE_MAX = 27 + 255 + 255 * 255
 # Reads this large cost few system calls; the buffer is reused, so size never costs memory.
 _BLOCK = 1 << 20
 
@@ -334,7 +336,23 @@ def _kind_of(handle: io.BufferedIOBase, path: Path, audio: FileType, size: int) 
         if needed > size:
             raise MediaError(f"file is truncated ({size} of {int(needed)} bytes)", path=path)
         return _WAV
+    if isinstance(audio, OggOpus | OggVorbis) and not _ogg_ends_stream(handle, size):
+        raise MediaError("file is truncated (its last Ogg page does not end the stream)", path=path)
     return {FLAC: _FLAC, OggOpus: _OPUS, OggVorbis: _VORBIS, AAC: _ADTS}[type(audio)]
+
+
+def _ogg_ends_stream(handle: io.BufferedIOBase, size: int) -> bool:
+    """Whether the file ends with a whole Ogg page flagged end-of-stream, as encoders close
+    every file: a cut-off copy lacks it, and mutagen would give the part's length."""
+    handle.seek(max(size - _OGG_PAGE_MAX, 0))
+    tail = handle.read()
+    at = tail.rfind(b"OggS")
+    while at >= 0:  # the bytes "OggS" can occur inside a packet: try each from the end
+        count = tail[at + 26] if len(tail) > at + 26 else len(tail)
+        if at + 27 + count + sum(tail[at + 27 : at + 27 + count]) == len(tail):
+            return bool(tail[at + 5] & 0x04)
+        at = tail.rfind(b"OggS", 0, at)
+    return False
 
 
 def _mp3_length(media: MediaFile, walk: mpeg.FrameWalk) -> tuple[float, float]:
