@@ -19,6 +19,17 @@ CHAPTER_KEYS = {"start", "title", "url", "img"}
 LOCATION_KEYS = {"name", "geo", "osm"}
 
 
+# Each kind a field asks for in the words of the file (a dict is a table of TOML).
+_KIND_WORDS = {
+    float: "a number",
+    int: "a whole number",
+    str: "text",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
+
 def typed(value: Any, kind: type | tuple[type, ...]) -> Any:
     """`value` if it is of `kind`, which a config or front matter field asks: a whole number
     does for a float, true or false never for a number."""
@@ -27,7 +38,8 @@ def typed(value: Any, kind: type | tuple[type, ...]) -> Any:
     if isinstance(value, float) and not math.isfinite(value):  # YAML's .inf and .nan
         raise ValueError(f"{value!r} is not a finite number")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ValueError(f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
+        words = _KIND_WORDS[kind[0] if isinstance(kind, tuple) else kind]
+        raise ValueError(f"expected {words}, got {value!r}")
     return value
 
 

@@ -77,7 +77,7 @@ def test_the_settings_are_read(show_dir: Path) -> None:
 def test_wrong_settings_are_all_reported_at_once(show_dir: Path) -> None:
     extra = '\n[transcribe]\nmodle = "tiny"\n[accessibility]\nchecked = "gisteren"\nstatus = "ok"\n'
     message = problems(config(show_dir, extra, top='require_transcript = "ja"\n'))
-    assert "require_transcript: expected bool" in message
+    assert "require_transcript: expected true or false" in message
     assert "transcribe.modle: unknown field (did you mean 'model'?)" in message
     assert "accessibility.checked: 'gisteren' is not a date" in message
     assert "accessibility.status: must be one of compliant, partial, none" in message

@@ -49,6 +49,20 @@ def test_an_artwork_name_that_would_break_its_url_is_refused(show_dir: Path) -> 
         load_show(write(show_dir, text))
 
 
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [('explicit = "no"', "explicit: expected true or false, got 'no'"),
+     ('feed_limit = "ten"', "feed_limit: expected a whole number, got 'ten'"),
+     ("copyright = 2026", "copyright: expected text, got 2026")],
+)  # fmt: skip
+def test_a_value_of_the_wrong_kind_is_named_in_plain_words(
+    show_dir: Path, line: str, words: str
+) -> None:
+    text = line + "\n" + SHOW_CONFIG.replace("explicit = false\n", "")
+    with pytest.raises(ConfigError, match=words):
+        load_show(write(show_dir, text))
+
+
 def test_broken_toml_names_the_file(show_dir: Path) -> None:
     with pytest.raises(ConfigError, match="mediafeed.toml: not valid TOML"):
         load_show(write(show_dir, 'title = "unterminated\n'))

@@ -100,7 +100,7 @@ def test_a_field_of_the_wrong_kind_is_named_not_left_at_its_default(
 def test_an_audio_field_that_is_not_a_path_is_named(tmp_path: Path) -> None:
     text = VALID.replace("audio: media/ontmoeting.mp3", "audio: 3")
     caught = refused(tmp_path, text)
-    assert caught.field == "audio" and caught.message == "expected str, got 3"
+    assert caught.field == "audio" and caught.message == "expected text, got 3"
 
 
 def test_two_files_with_one_guid_name_each_other(tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_every_problem_of_an_episode_file_is_named_at_once(tmp_path: Path) -> No
     with pytest.raises(EpisodeError) as found:
         load_episode(episode_file(tmp_path, text))
     message = str(found.value)
-    for field in ("titel: unknown field", "title: required field", "duration: expected float",
+    for field in ("titel: unknown field", "title: required field", "duration: expected a number",
                   "season: must be 1 or more"):  # fmt: skip
         assert field in message, message
     assert message.count("\n") == 0
