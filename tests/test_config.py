@@ -150,6 +150,19 @@ def test_init_refuses_a_language_name_and_says_what_a_code_looks_like(tmp_path: 
     assert not (tmp_path / "s").exists(), "nothing written for a config no command would read"
 
 
+@pytest.mark.parametrize(
+    ("language", "zone"),
+    [("nl-BE", "Europe/Brussels"), ("fr-CA", "UTC"), ("en-GB", "Europe/London")],
+)
+def test_init_takes_the_clock_of_the_region_a_language_code_names(
+    tmp_path: Path, language: str, zone: str
+) -> None:
+    from mediafeed.commands.init import init_show
+
+    init_show(tmp_path / "s", title="Show", language=language)
+    assert load_show(tmp_path / "s").timezone == zone
+
+
 def test_init_gives_a_dutch_show_the_dutch_clock(tmp_path: Path) -> None:
     from mediafeed.commands.init import init_show
 

@@ -67,15 +67,27 @@ def toml(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-# The zone a show in this language most likely keeps its clock in; UTC for the others.
-ZONES = {
-    "nl": "Europe/Amsterdam",
-    "nl-BE": "Europe/Brussels",
-    "fr": "Europe/Paris",
-    "de": "Europe/Berlin",
-    "en-GB": "Europe/London",
-    "en-IE": "Europe/Dublin",
+# The zone a show most likely keeps its clock in: by the region of its language code when
+# it names one (fr-CA is not in Paris), else by the language; UTC for the others.
+ZONES = {"nl": "Europe/Amsterdam", "fr": "Europe/Paris", "de": "Europe/Berlin"}
+REGION_ZONES = {
+    "NL": "Europe/Amsterdam",
+    "BE": "Europe/Brussels",
+    "FR": "Europe/Paris",
+    "DE": "Europe/Berlin",
+    "AT": "Europe/Vienna",
+    "CH": "Europe/Zurich",
+    "LU": "Europe/Luxembourg",
+    "GB": "Europe/London",
+    "IE": "Europe/Dublin",
 }
+
+
+def default_zone(language: str) -> str:
+    """The zone `init` writes for a show in `language`, a code like 'nl' or 'nl-BE'."""
+    base, *rest = language.split("-")
+    regions = [part.upper() for part in rest if len(part) == 2 or part.isdigit()]
+    return REGION_ZONES.get(regions[0], "UTC") if regions else ZONES.get(base.lower(), "UTC")
 
 
 def init_show(root: Path, *, title: str, language: str = "en", timezone: str | None = None) -> Path:
@@ -84,7 +96,7 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
     config = root / CONFIG_NAME
     if config.exists():
         raise ConfigError("a show already exists here", path=config)
-    timezone = timezone or ZONES.get(language) or ZONES.get(language[:2].lower(), "UTC")
+    timezone = timezone or default_zone(language)
     if problem := language_problem(language):
         raise ConfigError(problem, field="--language")
     if problem := timezone_problem(timezone):
