@@ -39,6 +39,12 @@ def test_init_refuses_an_existing_show(show_dir: Path) -> None:
     assert result.exit_code == 1 and "already exists" in result.output
 
 
+def test_init_refuses_a_blank_title_every_command_would_refuse(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--title", " "])
+    assert result.exit_code == 1 and "--title: must not be empty" in result.output
+    assert not (tmp_path / "s").exists()
+
+
 def test_newsletter_defaults_to_the_newest_published_episode(
     show_dir: Path, tmp_path: Path
 ) -> None:

@@ -101,6 +101,8 @@ def init_show(root: Path, *, title: str, language: str = "en", timezone: str | N
         raise ConfigError(problem, field="--language")
     if problem := timezone_problem(timezone):
         raise ConfigError(problem, field="--timezone")
+    if not title.strip():
+        raise ConfigError("must not be empty", field="--title")
     for folder in ("episodes", "media"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     make_artwork(root / ARTWORK_NAME, title, comment=PLACEHOLDER_COVER)
