@@ -34,6 +34,15 @@ def test_init_creates_a_show_that_builds(tmp_path: Path) -> None:
     assert (tmp_path / "s" / "feed" / "feed.xml").is_file()
 
 
+def test_init_says_how_to_add_to_the_show_from_where_it_ran(tmp_path: Path) -> None:
+    media = mp3_cbr(tmp_path)
+    said = CliRunner().invoke(cli, ["init", str(tmp_path / "my show")]).output
+    command = said.split("add an episode: ")[1].strip().replace("FILE", str(media))
+    command = command.replace("mediafeed", f"{sys.executable} -m mediafeed", 1)
+    added = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path)
+    assert added.returncode == 0, (command, added.stderr)
+
+
 def test_init_refuses_an_existing_show(show_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["init", str(show_dir)])
     assert result.exit_code == 1 and "already exists" in result.output

@@ -26,7 +26,9 @@ def init(directory: Path, title: str, language: str, timezone: str | None) -> No
     from mediafeed.commands.init import init_show
 
     config = init_show(directory, title=title, language=language, timezone=timezone)
-    click.echo(f"Created {config}. Edit it, then add an episode: mediafeed add FILE --title ...")
+    # From the folder init ran in, the new show is found only when named (or after a cd).
+    show = "" if directory == Path() else f' -C "{directory}"'
+    click.echo(f"Created {config}. Edit it, then add an episode: mediafeed{show} add FILE")
 
 
 @click.command()
