@@ -163,12 +163,12 @@ def seconds_bar() -> Iterator[Callable[[float, float], None]]:
 
 
 @contextmanager
-def resumable() -> Iterator[None]:
-    """Ctrl-C during `transcribe`: what was done is kept; say how to carry on."""
+def stopped_says(line: str) -> Iterator[None]:
+    """Ctrl-C: `line`, what was kept and how to carry on, in place of click's "Aborted!"."""
     try:
         yield
     except KeyboardInterrupt:
-        _stopped("Stopped: the finished part is kept; run the same command again to resume.")
+        _stopped(line)
 
 
 @contextmanager

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -277,3 +280,34 @@ def test_an_episode_date_beyond_the_calendar_in_utc_is_named() -> None:
 
     with pytest.raises(ValueError, match="'9999-12-31T23:00:00-05:00' is out of range"):
         published_at("9999-12-31T23:00:00-05:00")
+
+
+def _stopped_once(command: list[str], started: Callable[[], bool]) -> tuple[int, str]:
+    """Ctrl-C as soon as `started()`: the exit code and what the command said on stderr."""
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not started():
+        assert running.poll() is None and time.monotonic() < deadline, running.communicate()
+        time.sleep(0.01)
+    running.send_signal(signal.SIGINT)
+    _, errors = running.communicate(timeout=60)
+    return running.returncode, errors.strip()
+
+
+def test_ctrl_c_during_add_says_nothing_was_added(show_dir: Path, tmp_path: Path) -> None:
+    media = mp3_cbr(tmp_path, "lang.mp3", seconds=900.0)
+    before = sorted(show_dir.rglob("*"))
+    add = [sys.executable, "-m", "mediafeed", "-C", str(show_dir), "add", str(media)]
+    code, said = _stopped_once(add, lambda: any((show_dir / "media").glob(".*.part")))
+    assert (code, said) == (130, "Stopped: nothing was added, and your file is as it was.")
+    assert sorted(show_dir.rglob("*")) == before
+
+
+def test_ctrl_c_during_build_says_how_to_finish(show_dir: Path, tmp_path: Path) -> None:
+    media = mp3_cbr(tmp_path, "lang.mp3", seconds=900.0)
+    command = [sys.executable, "-m", "mediafeed", "-C", str(show_dir)]
+    subprocess.run([*command, "add", str(media), "--date", "2021-10-05T09:00:00+02:00"], check=True)
+    config = show_dir / "mediafeed.toml"
+    config.write_text('formats = ["opus"]\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    code, said = _stopped_once([*command, "build"], (show_dir / "feed").exists)
+    assert (code, said) == (130, "Stopped: run 'mediafeed build' again to finish feed/.")

@@ -84,7 +84,7 @@ def add(
     """
     from mediafeed.commands.add import NewEpisode, add_episode
     from mediafeed.commands.report import clock, status_word
-    from mediafeed.progress import encode_bar
+    from mediafeed.progress import encode_bar, stopped_says
 
     show = current_show()
     if and_transcribe:  # before the episode is added: a missing extra is said at once
@@ -96,7 +96,8 @@ def add(
     except UnicodeDecodeError:
         raise MediafeedError("not UTF-8 text", path=notes_file.name, field="--notes") from None
     request = NewEpisode(media=media, published=parse_when(published), notes=notes, **fields)
-    with encode_bar("Normalizing", enabled=request.normalize) as tick:
+    stop = "Stopped: nothing was added, and your file is as it was."
+    with stopped_says(stop), encode_bar("Normalizing", enabled=request.normalize) as tick:
         episode = add_episode(show, request, now=now(), tick=tick)
     click.echo(
         f"Added {episode.slug}: {episode.title} ({clock(episode.media.duration)}, "
@@ -124,9 +125,10 @@ def transcribe(slugs: Sequence[str], force: bool) -> None:
 
 def _transcribe(show: Show, slugs: list[str], *, force: bool) -> None:
     from mediafeed.commands.transcribe import transcribe_episodes
-    from mediafeed.progress import resumable, seconds_bar
+    from mediafeed.progress import seconds_bar, stopped_says
 
-    with resumable(), seconds_bar() as bar:
+    resume = "Stopped: the finished part is kept; run the same command again to resume."
+    with stopped_says(resume), seconds_bar() as bar:
         done = transcribe_episodes(show, slugs, force=force, on_progress=bar)
     for item in done:
         resumed = f", resumed at {item.resumed_at:.0f} s" if item.resumed_at else ""

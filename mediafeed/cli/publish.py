@@ -36,9 +36,10 @@ def build() -> None:
     """Write feed/: feed.xml, the show and episode pages, chapters and transcripts."""
     from mediafeed.commands.report import build_line
     from mediafeed.commands.show import build_show
-    from mediafeed.progress import encode_bar
+    from mediafeed.progress import encode_bar, stopped_says
 
-    result = build_show(current_show(), now=now(), encoding=encode_bar)
+    with stopped_says("Stopped: run 'mediafeed build' again to finish feed/."):
+        result = build_show(current_show(), now=now(), encoding=encode_bar)
     click.echo(build_line(result))
 
 
