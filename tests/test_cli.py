@@ -311,3 +311,20 @@ def test_ctrl_c_during_build_says_how_to_finish(show_dir: Path, tmp_path: Path) 
     config.write_text('formats = ["opus"]\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
     code, said = _stopped_once([*command, "build"], (show_dir / "feed").exists)
     assert (code, said) == (130, "Stopped: run 'mediafeed build' again to finish feed/.")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_normalize_says_the_episode_keeps_its_media(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    media = mp3_cbr(tmp_path, "lang.mp3", seconds=900.0)
+    command = [sys.executable, "-m", "mediafeed", "-C", str(show_dir)]
+    subprocess.run([*command, "add", str(media), "--slug", "lang"], check=True)
+    episode = (show_dir / "episodes" / "lang.md").read_bytes()
+    started = time.monotonic()
+    code, said = _stopped_once(
+        [*command, "normalize", "lang"], lambda: time.monotonic() > started + 2
+    )
+    assert code == 130
+    assert said == "Stopped: lang keeps the media it had; run the same command again to finish."
+    assert (show_dir / "episodes" / "lang.md").read_bytes() == episode

@@ -272,11 +272,12 @@ def normalize(slugs: Sequence[str]) -> None:
     unchanged, and the episode file records its sha256 and what was applied.
     """
     from mediafeed.commands.normalize import normalize_episode
-    from mediafeed.progress import encode_bar
+    from mediafeed.progress import encode_bar, stopped_says
 
     show = current_show()
     for slug in slugs:
-        with encode_bar(f"Normalizing {slug}") as tick:
+        stop = f"Stopped: {slug} keeps the media it had; run the same command again to finish."
+        with stopped_says(stop), encode_bar(f"Normalizing {slug}") as tick:
             episode = normalize_episode(show, slug, tick=tick)
         found = episode.loudness
         level = f" ({found.integrated:g} LUFS, {found.true_peak:g} dBTP)" if found else ""
