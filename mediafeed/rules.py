@@ -30,6 +30,7 @@ RULES: dict[str, tuple[str, str]] = {
     "required": (ERROR, "add the field to mediafeed.toml; Apple requires it"),
     "owner-email": (ERROR, "give an address like name@example.org"),
     "category": (ERROR, "use a name from Apple's list (docs/feed-tags.md), spelled exactly"),
+    "artwork-missing": (ERROR, "put the picture there, or correct the file name"),
     "artwork-format": (ERROR, "save the picture as JPEG or PNG, named .jpg, .jpeg or .png"),
     "artwork-size": (ERROR, "resize it to between 1400x1400 and 3000x3000 pixels"),
     "artwork-square": (ERROR, "crop it to a square"),

@@ -146,6 +146,11 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         "mediafeed.toml",
         "categories[1]",
     ),
+    "artwork-missing": (
+        episode(WELKOM, r"^episode_type: trailer$", "episode_type: trailer\nimage: weg.jpg"),
+        WELKOM,
+        "image",
+    ),
     "artwork-format": (picture((1400, 1400), "RGB", "cover.gif"), "mediafeed.toml", "artwork"),
     "artwork-size": (small_artwork, "mediafeed.toml", "artwork"),
     "artwork-square": (picture((1400, 1600), "RGB", "cover.jpg"), "mediafeed.toml", "artwork"),

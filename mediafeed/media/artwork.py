@@ -45,7 +45,7 @@ def picture_problems(path: Path) -> tuple[list[tuple[str, str]], bytes | None]:
             transparent = "transparency" in image.info
             comment = image.info.get("comment")
     except FileNotFoundError:
-        return [*found, ("artwork-format", f"{path.name!r} not found")], None
+        return [*found, ("artwork-missing", f"{path.name!r} not found")], None
     except (UnidentifiedImageError, OSError) as exc:
         return [*found, ("artwork-format", f"{path.name!r} is not a picture ({exc})")], None
     if kind not in ("JPEG", "PNG"):
