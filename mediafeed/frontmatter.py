@@ -11,6 +11,7 @@ import zoneinfo
 from pathlib import PurePosixPath
 from typing import Any
 
+from mediafeed.errors import unknown_field
 from mediafeed.links import url_problem
 from mediafeed.model import Chapter, Location, Person
 
@@ -132,8 +133,10 @@ def parse_location(value: Any) -> Location | None:
 
 def person(item: Any) -> Person:
     named = isinstance(item, dict) and str(item.get("name") or "").strip()  # not "None"
-    if not named or set(item) - PERSON_KEYS:
-        raise ValueError(f"each person needs a name and only {sorted(PERSON_KEYS)}")
+    if not named:
+        raise ValueError("each person needs a name (role, group, href, img optional)")
+    if extra := sorted(set(item) - PERSON_KEYS):
+        raise ValueError(f"{extra[0]}: {unknown_field(extra[0], PERSON_KEYS)}")
     found = Person(**{k: str(v) for k, v in item.items()})
     web_addresses(found.href, found.img)
     return found

@@ -196,6 +196,13 @@ def test_a_person_without_a_name_is_refused_in_its_file(tmp_path: Path, name: st
     assert caught.field == "persons" and "needs a name" in caught.message
 
 
+def test_a_persons_misspelt_field_is_named(tmp_path: Path) -> None:
+    text = VALID.replace("audio:", "persons:\n- name: Rick\n  rol: guest\naudio:")
+    caught = refused(tmp_path, text)
+    assert caught.field == "persons"
+    assert caught.message == "rol: unknown field (did you mean 'role'?)"
+
+
 @given(title=st.text(min_size=1).filter(lambda t: t.strip()), notes=st.text())
 @example(title="0\x850", notes="")  # NEL: a line break to YAML, folded by some emitters
 @example(title="a\u2028b: c", notes="---\nnot front matter\n")
