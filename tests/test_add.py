@@ -255,6 +255,13 @@ def test_a_slug_windows_keeps_for_a_device_is_refused(
     assert sorted((show_dir / "episodes").iterdir()) == before
 
 
+def test_a_title_with_no_letter_for_a_slug_is_told_to_use_slug(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    result = add(show_dir, mf.mp3_cbr(tmp_path, "a.mp3"), "--title", "🎙️ !!!")
+    assert_clean_failure(result, "the title '🎙️ !!!' has no letters or digits", "use --slug")
+
+
 def test_a_file_put_in_media_first_is_named_with_the_way_out(
     show_dir: Path, tmp_path: Path
 ) -> None:

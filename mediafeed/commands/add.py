@@ -118,6 +118,9 @@ def _add(
     if not title:
         raise EpisodeError("an episode needs a title (use --title)", path=source, field="title")
     slug = request.slug or slugify(title, max_length=80, word_boundary=True)
+    if not slug:  # a title of emoji or punctuation alone: no letter or digit to keep
+        message = f"the title {title!r} has no letters or digits for a slug: use --slug"
+        raise EpisodeError(message, path=source, field="slug")
     if not SLUG.match(slug):
         raise EpisodeError(
             f"{slug!r} is not a slug (lower-case ASCII letters, digits and hyphens)",
