@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from mediafeed.access import transcript_rules
 from mediafeed.errors import MediafeedError
+from mediafeed.links import ARTWORK_WIDTHS, artwork_variant_key, image_key
 from mediafeed.loudness import loudness_problems
 from mediafeed.model import Episode, MediaInfo, Person, Show
 from mediafeed.reach import reach_problems
@@ -31,6 +32,7 @@ RULES: dict[str, tuple[str, str]] = {
     "owner-email": (ERROR, "give an address like name@example.org"),
     "category": (ERROR, "use a name from Apple's list (docs/feed-tags.md), spelled exactly"),
     "artwork-missing": (ERROR, "put the picture there, or correct the file name"),
+    "image-name": (ERROR, "give each picture a file name of its own"),
     "artwork-format": (ERROR, "save the picture as JPEG or PNG, named .jpg, .jpeg or .png"),
     "artwork-size": (ERROR, "resize it to between 1400x1400 and 3000x3000 pixels"),
     "artwork-square": (ERROR, "crop it to a square"),
@@ -229,6 +231,17 @@ def duplicates(episodes: Iterable[Episode], *, guids_only: bool = False) -> Iter
                 seen[value] = ep
 
 
+def shared_image_names(show: Show, episodes: Iterable[Episode]) -> Iterator[SetFinding]:
+    """Two pictures the build would publish under one name, one over the other: images/
+    keeps a picture's file name, not its folder."""
+    taken = {artwork_variant_key(width): show.artwork for width in ARTWORK_WIDTHS}
+    taken[image_key(show.artwork)] = show.artwork
+    for ep in episodes:
+        if ep.image and taken.setdefault(image_key(ep.image), ep.image) != ep.image:
+            message = f"published as {image_key(ep.image)}, as {taken[image_key(ep.image)]!r} is"
+            yield "image-name", ep.source_file, "image", message
+
+
 def numbering(episodes: Iterable[Episode]) -> Iterator[SetFinding]:
     """Gaps and repeats in each season's episode numbers."""
     seasons: dict[int | None, list[int]] = defaultdict(list)
@@ -315,6 +328,7 @@ def set_findings(
     if show is None:
         return
     yield from reach_problems(show, episodes)
+    yield from shared_image_names(show, episodes)
     if not errors_only:
         yield from loudness_problems(show, episodes)
     if show.require_transcript or not errors_only:

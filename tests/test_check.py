@@ -69,6 +69,17 @@ def episode(name: str, old: str, new: str) -> Callable[[Path], None]:
     return lambda root: edit(root / name, old, new)
 
 
+def episode_art(episode_file: str, name: str) -> Callable[[Path], None]:
+    """The show's cover copied to `name`, and the episode's image set to it."""
+
+    def breakage(root: Path) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "artwork.jpg", root / name)
+        edit(root / episode_file, r"^(audio: .*)$", rf"image: {name}\n\1")
+
+    return breakage
+
+
 REQUIRE_TRANSCRIPT = config(r"^locked = true$", "locked = true\nrequire_transcript = true")
 DRAFT_TRANSCRIPT = episode(ONTMOETING, r"^(transcript: .*)$", r"\1\ntranscript_status: draft")
 
@@ -151,6 +162,7 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
         WELKOM,
         "image",
     ),
+    "image-name": (episode_art(WELKOM, "art/artwork.jpg"), WELKOM, "image"),
     "artwork-format": (picture((1400, 1400), "RGB", "cover.gif"), "mediafeed.toml", "artwork"),
     "artwork-size": (small_artwork, "mediafeed.toml", "artwork"),
     "artwork-square": (picture((1400, 1600), "RGB", "cover.jpg"), "mediafeed.toml", "artwork"),
@@ -290,6 +302,14 @@ def test_each_rule_finds_its_violation(demo: Path, rule: str) -> None:
     assert (found[0].path, found[0].field) == (path, field), found[0]
     assert found[0].severity == RULES[rule][0]
     assert found[0].message and found[0].fix
+
+
+def test_two_pictures_of_one_name_in_two_folders_are_found(demo: Path) -> None:
+    """Both would be published as images/cover.jpg, the second over the first."""
+    episode_art(WELKOM, "art/a/cover.jpg")(demo)
+    episode_art(SIGNALEN, "art/b/cover.jpg")(demo)
+    found = [(f.path, f.message) for f in check_show(demo, now=NOW) if f.rule == "image-name"]
+    assert found == [(WELKOM, "published as images/cover.jpg, as 'art/b/cover.jpg' is")]
 
 
 def test_a_loopback_public_url_is_only_a_warning(demo: Path) -> None:
