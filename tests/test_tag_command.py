@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mutagen
+import pytest
 from click.testing import CliRunner
 
 from mediafeed.cache import Cache
@@ -13,7 +14,8 @@ from mediafeed.episodes import load_episode
 from mediafeed.facts import MediaFacts
 from mediafeed.manifest import sha256_file
 from mediafeed.media.probe import probe
-from tests.mediafactory import m4a, mp3_cbr
+from tests.mediafactory import m4a, mp3_cbr, mp3_no_xing
+from tests.test_add import bytes_read
 
 
 def add(show: Path, media: Path, title: str) -> Path:
@@ -100,3 +102,21 @@ def test_the_check_after_tag_knows_the_retagged_file(show_dir: Path, tmp_path: P
     media = show_dir / load_episode(episode_file).audio
     with Cache(show_dir) as cache:
         assert MediaFacts(cache, verify=False).remembered(media) == probe(media)
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's /proc/self/io")
+def test_tag_takes_the_hash_of_a_file_it_knows_from_the_cache(
+    show_dir: Path, tmp_path: Path
+) -> None:
+    """The copy add wrote is not read once more only to learn it is the same file."""
+    segment = mp3_no_xing(tmp_path, "segment.mp3", seconds=6.0).read_bytes()
+    source = tmp_path / "lang.mp3"
+    source.write_bytes(segment * (8_000_000 // len(segment)))
+    episode_file = add(show_dir, source, "Oude titel")
+    tag(show_dir)  # modules imported on first use
+    retitle(episode_file, "Oude titel", "Nieuwe titel")
+    before = bytes_read()
+    tag(show_dir)
+    # Tags written through a copy (one read) and the result probed (one more); a third
+    # read was the hash of the file before, which add had noted.
+    assert bytes_read() - before < source.stat().st_size * 3.5

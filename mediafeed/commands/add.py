@@ -19,6 +19,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from mediafeed.cache import Cache
 from mediafeed.commands.show import public_links
 from mediafeed.commands.unpublish import find_episode, here_first
 from mediafeed.episodes import (
@@ -31,9 +32,8 @@ from mediafeed.episodes import (
     write_text_atomic,
 )
 from mediafeed.errors import EpisodeError, MediaError
-from mediafeed.facts import note_written
+from mediafeed.facts import note_written, remember
 from mediafeed.frontmatter import in_calendar, in_zone
-from mediafeed.manifest import sha256_file
 from mediafeed.media.encode import Tick, measure, normalize
 from mediafeed.media.frames import EpisodeTags
 from mediafeed.media.probe import (
@@ -229,10 +229,11 @@ def retag_episode(show: Show, slug: str) -> Episode:
     # A file copied over the old one (docs/lifecycle.md) is probed anew: its duration and
     # type are not the old file's. The same audio re-tagged keeps the facts add probed.
     known = episode.media
-    replaced = media.stat().st_size != known.length or sha256_file(media) != known.sha256
-    write_tags(media, episode_tags(show, episode, links=public_links(show)))
-    after = probe(media)
-    note_written(show.root, media, after)
+    with Cache(show.root) as cache:  # a file add or tag wrote is known: not read for its hash
+        replaced = media.stat().st_size != known.length or cache.sha256(media) != known.sha256
+        write_tags(media, episode_tags(show, episode, links=public_links(show)))
+        after = probe(media)
+        remember(cache, media, media.stat(), after, written=True)
     replaced |= after.mime_type != known.mime_type  # what check's enclosure-type asks tag to fix
     found = after if replaced else replace(known, length=after.length, sha256=after.sha256)
     refreshed = replace(episode, media=found)
