@@ -11,29 +11,32 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import os
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from itertools import chain
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
 from mediafeed import links as keys
 from mediafeed import renditions
-from mediafeed.cache import Cache, memo_key, signature
+from mediafeed.cache import Cache, memo_key
 from mediafeed.catalog import load_show_episodes
-from mediafeed.errors import MediaError, MediafeedError
-from mediafeed.fragments import RUN, feed_page, fragment_key, list_rows
+from mediafeed.errors import MediafeedError
+from mediafeed.fragments import (
+    RUN,
+    Wanted,
+    feed_page,
+    fragment_key,
+    list_rows,
+    remember,
+    render_wanted,
+)
 from mediafeed.lastbuild import (
     LastBuild,
-    Placed,
     Planned,
     Unit,
-    inodes,
     last_build,
     made_record,
     manifest,
@@ -44,14 +47,15 @@ from mediafeed.lastbuild import (
     stale,
     unchanged,
 )
+from mediafeed.linking import own_files, verify_media
 from mediafeed.links import Links
-from mediafeed.manifest import content_type
 from mediafeed.media.artwork import resized_jpeg
 from mediafeed.model import Episode, Manifest, Show, Status
-from mediafeed.output import link_or_copy, remove_files, write_if_changed
+from mediafeed.output import remove_files, write_if_changed
 from mediafeed.render.archive import SHOW_PAGE_EPISODES, episodes_by_year, feed_pages
 from mediafeed.render.redirects import render_redirects
 from mediafeed.render.transcripts import plain_transcript
+from mediafeed.workers import Processes
 
 REDIRECTS_NAME = "redirects.txt"  # old pages to new ones, for an imported show's old host
 
@@ -112,7 +116,23 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         if not write:  # read now: a dry run forgets what the cache was told when it is built
             _ = result.episodes
         return result
-    episodes = tuple(load_show_episodes(show, cache) if episodes is None else episodes)
+    with Processes() as processes:
+        return _build(show, links=links, now=now, cache=cache, published=published, write=write,
+                      encoding=encoding, episodes=episodes, base=base, last=last,
+                      processes=processes)  # fmt: skip
+
+
+def _build(show: Show, *, links: Links, now: dt.datetime, cache: Cache,
+           published: Collection[str], write: bool, encoding: renditions.Encoding | None,
+           episodes: Sequence[Episode] | None, base: str, last: LastBuild | None,
+           processes: Processes) -> BuildResult:  # fmt: skip
+    """A build that makes what changed: `last` is the last build's record, `base` what
+    every output is made from; large steps are made in `processes`."""
+    out = show.output_dir
+    existed = out.exists()
+    if episodes is None:
+        episodes = load_show_episodes(show, cache, processes)
+    episodes = tuple(episodes)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = _of(episodes, now, Status.PUBLISHED)
@@ -125,25 +145,33 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     built = {ep.slug for ep in (*public, *gone)}
     vanished = sorted(slug for slug in published if slug not in built)
     made_from = _made_from(show, public, base, cache)
-    listings, fragments = _listings(show, public, links, base, cache, made_from)
+    wanted = _wanted(public, partial(fragment_key, made_from))
     units = chain(  # made one by one as they are placed: no object lives on per episode
         _artwork(show, cache),
-        (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True)
-         for ep in public),
+        (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True,
+              wanted=wanted[ep.slug]) for ep in public),
         (_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
                links=links, page_key=key(slug)))])
          for slug in (*(ep.slug for ep in gone), *vanished)
          for key in (keys.episode_page_key, keys.embed_page_key)),
-        listings,
     )  # fmt: skip
-    placed, made = place(str(out), units, last.units if last else {}, write=write)
-    ours, linked, read = _linked(show, public, cache, last, write=write)
+    before = last.units if last else {}
+    placed, made, found = place(str(out), units, before, write=write,
+                                fragments=partial(render_wanted, show, links),
+                                processes=processes)  # fmt: skip
+    remember(cache, found)  # the listings, made next, take the fragments made with the pages
+    listings = _listings(show, public, links, base, cache, made_from)
+    listed, made_listings, _ = place(str(out), listings, before, write=write)
+    placed.update(listed)
+    made.update(made_listings)
+    ours, linked, read = own_files(show, public, cache, last, write=write)
     placed.update(ours)
     redirects = render_redirects(show, (*public, *gone), links=links)
     permalinks = tuple((ep.guid, keys.episode_page_key(ep.slug)) for ep in (*public, *gone))
     statuses = Counter(ep.status(now) for ep in episodes)
     if write:
-        remove_files(out, stale(out, last, made) - placed.keys())
+        if last is not None or existed:  # else nothing in feed/ can be stale
+            remove_files(out, stale(out, last, made) - placed.keys())
         done = made_record(cache, made, linked, base=base, published=published, now=now,
                            episodes=episodes, public=public, read=read, statuses=statuses,
                            permalinks=permalinks, others=redirects is not None)  # fmt: skip
@@ -152,8 +180,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
     for kind in ("catalog", "rendition", f"item{RUN}", f"row{RUN}"):
         cache.keep_only(kind, cache.used(kind))
     if cache.stored("item") or cache.stored("row"):
-        for kind, wanted in fragments().items():
-            cache.keep_only(kind, wanted)
+        cache.keep_only("item", {want.item for want in wanted.values()})
+        cache.keep_only("row", {key for want in wanted.values() for _, key in want.rows})
     if redirects is not None:  # for the old host: beside feed/, so it is never published
         write_if_changed(show.root / REDIRECTS_NAME, redirects)
     return BuildResult(out, links.feed, statuses, lambda: (episodes, public, gone),
@@ -251,14 +279,29 @@ def _captions(name: str) -> bool:
     return transcript_type(name) in CAPTION_TYPES
 
 
-def _listings(
-    show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache,
-    made_from: dict[str, str],
-) -> tuple[list[Unit], Callable[[], dict[str, set[str]]]]:  # fmt: skip
+def _lists(public: Sequence[Episode]) -> tuple[Sequence[Episode], dict[int, list[Episode]]]:
+    """The episodes the show page lists, and those of each year's page (a long show's)."""
+    by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
+    return public[:SHOW_PAGE_EPISODES], by_year
+
+
+def _wanted(public: Sequence[Episode], fragment: Callable[[str, Episode], str]
+            ) -> dict[str, Wanted]:  # fmt: skip
+    """Each episode's fragments of the listings, by slug: its feed item, and its rows in the
+    show page's list and its year's."""
+    newest, by_year = _lists(public)
+    pages: dict[str, list[str]] = {ep.slug: [keys.SHOW_PAGE_KEY] for ep in newest}
+    for year, episodes in by_year.items():
+        for ep in episodes:
+            pages.setdefault(ep.slug, []).append(keys.year_page_key(year))
+    return {ep.slug: Wanted(ep, fragment("item", ep), tuple((page, fragment(page, ep))
+            for page in pages.get(ep.slug, ()))) for ep in public}  # fmt: skip
+
+
+def _listings(show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache,
+              made_from: dict[str, str]) -> list[Unit]:  # fmt: skip
     """The feed and its archive pages, the show page, the year pages, the stylesheet and
-    the accessibility statement, each made from what its episodes are (`made_from`); and
-    the keys of every feed item and list row they are made of, rendered this time or not
-    (what the cache keeps of those)."""
+    the accessibility statement, each made from what its episodes are (`made_from`)."""
     fragment = partial(fragment_key, made_from)
     units = []
     for page in feed_pages(show, public, links=links):
@@ -266,9 +309,8 @@ def _listings(
         units.append(_unit(base, page.key, page.self_url, page.paging, page.archive,
                            [made_from[ep.slug] for ep in page.episodes], files=[(page.key, render)]))  # fmt: skip
     rows = partial(list_rows, show, cache=cache, fragment=fragment)
-    by_year = episodes_by_year(public) if len(public) > SHOW_PAGE_EPISODES else {}
+    newest, by_year = _lists(public)
     years = list(by_year)
-    newest = public[:SHOW_PAGE_EPISODES]
     render = partial(_made, "show", show, newest, links=links, years=years, rows=rows)
     units.append(_unit(base, "show", years, [made_from[ep.slug] for ep in newest],
                        files=[(keys.SHOW_PAGE_KEY, render)]))  # fmt: skip
@@ -280,100 +322,4 @@ def _listings(
     statement = partial(_made, "accessibility", show, public, links=links)
     units.append(_unit(base, "accessibility", list(made_from.values()),
                        files=[(keys.ACCESSIBILITY_KEY, statement)]))  # fmt: skip
-
-    def fragments() -> dict[str, set[str]]:
-        rows = {fragment(keys.SHOW_PAGE_KEY, ep) for ep in newest}
-        for year, episodes in by_year.items():
-            rows.update(fragment(keys.year_page_key(year), ep) for ep in episodes)
-        return {"item": {fragment("item", ep) for ep in public}, "row": rows}
-
-    return units, fragments
-
-
-def _linked(show: Show, public: Sequence[Episode], cache: Cache, last: LastBuild | None, *,
-            write: bool = True) -> tuple[dict[str, Placed], dict[str, str], dict[str, str]]:  # fmt: skip
-    """The show's own files in feed/ as hard links: media, images and transcripts (without
-    `write`, the files as they would be linked), and the renditions made of them. Returns
-    them, each one's line in the build's record (key, SHA-256, stat signature, content
-    type), and each source's SHA-256. Where the file system has no hard links, the copies
-    the last build made (`last`) are kept while they are as it left them."""
-    out = str(show.output_dir)
-    root = str(show.root)
-    files = {keys.image_key(show.artwork): os.path.join(root, show.artwork)}
-    placed: dict[str, Placed] = {}
-    linked: dict[str, str] = {}
-    read: dict[str, str] = {}
-    present = inodes(os.path.join(out, keys.MEDIA_FOLDER))
-    recorded = functools.cache(partial(_recorded_links, last))  # read only where copies are
-    for ep in public:
-        for made in ep.renditions:  # in feed/ already, checked against the cache
-            placed[made.key] = (f"{out}/{made.key}", made.length, made.sha256, made.mime_type)
-            linked[made.key] = f"{made.key}\t{made.sha256}\t-\t{made.mime_type}\t"
-        if ep.image:
-            files[keys.image_key(ep.image)] = os.path.join(root, ep.image)
-        if ep.transcript:
-            files[keys.transcript_key(ep)] = os.path.join(root, ep.transcript)
-        if not ep.enclosure_url:
-            key = keys.media_key(ep)
-            source, stat = verify_media(show, ep, cache)
-            if write and present.get(key) != (stat.st_ino, stat.st_dev):
-                stat = link_or_copy(
-                    source, stat, f"{out}/{key}", copied=_left_as(recorded, key, ep.media.sha256)
-                )
-            # The facts the build just verified: no second read of a large file.
-            read[source] = digest = ep.media.sha256
-            mime = ep.media.mime_type
-            placed[key] = (f"{out}/{key}", stat.st_size, digest, mime)
-            linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{mime}\t{source}"
-    for key, source in files.items():
-        found, path = os.stat(source), os.path.join(out, key)
-        read[source] = digest = cache.sha256(source, found)  # a link's bytes: the source's
-        stat = (
-            link_or_copy(source, found, path, copied=_left_as(recorded, key, digest))
-            if write
-            else found
-        )
-        placed[key] = (path, stat.st_size, digest, content_type(key))
-        linked[key] = f"{key}\t{digest}\t{signature(stat)}\t{content_type(key)}\t{source}"
-    return placed, linked, read
-
-
-def _recorded_links(last: LastBuild | None) -> dict[str, tuple[str, str]]:
-    """Each file the last build linked or copied into feed/, by key: its SHA-256 and the
-    stat signature it was left with."""
-    lines = (line.split("\t") for line in last.linked.split("\n") if line) if last else ()
-    return {parts[0]: (parts[1], parts[2]) for parts in lines if len(parts) > 2}
-
-
-def _left_as(
-    recorded: Callable[[], dict[str, tuple[str, str]]], key: str, digest: str
-) -> Callable[[os.stat_result], bool]:
-    """Whether a file at `key` that is no link is the copy of bytes `digest` the last build
-    made, as it left it: feed/ holds copies where the drive has no hard links."""
-    return lambda made: recorded().get(key) == (digest, signature(made))
-
-
-def verify_media(show: Show, ep: Episode, cache: Cache) -> tuple[str, os.stat_result]:
-    """The enclosure must describe the bytes that will be uploaded, exactly: the file has
-    the size and the SHA-256 its episode file says, so it is the file whose type and
-    duration `add` or `tag` probed (and `check` probes again). Its path and stat."""
-    path = os.path.join(show.root, ep.audio)
-    try:
-        stat = os.stat(path)
-    except OSError:
-        stat = None
-    if stat is None or not S_ISREG(stat.st_mode):
-        raise MediaError("media file not found", path=path)
-    if stat.st_size != ep.media.length:
-        raise MediaError(
-            f"is {stat.st_size} bytes but {ep.source.name} says {ep.media.length}: "
-            f"run 'mediafeed tag {ep.slug}' to refresh",
-            path=path,
-        )
-    if cache.sha256(path, stat) != ep.media.sha256:
-        raise MediaError(
-            f"content differs from the sha256 in {ep.source.name}: run "
-            f"'mediafeed tag {ep.slug}' to refresh",
-            path=path,
-        )
-    return path, stat
+    return units

@@ -1,10 +1,12 @@
 """The feed items and list rows the build's listings are made of: each rendered once per
 episode and remembered in the cache, so adding an episode to a show of thousands renders
-its item and its rows, not every one."""
+its item and its rows, not every one. A build that makes an episode's pages renders its
+fragments beside them (`Wanted`), in the same process, so its notes are read once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from zlib import crc32
 
 from mediafeed.cache import Cache, memo_key
@@ -15,6 +17,44 @@ from mediafeed.render.archive import FeedPage, mark_archive
 Fragment = Callable[[str, Episode], str]  # the key of an episode's fragment of a kind
 RUN = "-run"  # after a fragment's kind, the kind of its runs
 RUN_KEYS = 64  # fragments a run holds, on average
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The fragments of an episode its listings take: its feed item and its rows, by key."""
+
+    episode: Episode
+    item: str
+    rows: tuple[tuple[str, str], ...]  # (the page's key, the row's key) for each list
+
+
+Found = dict[str, dict[str, str]]  # fragments by kind ("item", "row") and key
+
+
+def render_wanted(show: Show, links: Links, wanted: Sequence[Wanted]) -> Found:
+    """The fragments `wanted` names, rendered in batches: one throwaway feed for the items,
+    one template for each page's rows."""
+    from mediafeed.render.feed import render_items
+    from mediafeed.render.pages import render_rows, row_level
+
+    items = render_items(show, [want.episode for want in wanted], links=links)
+    found: Found = {"item": {want.item: item.decode() for want, item in
+                             zip(wanted, items, strict=True)}, "row": {}}  # fmt: skip
+    by_page: dict[str, list[tuple[Episode, str]]] = {}
+    for want in wanted:
+        for page_key, row_key in want.rows:
+            by_page.setdefault(page_key, []).append((want.episode, row_key))
+    for page_key, pairs in by_page.items():
+        rows = render_rows(show, [ep for ep, _ in pairs], page_key, row_level(page_key))
+        found["row"].update(zip((row_key for _, row_key in pairs), rows, strict=True))
+    return found
+
+
+def remember(cache: Cache, found: Found) -> None:
+    """Fragments rendered elsewhere, put where the listings look for them."""
+    for kind, fragments in found.items():
+        for key, fragment in fragments.items():
+            cache.put(kind, key, fragment, text=True)
 
 
 def fragment_key(made_from: dict[str, str], kind: str, ep: Episode) -> str:

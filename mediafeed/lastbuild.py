@@ -9,13 +9,12 @@ from it what to remove); what a unit was made from is a memo key, so the code is
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,11 +22,12 @@ from typing import Any
 from zlib import crc32
 
 from mediafeed.cache import Cache, memo_key, signature, trusted_signature
+from mediafeed.fragments import Found, Wanted
 from mediafeed.links import MEDIA_FOLDER
 from mediafeed.manifest import cache_control, content_type, sha256_file, upload_rank
 from mediafeed.model import Episode, Manifest, OutputObject, Show, Status
-from mediafeed.output import files_under, markdown_files, write_if_changed
-from mediafeed.workers import Apart
+from mediafeed.output import files_under, markdown_files, write_if_changed, write_new
+from mediafeed.workers import Apart, Processes
 
 BUILT = "built"  # the cache's kind
 # The record's texts of a line per file, kept in pieces of about this many lines.
@@ -69,6 +69,7 @@ class Unit:
     made_from: str
     files: Callable[[], Sequence[Planned]]
     apart: bool = False  # needs no cache: a large build may make it in another process
+    wanted: Wanted | None = None  # the listings' fragments of its episode, made beside it
 
 
 def last_build(cache: Cache, out: str) -> LastBuild | None:
@@ -229,9 +230,8 @@ def unchanged(
             return None
     out = str(show.output_dir)
     placed: dict[str, Placed] = {}
-    with _opened(out) as folder:
-        if not all(_kept(out, folder, entry, placed) for entry in last.units.values()):
-            return None
+    if not all(_kept(out, entry, placed) for entry in last.units.values()):
+        return None
     media = inodes(os.path.join(out, MEDIA_FOLDER))
     for line in last.linked.split("\n"):
         key, digest, known, mime, source = line.split("\t")
@@ -261,37 +261,45 @@ def inodes(folder: str) -> dict[str, tuple[int, int]]:
         return {}
 
 
-def place(out: str, units: Iterable[Unit], last: dict[str, str], *, write: bool = True
-           ) -> tuple[dict[str, Placed], dict[str, str]]:  # fmt: skip
+def place(out: str, units: Iterable[Unit], last: dict[str, str], *, write: bool = True,
+          fragments: Callable[[Sequence[Wanted]], Found] | None = None,
+          processes: Processes | None = None) -> tuple[dict[str, Placed], dict[str, str], Found]:  # fmt: skip
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
-    only say what they would be). Returns every file, and what the build's record keeps
-    of each unit: its files' keys, SHA-256 and stat signatures as written, one line each."""
+    only say what they would be). Returns every file, what the build's record keeps of
+    each unit (its files' keys, SHA-256 and stat signatures as written, one line each),
+    and the fragments (`fragments` renders them) of the units made apart, in `processes`
+    when there are many."""
     placed: dict[str, Placed] = {}
     made: dict[str, str] = {}
-    apart = Apart(partial(_make_all, out))
-    with _opened(out) as folder:
-        for unit in units:
-            entry = last.get(unit.made_from)
-            if entry is not None and _kept(out, folder, entry, placed):
-                made[unit.made_from] = entry
-            elif unit.apart and write:
-                apart.add((unit, entry))
-            else:
-                made[unit.made_from] = _placed(out, unit, entry, placed, write=write)
-    for their_placed, their_made in apart.results():
+    found: Found = {}
+    apart = Apart(partial(_make_all, out, fragments), processes)
+    for unit in units:
+        entry = last.get(unit.made_from)
+        if entry is not None and _kept(out, entry, placed):
+            made[unit.made_from] = entry
+        elif unit.apart and write:
+            apart.add((unit, entry))
+        else:
+            made[unit.made_from] = _placed(out, unit, entry, placed, write=write)
+    for their_placed, their_made, their_found in apart.results():
         placed.update(their_placed)
         made.update(their_made)
-    return placed, made
+        for kind, fragments_of_kind in their_found.items():
+            found.setdefault(kind, {}).update(fragments_of_kind)
+    return placed, made, found
 
 
 def _make_all(
-    out: str, jobs: list[tuple[Unit, str | None]]
-) -> tuple[dict[str, Placed], dict[str, str]]:
+    out: str,
+    fragments: Callable[[Sequence[Wanted]], Found] | None,
+    jobs: list[tuple[Unit, str | None]],
+) -> tuple[dict[str, Placed], dict[str, str], Found]:
     """Make these units (each with its entry in the last record), here or in a process of
-    their own; what they placed, and their lines of the record."""
+    their own; what they placed, their lines of the record, and their fragments."""
     placed: dict[str, Placed] = {}
     made = {unit.made_from: _placed(out, unit, e, placed, write=True) for unit, e in jobs}
-    return placed, made
+    wanted = [unit.wanted for unit, _ in jobs if unit.wanted is not None]
+    return placed, made, fragments(wanted) if fragments is not None and wanted else {}
 
 
 def _placed(out: str, unit: Unit, entry: str | None, placed: dict[str, Placed], *, write: bool
@@ -315,7 +323,7 @@ def _placed(out: str, unit: Unit, entry: str | None, placed: dict[str, Placed], 
             if not write:
                 placed[key] = (path, len(data), digest, None)
                 continue
-            stat = write_if_changed(path, data)
+            stat = write_new(path, data) if stat is None else write_if_changed(path, data)
             found = signature(stat)  # what the build wrote itself, it knows
         assert stat is not None
         placed[key] = (path, stat.st_size, digest, None)
@@ -323,22 +331,7 @@ def _placed(out: str, unit: Unit, entry: str | None, placed: dict[str, Placed], 
     return "\n".join(written)
 
 
-@contextlib.contextmanager
-def _opened(out: str) -> Iterator[int | None]:
-    """The output folder open, for stats by the file's key alone where the system takes
-    them (a shorter walk of the path for each of a large show's files); else None."""
-    try:
-        folder = os.open(out, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
-    except OSError:
-        folder = None
-    try:
-        yield folder
-    finally:
-        if folder is not None:
-            os.close(folder)
-
-
-def _kept(out: str, folder: int | None, entry: str, placed: dict[str, Placed]) -> bool:
+def _kept(out: str, entry: str, placed: dict[str, Placed]) -> bool:
     """Whether every file of a unit the last build made from the same inputs still has the
     stat signature it wrote (each goes into `placed`, where a unit made again replaces
     it): one stat per file, where planning the unit's files would cost more than the rest
@@ -346,7 +339,7 @@ def _kept(out: str, folder: int | None, entry: str, placed: dict[str, Placed]) -
     for line in entry.split("\n"):
         try:
             key, digest, known = line.split("\t")
-            stat = os.stat(key, dir_fd=folder) if folder is not None else os.stat(f"{out}/{key}")
+            stat = os.stat(f"{out}/{key}")
         except (OSError, ValueError):  # gone, or not a line of ours
             return False
         if not digest or signature(stat) != known:

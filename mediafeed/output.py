@@ -89,16 +89,22 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> os.stat_resul
             if stat.st_size == len(data) and handle.read() == data:
                 return stat
     except FileNotFoundError:
-        try:
-            return _write_new(path, data)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            return _write_new(path, data)
-        except FileExistsError:
-            pass  # made meanwhile: replace it whole
+        return write_new(path, data)
     except OSError:
         pass
     return write_atomic(path, data)
+
+
+def write_new(path: str, data: bytes) -> os.stat_result:
+    """Write a file the caller found missing, and its folder if that is missing too (a
+    file made meanwhile is replaced whole)."""
+    try:
+        return _write_new(path, data)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return _write_new(path, data)
+    except FileExistsError:
+        return write_atomic(path, data)
 
 
 def _write_new(path: str, data: bytes, mode: int = 0o666, durable: bool = False) -> os.stat_result:

@@ -40,7 +40,8 @@ PURE = {"render", "media"}
 PURE_MAY_IMPORT = {"model", "errors", "output", "links", "categories", "licenses", "__version__"}
 # Only the orchestrators (and the catalog they read episodes through) ask the cache; the
 # stages get plain values from them.
-CACHE_USERS = set("build renditions lastbuild fragments check facts commands catalog".split())
+ORCHESTRATORS = "build renditions lastbuild linking fragments catalog check facts commands"
+CACHE_USERS = set(ORCHESTRATORS.split())
 # Nothing a command runs may be Linux-only (producers work on macOS and Windows too), and
 # nothing read from disk is ever executed.
 FORBIDDEN = {
@@ -51,7 +52,7 @@ FORBIDDEN = {
 }
 FORBIDDEN_CALLS = re.compile(r"\bos\.(fork|forkpty|getuid|geteuid|killpg|setsid|_exit)\b|/proc/")
 MAX_MODULE_LINES = 400
-MAX_PACKAGE_LINES = 13413  # a ceiling, so the package does not grow back
+MAX_PACKAGE_LINES = 13551  # a ceiling, so the package does not grow back
 
 
 def modules() -> list[str]:

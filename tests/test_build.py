@@ -387,3 +387,21 @@ def test_an_error_in_another_process_is_the_build_error(
     with pytest.raises(MediafeedError) as here:
         build(load_show(show_dir), links=LINKS, now=NOW)
     assert str(apart.value) == str(here.value) and "episode.html" in str(apart.value)
+
+
+def test_an_episode_file_read_in_another_process_fails_the_same_way(
+    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[object]
+) -> None:
+    """Episode files read two to a process: a broken one fails the build with the same
+    one-line error, naming the file, as when this process reads them all."""
+    slugs = many_episodes(show_dir, tmp_path, 5)
+    broken = show_dir / "episodes" / f"{slugs[3]}.md"
+    broken.write_text(broken.read_text().replace("episode: 4", "episode: [4"), encoding="utf-8")
+    monkeypatch.setattr(workers, "CHUNK", 2)
+    with pytest.raises(MediafeedError) as apart:
+        build(load_show(show_dir), links=LINKS, now=NOW)
+    assert len(pools) == 1
+    monkeypatch.setattr(workers, "CHUNK", 10**9)
+    with pytest.raises(MediafeedError) as here:
+        build(load_show(show_dir), links=LINKS, now=NOW)
+    assert str(apart.value) == str(here.value) and broken.name in str(apart.value)

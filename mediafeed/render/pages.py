@@ -188,10 +188,16 @@ def render_rows(show: Show, episodes: Sequence[Episode], page_key: str, level: i
     return [render(episode) for episode in episodes]
 
 
+def row_level(page_key: str) -> int:
+    """The heading level of a row in the page's list: below the show page's section heading
+    (an h2), or below a year page's own (its h1)."""
+    return 3 if page_key == SHOW_PAGE_KEY else 2
+
+
 def _rows(
-    show: Show, episodes: Sequence[Episode], page_key: str, level: int, rows: RowMaker | None
+    show: Show, episodes: Sequence[Episode], page_key: str, rows: RowMaker | None
 ) -> list[Markup]:
-    made = (rows or partial(render_rows, show))(episodes, page_key, level)
+    made = (rows or partial(render_rows, show))(episodes, page_key, row_level(page_key))
     return [Markup(row) for row in made]  # noqa: S704 (rendered autoescaped)
 
 
@@ -222,7 +228,7 @@ def render_show_page(
     context.update(
         canonical=links.show_page,
         description=" ".join(show.description.split()),
-        rows=_rows(show, episodes, SHOW_PAGE_KEY, 3, rows),
+        rows=_rows(show, episodes, SHOW_PAGE_KEY, rows),
         years=year_links(years, SHOW_PAGE_KEY),
         json_ld=series_json_ld(show, links=links),
     )
@@ -246,7 +252,7 @@ def render_year_page(
         canonical=links.url(page_key),
         heading=heading,
         description=f"{heading}: {' '.join(show.description.split())}",
-        rows=_rows(show, episodes, page_key, 2, rows),
+        rows=_rows(show, episodes, page_key, rows),
         years=year_links(years, page_key, current=year),
     )
     return render_template(show, "year.html", context)
