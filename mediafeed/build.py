@@ -34,7 +34,6 @@ from mediafeed.fragments import (
     render_wanted,
 )
 from mediafeed.lastbuild import (
-    LastBuild,
     Planned,
     Unit,
     last_build,
@@ -95,17 +94,22 @@ class BuildResult:
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
           published: Collection[str] = (), write: bool = True,
-          encoding: renditions.Encoding | None = None,
-          episodes: Sequence[Episode] | None = None) -> BuildResult:  # fmt: skip
+          encoding: renditions.Encoding | None = None, episodes: Sequence[Episode] | None = None,
+          processes: Processes | None = None) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open. `published`: slugs whose pages the store serves; a page once published
     stays, as the "no longer available" notice when its episode went away. Without
     `write` (a dry run), feed/ is left alone and the manifest says what a build would make
-    (the caller then forgets what the cache was told). `episodes`: newest first, if read."""
+    (the caller then forgets what the cache was told). `episodes`: newest first, if read.
+    `processes`: where a large build's steps go, started when first needed."""
     if cache is None:
         with Cache(show.root) as own:
             return build(show, links=links, now=now, cache=own, published=published, write=write,
-                         encoding=encoding, episodes=episodes)  # fmt: skip
+                         encoding=encoding, episodes=episodes, processes=processes)  # fmt: skip
+    if processes is None:
+        with Processes() as started:
+            return build(show, links=links, now=now, cache=cache, published=published,
+                         write=write, encoding=encoding, episodes=episodes, processes=started)  # fmt: skip
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
@@ -116,23 +120,8 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         if not write:  # read now: a dry run forgets what the cache was told when it is built
             _ = result.episodes
         return result
-    with Processes() as processes:
-        return _build(show, links=links, now=now, cache=cache, published=published, write=write,
-                      encoding=encoding, episodes=episodes, base=base, last=last,
-                      processes=processes)  # fmt: skip
-
-
-def _build(show: Show, *, links: Links, now: dt.datetime, cache: Cache,
-           published: Collection[str], write: bool, encoding: renditions.Encoding | None,
-           episodes: Sequence[Episode] | None, base: str, last: LastBuild | None,
-           processes: Processes) -> BuildResult:  # fmt: skip
-    """A build that makes what changed: `last` is the last build's record, `base` what
-    every output is made from; large steps are made in `processes`."""
-    out = show.output_dir
     existed = out.exists()
-    if episodes is None:
-        episodes = load_show_episodes(show, cache, processes)
-    episodes = tuple(episodes)
+    episodes = tuple(load_show_episodes(show, cache, processes) if episodes is None else episodes)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
     # media in the manifest, so a publish at any hour releases exactly what is due.
     public = _of(episodes, now, Status.PUBLISHED)
@@ -148,17 +137,22 @@ def _build(show: Show, *, links: Links, now: dt.datetime, cache: Cache,
     wanted = _wanted(public, partial(fragment_key, made_from))
     units = chain(  # made one by one as they are placed: no object lives on per episode
         _artwork(show, cache),
-        (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), apart=True,
-              wanted=wanted[ep.slug]) for ep in public),
+        (Unit(made_from[ep.slug], partial(_episode_files, show, ep, links), wanted[ep.slug])
+         for ep in public),
         (_unit(base, "gone", key(slug), files=[(key(slug), partial(_made, "gone", show, slug,
                links=links, page_key=key(slug)))])
          for slug in (*(ep.slug for ep in gone), *vanished)
          for key in (keys.episode_page_key, keys.embed_page_key)),
     )  # fmt: skip
     before = last.units if last else {}
-    placed, made, found = place(str(out), units, before, write=write,
-                                fragments=partial(render_wanted, show, links),
-                                processes=processes)  # fmt: skip
+    placed, made, found = place(
+        str(out),
+        units,
+        before,
+        write=write,
+        fragments=partial(render_wanted, show, links),
+        processes=processes,
+    )
     remember(cache, found)  # the listings, made next, take the fragments made with the pages
     listings = _listings(show, public, links, base, cache, made_from)
     listed, made_listings, _ = place(str(out), listings, before, write=write)
@@ -285,8 +279,9 @@ def _lists(public: Sequence[Episode]) -> tuple[Sequence[Episode], dict[int, list
     return public[:SHOW_PAGE_EPISODES], by_year
 
 
-def _wanted(public: Sequence[Episode], fragment: Callable[[str, Episode], str]
-            ) -> dict[str, Wanted]:  # fmt: skip
+def _wanted(
+    public: Sequence[Episode], fragment: Callable[[str, Episode], str]
+) -> dict[str, Wanted]:
     """Each episode's fragments of the listings, by slug: its feed item, and its rows in the
     show page's list and its year's."""
     newest, by_year = _lists(public)
@@ -294,12 +289,24 @@ def _wanted(public: Sequence[Episode], fragment: Callable[[str, Episode], str]
     for year, episodes in by_year.items():
         for ep in episodes:
             pages.setdefault(ep.slug, []).append(keys.year_page_key(year))
-    return {ep.slug: Wanted(ep, fragment("item", ep), tuple((page, fragment(page, ep))
-            for page in pages.get(ep.slug, ()))) for ep in public}  # fmt: skip
+    return {
+        ep.slug: Wanted(
+            ep,
+            fragment("item", ep),
+            tuple((page, fragment(page, ep)) for page in pages.get(ep.slug, ())),
+        )
+        for ep in public
+    }
 
 
-def _listings(show: Show, public: Sequence[Episode], links: Links, base: str, cache: Cache,
-              made_from: dict[str, str]) -> list[Unit]:  # fmt: skip
+def _listings(
+    show: Show,
+    public: Sequence[Episode],
+    links: Links,
+    base: str,
+    cache: Cache,
+    made_from: dict[str, str],
+) -> list[Unit]:
     """The feed and its archive pages, the show page, the year pages, the stylesheet and
     the accessibility statement, each made from what its episodes are (`made_from`)."""
     fragment = partial(fragment_key, made_from)

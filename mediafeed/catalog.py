@@ -26,9 +26,11 @@ SHARDS = 256
 
 
 def read_show_episodes(
-    episodes_dir: Path, cache: Cache, timezone: str | None = None,
+    episodes_dir: Path,
+    cache: Cache,
+    timezone: str | None = None,
     processes: Processes | None = None,
-) -> list[Episode | EpisodeError]:  # fmt: skip
+) -> list[Episode | EpisodeError]:
     """Each episode file with what it holds or what is wrong with it, by name. A file is
     parsed once per content, code and the show's time zone (the zone of its dates written
     without one), thousands at once in `processes`; its hash comes from the cache while its
@@ -88,8 +90,9 @@ def _shard(path: str) -> int:
     return crc32(os.path.basename(path).encode("utf-8", "surrogatepass")) % SHARDS
 
 
-def _parsed_all(timezone: str | None, files: list[tuple[str, bytes | None]]
-                ) -> list[Episode | EpisodeError]:  # fmt: skip
+def _parsed_all(
+    timezone: str | None, files: list[tuple[str, bytes | None]]
+) -> list[Episode | EpisodeError]:
     """The episodes these files hold, or what is wrong with each; `None` bytes: read it."""
     # Here: a build that finds nothing changed reads no episode and needs no YAML parser.
     from mediafeed.episodes import parse_episode_file
@@ -114,5 +117,4 @@ def load_show_episodes(
     """Every episode, newest first; the first broken file is an error."""
     from mediafeed.episodes import ordered_episodes
 
-    found = read_show_episodes(show.episodes_dir, cache, show.timezone, processes)
-    return ordered_episodes(found)
+    return ordered_episodes(read_show_episodes(show.episodes_dir, cache, show.timezone, processes))

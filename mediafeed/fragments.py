@@ -38,8 +38,10 @@ def render_wanted(show: Show, links: Links, wanted: Sequence[Wanted]) -> Found:
     from mediafeed.render.pages import render_rows, row_level
 
     items = render_items(show, [want.episode for want in wanted], links=links)
-    found: Found = {"item": {want.item: item.decode() for want, item in
-                             zip(wanted, items, strict=True)}, "row": {}}  # fmt: skip
+    found: Found = {
+        "item": {want.item: item.decode() for want, item in zip(wanted, items, strict=True)},
+        "row": {},
+    }
     by_page: dict[str, list[tuple[Episode, str]]] = {}
     for want in wanted:
         for page_key, row_key in want.rows:

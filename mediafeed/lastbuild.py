@@ -68,8 +68,9 @@ class Unit:
 
     made_from: str
     files: Callable[[], Sequence[Planned]]
-    apart: bool = False  # needs no cache: a large build may make it in another process
-    wanted: Wanted | None = None  # the listings' fragments of its episode, made beside it
+    # An episode's unit: the listings' fragments of its episode, made beside its files.
+    # It needs no cache, so a large build may make it in another process.
+    wanted: Wanted | None = None
 
 
 def last_build(cache: Cache, out: str) -> LastBuild | None:
@@ -261,9 +262,15 @@ def inodes(folder: str) -> dict[str, tuple[int, int]]:
         return {}
 
 
-def place(out: str, units: Iterable[Unit], last: dict[str, str], *, write: bool = True,
-          fragments: Callable[[Sequence[Wanted]], Found] | None = None,
-          processes: Processes | None = None) -> tuple[dict[str, Placed], dict[str, str], Found]:  # fmt: skip
+def place(
+    out: str,
+    units: Iterable[Unit],
+    last: dict[str, str],
+    *,
+    write: bool = True,
+    fragments: Callable[[Sequence[Wanted]], Found] | None = None,
+    processes: Processes | None = None,
+) -> tuple[dict[str, Placed], dict[str, str], Found]:
     """Write each file whose bytes on disk are not those its inputs make (without `write`,
     only say what they would be). Returns every file, what the build's record keeps of
     each unit (its files' keys, SHA-256 and stat signatures as written, one line each),
@@ -277,7 +284,7 @@ def place(out: str, units: Iterable[Unit], last: dict[str, str], *, write: bool 
         entry = last.get(unit.made_from)
         if entry is not None and _kept(out, entry, placed):
             made[unit.made_from] = entry
-        elif unit.apart and write:
+        elif unit.wanted is not None and write:
             apart.add((unit, entry))
         else:
             made[unit.made_from] = _placed(out, unit, entry, placed, write=write)

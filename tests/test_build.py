@@ -371,32 +371,30 @@ def test_a_large_build_made_in_other_processes_writes_the_same_files(
     assert rendered_since(show_dir / "feed", before) == set()
 
 
-def test_an_error_in_another_process_is_the_build_error(
-    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[object]
-) -> None:
-    """A show template that breaks fails the build with the same one-line error, whichever
-    process rendered the page."""
-    many_episodes(show_dir, tmp_path, 5)
-    (show_dir / "templates").mkdir()
-    (show_dir / "templates" / "episode.html").write_text("{% if %}", encoding="utf-8")
-    monkeypatch.setattr(workers, "CHUNK", 2)
-    with pytest.raises(MediafeedError) as apart:
-        build(load_show(show_dir), links=LINKS, now=NOW)
-    assert len(pools) == 1
-    monkeypatch.setattr(workers, "CHUNK", 10**9)
-    with pytest.raises(MediafeedError) as here:
-        build(load_show(show_dir), links=LINKS, now=NOW)
-    assert str(apart.value) == str(here.value) and "episode.html" in str(apart.value)
+def _broken_template(show: Path, slugs: list[str]) -> str:
+    (show / "templates").mkdir()
+    (show / "templates" / "episode.html").write_text("{% if %}", encoding="utf-8")
+    return "episode.html"
 
 
-def test_an_episode_file_read_in_another_process_fails_the_same_way(
-    show_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[object]
-) -> None:
-    """Episode files read two to a process: a broken one fails the build with the same
-    one-line error, naming the file, as when this process reads them all."""
-    slugs = many_episodes(show_dir, tmp_path, 5)
-    broken = show_dir / "episodes" / f"{slugs[3]}.md"
+def _broken_episode_file(show: Path, slugs: list[str]) -> str:
+    broken = show / "episodes" / f"{slugs[3]}.md"
     broken.write_text(broken.read_text().replace("episode: 4", "episode: [4"), encoding="utf-8")
+    return broken.name
+
+
+@pytest.mark.parametrize("breaks", [_broken_template, _broken_episode_file])
+def test_an_error_in_another_process_is_the_build_error(
+    show_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pools: list[object],
+    breaks: Callable[[Path, list[str]], str],
+) -> None:
+    """A show template that breaks, or an episode file, fails the build with the same
+    one-line error naming the file, whichever process rendered the page or read the file
+    (two to a process here, the fourth episode's among them)."""
+    named = breaks(show_dir, many_episodes(show_dir, tmp_path, 5))
     monkeypatch.setattr(workers, "CHUNK", 2)
     with pytest.raises(MediafeedError) as apart:
         build(load_show(show_dir), links=LINKS, now=NOW)
@@ -404,4 +402,4 @@ def test_an_episode_file_read_in_another_process_fails_the_same_way(
     monkeypatch.setattr(workers, "CHUNK", 10**9)
     with pytest.raises(MediafeedError) as here:
         build(load_show(show_dir), links=LINKS, now=NOW)
-    assert str(apart.value) == str(here.value) and broken.name in str(apart.value)
+    assert str(apart.value) == str(here.value) and named in str(apart.value)
