@@ -34,6 +34,7 @@ from mediafeed.fragments import (
     render_wanted,
 )
 from mediafeed.lastbuild import (
+    LastBuild,
     Planned,
     Unit,
     last_build,
@@ -94,22 +95,17 @@ class BuildResult:
 
 def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = None,
           published: Collection[str] = (), write: bool = True,
-          encoding: renditions.Encoding | None = None, episodes: Sequence[Episode] | None = None,
-          processes: Processes | None = None) -> BuildResult:  # fmt: skip
+          encoding: renditions.Encoding | None = None,
+          episodes: Sequence[Episode] | None = None) -> BuildResult:  # fmt: skip
     """Write feed/ for the episodes public at `now`; `cache`: the show's, when the caller
     has it open. `published`: slugs whose pages the store serves; a page once published
     stays, as the "no longer available" notice when its episode went away. Without
     `write` (a dry run), feed/ is left alone and the manifest says what a build would make
-    (the caller then forgets what the cache was told). `episodes`: newest first, if read.
-    `processes`: where a large build's steps go, started when first needed."""
+    (the caller then forgets what the cache was told). `episodes`: newest first, if read."""
     if cache is None:
         with Cache(show.root) as own:
             return build(show, links=links, now=now, cache=own, published=published, write=write,
-                         encoding=encoding, episodes=episodes, processes=processes)  # fmt: skip
-    if processes is None:
-        with Processes() as started:
-            return build(show, links=links, now=now, cache=cache, published=published,
-                         write=write, encoding=encoding, episodes=episodes, processes=started)  # fmt: skip
+                         encoding=encoding, episodes=episodes)  # fmt: skip
     out = show.output_dir
     record = {**dataclasses.asdict(show), "root": str(show.root)}
     base = memo_key("show", record, links.base_url, _own_templates(show, cache))
@@ -120,6 +116,39 @@ def build(show: Show, *, links: Links, now: dt.datetime, cache: Cache | None = N
         if not write:  # read now: a dry run forgets what the cache was told when it is built
             _ = result.episodes
         return result
+    with Processes() as processes:  # started when a step first has a chunk for them
+        return _build(
+            show,
+            links=links,
+            now=now,
+            cache=cache,
+            published=published,
+            write=write,
+            encoding=encoding,
+            episodes=episodes,
+            base=base,
+            last=last,
+            processes=processes,
+        )
+
+
+def _build(
+    show: Show,
+    *,
+    links: Links,
+    now: dt.datetime,
+    cache: Cache,
+    published: Collection[str],
+    write: bool,
+    encoding: renditions.Encoding | None,
+    episodes: Sequence[Episode] | None,
+    base: str,
+    last: LastBuild | None,
+    processes: Processes,
+) -> BuildResult:
+    """A build that makes what changed: `last` is the last build's record, `base` what
+    every output is made from; large steps go to `processes`."""
+    out = show.output_dir
     existed = out.exists()
     episodes = tuple(load_show_episodes(show, cache, processes) if episodes is None else episodes)
     # Drafts and scheduled episodes are left out entirely: not in the feed, no page, no
