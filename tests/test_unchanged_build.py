@@ -288,7 +288,9 @@ def test_adding_an_episode_writes_a_few_pieces_of_the_record(
     again(show)
     after = memo_values(show, "built-piece:")
     new = after.keys() - before.keys()
-    assert 0 < len(new) <= 6 < len(after)
+    # Two lines added (the episode file read, its page's permalink), each in one piece or,
+    # where it ends one, in two; the pieces of the other lines are kept as they were.
+    assert 0 < len(new) <= 4 and len(new) < len(after)
     with Cache(show) as cache:
         assert last_build(cache, str(show / "feed")) is not None
 
