@@ -26,7 +26,7 @@ from mediafeed.store import publish, target  # noqa: E402
 # Patched where they are looked up: the modules that call them import them by name.
 STEPS: list[tuple[Any, str]] = [
     (show, "input_contents"), (show, "_require_publishable"), (catalog, "read_show_episodes"),
-    (build, "load_show_episodes"), (build, "unchanged"), (build, "place"), (build, "_linked"),
+    (build, "load_show_episodes"), (build, "unchanged"), (build, "place"), (build, "own_files"),
     (build, "feed_page"), (build, "list_rows"), (build, "verify_media"),
     (check, "check_show"), (target, "make_client"),
     (publish, "plan"), (publish, "publish"), (build, "build"),
